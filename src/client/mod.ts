@@ -1,0 +1,6 @@
+/**
+ * `HallClient`: a typed client for the hall's HTTP API. (Lands with issue 4.)
+ *
+ * @module
+ */
+export {};

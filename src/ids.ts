@@ -1,0 +1,85 @@
+/**
+ * Identifiers and time: UUIDs (v4 and v7), the one timestamp format, and the WCP identifier
+ * grammar of spec section 3.2.
+ *
+ * @module
+ */
+
+/**
+ * Format epoch milliseconds as RFC 3339 UTC with milliseconds and `Z`.
+ *
+ * @example
+ * ```ts
+ * import { formatTimestamp } from "@wcp/core";
+ * formatTimestamp(0); // "1970-01-01T00:00:00.000Z"
+ * ```
+ */
+export function formatTimestamp(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+function randomBytes(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  crypto.getRandomValues(b);
+  return b;
+}
+
+function uuidFromBytes(b: Uint8Array): string {
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * A random (version 4) UUID from the platform CSPRNG.
+ *
+ * @example
+ * ```ts
+ * import { uuidV4 } from "@wcp/core";
+ * uuidV4().length; // 36
+ * ```
+ */
+export function uuidV4(): string {
+  return crypto.randomUUID();
+}
+
+/**
+ * A time-ordered (version 7) UUID: 48-bit millisecond timestamp, then random bits.
+ *
+ * @example
+ * ```ts
+ * import { uuidV7 } from "@wcp/core";
+ * uuidV7(Date.now())[14]; // "7"
+ * ```
+ */
+export function uuidV7(epochMs: number = Date.now()): string {
+  const b = randomBytes(16);
+  let t = Math.floor(epochMs);
+  for (let i = 5; i >= 0; i--) {
+    b[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return uuidFromBytes(b);
+}
+
+const STRICT_ID = /^[a-z0-9-]+(\.[a-z0-9-]+){1,3}$/;
+const LENIENT_ID = /^[a-z0-9_-]+(\.[a-z0-9_-]+){1,3}$/;
+
+/**
+ * Check a WCP identifier against spec section 3.2: 2 to 4 dot-separated segments of lowercase
+ * a-z, digits and hyphens, at most 64 characters. `strict: false` also admits underscores, which
+ * the spec's own examples use (`ctrl.obs.audit_log_append_only`); lint flags them.
+ *
+ * @example
+ * ```ts
+ * import { isWcpId } from "@wcp/core";
+ * isWcpId("cap.doc.summarize"); // true
+ * isWcpId("ctrl.obs.audit_log", { strict: false }); // true
+ * isWcpId("Cap.Doc"); // false
+ * ```
+ */
+export function isWcpId(id: unknown, options: { strict?: boolean } = {}): boolean {
+  if (typeof id !== "string" || id.length > 64) return false;
+  return (options.strict === false ? LENIENT_ID : STRICT_ID).test(id);
+}
