@@ -1,0 +1,451 @@
+/**
+ * The hall's persistence contract. Two implementations: embedded SQLite
+ * (`src/adapters/store/sqlite.ts`) and PostgreSQL (`src/hall/store/postgres.ts`). Both must pass
+ * `runStoreContract` in `tests/hall/store_contract.ts`.
+ *
+ * Rules every implementation keeps:
+ * - every method is async and safe to call concurrently (several hall instances may share one
+ *   PostgreSQL database);
+ * - state transitions that matter for safety are conditional and atomic (resolve only a pending,
+ *   unexpired approval; consume an approved approval exactly once; append a receipt at the head of
+ *   its tenant chain);
+ * - rows are returned as plain JSON-safe objects; wire objects keep snake_case names;
+ * - times are RFC 3339 UTC strings with milliseconds and `Z` (they sort lexicographically).
+ *
+ * @module
+ */
+
+import type { RegistryRecord, RouteDecision } from "../../model.ts";
+
+/** One enrolled worker as the hall stores it. */
+export interface WorkerRow {
+  /** `org.<name>.…` or `x.<name>.…`. */
+  worker_id: string;
+  /** The signer namespace the id belongs to (`org.acme`, `x.bob`). */
+  namespace: string;
+  /** The validated, normalised record (as returned by `Registry.enroll`). */
+  record: RegistryRecord;
+  /** `active` or `revoked` (revoked workers are never dispatched). */
+  status: "active" | "revoked";
+  /** Last verified current code hash (`sha256:…`) from an attestation submission, or null. */
+  current_hash: string | null;
+  /** Last submitted attestation manifest (any JSON) and its verification result, or null. */
+  attestation: { manifest: unknown; verified: boolean; verified_at: string; detail: string } | null;
+  /** Set when a tamper was detected; cleared by re-enrolment. */
+  flagged: boolean;
+  /** Token id that enrolled it. */
+  enrolled_by: string;
+  /** RFC 3339. */
+  enrolled_at: string;
+  /** RFC 3339. */
+  updated_at: string;
+}
+
+/** A bearer token, stored hashed. The plain token is shown once and never stored. */
+export interface TokenRow {
+  /** Public id (safe to log). */
+  token_id: string;
+  /** Lowercase hex SHA-256 of the plain token. */
+  token_hash: string;
+  /** `admin` may do everything; `namespace` only acts inside its namespace. */
+  role: "admin" | "namespace";
+  /** For `namespace` tokens: `org.acme` or `x.bob`; null for admin. */
+  namespace: string | null;
+  /** Free text for operators. */
+  label: string;
+  /** RFC 3339. */
+  created_at: string;
+  /** RFC 3339 when revoked, else null. */
+  revoked_at: string | null;
+}
+
+/** A signatory tenant namespace (`org.<name>` or `x.<name>`) and its tier. */
+export interface NamespaceRow {
+  /** `org.<name>` or `x.<name>`. */
+  namespace: string;
+  /** Tier name (a `TierRow.tier`). */
+  tier: string;
+  /** Owner contact, free text. */
+  owner: string;
+  /** RFC 3339. */
+  created_at: string;
+}
+
+/** Limits of a tier. */
+export interface TierRow {
+  /** Tier name, e.g. `free`, `team`. */
+  tier: string;
+  /** Maximum enrolled (non-revoked) workers per namespace. */
+  max_workers: number;
+  /** Requests per minute per token of this tier. */
+  requests_per_minute: number;
+}
+
+/** One entry of the ban list. */
+export interface BanRow {
+  /** `sha256:<64 hex>`. */
+  sha256: string;
+  /** Why. */
+  reason: string;
+  /** Who reported it (token id or free text). */
+  source: string;
+  /** Optional evidence link. */
+  evidence_url: string | null;
+  /** RFC 3339. */
+  reported_at: string;
+  /** `reported` (not yet enforced) or `confirmed` (enforced at dispatch). */
+  status: "reported" | "confirmed";
+  /** RFC 3339 when confirmed, else null. */
+  confirmed_at: string | null;
+  /** Token id that confirmed it, else null. */
+  confirmed_by: string | null;
+}
+
+/** Approval states. `consumed` means the approved request was dispatched (exactly once). */
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "consumed";
+
+/** A request held for a human (spec 5.8). */
+export interface ApprovalRow {
+  /** The decision's `pending_approval_id`. */
+  approval_id: string;
+  /** The holding decision. */
+  decision_id: string;
+  /** Tenant of the request. */
+  tenant_id: string;
+  /** Correlation id of the request. */
+  correlation_id: string;
+  /** Requested capability. */
+  capability_id: string;
+  /** Who must act now (`gatekeeper`, `executor`, `incident_commander`, ...). */
+  supervisor_level: string;
+  /** Current state. */
+  status: ApprovalStatus;
+  /** The RouteInput that was held (replayed when the approved request is dispatched). */
+  input: Record<string, unknown>;
+  /** The holding decision (as returned to the caller). */
+  decision: RouteDecision | Record<string, unknown>;
+  /** RFC 3339. */
+  created_at: string;
+  /** RFC 3339; after it the approval can no longer be resolved. */
+  expires_at: string;
+  /** RFC 3339 of approve/deny/expire, else null. */
+  resolved_at: string | null;
+  /** Token id (or name) of the resolver, else null. */
+  resolved_by: string | null;
+  /** Resolver's note, else null. */
+  note: string | null;
+  /** How many times it was escalated. */
+  escalations: number;
+  /** RFC 3339 when the approved request was dispatched, else null. */
+  consumed_at: string | null;
+}
+
+/** Position at the head of a tenant's receipt chain, handed to the receipt builder. */
+export interface ChainLink {
+  /** Tenant whose chain this is. */
+  tenant_id: string;
+  /** Sequence number the new receipt gets (1 for the first). */
+  seq: number;
+  /** `receipt_hash` of the current head, or null for the first receipt. */
+  prev_receipt_hash: string | null;
+}
+
+/** What a receipt builder returns: a complete receipt carrying at least these fields. */
+export interface BuiltReceipt {
+  /** UUIDv7. */
+  receipt_id: string;
+  /** Must equal the `ChainLink.prev_receipt_hash` the builder was given. */
+  prev_receipt_hash: string | null;
+  /** `sha256:…` over the canonical receipt. */
+  receipt_hash: string;
+  /** Correlation id of the dispatched request. */
+  correlation_id: string;
+  /** RFC 3339. */
+  dispatched_at: string;
+  /** Other receipt fields (kept verbatim). */
+  [field: string]: unknown;
+}
+
+/** A stored receipt. */
+export interface ReceiptRow {
+  /** Tenant chain. */
+  tenant_id: string;
+  /** 1-based position in the tenant chain; no gaps, no duplicates. */
+  seq: number;
+  /** Copied from the receipt. */
+  receipt_id: string;
+  /** Copied from the receipt. */
+  receipt_hash: string;
+  /** Copied from the receipt. */
+  prev_receipt_hash: string | null;
+  /** Copied from the receipt. */
+  correlation_id: string;
+  /** Decision id, when the receipt carries one (`decision_id` field), else null. */
+  decision_id: string | null;
+  /** Copied from the receipt. */
+  dispatched_at: string;
+  /** The full receipt, verbatim. */
+  receipt: BuiltReceipt;
+}
+
+/** Receipt query; all filters optional, combined with AND. */
+export interface ReceiptQuery {
+  /** Only this tenant. */
+  tenant_id?: string;
+  /** Only this correlation id. */
+  correlation_id?: string;
+  /** `dispatched_at >= since` (RFC 3339). */
+  since?: string;
+  /** `dispatched_at < until` (RFC 3339). */
+  until?: string;
+  /** Page size (default 100, implementations cap at 1000). */
+  limit?: number;
+}
+
+/** One persisted telemetry event. */
+export interface TelemetryRow {
+  /** Event id, e.g. `evt.os.task.routed`. */
+  event_id: string;
+  /** Decision it belongs to. */
+  decision_id: string;
+  /** Correlation id. */
+  correlation_id: string;
+  /** RFC 3339. */
+  timestamp: string;
+  /** The full event. */
+  event: Record<string, unknown>;
+}
+
+/** Telemetry query. */
+export interface TelemetryQuery {
+  /** Only this decision. */
+  decision_id?: string;
+  /** Only this correlation id. */
+  correlation_id?: string;
+  /** Page size (default 100, capped at 1000). Newest last. */
+  limit?: number;
+}
+
+/** Alert kinds the hall raises. */
+export type AlertKind = "tamper" | "chain_break" | "banned_hash" | "approval_expired" | "other";
+
+/** An operator alert; acknowledged alerts stay acknowledged. */
+export interface AlertRow {
+  /** UUID. */
+  alert_id: string;
+  /** What happened. */
+  kind: AlertKind;
+  /** 1 is the most severe. */
+  severity: number;
+  /** A sentence for people. */
+  message: string;
+  /** What it is about (worker id, tenant id, hash). */
+  subject: string;
+  /** Extra JSON facts. */
+  details: Record<string, unknown>;
+  /** RFC 3339. */
+  created_at: string;
+  /** RFC 3339 when acknowledged, else null. */
+  acknowledged_at: string | null;
+  /** Who acknowledged, else null. */
+  acknowledged_by: string | null;
+}
+
+/** What the hall remembers of each decision (worker chains need the parent's chain total). */
+export interface DecisionRow {
+  /** Decision id. */
+  decision_id: string;
+  /** Parent decision id for worker chains, else null. */
+  parent_decision_id: string | null;
+  /** Tenant. */
+  tenant_id: string;
+  /** Correlation id. */
+  correlation_id: string;
+  /** Capability. */
+  capability_id: string;
+  /** `DISPATCH`, `DENY`, `STEWARD_HOLD`. */
+  outcome: string;
+  /** Selected worker's five-dimension score, or null. */
+  blast_dimensions_score: number | null;
+  /** Chain total including this decision, or null. */
+  chain_blast_score: number | null;
+  /** RFC 3339. */
+  created_at: string;
+}
+
+/** A Merkle checkpoint over a prefix of a tenant chain. */
+export interface CheckpointRow {
+  /** Tenant chain. */
+  tenant_id: string;
+  /** Number of receipts covered (seq 1..size). */
+  tree_size: number;
+  /** `sha256:…` Merkle root over the receipt hashes. */
+  root: string;
+  /** RFC 3339. */
+  created_at: string;
+  /** Signature or other proof material (JSON). */
+  proof: Record<string, unknown>;
+}
+
+/** Row counts for `/wcp/health`. */
+export interface StoreCounts {
+  /** Active workers. */
+  workers: number;
+  /** Pending approvals. */
+  approvals_pending: number;
+  /** All receipts. */
+  receipts: number;
+  /** Unacknowledged alerts. */
+  alerts_open: number;
+  /** Confirmed bans. */
+  bans_confirmed: number;
+}
+
+/**
+ * The store. Implementations: `SqliteStore` (`src/adapters/store/sqlite.ts`),
+ * `PostgresStore` (`src/hall/store/postgres.ts`).
+ */
+export interface HallStore {
+  /** `sqlite` or `postgres`. */
+  readonly backend: "sqlite" | "postgres";
+
+  // ---- lifecycle ----
+  /** Create tables / apply pending migrations. Idempotent; safe when several instances race. */
+  migrate(): Promise<void>;
+  /** Highest applied migration version (0 before `migrate`). */
+  migrationVersion(): Promise<number>;
+  /** Liveness probe; resolves `true` when the backend answers. */
+  ping(): Promise<boolean>;
+  /** Release connections / close the file. */
+  close(): Promise<void>;
+  /** Row counts. */
+  counts(): Promise<StoreCounts>;
+
+  // ---- meta (small shared settings such as the receipt signing key) ----
+  /** A meta value, or null. */
+  getMeta(key: string): Promise<string | null>;
+  /** Set `key` to `value` only if absent; returns the value now stored (first writer wins). */
+  setMetaIfAbsent(key: string, value: string): Promise<string>;
+
+  // ---- workers ----
+  /** Insert or replace a worker row (by `worker_id`). */
+  putWorker(row: WorkerRow): Promise<void>;
+  /** A worker, or null. */
+  getWorker(workerId: string): Promise<WorkerRow | null>;
+  /** All workers (optionally of one namespace), ordered by `enrolled_at`, then `worker_id`. */
+  listWorkers(filter?: { namespace?: string }): Promise<WorkerRow[]>;
+  /** Active (non-revoked) workers in a namespace, for tier limits. */
+  countActiveWorkers(namespace: string): Promise<number>;
+  /** Set status `revoked`; false when unknown or already revoked. */
+  revokeWorker(workerId: string, at: string): Promise<boolean>;
+
+  // ---- tokens, namespaces, tiers ----
+  /** Store a token row (token_id unique, token_hash unique). */
+  createToken(row: TokenRow): Promise<void>;
+  /** The non-revoked token with this hash, or null. */
+  findToken(tokenHash: string): Promise<TokenRow | null>;
+  /** All tokens (hashes included; never expose them over the API). */
+  listTokens(): Promise<TokenRow[]>;
+  /** Revoke; false when unknown or already revoked. */
+  revokeToken(tokenId: string, at: string): Promise<boolean>;
+  /** Insert or replace a namespace. */
+  putNamespace(row: NamespaceRow): Promise<void>;
+  /** A namespace, or null. */
+  getNamespace(namespace: string): Promise<NamespaceRow | null>;
+  /** All namespaces ordered by name. */
+  listNamespaces(): Promise<NamespaceRow[]>;
+  /** Insert or replace a tier. */
+  putTier(row: TierRow): Promise<void>;
+  /** A tier, or null. */
+  getTier(tier: string): Promise<TierRow | null>;
+  /** All tiers ordered by name. */
+  listTiers(): Promise<TierRow[]>;
+
+  // ---- ban list ----
+  /** Report a hash; if already present, returns the existing row unchanged. */
+  reportBan(row: BanRow): Promise<BanRow>;
+  /** Confirm a reported hash; null when unknown. Confirming twice keeps the first confirmation. */
+  confirmBan(sha256: string, by: string, at: string): Promise<BanRow | null>;
+  /** A ban row, or null. */
+  getBan(sha256: string): Promise<BanRow | null>;
+  /** All bans (optionally by status) ordered by `reported_at`. */
+  listBans(filter?: { status?: BanRow["status"] }): Promise<BanRow[]>;
+
+  // ---- approvals ----
+  /** Insert a new pending approval. */
+  createApproval(row: ApprovalRow): Promise<void>;
+  /** An approval, or null. */
+  getApproval(approvalId: string): Promise<ApprovalRow | null>;
+  /** Approvals with this status (all when omitted), oldest first. */
+  listApprovals(filter?: { status?: ApprovalStatus; tenant_id?: string }): Promise<ApprovalRow[]>;
+  /**
+   * Approve or deny, atomically, only if `pending` and `expires_at > at`. Returns the updated row,
+   * or null when it was not pending (already resolved, expired, unknown).
+   */
+  resolveApproval(
+    approvalId: string,
+    resolution: { status: "approved" | "denied"; by: string; at: string; note: string | null },
+  ): Promise<ApprovalRow | null>;
+  /**
+   * Raise the supervisor level of a pending, unexpired approval, increment `escalations` and set a
+   * new `expires_at`. Returns the updated row or null.
+   */
+  escalateApproval(
+    approvalId: string,
+    escalation: { supervisor_level: string; at: string; expires_at: string },
+  ): Promise<ApprovalRow | null>;
+  /** Mark every pending approval with `expires_at <= now` as `expired`; returns those rows. */
+  expireApprovals(now: string): Promise<ApprovalRow[]>;
+  /**
+   * Atomically move `approved` -> `consumed` (exactly once across all instances). Returns the
+   * consumed row, or null when it was not `approved` (pending, denied, already consumed).
+   */
+  consumeApproval(approvalId: string, at: string): Promise<ApprovalRow | null>;
+
+  // ---- receipts (one hash chain per tenant) ----
+  /**
+   * Append at the head of `tenantId`'s chain. Inside one atomic section (a transaction holding a
+   * per-tenant lock: `pg_advisory_xact_lock(hashtext(tenant))` or `SELECT … FOR UPDATE` on a
+   * chain-head row in PostgreSQL; `BEGIN IMMEDIATE` plus an in-process mutex in SQLite) the store
+   * reads the head, calls `build` with the next `seq` and the head's `receipt_hash`, checks that the
+   * built receipt's `prev_receipt_hash` equals it, and inserts the row. Concurrent appends (from
+   * any number of instances) therefore give a linear chain with no fork and no gap. `build` may be
+   * async (signing) and must not call the store. When this resolves, the receipt is durable.
+   */
+  appendReceipt(
+    tenantId: string,
+    build: (link: ChainLink) => BuiltReceipt | Promise<BuiltReceipt>,
+  ): Promise<ReceiptRow>;
+  /** Receipts matching a query, ordered by (`tenant_id`, `seq`). */
+  listReceipts(query?: ReceiptQuery): Promise<ReceiptRow[]>;
+  /** A tenant's chain from `fromSeq` (default 1), ordered by `seq`, at most `limit` rows (default all). */
+  tenantChain(
+    tenantId: string,
+    options?: { fromSeq?: number; limit?: number },
+  ): Promise<ReceiptRow[]>;
+  /** Tenants that have at least one receipt, sorted. */
+  receiptTenants(): Promise<string[]>;
+  /** Store a checkpoint (replace one with the same tenant and tree_size). */
+  putCheckpoint(row: CheckpointRow): Promise<void>;
+  /** A tenant's checkpoints, oldest first. */
+  listCheckpoints(tenantId: string): Promise<CheckpointRow[]>;
+
+  // ---- telemetry, decisions, alerts ----
+  /** Append events (one transaction). */
+  appendTelemetry(rows: TelemetryRow[]): Promise<void>;
+  /** Events matching a query, in insertion order (the newest `limit`). */
+  listTelemetry(query?: TelemetryQuery): Promise<TelemetryRow[]>;
+  /** Remember a decision (insert; ignore a duplicate decision_id). */
+  recordDecision(row: DecisionRow): Promise<void>;
+  /** A decision row, or null. */
+  getDecision(decisionId: string): Promise<DecisionRow | null>;
+  /** Insert an alert. */
+  createAlert(row: AlertRow): Promise<void>;
+  /** Alerts, newest first; `acknowledged: false` gives only open ones. */
+  listAlerts(filter?: { acknowledged?: boolean; limit?: number }): Promise<AlertRow[]>;
+  /** Acknowledge (first acknowledgement wins); null when unknown. */
+  acknowledgeAlert(alertId: string, by: string, at: string): Promise<AlertRow | null>;
+}
+
+/** Makes a fresh, empty, migrated-or-not store for a test (the contract calls `migrate`). */
+export type StoreFactory = () => Promise<HallStore>;
