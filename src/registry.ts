@@ -1,12 +1,16 @@
 /**
  * The worker registry: enrolled records, controls present, availability, attestation hashes keyed
- * by worker id, and the ban list. (Contract stub: the implementation lands with issue 2.)
+ * by worker id, and the ban list.
  *
  * @module
  */
 
 import type { RegistryRecord } from "./model.ts";
+import { ENVS } from "./model.ts";
 import { WcpError } from "./errors.ts";
+import { canonicalJson } from "./canonical_json.ts";
+import { normalizeDigest, sha256Hex } from "./hash.ts";
+import { pyJsonDumps } from "./_py_json.ts";
 
 /** One entry of the ban list. */
 export interface BanEntry {
@@ -18,6 +22,259 @@ export interface BanEntry {
   reported_at: string;
   /** Who reported it. */
   source?: string;
+}
+
+// worker_id: org.<name>.… or x.<name>.… (spec section 12: the only source of trust attribution).
+const WORKER_ID = /^(?:org|x)\.[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)+$/;
+// Catalog ids: 2-4 segments; underscores accepted where the reference accepts them (lint flags them).
+const ID_SEGMENTS = /^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*){1,3}$/;
+const RISK_TIERS = ["low", "medium", "high", "critical"];
+const STATUSES = ["active", "revoked"];
+const REVERSIBILITY = ["reversible", "partially-reversible", "difficult", "irreversible"];
+const STRING_FIELDS = [
+  "idempotency",
+  "determinism",
+  "owner",
+  "contact",
+  "notes",
+  "endpoint",
+  "catalog_version_min",
+] as const;
+const BLAST_DIMS = ["data", "network", "financial", "time"] as const;
+
+function invalid(path: string, message: string): never {
+  throw new WcpError("RECORD_INVALID", path, message);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v) ?? String(v)}`;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkId(v: unknown, path: string, prefix: string): string {
+  if (typeof v !== "string") invalid(path, `must be a string, got ${describe(v)}`);
+  if (v.length > 64 || !ID_SEGMENTS.test(v) || !v.startsWith(prefix + ".")) {
+    invalid(
+      path,
+      `must be a ${prefix}.* id (2-4 dot-separated lowercase segments, at most 64 characters), ` +
+        `got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
+function checkIdList(v: unknown, path: string, prefix: string, nonEmpty: boolean): string[] {
+  if (!Array.isArray(v)) invalid(path, `must be an array of ${prefix}.* ids, got ${describe(v)}`);
+  if (nonEmpty && v.length === 0) invalid(path, `must list at least one ${prefix}.* id`);
+  const seen = new Set<string>();
+  v.forEach((id, i) => {
+    checkId(id, `${path}[${i}]`, prefix);
+    if (seen.has(id)) invalid(`${path}[${i}]`, `duplicate id ${JSON.stringify(id)}`);
+    seen.add(id);
+  });
+  return v as string[];
+}
+
+function checkBlastRadius(v: unknown): void {
+  if (!isPlainObject(v)) invalid("blast_radius", `must be an object, got ${describe(v)}`);
+  for (const dim of BLAST_DIMS) {
+    const x = v[dim];
+    if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > 5) {
+      invalid(`blast_radius.${dim}`, `must be an integer 0-5, got ${describe(x)}`);
+    }
+  }
+  const r = v.reversibility;
+  const okNumber = typeof r === "number" && Number.isInteger(r) && r >= 0 && r <= 5;
+  if (!okNumber && !(typeof r === "string" && REVERSIBILITY.includes(r))) {
+    invalid(
+      "blast_radius.reversibility",
+      `must be one of ${REVERSIBILITY.join("|")} or an integer 0-5, got ${describe(r)}`,
+    );
+  }
+}
+
+function cloneJson(v: unknown, path: string): unknown {
+  try {
+    // Round-trip through JCS: rejects non-JSON values (NaN, functions, cycles) and detaches the
+    // stored record from the caller's object.
+    return JSON.parse(canonicalJson(v));
+  } catch (e) {
+    const where = e instanceof WcpError && e.path ? e.path.replace(/^\$\.?/, "") : "";
+    return invalid(where || path, "record is not a JSON value: " + (e as Error).message);
+  }
+}
+
+/**
+ * The record hash we produce: `sha256:` + SHA-256 of the JCS form of the record without its
+ * `artifact_hash` field.
+ *
+ * @example
+ * ```ts
+ * import { recordHashJcs } from "@wcp/core";
+ * recordHashJcs({ worker_id: "org.a.b", artifact_hash: "ignored" }) ===
+ *   recordHashJcs({ worker_id: "org.a.b" }); // true
+ * ```
+ */
+export function recordHashJcs(record: Record<string, unknown>): string {
+  const { artifact_hash: _omit, ...rest } = record;
+  return "sha256:" + sha256Hex(canonicalJson(rest));
+}
+
+/**
+ * The reference's record hash (behaviour.md section 9.2): `sha256:` + SHA-256 of Python
+ * `json.dumps(record_without_artifact_hash, sort_keys=True, separators=(",", ":"))`, ASCII-escaped.
+ *
+ * @example
+ * ```ts
+ * import { recordHashPyCompat } from "@wcp/core";
+ * recordHashPyCompat({ worker_id: "org.a.b" }).startsWith("sha256:"); // true
+ * ```
+ */
+export function recordHashPyCompat(record: Record<string, unknown>): string {
+  const { artifact_hash: _omit, ...rest } = record;
+  return "sha256:" + sha256Hex(pyJsonDumps(rest, { compact: true }));
+}
+
+/**
+ * Validate a registry record (spec section 6) and return the normalised copy that would be stored:
+ * `attestation.code_hash` as `sha256:<64 lowercase hex>` and `artifact_hash` set (computed when
+ * absent, verified when present against our JCS recipe and the reference's). Throws `WcpError`
+ * (code `RECORD_INVALID`, `path` = the offending field).
+ *
+ * @example
+ * ```ts
+ * import { validateRegistryRecord } from "@wcp/core";
+ * const rec = validateRegistryRecord({ worker_id: "org.acme.sum.1",
+ *   worker_species_id: "wrk.doc.summarizer", capabilities: ["cap.doc.summarize"] });
+ * rec.artifact_hash?.startsWith("sha256:"); // true
+ * ```
+ */
+export function validateRegistryRecord(record: unknown): RegistryRecord {
+  if (!isPlainObject(record)) {
+    invalid("", `a registry record must be a JSON object, got ${describe(record)}`);
+  }
+  const r = record;
+  if (typeof r.worker_id !== "string") {
+    invalid("worker_id", `is required and must be a string, got ${describe(r.worker_id)}`);
+  }
+  if (r.worker_id.length > 128 || !WORKER_ID.test(r.worker_id)) {
+    invalid(
+      "worker_id",
+      "must be in a tenant signer namespace, org.<name>.<worker> or x.<name>.<worker> " +
+        `(lowercase, digits, '-', '_', at most 128 characters), got ${JSON.stringify(r.worker_id)}`,
+    );
+  }
+  if (r.worker_species_id === undefined) invalid("worker_species_id", "is required");
+  checkId(r.worker_species_id, "worker_species_id", "wrk");
+  if (r.capabilities === undefined) invalid("capabilities", "is required");
+  checkIdList(r.capabilities, "capabilities", "cap", true);
+  if (r.risk_tier !== undefined && !RISK_TIERS.includes(r.risk_tier as string)) {
+    invalid("risk_tier", `must be one of ${RISK_TIERS.join("|")}, got ${describe(r.risk_tier)}`);
+  }
+  for (const f of STRING_FIELDS) {
+    if (r[f] !== undefined && typeof r[f] !== "string") {
+      invalid(f, `must be a string, got ${describe(r[f])}`);
+    }
+  }
+  if (r.required_controls !== undefined) {
+    checkIdList(r.required_controls, "required_controls", "ctrl", false);
+  }
+  if (r.currently_implements !== undefined) {
+    checkIdList(r.currently_implements, "currently_implements", "ctrl", false);
+  }
+  if (r.allowed_environments !== undefined) {
+    const envs = r.allowed_environments;
+    if (!Array.isArray(envs)) {
+      invalid(
+        "allowed_environments",
+        `must be an array of ${ENVS.join("|")}, got ${describe(envs)}`,
+      );
+    }
+    envs.forEach((e, i) => {
+      if (!(ENVS as readonly unknown[]).includes(e)) {
+        invalid(
+          `allowed_environments[${i}]`,
+          `must be one of ${ENVS.join("|")}, got ${describe(e)}`,
+        );
+      }
+    });
+  }
+  if (r.privilege_envelope !== undefined && !isPlainObject(r.privilege_envelope)) {
+    invalid("privilege_envelope", `must be an object, got ${describe(r.privilege_envelope)}`);
+  }
+  if (r.blast_radius !== undefined) checkBlastRadius(r.blast_radius);
+  if (r.public_keys !== undefined) {
+    if (!isPlainObject(r.public_keys)) {
+      invalid("public_keys", `must be an object of key id to key, got ${describe(r.public_keys)}`);
+    }
+    for (const [k, key] of Object.entries(r.public_keys)) {
+      if (typeof key !== "string") {
+        invalid(`public_keys.${k}`, `must be a string, got ${describe(key)}`);
+      }
+    }
+  }
+  if (r.status !== undefined && !STATUSES.includes(r.status as string)) {
+    invalid("status", `must be one of ${STATUSES.join("|")}, got ${describe(r.status)}`);
+  }
+  if (r.attestation !== undefined) {
+    if (!isPlainObject(r.attestation)) {
+      invalid("attestation", `must be an object with code_hash, got ${describe(r.attestation)}`);
+    }
+    if (normalizeDigest(r.attestation.code_hash) === null) {
+      invalid(
+        "attestation.code_hash",
+        `must be a SHA-256 digest (sha256:<64 hex> or 64 hex), got ${
+          describe(r.attestation.code_hash)
+        }`,
+      );
+    }
+    for (const f of ["hash_method", "attested_at", "attested_by", "source_file"]) {
+      const v = r.attestation[f];
+      if (v !== undefined && typeof v !== "string") {
+        invalid(`attestation.${f}`, `must be a string, got ${describe(v)}`);
+      }
+    }
+  }
+  if (r.artifact_hash !== undefined && typeof r.artifact_hash !== "string") {
+    invalid("artifact_hash", `must be a string sha256:<64 hex>, got ${describe(r.artifact_hash)}`);
+  }
+
+  const stored = cloneJson(r, "") as Record<string, unknown>;
+  if (isPlainObject(stored.attestation)) {
+    stored.attestation.code_hash = normalizeDigest(stored.attestation.code_hash);
+  }
+  const jcs = recordHashJcs(stored);
+  if (r.artifact_hash !== undefined) {
+    const given = normalizeDigest(r.artifact_hash);
+    if (given === null) {
+      invalid("artifact_hash", `must be sha256:<64 hex>, got ${JSON.stringify(r.artifact_hash)}`);
+    }
+    const asGiven = r as Record<string, unknown>;
+    const ok = given === jcs || given === recordHashJcs(asGiven) ||
+      given === recordHashPyCompat(asGiven);
+    if (!ok) {
+      invalid(
+        "artifact_hash",
+        "does not match the record (neither the JCS digest nor the reference's sorted-keys digest " +
+          "of the record without artifact_hash); re-compute it or omit it",
+      );
+    }
+    stored.artifact_hash = given;
+  } else {
+    stored.artifact_hash = jcs;
+  }
+  return stored as RegistryRecord;
+}
+
+interface Entry {
+  record: RegistryRecord;
+  available: boolean;
+  hash: string | null;
 }
 
 /**
@@ -33,19 +290,345 @@ export interface BanEntry {
  * ```
  */
 export class Registry {
+  #entries = new Map<string, Entry>();
+  #bans = new Map<string, BanEntry>();
+  // Derived indexes, rebuilt lazily after any change so re-enrolment never leaves stale entries.
+  #bySpecies: Map<string, RegistryRecord[]> | null = null;
+  #controls: Set<string> | null = null;
+
+  #changed(): void {
+    this.#bySpecies = null;
+    this.#controls = null;
+  }
+
   /**
    * Validate and enroll (or replace) a record; returns the stored, normalised record with
-   * `artifact_hash` set. Throws `WcpError` (code `RECORD_INVALID`, `path` = field).
+   * `artifact_hash` set. Throws `WcpError` (code `RECORD_INVALID`, `path` = field). Re-enrolling a
+   * worker id replaces its species, capabilities, controls and hash; availability is kept.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * const reg = new Registry();
+   * const rec = reg.enroll({ worker_id: "x.me.echo", worker_species_id: "wrk.util.echo",
+   *   capabilities: ["cap.util.echo"], attestation: { code_hash: "AB".repeat(32) } });
+   * rec.attestation?.code_hash; // "sha256:abab…"
+   * ```
    */
-  enroll(_record: unknown): RegistryRecord {
-    throw new WcpError("NOT_IMPLEMENTED", "", "Registry lands with issue 2");
+  enroll(record: unknown): RegistryRecord {
+    const stored = validateRegistryRecord(record);
+    const prev = this.#entries.get(stored.worker_id);
+    const hash = stored.attestation ? stored.attestation.code_hash : null;
+    this.#entries.set(stored.worker_id, {
+      record: stored,
+      available: prev ? prev.available : true,
+      hash,
+    });
+    this.#changed();
+    return structuredClone(stored);
   }
-  /** The record for a worker id. */
-  get(_workerId: string): RegistryRecord | undefined {
-    return undefined;
+
+  /**
+   * The stored record for a worker id (a copy).
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().get("org.nobody.x"); // undefined
+   * ```
+   */
+  get(workerId: string): RegistryRecord | undefined {
+    const e = this.#entries.get(workerId);
+    return e ? structuredClone(e.record) : undefined;
   }
-  /** All records in enrolment order. */
+
+  /**
+   * All records (copies) in enrolment order.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().workers().length; // 0
+   * ```
+   */
   workers(): RegistryRecord[] {
-    return [];
+    return [...this.#entries.values()].map((e) => structuredClone(e.record));
+  }
+
+  /**
+   * Number of enrolled workers.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().size; // 0
+   * ```
+   */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Forget a worker entirely. Returns whether it was enrolled.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().remove("org.nobody.x"); // false
+   * ```
+   */
+  remove(workerId: string): boolean {
+    const had = this.#entries.delete(workerId);
+    if (had) this.#changed();
+    return had;
+  }
+
+  /**
+   * Mark a worker revoked: it is never selected and its controls no longer count. Returns whether
+   * it was enrolled.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * const reg = new Registry();
+   * reg.enroll({ worker_id: "org.a.w", worker_species_id: "wrk.a.w", capabilities: ["cap.a.w"] });
+   * reg.revoke("org.a.w"); // true
+   * reg.get("org.a.w")?.status; // "revoked"
+   * ```
+   */
+  revoke(workerId: string): boolean {
+    const e = this.#entries.get(workerId);
+    if (!e) return false;
+    e.record = { ...e.record, status: "revoked" };
+    this.#changed();
+    return true;
+  }
+
+  /**
+   * Mark an enrolled worker available or not. Throws `WcpError` (`WORKER_UNKNOWN`) for an
+   * unknown worker id: availability never makes an unenrolled worker routable (B-24).
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * const reg = new Registry();
+   * reg.enroll({ worker_id: "org.a.w", worker_species_id: "wrk.a.w", capabilities: ["cap.a.w"] });
+   * reg.setAvailable("org.a.w", false);
+   * reg.isAvailable("org.a.w"); // false
+   * ```
+   */
+  setAvailable(workerId: string, available: boolean): void {
+    const e = this.#entries.get(workerId);
+    if (!e) {
+      throw new WcpError(
+        "WORKER_UNKNOWN",
+        "worker_id",
+        `no enrolled worker ${JSON.stringify(workerId)}`,
+      );
+    }
+    e.available = available === true;
+  }
+
+  /**
+   * Whether a worker is enrolled, not revoked and marked available (the default after enrolment).
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().isAvailable("org.nobody.x"); // false
+   * ```
+   */
+  isAvailable(workerId: string): boolean {
+    const e = this.#entries.get(workerId);
+    return e !== undefined && e.available && e.record.status !== "revoked";
+  }
+
+  /**
+   * Controls implemented by the enrolled, non-revoked workers (`currently_implements`, united).
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * const reg = new Registry();
+   * reg.enroll({ worker_id: "org.a.w", worker_species_id: "wrk.a.w", capabilities: ["cap.a.w"],
+   *   currently_implements: ["ctrl.obs.audit-log-append-only"] });
+   * reg.controlsPresent().has("ctrl.obs.audit-log-append-only"); // true
+   * ```
+   */
+  controlsPresent(): ReadonlySet<string> {
+    if (this.#controls === null) {
+      const s = new Set<string>();
+      for (const e of this.#entries.values()) {
+        if (e.record.status === "revoked") continue;
+        for (const c of e.record.currently_implements ?? []) s.add(c);
+      }
+      this.#controls = s;
+    }
+    return this.#controls;
+  }
+
+  /**
+   * The registered code hash of a worker (`sha256:<64 hex>`), keyed by worker id, or null.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().registeredHash("org.nobody.x"); // null
+   * ```
+   */
+  registeredHash(workerId: string): string | null {
+    return this.#entries.get(workerId)?.hash ?? null;
+  }
+
+  /**
+   * Enrolled workers of a species (including revoked or unavailable ones), in enrolment order.
+   * The returned records are the registry's own: treat them as read-only.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().workersForSpecies("wrk.doc.summarizer").length; // 0
+   * ```
+   */
+  workersForSpecies(speciesId: string): readonly RegistryRecord[] {
+    if (this.#bySpecies === null) {
+      const m = new Map<string, RegistryRecord[]>();
+      for (const e of this.#entries.values()) {
+        const list = m.get(e.record.worker_species_id);
+        if (list) list.push(e.record);
+        else m.set(e.record.worker_species_id, [e.record]);
+      }
+      this.#bySpecies = m;
+    }
+    return this.#bySpecies.get(speciesId) ?? EMPTY;
+  }
+
+  /**
+   * Enrolled workers (copies) that declare a capability, in enrolment order.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().workersForCapability("cap.doc.summarize"); // []
+   * ```
+   */
+  workersForCapability(capabilityId: string): RegistryRecord[] {
+    const out: RegistryRecord[] = [];
+    for (const e of this.#entries.values()) {
+      if (e.record.capabilities.includes(capabilityId)) out.push(structuredClone(e.record));
+    }
+    return out;
+  }
+
+  /**
+   * Every capability declared by an enrolled worker, sorted and distinct.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().capabilities(); // []
+   * ```
+   */
+  capabilities(): string[] {
+    const s = new Set<string>();
+    for (const e of this.#entries.values()) for (const c of e.record.capabilities) s.add(c);
+    return [...s].sort();
+  }
+
+  /**
+   * Add a hash to the ban list (a worker whose registered or current hash is banned is never
+   * dispatched). Throws `WcpError` (`BAN_INVALID`) when `sha256` is not a SHA-256 digest.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * const reg = new Registry();
+   * reg.ban({ sha256: "ab".repeat(32), reason: "malware", reported_at: "2026-01-01T00:00:00.000Z" });
+   * reg.isBanned("sha256:" + "AB".repeat(32)); // true
+   * ```
+   */
+  ban(entry: BanEntry): void {
+    const e = entry as unknown;
+    if (!isPlainObject(e)) throw new WcpError("BAN_INVALID", "", "a ban entry must be an object");
+    const h = normalizeDigest(e.sha256);
+    if (h === null) {
+      throw new WcpError(
+        "BAN_INVALID",
+        "sha256",
+        `must be a SHA-256 digest, got ${describe(e.sha256)}`,
+      );
+    }
+    for (const f of ["reason", "reported_at"] as const) {
+      if (typeof e[f] !== "string") {
+        throw new WcpError("BAN_INVALID", f, `must be a string, got ${describe(e[f])}`);
+      }
+    }
+    if (e.source !== undefined && typeof e.source !== "string") {
+      throw new WcpError("BAN_INVALID", "source", `must be a string, got ${describe(e.source)}`);
+    }
+    const stored: BanEntry = {
+      sha256: h,
+      reason: e.reason as string,
+      reported_at: e.reported_at as string,
+    };
+    if (typeof e.source === "string") stored.source = e.source;
+    this.#bans.set(h, stored);
+  }
+
+  /**
+   * Remove a hash from the ban list. Returns whether it was listed.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().unban("ab".repeat(32)); // false
+   * ```
+   */
+  unban(hash: string): boolean {
+    const h = normalizeDigest(hash);
+    return h !== null && this.#bans.delete(h);
+  }
+
+  /**
+   * Whether a hash (any case, with or without `sha256:`) is on the ban list.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().isBanned("ab".repeat(32)); // false
+   * ```
+   */
+  isBanned(hash: string): boolean {
+    if (this.#bans.size === 0) return false;
+    const h = normalizeDigest(hash);
+    return h !== null && this.#bans.has(h);
+  }
+
+  /**
+   * The ban list (copies), in the order hashes were banned.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().banList(); // []
+   * ```
+   */
+  banList(): BanEntry[] {
+    return [...this.#bans.values()].map((b) => ({ ...b }));
+  }
+
+  /**
+   * Whether the ban list has any entry (lets the router skip hash look-ups when it is empty).
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * new Registry().hasBans(); // false
+   * ```
+   */
+  hasBans(): boolean {
+    return this.#bans.size > 0;
   }
 }
+
+const EMPTY: readonly RegistryRecord[] = Object.freeze([]);
