@@ -1,0 +1,732 @@
+/**
+ * Embedded SQLite store for the hall (`node:sqlite` `DatabaseSync`, WAL journal). Each row is kept
+ * as JSON next to the few columns queries filter on, so the schema stays small and the row types
+ * of `HallStore` are the single source of truth.
+ *
+ * @module
+ */
+
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import type {
+  AlertRow,
+  ApprovalRow,
+  ApprovalStatus,
+  BanRow,
+  BuiltReceipt,
+  ChainLink,
+  CheckpointRow,
+  DecisionRow,
+  HallStore,
+  NamespaceRow,
+  ReceiptQuery,
+  ReceiptRow,
+  StoreCounts,
+  TelemetryQuery,
+  TelemetryRow,
+  TierRow,
+  TokenRow,
+  WorkerRow,
+} from "../../hall/store/types.ts";
+
+const MIGRATIONS: string[] = [
+  // 1: initial schema
+  `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS workers (
+    worker_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, status TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS workers_ns ON workers(namespace, status);
+  CREATE TABLE IF NOT EXISTS tokens (
+    token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, revoked_at TEXT, data TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS namespaces (namespace TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS tiers (tier TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS bans (
+    sha256 TEXT PRIMARY KEY, status TEXT NOT NULL, reported_at TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS approvals (
+    approval_id TEXT PRIMARY KEY, status TEXT NOT NULL, tenant_id TEXT NOT NULL,
+    created_at TEXT NOT NULL, expires_at TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS approvals_status ON approvals(status, expires_at);
+  CREATE TABLE IF NOT EXISTS receipts (
+    tenant_id TEXT NOT NULL, seq INTEGER NOT NULL, receipt_id TEXT NOT NULL UNIQUE,
+    receipt_hash TEXT NOT NULL, prev_receipt_hash TEXT, correlation_id TEXT NOT NULL,
+    decision_id TEXT, dispatched_at TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, seq));
+  CREATE INDEX IF NOT EXISTS receipts_corr ON receipts(correlation_id);
+  CREATE INDEX IF NOT EXISTS receipts_time ON receipts(dispatched_at);
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    tenant_id TEXT NOT NULL, tree_size INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, tree_size));
+  CREATE TABLE IF NOT EXISTS telemetry (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, decision_id TEXT NOT NULL, correlation_id TEXT NOT NULL,
+    data TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS telemetry_decision ON telemetry(decision_id);
+  CREATE INDEX IF NOT EXISTS telemetry_corr ON telemetry(correlation_id);
+  CREATE TABLE IF NOT EXISTS decisions (decision_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS alerts (
+    alert_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, acknowledged_at TEXT, data TEXT NOT NULL);
+  `,
+];
+
+type Row = Record<string, SQLInputValue>;
+
+function parse<T>(row: unknown): T {
+  return JSON.parse((row as { data: string }).data) as T;
+}
+
+function cap(limit: number | undefined, fallback: number): number {
+  const n = limit === undefined ? fallback : Math.floor(limit);
+  return Math.max(1, Math.min(1000, Number.isFinite(n) ? n : fallback));
+}
+
+/** Options of `openSqliteStore`. */
+export interface SqliteStoreOptions {
+  /** `FULL` (default: every commit is fsynced) or `NORMAL` (faster; survives a process crash). */
+  synchronous?: "FULL" | "NORMAL";
+}
+
+/** `HallStore` over one SQLite file (or `:memory:`). */
+export class SqliteStore implements HallStore {
+  readonly backend = "sqlite" as const;
+  readonly #db: DatabaseSync;
+  // Serialises receipt appends inside this process; other processes are excluded by BEGIN IMMEDIATE.
+  #appendQueue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.#db = new DatabaseSync(path);
+    this.#db.exec("PRAGMA busy_timeout = 5000");
+    if (path !== ":memory:") this.#db.exec("PRAGMA journal_mode = WAL");
+    this.#db.exec(`PRAGMA synchronous = ${options.synchronous ?? "FULL"}`);
+    this.#db.exec("PRAGMA foreign_keys = ON");
+  }
+
+  #all(sql: string, ...params: SQLInputValue[]): unknown[] {
+    return this.#db.prepare(sql).all(...params);
+  }
+  #get(sql: string, ...params: SQLInputValue[]): unknown {
+    return this.#db.prepare(sql).get(...params);
+  }
+  #run(sql: string, ...params: SQLInputValue[]): number {
+    return Number(this.#db.prepare(sql).run(...params).changes);
+  }
+  #tx<T>(fn: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = fn();
+      this.#db.exec("COMMIT");
+      return out;
+    } catch (e) {
+      this.#db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  // Run synchronous SQLite work and turn a throw into a rejected promise (callers await).
+  #p<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.#p(() => {
+      this.#db.exec(
+        "CREATE TABLE IF NOT EXISTS wcp_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+      );
+      this.#tx(() => {
+        const current = this.#currentVersion();
+        for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+          this.#db.exec(MIGRATIONS[v - 1]);
+          this.#run(
+            "INSERT INTO wcp_migrations (version, applied_at) VALUES (?, ?)",
+            v,
+            new Date().toISOString(),
+          );
+        }
+      });
+    });
+  }
+
+  #currentVersion(): number {
+    const exists = this.#get(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'wcp_migrations'",
+    );
+    if (!exists) return 0;
+    const row = this.#get("SELECT MAX(version) AS v FROM wcp_migrations") as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  migrationVersion(): Promise<number> {
+    return this.#p(() => this.#currentVersion());
+  }
+
+  ping(): Promise<boolean> {
+    if (this.#closed) return this.#p(() => false);
+    try {
+      this.#get("SELECT 1 AS one");
+      return this.#p(() => true);
+    } catch {
+      return this.#p(() => false);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#appendQueue.catch(() => {});
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  counts(): Promise<StoreCounts> {
+    const n = (sql: string): number => Number((this.#get(sql) as { n: number }).n);
+    return this.#p(() => ({
+      workers: n("SELECT COUNT(*) AS n FROM workers WHERE status = 'active'"),
+      approvals_pending: n("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'"),
+      receipts: n("SELECT COUNT(*) AS n FROM receipts"),
+      alerts_open: n("SELECT COUNT(*) AS n FROM alerts WHERE acknowledged_at IS NULL"),
+      bans_confirmed: n("SELECT COUNT(*) AS n FROM bans WHERE status = 'confirmed'"),
+    }));
+  }
+
+  // ---- meta ----
+  getMeta(key: string): Promise<string | null> {
+    const row = this.#get("SELECT value FROM meta WHERE key = ?", key) as
+      | { value: string }
+      | undefined;
+    return this.#p(() => row?.value ?? null);
+  }
+  setMetaIfAbsent(key: string, value: string): Promise<string> {
+    return this.#p(() =>
+      this.#tx(() => {
+        this.#run("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", key, value);
+        return (this.#get("SELECT value FROM meta WHERE key = ?", key) as { value: string }).value;
+      })
+    );
+  }
+
+  // ---- workers ----
+  putWorker(row: WorkerRow): Promise<void> {
+    return this.#p(() => {
+      this.#run(
+        `INSERT INTO workers (worker_id, namespace, status, enrolled_at, data) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(worker_id) DO UPDATE SET namespace = excluded.namespace,
+       status = excluded.status, enrolled_at = excluded.enrolled_at, data = excluded.data`,
+        row.worker_id,
+        row.namespace,
+        row.status,
+        row.enrolled_at,
+        JSON.stringify(row),
+      );
+    });
+  }
+  getWorker(workerId: string): Promise<WorkerRow | null> {
+    const row = this.#get("SELECT data FROM workers WHERE worker_id = ?", workerId);
+    return this.#p(() => row ? parse<WorkerRow>(row) : null);
+  }
+  listWorkers(filter: { namespace?: string } = {}): Promise<WorkerRow[]> {
+    const rows = filter.namespace === undefined
+      ? this.#all("SELECT data FROM workers ORDER BY enrolled_at, worker_id")
+      : this.#all(
+        "SELECT data FROM workers WHERE namespace = ? ORDER BY enrolled_at, worker_id",
+        filter.namespace,
+      );
+    return this.#p(() => rows.map((r) => parse<WorkerRow>(r)));
+  }
+  countActiveWorkers(namespace: string): Promise<number> {
+    const row = this.#get(
+      "SELECT COUNT(*) AS n FROM workers WHERE namespace = ? AND status = 'active'",
+      namespace,
+    ) as { n: number };
+    return this.#p(() => Number(row.n));
+  }
+  revokeWorker(workerId: string, at: string): Promise<boolean> {
+    return this.#p(() =>
+      this.#tx(() => {
+        const row = this.#get("SELECT data FROM workers WHERE worker_id = ?", workerId);
+        if (!row) return false;
+        const w = parse<WorkerRow>(row);
+        if (w.status === "revoked") return false;
+        const next: WorkerRow = { ...w, status: "revoked", updated_at: at };
+        this.#run(
+          "UPDATE workers SET status = 'revoked', data = ? WHERE worker_id = ?",
+          JSON.stringify(next),
+          workerId,
+        );
+        return true;
+      })
+    );
+  }
+
+  // ---- tokens, namespaces, tiers ----
+  createToken(row: TokenRow): Promise<void> {
+    return this.#p(() => {
+      this.#run(
+        "INSERT INTO tokens (token_id, token_hash, revoked_at, data) VALUES (?, ?, ?, ?)",
+        row.token_id,
+        row.token_hash,
+        row.revoked_at,
+        JSON.stringify(row),
+      );
+    });
+  }
+  findToken(tokenHash: string): Promise<TokenRow | null> {
+    const row = this.#get(
+      "SELECT data FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
+      tokenHash,
+    );
+    return this.#p(() => row ? parse<TokenRow>(row) : null);
+  }
+  listTokens(): Promise<TokenRow[]> {
+    return this.#p(() =>
+      this.#all("SELECT data FROM tokens ORDER BY token_id").map((r) => parse<TokenRow>(r))
+    );
+  }
+  revokeToken(tokenId: string, at: string): Promise<boolean> {
+    return this.#p(() =>
+      this.#tx(() => {
+        const row = this.#get("SELECT data FROM tokens WHERE token_id = ?", tokenId);
+        if (!row) return false;
+        const t = parse<TokenRow>(row);
+        if (t.revoked_at !== null) return false;
+        this.#run(
+          "UPDATE tokens SET revoked_at = ?, data = ? WHERE token_id = ?",
+          at,
+          JSON.stringify({ ...t, revoked_at: at }),
+          tokenId,
+        );
+        return true;
+      })
+    );
+  }
+  putNamespace(row: NamespaceRow): Promise<void> {
+    return this.#p(() => {
+      this.#run(
+        "INSERT OR REPLACE INTO namespaces (namespace, data) VALUES (?, ?)",
+        row.namespace,
+        JSON.stringify(row),
+      );
+    });
+  }
+  getNamespace(namespace: string): Promise<NamespaceRow | null> {
+    const row = this.#get("SELECT data FROM namespaces WHERE namespace = ?", namespace);
+    return this.#p(() => row ? parse<NamespaceRow>(row) : null);
+  }
+  listNamespaces(): Promise<NamespaceRow[]> {
+    return this.#p(() =>
+      this.#all("SELECT data FROM namespaces ORDER BY namespace").map((r) => parse<NamespaceRow>(r))
+    );
+  }
+  putTier(row: TierRow): Promise<void> {
+    return this.#p(() => {
+      this.#run(
+        "INSERT OR REPLACE INTO tiers (tier, data) VALUES (?, ?)",
+        row.tier,
+        JSON.stringify(row),
+      );
+    });
+  }
+  getTier(tier: string): Promise<TierRow | null> {
+    const row = this.#get("SELECT data FROM tiers WHERE tier = ?", tier);
+    return this.#p(() => row ? parse<TierRow>(row) : null);
+  }
+  listTiers(): Promise<TierRow[]> {
+    return this.#p(() =>
+      this.#all("SELECT data FROM tiers ORDER BY tier").map((r) => parse<TierRow>(r))
+    );
+  }
+
+  // ---- ban list ----
+  reportBan(row: BanRow): Promise<BanRow> {
+    return this.#p(() =>
+      this.#tx(() => {
+        const existing = this.#get("SELECT data FROM bans WHERE sha256 = ?", row.sha256);
+        if (existing) return parse<BanRow>(existing);
+        this.#run(
+          "INSERT INTO bans (sha256, status, reported_at, data) VALUES (?, ?, ?, ?)",
+          row.sha256,
+          row.status,
+          row.reported_at,
+          JSON.stringify(row),
+        );
+        return row;
+      })
+    );
+  }
+  confirmBan(sha256: string, by: string, at: string): Promise<BanRow | null> {
+    return this.#p(() =>
+      this.#tx(() => {
+        const existing = this.#get("SELECT data FROM bans WHERE sha256 = ?", sha256);
+        if (!existing) return null;
+        const b = parse<BanRow>(existing);
+        if (b.status === "confirmed") return b;
+        const next: BanRow = { ...b, status: "confirmed", confirmed_at: at, confirmed_by: by };
+        this.#run(
+          "UPDATE bans SET status = 'confirmed', data = ? WHERE sha256 = ?",
+          JSON.stringify(next),
+          sha256,
+        );
+        return next;
+      })
+    );
+  }
+  getBan(sha256: string): Promise<BanRow | null> {
+    const row = this.#get("SELECT data FROM bans WHERE sha256 = ?", sha256);
+    return this.#p(() => row ? parse<BanRow>(row) : null);
+  }
+  listBans(filter: { status?: BanRow["status"] } = {}): Promise<BanRow[]> {
+    const rows = filter.status === undefined
+      ? this.#all("SELECT data FROM bans ORDER BY reported_at, sha256")
+      : this.#all(
+        "SELECT data FROM bans WHERE status = ? ORDER BY reported_at, sha256",
+        filter.status,
+      );
+    return this.#p(() => rows.map((r) => parse<BanRow>(r)));
+  }
+
+  // ---- approvals ----
+  createApproval(row: ApprovalRow): Promise<void> {
+    return this.#p(() => {
+      this.#run(
+        `INSERT INTO approvals (approval_id, status, tenant_id, created_at, expires_at, data)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+        row.approval_id,
+        row.status,
+        row.tenant_id,
+        row.created_at,
+        row.expires_at,
+        JSON.stringify(row),
+      );
+    });
+  }
+  getApproval(approvalId: string): Promise<ApprovalRow | null> {
+    const row = this.#get("SELECT data FROM approvals WHERE approval_id = ?", approvalId);
+    return this.#p(() => row ? parse<ApprovalRow>(row) : null);
+  }
+  listApprovals(
+    filter: { status?: ApprovalStatus; tenant_id?: string } = {},
+  ): Promise<ApprovalRow[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (filter.status !== undefined) (where.push("status = ?"), params.push(filter.status));
+    if (filter.tenant_id !== undefined) {
+      (where.push("tenant_id = ?"), params.push(filter.tenant_id));
+    }
+    const sql = `SELECT data FROM approvals ${where.length ? "WHERE " + where.join(" AND ") : ""}
+      ORDER BY created_at, approval_id`;
+    return this.#p(() => this.#all(sql, ...params).map((r) => parse<ApprovalRow>(r)));
+  }
+  #updateApproval(
+    approvalId: string,
+    change: (a: ApprovalRow) => ApprovalRow | null,
+  ): ApprovalRow | null {
+    return this.#tx(() => {
+      const row = this.#get("SELECT data FROM approvals WHERE approval_id = ?", approvalId);
+      if (!row) return null;
+      const next = change(parse<ApprovalRow>(row));
+      if (!next) return null;
+      this.#run(
+        "UPDATE approvals SET status = ?, expires_at = ?, data = ? WHERE approval_id = ?",
+        next.status,
+        next.expires_at,
+        JSON.stringify(next),
+        approvalId,
+      );
+      return next;
+    });
+  }
+  resolveApproval(
+    approvalId: string,
+    r: { status: "approved" | "denied"; by: string; at: string; note: string | null },
+  ): Promise<ApprovalRow | null> {
+    return this.#p(() =>
+      this.#updateApproval(
+        approvalId,
+        (a) =>
+          a.status === "pending" && a.expires_at > r.at
+            ? { ...a, status: r.status, resolved_at: r.at, resolved_by: r.by, note: r.note }
+            : null,
+      )
+    );
+  }
+  escalateApproval(
+    approvalId: string,
+    e: { supervisor_level: string; at: string; expires_at: string },
+  ): Promise<ApprovalRow | null> {
+    return this.#p(() =>
+      this.#updateApproval(approvalId, (a) =>
+        a.status === "pending" && a.expires_at > e.at
+          ? {
+            ...a,
+            supervisor_level: e.supervisor_level,
+            expires_at: e.expires_at,
+            escalations: a.escalations + 1,
+          }
+          : null)
+    );
+  }
+  expireApprovals(now: string): Promise<ApprovalRow[]> {
+    return this.#p(() =>
+      this.#tx(() => {
+        const rows = this.#all(
+          "SELECT data FROM approvals WHERE status = 'pending' AND expires_at <= ?",
+          now,
+        ).map((r) => parse<ApprovalRow>(r));
+        const out: ApprovalRow[] = [];
+        for (const a of rows) {
+          const next: ApprovalRow = { ...a, status: "expired", resolved_at: now };
+          this.#run(
+            "UPDATE approvals SET status = 'expired', data = ? WHERE approval_id = ?",
+            JSON.stringify(next),
+            a.approval_id,
+          );
+          out.push(next);
+        }
+        return out;
+      })
+    );
+  }
+  consumeApproval(approvalId: string, at: string): Promise<ApprovalRow | null> {
+    return this.#p(() =>
+      this.#updateApproval(
+        approvalId,
+        (a) => a.status === "approved" ? { ...a, status: "consumed", consumed_at: at } : null,
+      )
+    );
+  }
+
+  // ---- receipts ----
+  #head(tenantId: string): { seq: number; hash: string | null } {
+    const row = this.#get(
+      "SELECT seq, receipt_hash FROM receipts WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
+      tenantId,
+    ) as { seq: number; receipt_hash: string } | undefined;
+    return row ? { seq: Number(row.seq), hash: row.receipt_hash } : { seq: 0, hash: null };
+  }
+
+  appendReceipt(
+    tenantId: string,
+    build: (link: ChainLink) => BuiltReceipt | Promise<BuiltReceipt>,
+  ): Promise<ReceiptRow> {
+    const run = async (): Promise<ReceiptRow> => {
+      // Optimistic: build outside the write lock (signing is async), then insert only if the head
+      // did not move (another process may share the file); otherwise rebuild on the new head.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const head = this.#head(tenantId);
+        const link: ChainLink = {
+          tenant_id: tenantId,
+          seq: head.seq + 1,
+          prev_receipt_hash: head.hash,
+        };
+        const receipt = await build(link);
+        if (receipt.prev_receipt_hash !== link.prev_receipt_hash) {
+          throw new Error("receipt builder did not chain to the given prev_receipt_hash");
+        }
+        const row: ReceiptRow = {
+          tenant_id: tenantId,
+          seq: link.seq,
+          receipt_id: receipt.receipt_id,
+          receipt_hash: receipt.receipt_hash,
+          prev_receipt_hash: receipt.prev_receipt_hash,
+          correlation_id: receipt.correlation_id,
+          decision_id: typeof receipt.decision_id === "string" ? receipt.decision_id : null,
+          dispatched_at: receipt.dispatched_at,
+          receipt,
+        };
+        const inserted = this.#tx(() => {
+          const now = this.#head(tenantId);
+          if (now.seq !== head.seq) return false;
+          this.#run(
+            `INSERT INTO receipts (tenant_id, seq, receipt_id, receipt_hash, prev_receipt_hash,
+             correlation_id, decision_id, dispatched_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            row.tenant_id,
+            row.seq,
+            row.receipt_id,
+            row.receipt_hash,
+            row.prev_receipt_hash,
+            row.correlation_id,
+            row.decision_id,
+            row.dispatched_at,
+            JSON.stringify(receipt),
+          );
+          return true;
+        });
+        if (inserted) return row;
+      }
+      throw new Error(`receipt chain of tenant ${tenantId} is too contended`);
+    };
+    const result = this.#appendQueue.then(run, run);
+    this.#appendQueue = result.catch(() => {});
+    return result;
+  }
+
+  #receiptRow(r: unknown): ReceiptRow {
+    const x = r as Row & { data: string };
+    return {
+      tenant_id: String(x.tenant_id),
+      seq: Number(x.seq),
+      receipt_id: String(x.receipt_id),
+      receipt_hash: String(x.receipt_hash),
+      prev_receipt_hash: x.prev_receipt_hash === null ? null : String(x.prev_receipt_hash),
+      correlation_id: String(x.correlation_id),
+      decision_id: x.decision_id === null ? null : String(x.decision_id),
+      dispatched_at: String(x.dispatched_at),
+      receipt: JSON.parse(x.data) as BuiltReceipt,
+    };
+  }
+
+  listReceipts(query: ReceiptQuery = {}): Promise<ReceiptRow[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (query.tenant_id !== undefined) (where.push("tenant_id = ?"), params.push(query.tenant_id));
+    if (query.correlation_id !== undefined) {
+      where.push("correlation_id = ?");
+      params.push(query.correlation_id);
+    }
+    if (query.since !== undefined) (where.push("dispatched_at >= ?"), params.push(query.since));
+    if (query.until !== undefined) (where.push("dispatched_at < ?"), params.push(query.until));
+    const sql = `SELECT * FROM receipts ${where.length ? "WHERE " + where.join(" AND ") : ""}
+      ORDER BY tenant_id, seq LIMIT ?`;
+    params.push(cap(query.limit, 100));
+    return this.#p(() => this.#all(sql, ...params).map((r) => this.#receiptRow(r)));
+  }
+  tenantChain(
+    tenantId: string,
+    options: { fromSeq?: number; limit?: number } = {},
+  ): Promise<ReceiptRow[]> {
+    const rows = this.#all(
+      "SELECT * FROM receipts WHERE tenant_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
+      tenantId,
+      options.fromSeq ?? 1,
+      options.limit ?? -1,
+    );
+    return this.#p(() => rows.map((r) => this.#receiptRow(r)));
+  }
+  receiptTenants(): Promise<string[]> {
+    return this.#p(() =>
+      this.#all("SELECT DISTINCT tenant_id FROM receipts ORDER BY tenant_id").map((r) =>
+        String((r as { tenant_id: string }).tenant_id)
+      )
+    );
+  }
+  putCheckpoint(row: CheckpointRow): Promise<void> {
+    return this.#p(() => {
+      this.#run(
+        "INSERT OR REPLACE INTO checkpoints (tenant_id, tree_size, data) VALUES (?, ?, ?)",
+        row.tenant_id,
+        row.tree_size,
+        JSON.stringify(row),
+      );
+    });
+  }
+  listCheckpoints(tenantId: string): Promise<CheckpointRow[]> {
+    return this.#p(() =>
+      this.#all("SELECT data FROM checkpoints WHERE tenant_id = ? ORDER BY tree_size", tenantId)
+        .map((r) => parse<CheckpointRow>(r))
+    );
+  }
+
+  // ---- telemetry, decisions, alerts ----
+  appendTelemetry(rows: TelemetryRow[]): Promise<void> {
+    return this.#p(() => {
+      if (rows.length === 0) return;
+      this.#tx(() => {
+        const st = this.#db.prepare(
+          "INSERT INTO telemetry (decision_id, correlation_id, data) VALUES (?, ?, ?)",
+        );
+        for (const r of rows) st.run(r.decision_id, r.correlation_id, JSON.stringify(r));
+      });
+    });
+  }
+  listTelemetry(query: TelemetryQuery = {}): Promise<TelemetryRow[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (query.decision_id !== undefined) {
+      where.push("decision_id = ?");
+      params.push(query.decision_id);
+    }
+    if (query.correlation_id !== undefined) {
+      where.push("correlation_id = ?");
+      params.push(query.correlation_id);
+    }
+    const sql = `SELECT data FROM (SELECT id, data FROM telemetry
+      ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?) ORDER BY id`;
+    params.push(cap(query.limit, 100));
+    return this.#p(() => this.#all(sql, ...params).map((r) => parse<TelemetryRow>(r)));
+  }
+  recordDecision(row: DecisionRow): Promise<void> {
+    return this.#p(() => {
+      this.#run(
+        "INSERT OR IGNORE INTO decisions (decision_id, data) VALUES (?, ?)",
+        row.decision_id,
+        JSON.stringify(row),
+      );
+    });
+  }
+  getDecision(decisionId: string): Promise<DecisionRow | null> {
+    const row = this.#get("SELECT data FROM decisions WHERE decision_id = ?", decisionId);
+    return this.#p(() => row ? parse<DecisionRow>(row) : null);
+  }
+  createAlert(row: AlertRow): Promise<void> {
+    return this.#p(() => {
+      this.#run(
+        "INSERT INTO alerts (alert_id, created_at, acknowledged_at, data) VALUES (?, ?, ?, ?)",
+        row.alert_id,
+        row.created_at,
+        row.acknowledged_at,
+        JSON.stringify(row),
+      );
+    });
+  }
+  listAlerts(filter: { acknowledged?: boolean; limit?: number } = {}): Promise<AlertRow[]> {
+    const where = filter.acknowledged === undefined
+      ? ""
+      : filter.acknowledged
+      ? "WHERE acknowledged_at IS NOT NULL"
+      : "WHERE acknowledged_at IS NULL";
+    return this.#p(() =>
+      this.#all(
+        `SELECT data FROM alerts ${where} ORDER BY created_at DESC, alert_id DESC LIMIT ?`,
+        cap(filter.limit, 100),
+      ).map((r) => parse<AlertRow>(r))
+    );
+  }
+  acknowledgeAlert(alertId: string, by: string, at: string): Promise<AlertRow | null> {
+    return this.#p(() =>
+      this.#tx(() => {
+        const row = this.#get("SELECT data FROM alerts WHERE alert_id = ?", alertId);
+        if (!row) return null;
+        const a = parse<AlertRow>(row);
+        if (a.acknowledged_at !== null) return a;
+        const next: AlertRow = { ...a, acknowledged_at: at, acknowledged_by: by };
+        this.#run(
+          "UPDATE alerts SET acknowledged_at = ?, data = ? WHERE alert_id = ?",
+          at,
+          JSON.stringify(next),
+          alertId,
+        );
+        return next;
+      })
+    );
+  }
+}
+
+/**
+ * Open (creating if needed) and migrate a SQLite store.
+ *
+ * @example
+ * ```ts
+ * import { openSqliteStore } from "./sqlite.ts";
+ * const store = await openSqliteStore(":memory:");
+ * await store.close();
+ * ```
+ */
+export async function openSqliteStore(
+  path: string,
+  options: SqliteStoreOptions = {},
+): Promise<HallStore> {
+  const store = new SqliteStore(path, options);
+  await store.migrate();
+  return store;
+}

@@ -1,0 +1,423 @@
+/**
+ * The behaviour every `HallStore` backend must have. Call `runStoreContract(name, makeStore)` from a
+ * test file; `makeStore` returns an EMPTY store (the contract migrates and closes it).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { sha256Hex } from "../../src/hash.ts";
+import type {
+  AlertRow,
+  ApprovalRow,
+  BuiltReceipt,
+  ChainLink,
+  HallStore,
+  StoreFactory,
+  WorkerRow,
+} from "../../src/hall/store/types.ts";
+
+const T0 = "2026-12-01T20:00:00.000Z";
+const T1 = "2026-12-01T20:05:00.000Z";
+const T2 = "2026-12-01T20:20:00.000Z";
+
+function worker(id: string, ns: string, at = T0): WorkerRow {
+  return {
+    worker_id: id,
+    namespace: ns,
+    record: { worker_id: id, worker_species_id: "wrk.doc.summarizer", capabilities: ["cap.doc.x"] },
+    status: "active",
+    current_hash: null,
+    attestation: null,
+    flagged: false,
+    enrolled_by: "tok-admin",
+    enrolled_at: at,
+    updated_at: at,
+  };
+}
+
+function approval(id: string, expires = T2): ApprovalRow {
+  return {
+    approval_id: id,
+    decision_id: `d-${id}`,
+    tenant_id: "acme",
+    correlation_id: `c-${id}`,
+    capability_id: "cap.doc.x",
+    supervisor_level: "gatekeeper",
+    status: "pending",
+    input: { capability_id: "cap.doc.x" },
+    decision: { decision_id: `d-${id}`, outcome: "STEWARD_HOLD" },
+    created_at: T0,
+    expires_at: expires,
+    resolved_at: null,
+    resolved_by: null,
+    note: null,
+    escalations: 0,
+    consumed_at: null,
+  };
+}
+
+// A builder that chains like the hall's (hash over the link and a payload), with a delay so that
+// concurrent appends really overlap.
+function builder(payload: string, delayMs = 0): (link: ChainLink) => Promise<BuiltReceipt> {
+  return async (link) => {
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    const body = {
+      receipt_id: crypto.randomUUID(),
+      tenant_id: link.tenant_id,
+      seq: link.seq,
+      prev_receipt_hash: link.prev_receipt_hash,
+      correlation_id: `corr-${payload}`,
+      decision_id: `dec-${payload}`,
+      dispatched_at: new Date(Date.parse(T0) + link.seq * 1000).toISOString(),
+    };
+    return { ...body, receipt_hash: "sha256:" + sha256Hex(JSON.stringify(body)) };
+  };
+}
+
+async function withStore(make: StoreFactory, fn: (s: HallStore) => Promise<void>): Promise<void> {
+  const store = await make();
+  try {
+    await store.migrate();
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Register the contract tests for one backend.
+ *
+ * @example
+ * ```ts
+ * runStoreContract("sqlite", () => Promise.resolve(new SqliteStore(":memory:")));
+ * ```
+ */
+export function runStoreContract(name: string, make: StoreFactory): void {
+  const t = (title: string, fn: (s: HallStore) => Promise<void>): void => {
+    Deno.test({
+      name: `store contract [${name}]: ${title}`,
+      sanitizeResources: false,
+      sanitizeOps: false,
+      fn: () => withStore(make, fn),
+    });
+  };
+
+  t("migrations are recorded and idempotent", async (s) => {
+    const v = await s.migrationVersion();
+    assert.ok(v >= 1);
+    await s.migrate();
+    assert.equal(await s.migrationVersion(), v);
+    assert.equal(await s.ping(), true);
+  });
+
+  t("meta: first writer wins", async (s) => {
+    assert.equal(await s.getMeta("k"), null);
+    assert.equal(await s.setMetaIfAbsent("k", "one"), "one");
+    assert.equal(await s.setMetaIfAbsent("k", "two"), "one");
+    assert.equal(await s.getMeta("k"), "one");
+  });
+
+  t("workers: put, replace, list by namespace, count, revoke", async (s) => {
+    await s.putWorker(worker("org.acme.a", "org.acme", T0));
+    await s.putWorker(worker("org.acme.b", "org.acme", T1));
+    await s.putWorker(worker("x.bob.c", "x.bob", T1));
+    assert.deepEqual((await s.listWorkers()).map((w) => w.worker_id), [
+      "org.acme.a",
+      "org.acme.b",
+      "x.bob.c",
+    ]);
+    assert.deepEqual((await s.listWorkers({ namespace: "x.bob" })).map((w) => w.worker_id), [
+      "x.bob.c",
+    ]);
+    const replaced = {
+      ...worker("org.acme.a", "org.acme", T0),
+      current_hash: "sha256:" + "a".repeat(64),
+    };
+    await s.putWorker(replaced);
+    assert.deepEqual(await s.getWorker("org.acme.a"), replaced);
+    assert.equal(await s.countActiveWorkers("org.acme"), 2);
+    assert.equal(await s.revokeWorker("org.acme.a", T1), true);
+    assert.equal(await s.revokeWorker("org.acme.a", T1), false);
+    assert.equal(await s.revokeWorker("org.nope.z", T1), false);
+    assert.equal((await s.getWorker("org.acme.a"))?.status, "revoked");
+    assert.equal(await s.countActiveWorkers("org.acme"), 1);
+    assert.equal(await s.getWorker("org.nope.z"), null);
+    assert.equal((await s.counts()).workers, 2);
+  });
+
+  t("tokens, namespaces, tiers", async (s) => {
+    const hash = sha256Hex("secret");
+    await s.createToken({
+      token_id: "t1",
+      token_hash: hash,
+      role: "namespace",
+      namespace: "org.acme",
+      label: "acme",
+      created_at: T0,
+      revoked_at: null,
+    });
+    assert.equal((await s.findToken(hash))?.namespace, "org.acme");
+    assert.equal(await s.findToken(sha256Hex("other")), null);
+    await assert.rejects(() =>
+      s.createToken({
+        token_id: "t2",
+        token_hash: hash,
+        role: "admin",
+        namespace: null,
+        label: "dup",
+        created_at: T0,
+        revoked_at: null,
+      })
+    );
+    assert.equal(await s.revokeToken("t1", T1), true);
+    assert.equal(await s.revokeToken("t1", T1), false);
+    assert.equal(await s.findToken(hash), null);
+    assert.equal((await s.listTokens())[0].revoked_at, T1);
+
+    await s.putTier({ tier: "free", max_workers: 2, requests_per_minute: 60 });
+    await s.putTier({ tier: "free", max_workers: 3, requests_per_minute: 60 });
+    assert.equal((await s.getTier("free"))?.max_workers, 3);
+    assert.equal(await s.getTier("gold"), null);
+    await s.putNamespace({ namespace: "x.bob", tier: "free", owner: "bob", created_at: T0 });
+    await s.putNamespace({ namespace: "org.acme", tier: "free", owner: "acme", created_at: T0 });
+    assert.deepEqual((await s.listNamespaces()).map((n) => n.namespace), ["org.acme", "x.bob"]);
+    assert.equal((await s.getNamespace("x.bob"))?.owner, "bob");
+    assert.equal((await s.listTiers()).length, 1);
+  });
+
+  t("ban list: report is idempotent, confirm keeps the first confirmation", async (s) => {
+    const h = "sha256:" + "b".repeat(64);
+    const row = {
+      sha256: h,
+      reason: "malware",
+      source: "t1",
+      evidence_url: null,
+      reported_at: T0,
+      status: "reported" as const,
+      confirmed_at: null,
+      confirmed_by: null,
+    };
+    assert.deepEqual(await s.reportBan(row), row);
+    assert.equal((await s.reportBan({ ...row, reason: "again" })).reason, "malware");
+    assert.equal((await s.listBans({ status: "confirmed" })).length, 0);
+    const c = await s.confirmBan(h, "admin", T1);
+    assert.equal(c?.status, "confirmed");
+    assert.equal((await s.confirmBan(h, "other", T2))?.confirmed_by, "admin");
+    assert.equal(await s.confirmBan("sha256:" + "c".repeat(64), "admin", T1), null);
+    assert.equal((await s.listBans({ status: "confirmed" }))[0].sha256, h);
+    assert.equal((await s.getBan(h))?.confirmed_at, T1);
+    assert.equal((await s.counts()).bans_confirmed, 1);
+  });
+
+  t("approvals: resolve only pending and unexpired; escalate; expire", async (s) => {
+    await s.createApproval(approval("a1"));
+    await s.createApproval(approval("a2"));
+    await s.createApproval(approval("a3", T1));
+    assert.equal((await s.listApprovals({ status: "pending" })).length, 3);
+    assert.equal((await s.counts()).approvals_pending, 3);
+
+    const esc = await s.escalateApproval("a2", {
+      supervisor_level: "incident_commander",
+      at: T0,
+      expires_at: T2,
+    });
+    assert.equal(esc?.supervisor_level, "incident_commander");
+    assert.equal(esc?.escalations, 1);
+
+    const r = await s.resolveApproval("a1", { status: "approved", by: "op", at: T0, note: "ok" });
+    assert.equal(r?.status, "approved");
+    assert.equal(r?.resolved_by, "op");
+    assert.equal(
+      await s.resolveApproval("a1", { status: "denied", by: "op2", at: T0, note: null }),
+      null,
+    );
+    // a3 expires at T1: resolving at T1 is too late.
+    assert.equal(
+      await s.resolveApproval("a3", { status: "approved", by: "op", at: T1, note: null }),
+      null,
+    );
+    const expired = await s.expireApprovals(T1);
+    assert.deepEqual(expired.map((a) => a.approval_id), ["a3"]);
+    assert.equal((await s.getApproval("a3"))?.status, "expired");
+    assert.equal(await s.getApproval("zz"), null);
+    assert.deepEqual((await s.listApprovals({ status: "pending" })).map((a) => a.approval_id), [
+      "a2",
+    ]);
+    assert.equal((await s.listApprovals({ tenant_id: "other" })).length, 0);
+  });
+
+  t("approvals: an approved request is consumed exactly once, even concurrently", async (s) => {
+    await s.createApproval(approval("p1"));
+    assert.equal(await s.consumeApproval("p1", T0), null, "pending cannot be consumed");
+    await s.resolveApproval("p1", { status: "approved", by: "op", at: T0, note: null });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => s.consumeApproval("p1", T1)),
+    );
+    assert.equal(results.filter((r) => r !== null).length, 1);
+    assert.equal((await s.getApproval("p1"))?.status, "consumed");
+    await s.createApproval(approval("p2"));
+    await s.resolveApproval("p2", { status: "denied", by: "op", at: T0, note: null });
+    assert.equal(await s.consumeApproval("p2", T1), null, "denied cannot be consumed");
+  });
+
+  t("receipts: per-tenant chains, linear under concurrent appends", async (s) => {
+    const appends = [
+      ...Array.from({ length: 30 }, (_, i) => s.appendReceipt("acme", builder(`a${i}`, i % 3))),
+      ...Array.from({ length: 10 }, (_, i) => s.appendReceipt("beta", builder(`b${i}`, 1))),
+    ];
+    const rows = await Promise.all(appends);
+    assert.equal(new Set(rows.map((r) => `${r.tenant_id}/${r.seq}`)).size, 40);
+    for (const [tenant, n] of [["acme", 30], ["beta", 10]] as const) {
+      const chain = await s.tenantChain(tenant);
+      assert.deepEqual(chain.map((r) => r.seq), Array.from({ length: n }, (_, i) => i + 1));
+      assert.equal(chain[0].prev_receipt_hash, null);
+      for (let i = 1; i < chain.length; i++) {
+        assert.equal(chain[i].prev_receipt_hash, chain[i - 1].receipt_hash);
+        assert.equal(chain[i].receipt.seq, chain[i].seq);
+      }
+    }
+    assert.deepEqual(await s.receiptTenants(), ["acme", "beta"]);
+    assert.equal((await s.counts()).receipts, 40);
+    const part = await s.tenantChain("acme", { fromSeq: 29 });
+    assert.deepEqual(part.map((r) => r.seq), [29, 30]);
+    assert.equal((await s.tenantChain("acme", { fromSeq: 2, limit: 3 })).length, 3);
+  });
+
+  t("receipts: a builder that does not chain is refused and nothing is written", async (s) => {
+    await assert.rejects(() =>
+      s.appendReceipt("acme", async (link) => ({
+        ...(await builder("x")(link)),
+        prev_receipt_hash: "sha256:" + "0".repeat(64),
+      }))
+    );
+    await assert.rejects(() =>
+      s.appendReceipt("acme", () => {
+        throw new Error("signer down");
+      })
+    );
+    assert.equal((await s.tenantChain("acme")).length, 0);
+    const r = await s.appendReceipt("acme", builder("ok"));
+    assert.equal(r.seq, 1);
+  });
+
+  t("receipts: query by tenant, correlation id and time", async (s) => {
+    for (let i = 0; i < 5; i++) await s.appendReceipt("acme", builder(`q${i}`));
+    await s.appendReceipt("beta", builder("q9"));
+    assert.equal((await s.listReceipts({ tenant_id: "acme" })).length, 5);
+    const byCorr = await s.listReceipts({ correlation_id: "corr-q2" });
+    assert.equal(byCorr.length, 1);
+    assert.equal(byCorr[0].decision_id, "dec-q2");
+    // dispatched_at = T0 + seq seconds: seq 2..3 lie in [T0+2s, T0+4s).
+    const since = new Date(Date.parse(T0) + 2000).toISOString();
+    const until = new Date(Date.parse(T0) + 4000).toISOString();
+    assert.deepEqual(
+      (await s.listReceipts({ tenant_id: "acme", since, until })).map((r) => r.seq),
+      [2, 3],
+    );
+    assert.equal((await s.listReceipts({ limit: 2 })).length, 2);
+    assert.equal((await s.listReceipts()).length, 6);
+  });
+
+  t("checkpoints", async (s) => {
+    await s.putCheckpoint({
+      tenant_id: "acme",
+      tree_size: 2,
+      root: "sha256:x",
+      created_at: T0,
+      proof: {},
+    });
+    await s.putCheckpoint({
+      tenant_id: "acme",
+      tree_size: 1,
+      root: "sha256:y",
+      created_at: T0,
+      proof: {},
+    });
+    await s.putCheckpoint({
+      tenant_id: "acme",
+      tree_size: 2,
+      root: "sha256:z",
+      created_at: T1,
+      proof: { a: 1 },
+    });
+    const cps = await s.listCheckpoints("acme");
+    assert.deepEqual(cps.map((c) => [c.tree_size, c.root]), [[1, "sha256:y"], [2, "sha256:z"]]);
+    assert.deepEqual(cps[1].proof, { a: 1 });
+  });
+
+  t("telemetry and decisions", async (s) => {
+    await s.appendTelemetry([
+      {
+        event_id: "evt.os.task.routed",
+        decision_id: "d1",
+        correlation_id: "c1",
+        timestamp: T0,
+        event: { a: 1 },
+      },
+      {
+        event_id: "evt.os.worker.selected",
+        decision_id: "d1",
+        correlation_id: "c1",
+        timestamp: T0,
+        event: {},
+      },
+      {
+        event_id: "evt.os.task.denied",
+        decision_id: "d2",
+        correlation_id: "c2",
+        timestamp: T1,
+        event: {},
+      },
+    ]);
+    await s.appendTelemetry([]);
+    assert.deepEqual((await s.listTelemetry({ decision_id: "d1" })).map((e) => e.event_id), [
+      "evt.os.task.routed",
+      "evt.os.worker.selected",
+    ]);
+    assert.equal((await s.listTelemetry({ correlation_id: "c2" })).length, 1);
+    assert.deepEqual((await s.listTelemetry({ limit: 1 })).map((e) => e.decision_id), ["d2"]);
+    assert.deepEqual((await s.listTelemetry({ decision_id: "d1" }))[0].event, { a: 1 });
+
+    const d = {
+      decision_id: "d1",
+      parent_decision_id: null,
+      tenant_id: "acme",
+      correlation_id: "c1",
+      capability_id: "cap.doc.x",
+      outcome: "DISPATCH",
+      blast_dimensions_score: 4,
+      chain_blast_score: 4,
+      created_at: T0,
+    };
+    await s.recordDecision(d);
+    await s.recordDecision({ ...d, chain_blast_score: 99 });
+    assert.deepEqual(await s.getDecision("d1"), d);
+    assert.equal(await s.getDecision("nope"), null);
+  });
+
+  t("alerts: acknowledged alerts stay acknowledged", async (s) => {
+    const a: AlertRow = {
+      alert_id: "al1",
+      kind: "tamper",
+      severity: 1,
+      message: "worker tampered",
+      subject: "org.acme.a",
+      details: { h: 1 },
+      created_at: T0,
+      acknowledged_at: null,
+      acknowledged_by: null,
+    };
+    await s.createAlert(a);
+    await s.createAlert({ ...a, alert_id: "al2", kind: "chain_break", created_at: T1 });
+    assert.deepEqual((await s.listAlerts()).map((x) => x.alert_id), ["al2", "al1"]);
+    assert.equal((await s.counts()).alerts_open, 2);
+    const ack = await s.acknowledgeAlert("al1", "op", T1);
+    assert.equal(ack?.acknowledged_by, "op");
+    assert.equal((await s.acknowledgeAlert("al1", "op2", T2))?.acknowledged_by, "op");
+    assert.equal(await s.acknowledgeAlert("nope", "op", T1), null);
+    assert.deepEqual((await s.listAlerts({ acknowledged: false })).map((x) => x.alert_id), ["al2"]);
+    assert.deepEqual((await s.listAlerts({ acknowledged: true })).map((x) => x.alert_id), ["al1"]);
+    assert.deepEqual((await s.listAlerts({ acknowledged: true }))[0].details, { h: 1 });
+  });
+}
