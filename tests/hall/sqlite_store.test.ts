@@ -30,7 +30,7 @@ Deno.test("sqlite store: data survives reopening the file, and two handles share
   await b.close();
   const c = await openSqliteStore(path);
   const chain = await c.tenantChain("acme");
-  assert.deepEqual(chain.map((r) => r.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(chain.map((r) => r.seq), Array.from({ length: 20 }, (_, i) => i));
   for (let i = 1; i < chain.length; i++) {
     assert.equal(chain[i].prev_receipt_hash, chain[i - 1].receipt_hash);
   }

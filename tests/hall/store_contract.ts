@@ -270,7 +270,7 @@ export function runStoreContract(name: string, make: StoreFactory): void {
     assert.equal(new Set(rows.map((r) => `${r.tenant_id}/${r.seq}`)).size, 40);
     for (const [tenant, n] of [["acme", 30], ["beta", 10]] as const) {
       const chain = await s.tenantChain(tenant);
-      assert.deepEqual(chain.map((r) => r.seq), Array.from({ length: n }, (_, i) => i + 1));
+      assert.deepEqual(chain.map((r) => r.seq), Array.from({ length: n }, (_, i) => i));
       assert.equal(chain[0].prev_receipt_hash, null);
       for (let i = 1; i < chain.length; i++) {
         assert.equal(chain[i].prev_receipt_hash, chain[i - 1].receipt_hash);
@@ -279,8 +279,8 @@ export function runStoreContract(name: string, make: StoreFactory): void {
     }
     assert.deepEqual(await s.receiptTenants(), ["acme", "beta"]);
     assert.equal((await s.counts()).receipts, 40);
-    const part = await s.tenantChain("acme", { fromSeq: 29 });
-    assert.deepEqual(part.map((r) => r.seq), [29, 30]);
+    const part = await s.tenantChain("acme", { fromSeq: 28 });
+    assert.deepEqual(part.map((r) => r.seq), [28, 29]);
     assert.equal((await s.tenantChain("acme", { fromSeq: 2, limit: 3 })).length, 3);
   });
 
@@ -298,7 +298,15 @@ export function runStoreContract(name: string, make: StoreFactory): void {
     );
     assert.equal((await s.tenantChain("acme")).length, 0);
     const r = await s.appendReceipt("acme", builder("ok"));
-    assert.equal(r.seq, 1);
+    assert.equal(r.seq, 0);
+    let seen: ChainLink | null = null;
+    const r2 = await s.appendReceipt("acme", (link) => {
+      seen = link;
+      return builder("ok2")(link);
+    });
+    assert.equal(r2.seq, 1);
+    assert.equal(seen!.prev_receipt_hash, r.receipt_hash);
+    assert.deepEqual(seen!.prev_receipt, r.receipt, "the builder is handed the head receipt");
   });
 
   t("receipts: query by tenant, correlation id and time", async (s) => {
@@ -308,7 +316,7 @@ export function runStoreContract(name: string, make: StoreFactory): void {
     const byCorr = await s.listReceipts({ correlation_id: "corr-q2" });
     assert.equal(byCorr.length, 1);
     assert.equal(byCorr[0].decision_id, "dec-q2");
-    // dispatched_at = T0 + seq seconds: seq 2..3 lie in [T0+2s, T0+4s).
+    // dispatched_at = T0 + seq seconds (seq from 0): seq 2..3 lie in [T0+2s, T0+4s).
     const since = new Date(Date.parse(T0) + 2000).toISOString();
     const until = new Date(Date.parse(T0) + 4000).toISOString();
     assert.deepEqual(

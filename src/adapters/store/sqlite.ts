@@ -497,12 +497,14 @@ export class SqliteStore implements HallStore {
   }
 
   // ---- receipts ----
-  #head(tenantId: string): { seq: number; hash: string | null } {
+  #head(tenantId: string): { seq: number; hash: string | null; receipt: BuiltReceipt | null } {
     const row = this.#get(
-      "SELECT seq, receipt_hash FROM receipts WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
+      "SELECT seq, receipt_hash, data FROM receipts WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
       tenantId,
-    ) as { seq: number; receipt_hash: string } | undefined;
-    return row ? { seq: Number(row.seq), hash: row.receipt_hash } : { seq: 0, hash: null };
+    ) as { seq: number; receipt_hash: string; data: string } | undefined;
+    return row
+      ? { seq: Number(row.seq), hash: row.receipt_hash, receipt: JSON.parse(row.data) }
+      : { seq: -1, hash: null, receipt: null };
   }
 
   appendReceipt(
@@ -518,6 +520,7 @@ export class SqliteStore implements HallStore {
           tenant_id: tenantId,
           seq: head.seq + 1,
           prev_receipt_hash: head.hash,
+          prev_receipt: head.receipt,
         };
         const receipt = await build(link);
         if (receipt.prev_receipt_hash !== link.prev_receipt_hash) {
@@ -598,7 +601,7 @@ export class SqliteStore implements HallStore {
     const rows = this.#all(
       "SELECT * FROM receipts WHERE tenant_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
       tenantId,
-      options.fromSeq ?? 1,
+      options.fromSeq ?? 0,
       options.limit ?? -1,
     );
     return this.#p(() => rows.map((r) => this.#receiptRow(r)));

@@ -144,10 +144,12 @@ export interface ApprovalRow {
 export interface ChainLink {
   /** Tenant whose chain this is. */
   tenant_id: string;
-  /** Sequence number the new receipt gets (1 for the first). */
+  /** Sequence number the new receipt gets: 0-based, as the receipts module counts (0 for the first). */
   seq: number;
   /** `receipt_hash` of the current head, or null for the first receipt. */
   prev_receipt_hash: string | null;
+  /** The current head receipt itself (what `prepareReceipt(prev, …)` takes), or null. */
+  prev_receipt: BuiltReceipt | null;
 }
 
 /** What a receipt builder returns: a complete receipt carrying at least these fields. */
@@ -170,7 +172,7 @@ export interface BuiltReceipt {
 export interface ReceiptRow {
   /** Tenant chain. */
   tenant_id: string;
-  /** 1-based position in the tenant chain; no gaps, no duplicates. */
+  /** 0-based position in the tenant chain (equals `receipt.seq`); no gaps, no duplicates. */
   seq: number;
   /** Copied from the receipt. */
   receipt_id: string;
@@ -277,7 +279,7 @@ export interface DecisionRow {
 export interface CheckpointRow {
   /** Tenant chain. */
   tenant_id: string;
-  /** Number of receipts covered (seq 1..size). */
+  /** Number of receipts covered (seq 0..size-1). */
   tree_size: number;
   /** `sha256:…` Merkle root over the receipt hashes. */
   root: string;
@@ -418,7 +420,7 @@ export interface HallStore {
   ): Promise<ReceiptRow>;
   /** Receipts matching a query, ordered by (`tenant_id`, `seq`). */
   listReceipts(query?: ReceiptQuery): Promise<ReceiptRow[]>;
-  /** A tenant's chain from `fromSeq` (default 1), ordered by `seq`, at most `limit` rows (default all). */
+  /** A tenant's chain from `fromSeq` (default 0), ordered by `seq`, at most `limit` rows (default all). */
   tenantChain(
     tenantId: string,
     options?: { fromSeq?: number; limit?: number },
