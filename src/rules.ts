@@ -1,14 +1,29 @@
 /**
- * Routing rules: parse and validate a rules document, compile it once into an index, and find
- * shadowed rules once per rule set. (Contract stub: the implementation lands with issue 2.)
+ * Routing rules: parse and validate a rules document, compile it once into an index (first-match
+ * semantics at O(1) cost in the number of rules), and find shadowed rules once per rule set.
+ *
+ * The grammar is README decision 11: a condition is an exact string, `{"any": true}`,
+ * `{"in": [...]}`, `{"eq": "..."}` or `{"not_in": [...]}`; an absent field matches anything.
+ * Everything is validated at load time, so matching and deciding can never throw.
  *
  * @module
  */
 
-import type { Env } from "./model.ts";
-import { WcpError } from "./errors.ts";
+import type { Env, Escalation, PreconditionsChecked, SupervisorLevel } from "./model.ts";
+import { parseDocument } from "./rules/_parse.ts";
+import { ESCALATION_DEFAULTS, PRECONDITION_DEFAULTS } from "./rules/_parse.ts";
+import { CompiledRuleSet } from "./rules/_index.ts";
 
-/** A condition on one match field. */
+/**
+ * A condition on one match field, as written in a rules file.
+ *
+ * @example
+ * ```ts
+ * import type { Condition } from "@wcp/core";
+ * const conditions: Condition[] = ["prod", { any: true }, { in: ["dev", "stage"] },
+ *   { eq: "P0" }, { not_in: ["RESTRICTED"] }];
+ * ```
+ */
 export type Condition =
   | string
   | { any: true }
@@ -16,7 +31,15 @@ export type Condition =
   | { eq: string }
   | { not_in: string[] };
 
-/** The five fields a rule can match on. */
+/**
+ * The five fields a rule can match on, in the order conditions are stored.
+ *
+ * @example
+ * ```ts
+ * import { MATCH_FIELDS } from "@wcp/core";
+ * MATCH_FIELDS.includes("env"); // true
+ * ```
+ */
 export const MATCH_FIELDS = [
   "capability_id",
   "env",
@@ -24,60 +47,241 @@ export const MATCH_FIELDS = [
   "tenant_risk",
   "qos_class",
 ] as const;
-/** A match field. */
+/**
+ * A match field.
+ *
+ * @example
+ * ```ts
+ * import type { MatchField } from "@wcp/core";
+ * const f: MatchField = "qos_class";
+ * ```
+ */
 export type MatchField = typeof MATCH_FIELDS[number];
 
-/** One routing rule, as written in a rules file. */
+/**
+ * One compiled routing rule: validated, normalised and deeply frozen.
+ *
+ * @example
+ * ```ts
+ * import { parseRules, type Rule } from "@wcp/core";
+ * const rule: Rule = parseRules([{ rule_id: "r1" }]).rules[0];
+ * rule.decision.preconditions.must_have_correlation_id; // true (default)
+ * ```
+ */
 export interface Rule {
-  /** Unique id, echoed as `matched_rule_id`. */
-  rule_id: string;
-  /** Conditions; an absent field matches anything. */
-  match: Partial<Record<MatchField, Condition>>;
-  /** What to do on a match. */
-  decision: RuleDecision;
+  /** Unique, non-empty id, echoed as `matched_rule_id`. */
+  readonly rule_id: string;
+  /** Conditions as written (frozen copy, fields in MATCH_FIELDS order); absent = anything. */
+  readonly match: Readonly<Partial<Record<MatchField, Condition>>>;
+  /** What to do on a match, with every default filled in. */
+  readonly decision: RuleDecision;
 }
 
-/** The decision block of a rule. */
+/**
+ * One candidate of a rule, normalised (`score_hint` is `null` when absent).
+ *
+ * @example
+ * ```ts
+ * import type { RuleCandidate } from "@wcp/core";
+ * const c: RuleCandidate = { worker_species_id: "wrk.doc.summarizer", score_hint: null };
+ * ```
+ */
+export interface RuleCandidate {
+  /** A non-empty species id. */
+  readonly worker_species_id: string;
+  /** Informational; order is rule order. */
+  readonly score_hint: number | null;
+}
+
+/**
+ * A rule's escalation block, type-checked and with defaults filled in. `supervisor_level` is
+ * absent when the rule did not set it (the router then applies its default, `gatekeeper`).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RULE_ESCALATION } from "@wcp/core";
+ * DEFAULT_RULE_ESCALATION.policy_gate; // false
+ * ```
+ */
+export interface RuleEscalation {
+  /** Run the policy gate. Default false. */
+  readonly policy_gate: boolean;
+  /** Echoed. Default false. */
+  readonly msavx_step_up: boolean;
+  /** Echoed. Default false. */
+  readonly human_required_default: boolean;
+  /** Echoed (frozen JSON objects). Default `[]`. */
+  readonly human_required_if: readonly Readonly<Record<string, unknown>>[];
+  /** Default null. */
+  readonly rationale: string | null;
+  /** Hold for a human instead of skipping an over-cap candidate. Default false. */
+  readonly hold_over_cap: boolean;
+  /** Supervisor level for holds; absent unless the rule sets it. */
+  readonly supervisor_level?: SupervisorLevel;
+}
+
+/**
+ * The decision block of a compiled rule: every key present, validated, frozen.
+ *
+ * @example
+ * ```ts
+ * import { parseRules } from "@wcp/core";
+ * const d = parseRules([{ rule_id: "r1", decision: {
+ *   required_controls_suggested: ["ctrl.b", "ctrl.a", "ctrl.b"] } }]).rules[0].decision;
+ * d.required_controls_suggested; // ["ctrl.a", "ctrl.b"] (a sorted set)
+ * ```
+ */
 export interface RuleDecision {
   /** Candidate species in preference order. */
-  candidate_workers_ranked: { worker_species_id: string; score_hint?: number | null }[];
-  /** Controls that must be present. */
-  required_controls_suggested: string[];
-  /** Profiles echoed on the decision. */
-  recommended_profiles: Record<string, unknown>[];
-  /** Escalation settings (booleans validated at load time). */
-  escalation: Record<string, unknown>;
-  /** Preconditions (booleans validated at load time). */
-  preconditions: Record<string, unknown>;
-  /** Per-environment cap on the five-dimension blast score (chain total). */
-  max_blast_by_env?: Partial<Record<Env, number>>;
+  readonly candidate_workers_ranked: readonly RuleCandidate[];
+  /** Controls that must be present: sorted, de-duplicated. */
+  readonly required_controls_suggested: readonly string[];
+  /** Profiles echoed on the decision (frozen JSON objects). */
+  readonly recommended_profiles: readonly Readonly<Record<string, unknown>>[];
+  /** Escalation settings. */
+  readonly escalation: RuleEscalation;
+  /** Preconditions (the six flags of PreconditionsChecked). */
+  readonly preconditions: Readonly<PreconditionsChecked>;
+  /** Per-environment cap (integer 0-25) on the five-dimension blast score; `{}` when none. */
+  readonly max_blast_by_env: Readonly<Partial<Record<Env, number>>>;
 }
 
-/** A shadowed rule: `shadowed` can never match because `shadowing` matches a superset first. */
+/**
+ * A finding of the shadow analysis: a rule that can never be the first match.
+ * `duplicate`: an earlier rule accepts exactly the same requests; `subsumed`: an earlier rule
+ * accepts a strict superset; `unsatisfiable`: the rule accepts no request at all (for example
+ * `not_in` every env), and `shadowing_rule_id` is null.
+ *
+ * @example
+ * ```ts
+ * import { parseRules } from "@wcp/core";
+ * const rs = parseRules([{ rule_id: "all" }, { rule_id: "late", match: { env: "prod" } }]);
+ * rs.shadowWarnings[0].kind; // "subsumed"
+ * ```
+ */
 export interface ShadowWarning {
-  /** The earlier, broader rule. */
-  shadowing_rule_id: string;
-  /** The later, unreachable rule. */
+  /** The earliest rule that covers the shadowed one; null for `unsatisfiable`. */
+  shadowing_rule_id: string | null;
+  /** The rule that can never match first. */
   shadowed_rule_id: string;
-  /** `duplicate` or `subsumed`. */
-  kind: "duplicate" | "subsumed";
+  /** How it is unreachable. */
+  kind: "duplicate" | "subsumed" | "unsatisfiable";
   /** A sentence for people. */
   message: string;
 }
 
-/** A compiled, immutable rule set. */
+/**
+ * A non-fatal finding of the loader: a key that the references ignore, and so do we.
+ *
+ * @example
+ * ```ts
+ * import { parseRules } from "@wcp/core";
+ * const rs = parseRules([{ rule_id: "r1", decision: { escalation: { policy_gat: true } } }]);
+ * rs.warnings[0].path; // "rules[0].decision.escalation.policy_gat"
+ * ```
+ */
+export interface RuleSetWarning {
+  /** The rule it is in. */
+  rule_id: string;
+  /** Where. */
+  path: string;
+  /** What. */
+  message: string;
+}
+
+/**
+ * A compiled, immutable rule set.
+ *
+ * @example
+ * ```ts
+ * import { parseRules } from "@wcp/core";
+ * const rs = parseRules([{ rule_id: "r1", match: { capability_id: "cap.doc.summarize" } }]);
+ * rs.match({ capability_id: "cap.doc.summarize", env: "dev", data_label: "PUBLIC",
+ *   tenant_risk: "low", qos_class: "P2" })?.rule_id; // "r1"
+ * ```
+ */
 export interface RuleSet {
   /** Rules in document order. */
   readonly rules: readonly Rule[];
-  /** Shadow analysis, computed once at compile time. */
+  /** Shadow analysis, computed once at compile time, in rule order of the shadowed rule. */
   readonly shadowWarnings: readonly ShadowWarning[];
-  /** The first rule matching these field values, or undefined (fail closed). */
-  match(fields: Record<MatchField, string>): Rule | undefined;
+  /** Ids of `duplicate` and `subsumed` rules, sorted (for `DENY_SHADOW_RULES_DETECTED`). */
+  readonly shadowedRuleIds: readonly string[];
+  /** Ignored keys found while loading. */
+  readonly warnings: readonly RuleSetWarning[];
+  /** The first rule matching these field values, or undefined (fail closed, also on bad enums). */
+  match(fields: Readonly<Record<MatchField, string>>): Rule | undefined;
+  /** Like `match`, but the rule's position in `rules`, or -1. */
+  matchIndex(fields: Readonly<Record<MatchField, string>>): number;
+}
+
+/**
+ * Escalation defaults of a rule without an `escalation` block (frozen).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RULE_ESCALATION } from "@wcp/core";
+ * DEFAULT_RULE_ESCALATION.human_required_if.length; // 0
+ * ```
+ */
+export const DEFAULT_RULE_ESCALATION: RuleEscalation = ESCALATION_DEFAULTS;
+
+/**
+ * Preconditions defaults of a rule without a `preconditions` block (frozen; behaviour.md 1.5).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RULE_PRECONDITIONS } from "@wcp/core";
+ * DEFAULT_RULE_PRECONDITIONS.deny_if_missing_required_controls; // true
+ * ```
+ */
+export const DEFAULT_RULE_PRECONDITIONS: Readonly<PreconditionsChecked> = PRECONDITION_DEFAULTS;
+
+/**
+ * A fresh, mutable `Escalation` for a decision from a rule's frozen escalation block (so no
+ * decision shares or mutates rule state).
+ *
+ * @example
+ * ```ts
+ * import { parseRules, toEscalation } from "@wcp/core";
+ * const rule = parseRules([{ rule_id: "r1", decision: { escalation: { policy_gate: true } } }])
+ *   .rules[0];
+ * const esc = toEscalation(rule.decision.escalation);
+ * esc.rationale = "held"; // allowed: a copy
+ * ```
+ */
+export function toEscalation(e: RuleEscalation): Escalation {
+  const out: Escalation = {
+    policy_gate: e.policy_gate,
+    msavx_step_up: e.msavx_step_up,
+    human_required_default: e.human_required_default,
+    human_required_if: e.human_required_if.map((x) =>
+      structuredClone(x) as Record<string, unknown>
+    ),
+    rationale: e.rationale,
+    hold_over_cap: e.hold_over_cap,
+  };
+  if (e.supervisor_level !== undefined) out.supervisor_level = e.supervisor_level;
+  return out;
+}
+
+/**
+ * A fresh, mutable `PreconditionsChecked` from a rule's frozen preconditions.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RULE_PRECONDITIONS, toPreconditions } from "@wcp/core";
+ * toPreconditions(DEFAULT_RULE_PRECONDITIONS).must_have_correlation_id; // true
+ * ```
+ */
+export function toPreconditions(p: Readonly<PreconditionsChecked>): PreconditionsChecked {
+  return { ...p };
 }
 
 /**
  * Parse, validate and compile a rules document (`{"rules": [...]}` or a bare array).
- * Throws `WcpError` (code `RULES_INVALID`, with `path`) on any invalid part.
+ * Throws `WcpError` (code `RULES_INVALID`, `path` such as `rules[3].match.env`, the rule id in
+ * the message) on any invalid part. Compiles the match index and the shadow analysis once.
  *
  * @example
  * ```ts
@@ -87,6 +291,6 @@ export interface RuleSet {
  * rules.rules.length; // 1
  * ```
  */
-export function parseRules(_doc: unknown): RuleSet {
-  throw new WcpError("NOT_IMPLEMENTED", "", "parseRules lands with issue 2");
+export function parseRules(doc: unknown): RuleSet {
+  return new CompiledRuleSet(parseDocument(doc));
 }
