@@ -785,6 +785,10 @@ export async function openPostgresStore(
   }
   if (options.schema !== undefined) ident(options.schema);
   const sql = postgres(url, {
+    // Settings given here are not looked up in PG* environment variables, so the hall needs only
+    // `--allow-env=PGAPPNAME,PGPASSWORD` (plus PGHOST, PGPORT, PGUSER, PGDATABASE for what the
+    // URL omits). A URL's own query parameters (sslmode, …) are honoured.
+    ...driverDefaults(url),
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     onnotice: () => {},
@@ -803,6 +807,34 @@ export async function openPostgresStore(
   }
   if (options.migrate ?? true) await store.migrate();
   return store;
+}
+
+/** Driver defaults the URL does not set, so that the driver does not read them from PG* vars. */
+function driverDefaults(url: string): Record<string, unknown> {
+  let query: URLSearchParams;
+  try {
+    query = new URL(url).searchParams;
+  } catch {
+    throw new Error("database URL is not a valid URL (postgres://user@host:port/database)");
+  }
+  const defaults: Record<string, unknown> = {
+    ssl: false,
+    sslnegotiation: null,
+    // Reconnect backoff in seconds: jittered, growing, capped at 20 s.
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 20),
+    idle_timeout: 0,
+    max_lifetime: 60 * (30 + Math.random() * 30),
+    max_pipeline: 100,
+    keep_alive: 60,
+    prepare: true,
+    debug: false,
+    fetch_types: true,
+    publications: "alltables",
+    target_session_attrs: "read-write",
+  };
+  if (query.has("sslmode")) delete defaults.ssl;
+  for (const k of query.keys()) delete defaults[k];
+  return defaults;
 }
 
 /** host:port/db of a URL without credentials, for error messages. */
