@@ -1,0 +1,59 @@
+/**
+ * The playground's policy gate: a first-match table over the gate context. A row's `*` matches
+ * anything; when no row matches the gate denies (fail closed).
+ *
+ * @module
+ */
+
+import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../../mod.ts";
+
+/** The fields a gate row can match on. */
+export const GATE_FIELDS = ["capability_id", "env", "data_label", "tenant_risk"] as const;
+
+/** One row of the policy gate table. */
+export interface GateRow {
+  /** Exact capability id or `*`. */
+  capability_id: string;
+  /** Exact env or `*`. */
+  env: string;
+  /** Exact data label or `*`. */
+  data_label: string;
+  /** Exact tenant risk or `*`. */
+  tenant_risk: string;
+  /** What the gate answers. */
+  decision: "ALLOW" | "DENY" | "REQUIRE_HUMAN";
+  /** Why (shown on the decision). */
+  reason: string;
+}
+
+/** The policy version the table answers with. */
+export const GATE_POLICY_VERSION = "pol.playground.v1";
+
+/** Compile a table into a gate function; `calls` records every context it was asked about. */
+export function tableGate(rows: readonly GateRow[], calls?: PolicyContext[]): PolicyGateFn {
+  return (ctx: PolicyContext): PolicyGateResult => {
+    calls?.push(ctx);
+    const row = rows.find((r) =>
+      GATE_FIELDS.every((f) => r[f] === "*" || r[f] === (ctx[f] as string))
+    );
+    if (!row) {
+      return {
+        decision: "DENY",
+        policy_version: GATE_POLICY_VERSION,
+        reason: "no gate row matched (fail closed)",
+      };
+    }
+    return { decision: row.decision, policy_version: GATE_POLICY_VERSION, reason: row.reason };
+  };
+}
+
+/** Check a table read from a shared URL; returns only well-formed rows. */
+export function sanitizeGateRows(value: unknown): GateRow[] {
+  if (!Array.isArray(value)) return [];
+  const decisions = ["ALLOW", "DENY", "REQUIRE_HUMAN"];
+  return value.filter((r): r is GateRow =>
+    r !== null && typeof r === "object" &&
+    GATE_FIELDS.every((f) => typeof (r as Record<string, unknown>)[f] === "string") &&
+    decisions.includes((r as GateRow).decision) && typeof (r as GateRow).reason === "string"
+  );
+}

@@ -1,0 +1,70 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
+/// <reference lib="dom" />
+/**
+ * The playground shell: header, share button and the four panels.
+ *
+ * @module
+ */
+
+import type { JSX } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { AttestationPanel } from "./attestation.tsx";
+import { CatalogPanel } from "./catalog.tsx";
+import { DecisionsPanel } from "./decisions.tsx";
+import { ReceiptsPanel } from "./receipts.tsx";
+import { PANELS, shareError, syncWithUrl, tab } from "./state.ts";
+import { Tabs } from "./ui.tsx";
+
+function ShareButton(): JSX.Element {
+  const [note, setNote] = useState("");
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(location.href);
+      setNote("Link copied.");
+    } catch {
+      setNote("Copy the address bar: it holds the whole state.");
+    }
+  };
+  return (
+    <span class="share">
+      <button type="button" id="share" onClick={copy}>Copy share link</button>
+      <span role="status" class="muted">{note}</span>
+    </span>
+  );
+}
+
+/** The whole playground. */
+export function PlaygroundApp(): JSX.Element {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    syncWithUrl().finally(() => setReady(true));
+  }, []);
+  if (!ready) return <p class="muted">Loading…</p>;
+  return (
+    <>
+      <header class="top">
+        <h1>WCP playground</h1>
+        <p class="tagline">
+          The real <code>@wcp/core</code>{" "}
+          decision engine, running in your browser. Nothing leaves this page.
+        </p>
+        <ShareButton />
+      </header>
+      {shareError.value && <p class="error" role="alert">{shareError.value}</p>}
+      <main>
+        <Tabs
+          label="Playground panels"
+          tabs={PANELS}
+          selected={tab.value}
+          onSelect={(id) => (tab.value = id)}
+        >
+          {tab.value === "decisions" && <DecisionsPanel />}
+          {tab.value === "attestation" && <AttestationPanel />}
+          {tab.value === "receipts" && <ReceiptsPanel />}
+          {tab.value === "catalog" && <CatalogPanel />}
+        </Tabs>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * The playground's state as signals, and its round trip through the URL fragment (`#s=...`).
+ *
+ * @module
+ */
+
+import { effect, signal } from "@preact/signals";
+import { baseWorld, type DecisionWorld } from "./examples.ts";
+import { type GateRow, sanitizeGateRows } from "./gate.ts";
+import { decodeState, encodeState } from "./share.ts";
+
+/** Panels of the playground. */
+export const PANELS = [
+  { id: "decisions", label: "Decisions" },
+  { id: "attestation", label: "Attestation" },
+  { id: "receipts", label: "Receipts" },
+  { id: "catalog", label: "Catalog" },
+] as const;
+
+const base = baseWorld();
+
+/** The selected panel. */
+export const tab = signal<string>("decisions");
+/** Rules document text. */
+export const rulesText = signal(base.rules);
+/** Registry records text. */
+export const registryText = signal(base.registry);
+/** Hall config text. */
+export const configText = signal(base.config);
+/** Policy gate rows. */
+export const gateRows = signal<GateRow[]>(base.gate);
+/** Current worker hashes text. */
+export const hashesText = signal(base.hashes);
+/** RouteInput text. */
+export const inputText = signal(base.input);
+/** Last scenario loaded (menu state only). */
+export const scenarioId = signal("allowed");
+/** Catalog search query. */
+export const catalogQuery = signal("");
+/** Catalog entity shown, if any. */
+export const catalogEntity = signal<string | null>(null);
+
+/** Replace the whole decision world (a scenario or a shared link). */
+export function loadWorld(w: DecisionWorld): void {
+  rulesText.value = w.rules;
+  registryText.value = w.registry;
+  configText.value = w.config;
+  gateRows.value = w.gate;
+  hashesText.value = w.hashes;
+  inputText.value = w.input;
+}
+
+interface Shared {
+  v: 1;
+  tab: string;
+  world: DecisionWorld;
+  catalog: { q: string; id: string | null };
+}
+
+function snapshot(): Shared {
+  return {
+    v: 1,
+    tab: tab.value,
+    world: {
+      rules: rulesText.value,
+      registry: registryText.value,
+      config: configText.value,
+      gate: gateRows.value,
+      hashes: hashesText.value,
+      input: inputText.value,
+    },
+    catalog: { q: catalogQuery.value, id: catalogEntity.value },
+  };
+}
+
+function restore(value: unknown): void {
+  if (!value || typeof value !== "object") return;
+  const s = value as Partial<Shared>;
+  if (typeof s.tab === "string" && PANELS.some((p) => p.id === s.tab)) tab.value = s.tab;
+  const w = s.world as Partial<DecisionWorld> | undefined;
+  if (w && typeof w === "object") {
+    const text = (x: unknown, fallback: string) => (typeof x === "string" ? x : fallback);
+    loadWorld({
+      rules: text(w.rules, base.rules),
+      registry: text(w.registry, base.registry),
+      config: text(w.config, base.config),
+      gate: Array.isArray(w.gate) ? sanitizeGateRows(w.gate) : base.gate,
+      hashes: text(w.hashes, base.hashes),
+      input: text(w.input, base.input),
+    });
+  }
+  if (s.catalog && typeof s.catalog === "object") {
+    if (typeof s.catalog.q === "string") catalogQuery.value = s.catalog.q;
+    if (typeof s.catalog.id === "string") catalogEntity.value = s.catalog.id;
+  }
+}
+
+/** Why the shared state in the URL could not be read, if it could not. */
+export const shareError = signal<string | null>(null);
+
+/** Read `#s=...` if present, then keep the fragment in step with the state (debounced). */
+export async function syncWithUrl(): Promise<void> {
+  const m = /^#s=(.+)$/.exec(location.hash);
+  if (m) {
+    try {
+      restore(await decodeState(m[1]));
+    } catch (e) {
+      shareError.value = `The link's state could not be read (${(e as Error).message}); ` +
+        "showing the defaults.";
+    }
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  effect(() => {
+    const snap = snapshot();
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const url = `${location.pathname}${location.search}#s=${await encodeState(snap)}`;
+      history.replaceState(null, "", url);
+    }, 300);
+  });
+}

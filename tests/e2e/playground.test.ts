@@ -1,0 +1,312 @@
+/**
+ * The playground in real headless Chromium: every panel loads, decisions come from the real core
+ * (each example scenario shows its expected outcome), packages are signed and tampered, receipt
+ * chains verify and break where they were changed, catalog search and entity pages work, the state
+ * survives a shared link, the page works at phone width and fetches nothing from outside.
+ * Any console error fails the test.
+ *
+ * Run with `deno task test:e2e` (it builds `playground/dist/` first).
+ */
+
+import assert from "node:assert/strict";
+import type { Browser, Page } from "playwright-core";
+import { DIST, launch, openPage, screenshot, serveStatic, type StaticServer } from "./_browser.ts";
+import { SCENARIOS } from "../../playground/src/examples.ts";
+
+// The reference's scaffold package hash (behaviour.md 9.4), identical in Py, TS and Go.
+const SCAFFOLD_HASH = "sha256:a6eeb3dd3aafc410838802130e3675527dcceadf6d2b1e817e2b97f62abf3bb6";
+
+async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent()) ?? "").trim();
+}
+
+async function openPanel(page: Page, name: string): Promise<void> {
+  await page.getByRole("tab", { name }).click();
+  await page.locator(`#panel-${name.toLowerCase()}`).waitFor();
+}
+
+async function gzipSize(path: string): Promise<number> {
+  const stream = (await Deno.open(path)).readable.pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+Deno.test({
+  name: "playground in Chromium",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    await Deno.stat(`${DIST}app.js`).catch(() => {
+      throw new Error("playground/dist/app.js is missing: run `deno task playground` first");
+    });
+    const server: StaticServer = serveStatic();
+    const browser: Browser = await launch();
+    const foreign: string[] = [];
+    try {
+      const { page, errors } = await openPage(browser);
+      // Record (and refuse) any request that is not to our static server: the page must be offline.
+      await page.context().route("**/*", (route) => {
+        const url = route.request().url();
+        if (url.startsWith(server.url) || url.startsWith("data:") || url.startsWith("blob:")) {
+          return route.continue();
+        }
+        foreign.push(url);
+        return route.abort();
+      });
+
+      await t.step("first render and first decision (figures printed)", async () => {
+        await page.goto(server.url);
+        await page.locator("#decision-outcome").waitFor();
+        assert.equal(await text(page, "#decision-outcome"), "DISPATCH");
+        const marks = await page.evaluate(() => {
+          const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? -1;
+          const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+          return {
+            render: at("wcp:first-render"),
+            decision: at("wcp:first-decision"),
+            domContentLoaded: nav?.domContentLoadedEventEnd ?? -1,
+          };
+        });
+        assert.ok(marks.render > 0 && marks.decision >= marks.render, JSON.stringify(marks));
+        const js = await gzipSize(`${DIST}app.js`);
+        const css = await gzipSize(`${DIST}app.css`);
+        console.log(
+          `playground: first render ${marks.render.toFixed(0)} ms, first decision rendered ` +
+            `${marks.decision.toFixed(0)} ms after navigation start; app.js ${js} B gzipped, ` +
+            `app.css ${css} B gzipped`,
+        );
+        await screenshot(page, "playground-decisions");
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("every example scenario shows its expected outcome", async () => {
+        for (const s of SCENARIOS) {
+          await page.locator(`[data-scenario="${s.id}"]`).click();
+          const expected = s.expect.startsWith("DENY_") ? "DENY" : s.expect;
+          await page.locator("#decision-outcome", { hasText: expected }).waitFor();
+          if (s.expect.startsWith("DENY_")) {
+            assert.equal(await text(page, "#deny-code"), s.expect, `scenario ${s.id}`);
+          } else {
+            assert.equal(await page.locator("#deny-code").count(), 0, `scenario ${s.id}`);
+          }
+          // Every decision carries its step trace.
+          assert.ok(await page.locator("#trace li").count() > 0, `trace for ${s.id}`);
+        }
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("an allowed and a denied decision from the form", async () => {
+        await page.locator('[data-scenario="allowed"]').click();
+        await page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
+        assert.equal(
+          await text(page, "#selected-worker"),
+          "org.acme.summarizer.1 (wrk.doc.summarizer)",
+        );
+        assert.match(await text(page, "#telemetry"), /evt\./);
+        await page.locator("#in-capability_id").fill("cap.nothing.matches");
+        await page.locator("#deny-code", { hasText: "DENY_NO_MATCHING_RULE" }).waitFor();
+        assert.equal(await text(page, "#decision-outcome"), "DENY");
+        assert.equal(await text(page, "#matched-rule"), "NO_MATCH");
+        // Broken JSON is reported where it is, and no decision is shown.
+        await page.locator("#input").fill("{ not json");
+        await page.locator("#input-error").waitFor();
+        assert.match(await text(page, "#decision-outcome"), /No decision/);
+        assert.equal(await page.locator("#input").getAttribute("aria-invalid"), "true");
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("shadowed rules are listed, and prod requests are denied", async () => {
+        await page.locator('[data-scenario="shadowed"]').click();
+        await page.locator("#shadow-warnings").waitFor();
+        assert.match(await text(page, "#shadow-warnings"), /doc\.summarize\.prod/);
+        assert.equal(await text(page, "#deny-code"), "DENY_SHADOW_RULES_DETECTED");
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("the policy gate table decides", async () => {
+        await page.locator('[data-scenario="approval"]').click();
+        await page.locator("#decision-outcome", { hasText: "STEWARD_HOLD" }).waitFor();
+        await page.locator("summary", { hasText: "Policy gate" }).click();
+        await page.getByLabel("row 2 decision").selectOption("DENY");
+        await page.locator("#deny-code", { hasText: "DENY_POLICY_GATE" }).waitFor();
+        await page.getByLabel("row 2 decision").selectOption("ALLOW");
+        await page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
+        assert.equal(
+          await text(page, "#selected-worker"),
+          "org.acme.payments.1 (wrk.pay.transfer)",
+        );
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("the state travels in the URL fragment", async () => {
+        await page.locator('[data-scenario="unknown-tenant"]').click();
+        await page.locator("#deny-code", { hasText: "DENY_UNKNOWN_TENANT" }).waitFor();
+        await page.waitForFunction(() => location.hash.startsWith("#s="));
+        await page.waitForTimeout(400); // the fragment is written 300 ms after the last change
+        const shared = page.url();
+        const other = await openPage(browser);
+        await other.page.goto(shared);
+        await other.page.locator("#deny-code", { hasText: "DENY_UNKNOWN_TENANT" }).waitFor();
+        assert.match(await other.page.locator("#input").inputValue(), /"initech"/);
+        // A mangled link falls back to the defaults with a message, not a crash.
+        await other.page.goto(server.url + "#s=z.not-valid-state");
+        await other.page.reload();
+        await other.page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
+        assert.match(await text(other.page, "[role=alert]"), /could not be read/);
+        assert.deepEqual(other.errors, []);
+        await other.page.context().close();
+      });
+
+      await t.step("keyboard: arrow keys move between tabs", async () => {
+        await page.getByRole("tab", { name: "Decisions" }).focus();
+        await page.keyboard.press("ArrowRight");
+        assert.equal(
+          await page.getByRole("tab", { name: "Attestation" }).getAttribute("aria-selected"),
+          "true",
+        );
+        assert.equal(await page.evaluate(() => document.activeElement?.id), "tab-attestation");
+        await page.keyboard.press("End");
+        assert.equal(await page.evaluate(() => document.activeElement?.id), "tab-catalog");
+        await page.keyboard.press("Home");
+        assert.equal(await page.evaluate(() => document.activeElement?.id), "tab-decisions");
+        // Scenario buttons are reachable and work with the keyboard alone.
+        await page.locator('[data-scenario="no-correlation"]').focus();
+        await page.keyboard.press("Enter");
+        await page.locator("#deny-code", { hasText: "DENY_MISSING_CORRELATION_ID" }).waitFor();
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("attestation: hash, sign (Ed25519 and HMAC), download, tamper", async () => {
+        await openPanel(page, "Attestation");
+        await page.locator("#load-demo").click();
+        await page.locator("#package-hash", { hasText: SCAFFOLD_HASH }).waitFor();
+        // Ed25519
+        await page.locator("#gen-key").click();
+        await page.locator("#key-id", { hasText: "ed25519:" }).waitFor();
+        await page.locator("#sign").click();
+        await page.locator("#attest-code", { hasText: "VERIFIED" }).waitFor();
+        const [dl] = await Promise.all([
+          page.waitForEvent("download"),
+          page.locator("#download-manifest").click(),
+        ]);
+        const manifest = JSON.parse(await Deno.readTextFile(await dl.path()));
+        assert.equal(manifest.package_hash, SCAFFOLD_HASH.slice(7));
+        assert.equal(manifest.signature_alg, "ed25519");
+        await screenshot(page, "playground-attestation");
+        // Change one file in the in-page editor: the hash no longer matches.
+        await page.getByRole("button", { name: "edit code/worker_logic.py" }).click();
+        await page.locator("#edit-content").fill("def run():\n    exfiltrate()\n");
+        await page.locator("#save-file").click();
+        await page.locator("#attest-code", { hasText: "ATTEST_HASH_MISMATCH" }).waitFor();
+        assert.notEqual(await text(page, "#package-hash"), SCAFFOLD_HASH);
+        // Re-sign with HMAC, then verify with the wrong secret.
+        await page.locator("#mode-hmac").check();
+        await page.locator("#hmac-secret").fill("test-secret-key");
+        await page.locator("#sign").click();
+        await page.locator("#attest-code", { hasText: "VERIFIED" }).waitFor();
+        await page.locator("#hmac-secret").fill("another-secret");
+        await page.locator("#attest-code", { hasText: "ATTEST_SIG_INVALID" }).waitFor();
+        // Verifying an HMAC manifest as Ed25519 never falls back to HMAC.
+        await page.locator("#mode-ed25519").check();
+        await page.locator("#attest-code", { hasText: "ATTEST_MODE_MISMATCH" }).waitFor();
+        // A manifest for another worker.
+        await page.locator("#mode-hmac").check();
+        await page.locator("#hmac-secret").fill("test-secret-key");
+        await page.locator("#attest-code", { hasText: "VERIFIED" }).waitFor();
+        await page.locator("#att-worker").fill("org.example.other-worker.instance-1");
+        await page.locator("#attest-code", { hasText: "ATTEST_MANIFEST_ID_MISMATCH" }).waitFor();
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("attestation: pick a folder", async () => {
+        const dir = await Deno.makeTempDir();
+        try {
+          await Deno.mkdir(`${dir}/pkg/code`, { recursive: true });
+          await Deno.writeTextFile(`${dir}/pkg/code/worker.ts`, "export const run = () => 1;\n");
+          await Deno.writeTextFile(`${dir}/pkg/README.md`, "# demo\n");
+          await page.locator("#pick-folder").setInputFiles(`${dir}/pkg`);
+          await page.locator("#package-files", { hasText: "code/worker.ts" }).waitFor();
+          assert.match(await text(page, "#package-files"), /README\.md/);
+          assert.match(await text(page, "#package-hash"), /^sha256:[0-9a-f]{64}$/);
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("receipts: a generated chain verifies; each change is located", async () => {
+        await openPanel(page, "Receipts");
+        await page.locator("#gen-chain").click();
+        await page.locator("#chain-status", { hasText: "CHAIN VALID" }).waitFor();
+        await screenshot(page, "playground-receipts");
+        const cases: [string, RegExp][] = [
+          ["#tamper-field", /at receipt 2/],
+          ["#tamper-drop", /at receipt 2/],
+          ["#tamper-swap", /at receipt 1/],
+          ["#tamper-sig", /at receipt 1/],
+        ];
+        for (const [button, where] of cases) {
+          await page.locator("#gen-chain").click();
+          await page.locator("#chain-status", { hasText: "CHAIN VALID" }).waitFor();
+          await page.locator(button).click();
+          await page.locator("#chain-status", { hasText: "CHAIN BROKEN" }).waitFor();
+          assert.match(await text(page, "#chain-breaks li"), where, button);
+          assert.ok(await page.locator("#receipt-table .row-broken").count() > 0, button);
+        }
+        // An untrusted key is refused too.
+        await page.locator("#gen-chain").click();
+        await page.locator("#chain-status", { hasText: "CHAIN VALID" }).waitFor();
+        await page.locator("#trusted-keys").fill("[]");
+        await page.locator("#verify-chain").click();
+        await page.locator("#chain-status", { hasText: "CHAIN BROKEN" }).waitFor();
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("catalog: search, entity page, relations", async () => {
+        await openPanel(page, "Catalog");
+        await page.locator("#catalog-q").fill("summarize documents");
+        await page.locator("#search-results a", { hasText: "cap.doc.summarize" }).first().waitFor();
+        await screenshot(page, "playground-catalog");
+        await page.locator("#search-results a", { hasText: "cap.doc.summarize" }).first().click();
+        await page.locator("#entity-title", { hasText: "cap.doc.summarize" }).waitFor();
+        const relations = await page.locator("#entity a").count();
+        assert.ok(relations > 0, "cap.doc.summarize links to related entries");
+        // Follow a relation, then come back.
+        await page.locator("#entity a").first().click();
+        assert.doesNotMatch(await text(page, "#entity-title"), /cap\.doc\.summarize\b/);
+        await page.locator("#entity-back").click();
+        await page.locator("#search-results").waitFor();
+        // A typo still finds it.
+        await page.locator("#catalog-q").fill("sumarize");
+        await page.locator("#search-results a", { hasText: "cap.doc.summarize" }).first().waitFor();
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("phone width (360 px): no horizontal scrolling", async () => {
+        const phone = await openPage(browser, { width: 360, height: 740 });
+        await phone.page.goto(server.url);
+        await phone.page.locator("#decision-outcome").waitFor();
+        for (const name of ["Decisions", "Attestation", "Receipts", "Catalog"]) {
+          await openPanel(phone.page, name);
+          const overflow = await phone.page.evaluate(() =>
+            document.documentElement.scrollWidth - document.documentElement.clientWidth
+          );
+          assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at 360px`);
+        }
+        await openPanel(phone.page, "Decisions");
+        await screenshot(phone.page, "playground-phone");
+        assert.deepEqual(phone.errors, []);
+        await phone.page.context().close();
+      });
+
+      await t.step("offline: nothing but our own files was requested", () => {
+        assert.deepEqual(foreign, []);
+        const files = new Set(server.requested);
+        for (const f of files) assert.match(f, /^\/(index\.html|app\.js|app\.css)?$/, f);
+        assert.deepEqual(errors, []);
+      });
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  },
+});
