@@ -1,7 +1,11 @@
 /**
- * The WCP catalog (capabilities, species, controls, policies, profiles, events) and its search.
- * (Lands with issue 6.)
+ * The WCP catalog (capabilities, worker species, controls, policies, profiles, events), its one
+ * search, `explain`, and compliance checks.
  *
  * @module
  */
-export {};
+export * from "./types.ts";
+export * from "./catalog.ts";
+export * from "./search.ts";
+export * from "./explain.ts";
+export * from "./compliance.ts";
