@@ -1,0 +1,187 @@
+/**
+ * The canonical package hash (behaviour.md 9.4), computed from per-file digests so the core stays
+ * pure: an adapter (or the browser) hashes each file, this module filters, orders and combines.
+ *
+ * Recipe (the Python reference's, with exclusions applied relative to the package root):
+ * every file whose relative path has no excluded component and does not end in `.pyc`, ordered
+ * component-wise by code point, contributes `"<rel_path>\n<size>\n<sha256_hex>\n"`; the package
+ * hash is the lowercase hex SHA-256 of the concatenation (UTF-8).
+ *
+ * @module
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { WcpError } from "../errors.ts";
+import { sha256Hex } from "../hash.ts";
+import { toHex, utf8 } from "./_bytes.ts";
+import { compareCodePoints } from "./_py_json.ts";
+import { EXCLUDED_NAMES } from "./constants.ts";
+
+/** One regular file of a package: its path relative to the root (`/`-separated) and digest. */
+export interface PackageFile {
+  /** Relative POSIX path, e.g. `code/worker_logic.py`. */
+  path: string;
+  /** Size in bytes. */
+  size: number;
+  /** Lowercase hex SHA-256 of the content (no prefix). */
+  sha256: string;
+}
+
+/** Something in the package tree that was not hashed because it is unsafe; never followed. */
+export interface UnsafeEntry {
+  /** Relative path as found. */
+  path: string;
+  /**
+   * `symlink` (never followed), `special` (FIFO, socket, device), `unsafe_path` (absolute, `..`,
+   * empty or `.` segment, NUL, not UTF-8), `duplicate`, or `changed` (the file changed identity
+   * while it was being hashed).
+   */
+  kind: "symlink" | "special" | "unsafe_path" | "duplicate" | "changed";
+  /** Extra detail, e.g. the link target. */
+  detail?: string;
+}
+
+/** The result of hashing a package. */
+export interface PackageHashResult {
+  /** Bare lowercase hex, as the reference writes it into `manifest.package_hash`. */
+  package_hash: string;
+  /** The same as `sha256:<hex>`. */
+  digest: string;
+  /** Hashed files in hash order. */
+  files: PackageFile[];
+  /** Relative paths left out by the exclusion rules. */
+  excluded: string[];
+  /** Unsafe entries (not hashed; a verifier denies with `ATTEST_UNSAFE_PATH`). */
+  unsafe: UnsafeEntry[];
+}
+
+/**
+ * True when a relative path is excluded from the package hash: a component is one of
+ * {@link EXCLUDED_NAMES}, or the path ends with `.pyc`. Only components below the root count
+ * (the reference also looked at the root's own path: bug B-21).
+ *
+ * @example
+ * ```ts
+ * import { isExcludedPath } from "@wcp/core";
+ * isExcludedPath("code/__pycache__/x.txt"); // true
+ * isExcludedPath("sub.pyc/in.txt"); // false
+ * ```
+ */
+export function isExcludedPath(relPath: string): boolean {
+  if (relPath.endsWith(".pyc")) return true;
+  for (const part of relPath.split("/")) if (EXCLUDED_NAMES.has(part)) return true;
+  return false;
+}
+
+/**
+ * Why a relative path is unsafe, or null when it is a plain relative POSIX path.
+ *
+ * @example
+ * ```ts
+ * import { unsafePathReason } from "@wcp/core";
+ * unsafePathReason("../etc/passwd"); // "contains a '..' segment"
+ * unsafePathReason("code/x.py"); // null
+ * ```
+ */
+export function unsafePathReason(relPath: string): string | null {
+  if (typeof relPath !== "string" || relPath.length === 0) return "empty path";
+  if (relPath.startsWith("/")) return "absolute path";
+  if (relPath.includes("\0")) return "contains NUL";
+  if (relPath.includes("\uFFFD")) return "not valid UTF-8";
+  if (/^[A-Za-z]:/.test(relPath) || relPath.includes("\\")) return "not a POSIX relative path";
+  for (const part of relPath.split("/")) {
+    if (part === "..") return "contains a '..' segment";
+    if (part === "" || part === ".") return "contains an empty or '.' segment";
+  }
+  return null;
+}
+
+/**
+ * Compare relative paths component-wise, each component by code point (Python `Path` order; the
+ * same as comparing the strings with `/` below every other character).
+ *
+ * @example
+ * ```ts
+ * import { comparePackagePaths } from "@wcp/core";
+ * ["code.py", "code/x.py", "code-y.py"].sort(comparePackagePaths);
+ * // ["code/x.py", "code-y.py", "code.py"]
+ * ```
+ */
+export function comparePackagePaths(a: string, b: string): number {
+  const pa = a.split("/");
+  const pb = b.split("/");
+  const n = Math.min(pa.length, pb.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareCodePoints(pa[i], pb[i]);
+    if (c !== 0) return c;
+  }
+  return pa.length - pb.length;
+}
+
+/**
+ * Combine per-file digests into the canonical package hash. Excluded paths are dropped and
+ * listed; unsafe paths (absolute, `..`, duplicates, ...) are dropped and reported in `unsafe`
+ * together with any `unsafe` entries the caller found while walking.
+ *
+ * @example
+ * ```ts
+ * import { packageHash } from "@wcp/core";
+ * packageHash([]).package_hash;
+ * // "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+ * ```
+ */
+export function packageHash(
+  files: readonly PackageFile[],
+  unsafe: readonly UnsafeEntry[] = [],
+): PackageHashResult {
+  const kept: PackageFile[] = [];
+  const excluded: string[] = [];
+  const bad: UnsafeEntry[] = [...unsafe];
+  const seen = new Set<string>();
+  files.forEach((f, i) => {
+    if (!Number.isSafeInteger(f?.size) || f.size < 0) {
+      throw new WcpError("ATTEST_INPUT_INVALID", `files[${i}].size`, "must be an integer >= 0");
+    }
+    if (typeof f.sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(f.sha256)) {
+      throw new WcpError("ATTEST_INPUT_INVALID", `files[${i}].sha256`, "must be 64 hex digits");
+    }
+    const reason = unsafePathReason(f.path);
+    if (reason !== null) {
+      bad.push({ path: String(f.path), kind: "unsafe_path", detail: reason });
+    } else if (seen.has(f.path)) {
+      bad.push({ path: f.path, kind: "duplicate" });
+    } else if (isExcludedPath(f.path)) {
+      seen.add(f.path);
+      excluded.push(f.path);
+    } else {
+      seen.add(f.path);
+      kept.push({ path: f.path, size: f.size, sha256: f.sha256.toLowerCase() });
+    }
+  });
+  kept.sort((a, b) => comparePackagePaths(a.path, b.path));
+  const h = sha256.create();
+  for (const f of kept) h.update(utf8(`${f.path}\n${f.size}\n${f.sha256}\n`));
+  const hex = toHex(h.digest());
+  excluded.sort(comparePackagePaths);
+  return { package_hash: hex, digest: "sha256:" + hex, files: kept, excluded, unsafe: bad };
+}
+
+/**
+ * Hash an in-memory package (path to content), for browsers and tests.
+ *
+ * @example
+ * ```ts
+ * import { packageHashFromContents } from "@wcp/core";
+ * const r = packageHashFromContents({ "code/a.py": "print(1)\n", "manifest.json": "{}" });
+ * r.excluded; // ["manifest.json"]
+ * ```
+ */
+export function packageHashFromContents(
+  contents: Readonly<Record<string, string | Uint8Array>>,
+): PackageHashResult {
+  const files: PackageFile[] = Object.entries(contents).map(([path, content]) => {
+    const bytes = typeof content === "string" ? utf8(content) : content;
+    return { path, size: bytes.length, sha256: sha256Hex(bytes) };
+  });
+  return packageHash(files);
+}

@@ -1,0 +1,320 @@
+/**
+ * Receipt chain verification: recompute every hash, check every signature and every link, and
+ * locate each break (index + receipt_id). A broken chain is a severity-1 integrity event.
+ *
+ * @module
+ */
+
+import { fromHexStrict } from "../attestation/_bytes.ts";
+import type { KeyFile, KeyRing, SigningKey, TrustedKey } from "../attestation/ed25519.ts";
+import { toKeyRing } from "../attestation/ed25519.ts";
+import { formatTimestamp } from "../ids.ts";
+import { computeReceiptHash, receiptSigningBytes } from "./receipt.ts";
+
+/** What went wrong at one position of a chain. */
+export type ChainBreakKind =
+  | "malformed"
+  | "hash_mismatch"
+  | "bad_signature"
+  | "unknown_key"
+  | "tenant_mismatch"
+  | "broken_link"
+  | "missing_link"
+  | "reordered"
+  | "duplicate"
+  | "truncated";
+
+/** One break, located. */
+export interface ChainBreak {
+  /** What went wrong. */
+  kind: ChainBreakKind;
+  /** 0-based index in the list (for `truncated`, the list length). */
+  index: number;
+  /** The receipt id at that index, when readable. */
+  receipt_id: string | null;
+  /** What the verifier expected there. */
+  expected?: unknown;
+  /** What it found. */
+  found?: unknown;
+  /** A sentence for people. */
+  message: string;
+}
+
+/** The severity-1 integrity event describing the first break of a chain. */
+export interface IntegrityEvent {
+  /** `evt.os.receipt.chain_broken`. */
+  event_id: "evt.os.receipt.chain_broken";
+  /** Always `sev1`. */
+  severity: "sev1";
+  /** RFC 3339 UTC detection time. */
+  timestamp: string;
+  /** The stream's tenant, when known. */
+  tenant_id: string | null;
+  /** The first break. */
+  kind: ChainBreakKind;
+  /** Its index. */
+  index: number;
+  /** Its receipt id. */
+  receipt_id: string | null;
+  /** Its message. */
+  message: string;
+  /** How many breaks were found in total. */
+  breaks_total: number;
+}
+
+/** The verifier's report. */
+export interface ChainReport {
+  /** True when there is no break. */
+  ok: boolean;
+  /** Receipts examined. */
+  count: number;
+  /** `receipt_hash` of the last receipt (null for an empty list). */
+  head_hash: string | null;
+  /** Every break, in index order; `breaks[0]` is the first. */
+  breaks: ChainBreak[];
+  /** The sev1 event for `breaks[0]`, or null when ok. */
+  event: IntegrityEvent | null;
+}
+
+/** A trusted point a segment continues from (e.g. a checkpoint's head). */
+export interface ChainAnchor {
+  /** Seq of the receipt just before the segment. */
+  seq: number;
+  /** Its receipt_hash. */
+  receipt_hash: string;
+}
+
+/** Options of {@link verifyReceiptChain}. */
+export interface VerifyChainOptions {
+  /** Keys that may sign receipts (several = rotation). */
+  keys: KeyRing | Iterable<TrustedKey | SigningKey | KeyFile>;
+  /** Verify a segment continuing after this receipt; default: a whole stream from seq 0. */
+  anchor?: ChainAnchor | null;
+  /** The expected last receipt (detects truncation at the end). */
+  head?: ChainAnchor | null;
+  /** The expected tenant; default the first receipt's. */
+  tenantId?: string;
+  /** Clock for the event's timestamp (epoch ms). */
+  now?: number;
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const SIG = /^[0-9a-f]{128}$/;
+const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const TEXT = [
+  "tenant_id",
+  "correlation_id",
+  "dispatched_at",
+  "worker_id",
+  "capability_id",
+  "policy_decision",
+  "signing_key_id",
+];
+
+/** A log line that is not JSON (keeps whatever receipt id could be read from it). */
+class UnparsableLine {
+  constructor(readonly receipt_id: string | null) {}
+}
+
+/** Why a value is not a well-formed receipt, or null. */
+function shapeProblem(r: unknown): string | null {
+  if (r instanceof UnparsableLine) return "line is not valid JSON";
+  if (typeof r !== "object" || r === null || Array.isArray(r)) return "not a JSON object";
+  const o = r as Record<string, unknown>;
+  if (typeof o.receipt_id !== "string" || !UUID7.test(o.receipt_id)) {
+    return "receipt_id must be a lowercase UUIDv7";
+  }
+  for (const k of TEXT) {
+    if (typeof o[k] !== "string" || (o[k] as string).length === 0) return `${k} must be a string`;
+  }
+  if (
+    !Array.isArray(o.controls_verified) || o.controls_verified.some((c) => typeof c !== "string")
+  ) {
+    return "controls_verified must be an array of strings";
+  }
+  if (typeof o.artifact_hash !== "string" || !DIGEST.test(o.artifact_hash)) {
+    return "artifact_hash must be sha256:<64 lowercase hex>";
+  }
+  if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 0) return "seq must be an integer >= 0";
+  if (
+    o.prev_receipt_hash !== null &&
+    !(typeof o.prev_receipt_hash === "string" && DIGEST.test(o.prev_receipt_hash))
+  ) {
+    return "prev_receipt_hash must be null or sha256:<64 lowercase hex>";
+  }
+  if (typeof o.receipt_hash !== "string" || !DIGEST.test(o.receipt_hash)) {
+    return "receipt_hash must be sha256:<64 lowercase hex>";
+  }
+  if (typeof o.signature !== "string" || !SIG.test(o.signature)) {
+    return "signature must be 128 lowercase hex characters";
+  }
+  return null;
+}
+
+function idOf(r: unknown): string | null {
+  const id = (r as Record<string, unknown> | null)?.receipt_id;
+  return typeof id === "string" ? id : null;
+}
+
+/**
+ * Verify a tenant's receipt stream (or a segment after an anchor). Never throws. Each receipt's
+ * shape, tenant, hash and signature are checked, then its link to the one before it; a link
+ * that fails is classified as `duplicate`, `reordered`, `missing_link` or `broken_link`.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, mintReceipt, verifyReceiptChain } from "@wcp/core";
+ * const key = await generateSigningKey();
+ * const fields = { tenant_id: "acme", correlation_id: "c-1",
+ *   dispatched_at: "2026-01-01T00:00:00.000Z", worker_id: "org.acme.w.1",
+ *   capability_id: "cap.doc.summarize", policy_decision: "ALLOW", controls_verified: [],
+ *   artifact_hash: "sha256:" + "0".repeat(64) };
+ * const a = await mintReceipt(null, fields, key);
+ * const b = await mintReceipt(a, fields, key);
+ * (await verifyReceiptChain([a, b], { keys: [key] })).ok; // true
+ * (await verifyReceiptChain([b, a], { keys: [key] })).breaks[0].kind; // "missing_link"
+ * ```
+ */
+export async function verifyReceiptChain(
+  receipts: readonly unknown[],
+  options: VerifyChainOptions,
+): Promise<ChainReport> {
+  const ring = toKeyRing(options.keys);
+  const breaks: ChainBreak[] = [];
+  const at = (i: number, kind: ChainBreakKind, message: string, extra: Partial<ChainBreak> = {}) =>
+    breaks.push({ kind, index: i, receipt_id: idOf(receipts[i]), message, ...extra });
+
+  // Index the claimed hashes first, to tell a reordering from a missing receipt.
+  const firstIndexOf = new Map<string, number>();
+  receipts.forEach((r, i) => {
+    const h = (r as Record<string, unknown> | null)?.receipt_hash;
+    if (typeof h === "string" && !firstIndexOf.has(h)) firstIndexOf.set(h, i);
+  });
+
+  let tenant: string | null = options.tenantId ?? null;
+  let prevSeq = options.anchor ? options.anchor.seq : -1;
+  let prevHash: string | null = options.anchor ? options.anchor.receipt_hash : null;
+  let linkKnown = true;
+  for (let i = 0; i < receipts.length; i++) {
+    const problem = shapeProblem(receipts[i]);
+    if (problem !== null) {
+      at(i, "malformed", problem);
+      linkKnown = false; // the next link cannot be judged against an unreadable receipt
+      continue;
+    }
+    const r = receipts[i] as Record<string, unknown> & { seq: number; receipt_hash: string };
+    tenant ??= r.tenant_id as string;
+    let recomputed: string | null = null;
+    try {
+      recomputed = computeReceiptHash(r);
+    } catch { /* not JCS-serialisable: reported below as a mismatch */ }
+    if (r.tenant_id !== tenant) {
+      at(i, "tenant_mismatch", "receipt belongs to another tenant stream", {
+        expected: tenant,
+        found: r.tenant_id,
+      });
+    } else if (recomputed !== r.receipt_hash) {
+      at(i, "hash_mismatch", "content does not match receipt_hash", {
+        expected: recomputed,
+        found: r.receipt_hash,
+      });
+    } else if (ring.get(r.signing_key_id as string) === undefined) {
+      at(i, "unknown_key", "signed by a key that is not trusted", { found: r.signing_key_id });
+    } else if (
+      !await ring.verify(
+        r.signing_key_id as string,
+        fromHexStrict(r.signature as string) as Uint8Array,
+        receiptSigningBytes(r.receipt_hash),
+      )
+    ) {
+      at(i, "bad_signature", "signature does not verify", { found: r.signing_key_id });
+    }
+    if (linkKnown) {
+      const expectedSeq = prevSeq + 1;
+      if (r.prev_receipt_hash !== prevHash || r.seq !== expectedSeq) {
+        const dup = firstIndexOf.get(r.receipt_hash);
+        const target = r.prev_receipt_hash === null
+          ? undefined
+          : firstIndexOf.get(r.prev_receipt_hash as string);
+        const extra = {
+          expected: { seq: expectedSeq, prev_receipt_hash: prevHash },
+          found: { seq: r.seq, prev_receipt_hash: r.prev_receipt_hash },
+        };
+        if (dup !== undefined && dup < i) {
+          at(i, "duplicate", `same receipt as index ${dup}`, extra);
+        } else if (target !== undefined && target !== i - 1) {
+          at(
+            i,
+            "reordered",
+            `links to the receipt at index ${target}, not the one before it`,
+            extra,
+          );
+        } else if (r.seq > expectedSeq && target === undefined) {
+          at(i, "missing_link", `receipts ${expectedSeq}..${r.seq - 1} are missing`, extra);
+        } else if (r.seq < expectedSeq) {
+          at(i, "reordered", `seq ${r.seq} after seq ${prevSeq}`, extra);
+        } else {
+          at(i, "broken_link", "prev_receipt_hash does not match the previous receipt", extra);
+        }
+      }
+    }
+    linkKnown = true;
+    prevSeq = r.seq;
+    prevHash = r.receipt_hash;
+  }
+  const last = receipts.length > 0 ? receipts[receipts.length - 1] : null;
+  const headHash = typeof (last as Record<string, unknown> | null)?.receipt_hash === "string"
+    ? (last as Record<string, string>).receipt_hash
+    : null;
+  if (options.head && (prevHash !== options.head.receipt_hash || prevSeq !== options.head.seq)) {
+    breaks.push({
+      kind: "truncated",
+      index: receipts.length,
+      receipt_id: null,
+      expected: options.head,
+      found: { seq: prevSeq, receipt_hash: prevHash },
+      message: "the stream does not end at the expected head",
+    });
+  }
+  breaks.sort((a, b) => a.index - b.index);
+  const first = breaks[0];
+  return {
+    ok: breaks.length === 0,
+    count: receipts.length,
+    head_hash: headHash,
+    breaks,
+    event: first === undefined ? null : {
+      event_id: "evt.os.receipt.chain_broken",
+      severity: "sev1",
+      timestamp: formatTimestamp(options.now ?? Date.now()),
+      tenant_id: tenant,
+      kind: first.kind,
+      index: first.index,
+      receipt_id: first.receipt_id,
+      message: first.message,
+      breaks_total: breaks.length,
+    },
+  };
+}
+
+/**
+ * Verify a JSON Lines receipt log (one receipt per line; a trailing newline is allowed). A line
+ * that does not parse is a `malformed` break at its index.
+ *
+ * @example
+ * ```ts
+ * import { verifyReceiptLog } from "@wcp/core";
+ * (await verifyReceiptLog("{not json}\n", { keys: [] })).breaks[0].kind; // "malformed"
+ * ```
+ */
+export function verifyReceiptLog(jsonl: string, options: VerifyChainOptions): Promise<ChainReport> {
+  const lines = jsonl.endsWith("\n") ? jsonl.slice(0, -1).split("\n") : jsonl.split("\n");
+  const items = jsonl === "" ? [] : lines.map((line) => {
+    try {
+      return JSON.parse(line) as unknown;
+    } catch {
+      return new UnparsableLine(/"receipt_id":"([^"]*)"/.exec(line)?.[1] ?? null);
+    }
+  });
+  return verifyReceiptChain(items, options);
+}

@@ -1,0 +1,224 @@
+/**
+ * Signed Merkle checkpoints over a tenant's receipt stream and inclusion proofs, so a third party
+ * can check one receipt against a published checkpoint without the whole log. Leaf `i` is the
+ * 32-byte digest in receipt `i`'s `receipt_hash` (RFC 6962 hashing, see `merkle.ts`).
+ *
+ * @module
+ */
+
+import { canonicalJson } from "../canonical_json.ts";
+import { WcpError } from "../errors.ts";
+import { fromHexStrict, toHex, utf8 } from "../attestation/_bytes.ts";
+import type {
+  Ed25519Signer,
+  KeyFile,
+  KeyRing,
+  SigningKey,
+  TrustedKey,
+} from "../attestation/ed25519.ts";
+import { toKeyRing } from "../attestation/ed25519.ts";
+import { formatTimestamp } from "../ids.ts";
+import { merkleInclusionPath, merkleRoot, verifyMerkleInclusion } from "./merkle.ts";
+import { computeReceiptHash, type UnsignedReceipt } from "./receipt.ts";
+
+/** A signed statement of a stream's Merkle root at a size. */
+export interface Checkpoint {
+  /** `wcp.receipt-checkpoint/v1`. */
+  type: "wcp.receipt-checkpoint/v1";
+  /** The stream's tenant. */
+  tenant_id: string;
+  /** Number of receipts covered (seq 0 .. tree_size - 1). */
+  tree_size: number;
+  /** `sha256:` + hex Merkle tree hash. */
+  root_hash: string;
+  /** `receipt_hash` of the last covered receipt (null for an empty stream). */
+  head_receipt_hash: string | null;
+  /** RFC 3339 UTC issue time. */
+  issued_at: string;
+  /** Key id of the signer. */
+  signing_key_id: string;
+  /** 128 lowercase hex: Ed25519 over the UTF-8 JCS of the checkpoint without `signature`. */
+  signature: string;
+}
+
+/** Proof that one receipt is leaf `leaf_index` of a checkpoint's tree. */
+export interface InclusionProof {
+  /** The receipt's `receipt_hash`. */
+  receipt_hash: string;
+  /** Its index (= seq). */
+  leaf_index: number;
+  /** Size of the tree the path is for. */
+  tree_size: number;
+  /** Sibling hashes, leaf to root, lowercase hex. */
+  audit_path: string[];
+}
+
+function leafOf(receiptHash: string): Uint8Array {
+  const raw = /^sha256:[0-9a-f]{64}$/.test(receiptHash)
+    ? fromHexStrict(receiptHash.slice(7))
+    : null;
+  if (raw === null) throw new WcpError("RECEIPT_INVALID", "receipt_hash", "must be sha256:<hex>");
+  return raw;
+}
+
+function leavesOf(receipts: readonly UnsignedReceipt[]): Uint8Array[] {
+  return receipts.map((r, i) => {
+    if (r.seq !== i) {
+      throw new WcpError("RECEIPT_INVALID", `[${i}].seq`, `expected seq ${i} (a whole stream)`);
+    }
+    return leafOf(r.receipt_hash);
+  });
+}
+
+/**
+ * Sign a checkpoint over a whole stream (receipts with seq 0..n-1, already chain-verified).
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, makeCheckpoint } from "@wcp/core";
+ * const cp = await makeCheckpoint("acme", [], await generateSigningKey());
+ * cp.tree_size; // 0
+ * ```
+ */
+export async function makeCheckpoint(
+  tenantId: string,
+  receipts: readonly UnsignedReceipt[],
+  signer: Ed25519Signer,
+  options: { now?: number } = {},
+): Promise<Checkpoint> {
+  if (receipts.some((r) => r.tenant_id !== tenantId)) {
+    throw new WcpError("RECEIPT_TENANT_MISMATCH", "tenant_id", "all receipts must be the tenant's");
+  }
+  const body = {
+    type: "wcp.receipt-checkpoint/v1" as const,
+    tenant_id: tenantId,
+    tree_size: receipts.length,
+    root_hash: "sha256:" + toHex(merkleRoot(leavesOf(receipts))),
+    head_receipt_hash: receipts.length ? receipts[receipts.length - 1].receipt_hash : null,
+    issued_at: formatTimestamp(options.now ?? Date.now()),
+    signing_key_id: signer.key_id,
+  };
+  const sig = await signer.sign(utf8(canonicalJson(body)));
+  return { ...body, signature: toHex(sig) };
+}
+
+/**
+ * Verify a checkpoint's signature with trusted keys. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, makeCheckpoint, verifyCheckpoint } from "@wcp/core";
+ * const key = await generateSigningKey();
+ * await verifyCheckpoint(await makeCheckpoint("acme", [], key), [key]); // true
+ * ```
+ */
+export async function verifyCheckpoint(
+  checkpoint: unknown,
+  keys: KeyRing | Iterable<TrustedKey | SigningKey | KeyFile>,
+): Promise<boolean> {
+  const c = checkpoint as Record<string, unknown>;
+  if (typeof c !== "object" || c === null || c.type !== "wcp.receipt-checkpoint/v1") return false;
+  if (typeof c.signature !== "string" || typeof c.signing_key_id !== "string") return false;
+  if (!Number.isSafeInteger(c.tree_size) || typeof c.root_hash !== "string") return false;
+  const sig = /^[0-9a-f]{128}$/.test(c.signature) ? fromHexStrict(c.signature) : null;
+  if (sig === null) return false;
+  const body: Record<string, unknown> = { ...c };
+  delete body.signature;
+  try {
+    return await toKeyRing(keys).verify(c.signing_key_id, sig, utf8(canonicalJson(body)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The inclusion proof of receipt `index` in the tree of a whole stream.
+ *
+ * @example
+ * ```ts
+ * import { receiptInclusionProof } from "@wcp/core";
+ * const r = { seq: 0, receipt_hash: "sha256:" + "a".repeat(64) } as never;
+ * receiptInclusionProof([r], 0).audit_path; // []
+ * ```
+ */
+export function receiptInclusionProof(
+  receipts: readonly UnsignedReceipt[],
+  index: number,
+): InclusionProof {
+  const leaves = leavesOf(receipts);
+  return {
+    receipt_hash: receipts[index]?.receipt_hash,
+    leaf_index: index,
+    tree_size: receipts.length,
+    audit_path: merkleInclusionPath(leaves, index).map(toHex),
+  };
+}
+
+/** Result of {@link verifyReceiptInclusion}. */
+export interface InclusionResult {
+  /** True when the receipt is provably in the checkpoint. */
+  ok: boolean;
+  /** Why not, when not ok. */
+  reason: string | null;
+}
+
+/**
+ * Check one receipt against a signed checkpoint with its inclusion proof: the checkpoint
+ * signature, the receipt's own hash, and the audit path up to the checkpoint's root. Does not
+ * check the receipt's signature (use `verifyReceiptChain` on the receipt for that). Never throws.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, makeCheckpoint, mintReceipt, receiptInclusionProof,
+ *   verifyReceiptInclusion } from "@wcp/core";
+ * const key = await generateSigningKey();
+ * const r = await mintReceipt(null, { tenant_id: "acme", correlation_id: "c-1",
+ *   dispatched_at: "2026-01-01T00:00:00.000Z", worker_id: "org.acme.w.1",
+ *   capability_id: "cap.doc.summarize", policy_decision: "ALLOW", controls_verified: [],
+ *   artifact_hash: "sha256:" + "0".repeat(64) }, key);
+ * const cp = await makeCheckpoint("acme", [r], key);
+ * (await verifyReceiptInclusion(r, receiptInclusionProof([r], 0), cp, [key])).ok; // true
+ * ```
+ */
+export async function verifyReceiptInclusion(
+  receipt: unknown,
+  proof: InclusionProof,
+  checkpoint: Checkpoint,
+  keys: KeyRing | Iterable<TrustedKey | SigningKey | KeyFile>,
+): Promise<InclusionResult> {
+  const no = (reason: string): InclusionResult => ({ ok: false, reason });
+  if (!await verifyCheckpoint(checkpoint, keys)) return no("checkpoint signature does not verify");
+  const r = receipt as Record<string, unknown>;
+  if (typeof r !== "object" || r === null || typeof r.receipt_hash !== "string") {
+    return no("not a receipt");
+  }
+  let recomputed: string;
+  try {
+    recomputed = computeReceiptHash(r);
+  } catch {
+    return no("receipt is not canonicalisable");
+  }
+  if (recomputed !== r.receipt_hash) return no("receipt content does not match its receipt_hash");
+  if (proof?.receipt_hash !== r.receipt_hash) return no("proof is for another receipt");
+  if (r.tenant_id !== checkpoint.tenant_id) return no("receipt is of another tenant");
+  if (proof.tree_size !== checkpoint.tree_size) return no("proof is for another tree size");
+  if (proof.leaf_index !== r.seq) return no("leaf index differs from the receipt's seq");
+  const path: Uint8Array[] = [];
+  for (const h of Array.isArray(proof.audit_path) ? proof.audit_path : []) {
+    const b = typeof h === "string" ? fromHexStrict(h) : null;
+    if (b === null || b.length !== 32) return no("audit path entry is not 32 bytes of hex");
+    path.push(b);
+  }
+  const root = /^sha256:[0-9a-f]{64}$/.test(checkpoint.root_hash)
+    ? fromHexStrict(checkpoint.root_hash.slice(7))
+    : null;
+  if (root === null) return no("checkpoint root_hash is malformed");
+  const ok = verifyMerkleInclusion(
+    leafOf(r.receipt_hash as string),
+    proof.leaf_index,
+    proof.tree_size,
+    path,
+    root,
+  );
+  return ok ? { ok, reason: null } : no("audit path does not lead to the checkpoint root");
+}

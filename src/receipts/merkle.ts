@@ -1,0 +1,146 @@
+/**
+ * RFC 6962 (Certificate Transparency) Merkle tree hashing: leaf = SHA-256(0x00 || data),
+ * node = SHA-256(0x01 || left || right), with audit paths and their verification (the algorithm
+ * of RFC 9162 section 2.1.3.2).
+ *
+ * @module
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesEqual } from "../attestation/_bytes.ts";
+
+const LEAF = new Uint8Array([0]);
+const NODE = new Uint8Array([1]);
+
+/**
+ * RFC 6962 leaf hash: SHA-256(0x00 || data).
+ *
+ * @example
+ * ```ts
+ * import { merkleLeafHash } from "@wcp/core";
+ * merkleLeafHash(new Uint8Array()).length; // 32
+ * ```
+ */
+export function merkleLeafHash(data: Uint8Array): Uint8Array {
+  return sha256.create().update(LEAF).update(data).digest();
+}
+
+/**
+ * RFC 6962 interior node hash: SHA-256(0x01 || left || right).
+ *
+ * @example
+ * ```ts
+ * import { merkleNodeHash } from "@wcp/core";
+ * merkleNodeHash(new Uint8Array(32), new Uint8Array(32)).length; // 32
+ * ```
+ */
+export function merkleNodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256.create().update(NODE).update(left).update(right).digest();
+}
+
+/** Largest power of two strictly below n (n >= 2). */
+function split(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function rootOfLeafHashes(h: readonly Uint8Array[], lo: number, hi: number): Uint8Array {
+  const n = hi - lo;
+  if (n === 1) return h[lo];
+  const k = split(n);
+  return merkleNodeHash(rootOfLeafHashes(h, lo, lo + k), rootOfLeafHashes(h, lo + k, hi));
+}
+
+/**
+ * The Merkle tree hash (MTH) of a list of leaf inputs; the empty tree hashes to SHA-256("").
+ *
+ * @example
+ * ```ts
+ * import { merkleRoot } from "@wcp/core";
+ * merkleRoot([new Uint8Array([1]), new Uint8Array([2])]).length; // 32
+ * ```
+ */
+export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
+  if (leaves.length === 0) return sha256(new Uint8Array());
+  return rootOfLeafHashes(leaves.map(merkleLeafHash), 0, leaves.length);
+}
+
+function path(
+  h: readonly Uint8Array[],
+  m: number,
+  lo: number,
+  hi: number,
+  out: Uint8Array[],
+): void {
+  const n = hi - lo;
+  if (n <= 1) return;
+  const k = split(n);
+  if (m < k) {
+    path(h, m, lo, lo + k, out);
+    out.push(rootOfLeafHashes(h, lo + k, hi));
+  } else {
+    path(h, m - k, lo + k, hi, out);
+    out.push(rootOfLeafHashes(h, lo, lo + k));
+  }
+}
+
+/**
+ * The audit path (RFC 6962 `PATH(m, D[n])`) proving leaf `index` is in the tree of `leaves`.
+ *
+ * @example
+ * ```ts
+ * import { merkleInclusionPath } from "@wcp/core";
+ * merkleInclusionPath([new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3])], 2).length;
+ * // 1
+ * ```
+ */
+export function merkleInclusionPath(leaves: readonly Uint8Array[], index: number): Uint8Array[] {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= leaves.length) {
+    throw new RangeError(`leaf index ${index} is outside a tree of ${leaves.length}`);
+  }
+  const out: Uint8Array[] = [];
+  path(leaves.map(merkleLeafHash), index, 0, leaves.length, out);
+  return out;
+}
+
+/**
+ * Check an audit path: does the leaf with this input sit at `index` of a tree of `treeSize`
+ * whose root is `root`?
+ *
+ * @example
+ * ```ts
+ * import { merkleInclusionPath, merkleRoot, verifyMerkleInclusion } from "@wcp/core";
+ * const leaves = [1, 2, 3, 4, 5].map((x) => new Uint8Array([x]));
+ * verifyMerkleInclusion(leaves[3], 3, 5, merkleInclusionPath(leaves, 3), merkleRoot(leaves));
+ * // true
+ * ```
+ */
+export function verifyMerkleInclusion(
+  leaf: Uint8Array,
+  index: number,
+  treeSize: number,
+  auditPath: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(treeSize)) return false;
+  if (index < 0 || index >= treeSize) return false;
+  let fn = index;
+  let sn = treeSize - 1;
+  let r = merkleLeafHash(leaf);
+  for (const p of auditPath) {
+    if (p.length !== 32 || sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = merkleNodeHash(p, r);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      r = merkleNodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && bytesEqual(r, root);
+}
