@@ -247,6 +247,18 @@ function Editors(): JSX.Element {
           error={ev.errors.rules}
           rows={14}
         />
+        {ev.ruleWarnings.length > 0 && (
+          <div class="warning" role="status" id="rule-warnings">
+            <strong>Ignored keys</strong> (the loader skipped them; check for typos):
+            <ul>
+              {ev.ruleWarnings.map((w) => (
+                <li key={w.path}>
+                  <code>{w.path}</code>: {w.message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         {ev.shadowWarnings.length > 0 && (
           <div class="warning" role="status" id="shadow-warnings">
             <strong>Shadowed rules</strong> (a request in prod or edge is denied until fixed):

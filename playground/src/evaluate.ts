@@ -13,6 +13,7 @@ import {
   Registry,
   type RouteDecision,
   type RuleSet,
+  type RuleSetWarning,
   type ShadowWarning,
   type TelemetryEvent,
 } from "../../mod.ts";
@@ -26,6 +27,8 @@ export interface Evaluation {
   errors: Partial<Record<keyof DecisionWorld, string>>;
   /** Shadowed rules found when the rules compiled. */
   shadowWarnings: readonly ShadowWarning[];
+  /** Keys the rules loader ignored (typos such as `policy_gat`). */
+  ruleWarnings: readonly RuleSetWarning[];
   /** The decision, when the world parsed. */
   decision: RouteDecision | null;
   /** Events the telemetry sink received. */
@@ -99,6 +102,7 @@ export function evaluate(world: DecisionWorld, now: () => number = Date.now): Ev
     return {
       errors,
       shadowWarnings: rules?.shadowWarnings ?? [],
+      ruleWarnings: rules?.warnings ?? [],
       decision: null,
       events,
       gateCalls,
@@ -122,5 +126,13 @@ export function evaluate(world: DecisionWorld, now: () => number = Date.now): Ev
     trace: true,
   });
   const ms = performance.now() - t0;
-  return { errors, shadowWarnings: rules.shadowWarnings, decision, events, gateCalls, ms };
+  return {
+    errors,
+    shadowWarnings: rules.shadowWarnings,
+    ruleWarnings: rules.warnings,
+    decision,
+    events,
+    gateCalls,
+    ms,
+  };
 }

@@ -11,10 +11,16 @@
 import { render } from "preact";
 import { DashboardApp } from "./dashboard.tsx";
 import { PlaygroundApp } from "./playground.tsx";
+import { keepUrlInSync, restoreFromUrl } from "./state.ts";
 
 const root = document.getElementById("app");
-if (root) {
-  performance.mark("wcp:start");
-  render(document.body.dataset.mode === "dashboard" ? <DashboardApp /> : <PlaygroundApp />, root);
-  performance.mark("wcp:first-render");
+if (root && document.body.dataset.mode === "dashboard") {
+  render(<DashboardApp />, root);
+} else if (root) {
+  // Restore a shared link before the first render, so the page never flashes the defaults.
+  restoreFromUrl().finally(() => {
+    render(<PlaygroundApp />, root);
+    performance.mark("wcp:first-render");
+    keepUrlInSync();
+  });
 }

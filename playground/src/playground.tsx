@@ -8,12 +8,12 @@
  */
 
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { AttestationPanel } from "./attestation.tsx";
 import { CatalogPanel } from "./catalog.tsx";
 import { DecisionsPanel } from "./decisions.tsx";
 import { ReceiptsPanel } from "./receipts.tsx";
-import { PANELS, shareError, syncWithUrl, tab } from "./state.ts";
+import { PANELS, shareError, tab } from "./state.ts";
 import { Tabs } from "./ui.tsx";
 
 function ShareButton(): JSX.Element {
@@ -36,11 +36,6 @@ function ShareButton(): JSX.Element {
 
 /** The whole playground. */
 export function PlaygroundApp(): JSX.Element {
-  const [ready, setReady] = useState(false);
-  useEffect(() => {
-    syncWithUrl().finally(() => setReady(true));
-  }, []);
-  if (!ready) return <p class="muted">Loading…</p>;
   return (
     <>
       <header class="top">

@@ -98,17 +98,20 @@ function restore(value: unknown): void {
 /** Why the shared state in the URL could not be read, if it could not. */
 export const shareError = signal<string | null>(null);
 
-/** Read `#s=...` if present, then keep the fragment in step with the state (debounced). */
-export async function syncWithUrl(): Promise<void> {
+/** Read `#s=...` if present (call before the first render). */
+export async function restoreFromUrl(): Promise<void> {
   const m = /^#s=(.+)$/.exec(location.hash);
-  if (m) {
-    try {
-      restore(await decodeState(m[1]));
-    } catch (e) {
-      shareError.value = `The link's state could not be read (${(e as Error).message}); ` +
-        "showing the defaults.";
-    }
+  if (!m) return;
+  try {
+    restore(await decodeState(m[1]));
+  } catch (e) {
+    shareError.value = `The link's state could not be read (${(e as Error).message}); ` +
+      "showing the defaults.";
   }
+}
+
+/** Keep the fragment in step with the state (debounced, replaces the history entry). */
+export function keepUrlInSync(): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   effect(() => {
     const snap = snapshot();

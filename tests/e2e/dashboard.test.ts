@@ -1,0 +1,182 @@
+/**
+ * The hall dashboard in real headless Chromium against a real hall process (`src/hall/main.ts`):
+ * sign in with the admin token, see status and workers, watch a held request arrive over SSE,
+ * approve it from the inbox, and check with the hall's own API that it is approved.
+ * Any console error fails the test.
+ */
+
+import assert from "node:assert/strict";
+import { HallClient, recordHashJcs } from "../../mod.ts";
+import { launch, openPage, ROOT, screenshot } from "./_browser.ts";
+
+const TOKEN = "wcp-e2e-admin-" + crypto.randomUUID();
+
+interface Hall {
+  url: string;
+  process: Deno.ChildProcess;
+  log: string[];
+  stop(): Promise<void>;
+}
+
+/** Start the hall on an ephemeral loopback port with a fresh data directory. */
+async function startHall(dataDir: string): Promise<Hall> {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      "--allow-ffi",
+      "--allow-sys",
+      `${ROOT}src/hall/main.ts`,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+    ],
+    env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+    cwd: ROOT,
+  }).spawn();
+  const log: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error("hall did not start:\n" + log.join(""))),
+      30_000,
+    );
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        log.push(chunk);
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log.join(""));
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      }
+    };
+    pump(process.stdout);
+    pump(process.stderr);
+    process.status.then((s) => reject(new Error(`hall exited (${s.code}):\n${log.join("")}`)));
+  });
+  return {
+    url,
+    process,
+    log,
+    async stop() {
+      try {
+        process.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await process.status;
+    },
+  };
+}
+
+const WORKER = {
+  worker_id: "org.acme.payments.1",
+  worker_species_id: "wrk.pay.transfer",
+  capabilities: ["cap.pay.transfer"],
+  currently_implements: ["ctrl.obs.audit-log-append-only"],
+  blast_radius: { data: 2, network: 1, financial: 4, time: 1, reversibility: "difficult" },
+};
+
+// Over the rule's dev cap (sum 12 > 3) with hold_over_cap: the hall holds it for a human.
+const RULES = {
+  rules: [{
+    rule_id: "pay.transfer.held",
+    match: { capability_id: "cap.pay.transfer" },
+    decision: {
+      candidate_workers_ranked: [{ worker_species_id: "wrk.pay.transfer" }],
+      required_controls_suggested: ["ctrl.obs.audit-log-append-only"],
+      max_blast_by_env: { dev: 3 },
+      escalation: { hold_over_cap: true },
+    },
+  }],
+};
+
+Deno.test({
+  name: "hall dashboard in Chromium against a real hall",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const dataDir = await Deno.makeTempDir({ prefix: "wcp-e2e-hall-" });
+    const hall = await startHall(dataDir);
+    const browser = await launch();
+    try {
+      const api = new HallClient({ baseUrl: hall.url, token: TOKEN });
+      await api.reloadRules(RULES);
+      await api.enroll({ ...WORKER, artifact_hash: recordHashJcs(WORKER) });
+      const { page, errors } = await openPage(browser);
+
+      await t.step("sign in with the token; status and workers load", async () => {
+        await page.goto(`${hall.url}/dashboard/`);
+        await page.locator("#token").fill(TOKEN);
+        await page.locator("#sign-in").click();
+        await page.locator("#hall-status").waitFor();
+        await page.locator("#workers", { hasText: "org.acme.payments.1" }).waitFor();
+        assert.equal(
+          await page.evaluate(() => sessionStorage.getItem("wcp.dashboard.token")),
+          TOKEN,
+        );
+        assert.deepEqual(errors, []);
+      });
+
+      let approvalId = "";
+      await t.step("a held request arrives live and is approved from the inbox", async () => {
+        const decision = await api.route({
+          correlation_id: crypto.randomUUID(),
+          tenant_id: "acme",
+          env: "dev",
+          data_label: "INTERNAL",
+          tenant_risk: "low",
+          qos_class: "P2",
+          capability_id: "cap.pay.transfer",
+        });
+        assert.equal(decision.outcome, "STEWARD_HOLD", JSON.stringify(decision));
+        approvalId = String(decision.pending_approval_id);
+        await page.locator("#feed li", { hasText: "STEWARD_HOLD" }).first().waitFor();
+        const item = page.locator(`[data-approval="${approvalId}"]`);
+        await item.waitFor();
+        await screenshot(page, "dashboard-pending");
+        await item.getByLabel("Note").fill("checked with finance");
+        await item.locator('[data-action="approve"]').click();
+        await page.locator(`[data-approval="${approvalId}"]`).waitFor({ state: "detached" });
+        const stored = await api.approval(approvalId) as unknown as Record<string, unknown>;
+        assert.match(JSON.stringify(stored), /approved/);
+        await page.locator('#feed li[data-event="approval"]').first().waitFor();
+        await screenshot(page, "dashboard-approved");
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("the feed filters by event type", async () => {
+        await page.locator("#filter-decision").uncheck();
+        assert.equal(await page.locator('#feed li[data-event="decision"]').count(), 0);
+        assert.ok(await page.locator('#feed li[data-event="approval"]').count() > 0);
+        await page.locator("#filter-decision").check();
+        assert.ok(await page.locator('#feed li[data-event="decision"]').count() > 0);
+      });
+
+      await t.step("a wrong token is refused and the sign-in form comes back", async () => {
+        const other = await openPage(browser);
+        await other.page.goto(`${hall.url}/dashboard/`);
+        await other.page.locator("#token").fill("not-the-token");
+        await other.page.locator("#sign-in").click();
+        await other.page.locator("[role=alert]", { hasText: "401" }).waitFor();
+        assert.equal(
+          await other.page.evaluate(() => sessionStorage.getItem("wcp.dashboard.token")),
+          null,
+        );
+        // The 401 responses themselves are logged by Chromium as console errors; nothing else may be.
+        assert.deepEqual(other.errors.filter((e) => !/401/.test(e)), []);
+        await other.page.context().close();
+      });
+    } finally {
+      await browser.close();
+      await hall.stop();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+});
