@@ -34,6 +34,11 @@ export interface HallConfig {
   blast_gate_threshold: number;
   /** Time to live of a pending approval. */
   approval_ttl_seconds: number;
+  /**
+   * Hold REQUIRE_HUMAN requests for approval (spec 5.8). When false (a Hall without an approval
+   * store), they are denied with `DENY_REQUIRES_HUMAN_APPROVAL`, as the references do.
+   */
+  approvals_enabled: boolean;
   /** Supervisor level used when a rule or gate names none. */
   default_supervisor_level: SupervisorLevel;
   /** Redact the tenant id in `DENY_UNKNOWN_TENANT` payloads in prod and edge. */
@@ -61,6 +66,7 @@ export const DEFAULT_HALL_CONFIG: Readonly<HallConfig> = Object.freeze({
   enforce_privilege_envelopes: false,
   blast_gate_threshold: 85,
   approval_ttl_seconds: 900,
+  approvals_enabled: true,
   default_supervisor_level: "gatekeeper",
   redact_tenant_in_prod: false,
   egress_allowlist: {},

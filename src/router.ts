@@ -1,15 +1,57 @@
 /**
- * The decision pipeline: `makeDecision`. (Contract stub: the implementation lands with issue 2.)
+ * The decision pipeline: `makeDecision`. Steps run in the Python reference's order (behaviour.md
+ * 2.1) with the decisions of the spec README: signatory, input, tenant, shadow rules, match,
+ * correlation id, controls, blast gate, policy gate, human hold, worker selection (with
+ * attestation and the ban list), privilege envelope, dry run; then hashes and telemetry.
  *
  * @module
  */
 
 import type { HallConfig } from "./config.ts";
-import type { RouteDecision } from "./model.ts";
-import type { PolicyGate, PolicyGateFn } from "./policy.ts";
+import { DEFAULT_HALL_CONFIG } from "./config.ts";
+import type {
+  CandidateWorker,
+  DataLabel,
+  DenyCode,
+  DenyReason,
+  Env,
+  Escalation,
+  EscalationContext,
+  Outcome,
+  PreconditionsChecked,
+  RegistryRecord,
+  RouteDecision,
+  SkipReason,
+  SupervisorLevel,
+  TelemetryEvent,
+  TraceStep,
+} from "./model.ts";
+import { DATA_LABELS, ENVS, QOS_CLASSES, SUPERVISOR_LEVELS, TENANT_RISKS } from "./model.ts";
+import type { PolicyContext, PolicyGate, PolicyGateFn, PrivilegeVerdict } from "./policy.ts";
+import { checkGateResult, policyAllowsPrivilege } from "./policy.ts";
 import type { Registry } from "./registry.ts";
-import type { RuleSet } from "./rules.ts";
+import type { Rule, RuleSet } from "./rules.ts";
+import { DEFAULT_RULE_PRECONDITIONS, toEscalation, toPreconditions } from "./rules.ts";
 import type { TelemetrySink } from "./telemetry.ts";
+import { emitTelemetry, sanitizeTelemetryString as clean } from "./telemetry.ts";
+import { blastGatePasses, checkBlastCap, computeBlastScore, effectiveBlastScore } from "./blast.ts";
+import { constantTimeEqual, normalizeDigest } from "./hash.ts";
+import { formatTimestamp, uuidV4 } from "./ids.ts";
+import { canonicalInput, checkRouteInput, type ValidInput } from "./_input.ts";
+import { sha256HexOfString } from "./_sha256.ts";
+import * as ev from "./_events.ts";
+
+export { artifactHashPyCompat, requestHash, routeInputHash } from "./_input.ts";
+export { PyFloat } from "./_py_json.ts";
+export {
+  type BlastCapCheck,
+  blastDimensionsScore,
+  blastGatePasses,
+  type BlastInput,
+  checkBlastCap,
+  computeBlastScore,
+  effectiveBlastScore,
+} from "./blast.ts";
 
 /** Everything a decision needs besides the input. */
 export interface DecisionOptions {
@@ -25,6 +67,15 @@ export interface DecisionOptions {
   currentWorkerHash?: (workerId: string) => string | null | undefined;
   /** Chain total of the five-dimension blast score up to and including a parent decision. */
   chainBlastScore?: (parentDecisionId: string) => number | null | undefined;
+  /**
+   * Judge a selected worker's privilege envelope (default: `policyAllowsPrivilege` with the
+   * config's `egress_allowlist`). A throw denies with `DENY_INTERNAL_ERROR`.
+   */
+  privilegePolicy?: (
+    env: Env,
+    dataLabel: DataLabel,
+    envelope: Record<string, unknown>,
+  ) => PrivilegeVerdict;
   /** Receives every telemetry event. */
   telemetry?: TelemetrySink;
   /** Clock in epoch milliseconds (default `Date.now`). */
@@ -35,17 +86,1184 @@ export interface DecisionOptions {
   trace?: boolean;
 }
 
+const PRE_ROUTING = "PRE_ROUTING";
+const NO_MATCH = "NO_MATCH";
+const REDACTED = "[redacted]";
+const BLAST_CTRL = "ctrl.blast_radius_scoring";
+const PRIV_CTRL = "ctrl.privilege_envelopes_required";
+
+/** The steps a trace reports, in pipeline order. */
+const STEPS = [
+  "config",
+  "signatory",
+  "input",
+  "tenant",
+  "shadow",
+  "match",
+  "correlation",
+  "controls",
+  "blast",
+  "policy",
+  "human",
+  "selection",
+  "attestation",
+  "privilege",
+  "dry_run",
+] as const;
+type StepName = typeof STEPS[number];
+
+class Denial {
+  constructor(readonly reason: DenyReason, readonly escalation?: Escalation) {}
+}
+
+interface Hold {
+  reason: string;
+  level: SupervisorLevel;
+}
+
+/** Per-decision state, one shape for every decision (keeps the hot path monomorphic). */
+class Run {
+  cfg: HallConfig = DEFAULT_HALL_CONFIG;
+  t = 0;
+  ts = "";
+  id = "";
+  inp: ValidInput | null = null;
+  tenantShown = "";
+  rule: Rule | null = null;
+  matched = PRE_ROUTING;
+  controls: readonly string[] = EMPTY;
+  escalation: Escalation | null = null;
+  pre: PreconditionsChecked | null = null;
+  blastScore: number | null = null;
+  blastRan = false;
+  blastPassed: boolean | null = null;
+  policyVersion = "policy.v0";
+  gateReason = "no_gate_required";
+  hold: Hold | null = null;
+  candidates: CandidateWorker[] | null = null;
+  selected: RegistryRecord | null = null;
+  dims: number | null = null;
+  chain: number | null = null;
+  attAttempted = false;
+  attChecked = false;
+  attValid: boolean | null = null;
+  attFailures: { species: string; workerId: string; code: DenyCode }[] | null = null;
+  privRan = false;
+  privOk: boolean | null = null;
+  trace: TraceStep[] | null = null;
+  last: StepName = "config";
+  constructor(readonly opts: DecisionOptions, readonly raw: unknown) {}
+}
+
+const EMPTY: readonly string[] = Object.freeze([]);
+let lastT = NaN;
+let lastTs = "";
+
+function timestampOf(t: number): string {
+  if (t !== lastT) {
+    lastTs = formatTimestamp(t);
+    lastT = t;
+  }
+  return lastTs;
+}
+
+function clock(opts: DecisionOptions): number {
+  try {
+    const v = typeof opts.now === "function" ? opts.now() : Date.now();
+    return typeof v === "number" && Math.abs(v) <= 8.64e15 ? Math.floor(v) : Date.now();
+  } catch {
+    return Date.now();
+  }
+}
+
+function freshId(opts: DecisionOptions): string | null {
+  try {
+    const v = typeof opts.newId === "function" ? opts.newId() : uuidV4();
+    return typeof v === "string" && v.length > 0 ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function step(run: Run, name: StepName, outcome: TraceStep["outcome"], detail: string): void {
+  if (outcome === "deny") run.last = name;
+  if (run.trace !== null) run.trace.push({ step: name, outcome, detail });
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+const BOOL_KEYS = [
+  "require_signatory",
+  "require_worker_attestation",
+  "enforce_correlation_id",
+  "enforce_required_controls",
+  "enforce_blast_scoring_in_prod",
+  "enforce_privilege_envelopes",
+  "redact_tenant_in_prod",
+  "approvals_enabled",
+] as const;
+
+// Merge a partial config over the defaults. A wrongly typed field is a configuration error and
+// denies (a "yes" must never silently switch a floor on or off).
+function resolveConfig(c: unknown): HallConfig | string {
+  if (c === undefined || c === null) return DEFAULT_HALL_CONFIG;
+  if (!isPlainObject(c)) return "config must be an object";
+  const out: HallConfig = { ...DEFAULT_HALL_CONFIG };
+  for (const k of BOOL_KEYS) {
+    const v = c[k];
+    if (v === undefined) continue;
+    if (typeof v !== "boolean") return `config.${k} must be a boolean`;
+    out[k] = v;
+  }
+  const at = c.allowed_tenants;
+  if (at !== undefined) {
+    if (!Array.isArray(at) || !at.every((x) => typeof x === "string")) {
+      return "config.allowed_tenants must be an array of strings";
+    }
+    out.allowed_tenants = at;
+  }
+  const th = c.blast_gate_threshold;
+  if (th !== undefined) {
+    if (typeof th !== "number" || !(th >= 0 && th <= 101)) {
+      return "config.blast_gate_threshold must be a number in [0, 101]";
+    }
+    out.blast_gate_threshold = th;
+  }
+  const ttl = c.approval_ttl_seconds;
+  if (ttl !== undefined) {
+    if (typeof ttl !== "number" || !(ttl > 0 && ttl <= 31_536_000)) {
+      return "config.approval_ttl_seconds must be a number of seconds in (0, 31536000]";
+    }
+    out.approval_ttl_seconds = ttl;
+  }
+  const lvl = c.default_supervisor_level;
+  if (lvl !== undefined) {
+    if (!(SUPERVISOR_LEVELS as readonly unknown[]).includes(lvl)) {
+      return `config.default_supervisor_level must be one of ${SUPERVISOR_LEVELS.join("|")}`;
+    }
+    out.default_supervisor_level = lvl as SupervisorLevel;
+  }
+  const eg = c.egress_allowlist;
+  if (eg !== undefined) {
+    if (!isPlainObject(eg)) return "config.egress_allowlist must be an object of env to strings";
+    for (const [env, list] of Object.entries(eg)) {
+      if (!(ENVS as readonly string[]).includes(env)) {
+        return `config.egress_allowlist has unknown env ${JSON.stringify(env)}`;
+      }
+      if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) {
+        return `config.egress_allowlist.${env} must be an array of strings`;
+      }
+    }
+    out.egress_allowlist = eg as HallConfig["egress_allowlist"];
+  }
+  return out;
+}
+
+function isProdLike(env: Env): boolean {
+  return env === "prod" || env === "edge";
+}
+
+function defaultEscalation(): Escalation {
+  return {
+    policy_gate: false,
+    msavx_step_up: false,
+    human_required_default: false,
+    human_required_if: [],
+    rationale: null,
+  };
+}
+
+function deny(code: DenyCode, message: string, extra?: Record<string, unknown>): Denial {
+  const reason: DenyReason = { code, message };
+  if (extra !== undefined) Object.assign(reason, extra);
+  return new Denial(reason);
+}
+
+function escalated(run: Run, humanRequired: boolean, rationale: string): Escalation {
+  const e = run.escalation ? { ...run.escalation } : defaultEscalation();
+  if (humanRequired) e.human_required_default = true;
+  e.rationale = rationale;
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps. Each returns a Denial to stop, or undefined to continue.
+
+function stepSignatory(run: Run): Denial | undefined {
+  const cfg = run.cfg;
+  if (!cfg.require_signatory) {
+    step(run, "signatory", "skip", "Signatory tenants are not required on this Hall.");
+    return;
+  }
+  const raw = run.raw as Record<string, unknown> | null;
+  const tenant = isPlainObject(raw) ? raw.tenant_id : undefined;
+  if (typeof tenant === "string" && cfg.allowed_tenants.includes(tenant)) {
+    step(run, "signatory", "pass", "The tenant is a registered signatory.");
+    return;
+  }
+  const env = isPlainObject(raw) ? raw.env : undefined;
+  // Redact in prod/edge, and when the env is unknown (fail safe).
+  const redact = cfg.redact_tenant_in_prod &&
+    !(env === "dev" || env === "stage");
+  const shown = typeof tenant === "string" ? (redact ? REDACTED : tenant) : "";
+  if (redact) run.tenantShown = REDACTED;
+  step(run, "signatory", "deny", "The tenant is not in the Hall's allowed_tenants list.");
+  return deny(
+    "DENY_UNKNOWN_TENANT",
+    "Tenant is not registered as a signatory. Register via the Hall configuration before " +
+      "dispatching workers.",
+    { tenant_id: shown },
+  );
+}
+
+function stepInput(run: Run): Denial | undefined {
+  const c = checkRouteInput(run.raw);
+  if (c.ok) {
+    run.inp = c.input;
+    run.policyVersion = c.input.policy_version;
+    step(run, "input", "pass", "The RouteInput is well formed.");
+    return;
+  }
+  const fields = c.errors.map((e) => e.field);
+  const message = c.errors.map((e) => e.message).join("; ");
+  step(run, "input", "deny", `Invalid RouteInput: ${message}.`);
+  return deny("DENY_INVALID_INPUT", message, { fields, errors: c.errors });
+}
+
+function stepTenant(run: Run, inp: ValidInput): Denial | undefined {
+  if (inp.tenant_id.trim() === "") {
+    step(run, "tenant", "deny", "The tenant id is empty or whitespace.");
+    return deny(
+      "DENY_MISSING_TENANT_ID",
+      "tenant_id is required and must not be empty or whitespace.",
+    );
+  }
+  step(run, "tenant", "pass", "The tenant id is present.");
+}
+
+function shadowedIds(rules: RuleSet): readonly string[] {
+  const ids = (rules as { shadowedRuleIds?: unknown }).shadowedRuleIds;
+  if (Array.isArray(ids)) return ids as string[];
+  const w = (rules as { shadowWarnings?: unknown }).shadowWarnings;
+  if (!Array.isArray(w)) return EMPTY;
+  return [
+    ...new Set(
+      w.filter((x) => x && x.kind !== "unsatisfiable").map((x) => String(x.shadowed_rule_id)),
+    ),
+  ].sort();
+}
+
+function stepShadow(run: Run, inp: ValidInput, rules: RuleSet | undefined): Denial | undefined {
+  if (!isProdLike(inp.env) || rules === undefined) {
+    step(run, "shadow", "skip", "Shadow rules only deny in prod and edge.");
+    return;
+  }
+  const ids = shadowedIds(rules);
+  if (ids.length === 0) {
+    step(run, "shadow", "pass", "The rule set has no shadowed rules.");
+    return;
+  }
+  run.matched = NO_MATCH;
+  step(run, "shadow", "deny", `The rule set has shadowed rules: ${ids.join(", ")}.`);
+  return deny(
+    "DENY_SHADOW_RULES_DETECTED",
+    "Rule set contains shadow rules in prod/edge environment. Fix rule ordering before " +
+      "deploying to production.",
+    { shadowed_rule_ids: [...ids], shadow_count: ids.length },
+  );
+}
+
+function stepMatch(run: Run, inp: ValidInput, rules: RuleSet | undefined): Denial | undefined {
+  let rule: Rule | undefined;
+  if (rules !== undefined) {
+    try {
+      rule = rules.match(inp);
+    } catch {
+      run.matched = NO_MATCH;
+      step(run, "match", "deny", "The rule set failed while matching.");
+      return deny("DENY_INTERNAL_ERROR", "Rule matching raised an exception.");
+    }
+  }
+  if (rule === undefined || rule === null) {
+    run.matched = NO_MATCH;
+    step(
+      run,
+      "match",
+      "deny",
+      rules === undefined
+        ? "No rule set is configured, so nothing can match (fail closed)."
+        : `No rule matches capability ${JSON.stringify(inp.capability_id)} in ${inp.env}.`,
+    );
+    return deny(
+      "DENY_NO_MATCHING_RULE",
+      "No routing rule matched. Fail-closed per WCP spec section 5.1.",
+    );
+  }
+  run.rule = rule;
+  run.matched = rule.rule_id;
+  const d = rule.decision;
+  run.controls = d.required_controls_suggested;
+  run.escalation = toEscalation(d.escalation);
+  run.pre = toPreconditions(d.preconditions);
+  step(run, "match", "pass", `Rule ${JSON.stringify(rule.rule_id)} matched first.`);
+}
+
+function stepCorrelation(run: Run, inp: ValidInput): Denial | undefined {
+  const pre = run.pre!;
+  if (!(pre.must_have_correlation_id || run.cfg.enforce_correlation_id)) {
+    step(run, "correlation", "skip", "Neither the rule nor the Hall requires a correlation id.");
+    return;
+  }
+  if (inp.correlation_id.trim() === "") {
+    step(run, "correlation", "deny", "The correlation id is empty.");
+    return deny("DENY_MISSING_CORRELATION_ID", "correlation_id is required but absent or empty.");
+  }
+  step(run, "correlation", "pass", "The correlation id is present.");
+}
+
+function stepControls(run: Run, registry: Registry | undefined): Denial | undefined {
+  const required = run.controls;
+  if (required.length === 0) {
+    step(run, "controls", "pass", "The rule requires no controls.");
+    return;
+  }
+  const present = registry ? registry.controlsPresent() : undefined;
+  let missing: string[] | null = null;
+  for (const c of required) {
+    if (present === undefined || !present.has(c)) (missing ??= []).push(c);
+  }
+  if (missing === null) {
+    step(run, "controls", "pass", `All ${required.length} required controls are present.`);
+    return;
+  }
+  if (!(run.pre!.deny_if_missing_required_controls || run.cfg.enforce_required_controls)) {
+    step(run, "controls", "skip", `Missing controls ${missing.join(", ")} are not enforced.`);
+    return;
+  }
+  step(run, "controls", "deny", `Missing required controls: ${missing.join(", ")}.`);
+  return deny("DENY_MISSING_REQUIRED_CONTROLS", "Required controls not present in registry.", {
+    missing,
+  });
+}
+
+function stepBlast(run: Run, inp: ValidInput): Denial | undefined {
+  const computed = computeBlastScore(inp);
+  const score = effectiveBlastScore(computed, inp.blast_score);
+  run.blastScore = score;
+  const runs = run.controls.includes(BLAST_CTRL) ||
+    (isProdLike(inp.env) && run.cfg.enforce_blast_scoring_in_prod);
+  if (!runs) {
+    step(run, "blast", "skip", `Blast score ${score}/100; the gate only runs in prod and edge.`);
+    return;
+  }
+  run.blastRan = true;
+  const threshold = run.cfg.blast_gate_threshold;
+  const passed = blastGatePasses(inp.env, score, threshold);
+  run.blastPassed = passed;
+  if (passed) {
+    step(run, "blast", "pass", `Blast score ${score}/100 is under the gate (${threshold}).`);
+    return;
+  }
+  step(run, "blast", "deny", `Blast score ${score}/100 reaches the gate (${threshold}).`);
+  const d = deny("DENY_REQUIRES_HUMAN", "Blast radius too high for autonomous execution.", {
+    blast_score: score,
+    reason: "REQUIRE_HUMAN_HIGH_BLAST",
+  });
+  return new Denial(d.reason, escalated(run, true, "REQUIRE_HUMAN_HIGH_BLAST"));
+}
+
+function gateFunction(g: unknown): ((ctx: PolicyContext) => unknown) | null {
+  if (typeof g === "function") return g as (ctx: PolicyContext) => unknown;
+  if (typeof g === "object" && g !== null) {
+    const ev = (g as { evaluate?: unknown }).evaluate;
+    if (typeof ev === "function") return (ctx) => ev.call(g, ctx);
+  }
+  return null;
+}
+
+function stepPolicy(run: Run, inp: ValidInput): Denial | undefined {
+  if (!run.escalation!.policy_gate) {
+    step(run, "policy", "skip", "The rule does not ask for the policy gate.");
+    return;
+  }
+  const fn = gateFunction(run.opts.policyGate);
+  if (fn === null) {
+    step(run, "policy", "deny", "The rule asks for the policy gate but none is configured.");
+    return deny(
+      "DENY_POLICY_GATE_UNCONFIGURED",
+      "The matched rule sets escalation.policy_gate but no policy gate is configured. Pass " +
+        "options.policyGate.",
+    );
+  }
+  const ctx: PolicyContext = {
+    capability_id: inp.capability_id,
+    tenant_id: inp.tenant_id,
+    env: inp.env,
+    data_label: inp.data_label,
+    tenant_risk: inp.tenant_risk,
+    qos_class: inp.qos_class,
+    policy_version: inp.policy_version,
+    blast_score: run.blastScore ?? 0,
+    matched_rule_id: run.matched,
+  };
+  let raw: unknown;
+  try {
+    raw = fn(ctx);
+  } catch {
+    step(run, "policy", "deny", "The policy gate raised an exception.");
+    return deny(
+      "DENY_INTERNAL_ERROR",
+      "The policy gate raised an exception. See server logs for details.",
+    );
+  }
+  const checked = checkGateResult(raw, inp.policy_version);
+  if (!checked.ok) {
+    step(run, "policy", "deny", "The policy gate gave an unrecognised answer.");
+    const d = deny(
+      "DENY_POLICY_GATE_INVALID_RESPONSE",
+      `Policy gate returned an unrecognized answer: ${checked.shown}. Expected decision ` +
+        "'ALLOW', 'DENY' or 'REQUIRE_HUMAN'. Failing closed.",
+    );
+    return new Denial(d.reason, escalated(run, false, "invalid_gate_response"));
+  }
+  const r = checked.result;
+  run.policyVersion = r.policy_version;
+  if (r.decision === "DENY") {
+    step(run, "policy", "deny", `The policy gate denied: ${r.reason || "(no reason)"}.`);
+    const d = deny("DENY_POLICY_GATE", "Policy gate denied.", {
+      reason: r.reason,
+      policy_version: r.policy_version,
+    });
+    return new Denial(d.reason, escalated(run, false, r.reason));
+  }
+  if (r.decision === "REQUIRE_HUMAN") {
+    run.gateReason = r.reason || "policy_gate_require_human";
+    const level = r.supervisor_level ?? run.escalation!.supervisor_level ??
+      run.cfg.default_supervisor_level;
+    return requestHold(run, "policy", { reason: run.gateReason, level }, r.policy_version);
+  }
+  run.gateReason = "policy_gate_allow";
+  step(run, "policy", "pass", `The policy gate allowed (${r.policy_version}).`);
+}
+
+function requestHold(
+  run: Run,
+  name: StepName,
+  hold: Hold,
+  policyVersion: string,
+): Denial | undefined {
+  if (!run.cfg.approvals_enabled) {
+    step(run, name, "deny", `A human must approve (${hold.reason}) but approvals are disabled.`);
+    const d = deny(
+      "DENY_REQUIRES_HUMAN_APPROVAL",
+      "A human must approve this request before a worker can be dispatched, and this Hall " +
+        "has approvals disabled (config.approvals_enabled is false).",
+      { reason: hold.reason, policy_version: policyVersion, supervisor_required: true },
+    );
+    return new Denial(d.reason, escalated(run, true, hold.reason));
+  }
+  if (run.hold === null) run.hold = hold;
+  step(run, name, "hold", `A ${hold.level} must approve before execution (${hold.reason}).`);
+}
+
+function stepHuman(run: Run): Denial | undefined {
+  const esc = run.escalation!;
+  if (!esc.human_required_default) {
+    step(run, "human", "skip", "The rule does not require a human by default.");
+    return;
+  }
+  if (run.hold !== null) {
+    step(run, "human", "hold", "The rule requires a human; the request is already held.");
+    return;
+  }
+  const level = esc.supervisor_level ?? run.cfg.default_supervisor_level;
+  return requestHold(run, "human", { reason: "rule_requires_human", level }, run.policyVersion);
+}
+
+interface AttestOutcome {
+  code: DenyCode | null;
+  compared: boolean;
+  banned: boolean;
+}
+
+function attest(
+  registry: Registry,
+  worker: RegistryRecord,
+  current: (id: string) => unknown,
+): AttestOutcome {
+  const id = worker.worker_id;
+  const registered = registry.registeredHash(id);
+  if (registered === null || registered === undefined) {
+    return { code: "DENY_WORKER_ATTESTATION_MISSING", compared: false, banned: false };
+  }
+  const reg = normalizeDigest(registered);
+  if (reg === null) {
+    return { code: "DENY_WORKER_ATTESTATION_INVALID_HASH", compared: false, banned: false };
+  }
+  let cur: string | null;
+  try {
+    cur = normalizeDigest(current(id));
+  } catch {
+    cur = null;
+  }
+  if (cur === null) return { code: "DENY_WORKER_HASH_UNAVAILABLE", compared: false, banned: false };
+  if (registry.isBanned(cur)) return { code: null, compared: false, banned: true };
+  return constantTimeEqual(reg, cur)
+    ? { code: null, compared: true, banned: false }
+    : { code: "DENY_WORKER_TAMPERED", compared: true, banned: false };
+}
+
+function candidate(
+  species: string,
+  hint: number | null,
+  workerId: string | null,
+  skip: SkipReason | null,
+): CandidateWorker {
+  return { worker_species_id: species, score_hint: hint, worker_id: workerId, skip_reason: skip };
+}
+
+function stepSelection(
+  run: Run,
+  inp: ValidInput,
+  registry: Registry | undefined,
+): Denial | undefined {
+  const d = run.rule!.decision;
+  const env = inp.env;
+  const cands: CandidateWorker[] = [];
+  run.candidates = cands;
+  const capRaw = d.max_blast_by_env ? d.max_blast_by_env[env] : undefined;
+  const cap = typeof capRaw === "number" ? capRaw : null;
+  const holdOverCap = run.escalation!.hold_over_cap === true;
+  const attestRequired = run.cfg.require_worker_attestation ||
+    (run.pre!.deny_if_no_attestation_in_prod && isProdLike(env));
+  const curFn = run.opts.currentWorkerHash;
+  const current = typeof curFn === "function" ? curFn : null;
+  const bansActive = registry !== undefined && registry.hasBans();
+
+  // Parent chain: null = no parent; undefined = a parent whose total is unknown (fails any cap).
+  let parentChain: number | null | undefined = null;
+  if (inp.parent_decision_id !== null) {
+    parentChain = undefined;
+    const f = run.opts.chainBlastScore;
+    if (typeof f === "function") {
+      try {
+        const v = f(inp.parent_decision_id);
+        if (typeof v === "number" && Number.isFinite(v) && v >= 0) parentChain = v;
+      } catch {
+        parentChain = undefined;
+      }
+    }
+  }
+
+  let selected: RegistryRecord | null = null;
+  let selectedIndex = -1;
+  let fallback: RegistryRecord | null = null; // over the cap, for a hold
+  let fallbackIndex = -1;
+  let anyBanned = false;
+  let anyOverCap = false;
+  let attFailure: DenyCode | null = null;
+  let tamperCompared = false;
+
+  for (const c of d.candidate_workers_ranked) {
+    const species = c.worker_species_id || "__missing__";
+    const hint = c.score_hint ?? null;
+    if (selected !== null) {
+      cands.push(candidate(species, hint, null, "already_selected"));
+      continue;
+    }
+    const workers = registry && c.worker_species_id
+      ? registry.workersForSpecies(c.worker_species_id)
+      : EMPTY_WORKERS;
+    if (workers.length === 0) {
+      cands.push(
+        candidate(species, hint, null, c.worker_species_id ? "unavailable" : "missing_id"),
+      );
+      continue;
+    }
+    for (const w of workers) {
+      const id = w.worker_id;
+      let skip: SkipReason | null = null;
+      let overCap = false;
+      if (w.status === "revoked") skip = "revoked";
+      else if (!registry!.isAvailable(id)) skip = "unavailable";
+      else if (w.allowed_environments !== undefined && !w.allowed_environments.includes(env)) {
+        skip = "env_not_allowed";
+      } else {
+        const reg = registry!.registeredHash(id);
+        if (bansActive && reg !== null && registry!.isBanned(reg)) skip = "banned";
+      }
+      let capCheck = null;
+      if (skip === null && cap !== null) {
+        capCheck = checkBlastCap(w.blast_radius, cap, parentChain);
+        if (!capCheck.withinCap) {
+          anyOverCap = true;
+          overCap = true;
+          if (!holdOverCap || fallback !== null) skip = "blast_over_cap";
+        }
+      }
+      if (skip === null && attestRequired) {
+        if (current === null) {
+          cands.push(candidate(species, hint, id, null));
+          step(run, "selection", "deny", "Attestation is required but cannot be performed.");
+          return deny(
+            "DENY_ATTESTATION_UNCONFIGURED",
+            "require_worker_attestation is on but no currentWorkerHash callback was provided. " +
+              "Pass options.currentWorkerHash to makeDecision().",
+          );
+        }
+        run.attAttempted = true;
+        const a = attest(registry!, w, current);
+        if (a.banned) skip = "banned";
+        else if (a.code !== null) {
+          skip = "attestation_failed";
+          attFailure ??= a.code;
+          if (a.code === "DENY_WORKER_TAMPERED") tamperCompared = true;
+          (run.attFailures ??= []).push({ species, workerId: id, code: a.code });
+        } else {
+          run.attChecked = true;
+          run.attValid = true;
+        }
+      } else if (skip === null && bansActive && current !== null) {
+        // Without attestation, still refuse a worker whose current code is banned.
+        let cur: string | null = null;
+        try {
+          cur = normalizeDigest(current(id));
+        } catch {
+          cur = null;
+        }
+        if (cur !== null && registry!.isBanned(cur)) skip = "banned";
+      }
+      if (skip === "banned") anyBanned = true;
+      if (skip === null && overCap) {
+        // Eligible but over the cap, and the rule holds such requests for a human: keep looking
+        // for a worker within the cap first.
+        fallback = w;
+        fallbackIndex = cands.length;
+        cands.push(candidate(species, hint, id, "blast_over_cap"));
+        run.attChecked = false;
+        run.attValid = null;
+        continue;
+      }
+      cands.push(candidate(species, hint, id, skip));
+      if (skip === null) {
+        selected = w;
+        selectedIndex = cands.length - 1;
+        if (capCheck !== null) {
+          run.dims = capCheck.own;
+          run.chain = capCheck.chain;
+        }
+        break;
+      }
+    }
+  }
+
+  if (selected === null && fallback !== null) {
+    selected = fallback;
+    selectedIndex = fallbackIndex;
+    cands[fallbackIndex].skip_reason = null;
+    const check = checkBlastCap(fallback.blast_radius, cap, parentChain);
+    run.dims = check.own;
+    run.chain = check.chain;
+    if (attestRequired) {
+      run.attChecked = true;
+      run.attValid = true;
+    }
+    const level = run.escalation!.supervisor_level ?? run.cfg.default_supervisor_level;
+    step(run, "selection", "pass", `Selected ${fallback.worker_id}, which is over the blast cap.`);
+    const h = requestHold(run, "selection", { reason: "blast_over_cap", level }, run.policyVersion);
+    if (h !== undefined) return h;
+  }
+
+  if (selected === null) {
+    if (tamperCompared) {
+      run.attChecked = true;
+      run.attValid = false;
+    }
+    const summary = `No eligible worker among ${d.candidate_workers_ranked.length} candidates.`;
+    step(run, "selection", "deny", summary);
+    if (anyBanned) {
+      return deny(
+        "DENY_WORKER_BANNED",
+        "Every eligible worker runs code whose hash is on the ban list. Dispatch refused.",
+      );
+    }
+    if (attFailure !== null) {
+      const f = run.attFailures![0];
+      return deny(attFailure, attestationMessage(attFailure, f.workerId), {
+        worker_id: f.workerId,
+        worker_species_id: f.species,
+      });
+    }
+    if (anyOverCap) {
+      return deny(
+        "DENY_BLAST_OVER_CAP",
+        `Every eligible worker exceeds the rule's blast cap for ${env} (${cap}).`,
+        { max_blast: cap, parent_decision_id: inp.parent_decision_id },
+      );
+    }
+    return deny(
+      "DENY_NO_AVAILABLE_WORKER",
+      "No available worker candidates. Route to review queue.",
+    );
+  }
+
+  if (run.dims === null) {
+    run.dims = checkBlastCap(selected.blast_radius, null, parentChain).own;
+    run.chain = run.dims === null || parentChain === undefined
+      ? null
+      : run.dims + (parentChain ?? 0);
+  }
+  run.selected = selected;
+  void selectedIndex;
+  if (run.hold === null || run.hold.reason !== "blast_over_cap") {
+    step(run, "selection", "pass", `Selected worker ${selected.worker_id}.`);
+  }
+  if (attestRequired) {
+    step(run, "attestation", "pass", "The worker's current code hash matches its registration.");
+  } else {
+    step(run, "attestation", "skip", "Worker attestation is not required.");
+  }
+}
+
+function attestationMessage(code: DenyCode, workerId: string): string {
+  const w = `Worker '${workerId}'`;
+  switch (code) {
+    case "DENY_WORKER_ATTESTATION_MISSING":
+      return `${w} has no registered code hash. Enroll it with attestation.code_hash before ` +
+        "enabling require_worker_attestation.";
+    case "DENY_WORKER_ATTESTATION_INVALID_HASH":
+      return `${w} registered hash is not a valid SHA-256 digest. Re-register it with ` +
+        "sha256:<64 hex>.";
+    case "DENY_WORKER_HASH_UNAVAILABLE":
+      return `${w} current code hash could not be retrieved or is invalid. Verify the ` +
+        "currentWorkerHash implementation.";
+    default:
+      return `${w} code hash mismatch. Worker may have been modified after attestation. ` +
+        "Re-attest the worker or investigate for tampering.";
+  }
+}
+
+function stepPrivilege(run: Run, inp: ValidInput): Denial | undefined {
+  if (!(run.controls.includes(PRIV_CTRL) || run.cfg.enforce_privilege_envelopes)) {
+    step(run, "privilege", "skip", "Privilege envelopes are not required.");
+    return;
+  }
+  const w = run.selected!;
+  run.privRan = true;
+  const envelope = w.privilege_envelope;
+  if (!isPlainObject(envelope)) {
+    run.privOk = false;
+    step(run, "privilege", "deny", `Worker ${w.worker_id} declares no privilege envelope.`);
+    return deny(
+      "DENY_PRIVILEGE_ENVELOPE_UNCONFIGURED",
+      `Privilege envelopes are required but worker '${w.worker_id}' declares no ` +
+        "privilege_envelope. Enroll it with one.",
+      { worker_id: w.worker_id, worker_species_id: w.worker_species_id },
+    );
+  }
+  let verdict: PrivilegeVerdict;
+  try {
+    const p = run.opts.privilegePolicy;
+    verdict = typeof p === "function"
+      ? p(inp.env, inp.data_label, envelope)
+      : policyAllowsPrivilege(inp.env, inp.data_label, envelope, run.cfg.egress_allowlist);
+  } catch {
+    run.privOk = false;
+    step(run, "privilege", "deny", "The privilege policy raised an exception.");
+    return deny("DENY_INTERNAL_ERROR", "Privilege envelope check raised an exception.");
+  }
+  const ok = isPlainObject(verdict) && verdict.ok === true;
+  const reason = isPlainObject(verdict) && typeof verdict.reason === "string"
+    ? verdict.reason
+    : "invalid_privilege_policy_answer";
+  run.privOk = ok;
+  if (ok) {
+    step(run, "privilege", "pass", `The privilege envelope is acceptable (${reason}).`);
+    return;
+  }
+  step(run, "privilege", "deny", `The privilege envelope is refused: ${reason}.`);
+  return deny(
+    "DENY_PRIVILEGE_ENVELOPE_VIOLATED",
+    `Worker privilege envelope denied for ${inp.env}/${inp.data_label}: ${reason}`,
+    { reason, worker_id: w.worker_id, worker_species_id: w.worker_species_id },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assembly.
+
+function eventBase(run: Run, inp: ValidInput | null): ev.EventBase {
+  const raw = isPlainObject(run.raw) ? run.raw : {};
+  const corr = inp ? inp.correlation_id : raw.correlation_id;
+  const cap = inp ? inp.capability_id : raw.capability_id;
+  const tenant = run.tenantShown !== "" ? run.tenantShown : inp ? inp.tenant_id : raw.tenant_id;
+  return {
+    timestamp: run.ts,
+    decision_id: clean(run.id),
+    correlation_id: clean(corr),
+    tenant_id: clean(tenant),
+    capability_id: clean(cap),
+    dry_run: inp ? inp.dry_run : raw.dry_run === true,
+  };
+}
+
+function enumOf<T extends string>(v: unknown, allowed: readonly T[]): T | null {
+  return typeof v === "string" && (allowed as readonly string[]).includes(v) ? v as T : null;
+}
+
+function finish(run: Run, denial: Denial | null): RouteDecision {
+  const inp = run.inp;
+  const raw = isPlainObject(run.raw) ? run.raw : {};
+  const rule = run.rule;
+  const denied = denial !== null;
+  const hold = denied ? null : run.hold;
+
+  let approvalId: string | null = null;
+  let expires: string | null = null;
+  if (hold !== null && hold.level !== "advisory" && inp !== null && !inp.dry_run) {
+    approvalId = freshId(run.opts);
+    if (approvalId === null) {
+      return finish(
+        run,
+        deny(
+          "DENY_REQUIRES_HUMAN_APPROVAL",
+          "A human must approve this request, but no pending approval id could be created " +
+            "(options.newId failed). Failing closed.",
+          { reason: hold.reason, policy_version: run.policyVersion, supervisor_required: true },
+        ),
+      );
+    }
+    expires = formatTimestamp(run.t + run.cfg.approval_ttl_seconds * 1000);
+  }
+
+  const outcome: Outcome = denied
+    ? "DENY"
+    : hold !== null && hold.level !== "advisory"
+    ? "STEWARD_HOLD"
+    : "DISPATCH";
+  const sel = denied ? null : run.selected;
+  let escalation: Escalation;
+  if (denial !== null && denial.escalation !== undefined) escalation = denial.escalation;
+  else if (run.escalation !== null) {
+    escalation = run.escalation;
+    if (hold !== null) {
+      escalation.human_required_default = true;
+      escalation.rationale = hold.reason;
+      if (escalation.supervisor_level === undefined) escalation.supervisor_level = hold.level;
+    }
+  } else escalation = defaultEscalation();
+
+  const canonical = inp !== null ? canonicalInput(inp) : null;
+  const decision: RouteDecision = {
+    decision_id: run.id,
+    timestamp: run.ts,
+    correlation_id: inp
+      ? inp.correlation_id
+      : typeof raw.correlation_id === "string"
+      ? raw.correlation_id
+      : "",
+    tenant_id: run.tenantShown !== ""
+      ? run.tenantShown
+      : inp
+      ? inp.tenant_id
+      : typeof raw.tenant_id === "string"
+      ? raw.tenant_id
+      : "",
+    capability_id: inp
+      ? inp.capability_id
+      : typeof raw.capability_id === "string"
+      ? raw.capability_id
+      : "",
+    matched_rule_id: run.matched,
+    env: inp ? inp.env : enumOf(raw.env, ENVS),
+    data_label: inp ? inp.data_label : enumOf(raw.data_label, DATA_LABELS),
+    tenant_risk: inp ? inp.tenant_risk : enumOf(raw.tenant_risk, TENANT_RISKS),
+    qos_class: inp ? inp.qos_class : enumOf(raw.qos_class, QOS_CLASSES),
+    outcome,
+    denied,
+    deny_reason_if_denied: denial ? denial.reason : null,
+    selected_worker_species_id: sel ? sel.worker_species_id : null,
+    selected_worker_id: sel ? sel.worker_id : null,
+    candidate_workers_ranked: run.candidates ?? [],
+    required_controls_effective: run.controls.length === 0 ? [] : run.controls.slice(),
+    recommended_profiles_effective: !denied && rule && rule.decision.recommended_profiles.length
+      ? rule.decision.recommended_profiles.map((p) => JSON.parse(JSON.stringify(p)))
+      : [],
+    escalation_effective: escalation,
+    preconditions_checked: run.pre ?? toPreconditions(DEFAULT_RULE_PRECONDITIONS),
+    blast_score: run.blastScore,
+    blast_gate_passed: run.blastPassed,
+    blast_dimensions_score: run.selected ? run.dims : null,
+    chain_blast_score: run.selected ? run.chain : null,
+    privilege_envelope_ok: run.privOk,
+    artifact_hash: canonical !== null ? "sha256:" + sha256HexOfString(canonical) : null,
+    request_hash: inp !== null ? "sha256:" + sha256HexOfString(inp.requestJcs) : null,
+    worker_attestation_checked: run.attChecked,
+    worker_attestation_valid: run.attChecked ? run.attValid : null,
+    dry_run: inp ? inp.dry_run : raw.dry_run === true,
+    policy_version: run.policyVersion,
+    supervisor_required: hold !== null,
+    parent_decision_id: inp ? inp.parent_decision_id : null,
+    telemetry_envelopes: [],
+  };
+  if (hold !== null && inp !== null) {
+    decision.supervisor_level = hold.level;
+    if (approvalId !== null) {
+      decision.pending_approval_id = approvalId;
+      decision.approval_expires_at = expires!;
+    }
+    const ctx: EscalationContext = {
+      capability_id: inp.capability_id,
+      blast_score: run.blastScore ?? 0,
+      tenant_risk: inp.tenant_risk,
+      data_label: inp.data_label,
+      policy_version: run.policyVersion,
+    };
+    decision.escalation_context = ctx;
+  }
+
+  // Telemetry (behaviour.md 8.2 order), every event with decision_id and sanitised strings.
+  const b = eventBase(run, inp);
+  const events = decision.telemetry_envelopes;
+  if (denial !== null) {
+    events.push(ev.taskDenied(b, denial.reason.code, denial.reason.message, run.matched));
+  } else if (inp !== null && sel !== null) {
+    if (run.blastRan) {
+      events.push(
+        ev.blastScored(
+          b,
+          inp.env,
+          inp.data_label,
+          run.policyVersion,
+          run.blastScore ?? 0,
+          decision.blast_dimensions_score,
+          decision.chain_blast_score,
+        ),
+      );
+    }
+    if (run.privRan) {
+      events.push(
+        ev.privilegeChecked(
+          b,
+          inp.env,
+          inp.data_label,
+          run.policyVersion,
+          sel.worker_species_id,
+          sel.worker_id,
+        ),
+      );
+    }
+    if (!run.attAttempted && isProdLike(inp.env)) {
+      events.push(ev.attestationSkipped(b, inp.env, sel.worker_species_id, sel.worker_id));
+    }
+    if (run.attFailures !== null) {
+      for (const f of run.attFailures) {
+        events.push(ev.attestationFailed(b, f.species, f.workerId, f.code));
+      }
+    }
+    events.push(
+      ev.taskRouted(
+        b,
+        inp.task_id ?? "task_default",
+        run.matched,
+        sel.worker_species_id,
+        sel.worker_id,
+        run.policyVersion,
+        inp.qos_class,
+        outcome,
+      ),
+    );
+    events.push(ev.workerSelected(b, sel.worker_species_id, sel.worker_id));
+    events.push(
+      ev.policyGated(
+        b,
+        hold !== null ? "REQUIRE_HUMAN" : "ALLOW",
+        run.policyVersion,
+        hold !== null ? hold.reason : run.gateReason,
+      ),
+    );
+    if (approvalId !== null) {
+      events.push(ev.approvalRequested(b, approvalId, hold!.level, expires!, hold!.reason));
+    }
+  }
+
+  if (run.trace !== null) {
+    if (denial === null && inp !== null) {
+      step(
+        run,
+        "dry_run",
+        inp.dry_run ? "pass" : "skip",
+        inp.dry_run
+          ? "Dry run: the whole decision was made; nothing will execute."
+          : "Not a dry run.",
+      );
+    }
+    const seen = new Set(run.trace.map((s) => s.step));
+    for (const s of STEPS) {
+      if (!seen.has(s)) {
+        run.trace.push({
+          step: s,
+          outcome: "skip",
+          detail: denial ? `Not reached: the request was denied at ${run.last}.` : "Did not apply.",
+        });
+      }
+    }
+    run.trace.sort((x, y) => STEPS.indexOf(x.step as StepName) - STEPS.indexOf(y.step as StepName));
+    decision.trace = run.trace;
+  }
+
+  const sink = run.opts.telemetry;
+  if (sink !== undefined && sink !== null) {
+    for (const e of events) emitTelemetry(sink, { ...e } as TelemetryEvent);
+  }
+  return decision;
+}
+
+function decide(run: Run): RouteDecision {
+  const opts = run.opts;
+  const cfg = resolveConfig(opts.config);
+  if (typeof cfg === "string") {
+    step(run, "config", "deny", `The Hall configuration is invalid: ${cfg}.`);
+    return finish(run, deny("DENY_INTERNAL_ERROR", `Invalid Hall configuration: ${cfg}.`));
+  }
+  run.cfg = cfg;
+  step(run, "config", "pass", "The Hall configuration is valid.");
+  const reg = opts.registry as unknown;
+  const registry = isPlainObject(reg) && typeof reg.workersForSpecies === "function"
+    ? reg as unknown as Registry
+    : undefined;
+  const rulesOpt = opts.rules as unknown;
+  const rules = typeof rulesOpt === "object" && rulesOpt !== null &&
+      typeof (rulesOpt as RuleSet).match === "function"
+    ? rulesOpt as RuleSet
+    : undefined;
+
+  let d = stepSignatory(run);
+  // Input validation runs even after a signatory denial so the decision carries its hashes.
+  const inputDenial = stepInput(run);
+  d ??= inputDenial;
+  if (d !== undefined) return finish(run, d);
+  const inp = run.inp!;
+  d = stepTenant(run, inp) ?? stepShadow(run, inp, rules) ?? stepMatch(run, inp, rules);
+  if (d !== undefined) return finish(run, d);
+  d = stepCorrelation(run, inp) ?? stepControls(run, registry) ?? stepBlast(run, inp) ??
+    stepPolicy(run, inp) ?? stepHuman(run) ?? stepSelection(run, inp, registry) ??
+    stepPrivilege(run, inp);
+  return finish(run, d ?? null);
+}
+
+const EMPTY_WORKERS: readonly RegistryRecord[] = Object.freeze([]);
+const EMPTY_OPTIONS = Object.freeze({}) as DecisionOptions;
+
 /**
- * Decide one request. Synchronous and total: whatever `input` is, it returns a decision.
+ * Decide one request. Synchronous and total: whatever `input` and `options` are, it returns a
+ * decision and never throws (a throwing gate or privilege policy denies; a throwing telemetry
+ * sink, clock or id generator is ignored). Read `outcome`: only `DISPATCH` may execute.
  *
  * @example
  * ```ts
- * import { makeDecision, parseRules } from "@wcp/core";
- * const rules = parseRules({ rules: [] });
- * const d = makeDecision({ capability_id: "cap.x.y" }, { rules });
- * d.outcome; // "DENY"
+ * import { makeDecision, parseRules, Registry } from "@wcp/core";
+ * const rules = parseRules({ rules: [{ rule_id: "r1", match: { capability_id: "cap.doc.summarize" },
+ *   decision: { candidate_workers_ranked: [{ worker_species_id: "wrk.doc.summarizer" }] } }] });
+ * const registry = new Registry();
+ * registry.enroll({ worker_id: "org.acme.sum.1", worker_species_id: "wrk.doc.summarizer",
+ *   capabilities: ["cap.doc.summarize"] });
+ * const d = makeDecision({ correlation_id: "c-1", tenant_id: "acme", env: "dev",
+ *   data_label: "INTERNAL", tenant_risk: "low", qos_class: "P2",
+ *   capability_id: "cap.doc.summarize" }, { rules, registry });
+ * d.outcome; // "DISPATCH"
+ * makeDecision({ capability_id: "cap.x.y" }, { rules }).outcome; // "DENY"
  * ```
  */
-export function makeDecision(_input: unknown, _options: DecisionOptions): RouteDecision {
-  throw new Error("makeDecision lands with issue 2");
+export function makeDecision(input: unknown, options: DecisionOptions): RouteDecision {
+  let opts: DecisionOptions = EMPTY_OPTIONS;
+  let run: Run | null = null;
+  try {
+    opts = isPlainObject(options) ? options : EMPTY_OPTIONS;
+    run = new Run(opts, input);
+    run.t = clock(opts);
+    run.ts = timestampOf(run.t);
+    run.id = freshId(opts) ?? uuidV4();
+    if (opts.trace === true) run.trace = [];
+    return decide(run);
+  } catch {
+    return internalError(run, opts, input);
+  }
+}
+
+// Last resort when something unforeseen threw (a hostile getter, a broken registry subclass):
+// a minimal, valid denial built without touching the input again beyond safe reads.
+function internalError(prev: Run | null, opts: DecisionOptions, input: unknown): RouteDecision {
+  let t: number;
+  try {
+    t = prev && prev.ts !== "" ? prev.t : Date.now();
+  } catch {
+    t = Date.now();
+  }
+  const id = prev && prev.id !== "" ? prev.id : uuidV4();
+  const ts = formatTimestamp(t);
+  const reason: DenyReason = {
+    code: "DENY_INTERNAL_ERROR",
+    message: "The decision could not be completed because of an internal error. Failing closed.",
+  };
+  let matched = PRE_ROUTING;
+  try {
+    if (prev) matched = prev.matched;
+  } catch { /* keep PRE_ROUTING */ }
+  const decision: RouteDecision = {
+    decision_id: id,
+    timestamp: ts,
+    correlation_id: "",
+    tenant_id: "",
+    capability_id: "",
+    matched_rule_id: matched,
+    env: null,
+    data_label: null,
+    tenant_risk: null,
+    qos_class: null,
+    outcome: "DENY",
+    denied: true,
+    deny_reason_if_denied: reason,
+    selected_worker_species_id: null,
+    selected_worker_id: null,
+    candidate_workers_ranked: [],
+    required_controls_effective: [],
+    recommended_profiles_effective: [],
+    escalation_effective: defaultEscalation(),
+    preconditions_checked: toPreconditions(DEFAULT_RULE_PRECONDITIONS),
+    blast_score: null,
+    blast_gate_passed: null,
+    blast_dimensions_score: null,
+    chain_blast_score: null,
+    privilege_envelope_ok: null,
+    artifact_hash: null,
+    request_hash: null,
+    worker_attestation_checked: false,
+    worker_attestation_valid: null,
+    dry_run: false,
+    policy_version: "policy.v0",
+    supervisor_required: false,
+    parent_decision_id: null,
+    telemetry_envelopes: [],
+  };
+  void input;
+  const event: TelemetryEvent = {
+    event_id: "evt.os.task.denied",
+    timestamp: ts,
+    decision_id: clean(id),
+    correlation_id: "",
+    tenant_id: "",
+    capability_id: "",
+    deny_code: reason.code,
+    deny_message: reason.message,
+    matched_rule_id: clean(matched),
+  };
+  decision.telemetry_envelopes.push(event);
+  try {
+    const sink = (opts as { telemetry?: TelemetrySink }).telemetry;
+    emitTelemetry(sink, { ...event });
+  } catch { /* a hostile options object: telemetry is best effort */ }
+  return decision;
 }

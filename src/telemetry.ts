@@ -1,5 +1,5 @@
 /**
- * Telemetry sinks and sanitisation. (Contract stub: completed with issue 2.)
+ * Telemetry sinks and sanitisation.
  *
  * @module
  */
@@ -36,4 +36,26 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  */
 export function sanitizeTelemetryString(value: unknown): string {
   return typeof value === "string" ? value.replace(CONTROL_CHARS, "") : "";
+}
+
+/**
+ * Deliver one event to a sink; a sink that throws is ignored (telemetry never changes a decision).
+ *
+ * @example
+ * ```ts
+ * import { emitTelemetry } from "@wcp/core";
+ * emitTelemetry(() => { throw new Error("down"); }, {
+ *   event_id: "evt.os.task.routed", timestamp: "1970-01-01T00:00:00.000Z", decision_id: "d",
+ *   correlation_id: "c",
+ * }); // no throw
+ * ```
+ */
+export function emitTelemetry(sink: TelemetrySink | undefined, event: TelemetryEvent): void {
+  if (sink === undefined || sink === null) return;
+  try {
+    if (typeof sink === "function") sink(event);
+    else sink.emit(event);
+  } catch {
+    // Swallowed on purpose: a failing sink must not change or break a decision.
+  }
 }

@@ -1,0 +1,346 @@
+/**
+ * RouteInput validation (spec README decision 4) and the input hashes (decision 14). Private:
+ * the public names are re-exported by `router.ts`.
+ *
+ * @module
+ */
+
+import type { DataLabel, Env, QosClass, RouteInput, TenantRisk } from "./model.ts";
+import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
+import { jcsOrUndefined } from "./_jcs.ts";
+import { sha256HexOfString } from "./_sha256.ts";
+import { pyJsonDumps } from "./_py_json.ts";
+
+/** A validated, normalised RouteInput (defaults applied) plus its canonical forms. */
+export interface ValidInput {
+  correlation_id: string;
+  tenant_id: string;
+  env: Env;
+  data_label: DataLabel;
+  tenant_risk: TenantRisk;
+  qos_class: QosClass;
+  capability_id: string;
+  request: Record<string, unknown>;
+  policy_version: string;
+  dry_run: boolean;
+  blast_score: number | null;
+  blast_radius: Record<string, unknown> | null;
+  privilege_context: Record<string, unknown> | null;
+  parent_decision_id: string | null;
+  task_id: string | null;
+  /** JCS text of `request`. */
+  requestJcs: string;
+  /** JCS text of `blast_radius` / `privilege_context` when present. */
+  blastRadiusJcs: string | null;
+  privilegeContextJcs: string | null;
+}
+
+/** One offending field. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type InputCheck =
+  | { ok: true; input: ValidInput }
+  | { ok: false; errors: FieldError[] };
+
+function typeOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  return typeof v;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function enumValue<T extends string>(
+  o: Record<string, unknown>,
+  field: string,
+  allowed: readonly T[],
+  errors: FieldError[],
+): T {
+  const v = o[field];
+  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+  errors.push({
+    field,
+    message: v === undefined
+      ? `${field} is required (one of ${allowed.join("|")})`
+      : `${field} must be one of ${allowed.join("|")}, got ${shown(v)}`,
+  });
+  return allowed[0];
+}
+
+function shown(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 64 ? v.slice(0, 64) + "…" : v);
+  if (typeof v === "number" || typeof v === "boolean" || v === null) return String(v);
+  return typeOf(v);
+}
+
+function requiredString(
+  o: Record<string, unknown>,
+  field: string,
+  nonEmpty: boolean,
+  errors: FieldError[],
+): string {
+  const v = o[field];
+  if (typeof v === "string") {
+    if (nonEmpty && v.length === 0) errors.push({ field, message: `${field} must not be empty` });
+    return v;
+  }
+  errors.push({
+    field,
+    message: v === undefined || v === null
+      ? `${field} is required`
+      : `${field} must be a string, got ${typeOf(v)}`,
+  });
+  return "";
+}
+
+function optionalObject(
+  o: Record<string, unknown>,
+  field: string,
+  errors: FieldError[],
+): [Record<string, unknown> | null, string | null] {
+  const v = o[field];
+  if (v === undefined || v === null) return [null, null];
+  if (!isObject(v)) {
+    errors.push({ field, message: `${field} must be an object, got ${typeOf(v)}` });
+    return [null, null];
+  }
+  const j = jcsOrUndefined(v);
+  if (j === undefined) {
+    errors.push({ field, message: `${field} must be plain JSON (finite numbers, no cycles)` });
+    return [null, null];
+  }
+  return [v, j];
+}
+
+/**
+ * Validate a RouteInput. Collects every offending field (in a fixed order) rather than stopping
+ * at the first. Unknown keys are ignored (and not hashed).
+ */
+export function checkRouteInput(raw: unknown): InputCheck {
+  if (!isObject(raw)) {
+    return {
+      ok: false,
+      errors: [{
+        field: "input",
+        message: `a RouteInput must be a JSON object, got ${typeOf(raw)}`,
+      }],
+    };
+  }
+  const errors: FieldError[] = [];
+  const capability_id = requiredString(raw, "capability_id", true, errors);
+  const env = enumValue(raw, "env", ENVS, errors);
+  const data_label = enumValue(raw, "data_label", DATA_LABELS, errors);
+  const tenant_risk = enumValue(raw, "tenant_risk", TENANT_RISKS, errors);
+  const qos_class = enumValue(raw, "qos_class", QOS_CLASSES, errors);
+  const tenant_id = requiredString(raw, "tenant_id", false, errors);
+  const correlation_id = requiredString(raw, "correlation_id", false, errors);
+
+  let request: Record<string, unknown> = EMPTY_REQUEST;
+  let requestJcs = "{}";
+  const rq = raw.request;
+  if (rq !== undefined) {
+    if (!isObject(rq)) {
+      errors.push({ field: "request", message: `request must be an object, got ${typeOf(rq)}` });
+    } else {
+      const j = jcsOrUndefined(rq);
+      if (j === undefined) {
+        errors.push({
+          field: "request",
+          message: "request must be plain JSON (finite numbers, no cycles, nesting under 200)",
+        });
+      } else {
+        request = rq;
+        requestJcs = j;
+      }
+    }
+  }
+
+  let policy_version = "policy.v0";
+  const pv = raw.policy_version;
+  if (pv !== undefined && pv !== null) {
+    if (typeof pv !== "string" || pv.length === 0) {
+      errors.push({
+        field: "policy_version",
+        message: "policy_version must be a non-empty string",
+      });
+    } else policy_version = pv;
+  }
+
+  let dry_run = false;
+  const dr = raw.dry_run;
+  if (dr !== undefined && dr !== null) {
+    if (typeof dr !== "boolean") {
+      errors.push({ field: "dry_run", message: `dry_run must be a boolean, got ${typeOf(dr)}` });
+    } else dry_run = dr;
+  }
+
+  let blast_score: number | null = null;
+  const bs = raw.blast_score;
+  if (bs !== undefined && bs !== null) {
+    if (typeof bs !== "number" || !Number.isInteger(bs) || bs < 0 || bs > 100) {
+      errors.push({
+        field: "blast_score",
+        message: `blast_score must be an integer in [0, 100], got ${shown(bs)}`,
+      });
+    } else blast_score = bs;
+  }
+
+  const [blast_radius, blastRadiusJcs] = optionalObject(raw, "blast_radius", errors);
+  const [privilege_context, privilegeContextJcs] = optionalObject(raw, "privilege_context", errors);
+
+  let parent_decision_id: string | null = null;
+  const pd = raw.parent_decision_id;
+  if (pd !== undefined && pd !== null) {
+    if (typeof pd !== "string" || pd.length === 0) {
+      errors.push({
+        field: "parent_decision_id",
+        message: "parent_decision_id must be a non-empty string",
+      });
+    } else parent_decision_id = pd;
+  }
+
+  let task_id: string | null = null;
+  const tk = raw.task_id;
+  if (tk !== undefined && tk !== null) {
+    if (typeof tk !== "string") {
+      errors.push({ field: "task_id", message: `task_id must be a string, got ${typeOf(tk)}` });
+    } else task_id = tk;
+  }
+  const tc = raw.tenant_credential;
+  if (tc !== undefined && tc !== null && typeof tc !== "string") {
+    errors.push({ field: "tenant_credential", message: "tenant_credential must be a string" });
+  }
+
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    input: {
+      correlation_id,
+      tenant_id,
+      env,
+      data_label,
+      tenant_risk,
+      qos_class,
+      capability_id,
+      request,
+      policy_version,
+      dry_run,
+      blast_score,
+      blast_radius,
+      privilege_context,
+      parent_decision_id,
+      task_id,
+      requestJcs,
+      blastRadiusJcs,
+      privilegeContextJcs,
+    },
+  };
+}
+
+const EMPTY_REQUEST: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/**
+ * JCS text of the normalised input: the fields below in JCS (sorted) order; `request`,
+ * `policy_version` and `dry_run` always (defaults applied); the other optionals only when set.
+ * `tenant_credential` is never included (a secret has no place in evidence).
+ */
+export function canonicalInput(i: ValidInput): string {
+  const q = JSON.stringify;
+  let s = "{";
+  if (i.blastRadiusJcs !== null) s += '"blast_radius":' + i.blastRadiusJcs + ",";
+  if (i.blast_score !== null) s += '"blast_score":' + i.blast_score + ",";
+  s += '"capability_id":' + q(i.capability_id) + ',"correlation_id":' + q(i.correlation_id) +
+    ',"data_label":"' + i.data_label + '","dry_run":' + (i.dry_run ? "true" : "false") +
+    ',"env":"' + i.env + '"';
+  if (i.parent_decision_id !== null) s += ',"parent_decision_id":' + q(i.parent_decision_id);
+  s += ',"policy_version":' + q(i.policy_version);
+  if (i.privilegeContextJcs !== null) s += ',"privilege_context":' + i.privilegeContextJcs;
+  s += ',"qos_class":"' + i.qos_class + '","request":' + i.requestJcs;
+  if (i.task_id !== null) s += ',"task_id":' + q(i.task_id);
+  return s + ',"tenant_id":' + q(i.tenant_id) + ',"tenant_risk":"' + i.tenant_risk + '"}';
+}
+
+/**
+ * The decision's `artifact_hash` (spec README decision 14): `sha256:` + SHA-256 of the JCS form of
+ * the validated RouteInput (defaults `request: {}`, `policy_version: "policy.v0"`,
+ * `dry_run: false` applied; unset optionals and unknown keys omitted; `tenant_credential` never
+ * included). Returns null when the input is not a valid RouteInput.
+ *
+ * @example
+ * ```ts
+ * import { routeInputHash } from "@wcp/core";
+ * const base = { correlation_id: "c", tenant_id: "t", env: "dev", data_label: "PUBLIC",
+ *   tenant_risk: "low", qos_class: "P2", capability_id: "cap.a.b" };
+ * routeInputHash(base) === routeInputHash({ ...base, request: {}, dry_run: false }); // true
+ * routeInputHash({ env: "production" }); // null
+ * ```
+ */
+export function routeInputHash(input: unknown): string | null {
+  const c = checkRouteInput(input);
+  return c.ok ? "sha256:" + sha256HexOfString(canonicalInput(c.input)) : null;
+}
+
+/**
+ * The decision's `request_hash`: `sha256:` + SHA-256 of the JCS form of `request` (absent means
+ * `{}`). This is what evidence receipts carry as spec 5.7's `artifact_hash`. Null when `request` is
+ * not a JSON object.
+ *
+ * @example
+ * ```ts
+ * import { requestHash } from "@wcp/core";
+ * requestHash({ b: 1, a: 2 }) === requestHash({ a: 2, b: 1 }); // true
+ * requestHash([1]); // null
+ * ```
+ */
+export function requestHash(request: unknown): string | null {
+  const r = request === undefined ? {} : request;
+  if (!isObject(r)) return null;
+  const j = jcsOrUndefined(r);
+  return j === undefined ? null : "sha256:" + sha256HexOfString(j);
+}
+
+const PY_FIELDS = [
+  "blast_radius",
+  "blast_score",
+  "capability_id",
+  "correlation_id",
+  "data_label",
+  "dry_run",
+  "env",
+  "privilege_context",
+  "qos_class",
+  "request",
+  "tenant_credential",
+  "tenant_id",
+  "tenant_risk",
+] as const;
+
+/**
+ * The Python reference's `artifact_hash` (behaviour.md 9.1), bare lowercase hex: SHA-256 of
+ * `json.dumps(model_dump, sort_keys=True, default=str)` over its 13 RouteInput fields (absent
+ * optionals as `null`, `request` as `{}`, `dry_run` as `false`), Python separators and ASCII
+ * escaping. Fields the reference does not model are ignored. Wrap floats that Python holds as
+ * floats in `PyFloat` (a JavaScript `1.0` is indistinguishable from `1`).
+ *
+ * @example
+ * ```ts
+ * import { artifactHashPyCompat } from "@wcp/core";
+ * artifactHashPyCompat({ capability_id: "cap.hello.greet", env: "dev", data_label: "PUBLIC",
+ *   tenant_risk: "low", qos_class: "P2", tenant_id: "test-tenant",
+ *   correlation_id: "00000000-0000-4000-8000-000000000000" });
+ * // "b91bee2913d0d05c1d638024e723075f52b88476f7471fd73b867686ca527988" (vector A)
+ * ```
+ */
+export function artifactHashPyCompat(input: Partial<RouteInput> | Record<string, unknown>): string {
+  const src = input as Record<string, unknown>;
+  const dump: Record<string, unknown> = {};
+  for (const f of PY_FIELDS) dump[f] = src[f] ?? null;
+  if (dump.request === null) dump.request = {};
+  if (dump.dry_run === null) dump.dry_run = false;
+  return sha256HexOfString(pyJsonDumps(dump));
+}
