@@ -37,3 +37,4 @@ export * from "./src/attestation/mod.ts";
 export * from "./src/receipts/mod.ts";
 export * from "./src/catalog/mod.ts";
 export * from "./src/client/mod.ts";
+export * from "./src/lint.ts";
