@@ -1,0 +1,421 @@
+/**
+ * The governance step beneath every MCP tool call: build a RouteInput for the session's tenant
+ * (validated, never silently changed), decide with the core's `makeDecision`, execute the selected
+ * worker only on `DISPATCH` (or on a consumed human approval), and mint an evidence receipt for
+ * every execution.
+ *
+ * @module
+ */
+
+import { makeDecision } from "../src/router.ts";
+import { parseRules, type RuleSet } from "../src/rules.ts";
+import { Registry } from "../src/registry.ts";
+import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../src/policy.ts";
+import type { HallConfig } from "../src/config.ts";
+import {
+  DATA_LABELS,
+  type DataLabel,
+  type Env,
+  ENVS,
+  QOS_CLASSES,
+  type QosClass,
+  type RouteDecision,
+  type RouteInput,
+  type TenantRisk,
+} from "../src/model.ts";
+import { WcpError } from "../src/errors.ts";
+import { uuidV4 } from "../src/ids.ts";
+import type { WcpMcpConfig, WorkerSpec } from "./config.ts";
+import { BUILTIN_WORKERS, type WorkerCall, type WorkerFn } from "./builtin_workers.ts";
+import { type ApprovalView, LocalApprovalStore } from "./approvals.ts";
+import { ReceiptBook, type WcpReceipt } from "./receipts.ts";
+
+/** Who a call is made for: from the config, or from an authenticated session. */
+export interface SessionIdentity {
+  /** Tenant id (never a constant: configured or authenticated). */
+  tenant_id: string;
+  /** Tenant risk (default from config, else `low`). */
+  tenant_risk?: TenantRisk;
+}
+
+/** Per-call options a caller may set; each is validated against the configured bounds. */
+export interface CallOptions {
+  /** Environment (must be in `envs_allowed`). */
+  env?: string;
+  /** Data label (must be within the data-label bounds). */
+  data_label?: string;
+  /** QoS class. */
+  qos_class?: string;
+  /** Correlation id (default: a new UUID). */
+  correlation_id?: string;
+  /** The caller's own 0-100 blast estimate (can only raise the score). */
+  blast_score?: number;
+  /** Parent decision id, for worker chains. */
+  parent_decision_id?: string;
+  /** Execute a request a supervisor approved. */
+  approval_id?: string;
+}
+
+/** A refusal made before or instead of a decision (bad bounds, unknown tenant, worker failure). */
+export interface CallError {
+  /** Stable code, e.g. `ENV_NOT_ALLOWED`, `DENY_NO_MATCHING_RULE`, `WORKER_FAILED`. */
+  code: string;
+  /** What went wrong. */
+  message: string;
+  /** The offending argument, when there is one. */
+  path?: string;
+}
+
+/** What one governed call produced. */
+export interface GovernedResult {
+  /** The decision (null when the call was refused before deciding). */
+  decision: RouteDecision | null;
+  /** Whether the worker ran. */
+  executed: boolean;
+  /** The worker's output, when it ran and succeeded. */
+  output?: unknown;
+  /** Evidence receipt, for every execution. */
+  receipt?: WcpReceipt;
+  /** The approval created for a held request. */
+  approval?: ApprovalView;
+  /** Why nothing (useful) happened. */
+  error?: CallError;
+}
+
+/** Options of a `Governor`. */
+export interface GovernorOptions {
+  /** Extra in-process worker implementations, by worker id (override config workers). */
+  workers?: Record<string, WorkerFn>;
+  /** Clock in epoch milliseconds. */
+  now?: () => number;
+  /** Fetch used by `http` workers (tests inject one). */
+  fetch?: typeof fetch;
+}
+
+function gateFromConfig(gate: NonNullable<WcpMcpConfig["policy_gate"]>): PolicyGateFn {
+  return (ctx: PolicyContext): PolicyGateResult => {
+    for (const clause of gate.clauses) {
+      const hit = Object.entries(clause.when).every(([k, v]) =>
+        (ctx as unknown as Record<string, unknown>)[k] === v
+      );
+      if (hit) {
+        return {
+          decision: clause.decision,
+          policy_version: gate.version,
+          reason: clause.reason,
+          ...(clause.supervisor_level ? { supervisor_level: clause.supervisor_level } : {}),
+        };
+      }
+    }
+    return { decision: gate.default, policy_version: gate.version, reason: "default" };
+  };
+}
+
+function httpWorker(url: string, fetchFn: typeof fetch): WorkerFn {
+  return async (call) => {
+    const res = await fetchFn(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-correlation-id": call.correlation_id },
+      body: JSON.stringify(call),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`worker answered HTTP ${res.status}: ${text.slice(0, 200)}`);
+    return text ? JSON.parse(text) : null;
+  };
+}
+
+/**
+ * The decision-and-execution engine shared by every tool of one server (and, over HTTP, by every
+ * request): rules, registry, approvals and receipt chains live here.
+ *
+ * @example
+ * ```ts
+ * import { Governor } from "./governor.ts";
+ * import { demoConfig } from "./demo_config.ts";
+ * const gov = new Governor(demoConfig());
+ * gov.capabilities().includes("cap.doc.summarize"); // true
+ * ```
+ */
+export class Governor {
+  /** The configuration this governor was built from. */
+  readonly config: WcpMcpConfig;
+  /** Compiled rules. */
+  readonly rules: RuleSet;
+  /** Enrolled workers. */
+  readonly registry: Registry;
+  /** Local approvals (used when no hall is configured). */
+  readonly approvals: LocalApprovalStore;
+  /** Receipt chains per tenant. */
+  readonly receipts: ReceiptBook;
+  readonly #executors = new Map<string, WorkerFn>();
+  readonly #specs: Record<string, WorkerSpec>;
+  readonly #gate: PolicyGateFn | undefined;
+  readonly #hallConfig: Partial<HallConfig>;
+  readonly #now: () => number;
+
+  /** Compile rules, enroll records and bind executors; throws `WcpError` on bad config. */
+  constructor(config: WcpMcpConfig, options: GovernorOptions = {}) {
+    this.config = config;
+    this.#now = options.now ?? Date.now;
+    try {
+      this.rules = parseRules(config.rules);
+    } catch (e) {
+      if (e instanceof WcpError) throw new WcpError(e.code, `rules.${e.path}`, e.message);
+      throw e;
+    }
+    this.registry = new Registry();
+    config.registry.forEach((rec, i) => {
+      try {
+        this.registry.enroll(rec);
+      } catch (e) {
+        if (e instanceof WcpError) {
+          throw new WcpError(e.code, `registry[${i}].${e.path}`, e.message);
+        }
+        throw e;
+      }
+    });
+    this.#specs = config.workers;
+    const fetchFn = options.fetch ?? fetch;
+    for (const [id, spec] of Object.entries(config.workers)) {
+      if (!this.registry.get(id)) {
+        throw new WcpError(
+          "MCP_CONFIG_INVALID",
+          `workers.${id}`,
+          "no registry record enrolls this worker",
+        );
+      }
+      this.#executors.set(
+        id,
+        "builtin" in spec ? BUILTIN_WORKERS[spec.builtin].run : httpWorker(spec.http, fetchFn),
+      );
+    }
+    for (const [id, fn] of Object.entries(options.workers ?? {})) this.#executors.set(id, fn);
+    this.#gate = config.policy_gate ? gateFromConfig(config.policy_gate) : undefined;
+    this.#hallConfig = config.hall_config as Partial<HallConfig>;
+    this.approvals = new LocalApprovalStore(this.#now);
+    this.receipts = new ReceiptBook(this.#now);
+  }
+
+  /** Capabilities served by at least one enrolled worker this server can execute, sorted. */
+  capabilities(): string[] {
+    const caps = new Set<string>();
+    for (const rec of this.registry.workers()) {
+      if (!this.#executors.has(rec.worker_id)) continue;
+      for (const c of rec.capabilities) caps.add(c);
+    }
+    return [...caps].sort();
+  }
+
+  /** The worker spec (from config) of the first executable worker serving a capability. */
+  specFor(capabilityId: string): WorkerSpec | undefined {
+    for (const rec of this.registry.workers()) {
+      if (rec.capabilities.includes(capabilityId) && this.#specs[rec.worker_id]) {
+        return this.#specs[rec.worker_id];
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether this server can execute a worker. */
+  canExecute(workerId: string): boolean {
+    return this.#executors.has(workerId);
+  }
+
+  /** Current code hash of a worker (config `current_hash`, else the registered one). */
+  currentHash(workerId: string): string | null {
+    return this.#specs[workerId]?.current_hash ?? this.registry.registeredHash(workerId);
+  }
+
+  /**
+   * Build the RouteInput for a call, or a `CallError` naming the argument that is out of bounds.
+   * Env and data label are validated against the configuration, never replaced.
+   */
+  buildInput(
+    capabilityId: string,
+    request: Record<string, unknown>,
+    options: CallOptions,
+    session: SessionIdentity | null,
+  ): RouteInput | CallError {
+    const tenant = session ?? this.config.tenant;
+    if (!tenant || !tenant.tenant_id) {
+      return {
+        code: "TENANT_UNKNOWN",
+        message: "no tenant identity: set tenant in the config or authenticate the session",
+      };
+    }
+    const env = options.env ?? this.config.env;
+    if (!(ENVS as readonly string[]).includes(env)) {
+      return { code: "DENY_INVALID_INPUT", path: "env", message: `unknown env "${env}"` };
+    }
+    if (!this.config.envs_allowed.includes(env as Env)) {
+      return {
+        code: "ENV_NOT_ALLOWED",
+        path: "env",
+        message: `env "${env}" is not allowed for this server (allowed: ${
+          this.config.envs_allowed.join(", ")
+        })`,
+      };
+    }
+    const b = this.config.data_labels;
+    const label = options.data_label ?? b.default;
+    const rank = DATA_LABELS.indexOf(label as DataLabel);
+    if (rank < 0) {
+      return {
+        code: "DENY_INVALID_INPUT",
+        path: "data_label",
+        message: `unknown data label "${label}"`,
+      };
+    }
+    if (rank < DATA_LABELS.indexOf(b.min) || rank > DATA_LABELS.indexOf(b.max)) {
+      return {
+        code: "DATA_LABEL_OUT_OF_BOUNDS",
+        path: "data_label",
+        message: `data label "${label}" is outside this server's bounds [${b.min}, ${b.max}]`,
+      };
+    }
+    const qos = options.qos_class ?? this.config.qos_class;
+    if (!(QOS_CLASSES as readonly string[]).includes(qos)) {
+      return {
+        code: "DENY_INVALID_INPUT",
+        path: "qos_class",
+        message: `unknown qos class "${qos}"`,
+      };
+    }
+    const input: RouteInput = {
+      correlation_id: options.correlation_id ?? uuidV4(),
+      tenant_id: tenant.tenant_id,
+      env: env as Env,
+      data_label: label as DataLabel,
+      tenant_risk: tenant.tenant_risk ?? this.config.tenant?.tenant_risk ?? "low",
+      qos_class: qos as QosClass,
+      capability_id: capabilityId,
+      request,
+      policy_version: this.config.policy_version,
+      dry_run: false,
+    };
+    if (options.blast_score !== undefined) input.blast_score = options.blast_score;
+    if (options.parent_decision_id !== undefined) {
+      input.parent_decision_id = options.parent_decision_id;
+    }
+    return input;
+  }
+
+  /**
+   * Decide. `dryRun` marks the decision as a dry run; `approvalId` names a human approval already
+   * consumed for this request, so a gate answer of `REQUIRE_HUMAN` counts as allowed by that human.
+   */
+  decide(input: RouteInput, dryRun = false, approvalId?: string): RouteDecision {
+    const gate = this.#gate;
+    const policyGate: PolicyGateFn | undefined = gate && approvalId
+      ? (ctx) => {
+        const r = gate(ctx);
+        return r.decision === "REQUIRE_HUMAN"
+          ? {
+            decision: "ALLOW",
+            policy_version: r.policy_version,
+            reason: `approved by a human (${approvalId})`,
+          }
+          : r;
+      }
+      : gate;
+    return makeDecision(dryRun ? { ...input, dry_run: true } : input, {
+      rules: this.rules,
+      registry: this.registry,
+      config: this.#hallConfig,
+      policyGate,
+      currentWorkerHash: (id) => this.currentHash(id),
+      now: this.#now,
+    });
+  }
+
+  /** Decide and, when allowed, execute; holds create a local approval. */
+  async dispatch(input: RouteInput, approvalId?: string): Promise<GovernedResult> {
+    let approved = false;
+    if (approvalId !== undefined) {
+      try {
+        input = this.approvals.consume(approvalId, input.tenant_id, input.capability_id);
+        approved = true;
+      } catch (e) {
+        const err = e as WcpError;
+        return {
+          decision: null,
+          executed: false,
+          error: { code: err.code, message: err.message, path: "approval_id" },
+        };
+      }
+    }
+    const decision = this.decide(input, false, approved ? approvalId : undefined);
+    if (decision.outcome === "DENY") {
+      const r = decision.deny_reason_if_denied;
+      return {
+        decision,
+        executed: false,
+        error: { code: r?.code ?? "DENY_INTERNAL_ERROR", message: r?.message ?? "denied" },
+      };
+    }
+    if (decision.outcome === "STEWARD_HOLD" && !approved) {
+      const approval = this.approvals.hold(decision, input);
+      return {
+        decision,
+        executed: false,
+        approval,
+        error: {
+          code: "STEWARD_HOLD",
+          message: `held for a ${approval.supervisor_level} (approval ${approval.approval_id}); ` +
+            `once approved, call again with approval_id`,
+        },
+      };
+    }
+    return await this.#execute(decision, input, approved);
+  }
+
+  async #execute(
+    decision: RouteDecision,
+    input: RouteInput,
+    approved: boolean,
+  ): Promise<GovernedResult> {
+    const workerId = decision.selected_worker_id;
+    const run = workerId ? this.#executors.get(workerId) : undefined;
+    if (!workerId || !run) {
+      return {
+        decision,
+        executed: false,
+        error: {
+          code: "WORKER_NOT_EXECUTABLE",
+          message: `no executor for worker "${workerId}" on this server`,
+        },
+      };
+    }
+    const call: WorkerCall = {
+      worker_id: workerId,
+      capability_id: input.capability_id,
+      correlation_id: input.correlation_id,
+      decision_id: decision.decision_id,
+      tenant_id: input.tenant_id,
+      env: input.env,
+      data_label: input.data_label,
+      request: input.request ?? {},
+    };
+    let output: unknown;
+    let failure: string | null = null;
+    try {
+      output = await run(call);
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    const receipt = await this.receipts.mint(decision, {
+      policy_decision: approved ? "REQUIRE_HUMAN:approved" : "ALLOW",
+      execution_status: failure === null ? "ok" : "error",
+    });
+    if (failure !== null) {
+      return {
+        decision,
+        executed: true,
+        receipt,
+        error: { code: "WORKER_FAILED", message: failure },
+      };
+    }
+    return { decision, executed: true, output, receipt };
+  }
+}

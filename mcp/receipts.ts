@@ -1,0 +1,97 @@
+/**
+ * Evidence receipts for executions this server performs itself: one hash chain per tenant, signed
+ * with an Ed25519 key generated for the process (or supplied), minted with the core's receipts API.
+ *
+ * @module
+ */
+
+import {
+  type ChainReport,
+  mintReceipt,
+  type Receipt,
+  verifyReceiptChain,
+} from "../src/receipts/mod.ts";
+import { generateSigningKey, type SigningKey, type TrustedKey } from "../src/attestation/mod.ts";
+import type { RouteDecision } from "../src/model.ts";
+import { formatTimestamp } from "../src/ids.ts";
+
+/** A receipt as minted by the core. */
+export type WcpReceipt = Receipt;
+
+/**
+ * Per-tenant receipt chains kept in memory.
+ *
+ * @example
+ * ```ts
+ * import { ReceiptBook } from "./receipts.ts";
+ * const book = new ReceiptBook();
+ * book.chain("acme").length; // 0
+ * ```
+ */
+export class ReceiptBook {
+  #chains = new Map<string, Receipt[]>();
+  #key: Promise<SigningKey> | null = null;
+  #now: () => number;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  /** @param now Clock in epoch milliseconds; @param key Signing key (default: generated once). */
+  constructor(now: () => number = Date.now, key?: SigningKey) {
+    this.#now = now;
+    if (key) this.#key = Promise.resolve(key);
+  }
+
+  #signer(): Promise<SigningKey> {
+    return this.#key ??= generateSigningKey();
+  }
+
+  /** The public key that verifies this book's receipts. */
+  async trustedKey(): Promise<TrustedKey> {
+    const k = await this.#signer();
+    return { key_id: k.key_id, public_key: k.public_key };
+  }
+
+  /** Receipts of one tenant, oldest first. */
+  chain(tenantId: string): readonly Receipt[] {
+    return this.#chains.get(tenantId) ?? [];
+  }
+
+  /** Mint and append the receipt of an execution allowed by `decision`. */
+  mint(decision: RouteDecision, extras: Record<string, unknown>): Promise<Receipt> {
+    // Mints run one at a time: signing is async, and two mints reading the same head would fork
+    // the chain.
+    const next = this.#tail.then(() => this.#mintNow(decision, extras));
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+
+  async #mintNow(decision: RouteDecision, extras: Record<string, unknown>): Promise<Receipt> {
+    const signer = await this.#signer();
+    const chain = this.#chains.get(decision.tenant_id) ?? [];
+    this.#chains.set(decision.tenant_id, chain);
+    const prev = chain.length > 0 ? chain[chain.length - 1] : null;
+    const receipt = await mintReceipt(
+      prev,
+      {
+        tenant_id: decision.tenant_id,
+        correlation_id: decision.correlation_id,
+        dispatched_at: formatTimestamp(this.#now()),
+        worker_id: decision.selected_worker_id ?? "",
+        capability_id: decision.capability_id,
+        policy_decision: String(extras.policy_decision ?? "ALLOW"),
+        controls_verified: decision.required_controls_effective,
+        artifact_hash: decision.request_hash ?? "",
+        decision_id: decision.decision_id,
+        ...extras,
+      },
+      signer,
+      { now: this.#now() },
+    );
+    chain.push(receipt);
+    return receipt;
+  }
+
+  /** Verify a tenant's chain (or the receipts given) against this book's key and any extra keys. */
+  async verify(receipts: unknown[], extraKeys: TrustedKey[] = []): Promise<ChainReport> {
+    return await verifyReceiptChain(receipts, { keys: [await this.trustedKey(), ...extraKeys] });
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Governed worker tools, generated from the registry: one tool per capability that an enrolled,
+ * executable worker serves. The client sees an ordinary tool; beneath it every call is routed,
+ * gated, executed only when allowed, and receipted.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { AuthInfo, McpServer } from "./_sdk_server.ts";
+import { BUILTIN_WORKERS } from "./builtin_workers.ts";
+import type { Governor, SessionIdentity } from "./governor.ts";
+import { governedToolResult, guarded } from "./_results.ts";
+import { callOptionsSchema } from "./_schemas.ts";
+import { TENANT_RISKS, type TenantRisk } from "../src/model.ts";
+
+/**
+ * The MCP tool name of a capability: dots and hyphens become underscores.
+ *
+ * @example
+ * ```ts
+ * import { toolNameFor } from "./worker_tools.ts";
+ * toolNameFor("cap.fin.initiate-payment"); // "cap_fin_initiate_payment"
+ * ```
+ */
+export function toolNameFor(capabilityId: string): string {
+  return capabilityId.replace(/[.-]/g, "_");
+}
+
+/**
+ * The session identity of a request: the authenticated tenant (set by the HTTP layer in
+ * `authInfo.extra.tenant_id`), or null to use the configured tenant.
+ */
+export function sessionFrom(extra: { authInfo?: AuthInfo }): SessionIdentity | null {
+  const info = extra.authInfo?.extra;
+  const tenant = info?.tenant_id;
+  if (typeof tenant !== "string" || tenant.length === 0) return null;
+  const risk = info?.tenant_risk;
+  return {
+    tenant_id: tenant,
+    ...(typeof risk === "string" && (TENANT_RISKS as readonly string[]).includes(risk)
+      ? { tenant_risk: risk as TenantRisk }
+      : {}),
+  };
+}
+
+/** Register the generated worker tools; returns their names. */
+export function registerWorkerTools(server: McpServer, gov: Governor): string[] {
+  const names: string[] = [];
+  const options = callOptionsSchema(gov.config).optional().describe(
+    "Governance options (env, data_label, qos_class, correlation_id, blast_score, approval_id)",
+  );
+  for (const capabilityId of gov.capabilities()) {
+    const name = toolNameFor(capabilityId);
+    if (names.includes(name)) continue;
+    const spec = gov.specFor(capabilityId);
+    const builtin = spec && "builtin" in spec ? BUILTIN_WORKERS[spec.builtin] : undefined;
+    let payload: z.ZodType = z.record(z.string(), z.unknown());
+    if (!builtin && spec && "http" in spec && spec.input_schema) {
+      try {
+        payload = z.fromJSONSchema(spec.input_schema as Parameters<typeof z.fromJSONSchema>[0]);
+      } catch {
+        payload = z.record(z.string(), z.unknown());
+      }
+    }
+    const inputSchema = builtin
+      ? z.strictObject({ ...builtin.input, wcp: options })
+      : z.strictObject({
+        request: payload.describe("Request payload for the worker"),
+        wcp: options,
+      });
+    const description = `${builtin?.description ?? `Runs ${capabilityId}.`} Governed by WCP: ` +
+      `each call is routed (${capabilityId}), gated and receipted; a denial returns isError with the ` +
+      `deny code and decision id; a request held for a human returns STEWARD_HOLD with an approval id.`;
+    server.registerTool(name, {
+      title: capabilityId,
+      description,
+      inputSchema,
+      ...(builtin ? { outputSchema: z.object(builtin.output) } : {}),
+      annotations: { openWorldHint: !builtin },
+      _meta: { "wcp/capability_id": capabilityId },
+    }, (args: Record<string, unknown>, extra: { authInfo?: AuthInfo }) =>
+      guarded(async () => {
+        const { wcp, ...rest } = args as
+          & { wcp?: Record<string, unknown> }
+          & Record<string, unknown>;
+        const request = builtin ? rest : (rest.request as Record<string, unknown>);
+        const opts = wcp ?? {};
+        const input = gov.buildInput(capabilityId, request, opts, sessionFrom(extra));
+        if ("code" in input) {
+          return governedToolResult({ decision: null, executed: false, error: input });
+        }
+        return governedToolResult(
+          await gov.dispatch(input, opts.approval_id as string | undefined),
+        );
+      }));
+    names.push(name);
+  }
+  return names;
+}
