@@ -71,21 +71,25 @@ function leavesOf(receipts: readonly UnsignedReceipt[]): Uint8Array[] {
 }
 
 /**
- * Sign a checkpoint over a whole stream (receipts with seq 0..n-1, already chain-verified).
+ * Sign a checkpoint over a whole stream (receipts with seq 0..n-1, already chain-verified). The
+ * tenant is the receipts' (or `options.tenantId` for an empty stream).
  *
  * @example
  * ```ts
  * import { generateSigningKey, makeCheckpoint } from "@wcp/core";
- * const cp = await makeCheckpoint("acme", [], await generateSigningKey());
+ * const cp = await makeCheckpoint([], await generateSigningKey(), { tenantId: "acme" });
  * cp.tree_size; // 0
  * ```
  */
 export async function makeCheckpoint(
-  tenantId: string,
   receipts: readonly UnsignedReceipt[],
   signer: Ed25519Signer,
-  options: { now?: number } = {},
+  options: { now?: number; tenantId?: string } = {},
 ): Promise<Checkpoint> {
+  const tenantId = options.tenantId ?? receipts[0]?.tenant_id;
+  if (typeof tenantId !== "string" || tenantId === "") {
+    throw new WcpError("RECEIPT_INVALID", "tenantId", "needed for an empty stream");
+  }
   if (receipts.some((r) => r.tenant_id !== tenantId)) {
     throw new WcpError("RECEIPT_TENANT_MISMATCH", "tenant_id", "all receipts must be the tenant's");
   }
@@ -109,7 +113,7 @@ export async function makeCheckpoint(
  * ```ts
  * import { generateSigningKey, makeCheckpoint, verifyCheckpoint } from "@wcp/core";
  * const key = await generateSigningKey();
- * await verifyCheckpoint(await makeCheckpoint("acme", [], key), [key]); // true
+ * await verifyCheckpoint(await makeCheckpoint([], key, { tenantId: "acme" }), [key]); // true
  * ```
  */
 export async function verifyCheckpoint(
@@ -176,7 +180,7 @@ export interface InclusionResult {
  *   dispatched_at: "2026-01-01T00:00:00.000Z", worker_id: "org.acme.w.1",
  *   capability_id: "cap.doc.summarize", policy_decision: "ALLOW", controls_verified: [],
  *   artifact_hash: "sha256:" + "0".repeat(64) }, key);
- * const cp = await makeCheckpoint("acme", [r], key);
+ * const cp = await makeCheckpoint([r], key);
  * (await verifyReceiptInclusion(r, receiptInclusionProof([r], 0), cp, [key])).ok; // true
  * ```
  */
