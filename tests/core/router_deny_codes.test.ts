@@ -1,0 +1,279 @@
+// Every deny code in DENY_CODES, each from a realistic scenario, with the payload it promises.
+import assert from "node:assert/strict";
+import {
+  DENY_CODES,
+  type DenyCode,
+  type PolicyGateFn,
+  parseRules,
+  Registry,
+  type RouteDecision,
+} from "../../mod.ts";
+import { decide, input, registryWith, rulesOf, worker } from "./_router_helpers.ts";
+
+const HASH_A = "sha256:" + "a".repeat(64);
+const HASH_B = "sha256:" + "b".repeat(64);
+const allow: PolicyGateFn = () => ({ decision: "ALLOW", policy_version: "pol.v1", reason: "ok" });
+
+type Scenario = () => RouteDecision;
+
+const scenarios: Record<DenyCode, Scenario> = {
+  DENY_UNKNOWN_TENANT: () =>
+    decide(input(), { config: { require_signatory: true, allowed_tenants: ["globex"] } }).d,
+  DENY_MISSING_TENANT_ID: () => decide(input({ tenant_id: "  \t" })).d,
+  DENY_INVALID_INPUT: () => decide(input({ env: "production", blast_score: 50.5 })).d,
+  DENY_SHADOW_RULES_DETECTED: () =>
+    decide(input({ env: "prod" }), {
+      rules: parseRules([
+        { rule_id: "all", match: { capability_id: { any: true } } },
+        { rule_id: "late", match: { capability_id: "cap.doc.summarize" } },
+      ]),
+    }).d,
+  DENY_NO_MATCHING_RULE: () => decide(input({ capability_id: "cap.fin.transfer" })).d,
+  DENY_MISSING_CORRELATION_ID: () => decide(input({ correlation_id: " " })).d,
+  DENY_MISSING_REQUIRED_CONTROLS: () =>
+    decide(input(), {
+      rules: rulesOf({
+        required_controls_suggested: ["ctrl.obs.audit-log-append-only", "ctrl.pol.default-deny"],
+      }),
+    }).d,
+  DENY_REQUIRES_HUMAN: () =>
+    decide(input({ env: "prod", data_label: "RESTRICTED", qos_class: "P0", request: { writes: 1 } }))
+      .d,
+  DENY_POLICY_GATE_UNCONFIGURED: () =>
+    decide(input(), { rules: rulesOf({ escalation: { policy_gate: true } }) }).d,
+  DENY_INTERNAL_ERROR: () =>
+    decide(input(), {
+      rules: rulesOf({ escalation: { policy_gate: true } }),
+      policyGate: () => {
+        throw new Error("secret stack detail");
+      },
+    }).d,
+  DENY_POLICY_GATE: () =>
+    decide(input(), {
+      rules: rulesOf({ escalation: { policy_gate: true } }),
+      policyGate: { evaluate: () => ({ decision: "DENY", policy_version: "pol.v2", reason: "embargo" }) },
+    }).d,
+  DENY_REQUIRES_HUMAN_APPROVAL: () =>
+    decide(input(), {
+      rules: rulesOf({ escalation: { policy_gate: true } }),
+      config: { approvals_enabled: false },
+      policyGate: () => ({ decision: "REQUIRE_HUMAN", policy_version: "pol.v3", reason: "big" }),
+    }).d,
+  DENY_POLICY_GATE_INVALID_RESPONSE: () =>
+    decide(input(), {
+      rules: rulesOf({ escalation: { policy_gate: true } }),
+      policyGate: (() => ({ decision: "allow" })) as unknown as PolicyGateFn,
+    }).d,
+  DENY_NO_AVAILABLE_WORKER: () => decide(input(), { registry: new Registry() }).d,
+  DENY_WORKER_BANNED: () => {
+    const registry = registryWith(worker({ attestation: { code_hash: HASH_A } }));
+    registry.ban({ sha256: HASH_A, reason: "malware", reported_at: "2026-11-30T00:00:00.000Z" });
+    return decide(input(), { registry }).d;
+  },
+  DENY_BLAST_OVER_CAP: () =>
+    decide(input(), {
+      rules: rulesOf({ max_blast_by_env: { dev: 3 } }),
+      registry: registryWith(worker({
+        blast_radius: { data: 2, network: 1, financial: 0, time: 1, reversibility: "difficult" },
+      })),
+    }).d,
+  DENY_ATTESTATION_UNCONFIGURED: () =>
+    decide(input(), { config: { require_worker_attestation: true } }).d,
+  DENY_WORKER_ATTESTATION_MISSING: () =>
+    decide(input(), {
+      config: { require_worker_attestation: true },
+      currentWorkerHash: () => HASH_A,
+    }).d,
+  DENY_WORKER_ATTESTATION_INVALID_HASH: () => {
+    // A registry backed by a store that returns a corrupted hash (enroll itself rejects bad ones).
+    class CorruptStore extends Registry {
+      override registeredHash(): string | null {
+        return "md5:0cc175b9c0f1b6a831c399e269772661";
+      }
+    }
+    const registry = new CorruptStore();
+    registry.enroll(worker());
+    return decide(input(), {
+      registry,
+      config: { require_worker_attestation: true },
+      currentWorkerHash: () => HASH_A,
+    }).d;
+  },
+  DENY_WORKER_HASH_UNAVAILABLE: () =>
+    decide(input(), {
+      registry: registryWith(worker({ attestation: { code_hash: HASH_A } })),
+      config: { require_worker_attestation: true },
+      currentWorkerHash: () => {
+        throw new Error("file vanished");
+      },
+    }).d,
+  DENY_WORKER_TAMPERED: () =>
+    decide(input(), {
+      registry: registryWith(worker({ attestation: { code_hash: HASH_A } })),
+      config: { require_worker_attestation: true },
+      currentWorkerHash: () => HASH_B,
+    }).d,
+  DENY_PRIVILEGE_ENVELOPE_UNCONFIGURED: () =>
+    decide(input(), { config: { enforce_privilege_envelopes: true } }).d,
+  DENY_PRIVILEGE_ENVELOPE_VIOLATED: () =>
+    decide(input({ env: "prod", data_label: "RESTRICTED" }), {
+      rules: rulesOf({ required_controls_suggested: ["ctrl.privilege_envelopes_required"] }),
+      registry: registryWith(worker({
+        currently_implements: ["ctrl.privilege_envelopes_required"],
+        privilege_envelope: { network_egress: ["api.example.com"] },
+      })),
+      config: { egress_allowlist: { prod: ["internal.example.com"] } },
+    }).d,
+};
+
+Deno.test("deny codes: every code in DENY_CODES has a scenario", () => {
+  assert.deepEqual(Object.keys(scenarios).sort(), [...DENY_CODES].sort());
+});
+
+for (const code of DENY_CODES) {
+  Deno.test(`deny codes: ${code} is reachable with a consistent payload`, () => {
+    const d = scenarios[code]();
+    assert.equal(d.deny_reason_if_denied?.code, code, JSON.stringify(d.deny_reason_if_denied));
+    assert.equal(d.denied, true);
+    assert.equal(d.outcome, "DENY");
+    assert.equal(d.selected_worker_species_id, null);
+    assert.equal(d.selected_worker_id, null);
+    assert.equal(d.supervisor_required, false);
+    assert.ok(d.deny_reason_if_denied!.message.length > 10);
+    assert.equal(d.telemetry_envelopes.length, 1);
+    const e = d.telemetry_envelopes[0];
+    assert.equal(e.event_id, "evt.os.task.denied");
+    assert.equal(e.deny_code, code);
+    assert.equal(e.decision_id, d.decision_id);
+    if (code !== "DENY_INVALID_INPUT") assert.match(d.artifact_hash ?? "", /^sha256:[0-9a-f]{64}$/);
+  });
+}
+
+Deno.test("deny codes: pre-routing and no-match denials name PRE_ROUTING / NO_MATCH", () => {
+  for (const c of ["DENY_UNKNOWN_TENANT", "DENY_MISSING_TENANT_ID", "DENY_INVALID_INPUT"] as const) {
+    assert.equal(scenarios[c]().matched_rule_id, "PRE_ROUTING", c);
+  }
+  for (const c of ["DENY_SHADOW_RULES_DETECTED", "DENY_NO_MATCHING_RULE"] as const) {
+    assert.equal(scenarios[c]().matched_rule_id, "NO_MATCH", c);
+  }
+  assert.equal(scenarios.DENY_MISSING_CORRELATION_ID().matched_rule_id, "r-sum");
+});
+
+Deno.test("deny codes: payload extras", () => {
+  const tenant = scenarios.DENY_UNKNOWN_TENANT();
+  assert.equal(tenant.deny_reason_if_denied!.tenant_id, "acme");
+
+  const inv = scenarios.DENY_INVALID_INPUT();
+  assert.deepEqual(inv.deny_reason_if_denied!.fields, ["env", "blast_score"]);
+  assert.equal(inv.env, null, "an unknown env is never mapped to a valid one");
+  assert.equal(inv.artifact_hash, null);
+
+  const shadow = scenarios.DENY_SHADOW_RULES_DETECTED();
+  assert.deepEqual(shadow.deny_reason_if_denied!.shadowed_rule_ids, ["late"]);
+  assert.equal(shadow.deny_reason_if_denied!.shadow_count, 1);
+
+  const controls = scenarios.DENY_MISSING_REQUIRED_CONTROLS();
+  assert.deepEqual(controls.deny_reason_if_denied!.missing, ["ctrl.pol.default-deny"]);
+  assert.deepEqual(controls.required_controls_effective, [
+    "ctrl.obs.audit-log-append-only",
+    "ctrl.pol.default-deny",
+  ]);
+
+  const blast = scenarios.DENY_REQUIRES_HUMAN();
+  assert.equal(blast.deny_reason_if_denied!.blast_score, 90);
+  assert.equal(blast.blast_gate_passed, false);
+  assert.equal(blast.escalation_effective.human_required_default, true);
+  assert.equal(blast.escalation_effective.rationale, "REQUIRE_HUMAN_HIGH_BLAST");
+
+  const internal = scenarios.DENY_INTERNAL_ERROR();
+  assert.ok(!JSON.stringify(internal).includes("secret stack detail"), "no exception text leaks");
+
+  const gate = scenarios.DENY_POLICY_GATE();
+  assert.equal(gate.deny_reason_if_denied!.reason, "embargo");
+  assert.equal(gate.deny_reason_if_denied!.policy_version, "pol.v2");
+  assert.equal(gate.policy_version, "pol.v2");
+
+  const human = scenarios.DENY_REQUIRES_HUMAN_APPROVAL();
+  assert.equal(human.deny_reason_if_denied!.supervisor_required, true);
+  assert.equal(human.pending_approval_id, undefined);
+
+  const bad = scenarios.DENY_POLICY_GATE_INVALID_RESPONSE();
+  assert.match(bad.deny_reason_if_denied!.message, /"allow"/);
+
+  const none = scenarios.DENY_NO_AVAILABLE_WORKER();
+  assert.deepEqual(none.candidate_workers_ranked, [{
+    worker_species_id: "wrk.doc.summarizer",
+    score_hint: 1,
+    worker_id: null,
+    skip_reason: "unavailable",
+  }]);
+
+  const banned = scenarios.DENY_WORKER_BANNED();
+  assert.equal(banned.candidate_workers_ranked[0].skip_reason, "banned");
+
+  const cap = scenarios.DENY_BLAST_OVER_CAP();
+  assert.equal(cap.candidate_workers_ranked[0].skip_reason, "blast_over_cap");
+  assert.equal(cap.deny_reason_if_denied!.max_blast, 3);
+
+  const tampered = scenarios.DENY_WORKER_TAMPERED();
+  assert.equal(tampered.worker_attestation_checked, true);
+  assert.equal(tampered.worker_attestation_valid, false);
+  assert.equal(tampered.deny_reason_if_denied!.worker_id, "org.acme.summarizer.1");
+  const text = JSON.stringify(tampered);
+  assert.ok(!text.includes("a".repeat(64)) && !text.includes("b".repeat(64)), "no hash values");
+  assert.ok(!("registered_hash" in tampered.deny_reason_if_denied!));
+  assert.ok(!("current_hash" in tampered.deny_reason_if_denied!));
+
+  for (const c of ["DENY_WORKER_ATTESTATION_MISSING", "DENY_WORKER_HASH_UNAVAILABLE"] as const) {
+    const d = scenarios[c]();
+    assert.equal(d.worker_attestation_checked, false, c);
+    assert.equal(d.worker_attestation_valid, null, c);
+    assert.equal(d.candidate_workers_ranked[0].skip_reason, "attestation_failed", c);
+  }
+
+  const priv = scenarios.DENY_PRIVILEGE_ENVELOPE_VIOLATED();
+  assert.equal(priv.deny_reason_if_denied!.reason, "egress_not_allowlisted:api.example.com");
+  assert.equal(priv.privilege_envelope_ok, false);
+});
+
+Deno.test("deny codes: signatory redaction in prod hides the tenant everywhere", () => {
+  const { d, events } = decide(input({ env: "prod", tenant_id: "secret-tenant" }), {
+    config: { require_signatory: true, allowed_tenants: [], redact_tenant_in_prod: true },
+  });
+  assert.equal(d.deny_reason_if_denied!.code, "DENY_UNKNOWN_TENANT");
+  assert.ok(!JSON.stringify(d).includes("secret-tenant"));
+  assert.ok(!JSON.stringify(events).includes("secret-tenant"));
+  const dev = decide(input({ env: "dev", tenant_id: "t2" }), {
+    config: { require_signatory: true, allowed_tenants: [], redact_tenant_in_prod: true },
+  }).d;
+  assert.equal(dev.deny_reason_if_denied!.tenant_id, "t2");
+});
+
+Deno.test("deny codes: an empty tenant with signatory on is DENY_UNKNOWN_TENANT (Py order)", () => {
+  const d = decide(input({ tenant_id: "" }), {
+    config: { require_signatory: true, allowed_tenants: ["acme"] },
+  }).d;
+  assert.equal(d.deny_reason_if_denied!.code, "DENY_UNKNOWN_TENANT");
+});
+
+Deno.test("deny codes: a wrongly typed config field denies instead of guessing", () => {
+  const d = decide(input(), {
+    config: { require_signatory: "yes" } as unknown as Record<string, never>,
+  }).d;
+  assert.equal(d.deny_reason_if_denied!.code, "DENY_INTERNAL_ERROR");
+  assert.match(d.deny_reason_if_denied!.message, /require_signatory/);
+});
+
+Deno.test("deny codes: a caller cannot lower the blast score (B-1)", () => {
+  const d = decide(input({
+    env: "prod",
+    data_label: "RESTRICTED",
+    qos_class: "P0",
+    request: { egress: true, writes: true },
+    blast_score: 0,
+  })).d;
+  assert.equal(d.deny_reason_if_denied!.code, "DENY_REQUIRES_HUMAN");
+  assert.equal(d.blast_score, 100);
+  const raised = decide(input({ env: "prod", blast_score: 90 })).d;
+  assert.equal(raised.deny_reason_if_denied!.code, "DENY_REQUIRES_HUMAN");
+});
