@@ -142,8 +142,11 @@ export class CompiledRuleSet implements RuleSet {
   readonly #ix: RuleIndex;
   readonly #masks: Uint32Array;
   readonly #tables = new Map<string, Int32Array>();
+  readonly #tableLimit: number;
 
-  constructor(parsed: ParsedRules) {
+  /** `tableCacheLimit` exists for tests of the eviction path. */
+  constructor(parsed: ParsedRules, tableCacheLimit = TABLE_CACHE_LIMIT) {
+    this.#tableLimit = Math.max(1, tableCacheLimit);
     const ix = buildIndex(parsed);
     this.#ix = ix;
     this.#masks = parsed.masks;
@@ -184,7 +187,7 @@ export class CompiledRuleSet implements RuleSet {
     let table = this.#tables.get(cap);
     if (table === undefined) {
       table = buildTable(ix, cap);
-      if (this.#tables.size >= TABLE_CACHE_LIMIT) {
+      if (this.#tables.size >= this.#tableLimit) {
         // FIFO eviction keeps memory bounded; a miss only costs a rebuild.
         this.#tables.delete(this.#tables.keys().next().value as string);
       }

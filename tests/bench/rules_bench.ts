@@ -7,10 +7,13 @@ type Fields = Record<MatchField, string>;
 const ENVS = ["dev", "stage", "prod", "edge"];
 const LABELS = ["PUBLIC", "INTERNAL", "RESTRICTED"];
 
-/** A realistic shape: exact capability ids with some enum conditions, two wildcards at the end. */
+/**
+ * Exactly n rules of a realistic shape: exact capability ids with some enum conditions, a block of
+ * six rules for one capability in the middle, two wildcards at the end.
+ */
 function ruleDoc(n: number): unknown[] {
   const rules: unknown[] = [];
-  for (let i = 0; i < n - 2; i++) {
+  for (let i = 0; i < n - 8; i++) {
     const match: Record<string, unknown> = { capability_id: `cap.bench.c${i}` };
     if (i % 3 === 1) match.env = ENVS[i % 4];
     if (i % 5 === 2) match.data_label = { in: [LABELS[i % 3], "RESTRICTED"] };
@@ -19,6 +22,15 @@ function ruleDoc(n: number): unknown[] {
       match,
       decision: { candidate_workers_ranked: [{ worker_species_id: `wrk.bench.w${i}` }] },
     });
+  }
+  // One capability with six rules (above the short-scan limit: the per-capability table path).
+  for (const env of ["dev", "stage", "prod"]) {
+    for (const qos_class of ["P0", "P1"]) {
+      rules.splice(Math.floor(rules.length / 2), 0, {
+        rule_id: `hot-${env}-${qos_class}`,
+        match: { capability_id: "cap.bench.hot", env, qos_class },
+      });
+    }
   }
   rules.push({
     rule_id: "wild-restricted-edge",
@@ -60,14 +72,19 @@ function linearFirstMatch(doc: unknown[], x: Fields): number {
 
 let sink = 0;
 for (const n of [10, 1_000, 100_000]) {
+  if (parseRules(ruleDoc(n)).rules.length !== n) throw new Error("bench setup: size");
+}
+for (const n of [10, 1_000, 100_000]) {
   const doc = ruleDoc(n);
   const rs: RuleSet = parseRules(doc);
   const early = input("cap.bench.c0");
-  const late = input(`cap.bench.c${n - 3}`, { env: ENVS[(n - 3) % 4], data_label: "RESTRICTED" });
+  const late = input(`cap.bench.c${n - 9}`, { env: ENVS[(n - 9) % 4], data_label: "RESTRICTED" });
   const none = input("cap.bench.none");
   const wild = input("cap.other", { qos_class: "P0", tenant_risk: "high" });
+  const hot = input("cap.bench.hot", { env: "prod", qos_class: "P1" });
+  if (rs.match(hot)?.rule_id !== "hot-prod-P1") throw new Error("bench setup: hot");
   if (rs.match(early)?.rule_id !== "r0") throw new Error("bench setup: early");
-  if (rs.match(late)?.rule_id !== `r${n - 3}`) throw new Error("bench setup: late");
+  if (rs.match(late)?.rule_id !== `r${n - 9}`) throw new Error("bench setup: late");
   if (rs.match(none) !== undefined) throw new Error("bench setup: none");
   if (rs.match(wild)?.rule_id !== "wild-p0") throw new Error("bench setup: wild");
   const group = `match ${n.toLocaleString("en")} rules`;
@@ -82,6 +99,9 @@ for (const n of [10, 1_000, 100_000]) {
   });
   Deno.bench(`wildcard match, ${n} rules`, { group }, () => {
     sink ^= rs.matchIndex(wild);
+  });
+  Deno.bench(`match on a capability with 6 rules, ${n} rules`, { group }, () => {
+    sink ^= rs.matchIndex(hot);
   });
   Deno.bench(`plain loop, late match, ${n} rules`, { group }, () => {
     sink ^= linearFirstMatch(doc, late);

@@ -514,3 +514,40 @@ Deno.test("parseRules: 100,000 rules compile and match", () => {
   );
   assert.equal(rs.match({ ...BASE, capability_id: "cap.bench.c99999", env: "dev" }), undefined);
 });
+
+Deno.test("match: the bounded per-capability table cache evicts and rebuilds correctly", async () => {
+  const { CompiledRuleSet } = await import("../../src/rules/_index.ts");
+  const { parseDocument } = await import("../../src/rules/_parse.ts");
+  // Six rules per capability (above the short-scan limit), for ten capabilities.
+  const rules: unknown[] = [];
+  const envs = ["dev", "stage", "prod"];
+  for (let c = 0; c < 10; c++) {
+    for (const env of envs) {
+      for (const qos_class of ["P0", "P1"]) {
+        rules.push({
+          rule_id: `c${c}-${env}-${qos_class}`,
+          match: { capability_id: `cap.c${c}`, env, qos_class },
+        });
+      }
+    }
+  }
+  rules.push({ rule_id: "tail", match: { env: "edge" } });
+  const rs = new CompiledRuleSet(parseDocument(rules), 3);
+  for (let round = 0; round < 3; round++) {
+    for (let c = 9; c >= 0; c--) {
+      for (const env of [...envs, "edge"]) {
+        for (const qos_class of ["P0", "P1", "P3"]) {
+          const want = env === "edge"
+            ? "tail"
+            : qos_class === "P3"
+            ? undefined
+            : `c${c}-${env}-${qos_class}`;
+          assert.equal(
+            rs.match({ ...BASE, capability_id: `cap.c${c}`, env, qos_class })?.rule_id,
+            want,
+          );
+        }
+      }
+    }
+  }
+});
