@@ -13,6 +13,7 @@ import type { Env, Escalation, PreconditionsChecked, SupervisorLevel } from "./m
 import { parseDocument } from "./rules/_parse.ts";
 import { ESCALATION_DEFAULTS, PRECONDITION_DEFAULTS } from "./rules/_parse.ts";
 import { CompiledRuleSet } from "./rules/_index.ts";
+import { MATCH_FIELDS as FIELDS } from "./rules/_domain.ts";
 
 /**
  * A condition on one match field, as written in a rules file.
@@ -40,13 +41,13 @@ export type Condition =
  * MATCH_FIELDS.includes("env"); // true
  * ```
  */
-export const MATCH_FIELDS = [
+export const MATCH_FIELDS: readonly [
   "capability_id",
   "env",
   "data_label",
   "tenant_risk",
   "qos_class",
-] as const;
+] = FIELDS;
 /**
  * A match field.
  *

@@ -8,6 +8,15 @@
 
 import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "../model.ts";
 
+/** The five match fields, in the order conditions are stored (re-exported by rules.ts). */
+export const MATCH_FIELDS = [
+  "capability_id",
+  "env",
+  "data_label",
+  "tenant_risk",
+  "qos_class",
+] as const;
+
 /** The enum match fields, in combination-index order. */
 export const ENUM_FIELDS = ["env", "data_label", "tenant_risk", "qos_class"] as const;
 /** An enum match field. */

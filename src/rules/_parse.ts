@@ -8,18 +8,24 @@
 
 import { ENVS, SUPERVISOR_LEVELS } from "../model.ts";
 import type { Env, PreconditionsChecked } from "../model.ts";
-import {
-  type Condition,
-  MATCH_FIELDS,
-  type MatchField,
-  type Rule,
-  type RuleCandidate,
-  type RuleDecision,
-  type RuleEscalation,
-  type RuleSetWarning,
+import type {
+  Condition,
+  MatchField,
+  Rule,
+  RuleCandidate,
+  RuleDecision,
+  RuleEscalation,
+  RuleSetWarning,
 } from "../rules.ts";
 import { CAP_ANY, type CapCondition, compileCapability, compileEnum } from "./_conditions.ts";
-import { comboMask, ENUM_FIELDS, type EnumField, fullBits, MASK_WORDS } from "./_domain.ts";
+import {
+  comboMask,
+  ENUM_FIELDS,
+  type EnumField,
+  fullBits,
+  MASK_WORDS,
+  MATCH_FIELDS,
+} from "./_domain.ts";
 import { fail, frozenJsonCopy, isPlainObject, typeName } from "./_json.ts";
 
 /** A validated rules document, ready for indexing. */
