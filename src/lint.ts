@@ -151,9 +151,12 @@ export function lintRules(ruleSet: RuleSet, options: LintOptions = {}): LintFind
   }
 
   const reach = reachability(ix);
+  const dead = rules.map((_, i) => i).filter((i) => !reach.reachable[i] && !reported.has(i));
+  const covering = coverers(ix, dead, 5);
   rules.forEach((r, i) => {
-    if (!reach.reachable[i] && !reported.has(i)) {
-      const by = coverers(ix, i, 5).map((k) => `'${rules[k].rule_id}'`);
+    const cover = covering.get(i);
+    if (cover !== undefined) {
+      const by = cover.map((k) => `'${rules[k].rule_id}'`);
       perRule[i].push({
         severity: "warning",
         code: "UNREACHABLE_RULE",
@@ -215,21 +218,27 @@ function reachability(ix: RuleIndex): Reach {
   return { reachable, envs };
 }
 
-/** Up to `limit` earlier rules that are the first match somewhere rule `b` matches. */
-function coverers(ix: RuleIndex, b: number, limit: number): number[] {
+/**
+ * For each dead rule, up to `limit` earlier rules that are the first match somewhere it matches.
+ * One pass over the distinct capabilities, building each table at most once.
+ */
+function coverers(ix: RuleIndex, dead: readonly number[], limit: number): Map<number, number[]> {
   const { caps, masks } = ix.parsed;
-  const found = new Set<number>();
-  const cb = caps[b];
-  const candidates = cb.kind === "in" ? [...cb.values] : distinctCaps(ix);
-  for (const cap of candidates) {
-    if (cap !== null && !capAccepts(cb, cap)) continue;
-    const t = tableFor(ix, cap);
-    for (let c = 0; c < COMBOS && found.size < limit; c++) {
-      if (t[c] >= 0 && acceptsCombo(masks, b, c)) found.add(t[c]);
+  const found = new Map(dead.map((b) => [b, new Set<number>()]));
+  for (const cap of distinctCaps(ix)) {
+    let t: Int32Array | undefined;
+    for (const b of dead) {
+      const set = found.get(b)!;
+      if (set.size >= limit) continue;
+      // `null` stands for capabilities no rule names: only wild rules accept those.
+      if (cap === null ? caps[b].kind === "in" : !capAccepts(caps[b], cap)) continue;
+      t ??= tableFor(ix, cap);
+      for (let c = 0; c < COMBOS && set.size < limit; c++) {
+        if (t[c] >= 0 && acceptsCombo(masks, b, c)) set.add(t[c]);
+      }
     }
-    if (found.size >= limit) break;
   }
-  return [...found].sort((x, y) => x - y);
+  return new Map([...found].map(([b, set]) => [b, [...set].sort((x, y) => x - y)]));
 }
 
 function conditionValues(c: Condition, path: string): [string, string][] {

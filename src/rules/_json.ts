@@ -50,7 +50,16 @@ export function frozenJsonCopy(v: unknown, path: string, who: string, depth = 0)
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
-      out[k] = frozenJsonCopy(x, `${path}.${k}`, who, depth + 1);
+      const copy = frozenJsonCopy(x, `${path}.${k}`, who, depth + 1);
+      // A JSON key "__proto__" is data; plain assignment would set the copy's prototype instead.
+      if (k === "__proto__") {
+        Object.defineProperty(out, k, {
+          value: copy,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[k] = copy;
     }
     return Object.freeze(out);
   }

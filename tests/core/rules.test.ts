@@ -551,3 +551,14 @@ Deno.test("match: the bounded per-capability table cache evicts and rebuilds cor
     }
   }
 });
+
+Deno.test("parseRules: a JSON '__proto__' key in echoed data stays data", () => {
+  const doc = JSON.parse(
+    '[{"rule_id":"p","decision":{"recommended_profiles":[{"__proto__":{"admin":true},"id":"x"}]}}]',
+  );
+  const prof = parseRules(doc).rules[0].decision.recommended_profiles[0];
+  assert.equal(Object.getPrototypeOf(prof), Object.prototype);
+  assert.equal((prof as { admin?: boolean }).admin, undefined);
+  assert.deepEqual(Object.keys(prof), ["__proto__", "id"]);
+  assert.equal(JSON.stringify(prof), '{"__proto__":{"admin":true},"id":"x"}');
+});
