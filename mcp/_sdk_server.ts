@@ -6,7 +6,12 @@ export { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 // @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
 export { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
-export { ErrorCode, JSONRPCMessageSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+export {
+  ClientRequestSchema,
+  ErrorCode,
+  JSONRPCMessageSchema,
+  McpError,
+} from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 export type {
   CallToolResult,

@@ -12,6 +12,7 @@
 import { type AuthInfo, WebStandardStreamableHTTPServerTransport } from "./_sdk_server.ts";
 import { createWcpMcpServer, type WcpMcpServerOptions } from "./server.ts";
 import { Governor } from "./governor.ts";
+import { invalidParamsResponse } from "./_guard.ts";
 import type { TenantRisk } from "../src/model.ts";
 
 /** The authenticated caller of one HTTP request. */
@@ -147,6 +148,13 @@ export function createMcpHttpHandler(options: McpHttpOptions): (req: Request) =>
     });
     try {
       await server.connect(transport);
+      const deliver = transport.onmessage;
+      transport.onmessage = (message, extra) => {
+        const invalid = invalidParamsResponse(message);
+        if (!invalid) return deliver?.(message, extra);
+        const id = (message as { id: string | number }).id;
+        void transport.send(invalid, { relatedRequestId: id });
+      };
       return await transport.handleRequest(req, authInfo ? { authInfo } : undefined);
     } finally {
       // The JSON answer is complete once handleRequest resolves; release the per-request server.

@@ -8,6 +8,7 @@
  */
 
 import { type JSONRPCMessage, JSONRPCMessageSchema, type Transport } from "./_sdk_server.ts";
+import { invalidParamsResponse } from "./_guard.ts";
 
 /** Longest accepted line (bytes); longer lines are answered with -32600 and skipped. */
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
@@ -149,6 +150,12 @@ export class LineTransport implements Transport {
         return;
       }
       this.#reject(idOf(value), -32600, "Invalid Request: not a valid JSON-RPC 2.0 message");
+      return;
+    }
+    const invalid = invalidParamsResponse(parsed.data as JSONRPCMessage);
+    if (invalid) {
+      this.#log(`invalid params (id ${JSON.stringify((invalid as { id: Id }).id)})`);
+      this.#write(invalid);
       return;
     }
     const msg = parsed.data as Record<string, unknown>;
