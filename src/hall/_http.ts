@@ -1,0 +1,55 @@
+/**
+ * Small helpers shared by the route files.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import type { z } from "zod";
+import { fromZod, HttpError } from "./errors.ts";
+import type { HallVariables, Principal } from "./security.ts";
+
+/** The Hono environment of every hall route. */
+export type HallEnv = { Variables: HallVariables };
+
+/** Parse the body as JSON (400 `INVALID_JSON` when it is not). Empty body gives `{}`. */
+export async function jsonBody(c: Context<HallEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "INVALID_JSON", "the body is not valid JSON");
+  }
+}
+
+/** Parse and validate the body with a zod schema (400 naming the field). */
+export async function validBody<S extends z.ZodType>(
+  c: Context<HallEnv>,
+  schema: S,
+): Promise<z.infer<S>> {
+  const r = schema.safeParse(await jsonBody(c));
+  if (!r.success) throw fromZod(r.error);
+  return r.data;
+}
+
+/** Validate the query string with a zod schema (400 naming the parameter). */
+export function validQuery<S extends z.ZodType>(c: Context<HallEnv>, schema: S): z.infer<S> {
+  const r = schema.safeParse(c.req.query());
+  if (!r.success) throw fromZod(r.error);
+  return r.data;
+}
+
+/** A JSON object body or 400. */
+export async function objectBody(c: Context<HallEnv>): Promise<Record<string, unknown>> {
+  const body = await jsonBody(c);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HttpError(400, "INVALID_BODY", "the body must be a JSON object", { path: "" });
+  }
+  return body as Record<string, unknown>;
+}
+
+/** The authenticated caller. */
+export function principal(c: Context<HallEnv>): Principal {
+  return c.get("principal");
+}

@@ -1,0 +1,275 @@
+/**
+ * `createHallApp`: the hall's Hono application over a store. Guards first (Host/Origin, CORS,
+ * body size, bearer token, rate limit), then the routes by concern, then a global error handler
+ * that answers `{error:{code,message,path?}}` and never a stack trace.
+ *
+ * @module
+ */
+
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
+import type { SigningKey } from "../attestation/mod.ts";
+import type { HallConfig } from "../config.ts";
+import type { PolicyGate, PolicyGateFn } from "../policy.ts";
+import { parseRules, type RuleSet } from "../rules.ts";
+import { WcpError } from "../errors.ts";
+import type { HallEnv } from "./_http.ts";
+import { HttpError } from "./errors.ts";
+import { effectiveConfig, Hall } from "./hall.ts";
+import { openApiDocument } from "./openapi.ts";
+import { ReceiptService } from "./receipt_service.ts";
+import { approvalRoutes } from "./routes/approvals.ts";
+import { banRoutes } from "./routes/bans.ts";
+import { decideRoutes } from "./routes/decide.ts";
+import { discoveryRoutes, healthRoute } from "./routes/discovery.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { receiptRoutes } from "./routes/receipts.ts";
+import { ruleRoutes } from "./routes/rules.ts";
+import { tenantRoutes } from "./routes/tenants.ts";
+import { workerRoutes } from "./routes/workers.ts";
+import {
+  Authenticator,
+  bearerOf,
+  corsGuard,
+  hostOriginGuard,
+  type Principal,
+  RateLimiter,
+} from "./security.ts";
+import { staticRoutes } from "./static.ts";
+import type { HallStore } from "./store/types.ts";
+import { TelemetryPipeline, type TelemetrySinkOptions } from "./telemetry_sinks.ts";
+import type { InProcessWorker } from "./worker_call.ts";
+
+/** Options of `createHallApp`. */
+export interface HallAppOptions {
+  /** The store (SQLite or PostgreSQL), already migrated. */
+  store: HallStore;
+  /** A rules document (validated here) or a compiled RuleSet. */
+  rules: unknown;
+  /** Rules file for `POST /wcp/rules/reload {}` and for persisting reloaded rules. */
+  rulesPath?: string;
+  /** Hall floors (signatory tenants, attestation, TTLs, ...). */
+  config?: Partial<HallConfig>;
+  /** Policy gate for rules whose escalation sets `policy_gate`. */
+  policyGate?: PolicyGate | PolicyGateFn;
+  /** In-process workers by worker id (used when a record has no endpoint). */
+  inProcessWorkers?: Record<string, InProcessWorker>;
+  /** Host names served (Host header, port ignored). Default: 127.0.0.1, localhost, ::1. */
+  allowedHosts?: string[];
+  /** Origins allowed cross-origin (CORS with Authorization). Default: none. */
+  allowedOrigins?: string[];
+  /** Largest accepted request body. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Requests per minute per admin token (namespace tokens use their tier). 0 = unlimited. */
+  rateLimitPerMinute?: number;
+  /** Failed authentications per minute per client address before 429. Default 60. */
+  failedAuthPerMinute?: number;
+  /** JSONL and OTLP sinks (the store always gets the events). */
+  telemetry?: TelemetrySinkOptions;
+  /** Streamable HTTP MCP handler mounted at `/mcp` behind the guards and bearer auth. */
+  mcpHandler?: (req: Request) => Promise<Response>;
+  /** Absolute path of `playground/dist` for `/playground` and `/dashboard`. */
+  staticDir?: string;
+  /** Clock (epoch ms). */
+  now?: () => number;
+  /** Receipt signing key (default: the deployment key kept in the store). */
+  signingKey?: SigningKey;
+  /** HMAC secret for reference-mode manifests (`WCP_ATTEST_HMAC_KEY`). */
+  hmacSecret?: string;
+  /** Worker call timeout. Default 30 s. */
+  workerTimeoutMs?: number;
+  /** Re-read workers and bans from the store this often (several instances). 0 = never. */
+  registrySyncMs?: number;
+}
+
+/** What `createHallApp` returns. */
+export interface HallApp {
+  /** The Hono app (use `app.request()` in tests). */
+  app: Hono<HallEnv>;
+  /** `Deno.serve` handler. */
+  fetch: (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+  /** State and operations (rules, registry, events, ...). */
+  hall: Hall;
+  /** Stop timers and flush telemetry (the caller closes the store). */
+  close: () => Promise<void>;
+}
+
+/** Default tiers created when absent. */
+export const DEFAULT_TIERS = [
+  { tier: "free", max_workers: 3, requests_per_minute: 120 },
+  { tier: "team", max_workers: 25, requests_per_minute: 1_200 },
+  { tier: "enterprise", max_workers: 500, requests_per_minute: 12_000 },
+] as const;
+
+function isRuleSet(x: unknown): x is RuleSet {
+  return typeof x === "object" && x !== null && "match" in x && "rules" in x &&
+    typeof (x as RuleSet).match === "function";
+}
+
+function remoteAddress(info: unknown): string {
+  const addr = (info as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
+  return addr?.hostname ?? "local";
+}
+
+/**
+ * Build the hall application.
+ *
+ * @example
+ * ```ts
+ * const store = await openSqliteStore(":memory:");
+ * const { app } = await createHallApp({ store, rules: { rules: [] } });
+ * const res = await app.request("http://localhost/wcp/health");
+ * ```
+ */
+export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
+  const store = options.store;
+  let rules: RuleSet;
+  try {
+    rules = isRuleSet(options.rules) ? options.rules : parseRules(options.rules);
+  } catch (e) {
+    if (e instanceof WcpError) throw e;
+    throw new WcpError("RULES_INVALID", "", String(e));
+  }
+  for (const t of DEFAULT_TIERS) if (!(await store.getTier(t.tier))) await store.putTier({ ...t });
+  const now = options.now ?? Date.now;
+  const telemetry = new TelemetryPipeline(store, options.telemetry);
+  const receipts = await ReceiptService.open(store, options.signingKey);
+  const hall = new Hall({
+    store,
+    rules,
+    rulesPath: options.rulesPath,
+    config: effectiveConfig(options.config),
+    policyGate: options.policyGate,
+    inProcessWorkers: options.inProcessWorkers ?? {},
+    telemetry,
+    receipts,
+    now,
+    workerTimeoutMs: options.workerTimeoutMs ?? 30_000,
+    registrySyncMs: options.registrySyncMs ?? 0,
+  });
+  await hall.syncRegistry();
+
+  const auth = new Authenticator(store);
+  const limiter = new RateLimiter(now);
+  const failures = new RateLimiter(now);
+  const adminLimit = options.rateLimitPerMinute ?? 0;
+  const failedLimit = options.failedAuthPerMinute ?? 60;
+  const tierCache = new Map<string, { rpm: number; at: number }>();
+  const tierLimit = async (p: Principal): Promise<number> => {
+    if (p.role === "admin" || !p.namespace) return adminLimit;
+    const hit = tierCache.get(p.namespace);
+    if (hit && now() - hit.at < 5_000) return hit.rpm;
+    const ns = await store.getNamespace(p.namespace);
+    const tier = ns ? await store.getTier(ns.tier) : null;
+    // A namespace without a tier gets the smallest default rather than no limit.
+    const rpm = tier?.requests_per_minute ?? DEFAULT_TIERS[0].requests_per_minute;
+    tierCache.set(p.namespace, { rpm, at: now() });
+    return rpm;
+  };
+
+  const hosts = new Set(
+    (options.allowedHosts ?? ["127.0.0.1", "localhost", "::1"]).map((h) =>
+      h.toLowerCase().replace(/^\[|\]$/g, "")
+    ),
+  );
+  const origins = new Set(options.allowedOrigins ?? []);
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+
+  const app = new Hono<HallEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) {
+      const res = c.json(err.body(), err.status as 400);
+      for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
+      if (err.status === 401) res.headers.set("www-authenticate", 'Bearer realm="wcp-hall"');
+      return res;
+    }
+    if (err instanceof WcpError) {
+      return c.json({ error: { code: err.code, message: err.message, path: err.path } }, 400);
+    }
+    // Unexpected: log one line for the operator, tell the client nothing internal.
+    console.error(`hall: internal error on ${c.req.method} ${c.req.path}: ${String(err)}`);
+    return c.json({ error: { code: "INTERNAL", message: "internal error" } }, 500);
+  });
+  app.notFound((c) =>
+    c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404)
+  );
+
+  app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin" }));
+  app.use("*", async (c, next) => {
+    await next();
+    c.res.headers.set("x-wcp-api-version", "1");
+    if (!c.res.headers.has("content-security-policy")) {
+      c.res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    }
+    if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+  });
+  app.use("*", hostOriginGuard(hosts, origins));
+  app.use("*", corsGuard(origins));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBody,
+      onError: (c) =>
+        c.json({
+          error: { code: "BODY_TOO_LARGE", message: `the body exceeds ${maxBody} bytes` },
+        }, 413),
+    }),
+  );
+
+  // Public routes.
+  app.route("/", healthRoute(hall));
+  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  app.route("/", staticRoutes(options.staticDir));
+
+  const requireToken: MiddlewareHandler<HallEnv> = async (c, next) => {
+    const token = bearerOf(c.req.header("authorization"));
+    const p = token ? await auth.authenticate(token) : null;
+    if (!p) {
+      const wait = failures.take(`ip:${remoteAddress(c.env)}`, failedLimit);
+      if (wait) {
+        throw new HttpError(429, "RATE_LIMITED", "too many failed authentications", {
+          headers: { "retry-after": String(wait) },
+        });
+      }
+      throw new HttpError(
+        401,
+        token ? "INVALID_TOKEN" : "UNAUTHENTICATED",
+        token ? "unknown or revoked bearer token" : "send Authorization: Bearer <token>",
+      );
+    }
+    const wait = limiter.take(p.token_id, await tierLimit(p));
+    if (wait) {
+      throw new HttpError(429, "RATE_LIMITED", "request rate limit reached for this token", {
+        headers: { "retry-after": String(wait) },
+      });
+    }
+    c.set("principal", p);
+    await next();
+  };
+  app.use("/wcp/*", requireToken);
+
+  if (options.mcpHandler) {
+    const handler = options.mcpHandler;
+    app.use("/mcp", requireToken);
+    app.all("/mcp", (c) => handler(c.req.raw));
+  }
+
+  app.route("/", discoveryRoutes(hall));
+  app.route("/", decideRoutes(hall));
+  app.route("/", workerRoutes(hall, { hmacSecret: options.hmacSecret }));
+  app.route("/", banRoutes(hall));
+  app.route("/", tenantRoutes(hall, auth));
+  app.route("/", approvalRoutes(hall));
+  app.route("/", receiptRoutes(hall));
+  app.route("/", eventRoutes(hall));
+  app.route("/", ruleRoutes(hall));
+
+  return {
+    app,
+    fetch: (req, info) => app.fetch(req, info),
+    hall,
+    close: () => hall.close(),
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The live event hub behind `GET /wcp/events`: numbered events, a short replay buffer for
+ * `Last-Event-ID`, and subscribers that never block publishers.
+ *
+ * @module
+ */
+
+/** Names of the events the hall publishes. */
+export type HallEventName = "decision" | "dispatch" | "approval" | "alert" | "rules" | "worker";
+
+/** One published event. */
+export interface HallEvent {
+  /** Monotonic id within this hall process. */
+  id: number;
+  /** Event name (the SSE `event:` field). */
+  event: HallEventName;
+  /** JSON payload (the SSE `data:` field). */
+  data: Record<string, unknown>;
+}
+
+/** Fan-out of hall events to SSE subscribers. */
+export class EventHub {
+  #next = 1;
+  #buffer: HallEvent[] = [];
+  #subscribers = new Set<(e: HallEvent) => void>();
+  readonly #bufferSize: number;
+
+  constructor(bufferSize = 500) {
+    this.#bufferSize = bufferSize;
+  }
+
+  /** Publish to every subscriber (synchronously; subscribers must not throw). */
+  publish(event: HallEventName, data: Record<string, unknown>): HallEvent {
+    const e: HallEvent = { id: this.#next++, event, data };
+    this.#buffer.push(e);
+    if (this.#buffer.length > this.#bufferSize) this.#buffer.shift();
+    for (const s of this.#subscribers) {
+      try {
+        s(e);
+      } catch {
+        // A broken subscriber must not affect the others or the publisher.
+      }
+    }
+    return e;
+  }
+
+  /** Events after `lastId` still in the replay buffer. */
+  since(lastId: number): HallEvent[] {
+    return this.#buffer.filter((e) => e.id > lastId);
+  }
+
+  /** Subscribe; returns the unsubscribe function. */
+  subscribe(fn: (e: HallEvent) => void): () => void {
+    this.#subscribers.add(fn);
+    return () => this.#subscribers.delete(fn);
+  }
+
+  /** Current subscriber count. */
+  get subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The hall's configuration file (`hall.json` in the data directory) and the declarative policy
+ * gate it can carry. Validated with zod: a bad file is refused with the field named.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { ENVS, SUPERVISOR_LEVELS } from "../model.ts";
+import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../policy.ts";
+import { zodPath } from "./errors.ts";
+import { WcpError } from "../errors.ts";
+
+const stringOrList = z.union([z.string(), z.array(z.string()).min(1)]);
+
+/** One rule of the declarative policy gate: first match wins. */
+export const GateRuleSchema = z.strictObject({
+  match: z.strictObject({
+    capability_id: stringOrList.optional(),
+    env: stringOrList.optional(),
+    data_label: stringOrList.optional(),
+    tenant_risk: stringOrList.optional(),
+    qos_class: stringOrList.optional(),
+    tenant_id: stringOrList.optional(),
+    min_blast_score: z.number().int().min(0).max(100).optional(),
+  }),
+  decision: z.enum(["ALLOW", "DENY", "REQUIRE_HUMAN"]),
+  reason: z.string().max(500).optional(),
+  supervisor_level: z.enum(SUPERVISOR_LEVELS).optional(),
+});
+
+/** The declarative policy gate: consulted for rules whose escalation sets `policy_gate`. */
+export const GateConfigSchema = z.strictObject({
+  policy_version: z.string().min(1).max(100).default("pol.hall.v1"),
+  default: z.enum(["ALLOW", "DENY", "REQUIRE_HUMAN"]).default("ALLOW"),
+  rules: z.array(GateRuleSchema).max(1000).default([]),
+});
+/** Parsed gate configuration. */
+export type GateConfig = z.infer<typeof GateConfigSchema>;
+
+/** `hall.json`. Every field is optional; flags and environment variables override it. */
+export const HallFileConfigSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  rules_file: z.string().min(1).optional(),
+  database_url: z.string().min(1).optional(),
+  hall_config: z.record(z.string(), z.unknown()).optional(),
+  policy_gate: GateConfigSchema.optional(),
+  allowed_hosts: z.array(z.string().min(1)).optional(),
+  allowed_origins: z.array(z.string().url()).optional(),
+  rate_limit_per_minute: z.number().int().min(0).optional(),
+  max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+  telemetry: z.strictObject({
+    jsonl_path: z.string().min(1).optional(),
+    otlp_endpoint: z.string().url().optional(),
+  }).optional(),
+  worker_timeout_ms: z.number().int().min(100).max(600_000).optional(),
+});
+/** Parsed `hall.json`. */
+export type HallFileConfig = z.infer<typeof HallFileConfigSchema>;
+
+/** Validate a parsed `hall.json`; throws `WcpError` `CONFIG_INVALID` naming the field. */
+export function parseHallFileConfig(doc: unknown): HallFileConfig {
+  const r = HallFileConfigSchema.safeParse(doc);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new WcpError("CONFIG_INVALID", zodPath(i.path), i.message);
+  }
+  return r.data;
+}
+
+function matches(cond: string | string[] | undefined, value: string): boolean {
+  if (cond === undefined) return true;
+  return Array.isArray(cond) ? cond.includes(value) : cond === value;
+}
+
+/** Compile the declarative gate into the core's `PolicyGateFn`. */
+export function compileGate(config: GateConfig): PolicyGateFn {
+  const rules = config.rules;
+  return (ctx: PolicyContext): PolicyGateResult => {
+    for (const [i, r] of rules.entries()) {
+      const m = r.match;
+      if (
+        matches(m.capability_id, ctx.capability_id) && matches(m.env, ctx.env) &&
+        matches(m.data_label, ctx.data_label) && matches(m.tenant_risk, ctx.tenant_risk) &&
+        matches(m.qos_class, ctx.qos_class) && matches(m.tenant_id, ctx.tenant_id) &&
+        (m.min_blast_score === undefined || ctx.blast_score >= m.min_blast_score)
+      ) {
+        return {
+          decision: r.decision,
+          policy_version: config.policy_version,
+          reason: r.reason ?? `policy_gate.rules[${i}]`,
+          ...(r.supervisor_level ? { supervisor_level: r.supervisor_level } : {}),
+        };
+      }
+    }
+    return {
+      decision: config.default,
+      policy_version: config.policy_version,
+      reason: "policy_gate.default",
+    };
+  };
+}
+
+/** Environments, re-exported for schema users. */
+export const ENV_VALUES = ENVS;

@@ -1,0 +1,573 @@
+/**
+ * The hall's state and operations, shared by the routes: the current rules, a registry mirror of
+ * the store, decisions with chain totals, dispatch with receipts, approvals, alerts, events.
+ *
+ * @module
+ */
+
+import { DEFAULT_HALL_CONFIG, type HallConfig } from "../config.ts";
+import { WcpError } from "../errors.ts";
+import { jcsDigest } from "../hash.ts";
+import { uuidV7 } from "../ids.ts";
+import type { RegistryRecord, RouteDecision, SupervisorLevel } from "../model.ts";
+import type { PolicyGate, PolicyGateFn } from "../policy.ts";
+import { Registry } from "../registry.ts";
+import { makeDecision } from "../router.ts";
+import { parseRules, type RuleSet } from "../rules.ts";
+import { HttpError } from "./errors.ts";
+import { EventHub } from "./events.ts";
+import type { ReceiptService } from "./receipt_service.ts";
+import type { Principal } from "./security.ts";
+import type {
+  AlertKind,
+  AlertRow,
+  ApprovalRow,
+  DecisionRow,
+  HallStore,
+  ReceiptRow,
+  WorkerRow,
+} from "./store/types.ts";
+import type { TelemetryPipeline } from "./telemetry_sinks.ts";
+import { callWorker, type InProcessWorker, type WorkerCall } from "./worker_call.ts";
+
+/** Result of a dispatch. */
+export interface DispatchResult {
+  /** The decision (the stored holding decision for an approved request). */
+  decision: RouteDecision;
+  /** What the worker returned, when it ran. */
+  result?: unknown;
+  /** The hall-minted receipt, when the worker was called. */
+  receipt?: ReceiptRow["receipt"];
+  /** True when the worker call failed (the receipt records it). */
+  worker_error?: string | null;
+  /** The approval consumed, for approved requests. */
+  approval_id?: string;
+}
+
+/** How the hall was set up. */
+export interface HallInit {
+  store: HallStore;
+  rules: RuleSet;
+  rulesPath?: string;
+  config: HallConfig;
+  policyGate?: PolicyGate | PolicyGateFn;
+  inProcessWorkers: Record<string, InProcessWorker>;
+  telemetry: TelemetryPipeline;
+  receipts: ReceiptService;
+  now: () => number;
+  workerTimeoutMs: number;
+  registrySyncMs: number;
+}
+
+const RECENT_DECISIONS = 20_000;
+
+/** The hall's state and operations. */
+export class Hall {
+  readonly store: HallStore;
+  readonly events: EventHub = new EventHub();
+  readonly telemetry: TelemetryPipeline;
+  readonly receipts: ReceiptService;
+  readonly config: HallConfig;
+  readonly now: () => number;
+  readonly startedAt: number;
+  readonly inProcessWorkers: Record<string, InProcessWorker>;
+  readonly rulesPath: string | undefined;
+  rules: RuleSet;
+  rulesLoadedAt: string;
+  registry: Registry = new Registry();
+  #currentHashes = new Map<string, string>();
+  #recent = new Map<string, DecisionRow>();
+  #policyGate: PolicyGate | PolicyGateFn | undefined;
+  #workerTimeoutMs: number;
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #closed = false;
+
+  constructor(init: HallInit) {
+    this.store = init.store;
+    this.rules = init.rules;
+    this.rulesPath = init.rulesPath;
+    this.config = init.config;
+    this.#policyGate = init.policyGate;
+    this.inProcessWorkers = init.inProcessWorkers;
+    this.telemetry = init.telemetry;
+    this.receipts = init.receipts;
+    this.now = init.now;
+    this.startedAt = init.now();
+    this.rulesLoadedAt = new Date(this.startedAt).toISOString();
+    this.#workerTimeoutMs = init.workerTimeoutMs;
+    // Approvals expire even when nobody lists them; other instances' enrolments show up here.
+    this.#timers.push(setInterval(() => void this.expireApprovals().catch(() => {}), 5_000));
+    if (init.registrySyncMs > 0) {
+      this.#timers.push(
+        setInterval(() => void this.syncRegistry().catch(() => {}), init.registrySyncMs),
+      );
+    }
+  }
+
+  #iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /** Rebuild the in-memory registry from the store (workers, hashes, confirmed bans). */
+  async syncRegistry(): Promise<void> {
+    const [workers, bans] = await Promise.all([
+      this.store.listWorkers(),
+      this.store.listBans({ status: "confirmed" }),
+    ]);
+    const reg = new Registry();
+    const hashes = new Map<string, string>();
+    for (const w of workers) {
+      try {
+        reg.enroll(w.record);
+        if (w.status === "revoked") reg.revoke(w.worker_id);
+        if (w.current_hash) hashes.set(w.worker_id, w.current_hash);
+      } catch {
+        // A row the current validator refuses is left out (fail closed: it is not routable).
+      }
+    }
+    for (const b of bans) {
+      reg.ban({ sha256: b.sha256, reason: b.reason, reported_at: b.reported_at, source: b.source });
+    }
+    this.registry = reg;
+    this.#currentHashes = hashes;
+  }
+
+  /** Apply one worker row to the mirror without a full sync. */
+  applyWorker(row: WorkerRow): void {
+    this.registry.enroll(row.record);
+    if (row.status === "revoked") this.registry.revoke(row.worker_id);
+    if (row.current_hash) this.#currentHashes.set(row.worker_id, row.current_hash);
+    else this.#currentHashes.delete(row.worker_id);
+  }
+
+  /** Replace the rules (already validated). */
+  setRules(rules: RuleSet): void {
+    this.rules = rules;
+    this.rulesLoadedAt = this.#iso();
+    this.events.publish("rules", {
+      ok: true,
+      rule_count: rules.rules.length,
+      shadow_warnings: rules.shadowWarnings.length,
+      loaded_at: this.rulesLoadedAt,
+    });
+  }
+
+  /** Validate and install a rules document; a bad document leaves the old rules in force. */
+  reloadRules(doc: unknown): RuleSet {
+    let rules: RuleSet;
+    try {
+      rules = parseRules(doc);
+    } catch (e) {
+      const path = e instanceof WcpError ? e.path : "";
+      const message = e instanceof Error ? e.message : String(e);
+      this.events.publish("rules", { ok: false, error: message, path });
+      throw new HttpError(422, "RULES_INVALID", message, { path });
+    }
+    this.setRules(rules);
+    return rules;
+  }
+
+  /** Re-read the rules file. */
+  async reloadRulesFile(): Promise<RuleSet> {
+    if (!this.rulesPath) throw new HttpError(409, "NO_RULES_FILE", "this hall has no rules file");
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await Deno.readTextFile(this.rulesPath));
+    } catch (e) {
+      const message = `cannot read ${this.rulesPath}: ${e instanceof Error ? e.message : e}`;
+      this.events.publish("rules", { ok: false, error: message, path: "" });
+      throw new HttpError(422, "RULES_INVALID", message, { path: "" });
+    }
+    return this.reloadRules(doc);
+  }
+
+  /** Raise an operator alert (stored, then published). */
+  async alert(
+    kind: AlertKind,
+    severity: number,
+    message: string,
+    subject: string,
+    details: Record<string, unknown> = {},
+  ): Promise<AlertRow> {
+    const row: AlertRow = {
+      alert_id: uuidV7(this.now()),
+      kind,
+      severity,
+      message,
+      subject,
+      details,
+      created_at: this.#iso(),
+      acknowledged_at: null,
+      acknowledged_by: null,
+    };
+    await this.store.createAlert(row);
+    this.events.publish("alert", row as unknown as Record<string, unknown>);
+    return row;
+  }
+
+  async #parentChainScore(input: Record<string, unknown>): Promise<number | null> {
+    const parentId = input.parent_decision_id;
+    if (parentId === undefined || parentId === null) return null;
+    if (typeof parentId !== "string" || parentId.length === 0 || parentId.length > 200) {
+      throw new HttpError(400, "INVALID_BODY", "parent_decision_id: must be a decision id", {
+        path: "parent_decision_id",
+      });
+    }
+    const parent = this.#recent.get(parentId) ?? await this.store.getDecision(parentId);
+    // Fail closed: a chain that names an unknown or undispatched parent cannot be scored.
+    if (!parent) {
+      throw new HttpError(400, "PARENT_UNKNOWN", "parent_decision_id: no such decision", {
+        path: "parent_decision_id",
+      });
+    }
+    if (parent.outcome !== "DISPATCH") {
+      throw new HttpError(400, "PARENT_NOT_DISPATCHED", "parent_decision_id: was not dispatched", {
+        path: "parent_decision_id",
+      });
+    }
+    if (parent.tenant_id !== input.tenant_id) {
+      throw new HttpError(403, "PARENT_TENANT_MISMATCH", "parent_decision_id: another tenant's", {
+        path: "parent_decision_id",
+      });
+    }
+    return parent.chain_blast_score ?? parent.blast_dimensions_score ?? 0;
+  }
+
+  /**
+   * Decide one request. Persists the decision row, its telemetry and (for holds) the approval;
+   * publishes a `decision` event; raises tamper and ban alerts.
+   */
+  async decide(
+    input: Record<string, unknown>,
+    options: { durable?: boolean } = {},
+  ): Promise<RouteDecision> {
+    const parentScore = await this.#parentChainScore(input);
+    const parentId = typeof input.parent_decision_id === "string" ? input.parent_decision_id : null;
+    const hashes = this.#currentHashes;
+    const decision = makeDecision(input, {
+      rules: this.rules,
+      registry: this.registry,
+      config: this.config,
+      policyGate: this.#policyGate,
+      currentWorkerHash: (id) => hashes.get(id) ?? null,
+      chainBlastScore: (id) => (id === parentId ? parentScore : null),
+      now: this.now,
+      newId: () => uuidV7(this.now()),
+    });
+    const row: DecisionRow = {
+      decision_id: decision.decision_id,
+      parent_decision_id: parentId,
+      tenant_id: decision.tenant_id,
+      correlation_id: decision.correlation_id,
+      capability_id: decision.capability_id,
+      outcome: decision.outcome,
+      blast_dimensions_score: decision.blast_dimensions_score ?? null,
+      chain_blast_score: decision.chain_blast_score ?? decision.blast_dimensions_score ?? null,
+      created_at: decision.timestamp,
+    };
+    this.#remember(row);
+    if (options.durable) {
+      await this.store.recordDecision(row);
+      this.telemetry.decision(decision, null);
+    } else {
+      this.telemetry.decision(decision, row);
+    }
+    if (
+      decision.outcome === "STEWARD_HOLD" && decision.pending_approval_id && !decision.dry_run
+    ) {
+      await this.#hold(input, decision);
+    }
+    this.events.publish("decision", {
+      decision_id: decision.decision_id,
+      correlation_id: decision.correlation_id,
+      tenant_id: decision.tenant_id,
+      capability_id: decision.capability_id,
+      outcome: decision.outcome,
+      deny_code: decision.deny_reason_if_denied?.code ?? null,
+      selected_worker_id: decision.selected_worker_id,
+      dry_run: decision.dry_run,
+      timestamp: decision.timestamp,
+    });
+    await this.#integrityAlerts(decision);
+    return decision;
+  }
+
+  #remember(row: DecisionRow): void {
+    this.#recent.set(row.decision_id, row);
+    if (this.#recent.size > RECENT_DECISIONS) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
+    }
+  }
+
+  async #integrityAlerts(d: RouteDecision): Promise<void> {
+    const code = d.deny_reason_if_denied?.code;
+    if (code === "DENY_WORKER_TAMPERED") {
+      const workerId = String(
+        d.deny_reason_if_denied?.worker_id ?? d.selected_worker_id ??
+          d.candidate_workers_ranked.find((c) => c.worker_id)?.worker_id ?? "",
+      );
+      if (workerId) await this.#flag(workerId);
+      await this.alert("tamper", 1, `worker ${workerId || "?"} code hash changed`, workerId, {
+        decision_id: d.decision_id,
+        deny_reason: d.deny_reason_if_denied,
+      });
+    }
+    const banned = d.candidate_workers_ranked.filter((c) => c.skip_reason === "banned");
+    if (code === "DENY_WORKER_BANNED" || banned.length > 0) {
+      await this.alert(
+        "banned_hash",
+        1,
+        "a banned worker hash was refused at dispatch",
+        banned
+          .map((c) => c.worker_id ?? c.worker_species_id).join(","),
+        {
+          decision_id: d.decision_id,
+          workers: banned.map((c) => c.worker_id ?? c.worker_species_id),
+        },
+      );
+    }
+  }
+
+  async #flag(workerId: string): Promise<void> {
+    const w = await this.store.getWorker(workerId);
+    if (w && !w.flagged) {
+      await this.store.putWorker({ ...w, flagged: true, updated_at: this.#iso() });
+    }
+  }
+
+  async #hold(input: Record<string, unknown>, d: RouteDecision): Promise<void> {
+    const row: ApprovalRow = {
+      approval_id: d.pending_approval_id!,
+      decision_id: d.decision_id,
+      tenant_id: d.tenant_id,
+      correlation_id: d.correlation_id,
+      capability_id: d.capability_id,
+      supervisor_level: d.supervisor_level ?? this.config.default_supervisor_level,
+      status: "pending",
+      input,
+      decision: d,
+      created_at: d.timestamp,
+      expires_at: d.approval_expires_at ??
+        new Date(this.now() + this.config.approval_ttl_seconds * 1000).toISOString(),
+      resolved_at: null,
+      resolved_by: null,
+      note: null,
+      escalations: 0,
+      consumed_at: null,
+    };
+    await this.store.createApproval(row);
+    this.events.publish("approval", approvalEvent(row, "created"));
+  }
+
+  /** Decide and, when allowed, execute. */
+  async dispatch(input: Record<string, unknown>): Promise<DispatchResult> {
+    const decision = await this.decide(input, { durable: true });
+    if (decision.outcome !== "DISPATCH" || decision.dry_run) return { decision };
+    return await this.#execute(decision, input, "ALLOW", null);
+  }
+
+  /** Execute an approved held request, exactly once. */
+  async dispatchApproved(approvalId: string): Promise<DispatchResult> {
+    await this.expireApprovals();
+    const consumed = await this.store.consumeApproval(approvalId, this.#iso());
+    if (!consumed) {
+      const a = await this.store.getApproval(approvalId);
+      if (!a) throw new HttpError(404, "APPROVAL_UNKNOWN", "approval_id: no such approval");
+      throw new HttpError(
+        409,
+        a.status === "consumed" ? "APPROVAL_CONSUMED" : "APPROVAL_NOT_APPROVED",
+        a.status === "consumed"
+          ? "this approved request was already dispatched"
+          : `approval is ${a.status}, not approved`,
+        { path: "approval_id", extra: { status: a.status } },
+      );
+    }
+    this.events.publish("approval", approvalEvent(consumed, "consumed"));
+    const held = consumed.decision as RouteDecision;
+    const workerId = held.selected_worker_id;
+    // Re-check what may have changed while the request waited: revocation and bans.
+    const rec = workerId ? this.registry.get(workerId) : undefined;
+    const hashes = [
+      workerId ? this.registry.registeredHash(workerId) : null,
+      workerId ? this.#currentHashes.get(workerId) ?? null : null,
+    ].filter((h): h is string => !!h);
+    if (!rec || rec.status === "revoked" || hashes.some((h) => this.registry.isBanned(h))) {
+      throw new HttpError(409, "WORKER_UNAVAILABLE", "the approved worker was revoked or banned", {
+        extra: { worker_id: workerId },
+      });
+    }
+    const decision: RouteDecision = { ...held, outcome: "DISPATCH", denied: false };
+    return await this.#execute(decision, consumed.input, `APPROVED:${approvalId}`, approvalId);
+  }
+
+  async #execute(
+    decision: RouteDecision,
+    input: Record<string, unknown>,
+    policyDecision: string,
+    approvalId: string | null,
+  ): Promise<DispatchResult> {
+    const workerId = decision.selected_worker_id;
+    const record: RegistryRecord | undefined = workerId ? this.registry.get(workerId) : undefined;
+    if (!workerId || !record) {
+      throw new HttpError(500, "NO_SELECTED_WORKER", "the decision selected no enrolled worker");
+    }
+    const call: WorkerCall = {
+      correlation_id: decision.correlation_id,
+      decision_id: decision.decision_id,
+      tenant_id: decision.tenant_id,
+      capability_id: decision.capability_id,
+      worker_id: workerId,
+      request: (input.request ?? {}) as Record<string, unknown>,
+      env: String(decision.env),
+    };
+    const startedAt = this.now();
+    const dispatchedAt = new Date(startedAt).toISOString();
+    const outcome = await callWorker(call, {
+      fn: this.inProcessWorkers[workerId],
+      endpoint: typeof record.endpoint === "string" ? record.endpoint : undefined,
+    }, {
+      timeoutMs: this.#workerTimeoutMs,
+      sub: (sub) =>
+        this.dispatch({
+          ...sub,
+          tenant_id: decision.tenant_id,
+          correlation_id: decision.correlation_id,
+          parent_decision_id: decision.decision_id,
+        }),
+    });
+    const endedAt = this.now();
+    const receipt = await this.receipts.mint({
+      tenant_id: decision.tenant_id,
+      correlation_id: decision.correlation_id,
+      dispatched_at: dispatchedAt,
+      worker_id: workerId,
+      capability_id: decision.capability_id,
+      policy_decision: policyDecision,
+      controls_verified: decision.required_controls_effective ?? [],
+      artifact_hash: decision.request_hash ?? jcsDigest(call.request),
+      decision_id: decision.decision_id,
+      worker_species_id: decision.selected_worker_species_id,
+      matched_rule_id: decision.matched_rule_id,
+      parent_decision_id: decision.parent_decision_id ?? null,
+      approval_id: approvalId,
+      execution_status: outcome.ok ? "succeeded" : "failed",
+      result_hash: outcome.ok ? jcsDigest(outcome.result ?? null) : null,
+    }, endedAt);
+    this.telemetry.dispatch({
+      decision,
+      worker_id: workerId,
+      started_at: startedAt,
+      ended_at: endedAt,
+      ok: outcome.ok,
+      receipt_id: receipt.receipt_id,
+      usage: outcome.usage,
+      error: outcome.error ?? undefined,
+    });
+    this.events.publish("dispatch", {
+      decision_id: decision.decision_id,
+      correlation_id: decision.correlation_id,
+      tenant_id: decision.tenant_id,
+      capability_id: decision.capability_id,
+      worker_id: workerId,
+      ok: outcome.ok,
+      receipt_id: receipt.receipt_id,
+      seq: receipt.seq,
+      approval_id: approvalId,
+    });
+    return {
+      decision,
+      result: outcome.result,
+      receipt: receipt.receipt,
+      worker_error: outcome.error,
+      ...(approvalId ? { approval_id: approvalId } : {}),
+    };
+  }
+
+  /** Expire overdue approvals and publish them. */
+  async expireApprovals(): Promise<ApprovalRow[]> {
+    if (this.#closed) return [];
+    const expired = await this.store.expireApprovals(this.#iso());
+    for (const a of expired) this.events.publish("approval", approvalEvent(a, "expired"));
+    return expired;
+  }
+
+  /** Approve or deny a pending approval. */
+  async resolveApproval(
+    approvalId: string,
+    decision: "approve" | "deny",
+    by: Principal,
+    note: string | null,
+  ): Promise<ApprovalRow> {
+    await this.expireApprovals();
+    const row = await this.store.resolveApproval(approvalId, {
+      status: decision === "approve" ? "approved" : "denied",
+      by: by.token_id,
+      at: this.#iso(),
+      note,
+    });
+    if (!row) throw await this.#notPending(approvalId);
+    this.events.publish("approval", approvalEvent(row, row.status));
+    return row;
+  }
+
+  /** Escalate a pending approval to the incident commander, with a fresh time to live. */
+  async escalateApproval(approvalId: string, note: string | null): Promise<ApprovalRow> {
+    await this.expireApprovals();
+    const current = await this.store.getApproval(approvalId);
+    if (!current || current.status !== "pending") throw await this.#notPending(approvalId);
+    const to: SupervisorLevel = "incident_commander";
+    if (current.supervisor_level === to) {
+      throw new HttpError(409, "ALREADY_AT_TOP", "already at incident_commander");
+    }
+    const row = await this.store.escalateApproval(approvalId, {
+      supervisor_level: to,
+      at: this.#iso(),
+      expires_at: new Date(this.now() + this.config.approval_ttl_seconds * 1000).toISOString(),
+    });
+    if (!row) throw await this.#notPending(approvalId);
+    this.events.publish("approval", {
+      ...approvalEvent(row, "escalated"),
+      from_level: current.supervisor_level,
+      note,
+    });
+    return row;
+  }
+
+  async #notPending(approvalId: string): Promise<HttpError> {
+    const a = await this.store.getApproval(approvalId);
+    if (!a) return new HttpError(404, "APPROVAL_UNKNOWN", "no such approval");
+    return new HttpError(
+      a.status === "expired" ? 410 : 409,
+      a.status === "expired" ? "APPROVAL_EXPIRED" : "APPROVAL_NOT_PENDING",
+      `approval is ${a.status}`,
+      { extra: { status: a.status } },
+    );
+  }
+
+  /** Stop timers and flush sinks (the store is closed by its owner). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#timers) clearInterval(t);
+    await this.telemetry.close();
+  }
+}
+
+function approvalEvent(a: ApprovalRow, change: string): Record<string, unknown> {
+  return {
+    change,
+    approval_id: a.approval_id,
+    decision_id: a.decision_id,
+    tenant_id: a.tenant_id,
+    correlation_id: a.correlation_id,
+    capability_id: a.capability_id,
+    supervisor_level: a.supervisor_level,
+    status: a.status,
+    expires_at: a.expires_at,
+  };
+}
+
+/** Merge a partial config over the defaults. */
+export function effectiveConfig(partial: Partial<HallConfig> | undefined): HallConfig {
+  return { ...DEFAULT_HALL_CONFIG, ...(partial ?? {}) } as HallConfig;
+}

@@ -1,0 +1,63 @@
+/**
+ * `POST /wcp/route` (decision only) and `POST /wcp/dispatch` (decide, execute, receipt).
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import type { RouteDecision } from "../../model.ts";
+import { type HallEnv, objectBody } from "../_http.ts";
+import { fromZod, HttpError } from "../errors.ts";
+import type { Hall } from "../hall.ts";
+import { DispatchApprovedBody } from "../schemas.ts";
+
+// Invalid input is still a decision (recorded, with telemetry), answered as a 400 naming fields.
+function invalidInput(d: RouteDecision): HttpError | null {
+  if (d.deny_reason_if_denied?.code !== "DENY_INVALID_INPUT") return null;
+  const fields = (d.deny_reason_if_denied.fields ?? []) as unknown[];
+  const first = fields[0] as unknown;
+  const path = typeof first === "string"
+    ? first
+    : first && typeof first === "object" && "field" in first
+    ? String((first as { field: unknown }).field)
+    : "";
+  return new HttpError(400, "DENY_INVALID_INPUT", d.deny_reason_if_denied.message, {
+    path,
+    extra: { fields, decision: d },
+  });
+}
+
+/** Route and dispatch. */
+export function decideRoutes(hall: Hall): Hono<HallEnv> {
+  const app = new Hono<HallEnv>();
+
+  app.post("/wcp/route", async (c) => {
+    const input = await objectBody(c);
+    const decision = await hall.decide(input);
+    const bad = invalidInput(decision);
+    if (bad) throw bad;
+    return c.json(decision);
+  });
+
+  app.post("/wcp/dispatch", async (c) => {
+    const body = await objectBody(c);
+    if ("approval_id" in body) {
+      const parsed = DispatchApprovedBody.safeParse(body);
+      if (!parsed.success) throw fromZod(parsed.error);
+      const out = await hall.dispatchApproved(parsed.data.approval_id);
+      return c.json(out, out.worker_error ? 502 : 200);
+    }
+    const out = await hall.dispatch(body);
+    const d = out.decision;
+    const bad = invalidInput(d);
+    if (bad) throw bad;
+    if (d.outcome === "DENY") return c.json(out, 403);
+    if (d.outcome === "STEWARD_HOLD") {
+      return c.json({ ...out, approval_id: d.pending_approval_id ?? null }, d.dry_run ? 200 : 202);
+    }
+    if (d.dry_run) return c.json(out);
+    return c.json(out, out.worker_error ? 502 : 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,104 @@
+/**
+ * WCP discovery (spec 5.6): `GET /wcp/health`, `GET /wcp/capabilities`, `GET /wcp/workers`.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import type { Hall } from "../hall.ts";
+import type { HallEnv } from "../_http.ts";
+import { HttpError } from "../errors.ts";
+import { publicWorker } from "./workers.ts";
+
+/** Features this hall implements (reported by `/wcp/health`). */
+export const FEATURES = [
+  "capability_routing",
+  "fail_closed",
+  "deterministic_decisions",
+  "controls_enforcement",
+  "mandatory_telemetry",
+  "dry_run",
+  "blast_radius",
+  "privilege_envelopes",
+  "policy_gate",
+  "human_approval",
+  "evidence_receipts",
+  "receipt_chain_per_tenant",
+  "merkle_checkpoints",
+  "discovery_api",
+  "signatory_tenants",
+  "worker_attestation",
+  "ban_list",
+  "worker_chains",
+  "live_events",
+  "hot_reload_rules",
+] as const;
+
+/** Public health (no token needed); `authed` adds counts. */
+export function healthRoute(hall: Hall): Hono<HallEnv> {
+  const app = new Hono<HallEnv>();
+  app.get("/wcp/health", async (c) => {
+    const ok = await hall.store.ping();
+    const counts = ok ? await hall.store.counts().catch(() => null) : null;
+    const body = {
+      status: ok ? "ok" : "degraded",
+      wcp_version: "0.1",
+      api_version: 1,
+      compliance_level: "WCP-Full",
+      features: FEATURES,
+      counts: counts
+        ? {
+          ...counts,
+          rules: hall.rules.rules.length,
+          shadow_warnings: hall.rules.shadowWarnings.length,
+          event_subscribers: hall.events.subscriberCount,
+        }
+        : null,
+      store: {
+        backend: hall.store.backend,
+        ok,
+        migration_version: ok ? await hall.store.migrationVersion().catch(() => null) : null,
+      },
+      telemetry: { sinks: hall.telemetry.sinks, errors: hall.telemetry.sinkErrors },
+      rules_loaded_at: hall.rulesLoadedAt,
+      uptime_seconds: Math.floor((hall.now() - hall.startedAt) / 1000),
+    };
+    return c.json(body, ok ? 200 : 503);
+  });
+  return app;
+}
+
+/** Capabilities and workers (any token). */
+export function discoveryRoutes(hall: Hall): Hono<HallEnv> {
+  const app = new Hono<HallEnv>();
+  app.get("/wcp/capabilities", (c) => {
+    const byCap = new Map<string, { workers: string[]; species: Set<string> }>();
+    for (const w of hall.registry.workers()) {
+      if (w.status === "revoked") continue;
+      for (const cap of w.capabilities) {
+        const e = byCap.get(cap) ?? { workers: [], species: new Set<string>() };
+        e.workers.push(w.worker_id);
+        e.species.add(w.worker_species_id);
+        byCap.set(cap, e);
+      }
+    }
+    const capabilities = [...byCap.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+      .map(([capability_id, e]) => ({
+        capability_id,
+        workers: e.workers,
+        worker_species: [...e.species].sort(),
+      }));
+    return c.json({ capabilities, count: capabilities.length });
+  });
+  app.get("/wcp/workers", async (c) => {
+    const ns = c.req.query("namespace");
+    const rows = await hall.store.listWorkers(ns ? { namespace: ns } : {});
+    return c.json({ workers: rows.map(publicWorker), count: rows.length });
+  });
+  app.get("/wcp/workers/:id", async (c) => {
+    const row = await hall.store.getWorker(c.req.param("id"));
+    if (!row) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
+    return c.json(publicWorker(row));
+  });
+  return app;
+}

@@ -1,0 +1,101 @@
+/**
+ * `GET /wcp/events` (Server-Sent Events with ids and `Last-Event-ID` replay) and alerts.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { type HallEnv, principal, validBody } from "../_http.ts";
+import { HttpError } from "../errors.ts";
+import type { HallEvent } from "../events.ts";
+import type { Hall } from "../hall.ts";
+import { AckBody } from "../schemas.ts";
+
+/** SSE and alert routes. */
+export function eventRoutes(hall: Hall): Hono<HallEnv> {
+  const app = new Hono<HallEnv>();
+
+  app.get("/wcp/events", (c) => {
+    const last = Number(c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0");
+    const only = c.req.query("events")?.split(",").filter(Boolean);
+    const wanted = (e: HallEvent) => !only || only.includes(e.event);
+    return streamSSE(c, async (stream) => {
+      const queue: HallEvent[] = Number.isFinite(last) && last > 0 ? hall.events.since(last) : [];
+      let wake: (() => void) | null = null;
+      const unsubscribe = hall.events.subscribe((e) => {
+        if (queue.length > 10_000) queue.shift(); // a stalled client loses the oldest events
+        queue.push(e);
+        wake?.();
+      });
+      let open = true;
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      await stream.writeSSE({
+        event: "ready",
+        data: JSON.stringify({ at: new Date().toISOString() }),
+      });
+      try {
+        while (open) {
+          while (queue.length && open) {
+            const e = queue.shift()!;
+            if (!wanted(e)) continue;
+            await stream.writeSSE({
+              id: String(e.id),
+              event: e.event,
+              data: JSON.stringify(e.data),
+            });
+          }
+          if (!open) break;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            const t = setTimeout(resolve, 15_000);
+            wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+          wake = null;
+          if (open && queue.length === 0) await stream.write(": keep-alive\n\n");
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+
+  app.get("/wcp/alerts", async (c) => {
+    const open = c.req.query("open");
+    const limit = c.req.query("limit");
+    const n = limit === undefined ? undefined : Number(limit);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) {
+      throw new HttpError(400, "INVALID_QUERY", "limit: integer 1-1000", { path: "limit" });
+    }
+    const alerts = await hall.store.listAlerts({
+      ...(open === "true"
+        ? { acknowledged: false }
+        : open === "false"
+        ? { acknowledged: true }
+        : {}),
+      ...(n ? { limit: n } : {}),
+    });
+    return c.json({ alerts, count: alerts.length });
+  });
+
+  app.post("/wcp/alerts/:id/ack", async (c) => {
+    const p = principal(c);
+    await validBody(c, AckBody);
+    const row = await hall.store.acknowledgeAlert(
+      c.req.param("id"),
+      p.token_id,
+      new Date(hall.now()).toISOString(),
+    );
+    if (!row) throw new HttpError(404, "ALERT_UNKNOWN", "no such alert");
+    hall.events.publish("alert", { ...row, change: "acknowledged" } as Record<string, unknown>);
+    return c.json(row);
+  });
+
+  return app;
+}

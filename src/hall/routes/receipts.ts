@@ -1,0 +1,76 @@
+/**
+ * Evidence receipts: query, verify a tenant chain (a break raises a severity-1 alert), Merkle
+ * checkpoints.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { type HallEnv, validBody, validQuery } from "../_http.ts";
+import { HttpError } from "../errors.ts";
+import type { Hall } from "../hall.ts";
+import { CheckpointBody, ReceiptQueryParams } from "../schemas.ts";
+
+/** Receipt routes. */
+export function receiptRoutes(hall: Hall): Hono<HallEnv> {
+  const app = new Hono<HallEnv>();
+
+  app.get("/wcp/receipts", async (c) => {
+    const q = validQuery(c, ReceiptQueryParams);
+    const rows = await hall.store.listReceipts(q);
+    return c.json({ receipts: rows.map((r) => r.receipt), count: rows.length });
+  });
+
+  app.get("/wcp/receipts/tenants", async (c) => {
+    const tenants = await hall.store.receiptTenants();
+    return c.json({ tenants, count: tenants.length });
+  });
+
+  app.get("/wcp/receipts/verify", async (c) => {
+    const tenant = c.req.query("tenant_id");
+    if (tenant !== undefined && (tenant === "" || tenant.length > 200)) {
+      throw new HttpError(400, "INVALID_QUERY", "tenant_id: invalid", { path: "tenant_id" });
+    }
+    const tenants = tenant ? [tenant] : await hall.store.receiptTenants();
+    const reports = [];
+    for (const t of tenants) {
+      const report = await hall.receipts.verify(t);
+      if (!report.ok) {
+        await hall.alert("chain_break", 1, `receipt chain of tenant ${t} is broken`, t, {
+          breaks: report.breaks.slice(0, 20),
+          event: report.event,
+        });
+      }
+      reports.push({ tenant_id: t, ...report });
+    }
+    return c.json({
+      ok: reports.every((r) => r.ok),
+      key_id: hall.receipts.signer.key_id,
+      tenants: reports,
+    });
+  });
+
+  app.post("/wcp/receipts/checkpoint", async (c) => {
+    const body = await validBody(c, CheckpointBody);
+    const row = await hall.receipts.checkpoint(body.tenant_id, hall.now());
+    if (!row) {
+      throw new HttpError(404, "NO_RECEIPTS", "tenant has no receipts", { path: "tenant_id" });
+    }
+    return c.json(row, 201);
+  });
+
+  app.get("/wcp/receipts/checkpoints", async (c) => {
+    const tenant = c.req.query("tenant_id");
+    if (!tenant) {
+      throw new HttpError(400, "INVALID_QUERY", "tenant_id: required", { path: "tenant_id" });
+    }
+    const checkpoints = await hall.store.listCheckpoints(tenant);
+    return c.json({ checkpoints, count: checkpoints.length });
+  });
+
+  app.get("/wcp/receipts/key", (c) => {
+    return c.json({ keys: hall.receipts.trusted });
+  });
+
+  return app;
+}

@@ -1,0 +1,64 @@
+/**
+ * Rules in force, hot reload with validation (a bad document is refused; the old rules stay), and
+ * the telemetry query.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { type HallEnv, jsonBody, principal } from "../_http.ts";
+import { HttpError } from "../errors.ts";
+import type { Hall } from "../hall.ts";
+import { requireAdmin } from "../security.ts";
+
+/** Rules and telemetry routes. */
+export function ruleRoutes(hall: Hall): Hono<HallEnv> {
+  const app = new Hono<HallEnv>();
+
+  app.get("/wcp/rules", (c) =>
+    c.json({
+      rules: hall.rules.rules,
+      shadow_warnings: hall.rules.shadowWarnings,
+      loaded_at: hall.rulesLoadedAt,
+      rules_file: hall.rulesPath ? true : false,
+    }));
+
+  app.post("/wcp/rules/reload", async (c) => {
+    requireAdmin(principal(c));
+    const body = await jsonBody(c);
+    const empty = typeof body === "object" && body !== null && !Array.isArray(body) &&
+      Object.keys(body).length === 0;
+    const rules = empty ? await hall.reloadRulesFile() : hall.reloadRules(body);
+    if (!empty && hall.rulesPath) {
+      // Keep the file in step so a restart keeps the accepted rules (atomic replace).
+      const tmp = `${hall.rulesPath}.tmp`;
+      await Deno.writeTextFile(tmp, JSON.stringify(body, null, 2) + "\n");
+      await Deno.rename(tmp, hall.rulesPath);
+    }
+    return c.json({
+      ok: true,
+      rule_count: rules.rules.length,
+      shadow_warnings: rules.shadowWarnings,
+      loaded_at: hall.rulesLoadedAt,
+    });
+  });
+
+  app.get("/wcp/telemetry", async (c) => {
+    const decision_id = c.req.query("decision_id");
+    const correlation_id = c.req.query("correlation_id");
+    const limit = c.req.query("limit");
+    const n = limit === undefined ? undefined : Number(limit);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) {
+      throw new HttpError(400, "INVALID_QUERY", "limit: integer 1-1000", { path: "limit" });
+    }
+    await hall.telemetry.flush();
+    const events = await hall.store.listTelemetry({
+      ...(decision_id ? { decision_id } : {}),
+      ...(correlation_id ? { correlation_id } : {}),
+      ...(n ? { limit: n } : {}),
+    });
+    return c.json({ events: events.map((e) => e.event), count: events.length });
+  });
+
+  return app;
+}

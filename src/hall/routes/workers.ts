@@ -1,0 +1,331 @@
+/**
+ * Worker enrolment, update, revocation and attestation. Namespace tokens act only inside their
+ * own namespace; tier limits cap the workers per namespace.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { packageHash } from "../../attestation/package_hash.ts";
+import { manifestMode, verifyManifest } from "../../attestation/verify.ts";
+import { trustedKeysFromRecord } from "../../attestation/ed25519.ts";
+import { WcpError } from "../../errors.ts";
+import { normalizeDigest } from "../../hash.ts";
+import type { RegistryRecord } from "../../model.ts";
+import { Registry } from "../../registry.ts";
+import { type HallEnv, objectBody, principal, validBody } from "../_http.ts";
+import { HttpError } from "../errors.ts";
+import type { Hall } from "../hall.ts";
+import { AttestationBody } from "../schemas.ts";
+import { namespaceOf, type Principal, requireAdmin, requireNamespace } from "../security.ts";
+import type { WorkerRow } from "../store/types.ts";
+
+/** A worker row as the API shows it. */
+export function publicWorker(w: WorkerRow): Record<string, unknown> {
+  return {
+    worker_id: w.worker_id,
+    namespace: w.namespace,
+    status: w.status,
+    flagged: w.flagged,
+    current_hash: w.current_hash,
+    attestation_verified: w.attestation?.verified ?? null,
+    enrolled_at: w.enrolled_at,
+    updated_at: w.updated_at,
+    record: w.record,
+  };
+}
+
+function validateRecord(body: Record<string, unknown>): RegistryRecord {
+  // The hall requires the record's own hash, so what was signed off is what gets stored.
+  if (typeof body.artifact_hash !== "string") {
+    throw new HttpError(400, "RECORD_INVALID", "artifact_hash: required at the hall", {
+      path: "artifact_hash",
+    });
+  }
+  if (body.endpoint !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(String(body.endpoint));
+      ok = u.protocol === "http:" || u.protocol === "https:";
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      throw new HttpError(400, "RECORD_INVALID", "endpoint: must be an http(s) URL", {
+        path: "endpoint",
+      });
+    }
+  }
+  try {
+    return new Registry().enroll(body);
+  } catch (e) {
+    if (e instanceof WcpError) {
+      throw new HttpError(400, e.code, e.message, { path: e.path });
+    }
+    throw e;
+  }
+}
+
+async function checkBanned(hall: Hall, record: RegistryRecord): Promise<void> {
+  const h = record.attestation?.code_hash;
+  if (typeof h !== "string") return;
+  const ban = await hall.store.getBan(normalizeDigest(h) ?? h);
+  if (ban?.status === "confirmed") {
+    await hall.alert("banned_hash", 1, `enrolment of ${record.worker_id} with a banned hash`, h, {
+      worker_id: record.worker_id,
+    });
+    throw new HttpError(403, "WORKER_BANNED", "attestation.code_hash is on the ban list", {
+      path: "attestation.code_hash",
+    });
+  }
+}
+
+async function checkTier(hall: Hall, p: Principal, namespace: string): Promise<void> {
+  if (p.role === "admin") return;
+  const ns = await hall.store.getNamespace(namespace);
+  const tier = ns ? await hall.store.getTier(ns.tier) : null;
+  const max = tier?.max_workers ?? 0;
+  const count = await hall.store.countActiveWorkers(namespace);
+  if (count >= max) {
+    throw new HttpError(
+      403,
+      "TIER_LIMIT",
+      `namespace ${namespace} may enrol at most ${max} workers`,
+      {
+        extra: { tier: ns?.tier ?? null, max_workers: max },
+      },
+    );
+  }
+}
+
+function ownNamespace(p: Principal, workerId: string): string {
+  const ns = namespaceOf(workerId);
+  if (!ns) {
+    throw new HttpError(
+      400,
+      "RECORD_INVALID",
+      "worker_id: must start with org.<name>. or x.<name>.",
+      {
+        path: "worker_id",
+      },
+    );
+  }
+  requireNamespace(p, ns);
+  return ns;
+}
+
+/** Enrol, update, revoke, attest. */
+export function workerRoutes(hall: Hall, options: { hmacSecret?: string }): Hono<HallEnv> {
+  const app = new Hono<HallEnv>();
+  const iso = () => new Date(hall.now()).toISOString();
+
+  app.post("/wcp/workers", async (c) => {
+    const p = principal(c);
+    const body = await objectBody(c);
+    if (typeof body.worker_id === "string") ownNamespace(p, body.worker_id);
+    const record = validateRecord(body);
+    const ns = ownNamespace(p, record.worker_id);
+    if (await hall.store.getWorker(record.worker_id)) {
+      throw new HttpError(409, "WORKER_EXISTS", "worker_id: already enrolled; use PUT to update", {
+        path: "worker_id",
+      });
+    }
+    await checkTier(hall, p, ns);
+    await checkBanned(hall, record);
+    const at = iso();
+    const row: WorkerRow = {
+      worker_id: record.worker_id,
+      namespace: ns,
+      record,
+      status: record.status === "revoked" ? "revoked" : "active",
+      current_hash: null,
+      attestation: null,
+      flagged: false,
+      enrolled_by: p.token_id,
+      enrolled_at: at,
+      updated_at: at,
+    };
+    await hall.store.putWorker(row);
+    hall.applyWorker(row);
+    hall.events.publish("worker", { change: "enrolled", worker_id: row.worker_id });
+    return c.json(publicWorker(row), 201);
+  });
+
+  app.put("/wcp/workers/:id", async (c) => {
+    const p = principal(c);
+    const id = c.req.param("id");
+    ownNamespace(p, id);
+    const body = await objectBody(c);
+    if (body.worker_id !== id) {
+      throw new HttpError(400, "RECORD_INVALID", "worker_id: must equal the id in the path", {
+        path: "worker_id",
+      });
+    }
+    const existing = await hall.store.getWorker(id);
+    if (!existing) {
+      throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
+    }
+    if (existing.status === "revoked") {
+      throw new HttpError(
+        409,
+        "WORKER_REVOKED",
+        "a revoked worker cannot be updated; enrol a new id",
+      );
+    }
+    const record = validateRecord(body);
+    await checkBanned(hall, record);
+    const sameCode = existing.record.attestation?.code_hash === record.attestation?.code_hash;
+    const row: WorkerRow = {
+      ...existing,
+      record,
+      status: record.status === "revoked" ? "revoked" : "active",
+      // New code means the old verification no longer says anything about it.
+      current_hash: sameCode ? existing.current_hash : null,
+      attestation: sameCode ? existing.attestation : null,
+      flagged: false,
+      updated_at: iso(),
+    };
+    await hall.store.putWorker(row);
+    hall.applyWorker(row);
+    hall.events.publish("worker", { change: "updated", worker_id: id });
+    return c.json(publicWorker(row));
+  });
+
+  app.post("/wcp/workers/:id/revoke", async (c) => {
+    const p = principal(c);
+    const id = c.req.param("id");
+    ownNamespace(p, id);
+    const ok = await hall.store.revokeWorker(id, iso());
+    if (!ok) {
+      const w = await hall.store.getWorker(id);
+      if (!w) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
+      throw new HttpError(409, "WORKER_REVOKED", "already revoked");
+    }
+    hall.registry.revoke(id);
+    hall.events.publish("worker", { change: "revoked", worker_id: id });
+    return c.json(publicWorker((await hall.store.getWorker(id))!));
+  });
+
+  app.get("/wcp/workers/:id/attestation", async (c) => {
+    const w = await hall.store.getWorker(c.req.param("id"));
+    if (!w) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
+    return c.json({
+      worker_id: w.worker_id,
+      registered_hash: hall.registry.registeredHash(w.worker_id),
+      current_hash: w.current_hash,
+      flagged: w.flagged,
+      attestation: w.attestation,
+    });
+  });
+
+  app.post("/wcp/workers/:id/attestation", async (c) => {
+    const p = principal(c);
+    const id = c.req.param("id");
+    ownNamespace(p, id);
+    const body = await validBody(c, AttestationBody);
+    const w = await hall.store.getWorker(id);
+    if (!w) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
+    let computed;
+    try {
+      computed = packageHash(body.files);
+    } catch (e) {
+      if (e instanceof WcpError) throw new HttpError(400, e.code, e.message, { path: e.path });
+      throw e;
+    }
+    const mode = manifestMode(body.manifest);
+    let keys;
+    try {
+      keys = trustedKeysFromRecord(w.record);
+    } catch (e) {
+      if (e instanceof WcpError) throw new HttpError(400, e.code, e.message, { path: e.path });
+      throw e;
+    }
+    const common = {
+      manifest: body.manifest,
+      computed,
+      workerId: w.worker_id,
+      workerSpeciesId: w.record.worker_species_id,
+      now: hall.now(),
+    };
+    const result = mode === "ed25519"
+      ? await verifyManifest({ ...common, mode: "ed25519", keys })
+      : await verifyManifest({ ...common, mode: "hmac-sha256", secret: options.hmacSecret });
+    const at = iso();
+    const registered = hall.registry.registeredHash(id);
+    let next: WorkerRow = {
+      ...w,
+      attestation: {
+        manifest: body.manifest,
+        verified: result.ok,
+        verified_at: at,
+        detail: result.deny_code ?? "ok",
+      },
+      updated_at: at,
+    };
+    let tampered = false;
+    if (result.ok) {
+      next.current_hash = computed.digest;
+      if (!registered) {
+        // First verified package: it becomes the registered code hash.
+        const { artifact_hash: _drop, ...rest } = w.record;
+        const record = new Registry().enroll({
+          ...rest,
+          attestation: {
+            ...(w.record.attestation ?? {}),
+            code_hash: computed.digest,
+            hash_method: "signed_manifest",
+            attested_at: at,
+            attested_by: p.token_id,
+          },
+        });
+        next = { ...next, record };
+      } else if (registered !== computed.digest) {
+        tampered = true;
+        next.flagged = true;
+      }
+    }
+    await hall.store.putWorker(next);
+    hall.applyWorker(next);
+    const ban = await hall.store.getBan(computed.digest);
+    const banned = ban?.status === "confirmed";
+    if (banned) {
+      await hall.alert(
+        "banned_hash",
+        1,
+        `worker ${id} submitted a banned package`,
+        computed.digest,
+        {
+          worker_id: id,
+        },
+      );
+    }
+    if (tampered) {
+      await hall.alert(
+        "tamper",
+        1,
+        `worker ${id} package hash differs from the registered hash`,
+        id,
+        {
+          registered_hash: registered,
+          current_hash: computed.digest,
+        },
+      );
+    }
+    hall.events.publish("worker", { change: "attested", worker_id: id, verified: result.ok });
+    return c.json({
+      worker_id: id,
+      verified: result.ok,
+      deny_code: result.deny_code,
+      package_hash: computed.digest,
+      registered_hash: hall.registry.registeredHash(id),
+      tampered,
+      banned,
+      meta: result.meta,
+    }, result.ok ? 200 : 422);
+  });
+
+  return app;
+}
+
+/** Re-export for admin-only checks in other route files. */
+export { requireAdmin };

@@ -1,0 +1,114 @@
+/**
+ * Calling a worker: in-process functions or an HTTP endpoint, with the correlation id, a timeout
+ * and a bounded response. The worker returns execution facts only; the hall mints the receipt.
+ *
+ * @module
+ */
+
+import { spanIdFor, traceIdFor } from "./telemetry_sinks.ts";
+import type { ModelUsage } from "./telemetry_sinks.ts";
+
+/** What a worker receives. */
+export interface WorkerCall {
+  /** Propagated correlation id. */
+  correlation_id: string;
+  /** The dispatching decision: pass it as `parent_decision_id` when asking the hall for more. */
+  decision_id: string;
+  /** Requesting tenant. */
+  tenant_id: string;
+  /** Capability to perform. */
+  capability_id: string;
+  /** The worker being called. */
+  worker_id: string;
+  /** The payload. */
+  request: Record<string, unknown>;
+  /** Environment of the request. */
+  env: string;
+}
+
+/** An in-process worker; `sub` lets it ask the hall for a sub-capability (a worker chain). */
+export type InProcessWorker = (
+  call: WorkerCall,
+  context: { sub: (input: Record<string, unknown>) => Promise<unknown> },
+) => unknown | Promise<unknown>;
+
+/** The outcome of a worker call. */
+export interface WorkerOutcome {
+  ok: boolean;
+  result: unknown;
+  error: string | null;
+  usage?: ModelUsage;
+}
+
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+function usageOf(result: unknown): ModelUsage | undefined {
+  if (!result || typeof result !== "object") return undefined;
+  const u = (result as Record<string, unknown>).usage;
+  if (!u || typeof u !== "object") return undefined;
+  const x = u as Record<string, unknown>;
+  return {
+    model: typeof x.model === "string" ? x.model : undefined,
+    input_tokens: typeof x.input_tokens === "number" ? x.input_tokens : undefined,
+    output_tokens: typeof x.output_tokens === "number" ? x.output_tokens : undefined,
+  };
+}
+
+/** Call a worker; never throws. */
+export async function callWorker(
+  call: WorkerCall,
+  target: { endpoint?: string; fn?: InProcessWorker },
+  options: { timeoutMs: number; sub: (input: Record<string, unknown>) => Promise<unknown> },
+): Promise<WorkerOutcome> {
+  try {
+    if (target.fn) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("worker timed out")), options.timeoutMs);
+      });
+      try {
+        const result = await Promise.race([
+          Promise.resolve(target.fn(call, { sub: options.sub })),
+          timeout,
+        ]);
+        return { ok: true, result: result ?? null, error: null, usage: usageOf(result) };
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    if (!target.endpoint) {
+      return {
+        ok: false,
+        result: null,
+        error: "worker has no endpoint and no in-process executor",
+      };
+    }
+    const res = await fetch(target.endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-wcp-correlation-id": call.correlation_id,
+        "x-wcp-decision-id": call.decision_id,
+        traceparent: `00-${traceIdFor(call.correlation_id)}-${spanIdFor(call.decision_id)}-01`,
+      },
+      body: JSON.stringify(call),
+      redirect: "error",
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const text = await res.text();
+    if (text.length > MAX_RESPONSE_BYTES) {
+      return { ok: false, result: null, error: "worker response too large" };
+    }
+    let result: unknown = null;
+    try {
+      result = text ? JSON.parse(text) : null;
+    } catch {
+      return { ok: false, result: null, error: `worker answered ${res.status} with non-JSON` };
+    }
+    if (!res.ok) return { ok: false, result, error: `worker answered ${res.status}` };
+    return { ok: true, result, error: null, usage: usageOf(result) };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { ok: false, result: null, error: `worker call failed: ${msg}` };
+  }
+}
