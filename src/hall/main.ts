@@ -1,0 +1,251 @@
+/**
+ * `deno task serve`: start the hall. On first start it creates the data directory with an
+ * embedded SQLite database, example rules, an example `hall.json` and demo workers, and prints
+ * the admin token it generated (only its SHA-256 is stored).
+ *
+ * Flags (environment variable in brackets):
+ *   --host (WCP_HALL_HOST, default 127.0.0.1)   --port (WCP_HALL_PORT, default 8787)
+ *   --data-dir (WCP_DATA_DIR, default ./data)   --config (WCP_HALL_CONFIG, default <data>/hall.json)
+ *   --database-url (WCP_DATABASE_URL; postgres:// selects PostgreSQL)
+ *   --rate-limit N (admin requests/min, 0 = unlimited)   --new-admin-token   --help
+ *   WCP_ADMIN_TOKEN: use this admin token (added if missing); WCP_ATTEST_HMAC_KEY: manifest
+ *   HMAC secret; WCP_OTLP_ENDPOINT: OTLP/HTTP traces URL; WCP_TELEMETRY_JSONL: JSONL file.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { openSqliteStore } from "../adapters/store/sqlite.ts";
+import { WcpError } from "../errors.ts";
+import { createHallApp } from "./app.ts";
+import {
+  DEMO_WORKERS,
+  enrollDemoWorkers,
+  ensureAdminToken,
+  EXAMPLE_HALL_CONFIG,
+  EXAMPLE_RULES,
+} from "./bootstrap.ts";
+import { compileGate, type HallFileConfig, parseHallFileConfig } from "./file_config.ts";
+import { hashToken, newToken } from "./security.ts";
+import type { HallStore } from "./store/types.ts";
+
+const USAGE = `wcp hall: the Worker Class Protocol hall server
+
+usage: deno task serve [--host H] [--port P] [--data-dir D] [--config FILE]
+                       [--database-url postgres://...] [--rate-limit N] [--new-admin-token]
+
+environment: WCP_HALL_HOST WCP_HALL_PORT WCP_DATA_DIR WCP_HALL_CONFIG WCP_DATABASE_URL
+             WCP_ADMIN_TOKEN WCP_ATTEST_HMAC_KEY WCP_OTLP_ENDPOINT WCP_TELEMETRY_JSONL`;
+
+function env(name: string): string | undefined {
+  // Read only variables we were granted, so a narrow --allow-env never prompts or throws.
+  return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
+    ? Deno.env.get(name) || undefined
+    : undefined;
+}
+
+function fail(message: string, code = 2): never {
+  console.error(`wcp hall: ${message}`);
+  Deno.exit(code);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    fail(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : e}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    fail(`${what} ${path} is not valid JSON: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+function resolveIn(dir: string, path: string): string {
+  return path.startsWith("/") ? path : `${dir}/${path}`;
+}
+
+async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<HallStore> {
+  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // Loaded only when asked for, so SQLite users never load the driver.
+    const pg = await import("./store/postgres.ts");
+    return await pg.openPostgresStore(databaseUrl);
+  }
+  if (databaseUrl) fail("--database-url must start with postgres:// (SQLite needs no URL)");
+  return await openSqliteStore(`${dataDir}/hall.sqlite`);
+}
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      args: Deno.args,
+      options: {
+        host: { type: "string" },
+        port: { type: "string" },
+        "data-dir": { type: "string" },
+        config: { type: "string" },
+        "database-url": { type: "string" },
+        "rate-limit": { type: "string" },
+        "new-admin-token": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    fail(`${e instanceof Error ? e.message : e}\n${USAGE}`);
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+
+  const dataDir = (args["data-dir"] ?? env("WCP_DATA_DIR") ?? "./data").replace(/\/+$/, "");
+  await Deno.mkdir(dataDir, { recursive: true });
+  const explicitConfig = args.config ?? env("WCP_HALL_CONFIG");
+  const configPath = explicitConfig ?? `${dataDir}/hall.json`;
+  let firstStart = false;
+  if (!(await exists(configPath))) {
+    if (explicitConfig) fail(`config file ${configPath} does not exist`);
+    await Deno.writeTextFile(configPath, JSON.stringify(EXAMPLE_HALL_CONFIG, null, 2) + "\n");
+    firstStart = true;
+  }
+  let fileConfig: HallFileConfig;
+  try {
+    fileConfig = parseHallFileConfig(await readJson(configPath, "config file"));
+  } catch (e) {
+    if (e instanceof WcpError) fail(`config file ${configPath}: ${e.message}`);
+    throw e;
+  }
+  const configDir = configPath.includes("/")
+    ? configPath.slice(0, configPath.lastIndexOf("/"))
+    : ".";
+  const rulesPath = resolveIn(configDir, fileConfig.rules_file ?? "rules.json");
+  if (!(await exists(rulesPath))) {
+    await Deno.writeTextFile(rulesPath, JSON.stringify(EXAMPLE_RULES, null, 2) + "\n");
+  }
+  const rulesDoc = await readJson(rulesPath, "rules file");
+
+  const host = args.host ?? env("WCP_HALL_HOST") ?? fileConfig.host ?? "127.0.0.1";
+  const portText = args.port ?? env("WCP_HALL_PORT") ?? String(fileConfig.port ?? 8787);
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    fail(`--port: '${portText}' is not a port`);
+  }
+  const rateText = args["rate-limit"];
+  const rateLimit = rateText === undefined
+    ? fileConfig.rate_limit_per_minute ?? 0
+    : Number(rateText);
+  if (!Number.isInteger(rateLimit) || rateLimit < 0) {
+    fail(`--rate-limit: '${rateText}' is not >= 0`);
+  }
+
+  const databaseUrl = args["database-url"] ?? env("WCP_DATABASE_URL") ?? fileConfig.database_url;
+  const store = await openStore(databaseUrl, dataDir);
+  const now = Date.now();
+  const fixedToken = env("WCP_ADMIN_TOKEN");
+  if (fixedToken && !/^wcp_[A-Za-z0-9_-]{16,190}$/.test(fixedToken)) {
+    fail("WCP_ADMIN_TOKEN must look like wcp_<16+ letters, digits, - or _>");
+  }
+  const created = await ensureAdminToken(store, now, fixedToken);
+  let newAdmin: string | null = created && !fixedToken ? created : null;
+  if (args["new-admin-token"]) {
+    newAdmin = newToken();
+    await store.createToken({
+      token_id: `tok_admin_${crypto.randomUUID().slice(0, 8)}`,
+      token_hash: hashToken(newAdmin),
+      role: "admin",
+      namespace: null,
+      label: "admin (--new-admin-token)",
+      created_at: new Date(now).toISOString(),
+      revoked_at: null,
+    });
+  }
+  if (firstStart && (await store.listWorkers()).length === 0) await enrollDemoWorkers(store, now);
+
+  const hallApp = await createHallApp({
+    store,
+    rules: rulesDoc,
+    rulesPath,
+    config: fileConfig.hall_config as Record<string, never> | undefined,
+    policyGate: fileConfig.policy_gate ? compileGate(fileConfig.policy_gate) : undefined,
+    inProcessWorkers: DEMO_WORKERS,
+    allowedHosts: fileConfig.allowed_hosts ??
+      ["127.0.0.1", "localhost", "::1", ...(host === "0.0.0.0" || host === "::" ? [] : [host])],
+    allowedOrigins: fileConfig.allowed_origins,
+    maxBodyBytes: fileConfig.max_body_bytes,
+    rateLimitPerMinute: rateLimit,
+    telemetry: {
+      jsonlPath: env("WCP_TELEMETRY_JSONL") ??
+        (fileConfig.telemetry?.jsonl_path
+          ? resolveIn(configDir, fileConfig.telemetry.jsonl_path)
+          : undefined),
+      otlpEndpoint: env("WCP_OTLP_ENDPOINT") ?? fileConfig.telemetry?.otlp_endpoint,
+    },
+    staticDir: new URL("../../playground/dist", import.meta.url).pathname,
+    hmacSecret: env("WCP_ATTEST_HMAC_KEY"),
+    workerTimeoutMs: fileConfig.worker_timeout_ms,
+    registrySyncMs: store.backend === "postgres" ? 1_000 : 0,
+  }).catch((e) => {
+    if (e instanceof WcpError) fail(`rules file ${rulesPath}: ${e.message}`);
+    throw e;
+  });
+
+  const server = Deno.serve({
+    hostname: host,
+    port,
+    onListen: ({ hostname, port }) => {
+      const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+      console.log(`wcp hall: listening on http://${shown}:${port}`);
+      console.log(`wcp hall: data directory ${dataDir} (store: ${store.backend})`);
+      console.log(`wcp hall: rules ${rulesPath} (${hallApp.hall.rules.rules.length} rules)`);
+      if (newAdmin) console.log(`wcp hall: admin token (shown once, stored hashed): ${newAdmin}`);
+      else {console.log(
+          "wcp hall: admin token: set at first start (use --new-admin-token for another)",
+        );}
+    },
+  }, hallApp.fetch);
+
+  // Hot reload: a changed rules file is validated; a bad one is refused and the old rules stay.
+  const watcher = Deno.watchFs(rulesPath);
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  (async () => {
+    for await (const ev of watcher) {
+      if (ev.kind !== "modify" && ev.kind !== "create") continue;
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        hallApp.hall.reloadRulesFile().then(
+          (r) => console.log(`wcp hall: rules reloaded (${r.rules.length} rules)`),
+          (e) => console.error(`wcp hall: rules reload refused, old rules stay: ${e.message}`),
+        );
+      }, 200);
+    }
+  })().catch(() => {});
+
+  const shutdown = async () => {
+    try {
+      watcher.close();
+    } catch { /* already closed */ }
+    await server.shutdown();
+    await hallApp.close();
+    await store.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => void shutdown());
+  Deno.addSignalListener("SIGTERM", () => void shutdown());
+}
+
+if (import.meta.main) await main();
