@@ -23,6 +23,15 @@ export interface HttpTenant {
   tenant_risk?: TenantRisk;
 }
 
+/** What the mounting server already knows about a request (the hall: its bearer principal). */
+export interface McpRequestContext {
+  /** The authenticated tenant; null means "use the configured tenant". */
+  tenant?: HttpTenant | null;
+}
+
+/** The handler: a web-standard request in, a response out. */
+export type McpHttpHandler = (req: Request, context?: McpRequestContext) => Promise<Response>;
+
 /** Options of `createMcpHttpHandler`. */
 export interface McpHttpOptions extends WcpMcpServerOptions {
   /**
@@ -91,7 +100,7 @@ function jsonRpcError(
  * res.status; // 405
  * ```
  */
-export function createMcpHttpHandler(options: McpHttpOptions): (req: Request) => Promise<Response> {
+export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
   const governor = options.governor ??
     new Governor(
       options.config ?? (() => {
@@ -104,7 +113,7 @@ export function createMcpHttpHandler(options: McpHttpOptions): (req: Request) =>
   // Build one server up front so a bad configuration fails at startup, not on the first request.
   createWcpMcpServer({ governor, approvals: options.approvals });
 
-  return async (req: Request): Promise<Response> => {
+  return async (req: Request, context?: McpRequestContext): Promise<Response> => {
     const host = req.headers.get("host") ?? new URL(req.url).host;
     if (!hostAllowed(host, allowedHosts)) {
       return jsonRpcError(403, -32000, `Forbidden: Host header "${host}" is not allowed`);
@@ -127,19 +136,21 @@ export function createMcpHttpHandler(options: McpHttpOptions): (req: Request) =>
       );
     }
     let authInfo: AuthInfo | undefined;
-    if (options.resolveTenant) {
-      const tenant = await options.resolveTenant(req);
-      if (tenant) {
-        authInfo = {
-          token: "",
-          clientId: tenant.tenant_id,
-          scopes: [],
-          extra: {
-            tenant_id: tenant.tenant_id,
-            ...(tenant.tenant_risk ? { tenant_risk: tenant.tenant_risk } : {}),
-          },
-        };
-      }
+    const tenant = context?.tenant !== undefined
+      ? context.tenant
+      : options.resolveTenant
+      ? await options.resolveTenant(req)
+      : null;
+    if (tenant) {
+      authInfo = {
+        token: "",
+        clientId: tenant.tenant_id,
+        scopes: [],
+        extra: {
+          tenant_id: tenant.tenant_id,
+          ...(tenant.tenant_risk ? { tenant_risk: tenant.tenant_risk } : {}),
+        },
+      };
     }
     const server = createWcpMcpServer({ governor, approvals: options.approvals });
     const transport = new WebStandardStreamableHTTPServerTransport({

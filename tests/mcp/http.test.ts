@@ -1,0 +1,189 @@
+// The Streamable HTTP handler mounted in a Hono app behind bearer auth (as the hall mounts it),
+// served on 127.0.0.1: SDK client over StreamableHTTPClientTransport, tenants from tokens,
+// Host/Origin checks, and malformed requests.
+
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { Client, StreamableHTTPClientTransport } from "./_sdk_client.ts";
+import { createMcpHttpHandler, type HttpTenant } from "../../mcp/http.ts";
+import { Governor } from "../../mcp/governor.ts";
+import { demoWith } from "./_helpers.ts";
+
+const TOKENS: Record<string, HttpTenant> = {
+  "tok-acme": { tenant_id: "acme", tenant_risk: "low" },
+  "tok-globex": { tenant_id: "globex", tenant_risk: "medium" },
+};
+
+function startServer(governor: Governor) {
+  const handler = createMcpHttpHandler({ governor });
+  const app = new Hono();
+  app.use("/mcp", async (c, next) => {
+    const token = c.req.header("authorization")?.replace(/^Bearer /, "") ?? "";
+    if (!TOKENS[token]) {
+      return c.json({ error: { code: "UNAUTHENTICATED", message: "bearer token required" } }, 401);
+    }
+    await next();
+  });
+  app.all("/mcp", (c) => {
+    const token = c.req.header("authorization")!.replace(/^Bearer /, "");
+    return handler(c.req.raw, { tenant: TOKENS[token] });
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+  const url = `http://127.0.0.1:${server.addr.port}/mcp`;
+  return { url, port: server.addr.port, close: () => server.shutdown() };
+}
+
+async function httpClient(url: string, token: string): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
+  const client = new Client({ name: "http-test", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: {
+      authorization: "Bearer tok-acme",
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
+    body,
+  });
+}
+
+Deno.test("http: SDK client lists and calls governed tools; each call runs for the token's tenant", async () => {
+  const governor = new Governor(demoWith());
+  const srv = startServer(governor);
+  const acme = await httpClient(srv.url, "tok-acme");
+  const globex = await httpClient(srv.url, "tok-globex");
+  try {
+    const names = (await acme.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes("cap_doc_summarize") && names.includes("wcp_approvals_list"));
+    const r = await acme.callTool({
+      name: "cap_doc_summarize",
+      arguments: { text: "A. B. C." },
+    }) as {
+      structuredContent: Record<string, unknown>;
+      _meta: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    assert.deepEqual(r.structuredContent, { summary: "A. B.", sentences: 3, words: 3 });
+    assert.equal(r._meta["wcp/governance"].receipt.tenant_id, "acme");
+    await globex.callTool({ name: "cap_doc_redact", arguments: { text: "x@y.io" } });
+    assert.equal(governor.receipts.chain("acme").length, 1);
+    assert.equal(governor.receipts.chain("globex").length, 1, "separate chains per tenant");
+    assert.equal(
+      governor.receipts.chain("demo-tenant").length,
+      0,
+      "the config tenant was not used",
+    );
+
+    // State is shared across requests: a hold made by one request is listed by the next.
+    const held = await acme.callTool({
+      name: "cap_msg_notify",
+      arguments: { channel: "#c", message: "m" },
+    });
+    assert.equal(held.isError, true);
+    const list = await acme.callTool({ name: "wcp_approvals_list", arguments: {} }) as unknown as {
+      structuredContent: { approvals: { tenant_id: string }[] };
+    };
+    assert.deepEqual(list.structuredContent.approvals.map((a) => a.tenant_id), ["acme"]);
+    await acme.ping();
+  } finally {
+    await acme.close();
+    await globex.close();
+    await srv.close();
+  }
+});
+
+Deno.test("http: bearer auth comes first; foreign Host and Origin are refused (DNS rebinding)", async () => {
+  const srv = startServer(new Governor(demoWith()));
+  const init = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "t", version: "1" },
+    },
+  });
+  try {
+    const noAuth = await fetch(srv.url, {
+      method: "POST",
+      body: init,
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(noAuth.status, 401);
+    await noAuth.body?.cancel();
+
+    const ok = await post(srv.url, init, { origin: `http://127.0.0.1:${srv.port}` });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).result.serverInfo.name, "wcp-mcp");
+
+    const evilOrigin = await post(srv.url, init, { origin: "http://evil.example.com" });
+    assert.equal(evilOrigin.status, 403);
+    assert.match((await evilOrigin.json()).error.message, /Origin/);
+
+    // A rebinding attack reaches the loopback address with a foreign Host header.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: srv.port });
+    const raw =
+      `POST /mcp HTTP/1.1\r\nHost: evil.example.com\r\nAuthorization: Bearer tok-acme\r\n` +
+      `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
+      `Content-Length: ${
+        new TextEncoder().encode(init).length
+      }\r\nConnection: close\r\n\r\n${init}`;
+    await conn.write(new TextEncoder().encode(raw));
+    const answer = await new Response(conn.readable).text();
+    assert.match(answer, /^HTTP\/1\.1 403/);
+    assert.match(answer, /Host header/);
+  } finally {
+    await srv.close();
+  }
+});
+
+Deno.test("http: GET is 405, invalid JSON is -32700, malformed messages are -32600/-32602", async () => {
+  const srv = startServer(new Governor(demoWith()));
+  try {
+    const get = await fetch(srv.url, { headers: { authorization: "Bearer tok-acme" } });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get("allow"), "POST");
+    await get.body?.cancel();
+
+    const bad = await post(srv.url, "{nope");
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error.code, -32700);
+
+    const nonObject = await post(srv.url, "42");
+    assert.equal(nonObject.status, 400);
+    assert.ok([-32700, -32600].includes((await nonObject.json()).error.code));
+
+    // Stateless: each POST stands alone, no initialize needed first.
+    const badParams = await post(
+      srv.url,
+      JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: {} }),
+      {
+        "mcp-protocol-version": "2025-06-18",
+      },
+    );
+    assert.equal(badParams.status, 200);
+    const body = await badParams.json();
+    assert.equal(body.error.code, -32602);
+    assert.match(body.error.message, /name/);
+
+    const list = await post(
+      srv.url,
+      JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tools/list" }),
+      {
+        "mcp-protocol-version": "2025-06-18",
+      },
+    );
+    assert.equal(list.status, 200);
+    assert.ok((await list.json()).result.tools.length > 10, "the server keeps serving");
+  } finally {
+    await srv.close();
+  }
+});
