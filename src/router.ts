@@ -407,7 +407,9 @@ function stepMatch(run: Run, inp: ValidInput, rules: RuleSet | undefined): Denia
   run.controls = d.required_controls_suggested;
   run.escalation = toEscalation(d.escalation);
   run.pre = toPreconditions(d.preconditions);
-  step(run, "match", "pass", `Rule ${JSON.stringify(rule.rule_id)} matched first.`);
+  if (run.trace !== null) {
+    step(run, "match", "pass", `Rule ${JSON.stringify(rule.rule_id)} matched first.`);
+  }
 }
 
 function stepCorrelation(run: Run, inp: ValidInput): Denial | undefined {
@@ -435,7 +437,9 @@ function stepControls(run: Run, registry: Registry | undefined): Denial | undefi
     if (present === undefined || !present.has(c)) (missing ??= []).push(c);
   }
   if (missing === null) {
-    step(run, "controls", "pass", `All ${required.length} required controls are present.`);
+    if (run.trace !== null) {
+      step(run, "controls", "pass", `All ${required.length} required controls are present.`);
+    }
     return;
   }
   if (!(run.pre!.deny_if_missing_required_controls || run.cfg.enforce_required_controls)) {
@@ -455,7 +459,9 @@ function stepBlast(run: Run, inp: ValidInput): Denial | undefined {
   const runs = run.controls.includes(BLAST_CTRL) ||
     (isProdLike(inp.env) && run.cfg.enforce_blast_scoring_in_prod);
   if (!runs) {
-    step(run, "blast", "skip", `Blast score ${score}/100; the gate only runs in prod and edge.`);
+    if (run.trace !== null) {
+      step(run, "blast", "skip", `Blast score ${score}/100; the gate only runs in prod and edge.`);
+    }
     return;
   }
   run.blastRan = true;
@@ -463,7 +469,9 @@ function stepBlast(run: Run, inp: ValidInput): Denial | undefined {
   const passed = blastGatePasses(inp.env, score, threshold);
   run.blastPassed = passed;
   if (passed) {
-    step(run, "blast", "pass", `Blast score ${score}/100 is under the gate (${threshold}).`);
+    if (run.trace !== null) {
+      step(run, "blast", "pass", `Blast score ${score}/100 is under the gate (${threshold}).`);
+    }
     return;
   }
   step(run, "blast", "deny", `Blast score ${score}/100 reaches the gate (${threshold}).`);
@@ -545,7 +553,9 @@ function stepPolicy(run: Run, inp: ValidInput): Denial | undefined {
     return requestHold(run, "policy", { reason: run.gateReason, level }, r.policy_version);
   }
   run.gateReason = "policy_gate_allow";
-  step(run, "policy", "pass", `The policy gate allowed (${r.policy_version}).`);
+  if (run.trace !== null) {
+    step(run, "policy", "pass", `The policy gate allowed (${r.policy_version}).`);
+  }
 }
 
 function requestHold(
@@ -818,7 +828,9 @@ function stepSelection(
   run.selected = selected;
   void selectedIndex;
   if (run.hold === null || run.hold.reason !== "blast_over_cap") {
-    step(run, "selection", "pass", `Selected worker ${selected.worker_id}.`);
+    if (run.trace !== null) {
+      step(run, "selection", "pass", `Selected worker ${selected.worker_id}.`);
+    }
   }
   if (attestRequired) {
     step(run, "attestation", "pass", "The worker's current code hash matches its registration.");
@@ -880,7 +892,9 @@ function stepPrivilege(run: Run, inp: ValidInput): Denial | undefined {
     : "invalid_privilege_policy_answer";
   run.privOk = ok;
   if (ok) {
-    step(run, "privilege", "pass", `The privilege envelope is acceptable (${reason}).`);
+    if (run.trace !== null) {
+      step(run, "privilege", "pass", `The privilege envelope is acceptable (${reason}).`);
+    }
     return;
   }
   step(run, "privilege", "deny", `The privilege envelope is refused: ${reason}.`);
@@ -894,7 +908,7 @@ function stepPrivilege(run: Run, inp: ValidInput): Denial | undefined {
 // ---------------------------------------------------------------------------------------------
 // Assembly.
 
-function eventBase(run: Run, inp: ValidInput | null): ev.EventBase {
+function eventBase(run: Run, inp: ValidInput | null, sel: RegistryRecord | null): ev.EventBase {
   const raw = isPlainObject(run.raw) ? run.raw : {};
   const corr = inp ? inp.correlation_id : raw.correlation_id;
   const cap = inp ? inp.capability_id : raw.capability_id;
@@ -906,6 +920,10 @@ function eventBase(run: Run, inp: ValidInput | null): ev.EventBase {
     tenant_id: clean(tenant),
     capability_id: clean(cap),
     dry_run: inp ? inp.dry_run : raw.dry_run === true,
+    matched_rule_id: clean(run.matched),
+    policy_version: clean(run.policyVersion),
+    species: sel ? clean(sel.worker_species_id) : null,
+    worker_id: sel ? clean(sel.worker_id) : null,
   };
 }
 
@@ -1025,10 +1043,10 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
   }
 
   // Telemetry (behaviour.md 8.2 order), every event with decision_id and sanitised strings.
-  const b = eventBase(run, inp);
+  const b = eventBase(run, inp, sel);
   const events = decision.telemetry_envelopes;
   if (denial !== null) {
-    events.push(ev.taskDenied(b, denial.reason.code, denial.reason.message, run.matched));
+    events.push(ev.taskDenied(b, denial.reason.code, denial.reason.message));
   } else if (inp !== null && sel !== null) {
     if (run.blastRan) {
       events.push(
@@ -1036,7 +1054,6 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
           b,
           inp.env,
           inp.data_label,
-          run.policyVersion,
           run.blastScore ?? 0,
           decision.blast_dimensions_score,
           decision.chain_blast_score,
@@ -1044,43 +1061,22 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
       );
     }
     if (run.privRan) {
-      events.push(
-        ev.privilegeChecked(
-          b,
-          inp.env,
-          inp.data_label,
-          run.policyVersion,
-          sel.worker_species_id,
-          sel.worker_id,
-        ),
-      );
+      events.push(ev.privilegeChecked(b, inp.env, inp.data_label));
     }
     if (!run.attAttempted && isProdLike(inp.env)) {
-      events.push(ev.attestationSkipped(b, inp.env, sel.worker_species_id, sel.worker_id));
+      events.push(ev.attestationSkipped(b, inp.env));
     }
     if (run.attFailures !== null) {
       for (const f of run.attFailures) {
         events.push(ev.attestationFailed(b, f.species, f.workerId, f.code));
       }
     }
-    events.push(
-      ev.taskRouted(
-        b,
-        inp.task_id ?? "task_default",
-        run.matched,
-        sel.worker_species_id,
-        sel.worker_id,
-        run.policyVersion,
-        inp.qos_class,
-        outcome,
-      ),
-    );
-    events.push(ev.workerSelected(b, sel.worker_species_id, sel.worker_id));
+    events.push(ev.taskRouted(b, inp.task_id ?? "task_default", inp.qos_class, outcome));
+    events.push(ev.workerSelected(b));
     events.push(
       ev.policyGated(
         b,
         hold !== null ? "REQUIRE_HUMAN" : "ALLOW",
-        run.policyVersion,
         hold !== null ? hold.reason : run.gateReason,
       ),
     );

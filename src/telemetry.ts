@@ -35,7 +35,15 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  * ```
  */
 export function sanitizeTelemetryString(value: unknown): string {
-  return typeof value === "string" ? value.replace(CONTROL_CHARS, "") : "";
+  if (typeof value !== "string") return "";
+  // Most values are clean: scan first so they are returned as they are, without a copy.
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) {
+      return value.replace(CONTROL_CHARS, "");
+    }
+  }
+  return value;
 }
 
 /**
