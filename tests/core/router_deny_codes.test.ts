@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import {
   DENY_CODES,
   type DenyCode,
-  type PolicyGateFn,
   parseRules,
+  type PolicyGateFn,
   Registry,
   type RouteDecision,
 } from "../../mod.ts";
@@ -12,7 +12,6 @@ import { decide, input, registryWith, rulesOf, worker } from "./_router_helpers.
 
 const HASH_A = "sha256:" + "a".repeat(64);
 const HASH_B = "sha256:" + "b".repeat(64);
-const allow: PolicyGateFn = () => ({ decision: "ALLOW", policy_version: "pol.v1", reason: "ok" });
 
 type Scenario = () => RouteDecision;
 
@@ -37,7 +36,9 @@ const scenarios: Record<DenyCode, Scenario> = {
       }),
     }).d,
   DENY_REQUIRES_HUMAN: () =>
-    decide(input({ env: "prod", data_label: "RESTRICTED", qos_class: "P0", request: { writes: 1 } }))
+    decide(
+      input({ env: "prod", data_label: "RESTRICTED", qos_class: "P0", request: { writes: 1 } }),
+    )
       .d,
   DENY_POLICY_GATE_UNCONFIGURED: () =>
     decide(input(), { rules: rulesOf({ escalation: { policy_gate: true } }) }).d,
@@ -51,7 +52,9 @@ const scenarios: Record<DenyCode, Scenario> = {
   DENY_POLICY_GATE: () =>
     decide(input(), {
       rules: rulesOf({ escalation: { policy_gate: true } }),
-      policyGate: { evaluate: () => ({ decision: "DENY", policy_version: "pol.v2", reason: "embargo" }) },
+      policyGate: {
+        evaluate: () => ({ decision: "DENY", policy_version: "pol.v2", reason: "embargo" }),
+      },
     }).d,
   DENY_REQUIRES_HUMAN_APPROVAL: () =>
     decide(input(), {
@@ -150,7 +153,9 @@ for (const code of DENY_CODES) {
 }
 
 Deno.test("deny codes: pre-routing and no-match denials name PRE_ROUTING / NO_MATCH", () => {
-  for (const c of ["DENY_UNKNOWN_TENANT", "DENY_MISSING_TENANT_ID", "DENY_INVALID_INPUT"] as const) {
+  for (
+    const c of ["DENY_UNKNOWN_TENANT", "DENY_MISSING_TENANT_ID", "DENY_INVALID_INPUT"] as const
+  ) {
     assert.equal(scenarios[c]().matched_rule_id, "PRE_ROUTING", c);
   }
   for (const c of ["DENY_SHADOW_RULES_DETECTED", "DENY_NO_MATCHING_RULE"] as const) {
