@@ -1,0 +1,490 @@
+/**
+ * `HallClient`: a typed client for the hall's HTTP API. Pure (fetch only), so it runs in Deno,
+ * Node, Bun and browsers. Timeouts via `AbortSignal`, bounded retries that honour `Retry-After`,
+ * typed errors (`HallError`).
+ *
+ * @module
+ */
+
+import type { RegistryRecord, RouteDecision, RouteInput } from "../model.ts";
+import type { Receipt } from "../receipts/receipt.ts";
+import { HallError } from "./errors.ts";
+import { parseSseStream } from "./sse.ts";
+import type {
+  ChainVerification,
+  DispatchResponse,
+  HallAlert,
+  HallApproval,
+  HallBan,
+  HallCapability,
+  HallCheckpoint,
+  HallHealth,
+  HallStreamEvent,
+  HallWorker,
+  NamespaceGrant,
+  ReceiptFilter,
+  TelemetryList,
+} from "./types.ts";
+
+/** Options of `HallClient`. */
+export interface HallClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8787` (a trailing `/` is ignored). */
+  baseUrl: string;
+  /** Bearer token (admin or namespace). */
+  token?: string;
+  /** Per-attempt timeout in ms (default 10 000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 2). */
+  retries?: number;
+  /** Longest Retry-After honoured, in ms (default 30 000); longer waits fail at once. */
+  maxRetryAfterMs?: number;
+  /** The fetch to use (default `globalThis.fetch`). */
+  fetch?: typeof fetch;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Cancels the call (combined with the timeout). */
+  signal?: AbortSignal;
+}
+
+const RETRYABLE_GET = new Set([502, 503, 504]);
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function retryAfterMs(header: string | null, nowMs: number): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
+}
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/**
+ * A typed client for the WCP hall API.
+ *
+ * @example
+ * ```ts
+ * import { HallClient } from "@wcp/core";
+ * const hall = new HallClient({ baseUrl: "http://127.0.0.1:8787", token: "wcp_..." });
+ * // const decision = await hall.route({ ...routeInput, dry_run: true });
+ * // if (decision.outcome === "DISPATCH") await hall.dispatch(routeInput);
+ * ```
+ */
+export class HallClient {
+  readonly #base: string;
+  readonly #token: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #fetch: typeof fetch;
+
+  /**
+   * Create a client.
+   *
+   * @param options Base URL, token, timeout, retries.
+   */
+  constructor(options: HallClientOptions) {
+    this.#base = options.baseUrl.replace(/\/+$/, "");
+    this.#token = options.token;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#retries = Math.max(0, Math.floor(options.retries ?? 2));
+    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  #headers(json: boolean): Headers {
+    const h = new Headers({ accept: "application/json" });
+    if (json) h.set("content-type", "application/json");
+    if (this.#token) h.set("authorization", `Bearer ${this.#token}`);
+    return h;
+  }
+
+  /**
+   * Send one request and parse the JSON answer. Retries 429 (any method) and 502/503/504 and
+   * network errors (GET only), waiting for Retry-After when given (bounded), else backing off.
+   */
+  async #request<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    options: CallOptions & { okStatuses?: number[] } = {},
+  ): Promise<T> {
+    const url = this.#base + path;
+    let attempt = 0;
+    while (true) {
+      const timeout = AbortSignal.timeout(this.#timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      let res: Response;
+      try {
+        res = await this.#fetch(url, {
+          method,
+          headers: this.#headers(body !== undefined),
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        });
+      } catch (e) {
+        if (options.signal?.aborted) throw e;
+        const timedOut = timeout.aborted;
+        if (method === "GET" && attempt < this.#retries) {
+          await sleep(250 * 2 ** attempt, options.signal);
+          attempt++;
+          continue;
+        }
+        throw new HallError(
+          0,
+          timedOut ? "TIMEOUT" : "NETWORK",
+          timedOut
+            ? `${method} ${path} timed out after ${this.#timeoutMs} ms`
+            : `${method} ${path} failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+      const text = await res.text();
+      let parsed: unknown = null;
+      if (text) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new HallError(res.status, "BAD_RESPONSE", `${method} ${path}: answer is not JSON`);
+        }
+      }
+      if (res.ok || options.okStatuses?.includes(res.status)) return parsed as T;
+      const wait = retryAfterMs(res.headers.get("retry-after"), Date.now());
+      const retryable = res.status === 429 || (method === "GET" && RETRYABLE_GET.has(res.status));
+      if (retryable && attempt < this.#retries && (wait ?? 0) <= this.#maxRetryAfterMs) {
+        await sleep(wait ?? 250 * 2 ** attempt, options.signal);
+        attempt++;
+        continue;
+      }
+      const err = (parsed as { error?: { code?: string; message?: string; path?: string } } | null)
+        ?.error;
+      throw new HallError(
+        res.status,
+        err?.code ?? `HTTP_${res.status}`,
+        err?.message ?? `${method} ${path} answered ${res.status}`,
+        {
+          path: err?.path,
+          retryAfterSeconds: wait === undefined ? undefined : Math.ceil(wait / 1000),
+          body: parsed,
+        },
+      );
+    }
+  }
+
+  /** `GET /wcp/health` (no token needed). */
+  health(options?: CallOptions): Promise<HallHealth> {
+    return this.#request("GET", "/wcp/health", undefined, options);
+  }
+
+  /** `GET /wcp/capabilities`. */
+  async capabilities(options?: CallOptions): Promise<HallCapability[]> {
+    const r = await this.#request<{ capabilities: HallCapability[] }>(
+      "GET",
+      "/wcp/capabilities",
+      undefined,
+      options,
+    );
+    return r.capabilities;
+  }
+
+  /** `GET /wcp/workers` (optionally one namespace). */
+  async workers(filter: { namespace?: string } = {}, options?: CallOptions): Promise<HallWorker[]> {
+    const r = await this.#request<{ workers: HallWorker[] }>(
+      "GET",
+      `/wcp/workers${query(filter)}`,
+      undefined,
+      options,
+    );
+    return r.workers;
+  }
+
+  /** `GET /wcp/workers/:id`. */
+  worker(workerId: string, options?: CallOptions): Promise<HallWorker> {
+    return this.#request("GET", `/wcp/workers/${encodeURIComponent(workerId)}`, undefined, options);
+  }
+
+  /** `POST /wcp/route`: the decision only (never executes). */
+  route(
+    input: RouteInput | Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<RouteDecision> {
+    return this.#request("POST", "/wcp/route", input, options);
+  }
+
+  /**
+   * `POST /wcp/dispatch`: decide and execute. A denial (403) and a hold (202) are answers, not
+   * errors: read `decision.outcome`.
+   */
+  dispatch(
+    input: RouteInput | Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<DispatchResponse> {
+    return this.#request("POST", "/wcp/dispatch", input, { ...options, okStatuses: [403, 502] });
+  }
+
+  /** Dispatch an approved held request (exactly once; a second call is a 409 `HallError`). */
+  dispatchApproved(approvalId: string, options?: CallOptions): Promise<DispatchResponse> {
+    return this.#request("POST", "/wcp/dispatch", { approval_id: approvalId }, {
+      ...options,
+      okStatuses: [502],
+    });
+  }
+
+  /** `POST /wcp/workers`: enrol (the record must carry `artifact_hash`). */
+  enroll(
+    record: RegistryRecord | Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<HallWorker> {
+    return this.#request("POST", "/wcp/workers", record, options);
+  }
+
+  /** `PUT /wcp/workers/:id`. */
+  updateWorker(
+    workerId: string,
+    record: RegistryRecord | Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<HallWorker> {
+    return this.#request("PUT", `/wcp/workers/${encodeURIComponent(workerId)}`, record, options);
+  }
+
+  /** `POST /wcp/workers/:id/revoke`. */
+  revokeWorker(workerId: string, options?: CallOptions): Promise<HallWorker> {
+    return this.#request(
+      "POST",
+      `/wcp/workers/${encodeURIComponent(workerId)}/revoke`,
+      undefined,
+      options,
+    );
+  }
+
+  /** `POST /wcp/workers/:id/attestation`: submit a manifest with the package's file digests. */
+  submitAttestation(
+    workerId: string,
+    submission: {
+      manifest: Record<string, unknown>;
+      files: { path: string; size: number; sha256: string }[];
+    },
+    options?: CallOptions,
+  ): Promise<Record<string, unknown>> {
+    return this.#request(
+      "POST",
+      `/wcp/workers/${encodeURIComponent(workerId)}/attestation`,
+      submission,
+      { ...options, okStatuses: [422] },
+    );
+  }
+
+  /** `POST /wcp/ban-list/report`. */
+  reportBan(
+    report: { sha256: string; reason: string; evidence_url?: string },
+    options?: CallOptions,
+  ): Promise<HallBan> {
+    return this.#request("POST", "/wcp/ban-list/report", report, options);
+  }
+
+  /** `POST /wcp/ban-list/:sha256/confirm` (admin). */
+  confirmBan(sha256: string, options?: CallOptions): Promise<HallBan> {
+    return this.#request(
+      "POST",
+      `/wcp/ban-list/${encodeURIComponent(sha256)}/confirm`,
+      undefined,
+      options,
+    );
+  }
+
+  /** `GET /wcp/ban-list`. */
+  async banList(
+    filter: { status?: "reported" | "confirmed" } = {},
+    options?: CallOptions,
+  ): Promise<HallBan[]> {
+    const r = await this.#request<{ bans: HallBan[] }>(
+      "GET",
+      `/wcp/ban-list${query(filter)}`,
+      undefined,
+      options,
+    );
+    return r.bans;
+  }
+
+  /** `POST /wcp/namespaces` (admin): returns the owner token once. */
+  createNamespace(
+    body: { namespace: string; tier: string; owner: string },
+    options?: CallOptions,
+  ): Promise<NamespaceGrant> {
+    return this.#request("POST", "/wcp/namespaces", body, options);
+  }
+
+  /** `GET /wcp/approvals/pending` (admin). */
+  async pendingApprovals(options?: CallOptions): Promise<HallApproval[]> {
+    const r = await this.#request<{ approvals: HallApproval[] }>(
+      "GET",
+      "/wcp/approvals/pending",
+      undefined,
+      options,
+    );
+    return r.approvals;
+  }
+
+  /** `GET /wcp/approvals/:id` (admin). */
+  approval(approvalId: string, options?: CallOptions): Promise<HallApproval> {
+    return this.#request(
+      "GET",
+      `/wcp/approvals/${encodeURIComponent(approvalId)}`,
+      undefined,
+      options,
+    );
+  }
+
+  /** `POST /wcp/approvals/:id/resolve` (admin). */
+  resolveApproval(
+    approvalId: string,
+    decision: "approve" | "deny",
+    note?: string,
+    options?: CallOptions,
+  ): Promise<HallApproval> {
+    return this.#request(
+      "POST",
+      `/wcp/approvals/${encodeURIComponent(approvalId)}/resolve`,
+      note === undefined ? { decision } : { decision, note },
+      options,
+    );
+  }
+
+  /** `POST /wcp/approvals/:id/escalate` (admin): to incident_commander. */
+  escalateApproval(
+    approvalId: string,
+    note?: string,
+    options?: CallOptions,
+  ): Promise<HallApproval> {
+    return this.#request(
+      "POST",
+      `/wcp/approvals/${encodeURIComponent(approvalId)}/escalate`,
+      note === undefined ? {} : { note },
+      options,
+    );
+  }
+
+  /** `GET /wcp/receipts`. */
+  async receipts(filter: ReceiptFilter = {}, options?: CallOptions): Promise<Receipt[]> {
+    const r = await this.#request<{ receipts: Receipt[] }>(
+      "GET",
+      `/wcp/receipts${query({ ...filter })}`,
+      undefined,
+      options,
+    );
+    return r.receipts;
+  }
+
+  /** `GET /wcp/receipts/verify` (one tenant, or all when omitted). */
+  verifyChain(tenantId?: string, options?: CallOptions): Promise<ChainVerification> {
+    return this.#request(
+      "GET",
+      `/wcp/receipts/verify${query({ tenant_id: tenantId })}`,
+      undefined,
+      options,
+    );
+  }
+
+  /** `POST /wcp/receipts/checkpoint`. */
+  checkpoint(tenantId: string, options?: CallOptions): Promise<HallCheckpoint> {
+    return this.#request("POST", "/wcp/receipts/checkpoint", { tenant_id: tenantId }, options);
+  }
+
+  /** `GET /wcp/alerts` (`open: true` for unacknowledged only). */
+  async alerts(filter: { open?: boolean } = {}, options?: CallOptions): Promise<HallAlert[]> {
+    const r = await this.#request<{ alerts: HallAlert[] }>(
+      "GET",
+      `/wcp/alerts${query(filter)}`,
+      undefined,
+      options,
+    );
+    return r.alerts;
+  }
+
+  /** `POST /wcp/alerts/:id/ack`. */
+  acknowledgeAlert(alertId: string, options?: CallOptions): Promise<HallAlert> {
+    return this.#request("POST", `/wcp/alerts/${encodeURIComponent(alertId)}/ack`, {}, options);
+  }
+
+  /** `POST /wcp/rules/reload` with a rules document, or without one to re-read the rules file. */
+  reloadRules(
+    doc?: unknown,
+    options?: CallOptions,
+  ): Promise<{ ok: boolean; rule_count: number; loaded_at: string }> {
+    return this.#request("POST", "/wcp/rules/reload", doc ?? {}, options);
+  }
+
+  /** `GET /wcp/telemetry`. */
+  telemetry(
+    filter: { decision_id?: string; correlation_id?: string; limit?: number } = {},
+    options?: CallOptions,
+  ): Promise<TelemetryList> {
+    return this.#request("GET", `/wcp/telemetry${query(filter)}`, undefined, options);
+  }
+
+  /**
+   * `GET /wcp/events`: live events until `signal` aborts or the hall closes the stream. Uses
+   * fetch (not EventSource) so the bearer token travels in a header.
+   */
+  async *events(
+    options: CallOptions & { lastEventId?: string; events?: string[] } = {},
+  ): AsyncGenerator<HallStreamEvent, void, undefined> {
+    const headers = this.#headers(false);
+    headers.set("accept", "text/event-stream");
+    if (options.lastEventId) headers.set("last-event-id", options.lastEventId);
+    const path = `/wcp/events${query({ events: options.events?.join(",") })}`;
+    let res: Response;
+    try {
+      res = await this.#fetch(this.#base + path, { headers, signal: options.signal });
+    } catch (e) {
+      if (options.signal?.aborted) return;
+      throw new HallError(
+        0,
+        "NETWORK",
+        `GET ${path} failed: ${e instanceof Error ? e.message : e}`,
+      );
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => "");
+      let code = `HTTP_${res.status}`;
+      try {
+        code = JSON.parse(text).error.code ?? code;
+      } catch { /* not JSON */ }
+      throw new HallError(res.status, code, `GET ${path} answered ${res.status}`);
+    }
+    try {
+      for await (const m of parseSseStream(res.body)) {
+        let data: Record<string, unknown> = {};
+        try {
+          data = JSON.parse(m.data);
+        } catch {
+          data = { raw: m.data };
+        }
+        yield { event: m.event, id: m.id, data };
+      }
+    } catch (e) {
+      if (options.signal?.aborted) return;
+      throw e;
+    }
+  }
+}

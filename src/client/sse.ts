@@ -1,0 +1,62 @@
+/**
+ * A small Server-Sent Events parser over a byte stream (fetch bodies), so a client can send an
+ * `Authorization` header, which `EventSource` cannot.
+ *
+ * @module
+ */
+
+/** One event read from a stream. */
+export interface SseMessage {
+  /** The `event:` field (`message` when absent). */
+  event: string;
+  /** The `data:` lines joined by `\n`. */
+  data: string;
+  /** The `id:` field, when present. */
+  id: string | undefined;
+}
+
+/**
+ * Parse an SSE byte stream into messages. Comments (`: keep-alive`) are skipped.
+ *
+ * @example
+ * ```ts
+ * import { parseSseStream } from "@wcp/core";
+ * const body = new Response("id: 1\nevent: decision\ndata: {}\n\n").body!;
+ * for await (const m of parseSseStream(body)) console.log(m.event); // "decision"
+ * ```
+ */
+export async function* parseSseStream(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<SseMessage, void, undefined> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let event = "", data: string[] = [], id: string | undefined;
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let nl: number;
+      while ((nl = buffer.search(/\r\n|\n|\r/)) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + (buffer.startsWith("\r\n", nl) ? 2 : 1));
+        if (line === "") {
+          if (data.length) yield { event: event || "message", data: data.join("\n"), id };
+          event = "";
+          data = [];
+          continue;
+        }
+        if (line.startsWith(":")) continue;
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const raw = colon < 0 ? "" : line.slice(colon + 1);
+        const v = raw.startsWith(" ") ? raw.slice(1) : raw;
+        if (field === "event") event = v;
+        else if (field === "data") data.push(v);
+        else if (field === "id") id = v;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
