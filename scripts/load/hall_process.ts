@@ -1,0 +1,148 @@
+/**
+ * Start a real hall (`deno run src/hall/main.ts`) as a child process on 127.0.0.1 with a free port,
+ * for the load benchmark and the multi-instance tests. The child gets only the permissions the
+ * hall needs: loopback network, its own data dir, and the environment variables it reads.
+ *
+ * @module
+ */
+
+const MAIN = new URL("../../src/hall/main.ts", import.meta.url).pathname;
+const DIST = new URL("../../playground/dist", import.meta.url).pathname;
+
+/** A fixed admin token for benchmark and test halls (never used outside loopback). */
+export const TEST_ADMIN_TOKEN = "wcp_loadtest_admin_token_0123456789";
+
+/** A running hall child process. */
+export interface HallProcess {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  /** The port it listens on. */
+  port: number;
+  /** Its data dir (removed by `stop`). */
+  dataDir: string;
+  /** Its admin token. */
+  token: string;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGKILL: no shutdown hook runs. Resolves when the process is gone. */
+  kill(): Promise<void>;
+  /** SIGTERM (graceful shutdown), then remove the data dir. Safe after `kill`. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startHall}. */
+export interface StartHallOptions {
+  /** `postgres://…` to use PostgreSQL; omitted: the embedded SQLite in the data dir. */
+  databaseUrl?: string;
+  /** Reuse this data dir (default: a fresh temp dir). */
+  dataDir?: string;
+  /** Admin requests per minute; default 0 (unlimited, as a benchmark needs). */
+  rateLimit?: number;
+  /** Seconds to wait for "listening on"; default 60. */
+  timeoutSeconds?: number;
+}
+
+/**
+ * Starts `src/hall/main.ts` on 127.0.0.1 port 0 and waits for its "listening on" line.
+ *
+ * @example
+ * ```ts ignore
+ * const hall = await startHall({ databaseUrl: pg.url });
+ * await fetch(`${hall.url}/wcp/health`);
+ * await hall.stop();
+ * ```
+ */
+export async function startHall(options: StartHallOptions = {}): Promise<HallProcess> {
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "wcp-hall-" });
+  const args = [
+    "run",
+    "--no-prompt",
+    "--allow-net=127.0.0.1,localhost",
+    `--allow-read=${dataDir},${DIST}`,
+    `--allow-write=${dataDir}`,
+    "--allow-env=WCP_ADMIN_TOKEN,PGAPPNAME,PGPASSWORD",
+    MAIN,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--data-dir",
+    dataDir,
+    "--rate-limit",
+    String(options.rateLimit ?? 0),
+  ];
+  if (options.databaseUrl) args.push("--database-url", options.databaseUrl);
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    env: { WCP_ADMIN_TOKEN: TEST_ADMIN_TOKEN, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+
+  let text = "";
+  let onText: (() => void) | null = null;
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      onText?.();
+    }
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]).catch(() => {});
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    onText?.();
+    return s;
+  });
+
+  const timeoutMs = (options.timeoutSeconds ?? 60) * 1000;
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onText = null;
+      reject(new Error(`hall did not start within ${timeoutMs} ms:\n${text}`));
+    }, timeoutMs);
+    onText = () => {
+      const m = text.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        onText = null;
+        resolve(Number(m[1]));
+      } else if (exited) {
+        clearTimeout(timer);
+        onText = null;
+        reject(new Error(`hall exited before listening:\n${text}`));
+      }
+    };
+    onText();
+  }).catch(async (e) => {
+    if (!exited) child.kill("SIGKILL");
+    await status;
+    if (!options.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    throw e;
+  });
+
+  const kill = async () => {
+    if (!exited) child.kill("SIGKILL");
+    await status;
+    await drained;
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    token: TEST_ADMIN_TOKEN,
+    output: () => text,
+    kill,
+    async stop() {
+      if (!exited) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => !exited && child.kill("SIGKILL"), 10_000);
+        await status;
+        clearTimeout(timer);
+      }
+      await drained;
+      if (!options.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}

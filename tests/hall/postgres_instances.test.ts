@@ -1,0 +1,223 @@
+/**
+ * Several real hall processes (`deno run src/hall/main.ts`) on one PostgreSQL database:
+ * concurrent dispatches from two instances keep every tenant's receipt chain linear (no fork, no
+ * gap, verified by the receipts chain verifier), and a hall killed with SIGKILL in the middle of a
+ * burst loses no acknowledged receipt and leaves a chain that verifies and keeps growing.
+ */
+import assert from "node:assert/strict";
+import { openPostgresStore } from "../../src/hall/store/postgres.ts";
+import { verifyReceiptChain } from "../../src/receipts/mod.ts";
+import type { TrustedKey } from "../../src/attestation/ed25519.ts";
+import { type HallProcess, startHall } from "../../scripts/load/hall_process.ts";
+import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";
+
+const ignore = skipPostgresTests();
+const TENANTS = ["acme", "globex", "initech"];
+
+interface Ack {
+  instance: string;
+  tenant_id: string;
+  receipt_id: string;
+  receipt_hash: string;
+}
+
+function dispatchBody(tenant: string): string {
+  return JSON.stringify({
+    correlation_id: crypto.randomUUID(),
+    tenant_id: tenant,
+    env: "dev",
+    data_label: "INTERNAL",
+    tenant_risk: "low",
+    qos_class: "P2",
+    capability_id: "cap.doc.summarize",
+    request: { text: "Several halls share one chain. Each link counts." },
+  });
+}
+
+/**
+ * Sends `count` dispatches to `hall`, at most `concurrency` at a time. Records every 2xx receipt
+ * in `acks`; a request that fails (the hall died) counts in the returned `failed`.
+ */
+async function burst(
+  hall: HallProcess,
+  name: string,
+  count: number,
+  concurrency: number,
+  acks: Ack[],
+  onAck?: () => void,
+): Promise<{ ok: number; failed: number; other: string[] }> {
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const other: string[] = [];
+  const worker = async () => {
+    while (next < count) {
+      const tenant = TENANTS[next++ % TENANTS.length];
+      let res: Response;
+      try {
+        res = await fetch(`${hall.url}/wcp/dispatch`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${hall.token}`, "content-type": "application/json" },
+          body: dispatchBody(tenant),
+        });
+      } catch {
+        failed++;
+        continue;
+      }
+      let body: { receipt?: { receipt_id: string; receipt_hash: string; tenant_id: string } };
+      try {
+        body = await res.json();
+      } catch {
+        failed++; // the connection died mid-response: not acknowledged
+        continue;
+      }
+      if (res.status === 200 && body.receipt) {
+        ok++;
+        acks.push({
+          instance: name,
+          tenant_id: body.receipt.tenant_id,
+          receipt_id: body.receipt.receipt_id,
+          receipt_hash: body.receipt.receipt_hash,
+        });
+        onAck?.();
+      } else {
+        other.push(`${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { ok, failed, other };
+}
+
+async function receiptKeys(hall: HallProcess): Promise<TrustedKey[]> {
+  const res = await fetch(`${hall.url}/wcp/receipts/key`, {
+    headers: { authorization: `Bearer ${hall.token}` },
+  });
+  assert.equal(res.status, 200);
+  return (await res.json()).keys;
+}
+
+/**
+ * Reads every tenant chain straight from the database (not through a hall) and checks it with the
+ * receipts verifier: linear, signed, and containing every acknowledged receipt.
+ */
+async function assertChains(url: string, keys: TrustedKey[], acks: Ack[]): Promise<number> {
+  const store = await openPostgresStore(url, { max: 2 });
+  let total = 0;
+  try {
+    for (const tenant of TENANTS) {
+      const chain = await store.tenantChain(tenant);
+      assert.deepEqual(chain.map((r) => r.seq), chain.map((_, i) => i), `${tenant}: no gap`);
+      const report = await verifyReceiptChain(chain.map((r) => r.receipt), { keys });
+      assert.equal(report.ok, true, `${tenant}: ${JSON.stringify(report.breaks.slice(0, 3))}`);
+      assert.equal(report.count, chain.length);
+      const inChain = new Map(chain.map((r) => [r.receipt_id, r.receipt_hash]));
+      const mine = acks.filter((a) => a.tenant_id === tenant);
+      for (const a of mine) {
+        assert.equal(inChain.get(a.receipt_id), a.receipt_hash, `${tenant}: acked ${a.receipt_id}`);
+      }
+      total += chain.length;
+    }
+  } finally {
+    await store.close();
+  }
+  return total;
+}
+
+async function freshDatabase(name: string): Promise<string> {
+  const pg = await sharedPostgres();
+  return await pg.createDatabase(`${name}_${Date.now().toString(36)}`);
+}
+
+Deno.test({
+  name: "postgres: two hall processes under concurrent dispatch keep every tenant chain linear",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const url = await freshDatabase("two_halls");
+    // Sequential start: the first one bootstraps the database (token, demo workers, signing key).
+    const a = await startHall({ databaseUrl: url });
+    const b = await startHall({ databaseUrl: url }).catch(async (e) => {
+      await a.stop();
+      throw e;
+    });
+    try {
+      const [keysA, keysB] = [await receiptKeys(a), await receiptKeys(b)];
+      assert.deepEqual(keysA, keysB, "both instances sign with the one key kept in the database");
+
+      const acks: Ack[] = [];
+      const [ra, rb] = await Promise.all([
+        burst(a, "a", 150, 12, acks),
+        burst(b, "b", 150, 12, acks),
+      ]);
+      assert.deepEqual([ra.ok, ra.failed, ra.other], [150, 0, []]);
+      assert.deepEqual([rb.ok, rb.failed, rb.other], [150, 0, []]);
+
+      const total = await assertChains(url, keysA, acks);
+      assert.equal(total, 300, "one receipt per dispatch, none lost, none doubled");
+      for (const tenant of TENANTS) {
+        const by = new Set(acks.filter((x) => x.tenant_id === tenant).map((x) => x.instance));
+        assert.deepEqual([...by].sort(), ["a", "b"], `${tenant}: both instances appended`);
+      }
+      // Each hall's own verifier agrees.
+      for (const h of [a, b]) {
+        const res = await fetch(`${h.url}/wcp/receipts/verify`, {
+          headers: { authorization: `Bearer ${h.token}` },
+        });
+        const report = await res.json();
+        assert.equal(report.ok, true);
+        assert.equal(report.tenants.length, TENANTS.length);
+      }
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  },
+});
+
+Deno.test({
+  name: "postgres: a hall killed with SIGKILL mid-burst loses no acknowledged receipt",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const url = await freshDatabase("kill_hall");
+    const a = await startHall({ databaseUrl: url });
+    const b = await startHall({ databaseUrl: url }).catch(async (e) => {
+      await a.stop();
+      throw e;
+    });
+    let a2: HallProcess | null = null;
+    try {
+      const keys = await receiptKeys(a);
+      const acks: Ack[] = [];
+      let killed: Promise<void> | null = null;
+      let ackedA = 0;
+      const [ra, rb] = await Promise.all([
+        burst(a, "a", 400, 16, acks, () => {
+          // Kill while 16 requests are in flight, some of them inside the receipt transaction.
+          if (++ackedA === 60) killed = a.kill();
+        }),
+        burst(b, "b", 200, 8, acks),
+      ]);
+      await killed;
+      assert.ok(killed, "the kill happened");
+      assert.ok(ra.ok >= 60 && ra.ok < 400, `a acked ${ra.ok} before dying`);
+      assert.ok(ra.failed > 0, "requests in flight at the kill were not acknowledged");
+      // The dead instance's open transaction (and its chain-head lock) died with its connection.
+      assert.deepEqual([rb.ok, rb.failed, rb.other], [200, 0, []]);
+
+      const afterKill = await assertChains(url, keys, acks);
+      assert.ok(afterKill >= ra.ok + rb.ok, "every acknowledged receipt is in a chain");
+
+      // A restarted instance continues the same chains.
+      a2 = await startHall({ databaseUrl: url });
+      const r2 = await burst(a2, "a2", 30, 6, acks);
+      assert.deepEqual([r2.ok, r2.failed], [30, 0]);
+      const final = await assertChains(url, keys, acks);
+      assert.equal(final, afterKill + 30);
+    } finally {
+      await Promise.all([a.stop(), b.stop(), a2?.stop()]);
+    }
+  },
+});
