@@ -306,7 +306,7 @@ export function AttestationPanel(): JSX.Element {
             <input
               type="file"
               id="pick-folder"
-              {...{ webkitdirectory: "", directory: "" }}
+              {...{ webkitdirectory: true }}
               multiple
               onChange={(e) => loadPicked((e.currentTarget as HTMLInputElement).files, true)}
             />

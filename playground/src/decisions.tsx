@@ -247,13 +247,23 @@ function Editors(): JSX.Element {
           error={ev.errors.rules}
           rows={14}
         />
-        {ev.ruleWarnings.length > 0 && (
-          <div class="warning" role="status" id="rule-warnings">
-            <strong>Ignored keys</strong> (the loader skipped them; check for typos):
+        {ev.lint.length > 0 && (
+          <div class="lint" id="lint-findings">
+            <strong>Lint</strong> ({ev.lint.length} findings; the same checks as{" "}
+            <code>wcp lint</code>):
             <ul>
-              {ev.ruleWarnings.map((w) => (
-                <li key={w.path}>
-                  <code>{w.path}</code>: {w.message}
+              {ev.lint.map((f, i) => (
+                <li key={i}>
+                  <Badge
+                    kind={f.severity === "error"
+                      ? "deny"
+                      : f.severity === "warning"
+                      ? "warn"
+                      : "info"}
+                  >
+                    {f.severity}
+                  </Badge>{" "}
+                  <code>{f.code}</code> {f.path && <code class="muted">{f.path}</code>} {f.message}
                 </li>
               ))}
             </ul>
@@ -375,7 +385,7 @@ function Result(): JSX.Element {
         <dt>policy version</dt>
         <dd>{d.policy_version}</dd>
         <dt>decided in</dt>
-        <dd id="decision-ms">{ev.ms.toFixed(3)} ms</dd>
+        <dd id="decision-ms">{ev.ms < 0.1 ? "< 0.1 ms" : `${ev.ms.toFixed(1)} ms`}</dd>
       </dl>
       <h3>Trace</h3>
       {d.trace && d.trace.length > 0

@@ -6,14 +6,16 @@
  */
 
 import {
+  getCatalog,
   type HallConfig,
+  type LintFinding,
+  lintRules,
   makeDecision,
   parseRules,
   type PolicyContext,
   Registry,
   type RouteDecision,
   type RuleSet,
-  type RuleSetWarning,
   type ShadowWarning,
   type TelemetryEvent,
 } from "../../mod.ts";
@@ -27,8 +29,8 @@ export interface Evaluation {
   errors: Partial<Record<keyof DecisionWorld, string>>;
   /** Shadowed rules found when the rules compiled. */
   shadowWarnings: readonly ShadowWarning[];
-  /** Keys the rules loader ignored (typos such as `policy_gat`). */
-  ruleWarnings: readonly RuleSetWarning[];
+  /** `lintRules` findings against the catalog's ids and the registry's records. */
+  lint: readonly LintFinding[];
   /** The decision, when the world parsed. */
   decision: RouteDecision | null;
   /** Events the telemetry sink received. */
@@ -45,6 +47,17 @@ function parseJson(text: string, part: string): unknown {
   } catch (e) {
     throw new Error(`${part} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+function lint(rules: RuleSet, registry: Registry): LintFinding[] {
+  const catalog = getCatalog();
+  const ids = (type: "capability" | "species" | "control") => catalog.ofType(type).map((e) => e.id);
+  return lintRules(rules, {
+    capabilities: ids("capability"),
+    species: ids("species"),
+    controls: ids("control"),
+    records: registry.workers(),
+  });
 }
 
 /** Evaluate a world with a fixed clock injected by the caller (the page passes the real one). */
@@ -102,7 +115,7 @@ export function evaluate(world: DecisionWorld, now: () => number = Date.now): Ev
     return {
       errors,
       shadowWarnings: rules?.shadowWarnings ?? [],
-      ruleWarnings: rules?.warnings ?? [],
+      lint: rules ? lint(rules, registry) : [],
       decision: null,
       events,
       gateCalls,
@@ -129,7 +142,7 @@ export function evaluate(world: DecisionWorld, now: () => number = Date.now): Ev
   return {
     errors,
     shadowWarnings: rules.shadowWarnings,
-    ruleWarnings: rules.warnings,
+    lint: lint(rules, registry),
     decision,
     events,
     gateCalls,

@@ -42,20 +42,20 @@ const BASE_RULES = {
       },
     },
     {
-      rule_id: "pay.transfer",
-      match: { capability_id: "cap.pay.transfer", env: { in: ["stage", "prod"] } },
+      rule_id: "fin.payment",
+      match: { capability_id: "cap.fin.initiate-payment", env: { in: ["stage", "prod"] } },
       decision: {
-        candidate_workers_ranked: [{ worker_species_id: "wrk.pay.transfer" }],
+        candidate_workers_ranked: [{ worker_species_id: "wrk.fin.payer" }],
         required_controls_suggested: ["ctrl.obs.audit-log-append-only"],
         escalation: { policy_gate: true },
       },
     },
     {
-      rule_id: "db.migrate",
-      match: { capability_id: "cap.db.migrate" },
+      rule_id: "db.migrate-schema",
+      match: { capability_id: "cap.db.migrate-schema" },
       decision: {
-        candidate_workers_ranked: [{ worker_species_id: "wrk.db.migrator" }],
-        required_controls_suggested: ["ctrl.db.backup-verified"],
+        candidate_workers_ranked: [{ worker_species_id: "wrk.db.admin" }],
+        required_controls_suggested: ["ctrl.ops.rollback-plan"],
       },
     },
   ],
@@ -74,8 +74,8 @@ const BASE_REGISTRY = [
   },
   {
     worker_id: "org.acme.payments.1",
-    worker_species_id: "wrk.pay.transfer",
-    capabilities: ["cap.pay.transfer"],
+    worker_species_id: "wrk.fin.payer",
+    capabilities: ["cap.fin.initiate-payment"],
     risk_tier: "high",
     currently_implements: ["ctrl.obs.audit-log-append-only"],
     allowed_environments: ["stage", "prod"],
@@ -86,7 +86,7 @@ const BASE_REGISTRY = [
 
 const BASE_GATE: GateRow[] = [
   {
-    capability_id: "cap.pay.transfer",
+    capability_id: "cap.fin.initiate-payment",
     env: "*",
     data_label: "*",
     tenant_risk: "high",
@@ -94,7 +94,7 @@ const BASE_GATE: GateRow[] = [
     reason: "high-risk tenants may not move money",
   },
   {
-    capability_id: "cap.pay.transfer",
+    capability_id: "cap.fin.initiate-payment",
     env: "prod",
     data_label: "*",
     tenant_risk: "*",
@@ -187,7 +187,7 @@ export const SCENARIOS: readonly Scenario[] = [
     id: "missing-controls",
     label: "Denied: required control missing",
     expect: "DENY_MISSING_REQUIRED_CONTROLS",
-    world: () => withInput({ capability_id: "cap.db.migrate" }),
+    world: () => withInput({ capability_id: "cap.db.migrate-schema" }),
   },
   {
     id: "high-blast",
@@ -206,14 +206,14 @@ export const SCENARIOS: readonly Scenario[] = [
     label: "Denied: policy gate says no",
     expect: "DENY_POLICY_GATE",
     world: () =>
-      withInput({ capability_id: "cap.pay.transfer", env: "stage", tenant_risk: "high" }),
+      withInput({ capability_id: "cap.fin.initiate-payment", env: "stage", tenant_risk: "high" }),
   },
   {
     id: "approval",
     label: "Held: human approval needed",
     expect: "STEWARD_HOLD",
     world: () =>
-      withInput({ capability_id: "cap.pay.transfer", env: "prod", data_label: "PUBLIC" }),
+      withInput({ capability_id: "cap.fin.initiate-payment", env: "prod", data_label: "PUBLIC" }),
   },
   {
     id: "tampered",

@@ -26,7 +26,7 @@ const keysText = signal("[]");
 const report = signal<ChainReport | null>(null);
 const problem = signal<string | null>(null);
 
-const CAPS = ["cap.doc.summarize", "cap.pay.transfer", "cap.web.search"];
+const CAPS = ["cap.doc.summarize", "cap.fin.initiate-payment", "cap.web.search"];
 
 async function generateDemo(n = 6): Promise<void> {
   problem.value = null;

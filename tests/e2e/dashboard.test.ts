@@ -77,8 +77,8 @@ async function startHall(dataDir: string): Promise<Hall> {
 
 const WORKER = {
   worker_id: "org.acme.payments.1",
-  worker_species_id: "wrk.pay.transfer",
-  capabilities: ["cap.pay.transfer"],
+  worker_species_id: "wrk.fin.payer",
+  capabilities: ["cap.fin.initiate-payment"],
   currently_implements: ["ctrl.obs.audit-log-append-only"],
   blast_radius: { data: 2, network: 1, financial: 4, time: 1, reversibility: "difficult" },
 };
@@ -87,9 +87,9 @@ const WORKER = {
 const RULES = {
   rules: [{
     rule_id: "pay.transfer.held",
-    match: { capability_id: "cap.pay.transfer" },
+    match: { capability_id: "cap.fin.initiate-payment" },
     decision: {
-      candidate_workers_ranked: [{ worker_species_id: "wrk.pay.transfer" }],
+      candidate_workers_ranked: [{ worker_species_id: "wrk.fin.payer" }],
       required_controls_suggested: ["ctrl.obs.audit-log-append-only"],
       max_blast_by_env: { dev: 3 },
       escalation: { hold_over_cap: true },
@@ -133,7 +133,7 @@ Deno.test({
           data_label: "INTERNAL",
           tenant_risk: "low",
           qos_class: "P2",
-          capability_id: "cap.pay.transfer",
+          capability_id: "cap.fin.initiate-payment",
         });
         assert.equal(decision.outcome, "STEWARD_HOLD", JSON.stringify(decision));
         approvalId = String(decision.pending_approval_id);

@@ -59,7 +59,9 @@ Deno.test({
         assert.equal(await text(page, "#decision-outcome"), "DISPATCH");
         const marks = await page.evaluate(() => {
           const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? -1;
-          const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+          const nav = performance.getEntriesByType("navigation")[0] as unknown as {
+            domContentLoadedEventEnd: number;
+          };
           return {
             render: at("wcp:first-render"),
             decision: at("wcp:first-decision"),
@@ -132,7 +134,7 @@ Deno.test({
         await page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
         assert.equal(
           await text(page, "#selected-worker"),
-          "org.acme.payments.1 (wrk.pay.transfer)",
+          "org.acme.payments.1 (wrk.fin.payer)",
         );
         assert.deepEqual(errors, []);
       });
@@ -163,11 +165,11 @@ Deno.test({
           await page.getByRole("tab", { name: "Attestation" }).getAttribute("aria-selected"),
           "true",
         );
-        assert.equal(await page.evaluate(() => document.activeElement?.id), "tab-attestation");
+        assert.equal(await page.evaluate("document.activeElement?.id"), "tab-attestation");
         await page.keyboard.press("End");
-        assert.equal(await page.evaluate(() => document.activeElement?.id), "tab-catalog");
+        assert.equal(await page.evaluate("document.activeElement?.id"), "tab-catalog");
         await page.keyboard.press("Home");
-        assert.equal(await page.evaluate(() => document.activeElement?.id), "tab-decisions");
+        assert.equal(await page.evaluate("document.activeElement?.id"), "tab-decisions");
         // Scenario buttons are reachable and work with the keyboard alone.
         await page.locator('[data-scenario="no-correlation"]').focus();
         await page.keyboard.press("Enter");
@@ -287,9 +289,9 @@ Deno.test({
         await phone.page.locator("#decision-outcome").waitFor();
         for (const name of ["Decisions", "Attestation", "Receipts", "Catalog"]) {
           await openPanel(phone.page, name);
-          const overflow = await phone.page.evaluate(() =>
-            document.documentElement.scrollWidth - document.documentElement.clientWidth
-          );
+          const overflow = await phone.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+          ) as number;
           assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at 360px`);
         }
         await openPanel(phone.page, "Decisions");
