@@ -1,0 +1,131 @@
+// `wcp check`: WCP-Basic / Standard / Full compliance of a hall configuration or of worker
+// registry records, with every gap listed.
+
+import {
+  checkHallCompliance,
+  checkWorkerCompliance,
+  type ComplianceLevel,
+  type ComplianceReport,
+  parseRules,
+  WcpError,
+} from "../../mod.ts";
+import { type Command, optString } from "./_args.ts";
+import { bold, EXIT, green, out, outJson, readJsonFile, red, UsageError } from "./_io.ts";
+
+const LEVELS: Record<string, ComplianceLevel> = {
+  basic: "WCP-Basic",
+  standard: "WCP-Standard",
+  full: "WCP-Full",
+};
+const RANK: ComplianceLevel[] = ["none", "WCP-Basic", "WCP-Standard", "WCP-Full"];
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : path.slice(0, i) || "/";
+}
+
+/** Records from a file holding one record, a list, or `{workers: [...]}`. */
+export function recordsOf(doc: unknown, flag: string): unknown[] {
+  if (Array.isArray(doc)) return doc;
+  if (typeof doc === "object" && doc !== null) {
+    const w = (doc as Record<string, unknown>).workers ?? (doc as Record<string, unknown>).records;
+    if (Array.isArray(w)) return w;
+    if ("worker_id" in doc) return [doc];
+  }
+  throw new UsageError(
+    `${flag}: expected a registry record, a list of records or {"workers": [...]}`,
+  );
+}
+
+function printReport(title: string, r: ComplianceReport, want: ComplianceLevel): void {
+  const ok = RANK.indexOf(r.achieved_level) >= RANK.indexOf(want);
+  out(
+    `${bold(title)}: ${ok ? green(r.achieved_level) : red(r.achieved_level)}${
+      ok ? "" : ` (needs ${want})`
+    }`,
+  );
+  for (const c of r.checks) {
+    out(
+      `  ${c.passed ? green("ok  ") : red("gap ")} ${c.level.padEnd(8)} ${c.label}${
+        c.detail ? ` (${c.detail})` : ""
+      }`,
+    );
+  }
+}
+
+const check: Command = {
+  name: "check",
+  summary: "WCP-Basic/Standard/Full compliance of a hall config (hall.json) or worker records.",
+  positionals: "[HALL_CONFIG]",
+  options: {
+    worker: {
+      type: "string",
+      arg: "FILE",
+      help: "check registry record(s) instead (behaviour 12.3, exact control ids)",
+    },
+    level: {
+      type: "string",
+      arg: "LEVEL",
+      help: "level required for exit 0: basic, standard or full (default full)",
+    },
+  },
+  details:
+    "Exit status: 0 when the required level is reached (by every record), 1 when not, 2 on bad input.\n" +
+    "Examples: wcp check data/hall.json --level standard; wcp check --worker registry_record.json",
+  async run(ctx) {
+    const levelName = optString(ctx, "level") ?? "full";
+    const want = LEVELS[levelName];
+    if (!want) {
+      throw new UsageError(
+        `--level: unknown level ${JSON.stringify(levelName)} (basic, standard, full)`,
+      );
+    }
+    const workerFile = optString(ctx, "worker");
+    if (workerFile !== undefined) {
+      if (ctx.positionals.length) {
+        throw new UsageError("give either HALL_CONFIG or --worker, not both");
+      }
+      const reports = recordsOf(await readJsonFile(workerFile, "--worker"), "--worker").map(
+        checkWorkerCompliance,
+      );
+      const passed = reports.every((r) => RANK.indexOf(r.achieved_level) >= RANK.indexOf(want));
+      if (ctx.json) outJson({ kind: "worker", required_level: want, passed, workers: reports });
+      else for (const r of reports) printReport(r.worker_id, r, want);
+      return passed ? EXIT.ok : EXIT.failed;
+    }
+    if (ctx.positionals.length !== 1) {
+      throw new UsageError(
+        ctx.positionals.length
+          ? `unexpected argument ${JSON.stringify(ctx.positionals[1])}`
+          : "missing HALL_CONFIG (or --worker FILE)",
+      );
+    }
+    const path = ctx.positionals[0];
+    const doc = await readJsonFile(path, "HALL_CONFIG");
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+      throw new UsageError("HALL_CONFIG: expected a JSON object (hall.json or a HallConfig)");
+    }
+    let rulesError: string | undefined;
+    const rulesFile = (doc as Record<string, unknown>).rules_file;
+    if (typeof rulesFile === "string") {
+      const full = rulesFile.startsWith("/") ? rulesFile : `${dirOf(path)}/${rulesFile}`;
+      try {
+        parseRules(JSON.parse(await Deno.readTextFile(full)));
+      } catch (e) {
+        rulesError = e instanceof WcpError
+          ? `${rulesFile}: ${e.message}`
+          : e instanceof Deno.errors.NotFound
+          ? `${rulesFile} not found`
+          : `${rulesFile}: ${(e as Error).message}`;
+      }
+    }
+    const r = checkHallCompliance(doc, { rulesError });
+    const passed = RANK.indexOf(r.achieved_level) >= RANK.indexOf(want);
+    if (ctx.json) outJson({ kind: "hall", file: path, required_level: want, passed, ...r });
+    else printReport(path, r, want);
+    return passed ? EXIT.ok : EXIT.failed;
+  },
+};
+
+/** The check command. */
+export const checkCommands: Command[] = [check];

@@ -1,0 +1,241 @@
+// `wcp route` (one decision from files) and `wcp validate` (golden cases for a rules file).
+
+import { makeDecision, type RouteDecision } from "../../mod.ts";
+import { type Command, optString, requireString } from "./_args.ts";
+import {
+  bold,
+  cyan,
+  dim,
+  EXIT,
+  green,
+  out,
+  outJson,
+  readJsonFile,
+  red,
+  UsageError,
+  yellow,
+} from "./_io.ts";
+import { loadConfig, loadRegistry, loadRules, registryFrom } from "./_load.ts";
+
+function outcomeText(d: RouteDecision): string {
+  return d.outcome === "DISPATCH"
+    ? green(d.outcome)
+    : d.outcome === "DENY"
+    ? red(d.outcome)
+    : yellow(d.outcome);
+}
+
+/** DISPATCH exits 0; DENY and STEWARD_HOLD (nothing may run yet) exit 1. */
+function exitFor(d: RouteDecision): number {
+  return d.outcome === "DISPATCH" ? EXIT.ok : EXIT.failed;
+}
+
+const route: Command = {
+  name: "route",
+  summary: "Make one routing decision from a rules file, a registry file and an input file.",
+  options: {
+    rules: { type: "string", arg: "FILE", help: "rules document (required)" },
+    input: { type: "string", arg: "FILE", help: "RouteInput JSON, - for stdin (required)" },
+    registry: {
+      type: "string",
+      arg: "FILE",
+      help: "registry records: a list, {workers: [...]} (and ban_list)",
+    },
+    config: {
+      type: "string",
+      arg: "FILE",
+      help: "hall.json or a HallConfig (floors, policy_gate)",
+    },
+    "dry-run": {
+      type: "boolean",
+      help: "set dry_run: true on the input (the decision is made, nothing runs)",
+    },
+    trace: { type: "boolean", help: "print the pipeline step by step" },
+  },
+  details:
+    "Never executes anything. Exit status: 0 DISPATCH, 1 DENY or STEWARD_HOLD, 2 bad input.\n" +
+    "Example: wcp route --rules rules.json --registry workers.json --input request.json --trace",
+  async run(ctx) {
+    if (ctx.positionals.length) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(ctx.positionals[0])}`);
+    }
+    const rules = await loadRules(requireString(ctx, "rules"));
+    const input = await readJsonFile(requireString(ctx, "input"), "--input");
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      throw new UsageError("--input: expected a RouteInput JSON object");
+    }
+    const registry = await loadRegistry(optString(ctx, "registry"));
+    const { config, policyGate } = await loadConfig(optString(ctx, "config"));
+    const routeInput = ctx.values["dry-run"] ? { ...input, dry_run: true } : input;
+    const decision = makeDecision(routeInput, {
+      rules,
+      registry,
+      config,
+      ...(policyGate ? { policyGate } : {}),
+      trace: ctx.values.trace === true,
+    });
+    if (ctx.json) {
+      outJson(decision);
+      return exitFor(decision);
+    }
+    out(
+      `${bold("outcome")}   ${outcomeText(decision)}${decision.dry_run ? dim(" (dry run)") : ""}`,
+    );
+    out(`${bold("rule")}      ${decision.matched_rule_id}`);
+    if (decision.selected_worker_species_id) {
+      out(
+        `${bold("worker")}    ${
+          cyan(decision.selected_worker_id ?? "")
+        } (${decision.selected_worker_species_id})`,
+      );
+    }
+    if (decision.deny_reason_if_denied) {
+      const r = decision.deny_reason_if_denied;
+      out(`${bold("denied")}    ${red(r.code)}: ${r.message}`);
+    }
+    if (decision.supervisor_required) {
+      out(
+        `${
+          bold("held")
+        }      supervisor ${decision.supervisor_level}, approval ${decision.pending_approval_id}`,
+      );
+    }
+    out(
+      `${bold("blast")}     ${decision.blast_score ?? "-"}${
+        decision.blast_gate_passed === false ? red(" (gate failed)") : ""
+      }`,
+    );
+    if (decision.required_controls_effective.length) {
+      out(`${bold("controls")}  ${decision.required_controls_effective.join(", ")}`);
+    }
+    if (ctx.values.trace) {
+      out("", bold("trace"));
+      for (const s of decision.trace ?? []) {
+        const mark = s.outcome === "pass"
+          ? green("pass")
+          : s.outcome === "skip"
+          ? dim("skip")
+          : s.outcome === "hold"
+          ? yellow("hold")
+          : red("deny");
+        out(`  ${s.step.padEnd(12)} ${mark}  ${s.detail}`);
+      }
+    }
+    return exitFor(decision);
+  },
+};
+
+interface GoldenCase {
+  name?: string;
+  input: Record<string, unknown>;
+  expect: Record<string, unknown>;
+}
+
+const EXPECT_KEYS = [
+  "outcome",
+  "denied",
+  "deny_code",
+  "matched_rule_id",
+  "selected_worker_species_id",
+  "selected_worker_id",
+  "supervisor_required",
+  "blast_gate_passed",
+];
+
+function actualOf(d: RouteDecision, key: string): unknown {
+  if (key === "deny_code") return d.deny_reason_if_denied?.code ?? null;
+  return (d as unknown as Record<string, unknown>)[key];
+}
+
+const validate: Command = {
+  name: "validate",
+  summary: "Run golden cases (input + expected outcome) against a rules file.",
+  options: {
+    rules: { type: "string", arg: "FILE", help: "rules document (required)" },
+    cases: {
+      type: "string",
+      arg: "FILE",
+      help: "golden cases: {cases: [{name, input, expect}], registry?, config?} (required)",
+    },
+    registry: {
+      type: "string",
+      arg: "FILE",
+      help: "registry records (overrides the cases file's registry)",
+    },
+    config: { type: "string", arg: "FILE", help: "hall.json or a HallConfig" },
+  },
+  details: `expect may hold: ${EXPECT_KEYS.join(", ")}.\n` +
+    "Exit status: 0 every case passes, 1 any case fails, 2 bad input.",
+  async run(ctx) {
+    if (ctx.positionals.length) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(ctx.positionals[0])}`);
+    }
+    const rules = await loadRules(requireString(ctx, "rules"));
+    const doc = await readJsonFile(requireString(ctx, "cases"), "--cases");
+    const d = (Array.isArray(doc) ? { cases: doc } : doc) as Record<string, unknown>;
+    if (typeof d !== "object" || d === null || !Array.isArray(d.cases) || d.cases.length === 0) {
+      throw new UsageError('--cases: expected {"cases": [...]} with at least one case');
+    }
+    const cases = d.cases as GoldenCase[];
+    cases.forEach((c, i) => {
+      if (typeof c !== "object" || c === null) {
+        throw new UsageError(`--cases: cases[${i}] must be an object`);
+      }
+      if (typeof c.input !== "object" || c.input === null) {
+        throw new UsageError(`--cases: cases[${i}].input must be an object`);
+      }
+      if (typeof c.expect !== "object" || c.expect === null || Object.keys(c.expect).length === 0) {
+        throw new UsageError(`--cases: cases[${i}].expect must be a non-empty object`);
+      }
+      for (const k of Object.keys(c.expect)) {
+        if (!EXPECT_KEYS.includes(k)) {
+          throw new UsageError(
+            `--cases: cases[${i}].expect.${k} is not one of ${EXPECT_KEYS.join(", ")}`,
+          );
+        }
+      }
+    });
+    const registryFlag = optString(ctx, "registry");
+    const registry = registryFlag !== undefined
+      ? await loadRegistry(registryFlag)
+      : d.registry !== undefined
+      ? registryFrom(d.registry, "--cases registry")
+      : await loadRegistry(undefined);
+    const { config, policyGate } = await loadConfig(optString(ctx, "config"));
+    const results = cases.map((c, i) => {
+      const decision = makeDecision(c.input, {
+        rules,
+        registry,
+        config,
+        ...(policyGate ? { policyGate } : {}),
+      });
+      const mismatches = Object.entries(c.expect).flatMap(([k, want]) => {
+        const got = actualOf(decision, k);
+        return JSON.stringify(got) === JSON.stringify(want)
+          ? []
+          : [{ field: k, expected: want, actual: got ?? null }];
+      });
+      return { name: c.name ?? `cases[${i}]`, passed: mismatches.length === 0, mismatches };
+    });
+    const failed = results.filter((r) => !r.passed).length;
+    if (ctx.json) {
+      outJson({ passed: results.length - failed, failed, results });
+    } else {
+      for (const r of results) {
+        out(`${r.passed ? green("pass") : red("FAIL")}  ${r.name}`);
+        for (const m of r.mismatches) {
+          out(
+            `        ${m.field}: expected ${JSON.stringify(m.expected)}, got ${
+              JSON.stringify(m.actual)
+            }`,
+          );
+        }
+      }
+      out(`${results.length - failed} passed, ${failed} failed`);
+    }
+    return failed ? EXIT.failed : EXIT.ok;
+  },
+};
+
+/** The route and validate commands. */
+export const routeCommands: Command[] = [route, validate];

@@ -1,0 +1,126 @@
+// `wcp serve` and `wcp mcp`: start the hall (src/hall/main.ts) or the MCP server (mcp/main.ts)
+// as a child `deno run` with only the permissions that server needs; flags pass through.
+
+import type { Command } from "./_args.ts";
+import { UsageError } from "./_io.ts";
+
+const HALL_ENV = [
+  "WCP_HALL_HOST",
+  "WCP_HALL_PORT",
+  "WCP_DATA_DIR",
+  "WCP_HALL_CONFIG",
+  "WCP_DATABASE_URL",
+  "WCP_ADMIN_TOKEN",
+  "WCP_ATTEST_HMAC_KEY",
+  "WCP_OTLP_ENDPOINT",
+  "WCP_TELEMETRY_JSONL",
+  "PGAPPNAME",
+  "PGPASSWORD",
+];
+
+function flagValue(args: string[], name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === name) return args[i + 1];
+    if (args[i].startsWith(`${name}=`)) return args[i].slice(name.length + 1);
+  }
+  return undefined;
+}
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hostPort(url: string, flag: string): string {
+  try {
+    const u = new URL(url);
+    return u.port ? `${u.hostname}:${u.port}` : u.hostname;
+  } catch {
+    throw new UsageError(`${flag}: ${JSON.stringify(url)} is not a URL`);
+  }
+}
+
+/** The hall's permissions, narrowed to the data directory, config file and hosts it will use. */
+export function hallPermissions(args: string[]): string[] {
+  const dataDir = flagValue(args, "--data-dir") ?? env("WCP_DATA_DIR") ?? "./data";
+  const config = flagValue(args, "--config") ?? env("WCP_HALL_CONFIG");
+  const host = flagValue(args, "--host") ?? env("WCP_HALL_HOST") ?? "127.0.0.1";
+  const dist = new URL("../../playground/dist", import.meta.url).pathname;
+  const net = new Set(["127.0.0.1", "localhost", host]);
+  const db = flagValue(args, "--database-url") ?? env("WCP_DATABASE_URL");
+  if (db) net.add(hostPort(db, "--database-url"));
+  const otlp = env("WCP_OTLP_ENDPOINT");
+  if (otlp) net.add(hostPort(otlp, "WCP_OTLP_ENDPOINT"));
+  const read = [dataDir, dist, ...(config ? [config] : [])];
+  const jsonl = env("WCP_TELEMETRY_JSONL");
+  const write = [dataDir, ...(jsonl ? [jsonl] : [])];
+  return [
+    `--allow-net=${[...net].join(",")}`,
+    `--allow-read=${read.join(",")}`,
+    `--allow-write=${write.join(",")}`,
+    `--allow-env=${HALL_ENV.join(",")}`,
+  ];
+}
+
+async function runChild(script: URL, perms: string[], args: string[]): Promise<number> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...perms, script.pathname, ...args],
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const forward = (sig: Deno.Signal) => () => {
+    try {
+      child.kill(sig);
+    } catch { /* already gone */ }
+  };
+  const onInt = forward("SIGINT");
+  const onTerm = forward("SIGTERM");
+  Deno.addSignalListener("SIGINT", onInt);
+  Deno.addSignalListener("SIGTERM", onTerm);
+  try {
+    const status = await child.status;
+    return status.code;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInt);
+    Deno.removeSignalListener("SIGTERM", onTerm);
+  }
+}
+
+const serve: Command = {
+  name: "serve",
+  summary: "Start the hall server (flags pass through: --host, --port, --data-dir, --config, ...).",
+  options: {},
+  passthrough: true,
+  details:
+    "Runs src/hall/main.ts with network access to the hosts it uses, read/write access to its\n" +
+    "data directory and read access to its config. `wcp serve --help` below is the hall's own help.\n" +
+    "Example: wcp serve --port 8787 --data-dir ./data",
+  async run(ctx) {
+    return await runChild(
+      new URL("../hall/main.ts", import.meta.url),
+      hallPermissions(ctx.raw),
+      ctx.raw,
+    );
+  },
+};
+
+const mcp: Command = {
+  name: "mcp",
+  summary: "Start the WCP MCP server on stdio (--config FILE; without it, the demo configuration).",
+  options: {},
+  passthrough: true,
+  details:
+    "Runs mcp/main.ts with read access to its config file only.\nExample: wcp mcp --config wcp-mcp.json",
+  async run(ctx) {
+    const config = flagValue(ctx.raw, "--config") ?? env("WCP_MCP_CONFIG");
+    const perms = ["--allow-env=WCP_MCP_CONFIG", ...(config ? [`--allow-read=${config}`] : [])];
+    return await runChild(new URL("../../mcp/main.ts", import.meta.url), perms, ctx.raw);
+  },
+};
+
+/** The serve and mcp commands. */
+export const serveCommands: Command[] = [serve, mcp];
