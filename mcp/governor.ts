@@ -82,8 +82,37 @@ export interface GovernedResult {
   error?: CallError;
 }
 
+/** What a remote decision engine (a hall) answers to a dispatch. */
+export interface EngineDispatch {
+  /** The decision (for an approved request: the holding decision). */
+  decision: RouteDecision;
+  /** What the worker returned, when it ran. */
+  result?: unknown;
+  /** The hall-minted receipt, when the worker ran. */
+  receipt?: unknown;
+  /** Set when the worker call failed. */
+  worker_error?: string | null;
+}
+
+/**
+ * A hall that decides and executes instead of this process (`HallClient` over HTTP, or the hall's
+ * own object when the MCP server is mounted inside it). Errors it throws should carry `code`.
+ */
+export interface DispatchEngine {
+  /** Decide only. */
+  route(input: RouteInput): Promise<RouteDecision>;
+  /** Decide and, when allowed, execute. */
+  dispatch(input: RouteInput): Promise<EngineDispatch>;
+  /** Execute an approved held request, once. */
+  dispatchApproved(approvalId: string): Promise<EngineDispatch>;
+  /** Verify the tenant's receipt chain kept by the hall. */
+  verifyChain?(tenantId: string): Promise<unknown>;
+}
+
 /** Options of a `Governor`. */
 export interface GovernorOptions {
+  /** Delegate decisions, execution and receipts to a hall (approvals: pass `HallApprovals`). */
+  engine?: DispatchEngine;
   /** Extra in-process worker implementations, by worker id (override config workers). */
   workers?: Record<string, WorkerFn>;
   /** Clock in epoch milliseconds. */
@@ -153,11 +182,14 @@ export class Governor {
   readonly #gate: PolicyGateFn | undefined;
   readonly #hallConfig: Partial<HallConfig>;
   readonly #now: () => number;
+  /** The hall deciding for this server, when there is one. */
+  readonly engine: DispatchEngine | undefined;
 
   /** Compile rules, enroll records and bind executors; throws `WcpError` on bad config. */
   constructor(config: WcpMcpConfig, options: GovernorOptions = {}) {
     this.config = config;
     this.#now = options.now ?? Date.now;
+    this.engine = options.engine;
     try {
       this.rules = parseRules(config.rules);
     } catch (e) {
@@ -201,7 +233,7 @@ export class Governor {
   capabilities(): string[] {
     const caps = new Set<string>();
     for (const rec of this.registry.workers()) {
-      if (!this.#executors.has(rec.worker_id)) continue;
+      if (!this.canExecute(rec.worker_id)) continue;
       for (const c of rec.capabilities) caps.add(c);
     }
     return [...caps].sort();
@@ -217,9 +249,9 @@ export class Governor {
     return undefined;
   }
 
-  /** Whether this server can execute a worker. */
+  /** Whether this server can execute a worker (with a hall engine: the hall executes all). */
   canExecute(workerId: string): boolean {
-    return this.#executors.has(workerId);
+    return this.engine !== undefined || this.#executors.has(workerId);
   }
 
   /** Current code hash of a worker (config `current_hash`, else the registered one). */
@@ -329,8 +361,16 @@ export class Governor {
     });
   }
 
+  /** Decide only, as a dry run (by the hall engine when there is one). */
+  async route(input: RouteInput): Promise<RouteDecision> {
+    return this.engine
+      ? await this.engine.route({ ...input, dry_run: true })
+      : this.decide(input, true);
+  }
+
   /** Decide and, when allowed, execute; holds create a local approval. */
   async dispatch(input: RouteInput, approvalId?: string): Promise<GovernedResult> {
+    if (this.engine) return await this.#dispatchRemote(this.engine, input, approvalId);
     let approved = false;
     if (approvalId !== undefined) {
       try {
@@ -368,6 +408,84 @@ export class Governor {
       };
     }
     return await this.#execute(decision, input, approved);
+  }
+
+  async #dispatchRemote(
+    engine: DispatchEngine,
+    input: RouteInput,
+    approvalId?: string,
+  ): Promise<GovernedResult> {
+    let out: EngineDispatch;
+    try {
+      out = approvalId === undefined
+        ? await engine.dispatch(input)
+        : await engine.dispatchApproved(approvalId);
+    } catch (e) {
+      const err = e as { code?: unknown; message?: unknown; path?: unknown };
+      return {
+        decision: null,
+        executed: false,
+        error: {
+          code: typeof err.code === "string" ? err.code : "HALL_UNREACHABLE",
+          message: `hall: ${String(err.message ?? e)}`,
+          ...(typeof err.path === "string" && err.path ? { path: err.path } : {}),
+        },
+      };
+    }
+    const d = out.decision;
+    const receipt = out.receipt as WcpReceipt | undefined;
+    if (approvalId !== undefined && d.tenant_id !== input.tenant_id) {
+      // The hall executed it already; say so, but never hand another tenant's output over.
+      return {
+        decision: d,
+        executed: true,
+        receipt,
+        error: { code: "APPROVAL_MISMATCH", message: "approval belongs to another tenant" },
+      };
+    }
+    if (d.outcome === "DENY" && approvalId === undefined) {
+      const r = d.deny_reason_if_denied;
+      return {
+        decision: d,
+        executed: false,
+        error: { code: r?.code ?? "DENY_INTERNAL_ERROR", message: r?.message ?? "denied" },
+      };
+    }
+    if (d.outcome === "STEWARD_HOLD" && approvalId === undefined) {
+      const id = d.pending_approval_id ?? "";
+      return {
+        decision: d,
+        executed: false,
+        approval: {
+          approval_id: id,
+          decision_id: d.decision_id,
+          status: "pending",
+          capability_id: d.capability_id,
+          tenant_id: d.tenant_id,
+          supervisor_level: d.supervisor_level ?? "gatekeeper",
+          created_at: d.timestamp,
+          expires_at: d.approval_expires_at ?? "",
+          escalation_context: (d.escalation_context ?? null) as Record<string, unknown> | null,
+          escalations: 0,
+          note: null,
+        },
+        error: {
+          code: "STEWARD_HOLD",
+          message: `held by the hall for a ${
+            d.supervisor_level ?? "gatekeeper"
+          } (approval ${id}); once approved, call again with approval_id`,
+        },
+      };
+    }
+    if (out.worker_error) {
+      return {
+        decision: d,
+        executed: true,
+        receipt,
+        error: { code: "WORKER_FAILED", message: out.worker_error },
+      };
+    }
+    return { decision: d, executed: true, output: out.result, receipt };
   }
 
   async #execute(

@@ -8,6 +8,8 @@
 import type { ApprovalBackend, ApprovalStatus, ApprovalView } from "./approvals.ts";
 import type { WcpMcpConfig } from "./config.ts";
 import { WcpError } from "../src/errors.ts";
+import { HallClient } from "../src/client/mod.ts";
+import type { DispatchEngine } from "./governor.ts";
 
 /** The part of `HallClient` this backend uses. */
 export interface HallApprovalsClient {
@@ -112,24 +114,74 @@ export class HallApprovals implements ApprovalBackend {
   }
 }
 
+/** What `connectHall` returns: the hall's approvals, its decision engine and its workers. */
+export interface HallConnection {
+  /** Approvals kept by the hall. */
+  approvals: HallApprovals;
+  /** Route, dispatch and receipts by the hall. */
+  engine: DispatchEngine;
+  /** Registry records to generate tools from (the config's, else the hall's enrolled workers). */
+  records: unknown[];
+}
+
+/** Options of `connectHall`. */
+export interface ConnectHallOptions {
+  /** Bearer token (default: the environment variable named by `hall.token_env`, if allowed). */
+  token?: string;
+  /** Fetch used by `HallClient` (tests route it to an in-process hall). */
+  fetch?: typeof fetch;
+}
+
 /**
- * The hall approvals backend for a configuration with `hall`, or null. The bearer token is read
- * from the environment variable the config names (needs `--allow-env=<name>`).
+ * Connect to the hall named by the configuration (or null when none is): approvals, route and
+ * dispatch go through `HallClient`. Reading the token needs `--allow-env=<hall.token_env>`, and
+ * reaching the hall `--allow-net=<host:port>`.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectHall } from "./hall_backend.ts";
+ * const hall = await connectHall(config); // null when config.hall is null
+ * ```
  */
-export function hallApprovalsFor(
+export async function connectHall(
   config: WcpMcpConfig,
-  makeClient?: (baseUrl: string, token: string | undefined) => HallApprovalsClient,
-): HallApprovals | null {
+  options: ConnectHallOptions = {},
+): Promise<HallConnection | null> {
   if (!config.hall) return null;
   const name = config.hall.token_env;
-  const granted = Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
-  const token = granted ? Deno.env.get(name) : undefined;
-  if (!makeClient) {
-    throw new WcpError(
-      "MCP_CONFIG_INVALID",
-      "hall",
-      "hall approvals need HallClient (not available in this build)",
-    );
+  let token = options.token;
+  if (token === undefined) {
+    const granted = Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
+    token = granted ? Deno.env.get(name) : undefined;
   }
-  return new HallApprovals(makeClient(config.hall.url, token));
+  const client = new HallClient({
+    baseUrl: config.hall.url,
+    token,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const engine: DispatchEngine = {
+    route: (input) => client.route(input),
+    dispatch: (input) => client.dispatch(input),
+    dispatchApproved: (id) => client.dispatchApproved(id),
+    verifyChain: async (tenantId) => {
+      const v = await client.verifyChain(tenantId);
+      const mine = v.tenants.find((t) => t.tenant_id === tenantId);
+      return mine
+        ? { ...mine, key_id: v.key_id }
+        : { ok: v.ok, count: 0, key_id: v.key_id, breaks: [] };
+    },
+  };
+  let records = config.registry;
+  if (records.length === 0) {
+    try {
+      records = (await client.workers()).filter((w) => w.status === "active").map((w) => w.record);
+    } catch (e) {
+      throw new WcpError(
+        "HALL_UNREACHABLE",
+        "hall.url",
+        `cannot list the hall's workers: ${(e as Error).message}`,
+      );
+    }
+  }
+  return { approvals: new HallApprovals(client), engine, records };
 }

@@ -19,7 +19,8 @@ import { loadMcpConfigFile } from "./load_config.ts";
 import { LineTransport } from "./stdio.ts";
 import type { WcpMcpConfig } from "./config.ts";
 import { WcpError } from "../src/errors.ts";
-import { hallApprovalsFor } from "./hall_backend.ts";
+import { connectHall } from "./hall_backend.ts";
+import { Governor } from "./governor.ts";
 
 const USAGE =
   `usage: deno run [--allow-read=<config>] [--allow-env=WCP_MCP_CONFIG] mcp/main.ts [--config <file>]
@@ -71,8 +72,12 @@ async function main(args: string[]): Promise<number> {
   }
   let server;
   try {
-    const approvals = hallApprovalsFor(config);
-    server = createWcpMcpServer({ config, ...(approvals ? { approvals } : {}) });
+    const hall = await connectHall(config);
+    const governor = hall
+      ? new Governor({ ...config, registry: hall.records }, { engine: hall.engine })
+      : new Governor(config);
+    server = createWcpMcpServer({ governor, ...(hall ? { approvals: hall.approvals } : {}) });
+    if (hall) log(`hall mode: route, dispatch, approvals and receipts via ${config.hall!.url}`);
   } catch (e) {
     if (e instanceof WcpError) {
       log(`config error: ${e.message} [${e.code}]`);

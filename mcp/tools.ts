@@ -89,11 +89,11 @@ export function registerWcpTools(
     outputSchema: z.object(decisionSummary),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, (args: z.infer<typeof routeArgs>, extra: Extra) =>
-    guarded(() => {
+    guarded(async () => {
       const { capability_id, request, ...o } = args;
       const input = gov.buildInput(capability_id, request ?? {}, o, sessionFrom(extra));
       if ("code" in input) return errorResult(input, null);
-      const d = gov.decide(input, true);
+      const d = await gov.route(input);
       return okResult({
         decision_id: d.decision_id,
         outcome: d.outcome,
@@ -316,6 +316,10 @@ export function registerWcpTools(
   }, (args: z.infer<typeof receiptsArgs>, extra: Extra) =>
     guarded(async () => {
       const tenant = sessionFrom(extra)?.tenant_id ?? gov.config.tenant?.tenant_id;
+      if (!args.receipts && gov.engine?.verifyChain && tenant) {
+        const report = await gov.engine.verifyChain(tenant) as Record<string, unknown>;
+        return okResult({ tenant_id: tenant, source: "hall", ...report });
+      }
       const receipts = args.receipts ?? (tenant ? [...gov.receipts.chain(tenant)] : []);
       const report = await gov.receipts.verify(receipts);
       return okResult(

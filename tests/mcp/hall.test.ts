@@ -1,0 +1,198 @@
+// The MCP server with a hall: (1) hall mode, where route, dispatch, approvals and receipts go
+// through HallClient to a real hall app (in process, SQLite in memory); (2) the handler mounted in
+// the hall app at /mcp behind the hall's bearer auth and Host checks.
+
+import assert from "node:assert/strict";
+import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { createHallApp } from "../../src/hall/app.ts";
+import {
+  DEMO_WORKERS,
+  enrollDemoWorkers,
+  ensureAdminToken,
+  EXAMPLE_HALL_CONFIG,
+  EXAMPLE_RULES,
+} from "../../src/hall/bootstrap.ts";
+import { compileGate, GateConfigSchema } from "../../src/hall/file_config.ts";
+import { connectHall } from "../../mcp/hall_backend.ts";
+import { Governor } from "../../mcp/governor.ts";
+import { createMcpHttpHandler } from "../../mcp/http.ts";
+import { parseMcpConfig } from "../../mcp/config.ts";
+import { call, connect, demoWith, errorOf, gov } from "./_helpers.ts";
+import { Client, StreamableHTTPClientTransport } from "./_sdk_client.ts";
+
+const ADMIN = "wcp_mcp-test-admin-token-0123456789abcdef0123456789";
+
+async function startHall(mcpHandler?: (req: Request) => Promise<Response>) {
+  const store = await openSqliteStore(":memory:");
+  await ensureAdminToken(store, Date.now(), ADMIN);
+  await enrollDemoWorkers(store, Date.now());
+  const h = await createHallApp({
+    store,
+    rules: EXAMPLE_RULES,
+    policyGate: compileGate(GateConfigSchema.parse(EXAMPLE_HALL_CONFIG.policy_gate)),
+    inProcessWorkers: DEMO_WORKERS,
+    ...(mcpHandler ? { mcpHandler } : {}),
+  });
+  const fetchFn: typeof fetch = (input, init) =>
+    Promise.resolve(h.app.fetch(new Request(input, init)));
+  return {
+    fetch: fetchFn,
+    stop: async () => {
+      await h.close();
+      await store.close();
+    },
+  };
+}
+
+const HALL_CONFIG = parseMcpConfig({
+  name: "hall mode test",
+  tenant: { tenant_id: "acme", tenant_risk: "low" },
+  rules: { rules: [] },
+  hall: { url: "http://localhost", token_env: "WCP_TEST_UNUSED" },
+});
+
+Deno.test("hall mode: tools come from the hall's workers; the hall decides, executes and receipts", async () => {
+  const hall = await startHall();
+  try {
+    const conn = (await connectHall(HALL_CONFIG, { token: ADMIN, fetch: hall.fetch }))!;
+    const governor = new Governor({ ...HALL_CONFIG, registry: conn.records }, {
+      engine: conn.engine,
+    });
+    const p = await connect(undefined, { governor, approvals: conn.approvals });
+    try {
+      const names = (await p.client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes("cap_doc_summarize"), names.join(","));
+      assert.ok(names.includes("cap_msg_notify"));
+
+      const r = await call(p.client, "cap_doc_summarize", {
+        request: { text: "Hello world. Second sentence." },
+      });
+      assert.equal(r.isError, undefined, r.content[0].text);
+      const g = gov(r);
+      assert.equal(g.outcome, "DISPATCH");
+      assert.equal((g.receipt as { tenant_id: string }).tenant_id, "acme");
+      assert.equal(
+        p.governor.receipts.chain("acme").length,
+        0,
+        "the hall minted the receipt, not this process",
+      );
+
+      const route = await call(p.client, "wcp_route", { capability_id: "cap.msg.notify" });
+      assert.equal(route.structuredContent!.outcome, "STEWARD_HOLD");
+
+      const held = await call(p.client, "cap_msg_notify", {
+        request: { channel: "#ops", message: "hi" },
+      });
+      assert.equal(errorOf(held).code, "STEWARD_HOLD");
+      const approvalId = String(gov(held).approval_id);
+      const list = await call(p.client, "wcp_approvals_list");
+      assert.equal(list.structuredContent!.backend, "hall");
+      assert.ok(
+        (list.structuredContent!.approvals as { approval_id: string }[]).some((a) =>
+          a.approval_id === approvalId
+        ),
+      );
+      const early = await call(p.client, "cap_msg_notify", {
+        request: {},
+        wcp: { approval_id: approvalId },
+      });
+      assert.equal(early.isError, true, "not approved yet");
+      const resolved = await call(p.client, "wcp_approval_resolve", {
+        approval_id: approvalId,
+        decision: "approve",
+      });
+      assert.equal(resolved.structuredContent!.status, "approved", resolved.content[0].text);
+      const run = await call(p.client, "cap_msg_notify", {
+        request: {},
+        wcp: { approval_id: approvalId },
+      });
+      assert.equal(run.isError, undefined, run.content[0].text);
+      assert.ok(gov(run).receipt);
+      const again = await call(p.client, "cap_msg_notify", {
+        request: {},
+        wcp: { approval_id: approvalId },
+      });
+      assert.equal(again.isError, true, "single use");
+
+      const v = await call(p.client, "wcp_receipts_verify");
+      assert.equal(v.structuredContent!.source, "hall");
+      assert.equal(v.structuredContent!.ok, true);
+      assert.equal(v.structuredContent!.count, 2);
+    } finally {
+      await p.close();
+    }
+  } finally {
+    await hall.stop();
+  }
+});
+
+Deno.test("hall mode: an unreachable hall or a bad token is a clear error, not a crash", async () => {
+  const failing: typeof fetch = () => Promise.reject(new TypeError("connection refused"));
+  await assert.rejects(
+    () => connectHall(HALL_CONFIG, { token: ADMIN, fetch: failing }),
+    /HALL_UNREACHABLE|cannot list/,
+  );
+  const hall = await startHall();
+  try {
+    await assert.rejects(
+      () => connectHall(HALL_CONFIG, { token: "wcp_wrong", fetch: hall.fetch }),
+      /cannot list the hall's workers/,
+    );
+  } finally {
+    await hall.stop();
+  }
+});
+
+Deno.test("mounted in the hall at /mcp: bearer auth first, then the MCP server answers", async () => {
+  const handler = createMcpHttpHandler({ config: demoWith({ tenant: { tenant_id: "acme" } }) });
+  const hall = await startHall(handler);
+  try {
+    const anonymous = await hall.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
+    assert.equal(anonymous.status, 401);
+    await anonymous.body?.cancel();
+
+    const transport = new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
+      requestInit: { headers: { authorization: `Bearer ${ADMIN}` } },
+      fetch: hall.fetch,
+    });
+    const client = new Client({ name: "hall-mount-test", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes("wcp_route"));
+      const r = await client.callTool({
+        name: "cap_doc_summarize",
+        arguments: { text: "One. Two. Three." },
+      });
+      assert.deepEqual(r.structuredContent, { summary: "One. Two.", sentences: 3, words: 3 });
+      const g = (r._meta as Record<string, { receipt: { tenant_id: string } }>)["wcp/governance"];
+      assert.equal(g.receipt.tenant_id, "acme");
+    } finally {
+      await client.close();
+    }
+
+    const evil = await hall.fetch("http://evil.example.com/mcp", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
+    assert.ok(
+      evil.status === 403 || evil.status === 421 || evil.status === 400,
+      `status ${evil.status}`,
+    );
+    await evil.body?.cancel();
+  } finally {
+    await hall.stop();
+  }
+});
