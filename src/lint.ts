@@ -156,15 +156,18 @@ export function lintRules(ruleSet: RuleSet, options: LintOptions = {}): LintFind
   rules.forEach((r, i) => {
     const cover = covering.get(i);
     if (cover !== undefined) {
-      const by = cover.map((k) => `'${rules[k].rule_id}'`);
+      const by = cover.ids.map((k) => `'${rules[k].rule_id}'`).join(", ");
+      const how = !cover.complete
+        ? `it is covered by earlier rules such as ${by}`
+        : cover.ids.length === 5
+        ? `earlier rules ${by} (and possibly more) together cover every request it matches`
+        : `earlier rules ${by} together cover every request it matches`;
       perRule[i].push({
         severity: "warning",
         code: "UNREACHABLE_RULE",
         rule_id: r.rule_id,
         path: `rules[${i}].match`,
-        message: `rule '${r.rule_id}' is never the first match: earlier rules ${by.join(", ")}${
-          by.length === 5 ? " (and possibly more)" : ""
-        } together cover every request it matches`,
+        message: `rule '${r.rule_id}' is never the first match: ${how}`,
       });
     }
     if (r.decision.candidate_workers_ranked.length === 0) {
@@ -218,27 +221,58 @@ function reachability(ix: RuleIndex): Reach {
   return { reachable, envs };
 }
 
+/** Capabilities examined per dead wildcard rule when naming the rules that cover it. */
+const COVER_CAP_BUDGET = 32;
+
+interface Cover {
+  /** Rule indices, ascending. */
+  ids: number[];
+  /** Every capability the dead rule accepts was examined (so `ids` is the whole cover). */
+  complete: boolean;
+}
+
 /**
- * For each dead rule, up to `limit` earlier rules that are the first match somewhere it matches.
- * One pass over the distinct capabilities, building each table at most once.
+ * For each dead rule, up to `limit` rules that are the first match somewhere it matches. Only for
+ * the message (deadness itself comes from `reachability`), so wildcard rules examine at most
+ * COVER_CAP_BUDGET capabilities: pathological sets stay fast.
  */
-function coverers(ix: RuleIndex, dead: readonly number[], limit: number): Map<number, number[]> {
+function coverers(ix: RuleIndex, dead: readonly number[], limit: number): Map<number, Cover> {
   const { caps, masks } = ix.parsed;
-  const found = new Map(dead.map((b) => [b, new Set<number>()]));
-  for (const cap of distinctCaps(ix)) {
-    let t: Int32Array | undefined;
-    for (const b of dead) {
-      const set = found.get(b)!;
-      if (set.size >= limit) continue;
-      // `null` stands for capabilities no rule names: only wild rules accept those.
-      if (cap === null ? caps[b].kind === "in" : !capAccepts(caps[b], cap)) continue;
-      t ??= tableFor(ix, cap);
-      for (let c = 0; c < COMBOS && set.size < limit; c++) {
-        if (t[c] >= 0 && acceptsCombo(masks, b, c)) set.add(t[c]);
+  const named = [...new Set([...ix.exact.keys(), ...ix.notInValues])];
+  const shared = new Map<string | null, Int32Array>();
+  const sharedTable = (cap: string | null) => {
+    let t = shared.get(cap);
+    if (t === undefined) shared.set(cap, t = tableFor(ix, cap));
+    return t;
+  };
+  const out = new Map<number, Cover>();
+  for (const b of dead) {
+    const cb = caps[b];
+    const found = new Set<number>();
+    let examined = 0;
+    let complete = true;
+    const scan = (t: Int32Array) => {
+      for (let c = 0; c < COMBOS && found.size < limit; c++) {
+        if (t[c] >= 0 && acceptsCombo(masks, b, c)) found.add(t[c]);
+      }
+    };
+    if (cb.kind === "in") {
+      for (const cap of cb.values) if (found.size < limit) scan(tableFor(ix, cap));
+    } else {
+      scan(sharedTable(null));
+      for (const cap of named) {
+        if (found.size >= limit) break;
+        if (!capAccepts(cb, cap)) continue;
+        if (++examined > COVER_CAP_BUDGET) {
+          complete = false;
+          break;
+        }
+        scan(sharedTable(cap));
       }
     }
+    out.set(b, { ids: [...found].sort((x, y) => x - y), complete });
   }
-  return new Map([...found].map(([b, set]) => [b, [...set].sort((x, y) => x - y)]));
+  return out;
 }
 
 function conditionValues(c: Condition, path: string): [string, string][] {

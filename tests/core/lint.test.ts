@@ -226,3 +226,16 @@ Deno.test("lint: ignored keys, empty rule sets, rules without candidates, foreig
   const fake = { rules: [], shadowWarnings: [], shadowedRuleIds: [], warnings: [] } as unknown;
   assert.deepEqual(codes(lintRules(fake as RuleSet)), ["NOT_COMPILED:null:"]);
 });
+
+Deno.test("lint: a wildcard rule covered across many capabilities is named with 'such as'", () => {
+  const ks = Array.from({ length: 40 }, (_, i) => `cap.k${i}`);
+  const rs = parseRules([
+    { rule_id: "ks", match: { capability_id: { in: ks } }, decision: W },
+    { rule_id: "rest", match: { capability_id: { not_in: ks } }, decision: W },
+    { rule_id: "prod", match: { env: "prod" }, decision: W },
+  ]);
+  assert.equal(rs.shadowWarnings.length, 0);
+  const fs = lintRules(rs, { skipIdGrammar: true });
+  assert.deepEqual(codes(fs), ["UNREACHABLE_RULE:prod:rules[2].match"]);
+  assert.match(fs[0].message, /covered by earlier rules such as 'ks', 'rest'$/);
+});
