@@ -12,8 +12,17 @@
 import { signal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
-import { getCatalog, HallClient } from "../../mod.ts";
-import { readEvents, type SseMessage } from "./sse.ts";
+import {
+  type ChainVerification,
+  getCatalog,
+  type HallAlert,
+  type HallApproval,
+  HallClient,
+  HallError,
+  type HallHealth,
+  type HallStreamEvent,
+  type HallWorker,
+} from "../../mod.ts";
 import { Badge, errorText, JsonView, TextInput } from "./ui.tsx";
 
 const TOKEN_KEY = "wcp.dashboard.token";
@@ -25,16 +34,15 @@ type Json = Record<string, unknown>;
 const token = signal<string | null>(sessionStorage.getItem(TOKEN_KEY));
 const hallUrl = signal<string>(sessionStorage.getItem(URL_KEY) ?? location.origin);
 const loginError = signal<string | null>(null);
-const health = signal<Json | null>(null);
-const workers = signal<Json[]>([]);
-const approvals = signal<Json[]>([]);
-const alerts = signal<Json[]>([]);
+const health = signal<HallHealth | null>(null);
+const workers = signal<HallWorker[]>([]);
+const approvals = signal<HallApproval[]>([]);
+const alerts = signal<HallAlert[]>([]);
 const feed = signal<{ n: number; event: string; data: Json; at: string }[]>([]);
 const feedState = signal<"connecting" | "live" | "closed">("connecting");
 const feedFilter = signal<Set<string>>(new Set(EVENT_TYPES));
 const feedText = signal("");
-const chainTenant = signal("acme");
-const chainReport = signal<Json | null>(null);
+const chains = signal<ChainVerification | null>(null);
 const notes = signal<Record<string, string>>({});
 const actionMessage = signal<string | null>(null);
 const loadError = signal<string | null>(null);
@@ -45,35 +53,25 @@ function client(): HallClient {
   return new HallClient({ baseUrl: hallUrl.value, token: token.value ?? undefined });
 }
 
-/** Lists may come bare or wrapped (`{approvals: [...]}`); accept both. */
-function list(v: unknown, ...keys: string[]): Json[] {
-  if (Array.isArray(v)) return v as Json[];
-  if (v && typeof v === "object") {
-    for (const k of [...keys, "items", "data"]) {
-      const inner = (v as Json)[k];
-      if (Array.isArray(inner)) return inner as Json[];
-    }
-  }
-  return [];
-}
-
 function isUnauthorized(e: unknown): boolean {
-  return !!e && typeof e === "object" && "status" in e && (e as { status: number }).status === 401;
+  return e instanceof HallError && e.status === 401;
 }
 
 async function refresh(): Promise<void> {
   const c = client();
   try {
-    const [h, w, a, al] = await Promise.all([
+    const [h, w, a, al, ch] = await Promise.all([
       c.health(),
       c.workers(),
       c.pendingApprovals(),
       c.alerts(),
+      c.verifyChain(),
     ]);
-    health.value = h as unknown as Json;
-    workers.value = list(w, "workers");
-    approvals.value = list(a, "approvals", "pending");
-    alerts.value = list(al, "alerts");
+    health.value = h;
+    workers.value = w;
+    approvals.value = a;
+    alerts.value = al;
+    chains.value = ch;
     loadError.value = null;
   } catch (e) {
     if (isUnauthorized(e)) {
@@ -96,48 +94,38 @@ function logout(reason: string | null = null): void {
   loginError.value = reason;
 }
 
-function onEvent(m: SseMessage): void {
-  let data: Json;
-  try {
-    const parsed = JSON.parse(m.data);
-    data = parsed && typeof parsed === "object" ? parsed : { value: parsed };
-  } catch {
-    data = { text: m.data };
-  }
-  feed.value = [{ n: ++seq, event: m.event, data, at: new Date().toISOString() }, ...feed.value]
-    .slice(0, 200);
-  if (m.event !== "decision") refreshSoon();
+function onEvent(m: HallStreamEvent): void {
+  if (m.event === "ready") return;
+  const at = new Date().toISOString();
+  feed.value = [{ n: ++seq, event: m.event, data: m.data, at }, ...feed.value].slice(0, 200);
+  refreshSoon();
 }
 
 function useEventStream(): void {
   useEffect(() => {
     const ctl = new AbortController();
-    let stopped = false;
-    const run = async () => {
-      while (!stopped) {
+    (async () => {
+      while (!ctl.signal.aborted) {
         feedState.value = "connecting";
         try {
-          await readEvents(`${hallUrl.value}/wcp/events`, token.value ?? "", (m) => {
+          // HallClient reads SSE with fetch, so the bearer token travels in a header.
+          for await (const m of client().events({ signal: ctl.signal })) {
             feedState.value = "live";
             onEvent(m);
-          }, ctl.signal);
+          }
         } catch (e) {
-          if (stopped) return;
-          if (String(e).includes("401")) {
+          if (ctl.signal.aborted) return;
+          if (isUnauthorized(e)) {
             logout("The hall refused the token on the event stream (401).");
             return;
           }
         }
+        if (ctl.signal.aborted) return;
         feedState.value = "closed";
         await new Promise((r) => setTimeout(r, 2000)); // reconnect after a pause
       }
-    };
-    // The stream reports "live" once bytes arrive; a quiet hall is live as soon as it answers.
-    run();
-    return () => {
-      stopped = true;
-      ctl.abort();
-    };
+    })();
+    return () => ctl.abort();
   }, [token.value]);
 }
 
@@ -189,25 +177,54 @@ function Login(): JSX.Element {
   );
 }
 
+function Chains(): JSX.Element {
+  const c = chains.value;
+  if (!c) return <p class="muted">Receipt chains: checking…</p>;
+  return (
+    <div id="hall-chains">
+      <h3>
+        Receipt chains{" "}
+        <Badge kind={c.ok ? "valid" : "invalid"}>
+          <span id="hall-chain-status">{c.ok ? "all valid" : "BROKEN"}</span>
+        </Badge>
+      </h3>
+      {c.tenants.length === 0 ? <p class="muted">No receipts yet.</p> : (
+        <ul>
+          {c.tenants.map((t) => (
+            <li key={t.tenant_id}>
+              <code>{t.tenant_id}</code>: {t.count} receipts{" "}
+              {t.ok ? <Badge kind="ok">valid</Badge> : (
+                <Badge kind="deny">
+                  broken at {t.breaks[0]?.index} ({t.breaks[0]?.kind})
+                </Badge>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p class="muted hash">signing key {c.key_id}</p>
+    </div>
+  );
+}
+
 function Status(): JSX.Element {
   const h = health.value;
-  const counts = (h?.counts ?? {}) as Record<string, unknown>;
   return (
     <section class="card" aria-labelledby="h-status">
       <h2 id="h-status">Status</h2>
       {!h ? <p class="muted">Loading…</p> : (
         <>
           <p>
-            <Badge kind={h.status === "ok" || h.ok === true ? "ok" : "warn"}>
-              <span id="hall-status">{String(h.status ?? (h.ok ? "ok" : "unknown"))}</span>
+            <Badge kind={h.status === "ok" ? "ok" : "warn"}>
+              <span id="hall-status">{h.status}</span>
             </Badge>{" "}
-            {h.compliance_level ? `compliance ${String(h.compliance_level)}` : ""}{" "}
-            {h.version ? `version ${String(h.version)}` : ""}
+            {h.compliance_level} · WCP {h.wcp_version} · store {h.store.backend}
+            {h.store.ok ? "" : " (DOWN)"}
           </p>
           <div class="stats" id="counters">
-            {Object.entries(counts).map(([k, v]) => (
+            {Object.entries(h.counts ?? {}).map(([k, v]) => (
               <div class="stat" key={k}>
-                <b>{typeof v === "object" ? JSON.stringify(v) : String(v)}</b>
+                <b>{v}</b>
                 {k.replaceAll("_", " ")}
               </div>
             ))}
@@ -218,31 +235,7 @@ function Status(): JSX.Element {
           </details>
         </>
       )}
-      <form
-        class="toolbar"
-        onSubmit={(e) => {
-          e.preventDefault();
-          act("Verify chain", async () => {
-            chainReport.value = await client().verifyChain(chainTenant.value) as unknown as Json;
-          });
-        }}
-      >
-        <TextInput
-          id="chain-tenant"
-          label="Receipt chain of tenant"
-          value={chainTenant.value}
-          onInput={(v) => (chainTenant.value = v)}
-        />
-        <button type="submit" id="verify-hall-chain">Verify chain</button>
-      </form>
-      {chainReport.value && (
-        <p id="hall-chain-status">
-          <Badge kind={chainReport.value.ok ? "valid" : "invalid"}>
-            {chainReport.value.ok ? "chain valid" : "chain BROKEN"}
-          </Badge>{" "}
-          {String(chainReport.value.count ?? "?")} receipts
-        </p>
-      )}
+      <Chains />
     </section>
   );
 }
@@ -319,20 +312,23 @@ function Approvals(): JSX.Element {
       {approvals.value.length === 0 && <p class="muted" id="no-approvals">Nothing waiting.</p>}
       <ul class="search-results" id="approvals">
         {approvals.value.map((a) => {
-          const id = String(a.approval_id ?? a.id ?? "");
-          const d = (a.decision ?? {}) as Json;
-          const input = (a.input ?? a.route_input ?? {}) as Json;
-          const field = (k: string) => String(a[k] ?? d[k] ?? input[k] ?? "");
+          const id = a.approval_id;
+          const note = () => notes.value[id] || undefined;
           return (
             <li key={id} data-approval={id}>
               <p>
-                <code>{field("capability_id")}</code> for tenant <code>{field("tenant_id")}</code>
-                {" "}
-                <Badge kind="pending">{field("supervisor_level") || "pending"}</Badge>
+                <code>{a.capability_id}</code> for tenant <code>{a.tenant_id}</code>{" "}
+                <Badge kind="pending">{a.supervisor_level}</Badge>
+                {a.escalations > 0 && (
+                  <>
+                    <Badge kind="escalated">escalated ×{a.escalations}</Badge>
+                  </>
+                )}
               </p>
               <p class="muted">
-                approval <code>{id}</code>
-                {field("expires_at") && `, expires ${field("expires_at")}`}
+                approval <code>{id}</code>, expires {a.expires_at}
+                {a.decision?.escalation_context &&
+                  `, blast ${a.decision.escalation_context.blast_score}`}
               </p>
               <TextInput
                 id={`note-${id}`}
@@ -346,8 +342,7 @@ function Approvals(): JSX.Element {
                   class="primary"
                   data-action="approve"
                   onClick={() =>
-                    act(`Approve ${id}`, () =>
-                      client().resolveApproval(id, "approve", notes.value[id]))}
+                    act(`Approve ${id}`, () => client().resolveApproval(id, "approve", note()))}
                 >
                   Approve
                 </button>
@@ -355,16 +350,14 @@ function Approvals(): JSX.Element {
                   type="button"
                   data-action="deny"
                   onClick={() =>
-                    act(`Deny ${id}`, () =>
-                      client().resolveApproval(id, "deny", notes.value[id]))}
+                    act(`Deny ${id}`, () => client().resolveApproval(id, "deny", note()))}
                 >
                   Deny
                 </button>
                 <button
                   type="button"
                   data-action="escalate"
-                  onClick={() =>
-                    act(`Escalate ${id}`, () => client().escalateApproval(id, notes.value[id]))}
+                  onClick={() => act(`Escalate ${id}`, () => client().escalateApproval(id, note()))}
                 >
                   Escalate
                 </button>
@@ -378,58 +371,60 @@ function Approvals(): JSX.Element {
 }
 
 function Alerts(): JSX.Element {
+  const open = alerts.value.filter((a) => !a.acknowledged_at).length;
   return (
     <section class="card" aria-labelledby="h-alerts">
-      <h2 id="h-alerts">
-        Alerts ({alerts.value.filter((a) => !a.acknowledged && !a.acknowledged_at).length} open)
-      </h2>
+      <h2 id="h-alerts">Alerts ({open} open)</h2>
       {alerts.value.length === 0 && <p class="muted">No alerts.</p>}
       <ul class="search-results" id="alerts">
-        {alerts.value.map((a) => {
-          const id = String(a.alert_id ?? a.id ?? "");
-          const acked = Boolean(a.acknowledged || a.acknowledged_at);
-          return (
-            <li key={id}>
-              <Badge kind={acked ? "acknowledged" : String(a.severity ?? "warn")}>
-                {String(a.severity ?? "alert")}
-              </Badge>{" "}
-              <code>{String(a.kind ?? a.event_id ?? "")}</code> {String(a.message ?? "")}
-              {acked ? <span class="muted">acknowledged</span> : (
+        {alerts.value.map((a) => (
+          <li key={a.alert_id} data-alert={a.alert_id}>
+            <Badge kind={a.acknowledged_at ? "acknowledged" : a.severity <= 1 ? "sev1" : "warn"}>
+              sev{a.severity}
+            </Badge>{" "}
+            <code>{a.kind}</code> {a.message} <span class="muted">{a.subject}</span>{" "}
+            {a.acknowledged_at
+              ? <span class="muted">acknowledged {a.acknowledged_at}</span>
+              : (
                 <button
                   type="button"
                   data-action="ack"
-                  onClick={() => act(`Acknowledge ${id}`, () => client().acknowledgeAlert(id))}
+                  onClick={() =>
+                    act(`Acknowledge ${a.alert_id}`, () => client().acknowledgeAlert(a.alert_id))}
                 >
                   Acknowledge
                 </button>
               )}
-            </li>
-          );
-        })}
+          </li>
+        ))}
       </ul>
     </section>
   );
 }
 
 function Workers(): JSX.Element {
-  let species: { id: string; name: string }[] = [];
-  try {
-    species = getCatalog().ofType("species").map((e) => ({ id: e.id, name: e.name }));
-  } catch {
-    species = [];
-  }
-  const enrolledSpecies = new Set(workers.value.map((w) => String(w.worker_species_id ?? "")));
+  const species = getCatalog().ofType("species");
+  const enrolled = new Set(workers.value.map((w) => w.record.worker_species_id));
   return (
     <section class="card" aria-labelledby="h-workers">
       <h2 id="h-workers">Workers ({workers.value.length} enrolled)</h2>
       <ul id="workers">
         {workers.value.map((w) => (
-          <li key={String(w.worker_id)}>
-            <code>{String(w.worker_id)}</code>{" "}
-            <span class="muted">{String(w.worker_species_id ?? "")}</span>
+          <li key={w.worker_id}>
+            <code>{w.worker_id}</code> <span class="muted">{w.record.worker_species_id}</span>
             {w.status === "revoked" && (
               <>
                 <Badge kind="deny">revoked</Badge>
+              </>
+            )}
+            {w.flagged && (
+              <>
+                <Badge kind="deny">flagged</Badge>
+              </>
+            )}
+            {w.attestation_verified === true && (
+              <>
+                <Badge kind="ok">attested</Badge>
               </>
             )}
           </li>
@@ -437,15 +432,14 @@ function Workers(): JSX.Element {
       </ul>
       <details>
         <summary>
-          Catalog species ({species.length};{" "}
-          {[...enrolledSpecies].filter((s) => species.some((x) => x.id === s)).length}{" "}
+          Catalog species ({species.length}; {species.filter((s) => enrolled.has(s.id)).length}{" "}
           enrolled here)
         </summary>
-        <ul>
+        <ul id="catalog-species">
           {species.map((s) => (
             <li key={s.id}>
               <code>{s.id}</code> {s.name}
-              {enrolledSpecies.has(s.id) && (
+              {enrolled.has(s.id) && (
                 <>
                   <Badge kind="ok">enrolled</Badge>
                 </>

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { HallClient, recordHashJcs } from "../../mod.ts";
 import { launch, openPage, ROOT, screenshot } from "./_browser.ts";
 
-const TOKEN = "wcp-e2e-admin-" + crypto.randomUUID();
+const TOKEN = "wcp_e2e_" + crypto.randomUUID().replaceAll("-", "");
 
 interface Hall {
   url: string;
@@ -21,14 +21,13 @@ interface Hall {
 /** Start the hall on an ephemeral loopback port with a fresh data directory. */
 async function startHall(dataDir: string): Promise<Hall> {
   const process = new Deno.Command(Deno.execPath(), {
+    // The permissions of `deno task serve`, with this test's data directory.
     args: [
       "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
       "--allow-net=127.0.0.1",
-      "--allow-ffi",
-      "--allow-sys",
+      `--allow-read=${dataDir},${ROOT}playground/dist`,
+      `--allow-write=${dataDir}`,
+      "--allow-env=WCP_ADMIN_TOKEN",
       `${ROOT}src/hall/main.ts`,
       "--host",
       "127.0.0.1",
@@ -83,18 +82,30 @@ const WORKER = {
   blast_radius: { data: 2, network: 1, financial: 4, time: 1, reversibility: "difficult" },
 };
 
-// Over the rule's dev cap (sum 12 > 3) with hold_over_cap: the hall holds it for a human.
+// Payments go through the hall's declarative policy gate, which asks a human.
 const RULES = {
   rules: [{
-    rule_id: "pay.transfer.held",
+    rule_id: "fin.payment",
     match: { capability_id: "cap.fin.initiate-payment" },
     decision: {
       candidate_workers_ranked: [{ worker_species_id: "wrk.fin.payer" }],
       required_controls_suggested: ["ctrl.obs.audit-log-append-only"],
-      max_blast_by_env: { dev: 3 },
-      escalation: { hold_over_cap: true },
+      escalation: { policy_gate: true },
     },
   }],
+};
+const HALL_JSON = {
+  rules_file: "rules.json",
+  policy_gate: {
+    policy_version: "pol.e2e.v1",
+    default: "ALLOW",
+    rules: [{
+      match: { capability_id: "cap.fin.initiate-payment" },
+      decision: "REQUIRE_HUMAN",
+      reason: "payments need a human",
+      supervisor_level: "gatekeeper",
+    }],
+  },
 };
 
 Deno.test({
@@ -103,11 +114,12 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const dataDir = await Deno.makeTempDir({ prefix: "wcp-e2e-hall-" });
+    await Deno.writeTextFile(`${dataDir}/hall.json`, JSON.stringify(HALL_JSON));
+    await Deno.writeTextFile(`${dataDir}/rules.json`, JSON.stringify(RULES));
     const hall = await startHall(dataDir);
     const browser = await launch();
     try {
       const api = new HallClient({ baseUrl: hall.url, token: TOKEN });
-      await api.reloadRules(RULES);
       await api.enroll({ ...WORKER, artifact_hash: recordHashJcs(WORKER) });
       const { page, errors } = await openPage(browser);
 
@@ -144,10 +156,47 @@ Deno.test({
         await item.getByLabel("Note").fill("checked with finance");
         await item.locator('[data-action="approve"]').click();
         await page.locator(`[data-approval="${approvalId}"]`).waitFor({ state: "detached" });
-        const stored = await api.approval(approvalId) as unknown as Record<string, unknown>;
-        assert.match(JSON.stringify(stored), /approved/);
+        const stored = await api.approval(approvalId);
+        assert.equal(stored.status, "approved");
+        assert.equal(stored.note, "checked with finance");
         await page.locator('#feed li[data-event="approval"]').first().waitFor();
         await screenshot(page, "dashboard-approved");
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step(
+        "the approved request is dispatched once; its receipt chain shows valid",
+        async () => {
+          const dispatched = await api.dispatchApproved(approvalId);
+          assert.ok(dispatched.receipt, JSON.stringify(dispatched));
+          await page.locator("#hall-chains li", { hasText: "acme" }).waitFor();
+          assert.match(
+            await page.locator("#hall-chains li").first().textContent() ?? "",
+            /1 receipts\s*valid/,
+          );
+          assert.equal(await page.locator("#hall-chain-status").textContent(), "all valid");
+          await assert.rejects(() => api.dispatchApproved(approvalId)); // exactly once
+          assert.deepEqual(errors, []);
+        },
+      );
+
+      await t.step("an alert arrives live and is acknowledged", async () => {
+        const hash = "sha256:" + "5e".repeat(32);
+        const flagged = {
+          ...WORKER,
+          worker_id: "org.acme.payments.2",
+          attestation: { code_hash: hash },
+        };
+        await api.enroll({ ...flagged, artifact_hash: recordHashJcs(flagged) });
+        await api.reportBan({ sha256: hash, reason: "known exfiltration build" });
+        await api.confirmBan(hash);
+        const item = page.locator("#alerts li", { hasText: "banned_hash" });
+        await item.waitFor();
+        await screenshot(page, "dashboard-alert");
+        await item.locator('[data-action="ack"]').click();
+        await page.locator("#alerts li", { hasText: "acknowledged" }).waitFor();
+        const stored = (await api.alerts()).find((a) => a.kind === "banned_hash");
+        assert.ok(stored?.acknowledged_at, JSON.stringify(stored));
         assert.deepEqual(errors, []);
       });
 
