@@ -233,8 +233,8 @@ export function checkWorkerCompliance(record: unknown): WorkerComplianceReport {
 
 /**
  * Check a hall configuration file. The document is either a `HallConfig` (missing fields take
- * the defaults) or `{ hall_config: {...}, ...hall options }` with the hall options `rules`
- * (a rules document or file name), `policy_gate`, `receipts`, `telemetry`, `discovery`,
+ * the defaults) or a hall file (`hall.json`: `{ hall_config: {...}, ...hall options }`) with the
+ * hall options `rules` (a rules document) or `rules_file`, `policy_gate`, `receipts`, `telemetry`, `discovery`,
  * `dry_run`. Basic = routing rules and fail-closed correlation; Standard = + controls enforced,
  * telemetry on, dry run available; Full = + blast gate, privilege envelopes, a policy gate,
  * evidence receipts, discovery API, signatory tenants and worker attestation.
@@ -244,14 +244,18 @@ export function checkWorkerCompliance(record: unknown): WorkerComplianceReport {
  * import { checkHallCompliance } from "@wcp/core";
  * const r = checkHallCompliance({ rules: "rules.json" });
  * r.achieved_level; // "WCP-Standard"
+ * checkHallCompliance({ rules_file: "rules.json" }, { rulesError: "rules[0]: bad" }).achieved_level; // "none"
  * r.gaps[0]; // "full: privilege envelopes are enforced (enforce_privilege_envelopes)"
  * ```
  */
-export function checkHallCompliance(doc: unknown): ComplianceReport {
+export function checkHallCompliance(
+  doc: unknown,
+  options: { rulesError?: string } = {},
+): ComplianceReport {
   const d = isObject(doc) ? doc : {};
   const raw = isObject(d.hall_config) ? d.hall_config : d;
   const c: HallConfig = { ...DEFAULT_HALL_CONFIG, ...(raw as Partial<HallConfig>) };
-  const rules = d.rules ?? d.rules_path ?? d.rulesPath;
+  const rules = d.rules ?? d.rules_file ?? d.rules_path;
   const rulesOk = typeof rules === "string"
     ? rules.trim() !== ""
     : Array.isArray(rules)
@@ -271,8 +275,8 @@ export function checkHallCompliance(doc: unknown): ComplianceReport {
       key: "rules",
       level: "basic",
       label: "routing rules are configured (requests no rule matches are denied)",
-      passed: rulesOk,
-      detail: "rules",
+      passed: rulesOk && options.rulesError === undefined,
+      detail: options.rulesError ?? "rules",
     },
     flag("enforce_correlation_id", "basic", "requests without a correlation id are denied"),
     flag("enforce_required_controls", "standard", "required controls are enforced"),

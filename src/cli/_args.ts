@@ -82,11 +82,17 @@ export function parseCommand(cmd: Command, args: string[]): Context & { help: bo
 }
 
 function cleanParseError(message: string): string {
-  // node's messages carry a hint about "--" that does not apply to us; keep the first sentence.
+  // node's messages run over several lines with hints about "--"; keep one line that names the flag.
+  const ambiguous = message.match(/^Option '([^']+)' argument is ambiguous/);
+  if (ambiguous) {
+    return `${ambiguous[1]} needs a value (write ${
+      ambiguous[1]
+    }=VALUE for a value starting with "-")`;
+  }
   const m = message.match(/^(Unknown option '[^']+')/) ??
     message.match(/^(Option '[^']+' argument missing)/) ??
     message.match(/^(Unexpected argument '[^']+')/);
-  return m ? m[1] : message.split(". ")[0];
+  return m ? m[1] : message.split("\n")[0].split(". ")[0];
 }
 
 /** Help text of a command. */
