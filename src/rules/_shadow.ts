@@ -1,29 +1,65 @@
 /**
  * Shadow analysis with set semantics (README decision 9, behaviour.md 3.5/3.6 without the TS
  * port's defects B-3 and B-4): rule B is shadowed by an earlier rule A iff every request B accepts
- * A accepts too. Runs once per rule set; only rules that could cover B are compared (rules listing
- * one of B's capabilities, and the wild ones), so realistic sets cost about linear time.
+ * A accepts too. Runs once per rule set and never compares all pairs: for each B it looks only at
+ * rules that could cover it.
+ *
+ * - Covers with a listed capability (exact/`eq`/`in`) must list all of B's values: scan the
+ *   shortest value list of the index.
+ * - `any`-capability covers depend only on the enum conditions: the first such rule per distinct
+ *   enum signature (at most 15*7*7*15) is enough.
+ * - `not_in` X covers `not_in` Y iff X is a subset of Y: counted through the rules naming each
+ *   value of Y. `not_in` X covers `in` S iff X and S are disjoint: the first rule per enum
+ *   signature that names no value of S.
  *
  * @module
  */
 
 import type { ShadowWarning } from "../rules.ts";
 import { capCovers } from "./_conditions.ts";
-import { ENUM_FIELDS, MASK_WORDS } from "./_domain.ts";
+import { ENUM_FIELDS, type EnumField, MASK_WORDS } from "./_domain.ts";
 import type { RuleIndex } from "./_index.ts";
+
+/** Per-field value bits packed into one number; superset on fields = superset on bits. */
+function signature(b: Readonly<Record<EnumField, number>>): number {
+  return b.env | (b.data_label << 4) | (b.tenant_risk << 7) | (b.qos_class << 10);
+}
+
+const within = (inner: number, outer: number) => (inner & ~outer) === 0;
 
 /** Shadow findings, one per unreachable rule, in rule order. */
 export function analyseShadows(ix: RuleIndex): ShadowWarning[] {
   const { rules, caps, masks, bits } = ix.parsed;
-  const out: ShadowWarning[] = [];
-  const covers = (a: number, b: number): boolean => {
+  const n = rules.length;
+  const sig = bits.map(signature);
+  const firstAnyBySig = new Map<number, number>();
+  const notInBySig = new Map<number, number[]>();
+  const notInByValue = new Map<string, number[]>();
+  for (let r = 0; r < n; r++) {
+    const c = caps[r];
+    if (c.kind === "any") {
+      if (!firstAnyBySig.has(sig[r])) firstAnyBySig.set(sig[r], r);
+    } else if (c.kind === "not_in") {
+      const g = notInBySig.get(sig[r]);
+      if (g === undefined) notInBySig.set(sig[r], [r]);
+      else g.push(r);
+      for (const v of c.values) {
+        const l = notInByValue.get(v);
+        if (l === undefined) notInByValue.set(v, [r]);
+        else l.push(r);
+      }
+    }
+  }
+  const enumCovers = (a: number, b: number): boolean => {
     for (let w = 0; w < MASK_WORDS; w++) {
       if ((masks[b * MASK_WORDS + w] & ~masks[a * MASK_WORDS + w]) !== 0) return false;
     }
-    return capCovers(caps[a], caps[b]);
+    return true;
   };
-  const equal = (a: number, b: number): boolean => covers(a, b) && covers(b, a);
-  for (let j = 0; j < rules.length; j++) {
+  const covers = (a: number, b: number) => enumCovers(a, b) && capCovers(caps[a], caps[b]);
+
+  const out: ShadowWarning[] = [];
+  for (let j = 0; j < n; j++) {
     const id = rules[j].rule_id;
     const empty = ENUM_FIELDS.find((f) => bits[j][f] === 0);
     if (empty !== undefined) {
@@ -35,34 +71,54 @@ export function analyseShadows(ix: RuleIndex): ShadowWarning[] {
       });
       continue;
     }
-    let best = -1;
+    let best = j; // "none yet": every candidate must come before j
     const cj = caps[j];
     if (cj.kind === "in") {
-      // Any cover must list every value of B; scan the shortest of their lists.
       let shortest: readonly number[] | undefined;
       for (const v of cj.values) {
         const l = ix.exact.get(v);
         if (l !== undefined && (shortest === undefined || l.length < shortest.length)) shortest = l;
       }
       for (const a of shortest ?? []) {
-        if (a >= j) break;
+        if (a >= best) break;
         if (covers(a, j)) {
           best = a;
           break;
         }
       }
     }
-    for (const a of ix.wild) {
-      if (a >= j || (best >= 0 && a > best)) break;
-      if (covers(a, j)) {
-        best = a;
-        break;
+    for (const [s, a] of firstAnyBySig) {
+      if (a < best && within(sig[j], s)) best = a;
+    }
+    if (cj.kind === "not_in") {
+      const hits = new Map<number, number>();
+      for (const v of cj.values) {
+        for (const a of notInByValue.get(v) ?? []) {
+          if (a >= best) break;
+          const h = (hits.get(a) ?? 0) + 1;
+          hits.set(a, h);
+          const ca = caps[a] as { values: ReadonlySet<string> };
+          if (h === ca.values.size && within(sig[j], sig[a])) best = a;
+        }
+      }
+    } else if (cj.kind === "in") {
+      const clash = new Set<number>();
+      for (const v of cj.values) for (const a of notInByValue.get(v) ?? []) clash.add(a);
+      for (const [s, group] of notInBySig) {
+        if (!within(sig[j], s)) continue;
+        for (const a of group) {
+          if (a >= best) break;
+          if (!clash.has(a)) {
+            best = a;
+            break;
+          }
+        }
       }
     }
-    if (best < 0) continue;
+    if (best === j) continue;
     const by = rules[best].rule_id;
     out.push(
-      equal(best, j)
+      covers(j, best)
         ? {
           shadowing_rule_id: by,
           shadowed_rule_id: id,
