@@ -12,14 +12,46 @@ import { ATTEST_CODES } from "./constants.ts";
 import type { Ed25519Signer, KeyFile, KeyRing, SigningKey, TrustedKey } from "./ed25519.ts";
 import { toKeyRing } from "./ed25519.ts";
 
-/** The DSSE payload type of in-toto statements. */
+/**
+ * The DSSE payload type of in-toto statements.
+ *
+ * @example
+ * ```ts
+ * import { IN_TOTO_PAYLOAD_TYPE } from "@wcp/core";
+ * IN_TOTO_PAYLOAD_TYPE; // "application/vnd.in-toto+json"
+ * ```
+ */
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
-/** `_type` of an in-toto Statement v1. */
+/**
+ * `_type` of an in-toto Statement v1.
+ *
+ * @example
+ * ```ts
+ * import { IN_TOTO_STATEMENT_TYPE } from "@wcp/core";
+ * IN_TOTO_STATEMENT_TYPE; // "https://in-toto.io/Statement/v1"
+ * ```
+ */
 export const IN_TOTO_STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
-/** `predicateType` of a WCP worker package attestation. */
+/**
+ * `predicateType` of a WCP worker package attestation.
+ *
+ * @example
+ * ```ts
+ * import { WCP_PACKAGE_PREDICATE_TYPE } from "@wcp/core";
+ * WCP_PACKAGE_PREDICATE_TYPE.startsWith("https://"); // true
+ * ```
+ */
 export const WCP_PACKAGE_PREDICATE_TYPE = "https://workerclassprotocol.dev/attestation/package/v1";
 
-/** One DSSE signature. */
+/**
+ * One DSSE signature.
+ *
+ * @example
+ * ```ts
+ * import type { DsseSignature } from "@wcp/core";
+ * const s: DsseSignature = { keyid: "ed25519:" + "0".repeat(64), sig: "AAAA" };
+ * ```
+ */
 export interface DsseSignature {
   /** Key id (ours: `ed25519:<hex>`). */
   keyid: string;
@@ -27,7 +59,15 @@ export interface DsseSignature {
   sig: string;
 }
 
-/** A DSSE envelope (JSON form). */
+/**
+ * A DSSE envelope (JSON form).
+ *
+ * @example
+ * ```ts
+ * import type { DsseEnvelope } from "@wcp/core";
+ * const e: DsseEnvelope = { payload: "aGk=", payloadType: "text/plain", signatures: [] };
+ * ```
+ */
 export interface DsseEnvelope {
   /** Standard base64 of the payload bytes. */
   payload: string;
@@ -37,7 +77,17 @@ export interface DsseEnvelope {
   signatures: DsseSignature[];
 }
 
-/** An in-toto Statement v1. */
+/**
+ * An in-toto Statement v1.
+ *
+ * @example
+ * ```ts
+ * import { packageStatement, type InTotoStatement } from "@wcp/core";
+ * const st: InTotoStatement = packageStatement({ worker_id: "org.a.w", worker_version: "1",
+ *   package_hash: "0".repeat(64) });
+ * st._type; // "https://in-toto.io/Statement/v1"
+ * ```
+ */
 export interface InTotoStatement {
   /** {@link IN_TOTO_STATEMENT_TYPE}. */
   _type: string;
@@ -49,7 +99,16 @@ export interface InTotoStatement {
   predicate: Record<string, unknown>;
 }
 
-/** Result of {@link dsseVerify}. */
+/**
+ * Result of {@link dsseVerify}.
+ *
+ * @example
+ * ```ts
+ * import { dsseVerify, type DsseVerifyResult } from "@wcp/core";
+ * const r: DsseVerifyResult = await dsseVerify(null, []);
+ * r.ok; // false
+ * ```
+ */
 export interface DsseVerifyResult {
   /** True when a trusted key's signature verified. */
   ok: boolean;
@@ -206,7 +265,16 @@ export function manifestToDsse(
   return dsseSign(IN_TOTO_PAYLOAD_TYPE, body, [signer]);
 }
 
-/** Result of {@link manifestFromDsse}. */
+/**
+ * Result of {@link manifestFromDsse}.
+ *
+ * @example
+ * ```ts
+ * import { manifestFromDsse, type DsseImportResult } from "@wcp/core";
+ * const r: DsseImportResult = await manifestFromDsse({}, []);
+ * r.deny_code; // "ATTEST_DSSE_INVALID"
+ * ```
+ */
 export interface DsseImportResult extends DsseVerifyResult {
   /** The statement (only when ok). */
   statement?: InTotoStatement;

@@ -7,11 +7,19 @@
 
 import { WcpError } from "../errors.ts";
 import { sha256Hex } from "../hash.ts";
-import type { RegistryRecord } from "../model.ts";
 import { concatBytes, fromBase64Strict, toBase64 } from "./_bytes.ts";
 import { tenantNamespace } from "./namespace.ts";
 
-/** Anything that signs bytes with Ed25519 under a key id (a {@link SigningKey} is one). */
+/**
+ * Anything that signs bytes with Ed25519 under a key id (a {@link SigningKey} is one).
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, type Ed25519Signer } from "@wcp/core";
+ * const signer: Ed25519Signer = await generateSigningKey();
+ * (await signer.sign(new Uint8Array([1]))).length; // 64
+ * ```
+ */
 export interface Ed25519Signer {
   /** `ed25519:<sha256 hex of the raw public key>`. */
   readonly key_id: string;
@@ -19,7 +27,16 @@ export interface Ed25519Signer {
   sign(data: Uint8Array): Promise<Uint8Array>;
 }
 
-/** A private Ed25519 key ready to sign. */
+/**
+ * A private Ed25519 key ready to sign.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, type SigningKey } from "@wcp/core";
+ * const key: SigningKey = await generateSigningKey({ namespace: "org.acme" });
+ * key.key_id.startsWith("ed25519:"); // true
+ * ```
+ */
 export interface SigningKey extends Ed25519Signer {
   /** Standard base64 of the raw 32-byte public key. */
   readonly public_key: string;
@@ -29,7 +46,16 @@ export interface SigningKey extends Ed25519Signer {
   readonly privateKey: CryptoKey;
 }
 
-/** A public key a verifier trusts. */
+/**
+ * A public key a verifier trusts.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, type TrustedKey, trustedKeyOf } from "@wcp/core";
+ * const t: TrustedKey = trustedKeyOf(await generateSigningKey());
+ * t.public_key.length; // 44
+ * ```
+ */
 export interface TrustedKey {
   /** `ed25519:<sha256 hex of the raw public key>`; must match `public_key`. */
   key_id: string;
@@ -39,7 +65,16 @@ export interface TrustedKey {
   namespace?: string;
 }
 
-/** The JSON key file format (`wcp_key_file: 1`). Without `private_key` it is a public key file. */
+/**
+ * The JSON key file format (`wcp_key_file: 1`). Without `private_key` it is a public key file.
+ *
+ * @example
+ * ```ts
+ * import { exportKeyFile, generateSigningKey, type KeyFile } from "@wcp/core";
+ * const file: KeyFile = await exportKeyFile(await generateSigningKey(), { includePrivate: false });
+ * file.alg; // "ed25519"
+ * ```
+ */
 export interface KeyFile {
   /** Format version, always 1. */
   wcp_key_file: 1;
@@ -291,6 +326,22 @@ export function trustedKeyOf(key: KeyFile | SigningKey | TrustedKey): TrustedKey
 }
 
 /**
+ * The part of a registry record (`RegistryRecord`) that carries worker keys.
+ *
+ * @example
+ * ```ts
+ * import type { RecordWithKeys } from "@wcp/core";
+ * const rec: RecordWithKeys = { worker_id: "org.acme.w.1", public_keys: {} };
+ * ```
+ */
+export interface RecordWithKeys {
+  /** `org.<name>.…` / `x.<name>.…`: the keys' namespace. */
+  worker_id: string;
+  /** Ed25519 public keys: `{ [keyIdFor(raw)]: base64(raw) }`. */
+  public_keys?: Record<string, string>;
+}
+
+/**
  * The trusted keys of a registry record's `public_keys` (`{ key_id: base64 raw key }`), each
  * bound to the namespace of the record's `worker_id`. Several keys = rotation. Throws
  * `KEY_INVALID` with the path `public_keys.<id>` when an id does not match its key.
@@ -304,7 +355,7 @@ export function trustedKeyOf(key: KeyFile | SigningKey | TrustedKey): TrustedKey
  * keys[0].namespace; // "org.acme"
  * ```
  */
-export function trustedKeysFromRecord(record: RegistryRecord): TrustedKey[] {
+export function trustedKeysFromRecord(record: RecordWithKeys): TrustedKey[] {
   const map = record?.public_keys;
   if (map === undefined) return [];
   if (typeof map !== "object" || map === null || Array.isArray(map)) {

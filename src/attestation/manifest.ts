@@ -17,10 +17,28 @@ import type { Ed25519Signer } from "./ed25519.ts";
 import { tenantNamespace, trustStatement } from "./namespace.ts";
 import type { PackageHashResult } from "./package_hash.ts";
 
-/** Signing modes. `hmac-sha256` is the reference's shared-secret mode; `ed25519` is ours. */
+/**
+ * Signing modes. `hmac-sha256` is the reference's shared-secret mode; `ed25519` is ours.
+ *
+ * @example
+ * ```ts
+ * import type { SignatureMode } from "@wcp/core";
+ * const mode: SignatureMode = "ed25519";
+ * ```
+ */
 export type SignatureMode = "hmac-sha256" | "ed25519";
 
-/** A package manifest (`manifest.json`), reference fields plus the Ed25519 ones. */
+/**
+ * A package manifest (`manifest.json`), reference fields plus the Ed25519 ones.
+ *
+ * @example
+ * ```ts
+ * import { buildManifest, type PackageManifest } from "@wcp/core";
+ * const m: PackageManifest = buildManifest({ packageHash: "0".repeat(64), workerId: "x.alice.w",
+ *   workerSpeciesId: "wrk.a.b", workerVersion: "1" });
+ * m.schema_version; // "awp.v1"
+ * ```
+ */
 export interface PackageManifest {
   /** `awp.v1`. */
   schema_version: string;
@@ -52,7 +70,16 @@ export interface PackageManifest {
   [field: string]: unknown;
 }
 
-/** Options of {@link buildManifest}. */
+/**
+ * Options of {@link buildManifest}.
+ *
+ * @example
+ * ```ts
+ * import type { BuildManifestOptions } from "@wcp/core";
+ * const o: BuildManifestOptions = { packageHash: "0".repeat(64), workerId: "org.acme.w.1",
+ *   workerSpeciesId: "wrk.doc.summarizer", workerVersion: "1.0.0" };
+ * ```
+ */
 export interface BuildManifestOptions {
   /** The package hash: a {@link PackageHashResult} (refused if it reports unsafe entries) or hex. */
   packageHash: PackageHashResult | string;
@@ -68,7 +95,15 @@ export interface BuildManifestOptions {
   now?: number;
 }
 
-/** The seven keys the reference signs, in sorted order. */
+/**
+ * The seven keys the reference signs, in sorted order.
+ *
+ * @example
+ * ```ts
+ * import { HMAC_SIGNED_FIELDS } from "@wcp/core";
+ * HMAC_SIGNED_FIELDS.length; // 7
+ * ```
+ */
 export const HMAC_SIGNED_FIELDS: readonly string[] = [
   "build_source",
   "built_at_utc",
@@ -81,7 +116,15 @@ export const HMAC_SIGNED_FIELDS: readonly string[] = [
 
 const SIGNATURE_FIELDS = ["signature_hmac_sha256", "signature_ed25519"];
 
-/** The DSSE payload type bound into Ed25519 manifest signatures (domain separation). */
+/**
+ * The DSSE payload type bound into Ed25519 manifest signatures (domain separation).
+ *
+ * @example
+ * ```ts
+ * import { MANIFEST_PAYLOAD_TYPE } from "@wcp/core";
+ * MANIFEST_PAYLOAD_TYPE; // "application/vnd.wcp.package-manifest+json"
+ * ```
+ */
 export const MANIFEST_PAYLOAD_TYPE = "application/vnd.wcp.package-manifest+json";
 
 /**

@@ -17,7 +17,15 @@ import { toHex, utf8 } from "./_bytes.ts";
 import { compareCodePoints } from "./_py_json.ts";
 import { EXCLUDED_NAMES } from "./constants.ts";
 
-/** One regular file of a package: its path relative to the root (`/`-separated) and digest. */
+/**
+ * One regular file of a package: its path relative to the root (`/`-separated) and digest.
+ *
+ * @example
+ * ```ts
+ * import type { PackageFile } from "@wcp/core";
+ * const f: PackageFile = { path: "code/worker_logic.py", size: 0, sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" };
+ * ```
+ */
 export interface PackageFile {
   /** Relative POSIX path, e.g. `code/worker_logic.py`. */
   path: string;
@@ -27,7 +35,15 @@ export interface PackageFile {
   sha256: string;
 }
 
-/** Something in the package tree that was not hashed because it is unsafe; never followed. */
+/**
+ * Something in the package tree that was not hashed because it is unsafe; never followed.
+ *
+ * @example
+ * ```ts
+ * import type { UnsafeEntry } from "@wcp/core";
+ * const u: UnsafeEntry = { path: "code/helper.py", kind: "symlink", detail: "/etc/passwd" };
+ * ```
+ */
 export interface UnsafeEntry {
   /** Relative path as found. */
   path: string;
@@ -41,7 +57,16 @@ export interface UnsafeEntry {
   detail?: string;
 }
 
-/** The result of hashing a package. */
+/**
+ * The result of hashing a package.
+ *
+ * @example
+ * ```ts
+ * import { packageHashFromContents, type PackageHashResult } from "@wcp/core";
+ * const r: PackageHashResult = packageHashFromContents({ "a.txt": "a" });
+ * r.files.length; // 1
+ * ```
+ */
 export interface PackageHashResult {
   /** Bare lowercase hex, as the reference writes it into `manifest.package_hash`. */
   package_hash: string;

@@ -16,12 +16,19 @@ import {
   hmacSha256Hex,
   hmacSigningPayload,
   manifestTimestamp,
-  type SignatureMode,
 } from "./manifest.ts";
 import { tenantNamespace, trustStatement } from "./namespace.ts";
 import type { PackageHashResult } from "./package_hash.ts";
 
-/** The verifier's answer: `ok`, a deny code when not ok, and details. */
+/**
+ * The verifier's answer: `ok`, a deny code when not ok, and details.
+ *
+ * @example
+ * ```ts
+ * import type { AttestationResult } from "@wcp/core";
+ * const r: AttestationResult = { ok: false, deny_code: "ATTEST_HASH_MISMATCH", meta: {} };
+ * ```
+ */
 export interface AttestationResult {
   /** True only when every step passed. */
   ok: boolean;
@@ -31,7 +38,16 @@ export interface AttestationResult {
   meta: Record<string, unknown>;
 }
 
-/** What every verification needs besides the signature material. */
+/**
+ * What every verification needs besides the signature material.
+ *
+ * @example
+ * ```ts
+ * import { packageHash, type VerifyCommonOptions } from "@wcp/core";
+ * const o: VerifyCommonOptions = { manifest: undefined, computed: packageHash([]),
+ *   workerId: "org.acme.w.1", workerSpeciesId: "wrk.a.b" };
+ * ```
+ */
 export interface VerifyCommonOptions {
   /** The parsed manifest; `undefined` when the file does not exist. */
   manifest: unknown;
@@ -47,7 +63,16 @@ export interface VerifyCommonOptions {
   now?: number;
 }
 
-/** HMAC mode: the shared secret, read by the caller at verify time. */
+/**
+ * HMAC mode: the shared secret, read by the caller at verify time.
+ *
+ * @example
+ * ```ts
+ * import { packageHash, type VerifyHmacOptions } from "@wcp/core";
+ * const o: VerifyHmacOptions = { mode: "hmac-sha256", secret: "s3cret", manifest: undefined,
+ *   computed: packageHash([]), workerId: "org.acme.w.1", workerSpeciesId: "wrk.a.b" };
+ * ```
+ */
 export interface VerifyHmacOptions extends VerifyCommonOptions {
   /** `hmac-sha256`. */
   mode: "hmac-sha256";
@@ -57,7 +82,16 @@ export interface VerifyHmacOptions extends VerifyCommonOptions {
   secretEnv?: string;
 }
 
-/** Ed25519 mode: the trusted public keys (several = rotation). */
+/**
+ * Ed25519 mode: the trusted public keys (several = rotation).
+ *
+ * @example
+ * ```ts
+ * import { packageHash, type VerifyEd25519Options } from "@wcp/core";
+ * const o: VerifyEd25519Options = { mode: "ed25519", keys: [], manifest: undefined,
+ *   computed: packageHash([]), workerId: "org.acme.w.1", workerSpeciesId: "wrk.a.b" };
+ * ```
+ */
 export interface VerifyEd25519Options extends VerifyCommonOptions {
   /** `ed25519`. */
   mode: "ed25519";
@@ -65,7 +99,16 @@ export interface VerifyEd25519Options extends VerifyCommonOptions {
   keys: KeyRing | Iterable<TrustedKey | SigningKey | KeyFile>;
 }
 
-/** Options of {@link verifyManifest}. */
+/**
+ * Options of {@link verifyManifest}.
+ *
+ * @example
+ * ```ts
+ * import { packageHash, type VerifyManifestOptions } from "@wcp/core";
+ * const o: VerifyManifestOptions = { mode: "ed25519", keys: [], manifest: undefined,
+ *   computed: packageHash([]), workerId: "org.acme.w.1", workerSpeciesId: "wrk.a.b" };
+ * ```
+ */
 export type VerifyManifestOptions = VerifyHmacOptions | VerifyEd25519Options;
 
 function deny(code: AttestDenyCode, meta: Record<string, unknown> = {}): AttestationResult {
@@ -235,7 +278,16 @@ export async function verifyManifest(options: VerifyManifestOptions): Promise<At
   return success(m, ns, options, { signature_mode: "ed25519", signing_key_id: keyId });
 }
 
-/** Options of {@link verifyDsseAttestation}. */
+/**
+ * Options of {@link verifyDsseAttestation}.
+ *
+ * @example
+ * ```ts
+ * import { packageHash, type VerifyDsseOptions } from "@wcp/core";
+ * const o: VerifyDsseOptions = { envelope: {}, keys: [], computed: packageHash([]),
+ *   workerId: "org.acme.w.1", workerSpeciesId: "wrk.a.b" };
+ * ```
+ */
 export interface VerifyDsseOptions extends Omit<VerifyCommonOptions, "manifest" | "manifestError"> {
   /** The DSSE envelope (parsed JSON). */
   envelope: unknown;
@@ -282,5 +334,3 @@ export async function verifyDsseAttestation(
     signing_key_id: key.key_id,
   });
 }
-
-export type { SignatureMode };

@@ -11,7 +11,15 @@ import { toKeyRing } from "../attestation/ed25519.ts";
 import { formatTimestamp } from "../ids.ts";
 import { computeReceiptHash, receiptSigningBytes } from "./receipt.ts";
 
-/** What went wrong at one position of a chain. */
+/**
+ * What went wrong at one position of a chain.
+ *
+ * @example
+ * ```ts
+ * import type { ChainBreakKind } from "@wcp/core";
+ * const kind: ChainBreakKind = "reordered";
+ * ```
+ */
 export type ChainBreakKind =
   | "malformed"
   | "hash_mismatch"
@@ -24,7 +32,15 @@ export type ChainBreakKind =
   | "duplicate"
   | "truncated";
 
-/** One break, located. */
+/**
+ * One break, located.
+ *
+ * @example
+ * ```ts
+ * import type { ChainBreak } from "@wcp/core";
+ * const b: ChainBreak = { kind: "missing_link", index: 3, receipt_id: null, message: "receipts 3..3 are missing" };
+ * ```
+ */
 export interface ChainBreak {
   /** What went wrong. */
   kind: ChainBreakKind;
@@ -40,7 +56,16 @@ export interface ChainBreak {
   message: string;
 }
 
-/** The severity-1 integrity event describing the first break of a chain. */
+/**
+ * The severity-1 integrity event describing the first break of a chain.
+ *
+ * @example
+ * ```ts
+ * import { type IntegrityEvent, verifyReceiptLog } from "@wcp/core";
+ * const event: IntegrityEvent | null = (await verifyReceiptLog("x\n", { keys: [] })).event;
+ * event?.severity; // "sev1"
+ * ```
+ */
 export interface IntegrityEvent {
   /** `evt.os.receipt.chain_broken`. */
   event_id: "evt.os.receipt.chain_broken";
@@ -62,7 +87,16 @@ export interface IntegrityEvent {
   breaks_total: number;
 }
 
-/** The verifier's report. */
+/**
+ * The verifier's report.
+ *
+ * @example
+ * ```ts
+ * import { type ChainReport, verifyReceiptChain } from "@wcp/core";
+ * const report: ChainReport = await verifyReceiptChain([], { keys: [] });
+ * report.ok; // true
+ * ```
+ */
 export interface ChainReport {
   /** True when there is no break. */
   ok: boolean;
@@ -76,7 +110,15 @@ export interface ChainReport {
   event: IntegrityEvent | null;
 }
 
-/** A trusted point a segment continues from (e.g. a checkpoint's head). */
+/**
+ * A trusted point a segment continues from (e.g. a checkpoint's head).
+ *
+ * @example
+ * ```ts
+ * import type { ChainAnchor } from "@wcp/core";
+ * const anchor: ChainAnchor = { seq: 41, receipt_hash: "sha256:" + "0".repeat(64) };
+ * ```
+ */
 export interface ChainAnchor {
   /** Seq of the receipt just before the segment. */
   seq: number;
@@ -84,7 +126,15 @@ export interface ChainAnchor {
   receipt_hash: string;
 }
 
-/** Options of {@link verifyReceiptChain}. */
+/**
+ * Options of {@link verifyReceiptChain}.
+ *
+ * @example
+ * ```ts
+ * import type { VerifyChainOptions } from "@wcp/core";
+ * const o: VerifyChainOptions = { keys: [], tenantId: "acme" };
+ * ```
+ */
 export interface VerifyChainOptions {
   /** Keys that may sign receipts (several = rotation). */
   keys: KeyRing | Iterable<TrustedKey | SigningKey | KeyFile>;

@@ -21,7 +21,16 @@ import { formatTimestamp } from "../ids.ts";
 import { merkleInclusionPath, merkleRoot, verifyMerkleInclusion } from "./merkle.ts";
 import { computeReceiptHash, type UnsignedReceipt } from "./receipt.ts";
 
-/** A signed statement of a stream's Merkle root at a size. */
+/**
+ * A signed statement of a stream's Merkle root at a size.
+ *
+ * @example
+ * ```ts
+ * import { type Checkpoint, generateSigningKey, makeCheckpoint } from "@wcp/core";
+ * const cp: Checkpoint = await makeCheckpoint([], await generateSigningKey(), { tenantId: "acme" });
+ * cp.root_hash; // "sha256:e3b0c442…"
+ * ```
+ */
 export interface Checkpoint {
   /** `wcp.receipt-checkpoint/v1`. */
   type: "wcp.receipt-checkpoint/v1";
@@ -41,7 +50,15 @@ export interface Checkpoint {
   signature: string;
 }
 
-/** Proof that one receipt is leaf `leaf_index` of a checkpoint's tree. */
+/**
+ * Proof that one receipt is leaf `leaf_index` of a checkpoint's tree.
+ *
+ * @example
+ * ```ts
+ * import type { InclusionProof } from "@wcp/core";
+ * const p: InclusionProof = { receipt_hash: "sha256:" + "0".repeat(64), leaf_index: 0, tree_size: 1, audit_path: [] };
+ * ```
+ */
 export interface InclusionProof {
   /** The receipt's `receipt_hash`. */
   receipt_hash: string;
@@ -158,7 +175,15 @@ export function receiptInclusionProof(
   };
 }
 
-/** Result of {@link verifyReceiptInclusion}. */
+/**
+ * Result of {@link verifyReceiptInclusion}.
+ *
+ * @example
+ * ```ts
+ * import type { InclusionResult } from "@wcp/core";
+ * const r: InclusionResult = { ok: false, reason: "proof is for another tree size" };
+ * ```
+ */
 export interface InclusionResult {
   /** True when the receipt is provably in the checkpoint. */
   ok: boolean;

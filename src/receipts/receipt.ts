@@ -17,7 +17,18 @@ import { uuidV7 } from "../ids.ts";
 import { toHex, utf8 } from "../attestation/_bytes.ts";
 import type { Ed25519Signer } from "../attestation/ed25519.ts";
 
-/** The facts of one dispatch, supplied by the hall (spec 5.7). Extra JSON fields are hashed. */
+/**
+ * The facts of one dispatch, supplied by the hall (spec 5.7). Extra JSON fields are hashed.
+ *
+ * @example
+ * ```ts
+ * import type { ReceiptFields } from "@wcp/core";
+ * const f: ReceiptFields = { tenant_id: "acme", correlation_id: "c-1",
+ *   dispatched_at: "2026-01-01T00:00:00.000Z", worker_id: "org.acme.w.1",
+ *   capability_id: "cap.doc.summarize", policy_decision: "ALLOW", controls_verified: [],
+ *   artifact_hash: "sha256:" + "0".repeat(64) };
+ * ```
+ */
 export interface ReceiptFields {
   /** Tenant whose stream this receipt extends. */
   tenant_id: string;
@@ -39,7 +50,19 @@ export interface ReceiptFields {
   [extra: string]: unknown;
 }
 
-/** A receipt with chain fields and its hash, before signing. */
+/**
+ * A receipt with chain fields and its hash, before signing.
+ *
+ * @example
+ * ```ts
+ * import { prepareReceipt, type UnsignedReceipt } from "@wcp/core";
+ * const u: UnsignedReceipt = prepareReceipt(null, { tenant_id: "acme", correlation_id: "c-1",
+ *   dispatched_at: "2026-01-01T00:00:00.000Z", worker_id: "org.acme.w.1",
+ *   capability_id: "cap.doc.summarize", policy_decision: "ALLOW", controls_verified: [],
+ *   artifact_hash: "sha256:" + "0".repeat(64) }, "ed25519:" + "1".repeat(64));
+ * u.seq; // 0
+ * ```
+ */
 export interface UnsignedReceipt extends ReceiptFields {
   /** UUIDv7. */
   receipt_id: string;
@@ -53,13 +76,31 @@ export interface UnsignedReceipt extends ReceiptFields {
   receipt_hash: string;
 }
 
-/** A signed evidence receipt. */
+/**
+ * A signed evidence receipt.
+ *
+ * @example
+ * ```ts
+ * import type { Receipt } from "@wcp/core";
+ * function head(chain: Receipt[]): string | null {
+ *   return chain.at(-1)?.receipt_hash ?? null;
+ * }
+ * ```
+ */
 export interface Receipt extends UnsignedReceipt {
   /** 128 lowercase hex chars: Ed25519 over the UTF-8 bytes of `receipt_hash`. */
   signature: string;
 }
 
-/** Options of {@link prepareReceipt} and {@link mintReceipt}. */
+/**
+ * Options of {@link prepareReceipt} and {@link mintReceipt}.
+ *
+ * @example
+ * ```ts
+ * import type { MintOptions } from "@wcp/core";
+ * const o: MintOptions = { now: Date.UTC(2026, 0, 1) };
+ * ```
+ */
 export interface MintOptions {
   /** Clock (epoch ms) for the UUIDv7; default `Date.now()`. */
   now?: number;
