@@ -100,6 +100,13 @@ export const shareError = signal<string | null>(null);
 
 /** Read `#s=...` if present (call before the first render). */
 export async function restoreFromUrl(): Promise<void> {
+  // `#entity=<id>` is a catalog page link (opened in a new tab, or bookmarked).
+  const entity = /^#entity=(.+)$/.exec(location.hash);
+  if (entity) {
+    tab.value = "catalog";
+    catalogEntity.value = decodeURIComponent(entity[1]);
+    return;
+  }
   const m = /^#s=(.+)$/.exec(location.hash);
   if (!m) return;
   try {

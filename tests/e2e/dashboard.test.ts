@@ -200,6 +200,42 @@ Deno.test({
         assert.deepEqual(errors, []);
       });
 
+      await t.step("escalate one held request and deny another from the inbox", async () => {
+        const hold = async () =>
+          String(
+            (await api.route({
+              correlation_id: crypto.randomUUID(),
+              tenant_id: "acme",
+              env: "dev",
+              data_label: "INTERNAL",
+              tenant_risk: "low",
+              qos_class: "P2",
+              capability_id: "cap.fin.initiate-payment",
+            })).pending_approval_id,
+          );
+        const [up, no] = [await hold(), await hold()];
+        const upItem = page.locator(`[data-approval="${up}"]`);
+        await upItem.waitFor();
+        await upItem.locator('[data-action="escalate"]').click();
+        await upItem.locator(".badge", { hasText: "escalated" }).waitFor();
+        assert.equal((await api.approval(up)).supervisor_level, "incident_commander");
+        const noItem = page.locator(`[data-approval="${no}"]`);
+        await noItem.locator('[data-action="deny"]').click();
+        await noItem.waitFor({ state: "detached" });
+        assert.equal((await api.approval(no)).status, "denied");
+        assert.equal(await page.locator("#approvals li").count(), 1); // the escalated one waits
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("the hall serves the playground too", async () => {
+        const pg = await openPage(browser);
+        await pg.page.goto(`${hall.url}/playground`);
+        await pg.page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
+        assert.ok(pg.page.url().endsWith("/playground/"));
+        assert.deepEqual(pg.errors, []); // no CSP violation either
+        await pg.page.context().close();
+      });
+
       await t.step("the feed filters by event type", async () => {
         await page.locator("#filter-decision").uncheck();
         assert.equal(await page.locator('#feed li[data-event="decision"]').count(), 0);

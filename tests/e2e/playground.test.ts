@@ -283,6 +283,36 @@ Deno.test({
         assert.deepEqual(errors, []);
       });
 
+      await t.step("every control on every panel has an accessible name", async () => {
+        for (const name of ["Decisions", "Attestation", "Receipts", "Catalog"]) {
+          await openPanel(page, name);
+          // Open every disclosure so hidden editors are checked too.
+          await page.evaluate(`document.querySelectorAll("details").forEach((d) => d.open = true)`);
+          const unnamed = await page.evaluate(`(() => {
+            const named = (el) => (el.labels && el.labels.length > 0) ||
+              el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") ||
+              (el.tagName === "BUTTON" && el.textContent.trim());
+            return [...document.querySelectorAll("input, select, textarea, button")]
+              .filter((el) => !named(el)).map((el) => el.outerHTML.slice(0, 80));
+          })()`) as string[];
+          assert.deepEqual(unnamed, [], `${name}: controls without a name`);
+        }
+        await openPanel(page, "Decisions");
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("a catalog link opens its entity page", async () => {
+        const other = await openPage(browser);
+        await other.page.goto(server.url + "#entity=wrk.doc.summarizer");
+        await other.page.locator("#entity-title", { hasText: "wrk.doc.summarizer" }).waitFor();
+        assert.equal(
+          await other.page.getByRole("tab", { name: "Catalog" }).getAttribute("aria-selected"),
+          "true",
+        );
+        assert.deepEqual(other.errors, []);
+        await other.page.context().close();
+      });
+
       await t.step("phone width (360 px): no horizontal scrolling", async () => {
         const phone = await openPage(browser, { width: 360, height: 740 });
         await phone.page.goto(server.url);
