@@ -87,6 +87,12 @@ Deno.test("parseRules: match keys and condition forms", () => {
   rejects(rule({ env: { in: ["dev", 3] } }), "rules[1].match.env.in[1]", "must be strings");
   rejects(rule({ env: { eq: 3 } }), "rules[1].match.env.eq", "must be strings");
   rejects(rule({ capability_id: "" }), "rules[1].match.capability_id", "must not be empty");
+  rejects(
+    rule({ capability_id: { eq: "" } }),
+    "rules[1].match.capability_id.eq",
+    "must not be empty",
+  );
+  rejects(rule({ env: undefined }), "rules[1].match.env", "got undefined");
   rejects(rule({ capability_id: { in: ["cap.a", ""] } }), "rules[1].match.capability_id.in[1]");
 });
 
