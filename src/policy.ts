@@ -148,7 +148,7 @@ export function policyAllowsPrivilege(
   egressAllowlist: Partial<Record<Env, string[]>>,
 ): PrivilegeVerdict {
   if (!(env === "prod" || env === "edge") || dataLabel !== "RESTRICTED" || !envelope) {
-    return { ok: true, reason: "not_restricted_prod" };
+    return { ok: true, reason: "unconstrained_outside_restricted_prod" };
   }
   const dests: string[] = [];
   const egress = envelope.egress as { allowlist?: unknown } | undefined;

@@ -139,6 +139,7 @@ class Run {
   blastPassed: boolean | null = null;
   policyVersion = "policy.v0";
   gateReason = "no_gate_required";
+  gateDecision: "ALLOW" | "REQUIRE_HUMAN" = "ALLOW";
   hold: Hold | null = null;
   candidates: CandidateWorker[] | null = null;
   selected: RegistryRecord | null = null;
@@ -438,7 +439,14 @@ function stepControls(run: Run, registry: Registry | undefined): Denial | undefi
   }
   if (missing === null) {
     if (run.trace !== null) {
-      step(run, "controls", "pass", `All ${required.length} required controls are present.`);
+      step(
+        run,
+        "controls",
+        "pass",
+        required.length === 1
+          ? "The required control is present."
+          : `All ${required.length} required controls are present.`,
+      );
     }
     return;
   }
@@ -547,6 +555,7 @@ function stepPolicy(run: Run, inp: ValidInput): Denial | undefined {
     return new Denial(d.reason, escalated(run, false, r.reason));
   }
   if (r.decision === "REQUIRE_HUMAN") {
+    run.gateDecision = "REQUIRE_HUMAN";
     run.gateReason = r.reason || "policy_gate_require_human";
     const level = r.supervisor_level ?? run.escalation!.supervisor_level ??
       run.cfg.default_supervisor_level;
@@ -769,7 +778,9 @@ function stepSelection(
     }
   }
 
+  let heldForCap = false;
   if (selected === null && fallback !== null) {
+    heldForCap = true;
     selected = fallback;
     selectedIndex = fallbackIndex;
     cands[fallbackIndex].skip_reason = null;
@@ -781,7 +792,6 @@ function stepSelection(
       run.attValid = true;
     }
     const level = run.escalation!.supervisor_level ?? run.cfg.default_supervisor_level;
-    step(run, "selection", "pass", `Selected ${fallback.worker_id}, which is over the blast cap.`);
     const h = requestHold(run, "selection", { reason: "blast_over_cap", level }, run.policyVersion);
     if (h !== undefined) return h;
   }
@@ -827,7 +837,7 @@ function stepSelection(
   }
   run.selected = selected;
   void selectedIndex;
-  if (run.hold === null || run.hold.reason !== "blast_over_cap") {
+  if (!heldForCap) {
     if (run.trace !== null) {
       step(run, "selection", "pass", `Selected worker ${selected.worker_id}.`);
     }
@@ -1074,11 +1084,7 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
     events.push(ev.taskRouted(b, inp.task_id ?? "task_default", inp.qos_class, outcome));
     events.push(ev.workerSelected(b));
     events.push(
-      ev.policyGated(
-        b,
-        hold !== null ? "REQUIRE_HUMAN" : "ALLOW",
-        hold !== null ? hold.reason : run.gateReason,
-      ),
+      ev.policyGated(b, run.gateDecision, run.gateReason),
     );
     if (approvalId !== null) {
       events.push(ev.approvalRequested(b, approvalId, hold!.level, expires!, hold!.reason));
