@@ -61,11 +61,12 @@ async function loadKey(
   path: string,
   needPrivate: boolean,
 ): Promise<SigningKey | Awaited<ReturnType<typeof readKeyFile>>> {
+  if (!(await exists(path))) throw new UsageError(`--key: file not found: ${path}`);
   let kf;
   try {
     kf = await readKeyFile(path);
   } catch (e) {
-    if (e instanceof WcpError) throw new UsageError(`--key: ${path}: ${e.message}`, e.code);
+    if (e instanceof WcpError) throw new UsageError(`--key: ${e.message}`, e.code);
     if (e instanceof Deno.errors.NotFound) throw new UsageError(`--key: file not found: ${path}`);
     throw new UsageError(`--key: cannot read ${path}: ${(e as Error).message}`);
   }
