@@ -29,7 +29,10 @@ export function ids(prefix = "id"): () => string {
   return () => `${prefix}-${++n}`;
 }
 
-export function rulesOf(decision: Record<string, unknown> = {}, match: Record<string, unknown> = {}) {
+export function rulesOf(
+  decision: Record<string, unknown> = {},
+  match: Record<string, unknown> = {},
+) {
   return parseRules({
     rules: [{
       rule_id: "r-sum",
