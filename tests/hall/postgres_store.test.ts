@@ -289,3 +289,38 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "postgres store: recordDecisions writes a batch in one go and ignores duplicates",
+  ignore,
+  async fn() {
+    const [a, b] = await instances(2);
+    try {
+      const rows = Array.from({ length: 2500 }, (_, i) => ({
+        decision_id: `d-${i}`,
+        parent_decision_id: i % 2 ? `d-${i - 1}` : null,
+        tenant_id: "acme",
+        correlation_id: `c-${i}`,
+        capability_id: "cap.doc.summarize",
+        outcome: "DISPATCH",
+        blast_dimensions_score: i % 7,
+        chain_blast_score: null,
+        created_at: new Date(Date.UTC(2026, 11, 1, 20, 0, 0, i)).toISOString(),
+      }));
+      // Two instances flushing overlapping batches: the first write of each id wins.
+      await Promise.all([
+        a.recordDecisions(rows.slice(0, 1500)),
+        b.recordDecisions(rows.slice(1000).map((r) => ({ ...r, outcome: "DENY" }))),
+      ]);
+      await a.recordDecisions([]);
+      assert.deepEqual(await b.getDecision("d-3"), rows[3]);
+      assert.equal((await a.getDecision("d-2499"))?.outcome, "DENY");
+      assert.equal((await a.getDecision("d-2499"))?.blast_dimensions_score, 2499 % 7);
+      const outcome1200 = (await b.getDecision("d-1200"))?.outcome;
+      assert.ok(outcome1200 === "DISPATCH" || outcome1200 === "DENY");
+      assert.equal(await a.getDecision("d-2500"), null);
+    } finally {
+      await closeAll([a, b]);
+    }
+  },
+});

@@ -707,6 +707,30 @@ export class PostgresStore implements HallStore {
       on conflict (decision_id) do nothing`;
   }
 
+  /**
+   * Remember many decisions in one statement per 1,000 rows (duplicates ignored), so a telemetry
+   * flush costs one round trip instead of one per decision.
+   */
+  async recordDecisions(rows: DecisionRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 1000) {
+      const chunk = rows.slice(i, i + 1000);
+      await this.#sql`insert into decisions ${
+        this.#sql(
+          chunk,
+          "decision_id",
+          "parent_decision_id",
+          "tenant_id",
+          "correlation_id",
+          "capability_id",
+          "outcome",
+          "blast_dimensions_score",
+          "chain_blast_score",
+          "created_at",
+        )
+      } on conflict (decision_id) do nothing`;
+    }
+  }
+
   async getDecision(decisionId: string): Promise<DecisionRow | null> {
     const [r] = await this.#sql`select * from decisions where decision_id = ${decisionId}`;
     return r ? toDecision(r) : null;

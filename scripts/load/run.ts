@@ -1,0 +1,221 @@
+/**
+ * Load benchmark of the hall (`deno task load`): decisions/s and latency percentiles for
+ * `POST /wcp/route` (decision only) and `POST /wcp/dispatch` (decide, run the in-process demo
+ * worker, mint and persist a signed receipt), on the embedded SQLite store and on PostgreSQL.
+ *
+ * Each hall is a real `deno run src/hall/main.ts` child on 127.0.0.1; PostgreSQL is a throwaway
+ * server from Debian's package (tests/helpers/postgres.ts) with durable settings (fsync and
+ * synchronous_commit on) so its figures are honest. The load tool is `wrk` (Debian package) with
+ * `post.lua`; every run is bounded in time (`--duration`) and in request count (`--max-requests`).
+ *
+ * usage: deno task load [--backends sqlite,postgres] [--endpoints route,dispatch]
+ *          [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]
+ *          [--tenants 8] [--json test-artifacts/load.json]
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { startPostgres, type TestPostgres } from "../../tests/helpers/postgres.ts";
+import { type HallProcess, startHall } from "./hall_process.ts";
+
+const LUA = new URL("./post.lua", import.meta.url).pathname;
+
+interface RunResult {
+  backend: string;
+  endpoint: string;
+  connections: number;
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  p50ms: number;
+  p90ms: number;
+  p99ms: number;
+  maxms: number;
+  errors: number;
+  non2xx: number;
+  capped: boolean;
+}
+
+function fail(message: string): never {
+  console.error(`load: ${message}`);
+  Deno.exit(2);
+}
+
+function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) fail(`--${name}: '${text}' is not a positive integer`);
+  return n;
+}
+
+async function hasWrk(): Promise<boolean> {
+  try {
+    const r = await new Deno.Command("wrk", { args: ["-v"], stdout: "null", stderr: "null" })
+      .output();
+    return r.code === 0 || r.code === 1; // wrk -v prints its version and exits 1
+  } catch {
+    return false;
+  }
+}
+
+/** One wrk run; parses the `WCP_RESULT` line that post.lua prints. */
+async function wrk(opts: {
+  url: string;
+  token: string;
+  seconds: number;
+  connections: number;
+  threads: number;
+  maxRequests: number;
+  tenants: string[];
+}): Promise<Omit<RunResult, "backend" | "endpoint">> {
+  const perThread = Math.ceil(opts.maxRequests / opts.threads);
+  const out = await new Deno.Command("wrk", {
+    args: [
+      `-t${opts.threads}`,
+      `-c${opts.connections}`,
+      `-d${opts.seconds}s`,
+      "--timeout",
+      "10s",
+      "-s",
+      LUA,
+      opts.url,
+    ],
+    env: {
+      WCP_TOKEN: opts.token,
+      WCP_TENANTS: opts.tenants.join(","),
+      WCP_MAX_PER_THREAD: String(perThread),
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  const m = text.match(
+    /WCP_RESULT requests=(\d+) duration_us=(\d+) p50=(\d+) p90=(\d+) p99=(\d+) max=(\d+) errors=(\d+) non2xx=(\d+)/,
+  );
+  if (!m) throw new Error(`wrk gave no result (exit ${out.code}):\n${text}`);
+  const [requests, durationUs, p50, p90, p99, max, errors, non2xx] = m.slice(1).map(Number);
+  const seconds = durationUs / 1e6;
+  return {
+    connections: opts.connections,
+    requests,
+    seconds,
+    perSecond: requests / seconds,
+    p50ms: p50 / 1000,
+    p90ms: p90 / 1000,
+    p99ms: p99 / 1000,
+    maxms: max / 1000,
+    errors,
+    non2xx,
+    capped: requests >= perThread * opts.threads,
+  };
+}
+
+async function health(hall: HallProcess): Promise<Record<string, unknown>> {
+  const res = await fetch(`${hall.url}/wcp/health`);
+  return await res.json();
+}
+
+async function main(): Promise<void> {
+  let a;
+  try {
+    a = parseArgs({
+      args: Deno.args,
+      options: {
+        backends: { type: "string" },
+        endpoints: { type: "string" },
+        duration: { type: "string" },
+        "max-requests": { type: "string" },
+        connections: { type: "string" },
+        threads: { type: "string" },
+        tenants: { type: "string" },
+        json: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e));
+  }
+  if (a.help) {
+    console.log(
+      "usage: deno task load [--backends sqlite,postgres] [--endpoints route,dispatch]\n" +
+        "         [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]\n" +
+        "         [--tenants 8] [--json FILE]",
+    );
+    return;
+  }
+  const backends = (a.backends ?? "sqlite,postgres").split(",");
+  for (const b of backends) if (b !== "sqlite" && b !== "postgres") fail(`--backends: ${b}?`);
+  const endpoints = (a.endpoints ?? "route,dispatch").split(",");
+  for (const e of endpoints) if (e !== "route" && e !== "dispatch") fail(`--endpoints: ${e}?`);
+  const duration = positiveInt("duration", a.duration, 10);
+  if (duration > 120) fail("--duration: at most 120 seconds");
+  const maxRequests = positiveInt("max-requests", a["max-requests"], 400_000);
+  const connections = positiveInt("connections", a.connections, 32);
+  const threads = positiveInt("threads", a.threads, 1);
+  const tenants = Array.from(
+    { length: positiveInt("tenants", a.tenants, 8) },
+    (_, i) => `tenant-${i}`,
+  );
+  if (!(await hasWrk())) fail("wrk not found: install it with `apt-get install -y wrk`");
+
+  const results: RunResult[] = [];
+  for (const backend of backends) {
+    let pg: TestPostgres | null = null;
+    let hall: HallProcess | null = null;
+    try {
+      if (backend === "postgres") {
+        pg = await startPostgres({
+          database: "wcp_load",
+          settings: { fsync: "on", synchronous_commit: "on", full_page_writes: "on" },
+        });
+      }
+      hall = await startHall({ databaseUrl: pg?.url });
+      console.error(`load: ${backend} hall at ${hall.url}`);
+      for (const endpoint of endpoints) {
+        const url = `${hall.url}/wcp/${endpoint}`;
+        const base = { url, token: hall.token, connections, threads, tenants };
+        // Warm up (JIT, connection pools) and estimate the rate, so that the measured run can
+        // respect --max-requests without wrk stopping early.
+        const warm = await wrk({ ...base, seconds: 2, maxRequests: maxRequests });
+        const seconds = Math.max(2, Math.min(duration, Math.ceil(maxRequests / warm.perSecond)));
+        const r = await wrk({ ...base, seconds, maxRequests });
+        results.push({ backend, endpoint, ...r });
+        console.error(
+          `load: ${backend} ${endpoint}: ${r.perSecond.toFixed(0)}/s p99 ${r.p99ms.toFixed(2)} ms` +
+            ` (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`,
+        );
+      }
+      const h = await health(hall);
+      console.error(`load: ${backend} store after the runs: ${JSON.stringify(h.counts ?? h)}`);
+    } finally {
+      await hall?.stop();
+      await pg?.stop();
+    }
+  }
+
+  // Deno reads /proc only with --allow-all, so ask grep (already allowed to run programs).
+  const cpuinfo = await new Deno.Command("grep", { args: ["-m1", "model name", "/proc/cpuinfo"] })
+    .output().then((o) => new TextDecoder().decode(o.stdout), () => "");
+  const cpu = cpuinfo.match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+  console.log(
+    `\n${navigator.hardwareConcurrency} cores (${cpu}), wrk -t${threads} -c${connections}, ` +
+      `${tenants.length} tenants, bounded by ${duration} s and ${maxRequests} requests per run\n`,
+  );
+  console.log("| store | endpoint | requests | decisions/s | p50 ms | p90 ms | p99 ms | non-2xx |");
+  console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of results) {
+    console.log(
+      `| ${r.backend} | \`POST /wcp/${r.endpoint}\` | ${r.requests} | ` +
+        `${Math.round(r.perSecond)}${r.capped ? " (capped)" : ""} | ${r.p50ms.toFixed(2)} | ` +
+        `${r.p90ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.non2xx + r.errors} |`,
+    );
+  }
+  if (a.json) {
+    await Deno.writeTextFile(a.json, JSON.stringify({ results }, null, 2) + "\n");
+  }
+}
+
+if (import.meta.main) await main();
