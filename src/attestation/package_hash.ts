@@ -183,9 +183,25 @@ export function packageHash(
       kept.push({ path: f.path, size: f.size, sha256: f.sha256.toLowerCase() });
     }
   });
-  kept.sort((a, b) => comparePackagePaths(a.path, b.path));
+  // Component-wise order == code-point order with "/" below every character; unsafe paths
+  // (with NUL) were set aside above, so NUL can stand in for "/" in a precomputed sort key.
+  // UTF-16 order equals code-point order unless a key holds a unit >= U+E000 (surrogates sort
+  // below those in UTF-16 but above them by code point), so the fast comparison usually applies.
+  const keyed = kept.map((f) => ({ f, k: f.path.replaceAll("/", "\0") }));
+  const astralSafe = keyed.every((x) => !/[\ue000-\uffff]/.test(x.k));
+  keyed.sort(
+    astralSafe
+      ? (a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)
+      : (a, b) => compareCodePoints(a.k, b.k),
+  );
+  kept.splice(0, kept.length, ...keyed.map((x) => x.f));
   const h = sha256.create();
-  for (const f of kept) h.update(utf8(`${f.path}\n${f.size}\n${f.sha256}\n`));
+  // Feed the hash in batches: per-record updates cost more than the hashing itself.
+  for (let i = 0; i < kept.length; i += 256) {
+    let chunk = "";
+    for (const f of kept.slice(i, i + 256)) chunk += `${f.path}\n${f.size}\n${f.sha256}\n`;
+    h.update(utf8(chunk));
+  }
   const hex = toHex(h.digest());
   excluded.sort(comparePackagePaths);
   return { package_hash: hex, digest: "sha256:" + hex, files: kept, excluded, unsafe: bad };
