@@ -3,7 +3,7 @@
 // overlap and shadow each other) and every input of the resulting finite domain.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type MatchField, parseRules } from "../../mod.ts";
+import { type MatchField, parseRules, WcpError } from "../../mod.ts";
 
 const CAPS = ["cap.a", "cap.b", "cap.c", "cap.d"];
 // A capability no rule names stands for the infinite rest of the domain.
@@ -178,4 +178,59 @@ Deno.test("a shadowed rule is never the first match of any input", () => {
     }),
     { numRuns: 100 },
   );
+});
+
+Deno.test("parseRules on arbitrary JSON either compiles or throws RULES_INVALID, never anything else", () => {
+  const valueArb = fc.jsonValue({ maxDepth: 4 });
+  // Plausible documents with random values dropped into random places.
+  const ruleArb = fc.record({
+    rule_id: fc.oneof(fc.constantFrom("a", "b", "c"), valueArb),
+    match: fc.oneof(
+      matchArb,
+      fc.dictionary(fc.constantFrom(...FIELDS, "foo"), valueArb),
+      valueArb,
+    ),
+    decision: fc.oneof(
+      fc.record({
+        candidate_workers_ranked: fc.oneof(
+          fc.array(fc.record({ worker_species_id: valueArb, score_hint: valueArb })),
+          valueArb,
+        ),
+        required_controls_suggested: valueArb,
+        recommended_profiles: valueArb,
+        escalation: fc.oneof(
+          fc.dictionary(
+            fc.constantFrom("policy_gate", "supervisor_level", "human_required_if", "rationale"),
+            valueArb,
+          ),
+          valueArb,
+        ),
+        preconditions: valueArb,
+        max_blast_by_env: fc.oneof(fc.dictionary(fc.constantFrom("prod", "x"), valueArb), valueArb),
+      }, { requiredKeys: [] }),
+      valueArb,
+    ),
+  }, { requiredKeys: [] });
+  const docArb = fc.oneof(
+    valueArb,
+    fc.array(ruleArb, { maxLength: 5 }),
+    fc.record({ rules: fc.array(ruleArb, { maxLength: 5 }) }),
+  );
+  let compiled = 0;
+  fc.assert(
+    fc.property(docArb, (doc) => {
+      try {
+        const rs = parseRules(doc);
+        compiled++;
+        // Whatever compiled can be matched without throwing.
+        for (const x of ALL_INPUTS.slice(0, 50)) rs.match(x);
+      } catch (e) {
+        assert.ok(e instanceof WcpError, `not a WcpError: ${e}`);
+        assert.equal(e.code, "RULES_INVALID");
+        assert.equal(typeof e.path, "string");
+      }
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(compiled > 50, `only ${compiled} documents compiled: the generator is too hostile`);
 });
