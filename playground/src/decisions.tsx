@@ -369,7 +369,8 @@ function Result(): JSX.Element {
         <dt>blast score (0-100)</dt>
         <dd id="blast-score">
           {d.blast_score ?? "not scored"}
-          {d.blast_gate_passed !== null && (d.blast_gate_passed ? " gate passed" : " gate failed")}
+          {d.blast_gate_passed !== null &&
+            (d.blast_gate_passed ? ", gate passed" : ", gate failed")}
         </dd>
         <dt>blast dimensions (0-25)</dt>
         <dd>
