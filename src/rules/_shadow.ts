@@ -101,7 +101,7 @@ export function analyseShadows(ix: RuleIndex): ShadowWarning[] {
           if (h === ca.values.size && within(sig[j], sig[a])) best = a;
         }
       }
-    } else if (cj.kind === "in") {
+    } else if (cj.kind === "in" && notInBySig.size > 0) {
       const clash = new Set<number>();
       for (const v of cj.values) for (const a of notInByValue.get(v) ?? []) clash.add(a);
       for (const [s, group] of notInBySig) {
