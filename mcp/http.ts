@@ -45,7 +45,8 @@ export interface McpHttpOptions extends WcpMcpServerOptions {
   resolveTenant?: (req: Request) => HttpTenant | null | Promise<HttpTenant | null>;
 }
 
-const LOOPBACK = ["localhost", "127.0.0.1", "[::1]"];
+/** Loopback host names accepted by default. */
+export const LOOPBACK = ["localhost", "127.0.0.1", "[::1]"];
 
 function hostAllowed(host: string | null, allowed: string[]): boolean {
   if (!host) return false;
@@ -89,6 +90,76 @@ function jsonRpcError(
 }
 
 /**
+ * Host/Origin (DNS-rebinding) and method checks shared by the handlers: a 403 or 405 answer, or
+ * null when the request may proceed.
+ */
+export function guardRequest(
+  req: Request,
+  allowedHosts: string[],
+  allowedOrigins: string[],
+): Response | null {
+  const host = req.headers.get("host") ?? new URL(req.url).host;
+  if (!hostAllowed(host, allowedHosts)) {
+    return jsonRpcError(403, -32000, `Forbidden: Host header "${host}" is not allowed`);
+  }
+  const origin = req.headers.get("origin");
+  if (!originAllowed(origin, host, allowedOrigins)) {
+    return jsonRpcError(403, -32000, `Forbidden: Origin "${origin}" is not allowed`);
+  }
+  if (req.method !== "POST") {
+    return jsonRpcError(
+      405,
+      -32000,
+      "Method not allowed: this endpoint is stateless; POST JSON-RPC messages",
+      {
+        allow: "POST",
+      },
+    );
+  }
+  return null;
+}
+
+/** The SDK's auth info for a tenant (read back by the tools as the session identity). */
+export function authInfoFor(tenant: HttpTenant | null | undefined): AuthInfo | undefined {
+  if (!tenant) return undefined;
+  return {
+    token: "",
+    clientId: tenant.tenant_id,
+    scopes: [],
+    extra: {
+      tenant_id: tenant.tenant_id,
+      ...(tenant.tenant_risk ? { tenant_risk: tenant.tenant_risk } : {}),
+    },
+  };
+}
+
+/** Answer one POST with a fresh stateless server over shared governance state. */
+export async function serveWithServer(
+  req: Request,
+  server: ReturnType<typeof createWcpMcpServer>,
+  authInfo: AuthInfo | undefined,
+): Promise<Response> {
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  try {
+    await server.connect(transport);
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      const invalid = invalidParamsResponse(message);
+      if (!invalid) return deliver?.(message, extra);
+      const id = (message as { id: string | number }).id;
+      void transport.send(invalid, { relatedRequestId: id });
+    };
+    return await transport.handleRequest(req, authInfo ? { authInfo } : undefined);
+  } finally {
+    // The JSON answer is complete once handleRequest resolves; release the per-request server.
+    queueMicrotask(() => void server.close().catch(() => {}));
+  }
+}
+
+/**
  * Build the `/mcp` handler.
  *
  * @example
@@ -114,62 +185,14 @@ export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
   createWcpMcpServer({ governor, approvals: options.approvals });
 
   return async (req: Request, context?: McpRequestContext): Promise<Response> => {
-    const host = req.headers.get("host") ?? new URL(req.url).host;
-    if (!hostAllowed(host, allowedHosts)) {
-      return jsonRpcError(403, -32000, `Forbidden: Host header "${host}" is not allowed`);
-    }
-    if (!originAllowed(req.headers.get("origin"), host, allowedOrigins)) {
-      return jsonRpcError(
-        403,
-        -32000,
-        `Forbidden: Origin "${req.headers.get("origin")}" is not allowed`,
-      );
-    }
-    if (req.method !== "POST") {
-      return jsonRpcError(
-        405,
-        -32000,
-        "Method not allowed: this endpoint is stateless; POST JSON-RPC messages",
-        {
-          allow: "POST",
-        },
-      );
-    }
-    let authInfo: AuthInfo | undefined;
+    const refused = guardRequest(req, allowedHosts, allowedOrigins);
+    if (refused) return refused;
     const tenant = context?.tenant !== undefined
       ? context.tenant
       : options.resolveTenant
       ? await options.resolveTenant(req)
       : null;
-    if (tenant) {
-      authInfo = {
-        token: "",
-        clientId: tenant.tenant_id,
-        scopes: [],
-        extra: {
-          tenant_id: tenant.tenant_id,
-          ...(tenant.tenant_risk ? { tenant_risk: tenant.tenant_risk } : {}),
-        },
-      };
-    }
     const server = createWcpMcpServer({ governor, approvals: options.approvals });
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    try {
-      await server.connect(transport);
-      const deliver = transport.onmessage;
-      transport.onmessage = (message, extra) => {
-        const invalid = invalidParamsResponse(message);
-        if (!invalid) return deliver?.(message, extra);
-        const id = (message as { id: string | number }).id;
-        void transport.send(invalid, { relatedRequestId: id });
-      };
-      return await transport.handleRequest(req, authInfo ? { authInfo } : undefined);
-    } finally {
-      // The JSON answer is complete once handleRequest resolves; release the per-request server.
-      queueMicrotask(() => void server.close().catch(() => {}));
-    }
+    return await serveWithServer(req, server, authInfoFor(tenant));
   };
 }

@@ -16,6 +16,7 @@ import { compileGate, GateConfigSchema } from "../../src/hall/file_config.ts";
 import { connectHall } from "../../mcp/hall_backend.ts";
 import { Governor } from "../../mcp/governor.ts";
 import { createMcpHttpHandler } from "../../mcp/http.ts";
+import { createHallMcpHandler } from "../../mcp/hall_mount.ts";
 import { parseMcpConfig } from "../../mcp/config.ts";
 import { call, connect, demoWith, errorOf, gov } from "./_helpers.ts";
 import { Client, StreamableHTTPClientTransport } from "./_sdk_client.ts";
@@ -192,6 +193,78 @@ Deno.test("mounted in the hall at /mcp: bearer auth first, then the MCP server a
       `status ${evil.status}`,
     );
     await evil.body?.cancel();
+  } finally {
+    await hall.stop();
+  }
+});
+
+Deno.test("hall mount: MCP tools use the hall's own workers, approvals and receipts, with the caller's token", async () => {
+  let appFetch: (req: Request) => Response | Promise<Response> = () =>
+    new Response(null, { status: 503 });
+  const inner = createHallMcpHandler({ hallFetch: (req) => appFetch(req) });
+  // What the hall does: the bearer check first, then the handler with the principal's tenant.
+  const hall = await startHall((req) => inner(req, { tenant: { tenant_id: "acme" } }));
+  appFetch = hall.fetch;
+  const connectAs = async (token: string) => {
+    const client = new Client({ name: "hall-mount", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+        fetch: hall.fetch,
+      }),
+    );
+    return client;
+  };
+  try {
+    const admin = await connectAs(ADMIN);
+    try {
+      const names = (await admin.listTools()).tools.map((t) => t.name);
+      assert.ok(
+        names.includes("cap_doc_summarize") && names.includes("cap_msg_notify"),
+        names.join(","),
+      );
+      const r = await admin.callTool({
+        name: "cap_doc_summarize",
+        arguments: { request: { text: "A b. C d." } },
+      });
+      assert.equal(r.isError, undefined, JSON.stringify(r.content));
+      const g = (r._meta as Record<string, { receipt: { tenant_id: string; seq: number } }>)[
+        "wcp/governance"
+      ];
+      assert.equal(g.receipt.tenant_id, "acme");
+      const held = await admin.callTool({
+        name: "cap_msg_notify",
+        arguments: { request: { channel: "#x", message: "y" } },
+      });
+      const approvalId =
+        (held._meta as Record<string, { approval_id: string }>)["wcp/governance"].approval_id;
+      const list = await admin.callTool({ name: "wcp_approvals_list", arguments: {} });
+      const pending = list.structuredContent as {
+        approvals: { approval_id: string }[];
+        backend: string;
+      };
+      assert.equal(pending.backend, "hall");
+      assert.ok(pending.approvals.some((a) => a.approval_id === approvalId));
+    } finally {
+      await admin.close();
+    }
+
+    // A namespace token gets the hall's own answer: approvals are for admins only.
+    const ns = await hall.fetch("http://localhost/wcp/namespaces", {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ namespace: "org.acme", tier: "free", owner: "acme" }),
+    });
+    assert.equal(ns.status, 201);
+    const token = (await ns.json()).token as string;
+    const user = await connectAs(token);
+    try {
+      const list = await user.callTool({ name: "wcp_approvals_list", arguments: {} });
+      assert.equal(list.isError, true);
+      assert.match(JSON.stringify(list.content), /admin|FORBIDDEN|403/i);
+    } finally {
+      await user.close();
+    }
   } finally {
     await hall.stop();
   }
