@@ -123,6 +123,11 @@ export async function runCli(args: string[]): Promise<number> {
     const ctx = parseCommand(cmd, rest);
     if (ctx.help) {
       console.log(commandHelp(cmd));
+      // serve/mcp: the server's own flags follow.
+      if (cmd.passthrough) {
+        console.log("");
+        return await cmd.run(ctx);
+      }
       return EXIT.ok;
     }
     return await cmd.run(ctx);

@@ -4,6 +4,7 @@
 import { HallClient, HallError, normalizeDigest, Registry, WcpError } from "../../mod.ts";
 import { hashPackageDir } from "../adapters/fs.ts";
 import { type Command, type Context, optString, positionals } from "./_args.ts";
+import { recordsOf } from "./check.ts";
 import {
   bold,
   cyan,
@@ -99,17 +100,32 @@ const enroll: Command = {
     "Exit status: 0 enrolled, 1 refused by the hall, 2 invalid record, 3 unreachable, 4 rate limited.",
   async run(ctx) {
     const [path] = positionals(ctx, ["RECORD"]);
-    const record = await readJsonFile(path, "RECORD");
-    try {
-      new Registry().enroll(record);
-    } catch (e) {
-      if (e instanceof WcpError) throw new UsageError(`RECORD: ${path}: ${e.message}`, e.code);
-      throw e;
-    }
+    const records = recordsOf(await readJsonFile(path, "RECORD"), "RECORD");
+    // A record without artifact_hash gets the core's (JCS) hash, which halls require.
+    const toSend = records.map((record, i) => {
+      try {
+        const stored = new Registry().enroll(record);
+        const given = (record as Record<string, unknown>).artifact_hash;
+        return given === undefined
+          ? { ...(record as object), artifact_hash: stored.artifact_hash }
+          : record;
+      } catch (e) {
+        const at = records.length > 1 ? `records[${i}].` : "";
+        if (e instanceof WcpError) {
+          throw new UsageError(`RECORD: ${path}: ${at}${e.message}`, e.code);
+        }
+        throw e;
+      }
+    });
     const client = hallClient(ctx);
-    const answer = await callHall("enroll", () => client.enroll(record as never));
-    if (ctx.json) outJson(answer);
-    else out(`${green("enrolled")} ${(record as { worker_id: string }).worker_id}`);
+    const answers = [];
+    for (const record of toSend) {
+      answers.push(await callHall("enroll", () => client.enroll(record as never)));
+    }
+    if (ctx.json) outJson(records.length === 1 ? answers[0] : answers);
+    else {for (const r of records) {
+        out(`${green("enrolled")} ${(r as { worker_id: string }).worker_id}`);
+      }}
     return EXIT.ok;
   },
 };
