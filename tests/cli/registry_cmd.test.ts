@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { CLI, isOneLineError, PERMS, tempDir, wcp } from "./_run.ts";
 
 const TOKEN = "wcp_cli_test_admin_token_0123456789abcdef";
-const fx = new URL("./fixtures/", import.meta.url).pathname;
 
 /** Start `wcp serve` on a free port; resolves once the hall prints its address. */
 async function startHall(): Promise<{ url: string; stop: () => Promise<number> }> {
