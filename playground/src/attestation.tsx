@@ -17,6 +17,7 @@ import {
   buildManifest,
   generateSigningKey,
   manifestJson,
+  manifestToDsse,
   packageHash,
   type PackageHashResult,
   type SigningKey,
@@ -164,7 +165,11 @@ async function buildAndSign(): Promise<void> {
   }
 }
 
+// Verification is async; only the latest run may show its result.
+let generation = 0;
+
 async function verifyNow(): Promise<void> {
+  const run = ++generation;
   const computed = hashNow();
   if (!computed || !manifestText.value.trim()) {
     result.value = null;
@@ -184,7 +189,7 @@ async function verifyNow(): Promise<void> {
       workerId: workerId.value,
       workerSpeciesId: speciesId.value,
     };
-    result.value = mode.value === "hmac"
+    const verdict = mode.value === "hmac"
       ? await verifyManifest({ ...common, mode: "hmac-sha256", secret: secret.value })
       : await verifyManifest({
         ...common,
@@ -197,12 +202,26 @@ async function verifyNow(): Promise<void> {
           }]
           : [],
       });
+    if (run !== generation) return;
+    result.value = verdict;
     problem.value = null;
   } catch (e) {
+    if (run !== generation) return;
     problem.value = errorText(e);
     result.value = null;
   } finally {
-    busy.value = false;
+    if (run === generation) busy.value = false;
+  }
+}
+
+async function downloadDsse(): Promise<void> {
+  problem.value = null;
+  try {
+    if (!key.value) throw new Error("generate an Ed25519 key first");
+    const envelope = await manifestToDsse(JSON.parse(manifestText.value), key.value);
+    download("attestation.dsse.json", JSON.stringify(envelope, null, 2) + "\n");
+  } catch (e) {
+    problem.value = errorText(e);
   }
 }
 
@@ -426,6 +445,14 @@ export function AttestationPanel(): JSX.Element {
             onClick={() => download("manifest.json", manifestText.value)}
           >
             Download manifest.json
+          </button>
+          <button
+            type="button"
+            id="download-dsse"
+            disabled={!manifestText.value || mode.value !== "ed25519" || !key.value}
+            onClick={downloadDsse}
+          >
+            Download DSSE envelope (in-toto)
           </button>
           <button type="button" id="verify" disabled={!manifestText.value} onClick={verifyNow}>
             Verify

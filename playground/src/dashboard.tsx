@@ -140,8 +140,9 @@ async function act(label: string, fn: () => Promise<unknown>): Promise<void> {
   await refresh();
 }
 
+const typedToken = signal("");
+
 function Login(): JSX.Element {
-  let typed = "";
   return (
     <main class="card login">
       <h2>Sign in to the hall</h2>
@@ -152,7 +153,7 @@ function Login(): JSX.Element {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          const t = typed.trim();
+          const t = typedToken.value.trim();
           if (!t) {
             loginError.value = "Enter a token.";
             return;
@@ -160,6 +161,7 @@ function Login(): JSX.Element {
           sessionStorage.setItem(TOKEN_KEY, t);
           sessionStorage.setItem(URL_KEY, hallUrl.value);
           loginError.value = null;
+          typedToken.value = "";
           token.value = t;
         }}
       >
@@ -169,7 +171,13 @@ function Login(): JSX.Element {
           value={hallUrl.value}
           onInput={(v) => (hallUrl.value = v.replace(/\/+$/, ""))}
         />
-        <TextInput id="token" label="Token" type="password" value="" onInput={(v) => (typed = v)} />
+        <TextInput
+          id="token"
+          label="Token"
+          type="password"
+          value={typedToken.value}
+          onInput={(v) => (typedToken.value = v)}
+        />
         <button type="submit" class="primary" id="sign-in">Sign in</button>
       </form>
       {loginError.value && <p class="error" role="alert">{loginError.value}</p>}

@@ -193,6 +193,16 @@ Deno.test({
         const manifest = JSON.parse(await Deno.readTextFile(await dl.path()));
         assert.equal(manifest.package_hash, SCAFFOLD_HASH.slice(7));
         assert.equal(manifest.signature_alg, "ed25519");
+        const [dsse] = await Promise.all([
+          page.waitForEvent("download"),
+          page.locator("#download-dsse").click(),
+        ]);
+        const envelope = JSON.parse(await Deno.readTextFile(await dsse.path()));
+        assert.equal(envelope.payloadType, "application/vnd.in-toto+json");
+        assert.equal(envelope.signatures.length, 1);
+        const statement = JSON.parse(atob(envelope.payload));
+        assert.equal(statement._type, "https://in-toto.io/Statement/v1");
+        assert.equal(statement.subject[0].digest.sha256, SCAFFOLD_HASH.slice(7));
         await screenshot(page, "playground-attestation");
         // Change one file in the in-page editor: the hash no longer matches.
         await page.getByRole("button", { name: "edit code/worker_logic.py" }).click();
