@@ -152,6 +152,14 @@ export async function hashFile(
   }
 }
 
+/** Options of {@link hashPackageDir}. */
+export interface HashOptions {
+  /** Files read at once (1-8, default 2). */
+  concurrency?: number;
+  /** Called after each file with bytes done and the total size of the walked files. */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+}
+
 /**
  * The canonical package hash of a directory: walk (no symlinks followed), stream-hash each file
  * (two reads in flight), combine in the core. Unsafe entries are reported, never hashed.
@@ -164,9 +172,11 @@ export async function hashFile(
  */
 export async function hashPackageDir(
   root: string,
-  options: { concurrency?: number } = {},
+  options: HashOptions = {},
 ): Promise<PackageHashResult> {
   const { files, unsafe } = await walkPackage(root);
+  const totalBytes = files.reduce((n, f) => n + f.size, 0);
+  let doneBytes = 0;
   const out: PackageFile[] = [];
   const bad: UnsafeEntry[] = [...unsafe];
   let next = 0;
@@ -182,6 +192,8 @@ export async function hashPackageDir(
       }
       if (r === null) bad.push({ path: f.path, kind: "changed", detail: "replaced while hashing" });
       else out.push({ path: f.path, size: r.size, sha256: r.sha256 });
+      doneBytes += f.size;
+      options.onProgress?.(doneBytes, totalBytes);
     }
   };
   const n = Math.max(1, Math.min(options.concurrency ?? 2, 8));
@@ -247,6 +259,8 @@ export interface BuildManifestForDirOptions {
   signingKey?: SigningKey;
   /** Clock (epoch ms). */
   now?: number;
+  /** Hashing progress (see {@link HashOptions}). */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
 /**
@@ -275,7 +289,8 @@ export async function buildManifestForDir(
     workerVersion: options.workerVersion,
     buildSource: options.buildSource,
   });
-  let m = buildManifest({ ...options, packageHash: await hashPackageDir(options.packageRoot) });
+  const computed = await hashPackageDir(options.packageRoot, { onProgress: options.onProgress });
+  let m = buildManifest({ ...options, packageHash: computed });
   if (options.signingSecret) m = signManifestHmac(m, options.signingSecret);
   if (options.signingKey) m = await signManifestEd25519(m, options.signingKey);
   return m;
@@ -338,6 +353,8 @@ export type VerifyPackageDirOptions =
     workerSpeciesId: string;
     /** Clock (epoch ms). */
     now?: number;
+    /** Hashing progress (see {@link HashOptions}). */
+    onProgress?: (doneBytes: number, totalBytes: number) => void;
   }
   & (
     | {
@@ -376,7 +393,7 @@ export async function verifyPackageDir(
   const { manifest, error } = await readManifestFile(manifestPath);
   let computed: PackageHashResult;
   try {
-    computed = await hashPackageDir(options.packageRoot);
+    computed = await hashPackageDir(options.packageRoot, { onProgress: options.onProgress });
   } catch (e) {
     if (!(e instanceof WcpError)) throw e;
     computed = packageHash([]);

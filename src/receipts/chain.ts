@@ -67,8 +67,8 @@ export interface ChainBreak {
  * ```
  */
 export interface IntegrityEvent {
-  /** `evt.os.receipt.chain_broken`. */
-  event_id: "evt.os.receipt.chain_broken";
+  /** `evt.os.receipt.chain-broken`. */
+  event_id: "evt.os.receipt.chain-broken";
   /** Always `sev1`. */
   severity: "sev1";
   /** RFC 3339 UTC detection time. */
@@ -334,7 +334,7 @@ export async function verifyReceiptChain(
     head_hash: headHash,
     breaks,
     event: first === undefined ? null : {
-      event_id: "evt.os.receipt.chain_broken",
+      event_id: "evt.os.receipt.chain-broken",
       severity: "sev1",
       timestamp: formatTimestamp(options.now ?? Date.now()),
       tenant_id: tenant,

@@ -76,6 +76,16 @@ Deno.test("fs: the scaffold hashes to the reference vector and the manifest to i
   });
 });
 
+Deno.test("fs: hashing reports progress per file, ending at the total size", async () => {
+  await withPackage(async (root) => {
+    const calls: [number, number][] = [];
+    await hashPackageDir(root, { concurrency: 1, onProgress: (d, t) => calls.push([d, t]) });
+    assert.equal(calls.length, 4);
+    assert.deepEqual(calls.at(-1), [453, 453]); // 90 + 164 + 136 + 63 bytes of the scaffold
+    assert.ok(calls.every(([d], i) => i === 0 || d > calls[i - 1][0]));
+  });
+});
+
 Deno.test("fs: scaffold refuses to overwrite worker logic unless asked, injects a logic file", async () => {
   await withPackage(async (root, outside) => {
     await assert.rejects(

@@ -58,7 +58,7 @@ Deno.test("chain: a changed field is hash_mismatch at its position, as a sev1 ev
   assert.equal(b.index, 3);
   assert.equal(b.receipt_id, chain[3].receipt_id);
   assert.deepEqual(b.report.event, {
-    event_id: "evt.os.receipt.chain_broken",
+    event_id: "evt.os.receipt.chain-broken",
     severity: "sev1",
     timestamp: "1970-01-01T00:00:00.000Z",
     tenant_id: "acme",
