@@ -12,14 +12,14 @@
  * ```ts
  * import { WcpError } from "@wcp/core";
  * try {
- *   throw new WcpError("RULE_INVALID", "rules[0].match.env", "unknown operator 'like'");
+ *   throw new WcpError("RULES_INVALID", "rules[0].match.env", "unknown operator 'like'");
  * } catch (e) {
- *   if (e instanceof WcpError) console.log(e.code, e.path); // RULE_INVALID rules[0].match.env
+ *   if (e instanceof WcpError) console.log(e.code, e.path); // RULES_INVALID rules[0].match.env
  * }
  * ```
  */
 export class WcpError extends Error {
-  /** Stable machine-readable code, e.g. `RULE_INVALID`, `RECORD_INVALID`. */
+  /** Stable machine-readable code, e.g. `RULES_INVALID`, `RECORD_INVALID`. */
   readonly code: string;
   /** Where in the input the problem is (`rules[3].match.env`), or "" when not applicable. */
   readonly path: string;
