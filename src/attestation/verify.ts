@@ -245,7 +245,12 @@ export async function verifyManifest(options: VerifyManifestOptions): Promise<At
         secret_env: options.secretEnv ?? "WCP_ATTEST_HMAC_KEY",
       });
     }
-    const expected = hmacSha256Hex(secret, hmacSigningPayload(m));
+    let expected: string;
+    try {
+      expected = hmacSha256Hex(secret, hmacSigningPayload(m));
+    } catch (e) {
+      return deny(ATTEST_CODES.SIG_INVALID, { error: (e as Error).message });
+    }
     // Exact lowercase string comparison in constant time (never hex-decode: bug B-2).
     if (typeof sig !== "string" || !constantTimeEqual(sig, expected)) {
       return deny(ATTEST_CODES.SIG_INVALID);
@@ -272,7 +277,11 @@ export async function verifyManifest(options: VerifyManifestOptions): Promise<At
     });
   }
   const raw = /^[0-9a-f]{128}$/.test(sig) ? fromHexStrict(sig) : null;
-  if (raw === null || !await ring.verify(keyId, raw, ed25519SigningPayload(m))) {
+  let payload: Uint8Array | null = null;
+  try {
+    payload = ed25519SigningPayload(m);
+  } catch { /* not canonicalisable (never from JSON.parse): fails below */ }
+  if (raw === null || payload === null || !await ring.verify(keyId, raw, payload)) {
     return deny(ATTEST_CODES.SIG_INVALID, { signing_key_id: keyId });
   }
   return success(m, ns, options, { signature_mode: "ed25519", signing_key_id: keyId });

@@ -294,6 +294,14 @@ Deno.test("verify: ATTEST_SIG_INVALID; exact lowercase comparison (B-2)", async 
   }
 });
 
+Deno.test("verify: values JSON cannot hold fail closed instead of throwing", async () => {
+  assert.equal(
+    await code(hmacOpts({ ...hmacManifest, worker_version: 10n })),
+    "ATTEST_SIG_INVALID",
+  );
+  assert.equal(await code(edOpts({ ...edManifest, extra: () => 1 })), "ATTEST_SIG_INVALID");
+});
+
 Deno.test("verify: swapping in another package's valid manifest is refused", async () => {
   const otherFiles = packageHashFromContents({ "code/worker_logic.py": "evil()\n" });
   const otherManifest = signManifestHmac(
