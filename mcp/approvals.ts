@@ -47,12 +47,20 @@ export interface ApprovalView {
 export interface ApprovalBackend {
   /** `local` (in memory) or `hall`. */
   readonly kind: "local" | "hall";
-  /** Pending approvals, oldest first. */
-  listPending(): Promise<ApprovalView[]>;
+  /**
+   * Pending approvals, oldest first. `tenantId` scopes a local store to the caller's tenant (a
+   * hall scopes by its own token rules and ignores it).
+   */
+  listPending(tenantId?: string): Promise<ApprovalView[]>;
   /** Approve or deny a pending approval. */
-  resolve(id: string, decision: "approve" | "deny", note?: string): Promise<ApprovalView>;
+  resolve(
+    id: string,
+    decision: "approve" | "deny",
+    note?: string,
+    tenantId?: string,
+  ): Promise<ApprovalView>;
   /** Raise a pending approval to the next supervisor level. */
-  escalate(id: string, note?: string): Promise<ApprovalView>;
+  escalate(id: string, note?: string, tenantId?: string): Promise<ApprovalView>;
 }
 
 interface Entry {
@@ -106,15 +114,18 @@ export class LocalApprovalStore implements ApprovalBackend {
     return { ...view };
   }
 
-  #get(id: string): Entry {
+  #get(id: string, tenantId?: string): Entry {
     const e = this.#entries.get(id);
-    if (!e) throw new WcpError("APPROVAL_NOT_FOUND", "approval_id", `no approval "${id}"`);
+    // Another tenant's approval is reported exactly like a missing one.
+    if (!e || (tenantId !== undefined && e.view.tenant_id !== tenantId)) {
+      throw new WcpError("APPROVAL_NOT_FOUND", "approval_id", `no approval "${id}"`);
+    }
     if (e.view.status === "pending" && this.#now() >= e.expiresMs) e.view.status = "expired";
     return e;
   }
 
-  #pending(id: string): Entry {
-    const e = this.#get(id);
+  #pending(id: string, tenantId?: string): Entry {
+    const e = this.#get(id, tenantId);
     if (e.view.status !== "pending") {
       throw new WcpError(
         "APPROVAL_NOT_PENDING",
@@ -126,19 +137,28 @@ export class LocalApprovalStore implements ApprovalBackend {
   }
 
   /** Pending approvals, oldest first. */
-  listPending(): Promise<ApprovalView[]> {
+  listPending(tenantId?: string): Promise<ApprovalView[]> {
     const out: ApprovalView[] = [];
     for (const id of this.#entries.keys()) {
       const e = this.#get(id);
-      if (e.view.status === "pending") out.push({ ...e.view });
+      if (
+        e.view.status === "pending" && (tenantId === undefined || e.view.tenant_id === tenantId)
+      ) {
+        out.push({ ...e.view });
+      }
     }
     return Promise.resolve(out);
   }
 
   /** Approve or deny. */
-  resolve(id: string, decision: "approve" | "deny", note?: string): Promise<ApprovalView> {
+  resolve(
+    id: string,
+    decision: "approve" | "deny",
+    note?: string,
+    tenantId?: string,
+  ): Promise<ApprovalView> {
     try {
-      const e = this.#pending(id);
+      const e = this.#pending(id, tenantId);
       e.view.status = decision === "approve" ? "approved" : "denied";
       e.view.note = note ?? null;
       return Promise.resolve({ ...e.view });
@@ -148,9 +168,9 @@ export class LocalApprovalStore implements ApprovalBackend {
   }
 
   /** Raise to the next supervisor level; fails at `incident_commander`. */
-  escalate(id: string, note?: string): Promise<ApprovalView> {
+  escalate(id: string, note?: string, tenantId?: string): Promise<ApprovalView> {
     try {
-      const e = this.#pending(id);
+      const e = this.#pending(id, tenantId);
       const i = SUPERVISOR_LEVELS.indexOf(e.view.supervisor_level as SupervisorLevel);
       if (i < 0 || i === SUPERVISOR_LEVELS.length - 1) {
         throw new WcpError(

@@ -63,7 +63,8 @@ const approvalView = z.object({
 function approvalsNote(backend: ApprovalBackend): string {
   return backend.kind === "hall"
     ? "Approvals are the hall's (via HallClient), shared by every hall client."
-    : "Approvals are kept in this server's memory (no hall URL configured): they are lost on restart.";
+    : "Approvals are kept in this server's memory (no hall URL configured; lost on restart), " +
+      "scoped to your tenant.";
 }
 
 /** Register the `wcp_*` tools. */
@@ -328,6 +329,11 @@ export function registerWcpTools(
     }));
 
   const note = approvalsNote(approvals);
+  // A local store shows and resolves only the caller's tenant's approvals.
+  const tenantOf = (extra: Extra): string | undefined =>
+    approvals.kind === "local"
+      ? (sessionFrom(extra)?.tenant_id ?? gov.config.tenant?.tenant_id ?? "")
+      : undefined;
   server.registerTool("wcp_approvals_list", {
     title: "List pending approvals",
     description: `Requests held for a human (STEWARD_HOLD), oldest first. ${note}`,
@@ -341,9 +347,9 @@ export function registerWcpTools(
       idempotentHint: true,
       openWorldHint: approvals.kind === "hall",
     },
-  }, () =>
+  }, (_args: Record<string, never>, extra: Extra) =>
     guarded(async () => {
-      const list = await approvals.listPending();
+      const list = await approvals.listPending(tenantOf(extra));
       return okResult({
         backend: approvals.kind,
         approvals: list as unknown as Record<string, unknown>[],
@@ -364,7 +370,7 @@ export function registerWcpTools(
     inputSchema: resolveArgs,
     outputSchema: approvalView,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
-  }, (args: z.infer<typeof resolveArgs>) =>
+  }, (args: z.infer<typeof resolveArgs>, extra: Extra) =>
     guarded(async () => {
       if (!gov.config.allow_resolve) {
         return errorResult({
@@ -372,7 +378,12 @@ export function registerWcpTools(
           message: "this server is configured not to resolve approvals",
         }, null);
       }
-      const v = await approvals.resolve(args.approval_id, args.decision, args.note);
+      const v = await approvals.resolve(
+        args.approval_id,
+        args.decision,
+        args.note,
+        tenantOf(extra),
+      );
       return okResult(v as unknown as Record<string, unknown>);
     }));
 
@@ -380,16 +391,20 @@ export function registerWcpTools(
     approval_id: z.string().min(1).max(128),
     note: z.string().max(2000).optional(),
   });
-  server.registerTool("wcp_approval_escalate", {
-    title: "Escalate an approval",
-    description: "Raise a pending approval to the next supervisor level (gatekeeper, executor, " +
-      `incident_commander). ${note}`,
-    inputSchema: escalateArgs,
-    outputSchema: approvalView,
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-  }, (args: z.infer<typeof escalateArgs>): Promise<CallToolResult> =>
-    guarded(async () => {
-      const v = await approvals.escalate(args.approval_id, args.note);
-      return okResult(v as unknown as Record<string, unknown>);
-    }));
+  server.registerTool(
+    "wcp_approval_escalate",
+    {
+      title: "Escalate an approval",
+      description: "Raise a pending approval to the next supervisor level (gatekeeper, executor, " +
+        `incident_commander). ${note}`,
+      inputSchema: escalateArgs,
+      outputSchema: approvalView,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+    },
+    (args: z.infer<typeof escalateArgs>, extra: Extra): Promise<CallToolResult> =>
+      guarded(async () => {
+        const v = await approvals.escalate(args.approval_id, args.note, tenantOf(extra));
+        return okResult(v as unknown as Record<string, unknown>);
+      }),
+  );
 }

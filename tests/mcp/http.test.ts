@@ -91,6 +91,27 @@ Deno.test("http: SDK client lists and calls governed tools; each call runs for t
       structuredContent: { approvals: { tenant_id: string }[] };
     };
     assert.deepEqual(list.structuredContent.approvals.map((a) => a.tenant_id), ["acme"]);
+    // Another tenant neither sees nor resolves it.
+    const other = await globex.callTool({
+      name: "wcp_approvals_list",
+      arguments: {},
+    }) as unknown as {
+      structuredContent: { approvals: unknown[] };
+    };
+    assert.equal(other.structuredContent.approvals.length, 0);
+    const approvalId =
+      (held._meta as Record<string, { approval_id: string }>)["wcp/governance"].approval_id;
+    const steal = await globex.callTool({
+      name: "wcp_approval_resolve",
+      arguments: { approval_id: approvalId, decision: "approve" },
+    });
+    assert.equal(steal.isError, true);
+    assert.match(JSON.stringify(steal.content), /APPROVAL_NOT_FOUND/);
+    const runOther = await globex.callTool({
+      name: "cap_msg_notify",
+      arguments: { channel: "#c", message: "m", wcp: { approval_id: approvalId } },
+    });
+    assert.equal(runOther.isError, true);
     await acme.ping();
   } finally {
     await acme.close();
