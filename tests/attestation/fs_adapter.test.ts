@@ -76,6 +76,62 @@ Deno.test("fs: the scaffold hashes to the reference vector and the manifest to i
   });
 });
 
+Deno.test("fs: a tree with order collisions hashes as CPython's pathlib recipe does (golden)", async () => {
+  // Golden: CPython 3 `sorted(Path(root).rglob("*"))` with the reference's exclusions and
+  // records, run over exactly this tree (each file holds "content of <name>\n", except the
+  // U+FFFF one, which holds that character).
+  const dir = await Deno.makeTempDir();
+  try {
+    const names = [
+      "B.txt",
+      "_z.py",
+      "a.txt",
+      "code/x.py",
+      "code-y.py",
+      "code.py",
+      ".hidden",
+      "sub.pyc/in.txt",
+      "d/x",
+      "d-ir/y",
+      "é.txt",
+      "z.txt",
+      "\u{1F600}.txt",
+      ".txt",
+      "Z",
+    ];
+    for (const n of names) {
+      if (n.includes("/")) await Deno.mkdir(`${dir}/${n.split("/")[0]}`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/${n}`, `content of ${n}\n`);
+    }
+    await Deno.writeTextFile(`${dir}/\uffff.txt`, "\uffff");
+    const r = await hashPackageDir(dir);
+    assert.deepEqual(r.files.map((f) => f.path), [
+      ".hidden",
+      ".txt",
+      "B.txt",
+      "Z",
+      "_z.py",
+      "a.txt",
+      "code/x.py",
+      "code-y.py",
+      "code.py",
+      "d/x",
+      "d-ir/y",
+      "sub.pyc/in.txt",
+      "z.txt",
+      "é.txt",
+      "\uffff.txt",
+      "\u{1F600}.txt",
+    ]);
+    assert.equal(
+      r.package_hash,
+      "c1010f43216e0adef67e7c3257f5fb73b03b2860ad3fece97fcfe797a24c73b1",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("fs: hashing reports progress per file, ending at the total size", async () => {
   await withPackage(async (root) => {
     const calls: [number, number][] = [];
