@@ -238,6 +238,21 @@ Deno.test("fs tamper: symlinks are never followed; a symlink escape is ATTEST_UN
   });
 });
 
+Deno.test({
+  name: "fs tamper: a FIFO in the package is reported as special, never opened (no hang)",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    await withPackage(async (root) => {
+      await signed(root);
+      const made = await new Deno.Command("mkfifo", { args: [`${root}/code/pipe`] }).output();
+      assert.equal(made.success, true);
+      const h = await hashPackageDir(root);
+      assert.deepEqual(h.unsafe, [{ path: "code/pipe", kind: "special" }]);
+      assert.equal((await verify(root)).deny_code, "ATTEST_UNSAFE_PATH");
+    });
+  },
+});
+
 Deno.test("fs: a symlinked manifest is not followed; a missing or broken one is MISSING", async () => {
   await withPackage(async (root, outside) => {
     await signed(root);
