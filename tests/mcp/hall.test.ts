@@ -269,3 +269,83 @@ Deno.test("hall mount: MCP tools use the hall's own workers, approvals and recei
     await hall.stop();
   }
 });
+
+Deno.test("stdio in hall mode: `deno run mcp/main.ts` with a hall URL routes and executes through the hall", async () => {
+  const store = await openSqliteStore(":memory:");
+  await ensureAdminToken(store, Date.now(), ADMIN);
+  await enrollDemoWorkers(store, Date.now());
+  const h = await createHallApp({
+    store,
+    rules: EXAMPLE_RULES,
+    policyGate: compileGate(GateConfigSchema.parse(EXAMPLE_HALL_CONFIG.policy_gate)),
+    inProcessWorkers: DEMO_WORKERS,
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, h.fetch);
+  const dir = await Deno.makeTempDir();
+  try {
+    const port = server.addr.port;
+    const path = `${dir}/wcp-mcp.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        name: "stdio hall mode",
+        tenant: { tenant_id: "acme" },
+        rules: { rules: [] },
+        hall: { url: `http://127.0.0.1:${port}`, token_env: "WCP_HALL_TOKEN" },
+      }),
+    );
+    const init = {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "t", version: "1" },
+    };
+    const lines = [
+      { jsonrpc: "2.0", id: 1, method: "initialize", params: init },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      {
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: {
+          name: "cap_doc_summarize",
+          arguments: { request: { text: "Hello world. Again." } },
+        },
+      },
+    ].map((m) => JSON.stringify(m) + "\n").join("");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        `--allow-read=${dir}`,
+        `--allow-net=127.0.0.1:${port}`,
+        "--allow-env=WCP_HALL_TOKEN",
+        new URL("../../mcp/main.ts", import.meta.url).pathname,
+        "--config",
+        path,
+      ],
+      env: { WCP_HALL_TOKEN: ADMIN },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(lines));
+    await w.close();
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.match(stderr, /hall mode/);
+    const answers = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    const r = answers.find((a) => a.id === 2);
+    assert.equal(r.result.isError, undefined, JSON.stringify(r.result.content) + stderr);
+    assert.equal(r.result._meta["wcp/governance"].receipt.tenant_id, "acme");
+    const receipts = await store.listReceipts({ tenant_id: "acme" });
+    assert.equal(receipts.length, 1, "the hall stored the receipt");
+  } finally {
+    await server.shutdown();
+    await h.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -584,3 +584,23 @@ Deno.test("prompts name only tools that exist", async () => {
     await p.close();
   }
 });
+
+Deno.test("concurrent governed calls keep one linear receipt chain per tenant", async () => {
+  const p = await connect();
+  try {
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => call(p.client, "cap_hello_greet", { payload: { i } })),
+    );
+    for (const r of results) assert.equal(r.isError, undefined);
+    const chain = p.governor.receipts.chain("demo-tenant");
+    assert.deepEqual(chain.map((r) => r.seq), Array.from({ length: 25 }, (_, i) => i));
+    for (let i = 1; i < chain.length; i++) {
+      assert.equal(chain[i].prev_receipt_hash, chain[i - 1].receipt_hash);
+    }
+    const v = await call(p.client, "wcp_receipts_verify");
+    assert.equal(v.structuredContent!.ok, true);
+    assert.equal(v.structuredContent!.count, 25);
+  } finally {
+    await p.close();
+  }
+});

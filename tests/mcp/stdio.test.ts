@@ -271,3 +271,29 @@ Deno.test("stdio: a bad or unreadable config exits 2 with a one-line message nam
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("stdio: an oversized line is refused with -32600 and the next message is served", async () => {
+  const child = new RawChild();
+  try {
+    await child.request(1, "initialize", INIT);
+    await child.send(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "ping",
+        params: { pad: "a".repeat(5 * 1024 * 1024) },
+      }),
+    );
+    const big = await child.next();
+    assert.equal((big.error as { code: number }).code, -32600);
+    assert.match((big.error as { message: string }).message, /longer than/);
+    await child.send("\r");
+    assert.deepEqual(
+      (await child.request(3, "ping")).result,
+      {},
+      "CRLF and blank lines are tolerated",
+    );
+  } finally {
+    await child.close();
+  }
+});
