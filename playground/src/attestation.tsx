@@ -26,7 +26,8 @@ import {
   tenantNamespace,
   verifyManifest,
 } from "../../mod.ts";
-import { Badge, download, errorText, JsonView, TextArea, TextInput } from "./ui.tsx";
+import { Badge, download, JsonView, TextArea, TextInput } from "./ui.tsx";
+import { errorText } from "./errors.ts";
 
 /** A file of the package held in memory. */
 interface PkgFile {

@@ -12,7 +12,8 @@ import { signal } from "@preact/signals";
 import type { JSX } from "preact";
 import { type CatalogEntryType, explain, type Relation, searchCatalog } from "../../mod.ts";
 import { catalogEntity, catalogQuery } from "./state.ts";
-import { Badge, errorText, Select } from "./ui.tsx";
+import { Badge, Select } from "./ui.tsx";
+import { errorText } from "./errors.ts";
 
 const TYPES = ["all", "capability", "species", "control", "policy", "profile", "event"] as const;
 const typeFilter = signal<string>("all");

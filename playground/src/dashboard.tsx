@@ -23,7 +23,8 @@ import {
   type HallStreamEvent,
   type HallWorker,
 } from "../../mod.ts";
-import { Badge, errorText, JsonView, TextInput } from "./ui.tsx";
+import { Badge, JsonView, TextInput } from "./ui.tsx";
+import { errorText } from "./errors.ts";
 
 const TOKEN_KEY = "wcp.dashboard.token";
 const URL_KEY = "wcp.dashboard.url";

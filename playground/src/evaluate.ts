@@ -21,7 +21,7 @@ import {
 } from "../../mod.ts";
 import type { DecisionWorld } from "./examples.ts";
 import { tableGate } from "./gate.ts";
-import { errorText } from "./ui.tsx";
+import { errorText } from "./errors.ts";
 
 /** What the panel shows. */
 export interface Evaluation {

@@ -19,7 +19,8 @@ import {
   verifyReceiptChain,
   verifyReceiptLog,
 } from "../../mod.ts";
-import { Badge, errorText, JsonView, TextArea } from "./ui.tsx";
+import { Badge, JsonView, TextArea } from "./ui.tsx";
+import { errorText } from "./errors.ts";
 
 const chainText = signal("");
 const keysText = signal("[]");

@@ -190,12 +190,3 @@ export function download(name: string, data: string | Uint8Array, type = "applic
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
-
-/** The message of anything thrown, with the WcpError code and path when there are any. */
-export function errorText(e: unknown): string {
-  if (e && typeof e === "object" && "code" in e && "message" in e) {
-    const err = e as { code: unknown; message: unknown };
-    return `${String(err.code)}: ${String(err.message)}`;
-  }
-  return e instanceof Error ? e.message : String(e);
-}

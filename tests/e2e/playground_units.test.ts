@@ -1,0 +1,118 @@
+/**
+ * The playground's browser-independent parts, run in Deno: the policy-gate table (first match,
+ * wildcards, fail closed), the URL-fragment codec, and the Decisions evaluation of every example
+ * scenario through the real core (the browser test checks the same outcomes on the page).
+ */
+
+import assert from "node:assert/strict";
+import type { PolicyContext } from "../../mod.ts";
+import { evaluate } from "../../playground/src/evaluate.ts";
+import { baseWorld, SCENARIOS } from "../../playground/src/examples.ts";
+import { type GateRow, sanitizeGateRows, tableGate } from "../../playground/src/gate.ts";
+import { decodeState, encodeState } from "../../playground/src/share.ts";
+
+const CTX: PolicyContext = {
+  capability_id: "cap.fin.initiate-payment",
+  tenant_id: "acme",
+  env: "prod",
+  data_label: "PUBLIC",
+  tenant_risk: "low",
+  qos_class: "P2",
+  policy_version: "policy.v0",
+  blast_score: 25,
+  matched_rule_id: "fin.payment",
+};
+
+const row = (patch: Partial<GateRow>): GateRow => ({
+  capability_id: "*",
+  env: "*",
+  data_label: "*",
+  tenant_risk: "*",
+  decision: "ALLOW",
+  reason: "r",
+  ...patch,
+});
+
+Deno.test("gate table: first matching row wins; * matches anything", () => {
+  const gate = tableGate([
+    row({ env: "dev", decision: "DENY", reason: "dev only" }),
+    row({ capability_id: "cap.fin.initiate-payment", decision: "REQUIRE_HUMAN", reason: "money" }),
+    row({ decision: "ALLOW", reason: "default" }),
+  ]);
+  assert.deepEqual(gate(CTX), {
+    decision: "REQUIRE_HUMAN",
+    policy_version: "pol.playground.v1",
+    reason: "money",
+  });
+  assert.equal(gate({ ...CTX, env: "dev" }).decision, "DENY");
+  assert.equal(gate({ ...CTX, capability_id: "cap.doc.summarize" }).reason, "default");
+});
+
+Deno.test("gate table: no matching row denies (fail closed) and every call is recorded", () => {
+  const calls: PolicyContext[] = [];
+  const gate = tableGate([row({ tenant_risk: "high", decision: "ALLOW" })], calls);
+  assert.equal(gate(CTX).decision, "DENY");
+  assert.equal(tableGate([])(CTX).decision, "DENY");
+  assert.deepEqual(calls, [CTX]);
+});
+
+Deno.test("gate rows from a shared link: malformed rows are dropped", () => {
+  const good = row({ decision: "DENY" });
+  assert.deepEqual(
+    sanitizeGateRows([good, { ...good, decision: "MAYBE" }, { ...good, env: 3 }, null, "x"]),
+    [good],
+  );
+  assert.deepEqual(sanitizeGateRows({ rows: [good] }), []);
+});
+
+Deno.test("URL state: round trip, compressed and url-safe; garbage is refused", async () => {
+  const world = baseWorld();
+  const encoded = await encodeState({ v: 1, world, note: "héllo ✓" });
+  assert.match(encoded, /^z\.[A-Za-z0-9_-]+$/);
+  assert.ok(encoded.length < JSON.stringify(world).length, "compression pays for itself");
+  assert.deepEqual(await decodeState(encoded), { v: 1, world, note: "héllo ✓" });
+  await assert.rejects(() => decodeState("z.not-valid-state"));
+  await assert.rejects(() => decodeState("q.abc"), /unknown state encoding/);
+});
+
+Deno.test("every example scenario decides as its menu label says, through the real core", () => {
+  for (const s of SCENARIOS) {
+    const ev = evaluate(s.world(), () => Date.UTC(2026, 0, 1));
+    assert.deepEqual(ev.errors, {}, s.id);
+    const d = ev.decision!;
+    if (s.expect.startsWith("DENY_")) {
+      assert.equal(d.outcome, "DENY", s.id);
+      assert.equal(d.deny_reason_if_denied?.code, s.expect, s.id);
+    } else {
+      assert.equal(d.outcome, s.expect, s.id);
+    }
+    assert.ok(d.trace && d.trace.length > 0, `${s.id} has a trace`);
+    assert.ok(ev.events.length > 0, `${s.id} emitted telemetry`);
+  }
+});
+
+Deno.test("evaluation names the broken part and does not decide", () => {
+  const w = baseWorld();
+  const ev = evaluate({
+    ...w,
+    rules: "{",
+    registry: JSON.stringify([{ worker_id: "nope" }]),
+    config: "[]",
+  });
+  assert.equal(ev.decision, null);
+  assert.match(ev.errors.rules ?? "", /rules is not valid JSON/);
+  assert.match(ev.errors.registry ?? "", /^record \[0\]: RECORD_INVALID/);
+  assert.match(ev.errors.config ?? "", /config must be an object/);
+  assert.equal(ev.errors.input, undefined);
+  const bad = evaluate({ ...w, rules: JSON.stringify({ rules: [{ match: {} }] }) });
+  assert.match(bad.errors.rules ?? "", /^RULES_INVALID: /);
+});
+
+Deno.test("the gate consulted by a held decision sees the request's context", () => {
+  const s = SCENARIOS.find((x) => x.id === "approval")!;
+  const ev = evaluate(s.world());
+  assert.equal(ev.decision?.outcome, "STEWARD_HOLD");
+  assert.equal(ev.gateCalls.length, 1);
+  assert.equal(ev.gateCalls[0].capability_id, "cap.fin.initiate-payment");
+  assert.equal(ev.gateCalls[0].env, "prod");
+});
