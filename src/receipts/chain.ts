@@ -146,6 +146,8 @@ export interface VerifyChainOptions {
   tenantId?: string;
   /** Clock for the event's timestamp (epoch ms). */
   now?: number;
+  /** Called every 256 receipts and at the end with (done, total), e.g. for a progress bar. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -311,7 +313,9 @@ export async function verifyReceiptChain(
     linkKnown = true;
     prevSeq = r.seq;
     prevHash = r.receipt_hash;
+    if ((i + 1) % 256 === 0) options.onProgress?.(i + 1, receipts.length);
   }
+  options.onProgress?.(receipts.length, receipts.length);
   const last = receipts.length > 0 ? receipts[receipts.length - 1] : null;
   const headHash = typeof (last as Record<string, unknown> | null)?.receipt_hash === "string"
     ? (last as Record<string, string>).receipt_hash

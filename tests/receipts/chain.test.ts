@@ -50,6 +50,17 @@ Deno.test("chain: an intact chain verifies, with its head", async () => {
   assert.equal((await verifyReceiptChain([], { keys: [key] })).ok, true);
 });
 
+Deno.test("chain: progress is reported while verifying", async () => {
+  const long = await mintChain(600, [key]);
+  const calls: number[] = [];
+  const r = await verifyReceiptChain(long, {
+    keys: [key],
+    onProgress: (d, t) => calls.push(d / t),
+  });
+  assert.equal(r.ok, true);
+  assert.deepEqual(calls, [256 / 600, 512 / 600, 1]);
+});
+
 Deno.test("chain: a changed field is hash_mismatch at its position, as a sev1 event", async () => {
   const t = chain.slice();
   t[3] = { ...t[3], capability_id: "cap.exfiltrate" };
