@@ -149,14 +149,23 @@ export function attestationSkipped(b: EventBase, env: string): TelemetryEvent {
   });
 }
 
-export function attestationFailed(
+// Catalog ids: `evt.os.worker.tampered`, `evt.os.worker.banned`; other attestation failures use
+// `evt.os.worker.attestation-failed`.
+function flaggedEventId(code: string): string {
+  if (code === "DENY_WORKER_TAMPERED") return "evt.os.worker.tampered";
+  if (code === "DENY_WORKER_BANNED") return "evt.os.worker.banned";
+  return "evt.os.worker.attestation-failed";
+}
+
+/** A candidate skipped for a security reason (tampered, banned, attestation failed). */
+export function workerFlagged(
   b: EventBase,
   species: string,
   workerId: string,
   code: string,
 ): TelemetryEvent {
   return tag(b, {
-    event_id: "evt.os.worker.attestation_failed",
+    event_id: flaggedEventId(code),
     timestamp: b.timestamp,
     decision_id: b.decision_id,
     correlation_id: b.correlation_id,
@@ -164,7 +173,10 @@ export function attestationFailed(
     worker_species_id: clean(species),
     worker_id: clean(workerId),
     deny_code: code,
-    severity: code === "DENY_WORKER_TAMPERED" ? "critical" : "error",
+    severity: code === "DENY_WORKER_HASH_UNAVAILABLE" ||
+        code === "DENY_WORKER_ATTESTATION_MISSING"
+      ? "error"
+      : "critical",
   });
 }
 

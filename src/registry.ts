@@ -296,9 +296,29 @@ export class Registry {
   #bySpecies: Map<string, RegistryRecord[]> | null = null;
   #controls: Set<string> | null = null;
 
+  #version = 0;
+
   #changed(): void {
     this.#bySpecies = null;
     this.#controls = null;
+    this.#version++;
+  }
+
+  /**
+   * A counter that grows on every change (enrol, remove, revoke, availability, ban), so a
+   * caller holding copies or caches can tell when to refresh them.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * const reg = new Registry();
+   * const v = reg.version;
+   * reg.ban({ sha256: "ab".repeat(32), reason: "x", reported_at: "2026-01-01T00:00:00.000Z" });
+   * reg.version > v; // true
+   * ```
+   */
+  get version(): number {
+    return this.#version;
   }
 
   /**
@@ -427,6 +447,7 @@ export class Registry {
       );
     }
     e.available = available === true;
+    this.#version++;
   }
 
   /**
@@ -573,6 +594,7 @@ export class Registry {
     };
     if (typeof e.source === "string") stored.source = e.source;
     this.#bans.set(h, stored);
+    this.#version++;
   }
 
   /**
@@ -586,7 +608,9 @@ export class Registry {
    */
   unban(hash: string): boolean {
     const h = normalizeDigest(hash);
-    return h !== null && this.#bans.delete(h);
+    const had = h !== null && this.#bans.delete(h);
+    if (had) this.#version++;
+    return had;
   }
 
   /**

@@ -149,6 +149,8 @@ class Run {
   attChecked = false;
   attValid: boolean | null = null;
   attFailures: { species: string; workerId: string; code: DenyCode }[] | null = null;
+  // Candidates skipped for a security reason (attestation failure or ban), reported as events.
+  flagged: { species: string; workerId: string; code: DenyCode }[] | null = null;
   privRan = false;
   privOk: boolean | null = null;
   trace: TraceStep[] | null = null;
@@ -740,6 +742,7 @@ function stepSelection(
           attFailure ??= a.code;
           if (a.code === "DENY_WORKER_TAMPERED") tamperCompared = true;
           (run.attFailures ??= []).push({ species, workerId: id, code: a.code });
+          (run.flagged ??= []).push({ species, workerId: id, code: a.code });
         } else {
           run.attChecked = true;
           run.attValid = true;
@@ -754,7 +757,10 @@ function stepSelection(
         }
         if (cur !== null && registry!.isBanned(cur)) skip = "banned";
       }
-      if (skip === "banned") anyBanned = true;
+      if (skip === "banned") {
+        anyBanned = true;
+        (run.flagged ??= []).push({ species, workerId: id, code: "DENY_WORKER_BANNED" });
+      }
       if (skip === null && overCap) {
         // Eligible but over the cap, and the rule holds such requests for a human: keep looking
         // for a worker within the cap first.
@@ -1076,9 +1082,9 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
     if (!run.attAttempted && isProdLike(inp.env)) {
       events.push(ev.attestationSkipped(b, inp.env));
     }
-    if (run.attFailures !== null) {
-      for (const f of run.attFailures) {
-        events.push(ev.attestationFailed(b, f.species, f.workerId, f.code));
+    if (run.flagged !== null) {
+      for (const f of run.flagged) {
+        events.push(ev.workerFlagged(b, f.species, f.workerId, f.code));
       }
     }
     events.push(ev.taskRouted(b, inp.task_id ?? "task_default", inp.qos_class, outcome));

@@ -228,3 +228,27 @@ Deno.test("registry: a banned current hash is refused even without attestation (
   assert.equal(d.selected_worker_id, "org.acme.b");
   assert.equal(d.candidate_workers_ranked[0].skip_reason, "banned");
 });
+
+Deno.test("registry: version grows on every change and only then", () => {
+  const reg = new Registry();
+  const seen = [reg.version];
+  reg.enroll(worker());
+  seen.push(reg.version);
+  reg.setAvailable("org.acme.summarizer.1", false);
+  seen.push(reg.version);
+  reg.ban({ sha256: "ab".repeat(32), reason: "x", reported_at: "2026-01-01T00:00:00.000Z" });
+  seen.push(reg.version);
+  reg.unban("ab".repeat(32));
+  seen.push(reg.version);
+  reg.revoke("org.acme.summarizer.1");
+  seen.push(reg.version);
+  reg.remove("org.acme.summarizer.1");
+  seen.push(reg.version);
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], `change ${i}`);
+  const v = reg.version;
+  reg.isBanned("ab".repeat(32));
+  reg.controlsPresent();
+  reg.remove("org.none.x");
+  reg.unban("cd".repeat(32));
+  assert.equal(reg.version, v, "reads and no-op changes keep the version");
+});

@@ -89,13 +89,28 @@ Deno.test("telemetry: a tampered worker skipped for a healthy one raises a criti
     currentWorkerHash: () => "34".repeat(32),
   });
   assert.equal(d.selected_worker_id, "org.acme.b");
-  const failed = d.telemetry_envelopes.find((e) =>
-    e.event_id === "evt.os.worker.attestation_failed"
-  );
+  const failed = d.telemetry_envelopes.find((e) => e.event_id === "evt.os.worker.tampered");
   assert.equal(failed?.worker_id, "org.acme.a");
   assert.equal(failed?.deny_code, "DENY_WORKER_TAMPERED");
   assert.equal(failed?.severity, "critical");
   assert.ok(!JSON.stringify(d).includes("12".repeat(32)), "no hash values in the decision");
+});
+
+Deno.test("telemetry: a banned worker skipped for another raises evt.os.worker.banned", () => {
+  const registry = registryWith(
+    worker({ worker_id: "org.acme.a", attestation: { code_hash: "12".repeat(32) } }),
+    worker({ worker_id: "org.acme.b" }),
+  );
+  registry.ban({
+    sha256: "12".repeat(32),
+    reason: "malware",
+    reported_at: "2026-11-01T00:00:00.000Z",
+  });
+  const { d } = decide(input(), { registry });
+  assert.equal(d.selected_worker_id, "org.acme.b");
+  const banned = d.telemetry_envelopes.find((e) => e.event_id === "evt.os.worker.banned");
+  assert.equal(banned?.worker_id, "org.acme.a");
+  assert.equal(banned?.severity, "critical");
 });
 
 Deno.test("telemetry: every string in every event is sanitised, the decision keeps raw values", () => {
