@@ -25,7 +25,15 @@ function str(v: unknown, fallback = ""): string {
   return typeof v === "string" ? v : fallback;
 }
 
-/** Map a hall approval row to the view the tools return (unknown fields are kept). */
+/**
+ * Map a hall approval row to the view the tools return (unknown fields are kept).
+ *
+ * @example
+ * ```ts
+ * import { toApprovalView } from "./hall_backend.ts";
+ * toApprovalView({ approval_id: "a1", status: "pending" }).supervisor_level; // "gatekeeper"
+ * ```
+ */
 export function toApprovalView(row: unknown): ApprovalView {
   const r = (row && typeof row === "object" ? row : {}) as Record<string, unknown>;
   const ctx = r.escalation_context;

@@ -92,6 +92,13 @@ function jsonRpcError(
 /**
  * Host/Origin (DNS-rebinding) and method checks shared by the handlers: a 403 or 405 answer, or
  * null when the request may proceed.
+ *
+ * @example
+ * ```ts
+ * import { guardRequest, LOOPBACK } from "./http.ts";
+ * const req = new Request("http://evil.example.com/mcp", { method: "POST" });
+ * guardRequest(req, LOOPBACK, [])?.status; // 403
+ * ```
  */
 export function guardRequest(
   req: Request,
@@ -119,7 +126,15 @@ export function guardRequest(
   return null;
 }
 
-/** The SDK's auth info for a tenant (read back by the tools as the session identity). */
+/**
+ * The SDK's auth info for a tenant (read back by the tools as the session identity).
+ *
+ * @example
+ * ```ts
+ * import { authInfoFor } from "./http.ts";
+ * authInfoFor({ tenant_id: "acme" })?.extra?.tenant_id; // "acme"
+ * ```
+ */
 export function authInfoFor(tenant: HttpTenant | null | undefined): AuthInfo | undefined {
   if (!tenant) return undefined;
   return {
@@ -133,7 +148,15 @@ export function authInfoFor(tenant: HttpTenant | null | undefined): AuthInfo | u
   };
 }
 
-/** Answer one POST with a fresh stateless server over shared governance state. */
+/**
+ * Answer one POST with a fresh stateless server over shared governance state.
+ *
+ * @example
+ * ```ts ignore
+ * import { serveWithServer } from "./http.ts";
+ * const res = await serveWithServer(req, createWcpMcpServer({ governor }), undefined);
+ * ```
+ */
 export async function serveWithServer(
   req: Request,
   server: ReturnType<typeof createWcpMcpServer>,

@@ -13,12 +13,30 @@ function user(text: string): GetPromptResult {
   return { messages: [{ role: "user", content: { type: "text", text } }] };
 }
 
-/** Tool names mentioned in a prompt text (`wcp_*` and `cap_*`). */
+/**
+ * Tool names mentioned in a prompt text (`wcp_*` and `cap_*`).
+ *
+ * @example
+ * ```ts
+ * import { toolsNamedIn } from "./prompts.ts";
+ * toolsNamedIn("use wcp_route, then cap_doc_summarize"); // ["wcp_route", "cap_doc_summarize"]
+ * ```
+ */
 export function toolsNamedIn(text: string): string[] {
   return [...new Set(text.match(/\b(?:wcp|cap)_[a-z0-9_]+/g) ?? [])];
 }
 
-/** Register the prompts; `tools` are the registered tool names (used to check the texts). */
+/**
+ * Register the prompts; `tools` are the registered tool names (used to check the texts).
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./_sdk_server.ts";
+ * import { registerPrompts } from "./prompts.ts";
+ * import { WCP_TOOL_NAMES } from "./tools.ts";
+ * registerPrompts(new McpServer({ name: "x", version: "0" }), WCP_TOOL_NAMES);
+ * ```
+ */
 export function registerPrompts(server: McpServer, tools: readonly string[]): void {
   const check = (name: string, text: string): string => {
     for (const t of toolsNamedIn(text)) {

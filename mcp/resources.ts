@@ -58,7 +58,18 @@ function pageOf<T>(items: T[], raw: string, uriFor: (page: number) => string) {
   };
 }
 
-/** Register the catalog and worker resources. */
+/**
+ * Register the catalog and worker resources.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./_sdk_server.ts";
+ * import { Governor } from "./governor.ts";
+ * import { demoConfig } from "./demo_config.ts";
+ * import { registerResources } from "./resources.ts";
+ * registerResources(new McpServer({ name: "x", version: "0" }), new Governor(demoConfig()));
+ * ```
+ */
 export function registerResources(server: McpServer, gov: Governor): void {
   const catalog = getCatalog();
   const catalogPage = (type: string, page: number) => `wcp://catalog/${type}/page/${page}`;

@@ -36,7 +36,16 @@ function idOf(v: unknown): Id {
   return null;
 }
 
-/** Why a parsed JSON value is not one JSON-RPC message, or null when it is. */
+/**
+ * Why a parsed JSON value is not one JSON-RPC message, or null when it is.
+ *
+ * @example
+ * ```ts
+ * import { invalidReason } from "./stdio.ts";
+ * invalidReason([]); // "empty batch"
+ * invalidReason({ jsonrpc: "2.0", id: 1, method: "ping" }); // null
+ * ```
+ */
 export function invalidReason(value: unknown): string | null {
   if (Array.isArray(value)) {
     return value.length === 0

@@ -67,7 +67,19 @@ function approvalsNote(backend: ApprovalBackend): string {
       "scoped to your tenant.";
 }
 
-/** Register the `wcp_*` tools. */
+/**
+ * Register the `wcp_*` tools.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./_sdk_server.ts";
+ * import { Governor } from "./governor.ts";
+ * import { demoConfig } from "./demo_config.ts";
+ * import { registerWcpTools } from "./tools.ts";
+ * const gov = new Governor(demoConfig());
+ * registerWcpTools(new McpServer({ name: "x", version: "0" }), gov, gov.approvals);
+ * ```
+ */
 export function registerWcpTools(
   server: McpServer,
   gov: Governor,

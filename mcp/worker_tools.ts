@@ -30,6 +30,13 @@ export function toolNameFor(capabilityId: string): string {
 /**
  * The session identity of a request: the authenticated tenant (set by the HTTP layer in
  * `authInfo.extra.tenant_id`), or null to use the configured tenant.
+ *
+ * @example
+ * ```ts
+ * import { sessionFrom } from "./worker_tools.ts";
+ * sessionFrom({ authInfo: { token: "", clientId: "acme", scopes: [], extra: { tenant_id: "acme" } } });
+ * // { tenant_id: "acme" }
+ * ```
  */
 export function sessionFrom(extra: { authInfo?: AuthInfo }): SessionIdentity | null {
   const info = extra.authInfo?.extra;
@@ -44,7 +51,19 @@ export function sessionFrom(extra: { authInfo?: AuthInfo }): SessionIdentity | n
   };
 }
 
-/** Register the generated worker tools; returns their names. */
+/**
+ * Register the generated worker tools; returns their names.
+ *
+ * @example
+ * ```ts
+ * import { McpServer } from "./_sdk_server.ts";
+ * import { Governor } from "./governor.ts";
+ * import { demoConfig } from "./demo_config.ts";
+ * import { registerWorkerTools } from "./worker_tools.ts";
+ * const names = registerWorkerTools(new McpServer({ name: "x", version: "0" }), new Governor(demoConfig()));
+ * names.includes("cap_doc_summarize"); // true
+ * ```
+ */
 export function registerWorkerTools(server: McpServer, gov: Governor): string[] {
   const names: string[] = [];
   const options = callOptionsSchema(gov.config).optional().describe(
