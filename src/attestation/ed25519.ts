@@ -339,6 +339,8 @@ export interface RecordWithKeys {
   worker_id: string;
   /** Ed25519 public keys: `{ [keyIdFor(raw)]: base64(raw) }`. */
   public_keys?: Record<string, string>;
+  /** The record's other fields are ignored. */
+  [field: string]: unknown;
 }
 
 /**
