@@ -34,6 +34,8 @@ export type WorkerSpec =
     http: string;
     /** JSON Schema of the request payload (becomes the tool's input schema). */
     input_schema?: Record<string, unknown>;
+    /** JSON Schema of the worker's output object (the tool's output schema; enforced). */
+    output_schema?: Record<string, unknown>;
     /** Current code hash reported for attestation (default: the registered hash). */
     current_hash?: string;
   };
@@ -103,6 +105,7 @@ const workerSpec = z.union([
   z.strictObject({
     http: z.url({ protocol: /^https?$/ }),
     input_schema: z.record(z.string(), z.unknown()).optional(),
+    output_schema: z.record(z.string(), z.unknown()).optional(),
     current_hash: z.string().optional(),
   }),
 ]);

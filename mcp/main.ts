@@ -14,7 +14,7 @@
 
 import { parseArgs } from "node:util";
 import { createWcpMcpServer } from "./server.ts";
-import { demoConfig } from "./demo_config.ts";
+import { DEMO_CONFIG_DOCUMENT, demoConfig } from "./demo_config.ts";
 import { loadMcpConfigFile } from "./load_config.ts";
 import { LineTransport } from "./stdio.ts";
 import type { WcpMcpConfig } from "./config.ts";
@@ -26,8 +26,9 @@ const USAGE =
   `usage: deno run [--allow-read=<config>] [--allow-env=WCP_MCP_CONFIG] mcp/main.ts [--config <file>]
 
 Starts the WCP-governed MCP server on stdio. Without a config it runs the DEMO configuration.
-  --config <file>   configuration file (JSON); default $WCP_MCP_CONFIG
-  --help            this text`;
+  --config <file>        configuration file (JSON); default $WCP_MCP_CONFIG
+  --print-demo-config    print the demo configuration (a template for your own) and exit
+  --help                 this text`;
 
 function log(message: string): void {
   console.error(`[wcp-mcp] ${message}`);
@@ -40,11 +41,15 @@ function envConfigPath(): string | undefined {
 }
 
 async function main(args: string[]): Promise<number> {
-  let values: { config?: string; help?: boolean };
+  let values: { config?: string; help?: boolean; "print-demo-config"?: boolean };
   try {
     ({ values } = parseArgs({
       args,
-      options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        config: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        "print-demo-config": { type: "boolean" },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -54,6 +59,10 @@ async function main(args: string[]): Promise<number> {
   }
   if (values.help) {
     console.error(USAGE);
+    return 0;
+  }
+  if (values["print-demo-config"]) {
+    console.log(JSON.stringify(DEMO_CONFIG_DOCUMENT, null, 2));
     return 0;
   }
   const path = values.config ?? envConfigPath();

@@ -13,6 +13,24 @@ import type { Governor, SessionIdentity } from "./governor.ts";
 import { governedToolResult, guarded } from "./_results.ts";
 import { callOptionsSchema } from "./_schemas.ts";
 import { TENANT_RISKS, type TenantRisk } from "../src/model.ts";
+import { WcpError } from "../src/errors.ts";
+
+// A worker's JSON Schema as zod; a schema zod cannot represent is a configuration error.
+function fromJsonSchema(
+  schema: Record<string, unknown> | undefined,
+  where: string,
+): z.ZodType | undefined {
+  if (!schema) return undefined;
+  try {
+    return z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch (e) {
+    throw new WcpError(
+      "MCP_CONFIG_INVALID",
+      where,
+      `unsupported JSON Schema: ${(e as Error).message}`,
+    );
+  }
+}
 
 /**
  * The MCP tool name of a capability: dots and hyphens become underscores.
@@ -74,14 +92,14 @@ export function registerWorkerTools(server: McpServer, gov: Governor): string[] 
     if (names.includes(name)) continue;
     const spec = gov.specFor(capabilityId);
     const builtin = spec && "builtin" in spec ? BUILTIN_WORKERS[spec.builtin] : undefined;
-    let payload: z.ZodType = z.record(z.string(), z.unknown());
-    if (!builtin && spec && "http" in spec && spec.input_schema) {
-      try {
-        payload = z.fromJSONSchema(spec.input_schema as Parameters<typeof z.fromJSONSchema>[0]);
-      } catch {
-        payload = z.record(z.string(), z.unknown());
-      }
-    }
+    const http = !builtin && spec && "http" in spec ? spec : undefined;
+    const payload: z.ZodType =
+      fromJsonSchema(http?.input_schema, `workers.*.input_schema of ${capabilityId}`) ??
+        z.record(z.string(), z.unknown());
+    const output = fromJsonSchema(
+      http?.output_schema,
+      `workers.*.output_schema of ${capabilityId}`,
+    );
     const inputSchema = builtin
       ? z.strictObject({ ...builtin.input, wcp: options })
       : z.strictObject({
@@ -95,7 +113,11 @@ export function registerWorkerTools(server: McpServer, gov: Governor): string[] 
       title: capabilityId,
       description,
       inputSchema,
-      ...(builtin ? { outputSchema: z.object(builtin.output) } : {}),
+      ...(builtin
+        ? { outputSchema: z.object(builtin.output) }
+        : output
+        ? { outputSchema: output }
+        : {}),
       annotations: { openWorldHint: !builtin },
       _meta: { "wcp/capability_id": capabilityId },
     }, (args: Record<string, unknown>, extra: { authInfo?: AuthInfo }) =>

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { Client, StdioClientTransport } from "./_sdk_client.ts";
 import { DEMO_CONFIG_DOCUMENT } from "../../mcp/demo_config.ts";
+import { parseMcpConfig } from "../../mcp/config.ts";
 
 const MAIN = new URL("../../mcp/main.ts", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -296,4 +297,17 @@ Deno.test("stdio: an oversized line is refused with -32600 and the next message 
   } finally {
     await child.close();
   }
+});
+
+Deno.test("stdio: --print-demo-config prints a template that parses back to the demo configuration", async () => {
+  const out = await new Deno.Command(DENO, {
+    args: ["run", "--no-prompt", MAIN, "--print-demo-config"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0);
+  const doc = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.deepEqual(doc, DEMO_CONFIG_DOCUMENT);
+  assert.equal(parseMcpConfig(doc).demo, true);
 });
