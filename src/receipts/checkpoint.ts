@@ -18,7 +18,13 @@ import type {
 } from "../attestation/ed25519.ts";
 import { toKeyRing } from "../attestation/ed25519.ts";
 import { formatTimestamp } from "../ids.ts";
-import { merkleInclusionPath, merkleRoot, verifyMerkleInclusion } from "./merkle.ts";
+import {
+  merkleConsistencyProof,
+  merkleInclusionPath,
+  merkleRoot,
+  verifyMerkleConsistency,
+  verifyMerkleInclusion,
+} from "./merkle.ts";
 import { computeReceiptHash, type UnsignedReceipt } from "./receipt.ts";
 
 /**
@@ -250,4 +256,88 @@ export async function verifyReceiptInclusion(
     root,
   );
   return ok ? { ok, reason: null } : no("audit path does not lead to the checkpoint root");
+}
+
+/** Proof that a later checkpoint extends an earlier one (the stream only grew). */
+export interface ConsistencyProof {
+  /** Size of the earlier tree. */
+  old_size: number;
+  /** Size of the later tree. */
+  new_size: number;
+  /** RFC 6962 consistency path, lowercase hex. */
+  proof: string[];
+}
+
+/**
+ * The consistency proof between the first `oldSize` receipts of a stream and the whole stream.
+ *
+ * @example
+ * ```ts
+ * import { receiptConsistencyProof } from "@wcp/core";
+ * const r = (seq: number) => ({ seq, receipt_hash: "sha256:" + String(seq).repeat(64) }) as never;
+ * receiptConsistencyProof([r(0), r(1), r(2)], 2).proof.length; // 1
+ * ```
+ */
+export function receiptConsistencyProof(
+  receipts: readonly UnsignedReceipt[],
+  oldSize: number,
+): ConsistencyProof {
+  const leaves = leavesOf(receipts);
+  return {
+    old_size: oldSize,
+    new_size: receipts.length,
+    proof: oldSize === receipts.length ? [] : merkleConsistencyProof(leaves, oldSize).map(toHex),
+  };
+}
+
+/**
+ * Check that a later signed checkpoint extends an earlier one of the same tenant: both
+ * signatures, the sizes, and the RFC 6962 consistency proof between their roots. A rewritten
+ * history (any receipt before the old size changed) fails. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, makeCheckpoint, mintReceipt, receiptConsistencyProof,
+ *   verifyCheckpointConsistency } from "@wcp/core";
+ * const key = await generateSigningKey();
+ * const f = { tenant_id: "acme", correlation_id: "c", dispatched_at: "2026-01-01T00:00:00.000Z",
+ *   worker_id: "org.acme.w.1", capability_id: "cap.doc.summarize", policy_decision: "ALLOW",
+ *   controls_verified: [], artifact_hash: "sha256:" + "0".repeat(64) };
+ * const a = await mintReceipt(null, f, key);
+ * const b = await mintReceipt(a, f, key);
+ * const older = await makeCheckpoint([a], key);
+ * const newer = await makeCheckpoint([a, b], key);
+ * (await verifyCheckpointConsistency(older, newer, receiptConsistencyProof([a, b], 1), [key])).ok;
+ * // true
+ * ```
+ */
+export async function verifyCheckpointConsistency(
+  older: Checkpoint,
+  newer: Checkpoint,
+  proof: ConsistencyProof,
+  keys: KeyRing | Iterable<TrustedKey | SigningKey | KeyFile>,
+): Promise<InclusionResult> {
+  const no = (reason: string): InclusionResult => ({ ok: false, reason });
+  const ring = toKeyRing(keys);
+  if (!await verifyCheckpoint(older, ring)) return no("older checkpoint signature does not verify");
+  if (!await verifyCheckpoint(newer, ring)) return no("newer checkpoint signature does not verify");
+  if (older.tenant_id !== newer.tenant_id) return no("checkpoints are of different tenants");
+  if (proof?.old_size !== older.tree_size || proof.new_size !== newer.tree_size) {
+    return no("proof is for other tree sizes");
+  }
+  if (older.tree_size === 0) return { ok: true, reason: null }; // the empty tree precedes all
+  const path: Uint8Array[] = [];
+  for (const h of Array.isArray(proof.proof) ? proof.proof : []) {
+    const b = typeof h === "string" ? fromHexStrict(h) : null;
+    if (b === null || b.length !== 32) return no("proof entry is not 32 bytes of hex");
+    path.push(b);
+  }
+  const root = (c: Checkpoint) =>
+    /^sha256:[0-9a-f]{64}$/.test(c.root_hash) ? fromHexStrict(c.root_hash.slice(7)) : null;
+  const oldRoot = root(older);
+  const newRoot = root(newer);
+  if (oldRoot === null || newRoot === null) return no("checkpoint root_hash is malformed");
+  return verifyMerkleConsistency(older.tree_size, newer.tree_size, path, oldRoot, newRoot)
+    ? { ok: true, reason: null }
+    : no("the newer checkpoint does not extend the older one");
 }

@@ -144,3 +144,100 @@ export function verifyMerkleInclusion(
   }
   return sn === 0 && bytesEqual(r, root);
 }
+
+function subproof(
+  h: readonly Uint8Array[],
+  m: number,
+  lo: number,
+  hi: number,
+  complete: boolean,
+  out: Uint8Array[],
+): void {
+  const n = hi - lo;
+  if (m === n) {
+    if (!complete) out.push(rootOfLeafHashes(h, lo, hi));
+    return;
+  }
+  const k = split(n);
+  if (m <= k) {
+    subproof(h, m, lo, lo + k, complete, out);
+    out.push(rootOfLeafHashes(h, lo + k, hi));
+  } else {
+    subproof(h, m - k, lo + k, hi, false, out);
+    out.push(rootOfLeafHashes(h, lo, lo + k));
+  }
+}
+
+/**
+ * The consistency proof (RFC 6962 `PROOF(m, D[n])`) that the tree of the first `oldSize` leaves
+ * is a prefix of the tree of all `leaves`: the log only grew.
+ *
+ * @example
+ * ```ts
+ * import { merkleConsistencyProof } from "@wcp/core";
+ * const leaves = [1, 2, 3].map((x) => new Uint8Array([x]));
+ * merkleConsistencyProof(leaves, 2).length; // 1
+ * ```
+ */
+export function merkleConsistencyProof(
+  leaves: readonly Uint8Array[],
+  oldSize: number,
+): Uint8Array[] {
+  if (!Number.isSafeInteger(oldSize) || oldSize < 1 || oldSize > leaves.length) {
+    throw new RangeError(`old size ${oldSize} is outside 1..${leaves.length}`);
+  }
+  const out: Uint8Array[] = [];
+  subproof(leaves.map(merkleLeafHash), oldSize, 0, leaves.length, true, out);
+  return out;
+}
+
+/**
+ * Check a consistency proof between an old root (size `oldSize`) and a new root (size
+ * `newSize`), per RFC 9162 section 2.1.4.2.
+ *
+ * @example
+ * ```ts
+ * import { merkleConsistencyProof, merkleRoot, verifyMerkleConsistency } from "@wcp/core";
+ * const leaves = [1, 2, 3, 4, 5].map((x) => new Uint8Array([x]));
+ * verifyMerkleConsistency(3, 5, merkleConsistencyProof(leaves, 3),
+ *   merkleRoot(leaves.slice(0, 3)), merkleRoot(leaves)); // true
+ * ```
+ */
+export function verifyMerkleConsistency(
+  oldSize: number,
+  newSize: number,
+  proof: readonly Uint8Array[],
+  oldRoot: Uint8Array,
+  newRoot: Uint8Array,
+): boolean {
+  if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(newSize)) return false;
+  if (oldSize < 1 || oldSize > newSize) return false;
+  if (proof.some((p) => p.length !== 32)) return false;
+  if (oldSize === newSize) return proof.length === 0 && bytesEqual(oldRoot, newRoot);
+  const path = (oldSize & (oldSize - 1)) === 0 ? [oldRoot, ...proof] : [...proof];
+  if (path.length === 0) return false;
+  let fn = oldSize - 1;
+  let sn = newSize - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = merkleNodeHash(c, fr);
+      sr = merkleNodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      sr = merkleNodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && bytesEqual(fr, oldRoot) && bytesEqual(sr, newRoot);
+}

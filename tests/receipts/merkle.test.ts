@@ -4,12 +4,16 @@ import assert from "node:assert/strict";
 import {
   generateSigningKey,
   makeCheckpoint,
+  merkleConsistencyProof,
   merkleInclusionPath,
   merkleLeafHash,
   merkleNodeHash,
   merkleRoot,
+  receiptConsistencyProof,
   receiptInclusionProof,
   verifyCheckpoint,
+  verifyCheckpointConsistency,
+  verifyMerkleConsistency,
   verifyMerkleInclusion,
   verifyReceiptInclusion,
   WcpError,
@@ -156,4 +160,67 @@ Deno.test("checkpoint: refuses a list that is not one whole tenant stream", asyn
   await assert.rejects(() => makeCheckpoint([...chain, ...other], key), WcpError);
   await assert.rejects(() => makeCheckpoint([], key), WcpError);
   assert.equal((await makeCheckpoint([], key, { tenantId: "acme" })).head_receipt_hash, null);
+});
+
+Deno.test("merkle: consistency proofs between every pair of sizes of trees up to 33", () => {
+  const leaves = Array.from({ length: 33 }, (_, i) => new Uint8Array([i, 7]));
+  const roots = Array.from({ length: 34 }, (_, n) => merkleRoot(leaves.slice(0, n)));
+  for (let n = 1; n <= 33; n++) {
+    for (let m = 1; m <= n; m++) {
+      const proof = m === n ? [] : merkleConsistencyProof(leaves.slice(0, n), m);
+      assert.equal(verifyMerkleConsistency(m, n, proof, roots[m], roots[n]), true, `${m}->${n}`);
+      if (m === n) continue;
+      // A different old history, a wrong size, a tampered or truncated proof: all rejected.
+      const forgedOld = merkleRoot([new Uint8Array([99]), ...leaves.slice(1, m)]);
+      assert.equal(verifyMerkleConsistency(m, n, proof, forgedOld, roots[n]), false);
+      assert.equal(verifyMerkleConsistency(m, n, proof, roots[m], roots[n - 1]), false);
+      if (proof.length > 0) {
+        const bad = proof.map((p) => p.slice());
+        bad[bad.length - 1][3] ^= 1;
+        assert.equal(verifyMerkleConsistency(m, n, bad, roots[m], roots[n]), false);
+        assert.equal(verifyMerkleConsistency(m, n, proof.slice(1), roots[m], roots[n]), false);
+      }
+    }
+  }
+  assert.equal(verifyMerkleConsistency(0, 3, [], roots[0], roots[3]), false);
+  assert.equal(verifyMerkleConsistency(4, 3, [], roots[4], roots[3]), false);
+  assert.throws(() => merkleConsistencyProof(leaves, 0), RangeError);
+});
+
+Deno.test("checkpoint: a later checkpoint provably extends an earlier one; rewritten history fails", async () => {
+  const key = await generateSigningKey();
+  const chain = await mintChain(21, [key]);
+  const older = await makeCheckpoint(chain.slice(0, 13), key);
+  const newer = await makeCheckpoint(chain, key);
+  const proof = JSON.parse(JSON.stringify(receiptConsistencyProof(chain, 13)));
+  assert.deepEqual(await verifyCheckpointConsistency(older, newer, proof, [key]), {
+    ok: true,
+    reason: null,
+  });
+  // History rewritten at receipt 2: the new root cannot extend the old one.
+  const forked = await mintChain(21, [key], "acme");
+  forked[2] = { ...forked[2], receipt_hash: "sha256:" + "ee".repeat(32) };
+  const forkedCp = await makeCheckpoint(forked, key);
+  const r = await verifyCheckpointConsistency(
+    older,
+    forkedCp,
+    receiptConsistencyProof(forked, 13),
+    [key],
+  );
+  assert.deepEqual(r, { ok: false, reason: "the newer checkpoint does not extend the older one" });
+  const wrongSizes = { ...proof, old_size: 12 };
+  assert.match(
+    String((await verifyCheckpointConsistency(older, newer, wrongSizes, [key])).reason),
+    /sizes/,
+  );
+  assert.match(
+    String(
+      (await verifyCheckpointConsistency(older, { ...newer, tree_size: 22 }, proof, [key])).reason,
+    ),
+    /signature/,
+  );
+  const same = await verifyCheckpointConsistency(newer, newer, receiptConsistencyProof(chain, 21), [
+    key,
+  ]);
+  assert.equal(same.ok, true);
 });
