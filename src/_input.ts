@@ -56,12 +56,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function enumValue<T extends string>(
-  o: Record<string, unknown>,
+  v: unknown,
   field: string,
   allowed: readonly T[],
   errors: FieldError[],
 ): T {
-  const v = o[field];
   if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
   errors.push({
     field,
@@ -79,12 +78,11 @@ function shown(v: unknown): string {
 }
 
 function requiredString(
-  o: Record<string, unknown>,
+  v: unknown,
   field: string,
   nonEmpty: boolean,
   errors: FieldError[],
 ): string {
-  const v = o[field];
   if (typeof v === "string") {
     if (nonEmpty && v.length === 0) errors.push({ field, message: `${field} must not be empty` });
     return v;
@@ -98,13 +96,15 @@ function requiredString(
   return "";
 }
 
+// Shared "absent" answer: callers destructure it at once, so sharing it is safe.
+const NONE: [null, null] = [null, null];
+
 function optionalObject(
-  o: Record<string, unknown>,
+  v: unknown,
   field: string,
   errors: FieldError[],
 ): [Record<string, unknown> | null, string | null] {
-  const v = o[field];
-  if (v === undefined || v === null) return [null, null];
+  if (v === undefined || v === null) return NONE;
   if (!isObject(v)) {
     errors.push({ field, message: `${field} must be an object, got ${typeOf(v)}` });
     return [null, null];
@@ -132,13 +132,14 @@ export function checkRouteInput(raw: unknown): InputCheck {
     };
   }
   const errors: FieldError[] = [];
-  const capability_id = requiredString(raw, "capability_id", true, errors);
-  const env = enumValue(raw, "env", ENVS, errors);
-  const data_label = enumValue(raw, "data_label", DATA_LABELS, errors);
-  const tenant_risk = enumValue(raw, "tenant_risk", TENANT_RISKS, errors);
-  const qos_class = enumValue(raw, "qos_class", QOS_CLASSES, errors);
-  const tenant_id = requiredString(raw, "tenant_id", false, errors);
-  const correlation_id = requiredString(raw, "correlation_id", false, errors);
+  // Direct property reads (not raw[name]) keep these loads monomorphic on the hot path.
+  const capability_id = requiredString(raw.capability_id, "capability_id", true, errors);
+  const env = enumValue(raw.env, "env", ENVS, errors);
+  const data_label = enumValue(raw.data_label, "data_label", DATA_LABELS, errors);
+  const tenant_risk = enumValue(raw.tenant_risk, "tenant_risk", TENANT_RISKS, errors);
+  const qos_class = enumValue(raw.qos_class, "qos_class", QOS_CLASSES, errors);
+  const tenant_id = requiredString(raw.tenant_id, "tenant_id", false, errors);
+  const correlation_id = requiredString(raw.correlation_id, "correlation_id", false, errors);
 
   let request: Record<string, unknown> = EMPTY_REQUEST;
   let requestJcs = "{}";
@@ -190,8 +191,12 @@ export function checkRouteInput(raw: unknown): InputCheck {
     } else blast_score = bs;
   }
 
-  const [blast_radius, blastRadiusJcs] = optionalObject(raw, "blast_radius", errors);
-  const [privilege_context, privilegeContextJcs] = optionalObject(raw, "privilege_context", errors);
+  const [blast_radius, blastRadiusJcs] = optionalObject(raw.blast_radius, "blast_radius", errors);
+  const [privilege_context, privilegeContextJcs] = optionalObject(
+    raw.privilege_context,
+    "privilege_context",
+    errors,
+  );
 
   let parent_decision_id: string | null = null;
   const pd = raw.parent_decision_id;
