@@ -446,9 +446,10 @@ function Result(): JSX.Element {
 
 /** The Decisions panel. */
 export function DecisionsPanel(): JSX.Element {
+  // Three areas: on a phone the decision comes right after the request, before the editors.
   return (
     <div class="decisions">
-      <div class="col">
+      <div class="col d-input">
         <ScenarioPicker />
         <InputForm />
         <TextArea
@@ -459,11 +460,13 @@ export function DecisionsPanel(): JSX.Element {
           error={evaluation.value.errors.input}
           rows={12}
         />
-        <Editors />
       </div>
-      <div class="col">
+      <div class="col d-result">
         <h2 class="sr-only">Decision</h2>
         <Result />
+      </div>
+      <div class="col d-editors">
+        <Editors />
       </div>
     </div>
   );

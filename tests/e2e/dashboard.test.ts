@@ -129,6 +129,8 @@ Deno.test({
         await page.locator("#sign-in").click();
         await page.locator("#hall-status").waitFor();
         await page.locator("#workers", { hasText: "org.acme.payments.1" }).waitFor();
+        // The stream is open (the hall greets every subscriber), so no later event can be missed.
+        await page.locator("#h-feed .badge", { hasText: "live" }).waitFor();
         assert.equal(
           await page.evaluate(() => sessionStorage.getItem("wcp.dashboard.token")),
           TOKEN,
