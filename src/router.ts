@@ -825,7 +825,9 @@ function stepSelection(
     if (anyOverCap) {
       return deny(
         "DENY_BLAST_OVER_CAP",
-        `Every eligible worker exceeds the rule's blast cap for ${env} (${cap}).`,
+        `Every eligible worker exceeds the rule's five-dimension blast cap for ${env} (${cap}), ` +
+          "counting the parent chain, or its score is unknown (no blast_radius declared, or the " +
+          "parent decision's chain total is unavailable).",
         { max_blast: cap, parent_decision_id: inp.parent_decision_id },
       );
     }
