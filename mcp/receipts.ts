@@ -6,6 +6,7 @@
  */
 
 import {
+  type ChainAnchor,
   type ChainReport,
   mintReceipt,
   type Receipt,
@@ -18,8 +19,12 @@ import { formatTimestamp } from "../src/ids.ts";
 /** A receipt as minted by the core. */
 export type WcpReceipt = Receipt;
 
+/** Receipts kept in memory per tenant; older ones are dropped and replaced by an anchor. */
+export const MAX_RECEIPTS_KEPT = 10_000;
+
 /**
- * Per-tenant receipt chains kept in memory.
+ * Per-tenant receipt chains kept in memory (the newest `maxKept`; verification of the kept
+ * segment starts from the anchor of the last dropped receipt).
  *
  * @example
  * ```ts
@@ -33,11 +38,23 @@ export class ReceiptBook {
   #key: Promise<SigningKey> | null = null;
   #now: () => number;
   #tail: Promise<unknown> = Promise.resolve();
+  #anchors = new Map<string, ChainAnchor>();
+  #maxKept: number;
 
-  /** @param now Clock in epoch milliseconds; @param key Signing key (default: generated once). */
-  constructor(now: () => number = Date.now, key?: SigningKey) {
+  /**
+   * @param now Clock in epoch milliseconds.
+   * @param key Signing key (default: generated once, on first use).
+   * @param maxKept Receipts kept per tenant (default `MAX_RECEIPTS_KEPT`).
+   */
+  constructor(now: () => number = Date.now, key?: SigningKey, maxKept: number = MAX_RECEIPTS_KEPT) {
     this.#now = now;
     if (key) this.#key = Promise.resolve(key);
+    this.#maxKept = Math.max(1, Math.floor(maxKept));
+  }
+
+  /** The last dropped receipt of a tenant (where the kept segment starts), or null. */
+  anchor(tenantId: string): ChainAnchor | null {
+    return this.#anchors.get(tenantId) ?? null;
   }
 
   #signer(): Promise<SigningKey> {
@@ -87,10 +104,24 @@ export class ReceiptBook {
       { now: this.#now() },
     );
     chain.push(receipt);
+    // Drop in batches so the cost of trimming stays small per mint.
+    if (chain.length > this.#maxKept + Math.ceil(this.#maxKept / 10)) {
+      const dropped = chain.splice(0, chain.length - this.#maxKept);
+      const last = dropped[dropped.length - 1];
+      this.#anchors.set(decision.tenant_id, { seq: last.seq, receipt_hash: last.receipt_hash });
+    }
     return receipt;
   }
 
-  /** Verify a tenant's chain (or the receipts given) against this book's key and any extra keys. */
+  /** Verify the chain kept for a tenant, from its anchor. */
+  async verifyTenant(tenantId: string): Promise<ChainReport> {
+    return await verifyReceiptChain([...this.chain(tenantId)], {
+      keys: [await this.trustedKey()],
+      anchor: this.anchor(tenantId),
+    });
+  }
+
+  /** Verify receipts (a whole chain from seq 0) against this book's key and any extra keys. */
   async verify(receipts: unknown[], extraKeys: TrustedKey[] = []): Promise<ChainReport> {
     return await verifyReceiptChain(receipts, { keys: [await this.trustedKey(), ...extraKeys] });
   }

@@ -333,8 +333,9 @@ export function registerWcpTools(
         const report = await gov.engine.verifyChain(tenant) as Record<string, unknown>;
         return okResult({ tenant_id: tenant, source: "hall", ...report });
       }
-      const receipts = args.receipts ?? (tenant ? [...gov.receipts.chain(tenant)] : []);
-      const report = await gov.receipts.verify(receipts);
+      const report = args.receipts
+        ? await gov.receipts.verify(args.receipts)
+        : await gov.receipts.verifyTenant(tenant ?? "");
       return okResult(
         { tenant_id: args.receipts ? null : tenant ?? null, ...report } as Record<string, unknown>,
       );
