@@ -87,7 +87,14 @@ export async function walkPackage(root: string): Promise<WalkResult> {
   const unsafe: UnsafeEntry[] = [];
   const walk = async (absDir: string, relDir: string): Promise<void> => {
     const entries: Deno.DirEntry[] = [];
-    for await (const e of Deno.readDir(absDir)) entries.push(e);
+    try {
+      for await (const e of Deno.readDir(absDir)) entries.push(e);
+    } catch (e) {
+      if (relDir === "") throw e;
+      // An unreadable directory below the root is reported (and fails verification), not fatal.
+      unsafe.push({ path: relDir, kind: "unreadable", detail: (e as Error).message });
+      return;
+    }
     for (const e of entries) {
       const rel = relDir === "" ? e.name : `${relDir}/${e.name}`;
       const abs = join(absDir, e.name);
@@ -107,8 +114,12 @@ export async function walkPackage(root: string): Promise<WalkResult> {
         // An excluded component excludes everything below it: no need to descend.
         if (!EXCLUDED_NAMES.has(e.name)) await walk(abs, rel);
       } else if (e.isFile) {
-        const st = await Deno.lstat(abs);
-        files.push({ path: rel, absPath: abs, size: st.size, ino: st.ino ?? null });
+        try {
+          const st = await Deno.lstat(abs);
+          files.push({ path: rel, absPath: abs, size: st.size, ino: st.ino ?? null });
+        } catch (err) {
+          unsafe.push({ path: rel, kind: "unreadable", detail: (err as Error).message });
+        }
       } else if (!EXCLUDED_NAMES.has(e.name)) {
         unsafe.push({ path: rel, kind: "special" });
       }
@@ -187,7 +198,7 @@ export async function hashPackageDir(
       try {
         r = await hashFile(f.absPath, f.ino);
       } catch (e) {
-        bad.push({ path: f.path, kind: "changed", detail: (e as Error).message });
+        bad.push({ path: f.path, kind: "unreadable", detail: (e as Error).message });
         continue;
       }
       if (r === null) bad.push({ path: f.path, kind: "changed", detail: "replaced while hashing" });

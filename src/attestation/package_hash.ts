@@ -49,10 +49,10 @@ export interface UnsafeEntry {
   path: string;
   /**
    * `symlink` (never followed), `special` (FIFO, socket, device), `unsafe_path` (absolute, `..`,
-   * empty or `.` segment, NUL, not UTF-8), `duplicate`, or `changed` (the file changed identity
-   * while it was being hashed).
+   * empty or `.` segment, NUL, not UTF-8), `duplicate`, `changed` (the file changed identity
+   * while it was being hashed) or `unreadable` (a directory or file that could not be read).
    */
-  kind: "symlink" | "special" | "unsafe_path" | "duplicate" | "changed";
+  kind: "symlink" | "special" | "unsafe_path" | "duplicate" | "changed" | "unreadable";
   /** Extra detail, e.g. the link target. */
   detail?: string;
 }

@@ -126,6 +126,9 @@ export const RECEIPT_CHAIN_FIELDS: readonly string[] = [
   "signature",
 ];
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 const STRING_FIELDS = [
   "tenant_id",
   "correlation_id",
@@ -186,6 +189,9 @@ function checkFields(fields: ReceiptFields): ReceiptFields {
   ) {
     fail("controls_verified", "must be an array of strings");
   }
+  if (!RFC3339.test(fields.dispatched_at) || Number.isNaN(Date.parse(fields.dispatched_at))) {
+    fail("dispatched_at", "must be an RFC 3339 time, e.g. 2026-01-01T00:00:00.000Z");
+  }
   const artifact = normalizeDigest(fields.artifact_hash);
   if (artifact === null) fail("artifact_hash", "must be 'sha256:' + 64 hex digits");
   for (const k of RECEIPT_CHAIN_FIELDS) {
@@ -241,9 +247,13 @@ export function prepareReceipt(
     }
   }
   const now = options.now ?? Date.now();
+  const receiptId = options.newId ? options.newId() : uuidV7(now);
+  if (typeof receiptId !== "string" || !UUID7.test(receiptId)) {
+    fail("receipt_id", "newId must return a lowercase UUIDv7");
+  }
   const body: Omit<UnsignedReceipt, "receipt_hash"> = {
     ...f,
-    receipt_id: options.newId ? options.newId() : uuidV7(now),
+    receipt_id: receiptId,
     seq: prev === null ? 0 : prev.seq + 1,
     prev_receipt_hash: prev === null ? null : prev.receipt_hash,
     signing_key_id: signingKeyId,

@@ -112,6 +112,17 @@ Deno.test("receipt: bad fields are RECEIPT_INVALID naming the field", async () =
     );
   }
   assert.throws(() => prepareReceipt(null, fieldsFor(0), ""), WcpError);
+  for (const t of ["yesterday", "2026-01-01", "2026-13-45T00:00:00Z"]) {
+    assert.throws(
+      () => prepareReceipt(null, { ...fieldsFor(0), dispatched_at: t }, key.key_id),
+      (e) => e instanceof WcpError && e.path === "dispatched_at",
+      t,
+    );
+  }
+  assert.throws(
+    () => prepareReceipt(null, fieldsFor(0), key.key_id, { newId: () => crypto.randomUUID() }),
+    (e) => e instanceof WcpError && e.path === "receipt_id",
+  );
   const a = await mintReceipt(null, fieldsFor(0), key);
   assert.throws(
     () => prepareReceipt(a, fieldsFor(1, "globex"), key.key_id),
