@@ -1138,17 +1138,25 @@ function decide(run: Run): RouteDecision {
     step(run, "config", "deny", `The Hall configuration is invalid: ${cfg}.`);
     return finish(run, deny("DENY_INTERNAL_ERROR", `Invalid Hall configuration: ${cfg}.`));
   }
-  run.cfg = cfg;
-  step(run, "config", "pass", "The Hall configuration is valid.");
   const reg = opts.registry as unknown;
-  const registry = isPlainObject(reg) && typeof reg.workersForSpecies === "function"
-    ? reg as unknown as Registry
-    : undefined;
+  const registry = isRegistryLike(reg) ? reg : undefined;
   const rulesOpt = opts.rules as unknown;
   const rules = typeof rulesOpt === "object" && rulesOpt !== null &&
       typeof (rulesOpt as RuleSet).match === "function"
     ? rulesOpt as RuleSet
     : undefined;
+  // A wrong object where a RuleSet or Registry belongs is a wiring error: say so, fail closed.
+  const wiring = (rulesOpt !== undefined && rules === undefined)
+    ? "options.rules must be a compiled RuleSet (from parseRules), not a rules document"
+    : (reg !== undefined && registry === undefined)
+    ? "options.registry must be a Registry"
+    : null;
+  if (wiring !== null) {
+    step(run, "config", "deny", `The decision options are invalid: ${wiring}.`);
+    return finish(run, deny("DENY_INTERNAL_ERROR", `Invalid decision options: ${wiring}.`));
+  }
+  run.cfg = cfg;
+  step(run, "config", "pass", "The Hall configuration is valid.");
 
   let d = stepSignatory(run);
   // Input validation runs even after a signatory denial so the decision carries its hashes.
@@ -1165,6 +1173,21 @@ function decide(run: Run): RouteDecision {
 }
 
 const EMPTY_WORKERS: readonly RegistryRecord[] = Object.freeze([]);
+const REGISTRY_METHODS = [
+  "workersForSpecies",
+  "isAvailable",
+  "registeredHash",
+  "isBanned",
+  "hasBans",
+  "controlsPresent",
+] as const;
+
+function isRegistryLike(v: unknown): v is Registry {
+  if (typeof v !== "object" || v === null) return false;
+  const o = v as Record<string, unknown>;
+  for (const m of REGISTRY_METHODS) if (typeof o[m] !== "function") return false;
+  return true;
+}
 const EMPTY_OPTIONS = Object.freeze({}) as DecisionOptions;
 
 /**

@@ -282,3 +282,13 @@ Deno.test("deny codes: a caller cannot lower the blast score (B-1)", () => {
   const raised = decide(input({ env: "prod", blast_score: 90 })).d;
   assert.equal(raised.deny_reason_if_denied!.code, "DENY_REQUIRES_HUMAN");
 });
+
+Deno.test("deny codes: a rules document or a non-Registry in the options is named, not ignored", () => {
+  const doc = decide(input(), { rules: { rules: [] } as never }).d;
+  assert.equal(doc.deny_reason_if_denied!.code, "DENY_INTERNAL_ERROR");
+  assert.match(doc.deny_reason_if_denied!.message, /options\.rules must be a compiled RuleSet/);
+  const reg = decide(input(), { registry: { workers: () => [] } as never }).d;
+  assert.match(reg.deny_reason_if_denied!.message, /options\.registry must be a Registry/);
+  const none = decide(input(), { rules: undefined as never }).d;
+  assert.equal(none.deny_reason_if_denied!.code, "DENY_NO_MATCHING_RULE", "no rules: fail closed");
+});
