@@ -228,3 +228,28 @@ Deno.test("entries are frozen and sorted by id", () => {
     (catalog.get("cap.doc.summarize") as { name: string }).name = "x";
   });
 });
+
+// Events the router, hall and MCP server emit must be catalog ids (one vocabulary).
+Deno.test("every evt.* id emitted by the code base is in the catalog", async () => {
+  const root = new URL("../../", import.meta.url);
+  const found = new Set<string>();
+  const walk = async (dir: URL): Promise<void> => {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory && e.name !== "catalog" && e.name !== "dist" && !e.name.startsWith(".")) {
+        await walk(new URL(`${e.name}/`, dir));
+      } else if (e.isFile && /\.tsx?$/.test(e.name)) {
+        const text = await Deno.readTextFile(new URL(e.name, dir));
+        for (const m of text.matchAll(/["'`](evt\.[a-z0-9_.-]+[a-z0-9_])["'`]/g)) found.add(m[1]);
+      }
+    }
+  };
+  for (const d of ["src/", "mcp/"]) {
+    try {
+      await walk(new URL(d, root));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  assert.ok(found.has("evt.os.task.routed"));
+  assert.deepEqual([...found].filter((id) => !catalog.has(id)).sort(), []);
+});
