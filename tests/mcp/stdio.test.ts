@@ -311,3 +311,35 @@ Deno.test("stdio: --print-demo-config prints a template that parses back to the 
   assert.deepEqual(doc, DEMO_CONFIG_DOCUMENT);
   assert.equal(parseMcpConfig(doc).demo, true);
 });
+
+Deno.test("README: the documented MCP client configuration starts a working server", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("## MCP server"));
+  const block = section.slice(
+    section.indexOf("```json") + 7,
+    section.indexOf("```", section.indexOf("```json") + 7),
+  );
+  const entry = JSON.parse(block).mcpServers.wcp as { command: string; args: string[] };
+  const dir = await Deno.makeTempDir();
+  try {
+    const cfg = `${dir}/wcp-mcp.json`;
+    await Deno.writeTextFile(
+      cfg,
+      JSON.stringify({ ...DEMO_CONFIG_DOCUMENT, name: "from README", demo: false }),
+    );
+    const args = entry.args.map((a) =>
+      a.replace("/path/to/wcp-mcp.json", cfg).replace("/path/to/mcp/main.ts", MAIN)
+    );
+    const transport = new StdioClientTransport({ command: entry.command, args, stderr: "pipe" });
+    const client = new Client({ name: "readme-test", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      assert.equal(client.getServerVersion()?.title, "WCP: from README");
+      assert.ok((await client.listTools()).tools.some((t) => t.name === "cap_doc_summarize"));
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
