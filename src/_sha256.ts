@@ -7,8 +7,21 @@
 
 const H = new Int32Array(8);
 let buf = new Uint8Array(1024);
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push((i < 16 ? "0" : "") + i.toString(16));
+// Char codes of "0123456789abcdef".
+const DIGITS = new Uint16Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+
+function word(v: number): string {
+  return String.fromCharCode(
+    DIGITS[(v >>> 28) & 15],
+    DIGITS[(v >>> 24) & 15],
+    DIGITS[(v >>> 20) & 15],
+    DIGITS[(v >>> 16) & 15],
+    DIGITS[(v >>> 12) & 15],
+    DIGITS[(v >>> 8) & 15],
+    DIGITS[(v >>> 4) & 15],
+    DIGITS[v & 15],
+  );
+}
 
 // UTF-8 encode into `buf` (growing it when needed); returns the byte length. Lone surrogates
 // become U+FFFD, as TextEncoder does.
@@ -568,8 +581,10 @@ export function sha256HexOfString(s: string): string {
   H[6] = 0x1f83d9ab;
   H[7] = 0x5be0cd19;
   // Padding: 0x80, zeros, then the 64-bit big-endian bit length.
-  let total = len + 1;
-  while (total % 64 !== 56) total++;
+  let zeros = (55 - (len % 64)) % 64;
+  if (zeros < 0) zeros += 64;
+  let total = len + 1 + zeros; // ≡ 56 (mod 64): room for the 8-byte length
+
   buf[len] = 0x80;
   buf.fill(0, len + 1, total);
   const bits = len * 8;
@@ -584,10 +599,7 @@ export function sha256HexOfString(s: string): string {
   buf[total + 7] = bits & 255;
   total += 8;
   for (let off = 0; off < total; off += 64) block(buf, off);
-  let out = "";
-  for (let i = 0; i < 8; i++) {
-    const v = H[i];
-    out += HEX[(v >>> 24) & 255] + HEX[(v >>> 16) & 255] + HEX[(v >>> 8) & 255] + HEX[v & 255];
-  }
-  return out;
+  // Eight 8-character words: fewer intermediate strings than per-byte concatenation.
+  return word(H[0]) + word(H[1]) + word(H[2]) + word(H[3]) + word(H[4]) + word(H[5]) +
+    word(H[6]) + word(H[7]);
 }
