@@ -156,6 +156,7 @@ export class CatalogIndex {
   #catalog: Catalog;
   #postings = new Map<string, Posting[]>();
   #vocab: string[] = [];
+  #byLength = new Map<number, string[]>();
   #surface = new Map<string, string>();
   #idf = new Map<string, number>();
 
@@ -193,6 +194,11 @@ export class CatalogIndex {
       }
     });
     this.#vocab = [...this.#postings.keys()].sort();
+    for (const t of this.#vocab) {
+      const list = this.#byLength.get(t.length) ?? [];
+      list.push(t);
+      this.#byLength.set(t.length, list);
+    }
     const n = catalog.entries.length;
     for (const [term, list] of this.#postings) this.#idf.set(term, 1 + Math.log(n / list.length));
   }
@@ -226,7 +232,13 @@ export class CatalogIndex {
     if (terms.size > 0) return { terms };
     const budget = typoBudget(s.length);
     let best: { term: string; d: number } | undefined;
-    for (const t of this.#vocab) {
+    // Only words within the typo budget in length can be within it in edits.
+    const near: string[] = [];
+    for (let len = s.length - budget; len <= s.length + budget; len++) {
+      near.push(...(this.#byLength.get(len) ?? []));
+    }
+    near.sort();
+    for (const t of near) {
       const d = editDistance(s, t, budget);
       if (d > budget) continue;
       terms.set(t, d === 1 ? 0.6 : 0.4);
