@@ -225,6 +225,18 @@ export class Governor {
     for (const [id, fn] of Object.entries(options.workers ?? {})) this.#executors.set(id, fn);
     this.#gate = config.policy_gate ? gateFromConfig(config.policy_gate) : undefined;
     this.#hallConfig = config.hall_config as Partial<HallConfig>;
+    // The router reports a bad hall config on every decision; find it once, at startup.
+    const probe = makeDecision({}, { rules: this.rules, config: this.#hallConfig });
+    const why = probe.deny_reason_if_denied;
+    if (
+      why?.code === "DENY_INTERNAL_ERROR" && why.message.startsWith("Invalid Hall configuration")
+    ) {
+      const detail = why.message.replace(/^Invalid Hall configuration: (config\.)?/, "").replace(
+        /\.$/,
+        "",
+      );
+      throw new WcpError("MCP_CONFIG_INVALID", "hall_config", detail);
+    }
     this.approvals = new LocalApprovalStore(this.#now);
     this.receipts = new ReceiptBook(this.#now);
   }

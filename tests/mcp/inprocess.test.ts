@@ -604,3 +604,46 @@ Deno.test("concurrent governed calls keep one linear receipt chain per tenant", 
     await p.close();
   }
 });
+
+Deno.test("configuration errors name the field: config, rules, registry, workers, hall_config", async () => {
+  const { parseMcpConfig } = await import("../../mcp/config.ts");
+  const { Governor } = await import("../../mcp/governor.ts");
+  const expectError = (fn: () => unknown, path: RegExp) =>
+    assert.throws(fn, (e: Error & { code?: string; path?: string }) => {
+      assert.ok(e.code, `a WcpError, got ${e}`);
+      assert.match(e.path ?? "", path);
+      return true;
+    });
+  expectError(() => parseMcpConfig({ rules: {}, env: "production" }), /^env$/);
+  expectError(() => parseMcpConfig({ rules: {}, surprise: 1 }), /^$|surprise/);
+  expectError(() => parseMcpConfig({ rules: {}, envs_allowed: ["stage"] }), /^envs_allowed$/);
+  expectError(
+    () => parseMcpConfig({ rules: {}, data_labels: { min: "RESTRICTED", max: "PUBLIC" } }),
+    /^data_labels\.min$/,
+  );
+  expectError(
+    () => parseMcpConfig({ rules: {}, data_labels: { default: "RESTRICTED", max: "INTERNAL" } }),
+    /^data_labels\.default$/,
+  );
+  expectError(
+    () => parseMcpConfig({ rules: {}, workers: { "org.a.b.1": { builtin: "nope" } } }),
+    /^workers/,
+  );
+  expectError(() => parseMcpConfig({ rules: {}, hall: { url: "ftp://x" } }), /^hall\.url$/);
+  expectError(
+    () =>
+      new Governor(
+        demoWith({ rules: { rules: [{ rule_id: "r", match: { env: { like: "x" } } }] } }),
+      ),
+    /^rules\./,
+  );
+  expectError(
+    () => new Governor(demoWith({ registry: [{ worker_id: "bad id" }] })),
+    /^registry\[0\]/,
+  );
+  expectError(() => new Governor(demoWith({ registry: [] })), /^workers\./);
+  expectError(
+    () => new Governor(demoWith({ hall_config: { require_signatory: "yes" } })),
+    /^hall_config$/,
+  );
+});
