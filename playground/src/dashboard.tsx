@@ -201,7 +201,7 @@ function Chains(): JSX.Element {
         <ul>
           {c.tenants.map((t) => (
             <li key={t.tenant_id}>
-              <code>{t.tenant_id}</code>: {t.count} receipts{" "}
+              <code>{t.tenant_id}</code>: {t.count} {t.count === 1 ? "receipt" : "receipts"}{" "}
               {t.ok ? <Badge kind="ok">valid</Badge> : (
                 <Badge kind="deny">
                   broken at {t.breaks[0]?.index} ({t.breaks[0]?.kind})
@@ -304,8 +304,13 @@ function Feed(): JSX.Element {
       <ol class="feed" id="feed" aria-live="polite" aria-relevant="additions">
         {shown.map((e) => (
           <li key={e.n} data-event={e.event}>
-            <Badge kind="info">{e.event}</Badge> <span>{summary(e)}</span>{" "}
-            <span class="muted">{e.at.slice(11, 19)}</span>
+            <details>
+              <summary>
+                <Badge kind="info">{e.event}</Badge> <span>{summary(e)}</span>{" "}
+                <span class="muted">{e.at.slice(11, 19)}</span>
+              </summary>
+              <JsonView value={e.data} label={`${e.event} event ${e.n}`} />
+            </details>
           </li>
         ))}
       </ol>

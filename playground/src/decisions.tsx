@@ -11,7 +11,7 @@
 import { computed } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
-import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "../../mod.ts";
+import { DATA_LABELS, DEFAULT_HALL_CONFIG, ENVS, QOS_CLASSES, TENANT_RISKS } from "../../mod.ts";
 import { SCENARIOS } from "./examples.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
 import { GATE_FIELDS, GATE_POLICY_VERSION, type GateRow } from "./gate.ts";
@@ -303,6 +303,10 @@ function Editors(): JSX.Element {
           error={ev.errors.config}
           rows={6}
         />
+        <details>
+          <summary>The defaults</summary>
+          <JsonView value={DEFAULT_HALL_CONFIG} label="default hall config" />
+        </details>
       </details>
       <details>
         <summary>Policy gate</summary>

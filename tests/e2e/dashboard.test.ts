@@ -174,7 +174,7 @@ Deno.test({
           await page.locator("#hall-chains li", { hasText: "acme" }).waitFor();
           assert.match(
             await page.locator("#hall-chains li").first().textContent() ?? "",
-            /1 receipts\s*valid/,
+            /1 receipt\s*valid/,
           );
           assert.equal(await page.locator("#hall-chain-status").textContent(), "all valid");
           await assert.rejects(() => api.dispatchApproved(approvalId)); // exactly once
@@ -244,6 +244,22 @@ Deno.test({
         assert.ok(await page.locator('#feed li[data-event="approval"]').count() > 0);
         await page.locator("#filter-decision").check();
         assert.ok(await page.locator('#feed li[data-event="decision"]').count() > 0);
+      });
+
+      await t.step("phone width (360 px): the dashboard does not scroll sideways", async () => {
+        const phone = await openPage(browser, { width: 360, height: 740 });
+        await phone.page.goto(`${hall.url}/dashboard/`);
+        await phone.page.locator("#token").fill(TOKEN);
+        await phone.page.locator("#sign-in").click();
+        await phone.page.locator("#h-feed .badge", { hasText: "live" }).waitFor();
+        await phone.page.locator("#approvals li").first().waitFor();
+        const overflow = await phone.page.evaluate(
+          "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        ) as number;
+        assert.ok(overflow <= 0, `overflows by ${overflow}px`);
+        await screenshot(phone.page, "dashboard-phone");
+        assert.deepEqual(phone.errors, []);
+        await phone.page.context().close();
       });
 
       await t.step("a wrong token is refused and the sign-in form comes back", async () => {
