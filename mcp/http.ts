@@ -53,7 +53,9 @@ function hostAllowed(host: string | null, allowed: string[]): boolean {
   const h = host.toLowerCase();
   const name = h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : h.split(":")[0];
   return allowed.some((a) => {
-    const e = a.toLowerCase();
+    let e = a.toLowerCase();
+    // A bare IPv6 address ("::1") is a host name without port.
+    if (!e.startsWith("[") && (e.match(/:/g) ?? []).length > 1) e = `[${e}]`;
     const hasPort = e.startsWith("[") ? e.includes("]:") : e.includes(":");
     return hasPort ? e === h : e === name;
   });

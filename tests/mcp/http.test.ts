@@ -208,3 +208,18 @@ Deno.test("http: GET is 405, invalid JSON is -32700, malformed messages are -326
     await srv.close();
   }
 });
+
+Deno.test("http: Host allow-list entries with and without ports, IPv6 with and without brackets", async () => {
+  const { guardRequest } = await import("../../mcp/http.ts");
+  const status = (host: string, allowed: string[]) => {
+    const req = new Request("http://x/mcp", { method: "POST", headers: { host } });
+    return guardRequest(req, allowed, [])?.status ?? 200;
+  };
+  assert.equal(status("127.0.0.1:8787", ["127.0.0.1"]), 200);
+  assert.equal(status("127.0.0.1:8787", ["127.0.0.1:8787"]), 200);
+  assert.equal(status("127.0.0.1:9999", ["127.0.0.1:8787"]), 403);
+  assert.equal(status("[::1]:8787", ["::1"]), 200);
+  assert.equal(status("[::1]:8787", ["[::1]"]), 200);
+  assert.equal(status("localhost.evil.com", ["localhost"]), 403);
+  assert.equal(status("LOCALHOST:1", ["localhost"]), 200);
+});
