@@ -16,6 +16,7 @@ import { SCENARIOS } from "./examples.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
 import { GATE_FIELDS, GATE_POLICY_VERSION, type GateRow } from "./gate.ts";
 import {
+  bansText,
   configText,
   gateRows,
   hashesText,
@@ -35,6 +36,7 @@ const evaluation = computed<Evaluation>(() =>
     gate: gateRows.value,
     hashes: hashesText.value,
     input: inputText.value,
+    bans: bansText.value,
   })
 );
 
@@ -291,6 +293,17 @@ function Editors(): JSX.Element {
           onInput={(v) => (registryText.value = v)}
           error={ev.errors.registry}
           rows={14}
+        />
+      </details>
+      <details>
+        <summary>Ban list</summary>
+        <TextArea
+          id="bans"
+          label="Banned code hashes (a candidate carrying one is skipped)"
+          value={bansText.value}
+          onInput={(v) => (bansText.value = v)}
+          error={ev.errors.bans}
+          rows={6}
         />
       </details>
       <details>

@@ -25,7 +25,7 @@ import { errorText } from "./errors.ts";
 
 /** What the panel shows. */
 export interface Evaluation {
-  /** Problems by part (`rules`, `registry`, `config`, `hashes`, `input`). */
+  /** Problems by part (`rules`, `registry`, `bans`, `config`, `hashes`, `input`). */
   errors: Partial<Record<keyof DecisionWorld, string>>;
   /** Shadowed rules found when the rules compiled. */
   shadowWarnings: readonly ShadowWarning[];
@@ -82,6 +82,19 @@ export function evaluate(world: DecisionWorld, now: () => number = Date.now): Ev
     });
   } catch (e) {
     errors.registry = errorText(e);
+  }
+  try {
+    const bans = parseJson(world.bans, "ban list");
+    if (!Array.isArray(bans)) throw new Error("ban list must be a JSON array of entries");
+    bans.forEach((b, i) => {
+      try {
+        registry.ban(b);
+      } catch (e) {
+        throw new Error(`ban [${i}]: ${errorText(e)}`);
+      }
+    });
+  } catch (e) {
+    errors.bans = errorText(e);
   }
   let config: Partial<HallConfig> = {};
   try {

@@ -22,6 +22,8 @@ export interface DecisionWorld {
   hashes: string;
   /** The RouteInput (JSON). */
   input: string;
+  /** The registry's ban list (JSON array of {sha256, reason, reported_at}). */
+  bans: string;
 }
 
 const json = (v: unknown): string => JSON.stringify(v, null, 2);
@@ -136,6 +138,7 @@ export function baseWorld(): DecisionWorld {
     gate: BASE_GATE.map((r) => ({ ...r })),
     hashes: json(BASE_HASHES),
     input: json(BASE_INPUT),
+    bans: "[]",
   };
 }
 
@@ -214,6 +217,26 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: "STEWARD_HOLD",
     world: () =>
       withInput({ capability_id: "cap.fin.initiate-payment", env: "prod", data_label: "PUBLIC" }),
+  },
+  {
+    id: "no-worker",
+    label: "Denied: no worker may run in edge",
+    expect: "DENY_NO_AVAILABLE_WORKER",
+    world: () => withInput({ env: "edge", data_label: "PUBLIC" }),
+  },
+  {
+    id: "banned",
+    label: "Denied: worker's code hash is banned",
+    expect: "DENY_WORKER_BANNED",
+    world: () => ({
+      ...baseWorld(),
+      bans: json([{
+        sha256: SUMMARIZER_HASH,
+        reason: "this build exfiltrates documents",
+        reported_at: "2026-11-30T09:00:00.000Z",
+        source: "playground",
+      }]),
+    }),
   },
   {
     id: "tampered",

@@ -33,6 +33,8 @@ export const gateRows = signal<GateRow[]>(base.gate);
 export const hashesText = signal(base.hashes);
 /** RouteInput text. */
 export const inputText = signal(base.input);
+/** Ban list text. */
+export const bansText = signal(base.bans);
 /** Last scenario loaded (menu state only). */
 export const scenarioId = signal("allowed");
 /** Catalog search query. */
@@ -48,6 +50,7 @@ export function loadWorld(w: DecisionWorld): void {
   gateRows.value = w.gate;
   hashesText.value = w.hashes;
   inputText.value = w.input;
+  bansText.value = w.bans;
 }
 
 interface Shared {
@@ -68,6 +71,7 @@ function snapshot(): Shared {
       gate: gateRows.value,
       hashes: hashesText.value,
       input: inputText.value,
+      bans: bansText.value,
     },
     catalog: { q: catalogQuery.value, id: catalogEntity.value },
   };
@@ -87,6 +91,7 @@ function restore(value: unknown): void {
       gate: Array.isArray(w.gate) ? sanitizeGateRows(w.gate) : base.gate,
       hashes: text(w.hashes, base.hashes),
       input: text(w.input, base.input),
+      bans: text(w.bans, base.bans),
     });
   }
   if (s.catalog && typeof s.catalog === "object") {
