@@ -133,6 +133,7 @@ export class HallClient {
     const url = this.#base + path;
     let attempt = 0;
     while (true) {
+      options.signal?.throwIfAborted();
       const timeout = AbortSignal.timeout(this.#timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let res: Response;
@@ -473,7 +474,7 @@ export class HallClient {
       throw new HallError(res.status, code, `GET ${path} answered ${res.status}`);
     }
     try {
-      for await (const m of parseSseStream(res.body)) {
+      for await (const m of parseSseStream(res.body, options.signal)) {
         let data: Record<string, unknown> = {};
         try {
           data = JSON.parse(m.data);

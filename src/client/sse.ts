@@ -16,7 +16,8 @@ export interface SseMessage {
 }
 
 /**
- * Parse an SSE byte stream into messages. Comments (`: keep-alive`) are skipped.
+ * Parse an SSE byte stream into messages. Comments (`: keep-alive`) are skipped; aborting
+ * `signal` ends the iteration.
  *
  * @example
  * ```ts
@@ -27,8 +28,13 @@ export interface SseMessage {
  */
 export async function* parseSseStream(
   body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
 ): AsyncGenerator<SseMessage, void, undefined> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  // Stop reading when the caller aborts, even if the transport does not end the stream itself.
+  const onAbort = () => void reader.cancel().catch(() => {});
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener("abort", onAbort, { once: true });
   let buffer = "";
   let event = "", data: string[] = [], id: string | undefined;
   try {
@@ -57,6 +63,7 @@ export async function* parseSseStream(
       }
     }
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     await reader.cancel().catch(() => {});
   }
 }
