@@ -340,6 +340,18 @@ Deno.test({
         await phone.page.context().close();
       });
 
+      await t.step("works opened as a file, with no server at all", async () => {
+        const local = await openPage(browser);
+        await local.page.goto(`file://${DIST}index.html`);
+        await local.page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
+        assert.equal(await local.page.evaluate("isSecureContext"), true); // Web Crypto works
+        await openPanel(local.page, "Receipts");
+        await local.page.locator("#gen-chain").click();
+        await local.page.locator("#chain-status", { hasText: "CHAIN VALID" }).waitFor();
+        assert.deepEqual(local.errors, []);
+        await local.page.context().close();
+      });
+
       await t.step("offline: nothing but our own files was requested", () => {
         assert.deepEqual(foreign, []);
         const files = new Set(server.requested);
