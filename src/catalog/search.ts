@@ -110,6 +110,12 @@ const TYPE_WORDS: Readonly<Record<CatalogEntryType, string>> = {
 const ALL_TYPES = Object.keys(TYPE_WORDS);
 const ALL_TIERS = ["low", "medium", "high", "critical"];
 const EXACT_ID_BONUS = 1000;
+/** Marks index terms that are words as written (not stems); never a query prefix or typo target. */
+const SURFACE = "=";
+/** Quality of a match on the stem alone ("approver" for "approve"). */
+const STEM_ONLY = 0.9;
+/** Share of an exact-word match added on top of the best match of that query word. */
+const SURFACE_BONUS = 0.5;
 const DEPRECATED_FACTOR = 0.5;
 
 interface Posting {
@@ -181,6 +187,8 @@ export class CatalogIndex {
           const prevSurface = this.#surface.get(s);
           if (prevSurface === undefined || w.length < prevSurface.length) this.#surface.set(s, w);
           perTerm.set(s, (perTerm.get(s) ?? 0) | (1 << f));
+          // The word as written, so an exact word outranks a word that only shares its stem.
+          if (s !== w) perTerm.set(SURFACE + w, (perTerm.get(SURFACE + w) ?? 0) | (1 << f));
         }
       });
       for (const [term, fields] of perTerm) {
@@ -193,7 +201,7 @@ export class CatalogIndex {
         this.#postings.set(term, list);
       }
     });
-    this.#vocab = [...this.#postings.keys()].sort();
+    this.#vocab = [...this.#postings.keys()].filter((t) => !t.startsWith(SURFACE)).sort();
     for (const t of this.#vocab) {
       const list = this.#byLength.get(t.length) ?? [];
       list.push(t);
@@ -223,7 +231,9 @@ export class CatalogIndex {
   #matchWord(word: string): { terms: Map<string, number>; corrected?: string } {
     const terms = new Map<string, number>();
     const s = stem(word);
-    for (const t of new Set([s, word])) if (this.#postings.has(t)) terms.set(t, 1);
+    if (this.#postings.has(s)) terms.set(s, s === word ? 1 : STEM_ONLY);
+    if (s !== word && this.#postings.has(word)) terms.set(word, 1);
+    if (this.#postings.has(SURFACE + word)) terms.set(SURFACE + word, 1);
     if (s.length >= 3) {
       for (const t of this.#withPrefix(s)) {
         if (!terms.has(t)) terms.set(t, 0.5 + 0.4 * (s.length / t.length));
@@ -293,14 +303,19 @@ export class CatalogIndex {
       const { terms, corrected } = this.#matchWord(w);
       if (corrected && corrected !== w) corrections[w] = corrected;
       const best = new Map<number, { value: number; fields: number }>();
+      const exactBonus = new Map<number, number>();
       for (const [term, quality] of terms) {
         const idf = this.#idf.get(term)!;
+        const surface = term.startsWith(SURFACE);
         for (const p of this.#postings.get(term)!) {
           const value = quality * p.weight * idf;
+          // The word as written adds to its stem's match; other candidates compete (best wins).
+          if (surface) exactBonus.set(p.entry, SURFACE_BONUS * value);
           const prev = best.get(p.entry);
           if (!prev || value > prev.value) best.set(p.entry, { value, fields: p.fields });
         }
       }
+      for (const [entry, bonus] of exactBonus) best.get(entry)!.value += bonus;
       for (const [entry, { value, fields }] of best) {
         const s = scores.get(entry) ?? { score: 0, matched: 0, fields: 0 };
         s.score += value;

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-net=127.0.0.1,localhost --allow-run
+#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-net=127.0.0.1,localhost --allow-run=deno
 /**
  * `wcp`: the Worker Class Protocol command-line tool. Run `wcp --help`.
  *

@@ -66,7 +66,8 @@ export function hallPermissions(args: string[]): string[] {
 }
 
 async function runChild(script: URL, perms: string[], args: string[]): Promise<number> {
-  const child = new Deno.Command(Deno.execPath(), {
+  // By name, so `--allow-run=deno` covers it wherever deno is installed on the PATH.
+  const child = new Deno.Command("deno", {
     args: ["run", "--quiet", ...perms, script.pathname, ...args],
     stdin: "inherit",
     stdout: "inherit",

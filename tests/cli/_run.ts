@@ -6,7 +6,7 @@ export const PERMS = [
   "--allow-write",
   "--allow-env",
   "--allow-net=127.0.0.1,localhost",
-  "--allow-run",
+  "--allow-run=deno",
 ];
 
 export interface Run {

@@ -27,6 +27,7 @@ Deno.test("deno install -g produces a working wcp with least permissions", async
   const shim = await Deno.readTextFile(`${root}/bin/wcp`);
   assert.ok(!shim.includes("--allow-all") && !/ -A /.test(shim), shim);
   assert.match(shim, /--allow-net=127\.0\.0\.1,localhost/);
+  assert.match(shim, /--allow-run=deno /);
   const run = await new Deno.Command(`${root}/bin/wcp`, {
     args: ["explain", "cap.ops.approve", "--json"],
     cwd: root,

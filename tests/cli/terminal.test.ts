@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { CLI, PERMS } from "./_run.ts";
+
+// `script` gives the CLI a pseudo-terminal, so colour rules can be checked as a user sees them.
+async function inTerminal(args: string[], env: Record<string, string>): Promise<string> {
+  const cmd = ["deno", "run", "--quiet", ...PERMS, CLI, ...args].map((a) => `'${a}'`).join(" ");
+  const out = await new Deno.Command("script", {
+    args: ["-qec", cmd, "/dev/null"],
+    env,
+    clearEnv: true,
+  }).output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+const hasScript = await new Deno.Command("sh", { args: ["-c", "command -v script"] }).output()
+  .then((o) => o.code === 0, () => false);
+const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+const HOME = Deno.env.get("HOME") ?? "/tmp";
+
+Deno.test({
+  name: "colour on a terminal, none with NO_COLOR, none in a pipe",
+  ignore: !hasScript,
+  fn: async () => {
+    const coloured = await inTerminal(["search", "cap.ops.approve", "--limit", "1"], { PATH, HOME });
+    assert.ok(coloured.includes("\x1b[36mcap.ops.approve\x1b[0m"), JSON.stringify(coloured));
+    const plain = await inTerminal(["search", "approve", "--limit", "1"], {
+      PATH,
+      HOME,
+      NO_COLOR: "1",
+    });
+    assert.ok(plain.includes("cap.ops.approve"));
+    assert.ok(!plain.includes("\x1b["), JSON.stringify(plain));
+    const piped = await new Deno.Command("deno", {
+      args: ["run", "--quiet", ...PERMS, CLI, "search", "approve"],
+      env: { PATH, HOME },
+      clearEnv: true,
+    }).output();
+    assert.ok(!new TextDecoder().decode(piped.stdout).includes("\x1b["));
+  },
+});
+
+Deno.test("wcp mcp starts the MCP server on stdio and answers initialize", async () => {
+  const child = new Deno.Command("deno", {
+    args: ["run", "--quiet", ...PERMS, CLI, "mcp"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "t", version: "1" },
+      },
+    }) + "\n",
+  ));
+  await w.close();
+  const out = new TextDecoder().decode((await child.output()).stdout);
+  const first = JSON.parse(out.split("\n")[0]);
+  assert.equal(first.id, 1);
+  assert.equal(first.result.serverInfo.name, "wcp-mcp");
+});
