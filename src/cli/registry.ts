@@ -13,6 +13,7 @@ import {
   green,
   out,
   outJson,
+  Progress,
   readJsonFile,
   red,
   RemoteError,
@@ -212,7 +213,12 @@ const verify: Command = {
     const pkg = optString(ctx, "package");
     if (pkg !== undefined) {
       try {
-        local = normalizeDigest((await hashPackageDir(pkg)).package_hash);
+        let bar: Progress | undefined;
+        const hashed = await hashPackageDir(pkg, {
+          onProgress: (done, total) => (bar ??= new Progress("hashing", total)).update(done),
+        });
+        bar?.done();
+        local = normalizeDigest(hashed.package_hash);
       } catch (e) {
         if (e instanceof WcpError) throw new UsageError(`--package: ${e.message}`, e.code);
         throw e;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CLI, PERMS } from "./_run.ts";
+import { CLI, PERMS, tempDir, wcp } from "./_run.ts";
 
 // `script` gives the CLI a pseudo-terminal, so colour rules can be checked as a user sees them.
 async function inTerminal(args: string[], env: Record<string, string>): Promise<string> {
@@ -21,7 +21,10 @@ Deno.test({
   name: "colour on a terminal, none with NO_COLOR, none in a pipe",
   ignore: !hasScript,
   fn: async () => {
-    const coloured = await inTerminal(["search", "cap.ops.approve", "--limit", "1"], { PATH, HOME });
+    const coloured = await inTerminal(["search", "cap.ops.approve", "--limit", "1"], {
+      PATH,
+      HOME,
+    });
     assert.ok(coloured.includes("\x1b[36mcap.ops.approve\x1b[0m"), JSON.stringify(coloured));
     const plain = await inTerminal(["search", "approve", "--limit", "1"], {
       PATH,
@@ -65,4 +68,32 @@ Deno.test("wcp mcp starts the MCP server on stdio and answers initialize", async
   const first = JSON.parse(out.split("\n")[0]);
   assert.equal(first.id, 1);
   assert.equal(first.result.serverInfo.name, "wcp-mcp");
+});
+
+Deno.test({
+  name: "a progress bar on stderr while hashing, only on a terminal",
+  ignore: !hasScript,
+  fn: async () => {
+    const dir = await tempDir();
+    assert.equal((await wcp(["attest", "scaffold", `${dir}/pkg`])).code, 0);
+    await Deno.writeFile(`${dir}/pkg/code/blob.bin`, new Uint8Array(3 * 1024 * 1024));
+    const sign = [
+      "attest",
+      "sign",
+      `${dir}/pkg`,
+      "--worker-id",
+      "org.acme.w.1",
+      "--species",
+      "wrk.doc.summarizer",
+      "--version",
+      "1",
+      "--hmac-env",
+      "WCP_T_SECRET",
+    ];
+    const tty = await inTerminal(sign, { PATH, HOME, NO_COLOR: "1", WCP_T_SECRET: "k" });
+    assert.match(tty, /hashing \[[#.]{30}\] +\d+%/);
+    const piped = await wcp(sign, { env: { WCP_T_SECRET: "k" } });
+    assert.equal(piped.code, 0);
+    assert.equal(piped.stderr, "");
+  },
 });
