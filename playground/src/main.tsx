@@ -9,7 +9,7 @@
  */
 
 import { render } from "preact";
-import { DashboardApp } from "./dashboard.tsx";
+import { DashboardApp } from "./dashboard/mod.tsx";
 import { PlaygroundApp } from "./playground.tsx";
 import { keepUrlInSync, restoreFromUrl } from "./state.ts";
 

@@ -1,0 +1,136 @@
+/// <reference lib="dom" />
+/**
+ * Dashboard state: the hall client, the signals every section reads, refresh, the live stream
+ * and actions.
+ *
+ * @module
+ */
+
+import { signal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import {
+  type ChainVerification,
+  type HallAlert,
+  type HallApproval,
+  HallClient,
+  HallError,
+  type HallHealth,
+  type HallStreamEvent,
+  type HallWorker,
+} from "../../../mod.ts";
+import { errorText } from "../errors.ts";
+
+export const TOKEN_KEY = "wcp.dashboard.token";
+export const URL_KEY = "wcp.dashboard.url";
+export const EVENT_TYPES = ["decision", "dispatch", "approval", "alert"] as const;
+
+export type Json = Record<string, unknown>;
+
+export const token = signal<string | null>(sessionStorage.getItem(TOKEN_KEY));
+export const hallUrl = signal<string>(sessionStorage.getItem(URL_KEY) ?? location.origin);
+export const loginError = signal<string | null>(null);
+export const health = signal<HallHealth | null>(null);
+export const workers = signal<HallWorker[]>([]);
+export const approvals = signal<HallApproval[]>([]);
+export const alerts = signal<HallAlert[]>([]);
+export const feed = signal<{ n: number; event: string; data: Json; at: string }[]>([]);
+export const feedState = signal<"connecting" | "live" | "closed">("connecting");
+export const feedFilter = signal<Set<string>>(new Set(EVENT_TYPES));
+export const feedText = signal("");
+export const chains = signal<ChainVerification | null>(null);
+export const notes = signal<Record<string, string>>({});
+export const actionMessage = signal<string | null>(null);
+export const loadError = signal<string | null>(null);
+
+let seq = 0;
+
+export function client(): HallClient {
+  return new HallClient({ baseUrl: hallUrl.value, token: token.value ?? undefined });
+}
+
+export function isUnauthorized(e: unknown): boolean {
+  return e instanceof HallError && e.status === 401;
+}
+
+export async function refresh(): Promise<void> {
+  const c = client();
+  try {
+    const [h, w, a, al, ch] = await Promise.all([
+      c.health(),
+      c.workers(),
+      c.pendingApprovals(),
+      c.alerts(),
+      c.verifyChain(),
+    ]);
+    health.value = h;
+    workers.value = w;
+    approvals.value = a;
+    alerts.value = al;
+    chains.value = ch;
+    loadError.value = null;
+  } catch (e) {
+    if (isUnauthorized(e)) {
+      logout("The hall refused the token (401). Enter it again.");
+      return;
+    }
+    loadError.value = errorText(e);
+  }
+}
+
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+export function refreshSoon(): void {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, 150);
+}
+
+export function logout(reason: string | null = null): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  token.value = null;
+  loginError.value = reason;
+}
+
+export function onEvent(m: HallStreamEvent): void {
+  if (m.event === "ready") return;
+  const at = new Date().toISOString();
+  feed.value = [{ n: ++seq, event: m.event, data: m.data, at }, ...feed.value].slice(0, 200);
+  refreshSoon();
+}
+
+export function useEventStream(): void {
+  useEffect(() => {
+    const ctl = new AbortController();
+    (async () => {
+      while (!ctl.signal.aborted) {
+        feedState.value = "connecting";
+        try {
+          // HallClient reads SSE with fetch, so the bearer token travels in a header.
+          for await (const m of client().events({ signal: ctl.signal })) {
+            feedState.value = "live";
+            onEvent(m);
+          }
+        } catch (e) {
+          if (ctl.signal.aborted) return;
+          if (isUnauthorized(e)) {
+            logout("The hall refused the token on the event stream (401).");
+            return;
+          }
+        }
+        if (ctl.signal.aborted) return;
+        feedState.value = "closed";
+        await new Promise((r) => setTimeout(r, 2000)); // reconnect after a pause
+      }
+    })();
+    return () => ctl.abort();
+  }, [token.value]);
+}
+
+export async function act(label: string, fn: () => Promise<unknown>): Promise<void> {
+  actionMessage.value = `${label}…`;
+  try {
+    await fn();
+    actionMessage.value = `${label}: done.`;
+  } catch (e) {
+    actionMessage.value = `${label} failed: ${errorText(e)}`;
+  }
+  await refresh();
+}
