@@ -8,7 +8,14 @@
 import type { DataLabel, Env, QosClass, RouteInput, TenantRisk } from "./model.ts";
 import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
 import { jcsOrUndefined } from "./_jcs.ts";
-import { sha256HexOfString } from "./_sha256.ts";
+import {
+  bytesDigest,
+  bytesMark,
+  bytesPut,
+  bytesPutJsonString,
+  bytesReset,
+  sha256HexOfString,
+} from "./_sha256.ts";
 import { pyJsonDumps } from "./_py_json.ts";
 
 /** A validated, normalised RouteInput (defaults applied) plus its canonical forms. */
@@ -250,24 +257,52 @@ export function checkRouteInput(raw: unknown): InputCheck {
 const EMPTY_REQUEST: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 /**
- * JCS text of the normalised input: the fields below in JCS (sorted) order; `request`,
- * `policy_version` and `dry_run` always (defaults applied); the other optionals only when set.
- * `tenant_credential` is never included (a secret has no place in evidence).
+ * The two decision digests, `[artifact_hash, request_hash]` as bare hex. The JCS text of the
+ * normalised input is written straight into the hash buffer (no intermediate string): the fields
+ * below in JCS (sorted) order; `request`, `policy_version` and `dry_run` always (defaults applied);
+ * the other optionals only when set. `tenant_credential` is never included (a secret has no place
+ * in evidence). `request_hash` is the digest of the `request` bytes inside that same text.
  */
-export function canonicalInput(i: ValidInput): string {
-  const q = JSON.stringify;
-  let s = "{";
-  if (i.blastRadiusJcs !== null) s += '"blast_radius":' + i.blastRadiusJcs + ",";
-  if (i.blast_score !== null) s += '"blast_score":' + i.blast_score + ",";
-  s += '"capability_id":' + q(i.capability_id) + ',"correlation_id":' + q(i.correlation_id) +
+export function inputDigests(i: ValidInput): [string, string] {
+  bytesReset();
+  if (i.blastRadiusJcs !== null) {
+    bytesPut('{"blast_radius":');
+    bytesPut(i.blastRadiusJcs);
+    bytesPut(",");
+  } else bytesPut("{");
+  if (i.blast_score !== null) bytesPut('"blast_score":' + i.blast_score + ",");
+  bytesPut('"capability_id":');
+  bytesPutJsonString(i.capability_id);
+  bytesPut(',"correlation_id":');
+  bytesPutJsonString(i.correlation_id);
+  bytesPut(
     ',"data_label":"' + i.data_label + '","dry_run":' + (i.dry_run ? "true" : "false") +
-    ',"env":"' + i.env + '"';
-  if (i.parent_decision_id !== null) s += ',"parent_decision_id":' + q(i.parent_decision_id);
-  s += ',"policy_version":' + q(i.policy_version);
-  if (i.privilegeContextJcs !== null) s += ',"privilege_context":' + i.privilegeContextJcs;
-  s += ',"qos_class":"' + i.qos_class + '","request":' + i.requestJcs;
-  if (i.task_id !== null) s += ',"task_id":' + q(i.task_id);
-  return s + ',"tenant_id":' + q(i.tenant_id) + ',"tenant_risk":"' + i.tenant_risk + '"}';
+      ',"env":"' + i.env + '"',
+  );
+  if (i.parent_decision_id !== null) {
+    bytesPut(',"parent_decision_id":');
+    bytesPutJsonString(i.parent_decision_id);
+  }
+  bytesPut(',"policy_version":');
+  bytesPutJsonString(i.policy_version);
+  if (i.privilegeContextJcs !== null) {
+    bytesPut(',"privilege_context":');
+    bytesPut(i.privilegeContextJcs);
+  }
+  bytesPut(',"qos_class":"' + i.qos_class + '","request":');
+  const requestStart = bytesMark();
+  bytesPut(i.requestJcs);
+  const requestEnd = bytesMark();
+  if (i.task_id !== null) {
+    bytesPut(',"task_id":');
+    bytesPutJsonString(i.task_id);
+  }
+  bytesPut(',"tenant_id":');
+  bytesPutJsonString(i.tenant_id);
+  bytesPut(',"tenant_risk":"' + i.tenant_risk + '"}');
+  // The outer digest first: digesting the inner range clobbers the bytes after it.
+  const artifact = bytesDigest(0, bytesMark());
+  return [artifact, bytesDigest(requestStart, requestEnd)];
 }
 
 /**
@@ -287,7 +322,7 @@ export function canonicalInput(i: ValidInput): string {
  */
 export function routeInputHash(input: unknown): string | null {
   const c = checkRouteInput(input);
-  return c.ok ? "sha256:" + sha256HexOfString(canonicalInput(c.input)) : null;
+  return c.ok ? "sha256:" + inputDigests(c.input)[0] : null;
 }
 
 /**

@@ -23,12 +23,23 @@ function word(v: number): string {
   );
 }
 
-// UTF-8 encode into `buf` (growing it when needed); returns the byte length. Lone surrogates
-// become U+FFFD, as TextEncoder does.
-function encode(s: string): number {
+// The write position in `buf` for the byte writer below.
+let pos = 0;
+
+function ensure(extra: number): void {
+  const need = pos + extra + 72; // 72: room for padding after the last byte
+  if (buf.length < need) {
+    const next = new Uint8Array(need * 2);
+    next.set(buf.subarray(0, pos));
+    buf = next;
+  }
+}
+
+// UTF-8 encode `s` at `pos`. Lone surrogates become U+FFFD, as TextEncoder does.
+function put(s: string): void {
   const n = s.length;
-  if (buf.length < n * 3 + 72) buf = new Uint8Array(n * 3 + 72);
-  let p = 0;
+  ensure(n * 3);
+  let p = pos;
   for (let i = 0; i < n; i++) {
     let c = s.charCodeAt(i);
     if (c < 0x80) {
@@ -55,7 +66,54 @@ function encode(s: string): number {
       buf[p++] = 0x80 | (c & 63);
     }
   }
-  return p;
+  pos = p;
+}
+
+/** Start a new message for the byte writer. */
+export function bytesReset(): void {
+  pos = 0;
+}
+
+/** Append the UTF-8 bytes of `s` verbatim. */
+export function bytesPut(s: string): void {
+  put(s);
+}
+
+/**
+ * Append `JSON.stringify(s)` (what JCS writes for a string) without building it when `s` needs no
+ * escaping, which is the common case.
+ */
+export function bytesPutJsonString(s: string): void {
+  const start = pos;
+  const n = s.length;
+  ensure(n * 3 + 2);
+  let p = pos;
+  buf[p++] = 0x22;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x80 && c !== 0x22 && c !== 0x5c) {
+      buf[p++] = c;
+    } else if (c >= 0x80 && c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 63);
+    } else if (c >= 0x800 && (c < 0xd800 || c > 0xdfff)) {
+      buf[p++] = 0xe0 | (c >> 12);
+      buf[p++] = 0x80 | ((c >> 6) & 63);
+      buf[p++] = 0x80 | (c & 63);
+    } else {
+      // Escapes, control characters or surrogates: let JSON.stringify decide, as JCS does.
+      pos = start;
+      put(JSON.stringify(s));
+      return;
+    }
+  }
+  buf[p++] = 0x22;
+  pos = p;
+}
+
+/** The current write position (to mark a sub-range). */
+export function bytesMark(): number {
+  return pos;
 }
 
 // Unrolled compression (generated once by a script; kept as plain code for speed): the eight
@@ -569,9 +627,12 @@ function block(m: Uint8Array, o: number): void {
   H[7] = (H[7] + h) | 0;
 }
 
-/** Lowercase hex SHA-256 of the UTF-8 encoding of `s`. */
-export function sha256HexOfString(s: string): string {
-  const len = encode(s);
+/**
+ * Lowercase hex SHA-256 of the bytes written in [start, end). Padding is written in place after
+ * `end`, so bytes after `end` are clobbered: digest the outer range first.
+ */
+export function bytesDigest(start: number, end: number): string {
+  const len = end - start;
   H[0] = 0x6a09e667;
   H[1] = 0xbb67ae85 | 0;
   H[2] = 0x3c6ef372;
@@ -583,23 +644,28 @@ export function sha256HexOfString(s: string): string {
   // Padding: 0x80, zeros, then the 64-bit big-endian bit length.
   let zeros = (55 - (len % 64)) % 64;
   if (zeros < 0) zeros += 64;
-  let total = len + 1 + zeros; // ≡ 56 (mod 64): room for the 8-byte length
-
-  buf[len] = 0x80;
-  buf.fill(0, len + 1, total);
+  const t = end + 1 + zeros; // (t - start) ≡ 56 (mod 64): room for the 8-byte length
+  buf[end] = 0x80;
+  buf.fill(0, end + 1, t);
   const bits = len * 8;
   const hi = Math.floor(bits / 0x100000000);
-  buf[total] = hi >>> 24;
-  buf[total + 1] = (hi >>> 16) & 255;
-  buf[total + 2] = (hi >>> 8) & 255;
-  buf[total + 3] = hi & 255;
-  buf[total + 4] = bits >>> 24;
-  buf[total + 5] = (bits >>> 16) & 255;
-  buf[total + 6] = (bits >>> 8) & 255;
-  buf[total + 7] = bits & 255;
-  total += 8;
-  for (let off = 0; off < total; off += 64) block(buf, off);
+  buf[t] = hi >>> 24;
+  buf[t + 1] = (hi >>> 16) & 255;
+  buf[t + 2] = (hi >>> 8) & 255;
+  buf[t + 3] = hi & 255;
+  buf[t + 4] = bits >>> 24;
+  buf[t + 5] = (bits >>> 16) & 255;
+  buf[t + 6] = (bits >>> 8) & 255;
+  buf[t + 7] = bits & 255;
+  for (let off = start; off < t + 8; off += 64) block(buf, off);
   // Eight 8-character words: fewer intermediate strings than per-byte concatenation.
   return word(H[0]) + word(H[1]) + word(H[2]) + word(H[3]) + word(H[4]) + word(H[5]) +
     word(H[6]) + word(H[7]);
+}
+
+/** Lowercase hex SHA-256 of the UTF-8 encoding of `s`. */
+export function sha256HexOfString(s: string): string {
+  pos = 0;
+  put(s);
+  return bytesDigest(0, pos);
 }

@@ -37,8 +37,7 @@ import { emitTelemetry, sanitizeTelemetryString as clean } from "./telemetry.ts"
 import { blastGatePasses, checkBlastCap, computeBlastScore, effectiveBlastScore } from "./blast.ts";
 import { constantTimeEqual, normalizeDigest } from "./hash.ts";
 import { formatTimestamp, uuidV4 } from "./ids.ts";
-import { canonicalInput, checkRouteInput, type ValidInput } from "./_input.ts";
-import { sha256HexOfString } from "./_sha256.ts";
+import { checkRouteInput, inputDigests, type ValidInput } from "./_input.ts";
 import * as ev from "./_events.ts";
 
 export { artifactHashPyCompat, requestHash, routeInputHash } from "./_input.ts";
@@ -991,7 +990,7 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
     }
   } else escalation = defaultEscalation();
 
-  const canonical = inp !== null ? canonicalInput(inp) : null;
+  const digests = inp !== null ? inputDigests(inp) : null;
   const decision: RouteDecision = {
     decision_id: run.id,
     timestamp: run.ts,
@@ -1034,8 +1033,8 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
     blast_dimensions_score: run.selected ? run.dims : null,
     chain_blast_score: run.selected ? run.chain : null,
     privilege_envelope_ok: run.privOk,
-    artifact_hash: canonical !== null ? "sha256:" + sha256HexOfString(canonical) : null,
-    request_hash: inp !== null ? "sha256:" + sha256HexOfString(inp.requestJcs) : null,
+    artifact_hash: digests !== null ? "sha256:" + digests[0] : null,
+    request_hash: digests !== null ? "sha256:" + digests[1] : null,
     worker_attestation_checked: run.attChecked,
     worker_attestation_valid: run.attChecked ? run.attValid : null,
     dry_run: inp ? inp.dry_run : raw.dry_run === true,
