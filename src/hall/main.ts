@@ -204,22 +204,7 @@ async function main(): Promise<void> {
     throw e;
   });
 
-  const server = Deno.serve({
-    hostname: host,
-    port,
-    onListen: ({ hostname, port }) => {
-      const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
-      console.log(`wcp hall: listening on http://${shown}:${port}`);
-      console.log(`wcp hall: data directory ${dataDir} (store: ${store.backend})`);
-      console.log(`wcp hall: rules ${rulesPath} (${hallApp.hall.rules.rules.length} rules)`);
-      if (newAdmin) console.log(`wcp hall: admin token (shown once, stored hashed): ${newAdmin}`);
-      else {console.log(
-          "wcp hall: admin token: set at first start (use --new-admin-token for another)",
-        );}
-    },
-  }, hallApp.fetch);
-
-  // Hot reload: a changed rules file is validated; a bad one is refused and the old rules stay.
+  // Hot reload (watching before we announce we listen): a changed rules file is validated; a bad one is refused and the old rules stay.
   const watcher = Deno.watchFs(rulesPath);
   let pending: ReturnType<typeof setTimeout> | undefined;
   (async () => {
@@ -234,6 +219,21 @@ async function main(): Promise<void> {
       }, 200);
     }
   })().catch(() => {});
+
+  const server = Deno.serve({
+    hostname: host,
+    port,
+    onListen: ({ hostname, port }) => {
+      const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+      console.log(`wcp hall: listening on http://${shown}:${port}`);
+      console.log(`wcp hall: data directory ${dataDir} (store: ${store.backend})`);
+      console.log(`wcp hall: rules ${rulesPath} (${hallApp.hall.rules.rules.length} rules)`);
+      if (newAdmin) console.log(`wcp hall: admin token (shown once, stored hashed): ${newAdmin}`);
+      else {console.log(
+          "wcp hall: admin token: set at first start (use --new-admin-token for another)",
+        );}
+    },
+  }, hallApp.fetch);
 
   const shutdown = async () => {
     try {

@@ -1,0 +1,288 @@
+// The hall as a real process (deno run src/hall/main.ts): first start, persistence across
+// restart, SIGKILL during a burst of dispatches, malformed/oversized/unauthorised HTTP, hot reload.
+import assert from "node:assert/strict";
+import { HallClient } from "../../src/client/mod.ts";
+import { routeInput } from "./_helpers.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const MAIN = new URL("../../src/hall/main.ts", import.meta.url).pathname;
+const TOKEN = "wcp_process-test-admin-token-0123456789";
+
+interface Running {
+  url: string;
+  child: Deno.ChildProcess;
+  output: () => string;
+}
+
+async function start(dataDir: string, extraEnv: Record<string, string> = {}): Promise<Running> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1,localhost",
+      `--allow-read=${dataDir}`,
+      `--allow-write=${dataDir}`,
+      "--allow-env=WCP_ADMIN_TOKEN",
+      MAIN,
+      "--data-dir",
+      dataDir,
+      "--port",
+      "0",
+    ],
+    env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1", ...extraEnv },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const reader = child.stdout.getReader();
+  const deadline = Date.now() + 30_000;
+  while (!/listening on (http:\/\/\S+)[^]*admin token/.test(text)) {
+    if (Date.now() > deadline) throw new Error(`hall did not start: ${text}`);
+    const { value, done } = await reader.read();
+    if (done) {
+      const err = new TextDecoder().decode((await child.output()).stderr);
+      throw new Error(`hall exited: ${text} ${err}`);
+    }
+    text += decoder.decode(value);
+  }
+  // Keep draining stdout so the child never blocks on a full pipe.
+  (async () => {
+    while (true) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) break;
+      text += decoder.decode(value);
+    }
+  })();
+  child.stderr.pipeTo(
+    new WritableStream({
+      write(chunk) {
+        text += decoder.decode(chunk);
+      },
+    }),
+  ).catch(() => {});
+  const url = /listening on (http:\/\/\S+)/.exec(text)![1];
+  return { url, child, output: () => text };
+}
+
+async function stop(r: Running, signal: Deno.Signal = "SIGTERM"): Promise<void> {
+  try {
+    r.child.kill(signal);
+  } catch { /* already gone */ }
+  await r.child.status;
+}
+
+Deno.test({
+  name: "process: first start creates the data dir, prints the token, stores it hashed only",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    const data = `${dir}/data`;
+    // No WCP_ADMIN_TOKEN: the hall generates one and prints it.
+    const r = await start(data, { WCP_ADMIN_TOKEN: "" });
+    try {
+      const m = /admin token \(shown once, stored hashed\): (wcp_\S+)/.exec(r.output());
+      assert.ok(m, r.output());
+      const token = m[1];
+      const files = [...Deno.readDirSync(data)].map((e) => e.name).sort();
+      assert.ok(files.includes("hall.json") && files.includes("rules.json"));
+      assert.ok(files.includes("hall.sqlite"));
+      const c = new HallClient({ baseUrl: r.url, token });
+      assert.equal((await c.workers()).length, 3, "demo workers enrolled");
+      const d = await c.dispatch(routeInput());
+      assert.equal(d.decision.outcome, "DISPATCH");
+      await stop(r);
+      // The plain token appears nowhere in the data directory.
+      for (const f of Deno.readDirSync(data)) {
+        const bytes = await Deno.readFile(`${data}/${f.name}`);
+        assert.ok(!new TextDecoder("latin1").decode(bytes).includes(token), `${f.name} leaks it`);
+      }
+    } finally {
+      await stop(r);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "process: SQLite state persists across restart (receipts, chain, approvals, workers, key)",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    let r = await start(dir);
+    try {
+      let c = new HallClient({ baseUrl: r.url, token: TOKEN });
+      for (let i = 0; i < 3; i++) await c.dispatch(routeInput());
+      const held = await c.dispatch(routeInput({ capability_id: "cap.msg.notify" }));
+      const approvalId = String(held.approval_id);
+      const grant = await c.createNamespace({ namespace: "org.keep", tier: "free", owner: "k" });
+      const before = await c.verifyChain("acme");
+      await stop(r);
+
+      r = await start(dir);
+      c = new HallClient({ baseUrl: r.url, token: TOKEN });
+      const after = await c.verifyChain("acme");
+      assert.equal(after.ok, true);
+      assert.equal(after.tenants[0].count, 3);
+      assert.equal(after.key_id, before.key_id, "the signing key survives a restart");
+      assert.equal(after.tenants[0].head_hash, before.tenants[0].head_hash);
+      assert.deepEqual((await c.pendingApprovals()).map((a) => a.approval_id), [approvalId]);
+      const ns = new HallClient({ baseUrl: r.url, token: grant.token });
+      assert.equal((await ns.workers()).length, 3, "the namespace token still works");
+      // The chain continues where it stopped.
+      const next = await c.dispatch(routeInput());
+      assert.equal(next.receipt?.seq, 3);
+      assert.equal(next.receipt?.prev_receipt_hash, before.tenants[0].head_hash);
+      await c.resolveApproval(approvalId, "approve");
+      assert.equal((await c.dispatchApproved(approvalId)).decision.outcome, "DISPATCH");
+    } finally {
+      await stop(r);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "process: SIGKILL during a burst of dispatches loses no acknowledged receipt",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    let r = await start(dir);
+    try {
+      const c = new HallClient({ baseUrl: r.url, token: TOKEN, retries: 0, timeoutMs: 5_000 });
+      const acked = new Map<string, number>();
+      let stopFlag = false;
+      const worker = async (tenant: string) => {
+        while (!stopFlag) {
+          try {
+            const out = await c.dispatch(routeInput({ tenant_id: tenant }));
+            if (out.receipt) acked.set(out.receipt.receipt_id, out.receipt.seq);
+          } catch {
+            return; // the hall died under us
+          }
+        }
+      };
+      const loops = ["acme", "acme", "acme", "beta", "beta", "gamma"].map(worker);
+      while (acked.size < 60) await new Promise((res) => setTimeout(res, 5));
+      r.child.kill("SIGKILL");
+      stopFlag = true;
+      await Promise.all(loops);
+      await r.child.status;
+      assert.ok(acked.size >= 60);
+
+      r = await start(dir);
+      const c2 = new HallClient({ baseUrl: r.url, token: TOKEN });
+      const v = await c2.verifyChain();
+      assert.equal(v.ok, true, JSON.stringify(v.tenants.map((t) => t.breaks)));
+      const stored = new Map<string, number>();
+      for (const t of ["acme", "beta", "gamma"]) {
+        const rs = await c2.receipts({ tenant_id: t, limit: 1000 });
+        assert.deepEqual(rs.map((x) => x.seq), rs.map((_, i) => i), `${t}: no gap`);
+        for (const x of rs) stored.set(x.receipt_id, x.seq);
+      }
+      for (const [id, seq] of acked) {
+        assert.equal(stored.get(id), seq, `acknowledged receipt ${id} survived at seq ${seq}`);
+      }
+    } finally {
+      await stop(r);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "process: malformed, oversized and unauthorised HTTP requests; Host check",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    const r = await start(dir);
+    try {
+      const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+        fetch(`${r.url}/wcp/route`, {
+          method: "POST",
+          body,
+          headers: {
+            authorization: `Bearer ${TOKEN}`,
+            "content-type": "application/json",
+            ...headers,
+          },
+        });
+      const big = await post(JSON.stringify({ request: { x: "y".repeat(2 * 1024 * 1024) } }));
+      assert.equal(big.status, 413);
+      assert.equal((await big.json()).error.code, "BODY_TOO_LARGE");
+      const broken = await post('{"env":');
+      assert.equal(broken.status, 400);
+      assert.equal((await broken.json()).error.code, "INVALID_JSON");
+      const anon = await fetch(`${r.url}/wcp/route`, { method: "POST", body: "{}" });
+      assert.equal(anon.status, 401);
+      assert.equal((await anon.json()).error.code, "UNAUTHENTICATED");
+      // fetch will not forge a Host header; a raw socket can (as a rebinding page's would be).
+      const port = Number(new URL(r.url).port);
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(new TextEncoder().encode(
+        "GET /wcp/health HTTP/1.1\r\nHost: rebind.attacker.example\r\nConnection: close\r\n\r\n",
+      ));
+      let raw = "";
+      const buf = new Uint8Array(4096);
+      for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+        raw += new TextDecoder().decode(buf.subarray(0, n));
+      }
+      conn.close();
+      assert.match(raw, /^HTTP\/1\.1 421/);
+      assert.match(raw, /HOST_NOT_ALLOWED/);
+      const typed = await post(JSON.stringify(routeInput({ qos_class: 7 })));
+      assert.equal(typed.status, 400);
+      assert.equal((await typed.json()).error.path, "qos_class");
+      const health = await fetch(`${r.url}/wcp/health`);
+      assert.equal(health.status, 200);
+      assert.equal(health.headers.get("x-content-type-options"), "nosniff");
+      await health.body?.cancel();
+    } finally {
+      await stop(r);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "process: editing rules.json hot-reloads; a broken file is refused and old rules stay",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    const r = await start(dir);
+    try {
+      const c = new HallClient({ baseUrl: r.url, token: TOKEN });
+      const rulesPath = `${dir}/rules.json`;
+      const waitFor = async (pred: () => Promise<boolean>) => {
+        const until = Date.now() + 10_000;
+        while (!(await pred())) {
+          if (Date.now() > until) return false;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        return true;
+      };
+      await Deno.writeTextFile(rulesPath, '{"rules": [{"rule_id": 5}]}');
+      assert.ok(
+        await waitFor(() =>
+          Promise.resolve(/rules reload refused, old rules stay/.test(r.output()))
+        ),
+        r.output(),
+      );
+      assert.equal((await c.route(routeInput())).outcome, "DISPATCH", "old rules still in force");
+      await Deno.writeTextFile(
+        rulesPath,
+        JSON.stringify({
+          rules: [{
+            rule_id: "only.greet",
+            match: { capability_id: "cap.hello.greet" },
+            decision: { candidate_workers_ranked: [{ worker_species_id: "wrk.hello.greeter" }] },
+          }],
+        }),
+      );
+      const reloaded = await waitFor(async () => (await c.route(routeInput())).outcome === "DENY");
+      assert.ok(reloaded, "the new rules were picked up from the file");
+    } finally {
+      await stop(r);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
