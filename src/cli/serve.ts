@@ -43,6 +43,15 @@ function hostPort(url: string, flag: string): string {
   }
 }
 
+function rulesFileOf(config: string): string | undefined {
+  try {
+    const doc = JSON.parse(Deno.readTextFileSync(config));
+    return typeof doc?.rules_file === "string" ? doc.rules_file : undefined;
+  } catch {
+    return undefined; // the hall reports an unreadable config itself
+  }
+}
+
 /** The hall's permissions, narrowed to the data directory, config file and hosts it will use. */
 export function hallPermissions(args: string[]): string[] {
   const dataDir = flagValue(args, "--data-dir") ?? env("WCP_DATA_DIR") ?? "./data";
@@ -54,9 +63,19 @@ export function hallPermissions(args: string[]): string[] {
   if (db) net.add(hostPort(db, "--database-url"));
   const otlp = env("WCP_OTLP_ENDPOINT");
   if (otlp) net.add(hostPort(otlp, "WCP_OTLP_ENDPOINT"));
-  const read = [dataDir, dist, ...(config ? [config] : [])];
+  // The hall resolves rules_file against the config's directory and writes an example rules
+  // file there on first start, so that directory (and an absolute rules_file) is granted too.
+  const extra: string[] = [];
+  if (config) {
+    const slash = config.lastIndexOf("/");
+    const configDir = slash < 0 ? "." : config.slice(0, slash) || "/";
+    extra.push(configDir);
+    const rulesFile = rulesFileOf(config);
+    if (rulesFile?.startsWith("/")) extra.push(rulesFile);
+  }
+  const read = [dataDir, dist, ...extra];
   const jsonl = env("WCP_TELEMETRY_JSONL");
-  const write = [dataDir, ...(jsonl ? [jsonl] : [])];
+  const write = [dataDir, ...extra, ...(jsonl ? [jsonl] : [])];
   return [
     `--allow-net=${[...net].join(",")}`,
     `--allow-read=${read.join(",")}`,
