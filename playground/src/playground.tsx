@@ -11,7 +11,7 @@ import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { AttestationPanel } from "./attestation.tsx";
 import { CatalogPanel } from "./catalog.tsx";
-import { DecisionsPanel } from "./decisions.tsx";
+import { DecisionsPanel } from "./decisions/mod.tsx";
 import { ReceiptsPanel } from "./receipts.tsx";
 import { PANELS, shareError, tab } from "./state.ts";
 import { Tabs } from "./ui.tsx";
