@@ -4,6 +4,7 @@
 import {
   exportKeyFile,
   generateSigningKey,
+  type KeyFile,
   manifestToDsse,
   type SigningKey,
   signingKeyFromKeyFile,
@@ -57,20 +58,18 @@ async function requireDir(path: string, flag: string): Promise<void> {
   }
 }
 
-async function loadKey(
-  path: string,
-  needPrivate: boolean,
-): Promise<SigningKey | Awaited<ReturnType<typeof readKeyFile>>> {
+async function loadKeyFile(path: string): Promise<KeyFile> {
   if (!(await exists(path))) throw new UsageError(`--key: file not found: ${path}`);
-  let kf;
   try {
-    kf = await readKeyFile(path);
+    return await readKeyFile(path);
   } catch (e) {
     if (e instanceof WcpError) throw new UsageError(`--key: ${e.message}`, e.code);
-    if (e instanceof Deno.errors.NotFound) throw new UsageError(`--key: file not found: ${path}`);
     throw new UsageError(`--key: cannot read ${path}: ${(e as Error).message}`);
   }
-  if (!needPrivate) return kf;
+}
+
+async function loadSigningKey(path: string): Promise<SigningKey> {
+  const kf = await loadKeyFile(path);
   if (kf.private_key === undefined) {
     throw new UsageError(`--key: ${path} holds no private key (needed to sign)`);
   }
@@ -244,7 +243,7 @@ const sign: Command = {
     const mode = signatureMode(ctx);
     await requireDir(pkg, "PKG");
     const signing = "key" in mode
-      ? { signingKey: (await loadKey(mode.key, true)) as SigningKey }
+      ? { signingKey: await loadSigningKey(mode.key) }
       : { signingSecret: mode.secret };
     const progress = hashProgress("hashing");
     const options = {
@@ -302,7 +301,7 @@ const verify: Command = {
         ? await verifyPackageDir({
           ...common,
           mode: "ed25519",
-          keys: [await loadKey(mode.key, false)] as never,
+          keys: [await loadKeyFile(mode.key)],
         })
         : await verifyPackageDir({ ...common, mode: "hmac-sha256", secret: mode.secret });
     } finally {
@@ -335,7 +334,7 @@ const exportDsse: Command = {
   },
   async run(ctx) {
     const [pkg] = positionals(ctx, ["PKG"]);
-    const key = (await loadKey(requireString(ctx, "key"), true)) as SigningKey;
+    const key = await loadSigningKey(requireString(ctx, "key"));
     const path = manifestPathOf(ctx, pkg);
     const { manifest, error } = await readManifestFile(path);
     if (error) throw new UsageError(`--manifest: ${path}: ${error}`);
