@@ -9,7 +9,7 @@
 
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
-import { AttestationPanel } from "./attestation.tsx";
+import { AttestationPanel } from "./attestation/mod.tsx";
 import { CatalogPanel } from "./catalog.tsx";
 import { DecisionsPanel } from "./decisions/mod.tsx";
 import { ReceiptsPanel } from "./receipts.tsx";
