@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { HallClient } from "../../mod.ts";
+import { hashPackageDir } from "../../src/adapters/fs.ts";
 import { CLI, isOneLineError, PERMS, tempDir, wcp } from "./_run.ts";
 
 const TOKEN = "wcp_cli_test_admin_token_0123456789abcdef";
@@ -42,6 +44,11 @@ Deno.test("registry commands against a real hall started by wcp serve", async (t
   const hall = await startHall();
   const env = { WCP_TOKEN: TOKEN };
   try {
+    await t.step("ban-list lists bans (empty on a new hall)", async () => {
+      const r = await wcp(["registry", "ban-list", "--hall", hall.url, "--json"], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.json(), []);
+    });
     await t.step("registry status shows health and workers", async () => {
       const r = await wcp(["registry", "status", "--hall", hall.url, "--json"], { env });
       assert.equal(r.code, 0, r.stderr);
@@ -83,6 +90,56 @@ Deno.test("registry commands against a real hall started by wcp serve", async (t
       assert.ok(isOneLineError(unknown.stderr), unknown.stderr);
       assert.match(unknown.stderr, /404/);
     });
+    await t.step(
+      "registry verify --package compares hashes; a banned hash fails verify",
+      async () => {
+        const dir = await tempDir();
+        assert.equal((await wcp(["attest", "scaffold", `${dir}/pkg`])).code, 0);
+        const hash = (await hashPackageDir(`${dir}/pkg`)).package_hash;
+        const record = {
+          worker_id: "org.acme.hashed.1",
+          worker_species_id: "wrk.doc.summarizer",
+          capabilities: ["cap.doc.summarize"],
+          attestation: { code_hash: hash },
+        };
+        await Deno.writeTextFile(`${dir}/rec.json`, JSON.stringify(record));
+        assert.equal(
+          (await wcp(["enroll", `${dir}/rec.json`, "--hall", hall.url], { env })).code,
+          0,
+        );
+        const verify = [
+          "registry",
+          "verify",
+          "org.acme.hashed.1",
+          "--hall",
+          hall.url,
+          "--package",
+          `${dir}/pkg`,
+        ];
+        const same = await wcp(verify, { env });
+        assert.equal(same.code, 0, same.stdout + same.stderr);
+        await Deno.writeTextFile(`${dir}/pkg/code/worker_logic.py`, "changed\n");
+        const changed = await wcp([...verify, "--json"], { env });
+        assert.equal(changed.code, 1);
+        assert.match(
+          (changed.json() as { problems: string[] }).problems[0],
+          /local package hash .* differs/,
+        );
+
+        const admin = new HallClient({ baseUrl: hall.url, token: TOKEN });
+        const digest = hash.startsWith("sha256:") ? hash : `sha256:${hash}`;
+        await admin.reportBan({ sha256: digest, reason: "known bad build" });
+        await admin.confirmBan(digest);
+        const banned = await wcp(["registry", "verify", "org.acme.hashed.1", "--hall", hall.url], {
+          env,
+        });
+        assert.equal(banned.code, 1);
+        assert.match(banned.stdout, /is banned: known bad build/);
+        const list = (await wcp(["registry", "ban-list", "--hall", hall.url, "--json"], { env }))
+          .json() as { sha256: string; status: string }[];
+        assert.deepEqual(list.map((b) => [b.sha256, b.status]), [[digest, "confirmed"]]);
+      },
+    );
     await t.step("an invalid record is refused locally (exit 2) before any request", async () => {
       const dir = await tempDir();
       await Deno.writeTextFile(
@@ -96,11 +153,6 @@ Deno.test("registry commands against a real hall started by wcp serve", async (t
       const r = await wcp(["enroll", `${dir}/bad.json`, "--hall", hall.url], { env });
       assert.equal(r.code, 2);
       assert.match(r.stderr, /RECORD: .*worker_id/);
-    });
-    await t.step("ban-list lists bans (empty on a new hall)", async () => {
-      const r = await wcp(["registry", "ban-list", "--hall", hall.url, "--json"], { env });
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(r.json(), []);
     });
     await t.step(
       "a missing token is refused by the hall: exit 1 with the hall's code",
