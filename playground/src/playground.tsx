@@ -45,6 +45,10 @@ export function PlaygroundApp(): JSX.Element {
           decision engine, running in your browser. Nothing leaves this page.
         </p>
         <ShareButton />
+        {/* Served by a hall (at /playground/), its dashboard is next door. */}
+        {location.pathname.endsWith("/playground/") && (
+          <a href="../dashboard/" id="to-dashboard">Hall dashboard</a>
+        )}
       </header>
       {shareError.value && <p class="error" role="alert">{shareError.value}</p>}
       <main>

@@ -234,6 +234,8 @@ Deno.test({
         await pg.page.goto(`${hall.url}/playground`);
         await pg.page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
         assert.ok(pg.page.url().endsWith("/playground/"));
+        await pg.page.locator("#to-dashboard").click();
+        await pg.page.locator("#sign-in").waitFor(); // a new browser context: sign in first
         assert.deepEqual(pg.errors, []); // no CSP violation either
         await pg.page.context().close();
       });

@@ -58,6 +58,7 @@ export function DashboardApp(): JSX.Element {
       <header class="top">
         <h1>WCP hall dashboard</h1>
         <p class="tagline muted">{hallUrl.value}</p>
+        <a href="../playground/" id="to-playground">Playground</a>
         {token.value && (
           <span class="share">
             <button type="button" id="sign-out" onClick={() => logout()}>Sign out</button>
