@@ -128,6 +128,18 @@ Deno.test("validate: golden cases pass (exit 0); a wrong expectation fails (exit
     expected: "DENY",
     actual: "DISPATCH",
   }]);
+  // the registry can live in the cases file
+  const inline = { ...cases, registry: JSON.parse(await Deno.readTextFile(`${fx}registry.json`)) };
+  inline.cases[0].expect.outcome = "DISPATCH";
+  await Deno.writeTextFile(`${dir}/inline.json`, JSON.stringify(inline));
+  const own = await wcp([
+    "validate",
+    "--rules",
+    `${fx}rules.json`,
+    "--cases",
+    `${dir}/inline.json`,
+  ]);
+  assert.equal(own.code, 0, own.stdout);
   cases.cases[0].expect = { outcom: "DENY" };
   await Deno.writeTextFile(`${dir}/typo.json`, JSON.stringify(cases));
   const typo = await wcp(["validate", ...base, "--cases", `${dir}/typo.json`]);
