@@ -320,14 +320,16 @@ function stepSignatory(run: Run): Denial | undefined {
   );
 }
 
-function stepInput(run: Run): Denial | undefined {
+// `quiet`: an earlier step already denied; validate only so the decision carries its hashes.
+function stepInput(run: Run, quiet: boolean): Denial | undefined {
   const c = checkRouteInput(run.raw);
   if (c.ok) {
     run.inp = c.input;
     run.policyVersion = c.input.policy_version;
-    step(run, "input", "pass", "The RouteInput is well formed.");
+    if (!quiet) step(run, "input", "pass", "The RouteInput is well formed.");
     return;
   }
+  if (quiet) return;
   const fields = c.errors.map((e) => e.field);
   const message = c.errors.map((e) => e.message).join("; ");
   step(run, "input", "deny", `Invalid RouteInput: ${message}.`);
@@ -1159,7 +1161,7 @@ function decide(run: Run): RouteDecision {
 
   let d = stepSignatory(run);
   // Input validation runs even after a signatory denial so the decision carries its hashes.
-  const inputDenial = stepInput(run);
+  const inputDenial = stepInput(run, d !== undefined);
   d ??= inputDenial;
   if (d !== undefined) return finish(run, d);
   const inp = run.inp!;

@@ -292,3 +292,13 @@ Deno.test("deny codes: a rules document or a non-Registry in the options is name
   const none = decide(input(), { rules: undefined as never }).d;
   assert.equal(none.deny_reason_if_denied!.code, "DENY_NO_MATCHING_RULE", "no rules: fail closed");
 });
+
+Deno.test("deny codes: a signatory denial of an invalid input reports one denying step", () => {
+  const { d } = decide({ tenant_id: "stranger", env: "production" }, {
+    config: { require_signatory: true, allowed_tenants: ["acme"] },
+    trace: true,
+  });
+  assert.equal(d.deny_reason_if_denied!.code, "DENY_UNKNOWN_TENANT");
+  assert.deepEqual(d.trace!.filter((t) => t.outcome === "deny").map((t) => t.step), ["signatory"]);
+  assert.equal(d.artifact_hash, null, "no hash of an invalid input");
+});

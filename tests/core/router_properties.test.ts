@@ -320,3 +320,40 @@ Deno.test("properties: no shared mutable defaults between decisions (B-16)", () 
   c.required_controls_effective.push("ctrl.b");
   assert.deepEqual(r1.rules[0].decision.required_controls_suggested, ["ctrl.a"]);
 });
+
+Deno.test("properties: a trace has one step per pipeline step, in order, each with a sentence", () => {
+  const steps = [
+    "config",
+    "signatory",
+    "input",
+    "tenant",
+    "shadow",
+    "match",
+    "correlation",
+    "controls",
+    "blast",
+    "policy",
+    "human",
+    "selection",
+    "attestation",
+    "privilege",
+    "dry_run",
+  ];
+  fc.assert(
+    fc.property(scenario, (s) => {
+      const d = makeDecision(s.input, { ...optionsOf(s), trace: true });
+      const trace = d.trace!;
+      assert.deepEqual(trace.map((t) => t.step), steps);
+      for (const t of trace) {
+        assert.ok(["pass", "deny", "hold", "skip"].includes(t.outcome));
+        assert.match(t.detail, /^[A-Z].*\.$/);
+      }
+      assert.equal(trace.filter((t) => t.outcome === "deny").length, d.denied ? 1 : 0);
+      if (d.outcome === "STEWARD_HOLD") assert.ok(trace.some((t) => t.outcome === "hold"));
+      const untraced = makeDecision(s.input, optionsOf(s));
+      assert.equal(untraced.trace, undefined);
+      assert.deepEqual({ ...d, trace: undefined }, { ...untraced, trace: undefined });
+    }),
+    { numRuns: 300 },
+  );
+});
