@@ -44,6 +44,7 @@ export const loadError = signal<string | null>(null);
 
 let seq = 0;
 
+/** A client for the signed-in hall. */
 export function client(): HallClient {
   return new HallClient({ baseUrl: hallUrl.value, token: token.value ?? undefined });
 }
@@ -52,6 +53,7 @@ export function isUnauthorized(e: unknown): boolean {
   return e instanceof HallError && e.status === 401;
 }
 
+/** Reload status, workers, approvals, alerts and chain status. */
 export async function refresh(): Promise<void> {
   const c = client();
   try {
@@ -78,11 +80,16 @@ export async function refresh(): Promise<void> {
 }
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+/** Refresh at most once per 300 ms however many events arrive (a throttle, not a debounce). */
 export function refreshSoon(): void {
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, 150);
+  if (refreshTimer !== undefined) return;
+  refreshTimer = setTimeout(() => {
+    refreshTimer = undefined;
+    refresh();
+  }, 300);
 }
 
+/** Forget the token (and say why). */
 export function logout(reason: string | null = null): void {
   sessionStorage.removeItem(TOKEN_KEY);
   token.value = null;
@@ -93,9 +100,11 @@ export function onEvent(m: HallStreamEvent): void {
   if (m.event === "ready") return;
   const at = new Date().toISOString();
   feed.value = [{ n: ++seq, event: m.event, data: m.data, at }, ...feed.value].slice(0, 200);
-  refreshSoon();
+  // A decision alone changes no list here (a hold also sends an `approval` event).
+  if (m.event !== "decision") refreshSoon();
 }
 
+/** Follow `/wcp/events` while signed in, reconnecting after a pause when the stream ends. */
 export function useEventStream(): void {
   useEffect(() => {
     const ctl = new AbortController();
@@ -124,6 +133,7 @@ export function useEventStream(): void {
   }, [token.value]);
 }
 
+/** Run an operator action, report it, then refresh. */
 export async function act(label: string, fn: () => Promise<unknown>): Promise<void> {
   actionMessage.value = `${label}…`;
   try {
