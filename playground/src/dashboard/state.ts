@@ -108,13 +108,16 @@ export function onEvent(m: HallStreamEvent): void {
 export function useEventStream(): void {
   useEffect(() => {
     const ctl = new AbortController();
+    let lastEventId: string | undefined;
     (async () => {
       while (!ctl.signal.aborted) {
         feedState.value = "connecting";
         try {
           // HallClient reads SSE with fetch, so the bearer token travels in a header.
-          for await (const m of client().events({ signal: ctl.signal })) {
+          // On reconnect the hall replays what we missed after the last id we saw.
+          for await (const m of client().events({ signal: ctl.signal, lastEventId })) {
             feedState.value = "live";
+            if (m.id !== undefined) lastEventId = m.id;
             onEvent(m);
           }
         } catch (e) {
