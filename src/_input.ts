@@ -9,9 +9,11 @@ import type { DataLabel, Env, QosClass, RouteInput, TenantRisk } from "./model.t
 import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
 import { jcsOrUndefined } from "./_jcs.ts";
 import {
+  asciiBytes,
   bytesDigest,
   bytesMark,
   bytesPut,
+  bytesPutBytes,
   bytesPutJsonString,
   bytesReset,
   sha256HexOfString,
@@ -266,44 +268,77 @@ const EMPTY_REQUEST: Record<string, unknown> = Object.freeze({}) as Record<strin
 export function inputDigests(i: ValidInput): [string, string] {
   bytesReset();
   if (i.blastRadiusJcs !== null) {
-    bytesPut('{"blast_radius":');
+    bytesPutBytes(F.blastRadius);
     bytesPut(i.blastRadiusJcs);
-    bytesPut(",");
-  } else bytesPut("{");
-  if (i.blast_score !== null) bytesPut('"blast_score":' + i.blast_score + ",");
-  bytesPut('"capability_id":');
+    bytesPutBytes(F.comma);
+  } else bytesPutBytes(F.open);
+  if (i.blast_score !== null) {
+    bytesPutBytes(F.blastScore);
+    bytesPut(String(i.blast_score));
+    bytesPutBytes(F.comma);
+  }
+  bytesPutBytes(F.capabilityId);
   bytesPutJsonString(i.capability_id);
-  bytesPut(',"correlation_id":');
+  bytesPutBytes(F.correlationId);
   bytesPutJsonString(i.correlation_id);
-  bytesPut(
-    ',"data_label":"' + i.data_label + '","dry_run":' + (i.dry_run ? "true" : "false") +
-      ',"env":"' + i.env + '"',
-  );
+  bytesPutBytes(F.dataLabel[i.data_label]);
+  bytesPutBytes(i.dry_run ? F.dryRunTrue : F.dryRunFalse);
+  bytesPutBytes(F.env[i.env]);
   if (i.parent_decision_id !== null) {
-    bytesPut(',"parent_decision_id":');
+    bytesPutBytes(F.parentDecisionId);
     bytesPutJsonString(i.parent_decision_id);
   }
-  bytesPut(',"policy_version":');
+  bytesPutBytes(F.policyVersion);
   bytesPutJsonString(i.policy_version);
   if (i.privilegeContextJcs !== null) {
-    bytesPut(',"privilege_context":');
+    bytesPutBytes(F.privilegeContext);
     bytesPut(i.privilegeContextJcs);
   }
-  bytesPut(',"qos_class":"' + i.qos_class + '","request":');
+  bytesPutBytes(F.qosRequest[i.qos_class]);
   const requestStart = bytesMark();
   bytesPut(i.requestJcs);
   const requestEnd = bytesMark();
   if (i.task_id !== null) {
-    bytesPut(',"task_id":');
+    bytesPutBytes(F.taskId);
     bytesPutJsonString(i.task_id);
   }
-  bytesPut(',"tenant_id":');
+  bytesPutBytes(F.tenantId);
   bytesPutJsonString(i.tenant_id);
-  bytesPut(',"tenant_risk":"' + i.tenant_risk + '"}');
+  bytesPutBytes(F.tenantRisk[i.tenant_risk]);
   // The outer digest first: digesting the inner range clobbers the bytes after it.
   const artifact = bytesDigest(0, bytesMark());
   return [artifact, bytesDigest(requestStart, requestEnd)];
 }
+
+function fragments<T extends string>(
+  values: readonly T[],
+  f: (v: T) => string,
+): Record<T, Uint8Array> {
+  const out = {} as Record<T, Uint8Array>;
+  for (const v of values) out[v] = asciiBytes(f(v));
+  return out;
+}
+
+// The constant parts of the canonical input, pre-encoded (keys in JCS order).
+const F = {
+  open: asciiBytes("{"),
+  comma: asciiBytes(","),
+  blastRadius: asciiBytes('{"blast_radius":'),
+  blastScore: asciiBytes('"blast_score":'),
+  capabilityId: asciiBytes('"capability_id":'),
+  correlationId: asciiBytes(',"correlation_id":'),
+  dataLabel: fragments(DATA_LABELS, (v) => `,"data_label":"${v}"`),
+  dryRunTrue: asciiBytes(',"dry_run":true'),
+  dryRunFalse: asciiBytes(',"dry_run":false'),
+  env: fragments(ENVS, (v) => `,"env":"${v}"`),
+  parentDecisionId: asciiBytes(',"parent_decision_id":'),
+  policyVersion: asciiBytes(',"policy_version":'),
+  privilegeContext: asciiBytes(',"privilege_context":'),
+  qosRequest: fragments(QOS_CLASSES, (v) => `,"qos_class":"${v}","request":`),
+  taskId: asciiBytes(',"task_id":'),
+  tenantId: asciiBytes(',"tenant_id":'),
+  tenantRisk: fragments(TENANT_RISKS, (v) => `,"tenant_risk":"${v}"}`),
+};
 
 /**
  * The decision's `artifact_hash` (spec README decision 14): `sha256:` + SHA-256 of the JCS form of

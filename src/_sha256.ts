@@ -35,12 +35,30 @@ function ensure(extra: number): void {
   }
 }
 
-// UTF-8 encode `s` at `pos`. Lone surrogates become U+FFFD, as TextEncoder does.
+// UTF-8 encode `s` at `pos`: a tight loop while the text is ASCII (nearly always), the general
+// encoder from the first other character on.
 function put(s: string): void {
   const n = s.length;
   ensure(n * 3);
+  const b = buf;
   let p = pos;
   for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      pos = p;
+      putFrom(s, i);
+      return;
+    }
+    b[p++] = c;
+  }
+  pos = p;
+}
+
+// Lone surrogates become U+FFFD, as TextEncoder does.
+function putFrom(s: string, from: number): void {
+  const n = s.length;
+  let p = pos;
+  for (let i = from; i < n; i++) {
     let c = s.charCodeAt(i);
     if (c < 0x80) {
       buf[p++] = c;
@@ -66,6 +84,23 @@ function put(s: string): void {
       buf[p++] = 0x80 | (c & 63);
     }
   }
+  pos = p;
+}
+
+/** Pre-encode a constant ASCII fragment for `bytesPutBytes`. */
+export function asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0x7f;
+  return out;
+}
+
+/** Append pre-encoded bytes. */
+export function bytesPutBytes(bytes: Uint8Array): void {
+  const n = bytes.length;
+  ensure(n);
+  const b = buf;
+  let p = pos;
+  for (let i = 0; i < n; i++) b[p++] = bytes[i];
   pos = p;
 }
 

@@ -29,7 +29,7 @@ import type {
 import { DATA_LABELS, ENVS, QOS_CLASSES, SUPERVISOR_LEVELS, TENANT_RISKS } from "./model.ts";
 import type { PolicyContext, PolicyGate, PolicyGateFn, PrivilegeVerdict } from "./policy.ts";
 import { checkGateResult, policyAllowsPrivilege } from "./policy.ts";
-import type { Registry } from "./registry.ts";
+import { Registry } from "./registry.ts";
 import type { Rule, RuleSet } from "./rules.ts";
 import { DEFAULT_RULE_PRECONDITIONS, toEscalation, toPreconditions } from "./rules.ts";
 import type { TelemetrySink } from "./telemetry.ts";
@@ -1184,6 +1184,7 @@ const REGISTRY_METHODS = [
 ] as const;
 
 function isRegistryLike(v: unknown): v is Registry {
+  if (v instanceof Registry) return true;
   if (typeof v !== "object" || v === null) return false;
   const o = v as Record<string, unknown>;
   for (const m of REGISTRY_METHODS) if (typeof o[m] !== "function") return false;

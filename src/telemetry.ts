@@ -24,6 +24,8 @@ export type TelemetrySink = ((event: TelemetryEvent) => void) | {
 // Remove C0 and C1 controls, DEL, U+2028 and U+2029 (spec README decision 13).
 // deno-lint-ignore no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// deno-lint-ignore no-control-regex
+const HAS_CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * Strip control characters from a value written to telemetry; non-strings become "".
@@ -36,14 +38,8 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  */
 export function sanitizeTelemetryString(value: unknown): string {
   if (typeof value !== "string") return "";
-  // Most values are clean: scan first so they are returned as they are, without a copy.
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) {
-      return value.replace(CONTROL_CHARS, "");
-    }
-  }
-  return value;
+  // Most values are clean: test first (no copy), replace only when needed.
+  return HAS_CONTROL_CHARS.test(value) ? value.replace(CONTROL_CHARS, "") : value;
 }
 
 /**
