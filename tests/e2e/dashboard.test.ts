@@ -74,6 +74,70 @@ async function startHall(dataDir: string): Promise<Hall> {
   };
 }
 
+/**
+ * A loopback proxy in front of the hall whose event streams the test can cut, to check that the
+ * dashboard reconnects and catches up with `Last-Event-ID`.
+ */
+function cuttableProxy(target: string): { url: string; cut(): void; close(): Promise<void> } {
+  const streams = new Set<
+    {
+      ctl: ReadableStreamDefaultController<Uint8Array>;
+      up: ReadableStreamDefaultReader<Uint8Array>;
+    }
+  >();
+  const pass = ["authorization", "accept", "content-type", "last-event-id"];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const url = new URL(req.url);
+    const headers = new Headers();
+    for (const h of pass) if (req.headers.has(h)) headers.set(h, req.headers.get(h)!);
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    const res = await fetch(target + url.pathname + url.search, {
+      method: req.method,
+      headers,
+      body: hasBody ? await req.arrayBuffer() : undefined,
+      redirect: "manual",
+    });
+    if (!res.headers.get("content-type")?.startsWith("text/event-stream") || !res.body) {
+      return new Response(res.body, { status: res.status, headers: res.headers });
+    }
+    const up = res.body.getReader();
+    let entry: { ctl: ReadableStreamDefaultController<Uint8Array>; up: typeof up };
+    const body = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        entry = { ctl, up };
+        streams.add(entry);
+      },
+      async pull(ctl) {
+        const { value, done } = await up.read().catch(() => ({ value: undefined, done: true }));
+        if (done) {
+          streams.delete(entry);
+          try {
+            ctl.close();
+          } catch { /* already cut */ }
+        } else ctl.enqueue(value);
+      },
+      cancel() {
+        streams.delete(entry);
+        up.cancel().catch(() => {});
+      },
+    });
+    return new Response(body, { status: res.status, headers: res.headers });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    cut() {
+      for (const s of streams) {
+        s.up.cancel().catch(() => {});
+        try {
+          s.ctl.close();
+        } catch { /* already closed */ }
+      }
+      streams.clear();
+    },
+    close: () => server.shutdown(),
+  };
+}
+
 const WORKER = {
   worker_id: "org.acme.payments.1",
   worker_species_id: "wrk.fin.payer",
@@ -239,6 +303,43 @@ Deno.test({
         assert.deepEqual(pg.errors, []); // no CSP violation either
         await pg.page.context().close();
       });
+
+      await t.step(
+        "after a lost stream the feed reconnects and catches up (Last-Event-ID)",
+        async () => {
+          const proxy = cuttableProxy(hall.url);
+          const via = await openPage(browser);
+          try {
+            await via.page.goto(`${proxy.url}/dashboard/`);
+            await via.page.locator("#token").fill(TOKEN);
+            await via.page.locator("#sign-in").click();
+            await via.page.locator("#h-feed .badge", { hasText: "live" }).waitFor();
+            const input = {
+              tenant_id: "acme",
+              env: "dev",
+              data_label: "INTERNAL",
+              tenant_risk: "low",
+              qos_class: "P2",
+              capability_id: "cap.nothing.matches",
+            };
+            const seen = crypto.randomUUID();
+            await api.route({ ...input, correlation_id: seen });
+            await via.page.locator("#feed li", { hasText: "DENY_NO_MATCHING_RULE" }).waitFor();
+            proxy.cut();
+            await via.page.locator("#h-feed .badge", { hasText: "closed" }).waitFor();
+            const missed = crypto.randomUUID(); // decided while the dashboard was not listening
+            await api.route({ ...input, correlation_id: missed });
+            await via.page.locator("#h-feed .badge", { hasText: "live" }).waitFor();
+            await via.page.locator("#feed-text").fill(missed);
+            await via.page.locator("#feed li").first().waitFor();
+            assert.equal(await via.page.locator("#feed li").count(), 1);
+            assert.deepEqual(via.errors, []);
+          } finally {
+            await via.page.context().close();
+            await proxy.close();
+          }
+        },
+      );
 
       await t.step("the feed filters by event type", async () => {
         await page.locator("#filter-decision").uncheck();
