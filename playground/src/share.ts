@@ -23,9 +23,33 @@ function fromBase64Url(text: string): Uint8Array {
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
 
-async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream) {
-  const out = new Blob([bytes as BlobPart]).stream().pipeThrough(stream);
-  return new Uint8Array(await new Response(out).arrayBuffer());
+/** Largest state a link may expand to: a crafted link must not be a decompression bomb. */
+export const MAX_STATE_BYTES = 1_000_000;
+
+async function pipe(
+  bytes: Uint8Array,
+  stream: CompressionStream | DecompressionStream,
+): Promise<Uint8Array> {
+  const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(stream).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_STATE_BYTES) {
+      await reader.cancel();
+      throw new Error(`state larger than ${MAX_STATE_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** Encode a JSON value for a URL fragment. */
@@ -43,6 +67,9 @@ export async function decodeState(text: string): Promise<unknown> {
     const bytes = await pipe(fromBase64Url(text.slice(2)), new DecompressionStream("deflate-raw"));
     return JSON.parse(decoder.decode(bytes));
   }
-  if (text.startsWith("j.")) return JSON.parse(decoder.decode(fromBase64Url(text.slice(2))));
+  if (text.startsWith("j.")) {
+    if (text.length > MAX_STATE_BYTES * 2) throw new Error("state link too long");
+    return JSON.parse(decoder.decode(fromBase64Url(text.slice(2))));
+  }
   throw new Error("unknown state encoding");
 }

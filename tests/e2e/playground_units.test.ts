@@ -9,7 +9,7 @@ import type { PolicyContext } from "../../mod.ts";
 import { evaluate } from "../../playground/src/evaluate.ts";
 import { baseWorld, SCENARIOS } from "../../playground/src/examples.ts";
 import { type GateRow, sanitizeGateRows, tableGate } from "../../playground/src/gate.ts";
-import { decodeState, encodeState } from "../../playground/src/share.ts";
+import { decodeState, encodeState, MAX_STATE_BYTES } from "../../playground/src/share.ts";
 
 const CTX: PolicyContext = {
   capability_id: "cap.fin.initiate-payment",
@@ -73,6 +73,14 @@ Deno.test("URL state: round trip, compressed and url-safe; garbage is refused", 
   assert.deepEqual(await decodeState(encoded), { v: 1, world, note: "héllo ✓" });
   await assert.rejects(() => decodeState("z.not-valid-state"));
   await assert.rejects(() => decodeState("q.abc"), /unknown state encoding/);
+});
+
+Deno.test("URL state: a link that expands past the limit is refused (no decompression bomb)", async () => {
+  const bomb = await encodeState({ pad: "x".repeat(MAX_STATE_BYTES + 10) });
+  assert.ok(bomb.length < 10_000, `the bomb is small (${bomb.length} chars)`);
+  await assert.rejects(() => decodeState(bomb), /state larger than/);
+  const fits = await encodeState({ pad: "x".repeat(MAX_STATE_BYTES - 100) });
+  assert.equal(((await decodeState(fits)) as { pad: string }).pad.length, MAX_STATE_BYTES - 100);
 });
 
 Deno.test("every example scenario decides as its menu label says, through the real core", () => {
