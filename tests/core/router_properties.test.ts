@@ -357,3 +357,35 @@ Deno.test("properties: a trace has one step per pipeline step, in order, each wi
     { numRuns: 300 },
   );
 });
+
+Deno.test("properties: a registry that throws mid-decision yields a complete internal-error denial", () => {
+  class Broken extends Registry {
+    override workersForSpecies(): never {
+      throw new Error("store connection reset");
+    }
+  }
+  const registry = new Broken();
+  registry.enroll({
+    worker_id: "org.acme.w",
+    worker_species_id: "wrk.doc.a",
+    capabilities: ["cap.doc.summarize"],
+  });
+  const events: unknown[] = [];
+  const d = makeDecision(input(), {
+    rules: parseRules([{
+      rule_id: "r",
+      decision: { candidate_workers_ranked: [{ worker_species_id: "wrk.doc.a" }] },
+    }]),
+    registry,
+    now: () => NOW,
+    newId: () => "dec-9",
+    telemetry: (e) => events.push(e),
+  });
+  checkInvariants(d);
+  assert.equal(d.deny_reason_if_denied?.code, "DENY_INTERNAL_ERROR");
+  assert.equal(d.decision_id, "dec-9");
+  assert.equal(d.timestamp, new Date(NOW).toISOString());
+  assert.equal(d.matched_rule_id, "r");
+  assert.ok(!JSON.stringify(d).includes("connection reset"));
+  assert.equal(events.length, 1);
+});
