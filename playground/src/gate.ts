@@ -57,3 +57,26 @@ export function sanitizeGateRows(value: unknown): GateRow[] {
     decisions.includes((r as GateRow).decision) && typeof (r as GateRow).reason === "string"
   );
 }
+
+/** The hall's declarative gate (`hall.json` `policy_gate`) equivalent to a table. */
+export interface HallGateConfig {
+  /** Version the hall answers with. */
+  policy_version: string;
+  /** What the hall answers when no rule matches: the table fails closed. */
+  default: "DENY";
+  /** Rules in table order; `*` cells are left out (they match anything). */
+  rules: { match: Record<string, string>; decision: GateRow["decision"]; reason: string }[];
+}
+
+/** Export a table as the hall's `policy_gate` block, so a gate designed here runs in a hall. */
+export function toHallGate(rows: readonly GateRow[]): HallGateConfig {
+  return {
+    policy_version: GATE_POLICY_VERSION,
+    default: "DENY",
+    rules: rows.map((r) => ({
+      match: Object.fromEntries(GATE_FIELDS.filter((f) => r[f] !== "*").map((f) => [f, r[f]])),
+      decision: r.decision,
+      reason: r.reason,
+    })),
+  };
+}

@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import type { PolicyContext } from "../../mod.ts";
 import { evaluate } from "../../playground/src/evaluate.ts";
 import { baseWorld, SCENARIOS } from "../../playground/src/examples.ts";
-import { type GateRow, sanitizeGateRows, tableGate } from "../../playground/src/gate.ts";
+import {
+  type GateRow,
+  sanitizeGateRows,
+  tableGate,
+  toHallGate,
+} from "../../playground/src/gate.ts";
+import { compileGate, parseHallFileConfig } from "../../src/hall/file_config.ts";
+import { DATA_LABELS, ENVS, TENANT_RISKS } from "../../mod.ts";
 import { decodeState, encodeState, MAX_STATE_BYTES } from "../../playground/src/share.ts";
 
 const CTX: PolicyContext = {
@@ -54,6 +61,38 @@ Deno.test("gate table: no matching row denies (fail closed) and every call is re
   assert.equal(gate(CTX).decision, "DENY");
   assert.equal(tableGate([])(CTX).decision, "DENY");
   assert.deepEqual(calls, [CTX]);
+});
+
+Deno.test("gate table exported for hall.json: the hall accepts it and answers the same", () => {
+  const rows = baseWorld().gate;
+  const hall = compileGate(parseHallFileConfig({ policy_gate: toHallGate(rows) }).policy_gate!);
+  const table = tableGate(rows);
+  let compared = 0;
+  for (const capability_id of ["cap.fin.initiate-payment", "cap.doc.summarize"]) {
+    for (const env of ENVS) {
+      for (const data_label of DATA_LABELS) {
+        for (const tenant_risk of TENANT_RISKS) {
+          const ctx = { ...CTX, capability_id, env, data_label, tenant_risk };
+          const [a, b] = [table(ctx), hall(ctx)];
+          assert.deepEqual([b.decision, b.policy_version, b.reason], [
+            a.decision,
+            a.policy_version,
+            a.reason,
+          ], JSON.stringify(ctx));
+          compared++;
+        }
+      }
+    }
+  }
+  assert.equal(compared, 2 * 4 * 3 * 3);
+  // Without the catch-all row both fail closed the same way.
+  const strict = rows.slice(0, 2);
+  const hallStrict = compileGate(
+    parseHallFileConfig({ policy_gate: toHallGate(strict) }).policy_gate!,
+  );
+  const other = { ...CTX, capability_id: "cap.doc.summarize" };
+  assert.equal(tableGate(strict)(other).decision, "DENY");
+  assert.equal(hallStrict(other).decision, "DENY");
 });
 
 Deno.test("gate rows from a shared link: malformed rows are dropped", () => {

@@ -8,9 +8,11 @@
  */
 
 import type { JSX } from "preact";
-import { GATE_FIELDS, GATE_POLICY_VERSION, type GateRow } from "../gate.ts";
+import { GATE_FIELDS, GATE_POLICY_VERSION, type GateRow, toHallGate } from "../gate.ts";
+import { JsonView } from "../ui.tsx";
 import { gateRows } from "../state.ts";
 
+/** The table editor. */
 export function GateTable(): JSX.Element {
   const rows = gateRows.value;
   const update = (i: number, patch: Partial<GateRow>) => {
@@ -123,6 +125,13 @@ export function GateTable(): JSX.Element {
       >
         Add gate row
       </button>
+      <details>
+        <summary>As a hall's policy gate</summary>
+        <p class="hint">
+          Paste it as <code>policy_gate</code> in the hall's <code>hall.json</code>.
+        </p>
+        <JsonView value={toHallGate(rows)} label="policy gate for hall.json" id="hall-gate" />
+      </details>
     </div>
   );
 }
