@@ -1247,17 +1247,19 @@ function internalError(prev: Run | null, opts: DecisionOptions, input: unknown):
   try {
     if (prev) matched = prev.matched;
   } catch { /* keep PRE_ROUTING */ }
+  // Only values already validated by this decision are echoed; the raw input is not read again.
+  const inp = prev ? prev.inp : null;
   const decision: RouteDecision = {
     decision_id: id,
     timestamp: ts,
-    correlation_id: "",
-    tenant_id: "",
-    capability_id: "",
+    correlation_id: inp ? inp.correlation_id : "",
+    tenant_id: inp ? inp.tenant_id : "",
+    capability_id: inp ? inp.capability_id : "",
     matched_rule_id: matched,
-    env: null,
-    data_label: null,
-    tenant_risk: null,
-    qos_class: null,
+    env: inp ? inp.env : null,
+    data_label: inp ? inp.data_label : null,
+    tenant_risk: inp ? inp.tenant_risk : null,
+    qos_class: inp ? inp.qos_class : null,
     outcome: "DENY",
     denied: true,
     deny_reason_if_denied: reason,
@@ -1288,9 +1290,9 @@ function internalError(prev: Run | null, opts: DecisionOptions, input: unknown):
     event_id: "evt.os.task.denied",
     timestamp: ts,
     decision_id: clean(id),
-    correlation_id: "",
-    tenant_id: "",
-    capability_id: "",
+    correlation_id: clean(decision.correlation_id),
+    tenant_id: clean(decision.tenant_id),
+    capability_id: clean(decision.capability_id),
     deny_code: reason.code,
     deny_message: reason.message,
     matched_rule_id: clean(matched),

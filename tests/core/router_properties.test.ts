@@ -386,6 +386,8 @@ Deno.test("properties: a registry that throws mid-decision yields a complete int
   assert.equal(d.decision_id, "dec-9");
   assert.equal(d.timestamp, new Date(NOW).toISOString());
   assert.equal(d.matched_rule_id, "r");
+  assert.equal(d.correlation_id, input().correlation_id, "validated values are still echoed");
+  assert.equal(d.env, "dev");
   assert.ok(!JSON.stringify(d).includes("connection reset"));
   assert.equal(events.length, 1);
 });
