@@ -127,7 +127,7 @@ Deno.test({
       await t.step("the policy gate table decides", async () => {
         await page.locator('[data-scenario="approval"]').click();
         await page.locator("#decision-outcome", { hasText: "STEWARD_HOLD" }).waitFor();
-        await page.locator("summary", { hasText: "Policy gate" }).click();
+        await page.locator("summary", { hasText: /^Policy gate$/ }).click();
         await page.getByLabel("row 2 decision").selectOption("DENY");
         await page.locator("#deny-code", { hasText: "DENY_POLICY_GATE" }).waitFor();
         await page.getByLabel("row 2 decision").selectOption("ALLOW");
