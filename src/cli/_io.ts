@@ -119,35 +119,69 @@ export class Progress {
   }
 }
 
-/** Read a JSON file (or stdin for "-"), naming the flag in every error. */
-export async function readJsonFile(path: string, flag: string): Promise<unknown> {
-  let text: string;
+/** The largest input file a command reads (JSON documents, receipt logs). */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+async function readBounded(stream: ReadableStream<Uint8Array>): Promise<Uint8Array | null> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    // Stop early: a device such as /dev/zero or a runaway pipe must not exhaust memory.
+    if (size > MAX_INPUT_BYTES) return null;
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
+
+/**
+ * Read a text file (or stdin for "-") as strict UTF-8, naming the flag in every error: not
+ * found, a directory, unreadable, larger than {@link MAX_INPUT_BYTES}, or not valid UTF-8.
+ */
+export async function readTextFile(path: string, flag: string): Promise<string> {
+  let bytes: Uint8Array | null;
   try {
-    text = path === "-"
-      ? await new Response(Deno.stdin.readable).text()
-      : await Deno.readTextFile(path);
+    if (path === "-") bytes = await readBounded(Deno.stdin.readable);
+    else {
+      const file = await Deno.open(path, { read: true });
+      if ((await file.stat()).isDirectory) {
+        file.close();
+        throw new UsageError(`${flag}: is a directory: ${path}`);
+      }
+      bytes = await readBounded(file.readable);
+    }
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     if (e instanceof Deno.errors.NotFound) throw new UsageError(`${flag}: file not found: ${path}`);
     if (e instanceof Deno.errors.IsADirectory) {
       throw new UsageError(`${flag}: is a directory: ${path}`);
     }
     throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
   }
+  if (bytes === null) {
+    throw new UsageError(`${flag}: ${path} is larger than ${MAX_INPUT_BYTES >> 20} MiB`);
+  }
   try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${flag}: ${path} is not valid JSON (${(e as Error).message})`);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${flag}: ${path} is not valid UTF-8`);
   }
 }
 
-/** Read a text file, naming the flag in every error. */
-export async function readTextFile(path: string, flag: string): Promise<string> {
+/** Read a JSON file (or stdin for "-"), naming the flag in every error. */
+export async function readJsonFile(path: string, flag: string): Promise<unknown> {
+  const text = await readTextFile(path, flag);
   try {
-    return path === "-"
-      ? await new Response(Deno.stdin.readable).text()
-      : await Deno.readTextFile(path);
+    return JSON.parse(text);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new UsageError(`${flag}: file not found: ${path}`);
-    throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+    // V8 quotes the offending text, newlines included: keep the error on one line.
+    const why = (e as Error).message.replace(/\s+/g, " ");
+    throw new UsageError(`${flag}: ${path} is not valid JSON (${why})`);
   }
 }
