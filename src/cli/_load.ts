@@ -24,6 +24,13 @@ export async function loadRules(path: string, flag = "--rules"): Promise<RuleSet
   }
 }
 
+/** A record's `WcpError` as a usage error located at `records[i]` (and the field, if any). */
+export function recordError(prefix: string, i: number, e: WcpError): UsageError {
+  const where = e.path ? `records[${i}].${e.path}` : `records[${i}]`;
+  const what = e.path ? e.message.slice(e.path.length + 2) : e.message;
+  return new UsageError(`${prefix}: ${where}: ${what}`, e.code);
+}
+
 /** Enroll every record of a registry file into a fresh Registry. */
 export function registryFrom(doc: unknown, flag: string): Registry {
   const registry = new Registry();
@@ -32,12 +39,7 @@ export function registryFrom(doc: unknown, flag: string): Registry {
     try {
       registry.enroll(r);
     } catch (e) {
-      if (e instanceof WcpError) {
-        throw new UsageError(
-          `${flag}: records[${i}].${e.path}: ${e.message.replace(`${e.path}: `, "")}`,
-          e.code,
-        );
-      }
+      if (e instanceof WcpError) throw recordError(flag, i, e);
       throw e;
     }
   });

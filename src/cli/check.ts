@@ -24,17 +24,36 @@ function dirOf(path: string): string {
   return i < 0 ? "." : path.slice(0, i) || "/";
 }
 
-/** Records from a file holding one record, a list, or `{workers: [...]}`. */
-export function recordsOf(doc: unknown, flag: string): unknown[] {
+function listOf(doc: unknown): unknown[] | null {
   if (Array.isArray(doc)) return doc;
   if (typeof doc === "object" && doc !== null) {
     const w = (doc as Record<string, unknown>).workers ?? (doc as Record<string, unknown>).records;
     if (Array.isArray(w)) return w;
     if ("worker_id" in doc) return [doc];
   }
-  throw new UsageError(
-    `${flag}: expected a registry record, a list of records or {"workers": [...]}`,
-  );
+  return null;
+}
+
+/**
+ * Records from a file holding one record, a list, or `{workers: [...]}`; each must be a JSON
+ * object (a usage error names the first that is not).
+ */
+export function recordsOf(doc: unknown, flag: string): unknown[] {
+  const list = listOf(doc);
+  if (list === null) {
+    throw new UsageError(
+      `${flag}: expected a registry record, a list of records or {"workers": [...]}`,
+    );
+  }
+  const bad = list.findIndex((r) => typeof r !== "object" || r === null || Array.isArray(r));
+  if (bad >= 0) {
+    const r = list[bad];
+    const got = r === null ? "null" : Array.isArray(r) ? "an array" : `a ${typeof r}`;
+    throw new UsageError(
+      `${flag}: records[${bad}]: a registry record is a JSON object, got ${got}`,
+    );
+  }
+  return list;
 }
 
 function printReport(title: string, r: ComplianceReport, want: ComplianceLevel): void {

@@ -5,6 +5,7 @@ import { HallClient, HallError, normalizeDigest, Registry, WcpError } from "../.
 import { hashPackageDir } from "../adapters/fs.ts";
 import { type Command, type Context, optString, positionals } from "./_args.ts";
 import { recordsOf } from "./check.ts";
+import { recordError } from "./_load.ts";
 import {
   bold,
   cyan,
@@ -111,10 +112,7 @@ const enroll: Command = {
           ? { ...(record as object), artifact_hash: stored.artifact_hash }
           : record;
       } catch (e) {
-        const at = records.length > 1 ? `records[${i}].` : "";
-        if (e instanceof WcpError) {
-          throw new UsageError(`RECORD: ${path}: ${at}${e.message}`, e.code);
-        }
+        if (e instanceof WcpError) throw recordError(`RECORD: ${path}`, i, e);
         throw e;
       }
     });
