@@ -449,7 +449,12 @@ export async function writeKeyFile(path: string, file: KeyFile): Promise<void> {
   // by others, not even for a moment.
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   await Deno.writeTextFile(tmp, JSON.stringify(kf, null, 2) + "\n", { mode, createNew: true });
-  await Deno.rename(tmp, path);
+  try {
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {}); // never leave a stray copy of a private key
+    throw e;
+  }
 }
 
 /**

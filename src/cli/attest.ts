@@ -45,6 +45,34 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** A file we may create: its directory exists, it is not a directory, and it is new or forced. */
+async function checkWritableTarget(flag: string, path: string, force: boolean): Promise<void> {
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = await Deno.lstat(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  if (info?.isDirectory) throw new UsageError(`${flag}: ${path} is a directory`);
+  if (info !== null && !force) {
+    throw new FailedError(`${path} exists; nothing written (use --force to overwrite)`, "EXISTS");
+  }
+  if (info === null) {
+    const slash = path.lastIndexOf("/");
+    const dir = slash < 0 ? "." : path.slice(0, slash) || "/";
+    await requireDir(dir, flag);
+  }
+}
+
+async function writeKeyFileAt(flag: string, path: string, file: KeyFile): Promise<void> {
+  try {
+    await writeKeyFile(path, file);
+  } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) throw e;
+    throw new UsageError(`${flag}: cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
 async function requireDir(path: string, flag: string): Promise<void> {
   try {
     if (!(await Deno.stat(path)).isDirectory) {
@@ -157,15 +185,17 @@ const keygen: Command = {
       );
     }
     const pub = optString(ctx, "public-out");
-    for (const p of [path, pub]) {
-      if (p !== undefined && ctx.values.force !== true && await exists(p)) {
-        throw new FailedError(`${p} exists; nothing written (use --force to overwrite)`, "EXISTS");
-      }
-    }
+    const targets: [string, string][] = [["--out", path]];
+    if (pub !== undefined) targets.push(["--public-out", pub]);
+    for (const [flag, p] of targets) await checkWritableTarget(flag, p, ctx.values.force === true);
     const key = await generateSigningKey(namespace ? { namespace } : {});
-    await writeKeyFile(path, await exportKeyFile(key, { includePrivate: true }));
+    await writeKeyFileAt("--out", path, await exportKeyFile(key, { includePrivate: true }));
     if (pub !== undefined) {
-      await writeKeyFile(pub, await exportKeyFile(key, { includePrivate: false }));
+      await writeKeyFileAt(
+        "--public-out",
+        pub,
+        await exportKeyFile(key, { includePrivate: false }),
+      );
     }
     const info = {
       key_file: path,
@@ -201,10 +231,8 @@ const scaffold: Command = {
       });
     } catch (e) {
       if (e instanceof WcpError && e.code === "ATTEST_SCAFFOLD_EXISTS") {
-        throw new FailedError(
-          `${e.message.replace(/^root: /, "")}; nothing written (use --force)`,
-          e.code,
-        );
+        const logicPath = `${pkg.replace(/\/+$/, "")}/code/worker_logic.py`;
+        throw new FailedError(`${logicPath} exists; nothing written (use --force)`, e.code);
       }
       throw e;
     }
