@@ -49,7 +49,7 @@ Deno.test("receipts verify: an intact chain exits 0 (JSON Lines, array and {rece
   assert.equal((j.json() as { count: number }).count, 5);
 });
 
-Deno.test("receipts verify: long chains verify across chunks; a break deep inside is found", async () => {
+Deno.test("receipts verify: long chains; every break is found and located, a swap is a reordering", async () => {
   const { dir, receipts } = await chain(1203);
   const ok = await wcp([
     "receipts",
@@ -73,9 +73,42 @@ Deno.test("receipts verify: long chains verify across chunks; a break deep insid
     "--json",
   ]);
   assert.equal(bad.code, 1);
-  const report = bad.json() as { ok: boolean; breaks: { index: number; kind: string }[] };
+  const report = bad.json() as {
+    ok: boolean;
+    breaks: { index: number; kind: string }[];
+    event: { index: number; kind: string };
+  };
   assert.equal(report.ok, false);
   assert.equal(report.breaks[0].index, 700);
+  assert.equal(report.breaks[0].kind, "missing_link");
+  // The sev1 event points at the same absolute position as the break.
+  assert.equal(report.event.index, 700);
+  // Two receipts swapped anywhere in a long log are a reordering, located at the swap.
+  const swapped = [...receipts];
+  [swapped[499], swapped[500]] = [swapped[500], swapped[499]];
+  await Deno.writeTextFile(`${dir}/swap.jsonl`, swapped.map((r) => JSON.stringify(r)).join("\n"));
+  const sw = await wcp(["receipts", "verify", `${dir}/swap.jsonl`, "--key", `${dir}/pub.json`]);
+  assert.equal(sw.code, 1);
+  assert.match(sw.stdout, /^BROKEN at receipt 499 \(.+\): reordered/);
+  // Breaks after the first are all listed, not only those before it.
+  const two = receipts.map((r, i) =>
+    i === 100 || i === 1100 ? { ...r, capability_id: "cap.x.y" } : r
+  );
+  await Deno.writeTextFile(`${dir}/two.jsonl`, two.map((r) => JSON.stringify(r)).join("\n"));
+  const t = await wcp([
+    "receipts",
+    "verify",
+    `${dir}/two.jsonl`,
+    "--key",
+    `${dir}/pub.json`,
+    "--json",
+  ]);
+  const tr = t.json() as { count: number; breaks: { index: number; kind: string }[] };
+  assert.equal(tr.count, 1203);
+  assert.deepEqual(
+    tr.breaks.filter((b) => b.kind === "hash_mismatch").map((b) => b.index),
+    [100, 1100],
+  );
 });
 
 Deno.test("receipts verify: a tampered receipt exits 1 naming the break; bad input exits 2", async () => {
