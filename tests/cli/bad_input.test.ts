@@ -1,0 +1,70 @@
+// Hostile files given to the CLI: each is one line on stderr naming the flag (and the field or
+// record), with exit 2, never a stack trace or a silently accepted value.
+import assert from "node:assert/strict";
+import { isOneLineError, tempDir, wcp } from "./_run.ts";
+
+const fx = new URL("./fixtures/", import.meta.url).pathname;
+
+async function expectUsage(args: string[], want: RegExp): Promise<void> {
+  const r = await wcp(args);
+  assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}: ${r.stdout}${r.stderr}`);
+  assert.ok(isOneLineError(r.stderr), `${args.join(" ")}: ${r.stderr}`);
+  assert.match(r.stderr, want);
+}
+
+Deno.test("input files that are not UTF-8, span lines when broken, or are directories", async () => {
+  const dir = await tempDir();
+  await Deno.writeFile(`${dir}/latin1.json`, new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
+  await Deno.writeTextFile(`${dir}/broken.json`, '{"rules":\n  nope\n  [1]');
+  const route = ["route", "--input", `${fx}input_dev.json`];
+  await expectUsage([...route, "--rules", `${dir}/latin1.json`], /--rules: .* is not valid UTF-8/);
+  // V8 quotes the bad text with its newlines; the error still fits on one line.
+  await expectUsage([...route, "--rules", `${dir}/broken.json`], /--rules: .* is not valid JSON/);
+  await expectUsage([...route, "--rules", dir], /--rules: is a directory/);
+  await expectUsage(
+    ["receipts", "verify", `${dir}/latin1.json`, "--key", `${dir}/latin1.json`],
+    /--key: /,
+  );
+  await expectUsage(["check", `${dir}/latin1.json`], /HALL_CONFIG: .* is not valid UTF-8/);
+});
+
+Deno.test("registry files: a record that is not an object is named by its index", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/nums.json`, "[1, 2]");
+  await Deno.writeTextFile(`${dir}/nested.json`, JSON.stringify({ workers: [[{}]] }));
+  const route = ["route", "--rules", `${fx}rules.json`, "--input", `${fx}input_dev.json`];
+  await expectUsage(
+    [...route, "--registry", `${dir}/nums.json`],
+    /--registry: records\[0\]: a registry record is a JSON object, got a number$/m,
+  );
+  await expectUsage(
+    [...route, "--registry", `${dir}/nested.json`],
+    /--registry: records\[0\]: .* got an array$/m,
+  );
+  // Before: a list of numbers was "checked" as records of an unknown worker (exit 1).
+  await expectUsage(["check", "--worker", `${dir}/nums.json`], /--worker: records\[0\]/);
+  await expectUsage(["enroll", `${dir}/nums.json`], /RECORD: records\[0\]/);
+  // A field error keeps its path after the record index, with no stray dot.
+  await Deno.writeTextFile(`${dir}/noid.json`, JSON.stringify([{ worker_species_id: "wrk.a.b" }]));
+  await expectUsage(
+    [...route, "--registry", `${dir}/noid.json`],
+    /--registry: records\[0\]\.worker_id: /,
+  );
+});
+
+Deno.test("attest keygen: a missing directory or a directory target is a usage error", async () => {
+  const dir = await tempDir();
+  await expectUsage(
+    ["attest", "keygen", "--out", `${dir}/no/such/k.json`],
+    /--out: directory not found: .*\/no\/such$/m,
+  );
+  await expectUsage(["attest", "keygen", "--out", dir, "--force"], /--out: .* is a directory/);
+  await expectUsage(
+    ["attest", "keygen", "--out", `${dir}/k.json`, "--public-out", dir],
+    /--public-out: .* is a directory/,
+  );
+  // Nothing was written, not even a temporary copy of the private key.
+  const left = [];
+  for await (const e of Deno.readDir(dir)) left.push(e.name);
+  assert.deepEqual(left, []);
+});
