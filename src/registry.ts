@@ -48,6 +48,7 @@ function invalid(path: string, message: string): never {
 
 function describe(v: unknown): string {
   if (v === null) return "null";
+  if (v === undefined) return "nothing (the field is missing)";
   if (Array.isArray(v)) return "an array";
   return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v) ?? String(v)}`;
 }
@@ -159,8 +160,9 @@ export function validateRegistryRecord(record: unknown): RegistryRecord {
     invalid("", `a registry record must be a JSON object, got ${describe(record)}`);
   }
   const r = record;
+  if (r.worker_id === undefined) invalid("worker_id", "is required");
   if (typeof r.worker_id !== "string") {
-    invalid("worker_id", `is required and must be a string, got ${describe(r.worker_id)}`);
+    invalid("worker_id", `must be a string, got ${describe(r.worker_id)}`);
   }
   if (r.worker_id.length > 128 || !WORKER_ID.test(r.worker_id)) {
     invalid(
