@@ -165,7 +165,8 @@ function deny(code: string, meta: Record<string, unknown>): DsseVerifyResult {
 
 /**
  * Verify a DSSE envelope: well-formed, the expected payload type (when given), and at least one
- * signature by a trusted key that verifies over the PAE. Never throws.
+ * signature by a trusted key that verifies over the PAE. Never throws for a bad envelope
+ * (invalid `keys` reject with `KEY_INVALID`).
  *
  * @example
  * ```ts
@@ -285,7 +286,8 @@ export interface DsseImportResult extends DsseVerifyResult {
 /**
  * Import an attestation envelope: verify the DSSE signature with the trusted keys, then check
  * that the payload is an in-toto Statement v1 of our predicate type whose single subject digest
- * equals the predicate manifest's `package_hash`. Never throws.
+ * equals the predicate manifest's `package_hash`. Never throws for a bad envelope (invalid
+ * `keys` reject with `KEY_INVALID`).
  *
  * @example
  * ```ts

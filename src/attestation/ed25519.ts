@@ -317,6 +317,9 @@ export async function signingKeyFromKeyFile(file: KeyFile): Promise<SigningKey> 
  * ```
  */
 export function trustedKeyOf(key: KeyFile | SigningKey | TrustedKey): TrustedKey {
+  if (typeof key !== "object" || key === null || Array.isArray(key)) {
+    throw new WcpError("KEY_INVALID", "", "a key is an object with key_id and public_key");
+  }
   const raw = decodeKey(key.public_key, "public_key");
   if (key.key_id !== keyIdFor(raw)) {
     throw new WcpError("KEY_INVALID", "key_id", "does not match the public key");
@@ -463,7 +466,8 @@ export class KeyRing {
 }
 
 /**
- * Coerce trusted keys given as an array or a ring into a {@link KeyRing}.
+ * Coerce trusted keys given as an array or a ring into a {@link KeyRing}. Anything that is not
+ * a list of valid keys throws `WcpError` `KEY_INVALID` with the path `keys` or `keys[i].<field>`.
  *
  * @example
  * ```ts
@@ -472,5 +476,21 @@ export class KeyRing {
  * ```
  */
 export function toKeyRing(keys: KeyRing | Iterable<TrustedKey | SigningKey | KeyFile>): KeyRing {
-  return keys instanceof KeyRing ? keys : new KeyRing(keys);
+  if (keys instanceof KeyRing) return keys;
+  if (typeof (keys as Iterable<unknown> | null)?.[Symbol.iterator] !== "function") {
+    throw new WcpError("KEY_INVALID", "keys", "must be a KeyRing or a list of keys");
+  }
+  const ring = new KeyRing();
+  let i = 0;
+  for (const k of keys) {
+    try {
+      ring.add(k);
+    } catch (e) {
+      if (!(e instanceof WcpError)) throw e;
+      const path = e.path ? `keys[${i}].${e.path}` : `keys[${i}]`;
+      throw new WcpError(e.code, path, e.path ? e.message.slice(e.path.length + 2) : e.message);
+    }
+    i++;
+  }
+  return ring;
 }

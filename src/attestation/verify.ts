@@ -209,7 +209,8 @@ export function manifestMode(manifest: Readonly<Record<string, unknown>>): strin
 }
 
 /**
- * Verify a manifest against a freshly computed package hash. Never throws; never falls back from
+ * Verify a manifest against a freshly computed package hash. Never throws for a bad manifest or
+ * package (an invalid `keys` option rejects with `WcpError` `KEY_INVALID`); never falls back from
  * one signing mode to the other (`ATTEST_MODE_MISMATCH`). Order: `ATTEST_MANIFEST_MISSING`,
  * `ATTEST_MANIFEST_INVALID`, `ATTEST_MANIFEST_ID_MISMATCH`, schema, `ATTEST_NAMESPACE_INVALID`,
  * `ATTEST_UNSAFE_PATH`, `ATTEST_HASH_MISMATCH`, `ATTEST_MODE_MISMATCH`, `ATTEST_SIGNATURE_MISSING`,
@@ -307,7 +308,8 @@ export interface VerifyDsseOptions extends Omit<VerifyCommonOptions, "manifest" 
 /**
  * Verify a package against a DSSE/in-toto attestation: the envelope signature (a trusted key,
  * bound to the worker's namespace when the key says so), then the same identity, namespace,
- * path and hash checks as {@link verifyManifest}. Never throws.
+ * path and hash checks as {@link verifyManifest}. Never throws for a bad envelope or package
+ * (invalid `keys` reject with `KEY_INVALID`).
  *
  * @example
  * ```ts

@@ -293,7 +293,8 @@ export function receiptConsistencyProof(
 /**
  * Check that a later signed checkpoint extends an earlier one of the same tenant: both
  * signatures, the sizes, and the RFC 6962 consistency proof between their roots. A rewritten
- * history (any receipt before the old size changed) fails. Never throws.
+ * history (any receipt before the old size changed) fails. Never throws for bad checkpoints or
+ * proofs (invalid `keys` reject with `KEY_INVALID`).
  *
  * @example
  * ```ts

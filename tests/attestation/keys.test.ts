@@ -8,6 +8,7 @@ import {
   KeyRing,
   parseKeyFile,
   signingKeyFromKeyFile,
+  toKeyRing,
   trustedKeyOf,
   trustedKeysFromRecord,
   WcpError,
@@ -84,4 +85,17 @@ Deno.test("keys: registry record public_keys are validated and bound to the name
     trustedKeysFromRecord({ ...rec, public_keys: { [k.key_id]: url } })[0].public_key,
     k.public_key,
   );
+});
+
+Deno.test("keys: a ring is built only from valid keys; the bad one is named keys[i]", async () => {
+  const k = await generateSigningKey();
+  assert.equal(toKeyRing([k, trustedKeyOf(k)]).size, 1);
+  const ring = new KeyRing([k]);
+  assert.equal(toKeyRing(ring), ring);
+  failsAt(() => toKeyRing(null as never), "keys");
+  failsAt(() => toKeyRing({} as never), "keys");
+  failsAt(() => toKeyRing([k, null] as never), "keys[1]");
+  failsAt(() => toKeyRing([[]] as never), "keys[0]");
+  failsAt(() => toKeyRing([{ ...trustedKeyOf(k), key_id: "ed25519:00" }]), "keys[0].key_id");
+  failsAt(() => trustedKeyOf(null as never), "");
 });
