@@ -209,7 +209,9 @@ function idOf(r: unknown): string | null {
 }
 
 /**
- * Verify a tenant's receipt stream (or a segment after an anchor). Never throws. Each receipt's
+ * Verify a tenant's receipt stream (or a segment after an anchor). Never throws for bad receipts
+ * (a value that is not an array is one `malformed` break); an invalid `keys` option rejects with
+ * `WcpError` `KEY_INVALID` (see {@link toKeyRing}). Each receipt's
  * shape, tenant, hash and signature are checked, then its link to the one before it; a link
  * that fails is classified as `duplicate`, `reordered`, `missing_link` or `broken_link`.
  *
@@ -231,7 +233,21 @@ export async function verifyReceiptChain(
   receipts: readonly unknown[],
   options: VerifyChainOptions,
 ): Promise<ChainReport> {
-  const ring = toKeyRing(options.keys);
+  const ring = toKeyRing(options?.keys);
+  if (!Array.isArray(receipts)) {
+    return report(
+      [],
+      [{
+        kind: "malformed",
+        index: 0,
+        receipt_id: null,
+        message: "receipts must be an array",
+      }],
+      null,
+      null,
+      options.now,
+    );
+  }
   const breaks: ChainBreak[] = [];
   const at = (i: number, kind: ChainBreakKind, message: string, extra: Partial<ChainBreak> = {}) =>
     breaks.push({ kind, index: i, receipt_id: idOf(receipts[i]), message, ...extra });
@@ -330,6 +346,16 @@ export async function verifyReceiptChain(
       message: "the stream does not end at the expected head",
     });
   }
+  return report(receipts, breaks, headHash, tenant, options.now);
+}
+
+function report(
+  receipts: readonly unknown[],
+  breaks: ChainBreak[],
+  headHash: string | null,
+  tenant: string | null,
+  now: number | undefined,
+): ChainReport {
   breaks.sort((a, b) => a.index - b.index);
   const first = breaks[0];
   return {
@@ -340,7 +366,7 @@ export async function verifyReceiptChain(
     event: first === undefined ? null : {
       event_id: "evt.os.receipt.chain-broken",
       severity: "sev1",
-      timestamp: formatTimestamp(options.now ?? Date.now()),
+      timestamp: formatTimestamp(now ?? Date.now()),
       tenant_id: tenant,
       kind: first.kind,
       index: first.index,

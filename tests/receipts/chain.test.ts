@@ -9,6 +9,7 @@ import {
   type SigningKey,
   verifyReceiptChain,
   verifyReceiptLog,
+  WcpError,
 } from "../../mod.ts";
 import { fieldsFor, mintChain } from "./_helpers.ts";
 
@@ -221,4 +222,30 @@ Deno.test("chain: a segment verifies against an anchor, and only against the rig
   });
   // Receipt 3 lies between that anchor and the segment.
   assert.deepEqual([wrong.breaks[0].kind, wrong.breaks[0].index], ["missing_link", 0]);
+});
+
+Deno.test("chain: hostile arguments — not an array is one malformed break; bad keys name keys[i]", async () => {
+  for (const notList of [null, "receipts", { 0: chain[0], length: 1 }, 7]) {
+    const r = await verifyReceiptChain(notList as unknown as unknown[], { keys: [key] });
+    assert.equal(r.ok, false);
+    assert.equal(r.count, 0);
+    assert.deepEqual([r.breaks[0].kind, r.breaks[0].index], ["malformed", 0]);
+    assert.equal(r.event?.severity, "sev1");
+  }
+  const invalid = (path: string) => (e: unknown) =>
+    e instanceof WcpError && e.code === "KEY_INVALID" && e.path === path;
+  await assert.rejects(verifyReceiptChain(chain, { keys: null as never }), invalid("keys"));
+  await assert.rejects(verifyReceiptChain(chain, { keys: 5 as never }), invalid("keys"));
+  await assert.rejects(
+    verifyReceiptChain(chain, { keys: [key, null] as never }),
+    invalid("keys[1]"),
+  );
+  await assert.rejects(
+    verifyReceiptChain(chain, { keys: [{ key_id: key.key_id, public_key: "!!" }] }),
+    invalid("keys[0].public_key"),
+  );
+  // An array-like object is not a list: its receipt is never trusted by accident.
+  const proto = JSON.parse(`{"__proto__": ${JSON.stringify(chain[0])}}`);
+  const p = await verifyReceiptChain([proto], { keys: [key] });
+  assert.deepEqual([p.ok, p.breaks[0].kind], [false, "malformed"]);
 });
