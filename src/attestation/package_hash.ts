@@ -163,6 +163,9 @@ export function packageHash(
   const excluded: string[] = [];
   const bad: UnsafeEntry[] = [...unsafe];
   const seen = new Set<string>();
+  if (!Array.isArray(files)) {
+    throw new WcpError("ATTEST_INPUT_INVALID", "files", "must be an array of {path, size, sha256}");
+  }
   files.forEach((f, i) => {
     if (!Number.isSafeInteger(f?.size) || f.size < 0) {
       throw new WcpError("ATTEST_INPUT_INVALID", `files[${i}].size`, "must be an integer >= 0");

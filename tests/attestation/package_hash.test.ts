@@ -139,6 +139,16 @@ Deno.test("package hash: bad per-file input is a WcpError naming the field", () 
     () => packageHash([{ path: "a", size: 0, sha256: "xyz" }]),
     (e) => e instanceof WcpError && e.path === "files[0].sha256",
   );
+  for (const notList of [null, undefined, "a", { length: 0 }]) {
+    assert.throws(
+      () => packageHash(notList as never),
+      (e) => e instanceof WcpError && e.code === "ATTEST_INPUT_INVALID" && e.path === "files",
+    );
+  }
+  assert.throws(
+    () => packageHash([null as never]),
+    (e) => e instanceof WcpError && e.path === "files[0].size",
+  );
   // Upper-case digests are normalised.
   const lower = packageHash([{ path: "a", size: 0, sha256: sha("") }]);
   const upper = packageHash([{ path: "a", size: 0, sha256: sha("").toUpperCase() }]);
