@@ -122,6 +122,31 @@ function wrap(cmd: string, args: string[], asUser: string | null): [string, stri
   return ["su", [asUser, "-s", "/bin/sh", "-c", [cmd, ...args].map(shellQuote).join(" ")]];
 }
 
+/**
+ * A detached shell loop that stops the server and removes its dir once this process is gone,
+ * however it ended (SIGKILL, a test runner timeout): the unload hook does not run then. It polls
+ * our pid once a second; `sh` returns at once, so no child handle stays open in the test.
+ */
+async function startWatchdog(
+  bin: string,
+  data: string,
+  dir: string,
+  asUser: string | null,
+): Promise<void> {
+  const [program, argv] = wrap(`${bin}/pg_ctl`, ["stop", "-D", data, "-m", "immediate"], asUser);
+  const stop = [program, ...argv].map(shellQuote).join(" ");
+  const script = `(while kill -0 ${Deno.pid} 2>/dev/null; do sleep 1; done; ` +
+    `if [ -d ${shellQuote(data)} ]; then ${stop}; rm -rf ${shellQuote(dir)}; fi) ` +
+    `</dev/null >/dev/null 2>&1 &`;
+  await new Deno.Command("sh", {
+    args: ["-c", script],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  })
+    .output();
+}
+
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
@@ -256,6 +281,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       }
     }
     if (!started) throw new Error(`postgres could not bind a port:\n${await tail(log)}`);
+    await startWatchdog(bin, data, dir, asUser);
 
     const createDatabase = async (name: string): Promise<string> => {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name: ${name}`);

@@ -587,14 +587,25 @@ export class PostgresStore implements HallStore {
     tenantId: string,
     build: (link: ChainLink) => BuiltReceipt | Promise<BuiltReceipt>,
   ): Promise<ReceiptRow> {
-    const row = await this.#sql.begin(async (tx) => {
-      // Creates the head on first use and, either way, holds its row lock until commit: every
-      // other appender for this tenant, on any instance, waits here and then reads our head
-      // (RETURNING sees the latest committed version, not the statement's snapshot).
-      const [head] = await tx`insert into chain_heads (tenant_id, next_seq, receipt_hash, receipt)
+    // One transaction on one reserved connection, written as two pipelined round trips:
+    // (BEGIN + lock-and-read the head), then (insert + move the head + COMMIT). The head row stays
+    // locked from the first round trip to the commit, so appenders for this tenant on every
+    // instance queue up behind it. If the insert fails, PostgreSQL turns the pipelined COMMIT of
+    // the aborted transaction into a rollback, so nothing is half-written.
+    const c = await this.#sql.reserve();
+    let open = false;
+    try {
+      // execute() sends at once; a postgres.js query otherwise waits until it is awaited.
+      const begin = c`begin`.execute();
+      // Creates the head on first use and, either way, takes its row lock; RETURNING sees the
+      // latest committed head (not the statement's snapshot) after waiting for another appender.
+      const lock = c`insert into chain_heads (tenant_id, next_seq, receipt_hash, receipt)
         values (${tenantId}, 0, null, null)
         on conflict (tenant_id) do update set tenant_id = excluded.tenant_id
-        returning next_seq, receipt_hash, receipt`;
+        returning next_seq, receipt_hash, receipt`.execute();
+      open = true;
+      await begin;
+      const [head] = await lock;
       const seq = num(head.next_seq);
       const prev: string | null = head.receipt_hash;
       const receipt = await build({
@@ -606,7 +617,7 @@ export class PostgresStore implements HallStore {
       checkBuilt(receipt, tenantId, seq, prev);
       const decisionId = typeof receipt.decision_id === "string" ? receipt.decision_id : null;
       const text = json(receipt);
-      const [r] = await tx`with ins as (
+      const write = c`with ins as (
           insert into receipts (tenant_id, seq, receipt_id, receipt_hash, prev_receipt_hash,
             correlation_id, decision_id, dispatched_at, receipt)
           values (${tenantId}, ${seq}, ${receipt.receipt_id}, ${receipt.receipt_hash}, ${prev},
@@ -616,13 +627,24 @@ export class PostgresStore implements HallStore {
           update chain_heads set next_seq = ${seq + 1}, receipt_hash = ${receipt.receipt_hash},
             receipt = ${text}
           where tenant_id = ${tenantId} and next_seq = ${seq} returning 1)
-        select ins.*, (select count(*) from head) as head_moved from ins`;
-      if (num(r.head_moved) !== 1) {
-        throw new ReceiptChainError(`chain head of tenant ${tenantId} moved while locked`);
+        select ins.*, 1 / (select count(*) from head)::int as head_moved from ins`.execute();
+      // Division by zero above aborts the transaction if the head did not move with the insert.
+      const commit = c`commit`.execute();
+      const [written, committed] = await Promise.allSettled([write, commit]);
+      open = false;
+      if (written.status === "rejected") throw written.reason;
+      if (committed.status === "rejected") throw committed.reason;
+      // A commit of an aborted transaction reports ROLLBACK instead of failing.
+      if (committed.value.command !== "COMMIT") {
+        throw new ReceiptChainError(`receipt append for tenant ${tenantId} was rolled back`);
       }
-      return r;
-    });
-    return toReceipt(row as Row);
+      return toReceipt(written.value[0]);
+    } catch (e) {
+      if (open) await c`rollback`.catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
   }
 
   async listReceipts(query: ReceiptQuery = {}): Promise<ReceiptRow[]> {
