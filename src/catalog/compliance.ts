@@ -8,7 +8,15 @@
 
 import { DEFAULT_HALL_CONFIG, type HallConfig } from "../config.ts";
 
-/** A compliance level; `none` when even WCP-Basic is not met. */
+/**
+ * A compliance level; `none` when even WCP-Basic is not met.
+ *
+ * @example
+ * ```ts
+ * import { checkWorkerCompliance, type ComplianceLevel } from "@wcp/core";
+ * const level: ComplianceLevel = checkWorkerCompliance({}).achieved_level; // "none"
+ * ```
+ */
 export type ComplianceLevel = "none" | "WCP-Basic" | "WCP-Standard" | "WCP-Full";
 
 /**
@@ -72,17 +80,41 @@ export interface WorkerComplianceReport extends ComplianceReport {
   risk_tier: string;
 }
 
-/** Exact ids accepted as "an audit-log control" (both spellings the references use). */
+/**
+ * Exact ids accepted as "an audit-log control" (both spellings the references use).
+ *
+ * @example
+ * ```ts
+ * import { AUDIT_LOG_CONTROLS } from "@wcp/core";
+ * AUDIT_LOG_CONTROLS.includes("ctrl.obs.audit-log-append-only"); // true
+ * ```
+ */
 export const AUDIT_LOG_CONTROLS: readonly string[] = Object.freeze([
   "ctrl.obs.audit-log-append-only",
   "ctrl.obs.audit_log_append_only",
 ]);
-/** Exact ids accepted as "a default-deny control". */
+/**
+ * Exact ids accepted as "a default-deny control".
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_DENY_CONTROLS } from "@wcp/core";
+ * DEFAULT_DENY_CONTROLS.includes("ctrl.pol.default-deny"); // true
+ * ```
+ */
 export const DEFAULT_DENY_CONTROLS: readonly string[] = Object.freeze([
   "ctrl.pol.default-deny",
   "ctrl.pol.default_deny",
 ]);
-/** Exact id accepted as "evidence receipts" in place of an `artifact_hash`. */
+/**
+ * Exact id accepted as "evidence receipts" in place of an `artifact_hash`.
+ *
+ * @example
+ * ```ts
+ * import { EVIDENCE_RECEIPT_CONTROL } from "@wcp/core";
+ * EVIDENCE_RECEIPT_CONTROL; // "ctrl.gov.evidence-receipt"
+ * ```
+ */
 export const EVIDENCE_RECEIPT_CONTROL = "ctrl.gov.evidence-receipt";
 
 const LEVELS: ReadonlyArray<[ComplianceCheck["level"], ComplianceLevel]> = [

@@ -5,7 +5,16 @@
  * @module
  */
 
-/** The six kinds of catalog entry, one per reserved namespace. */
+/**
+ * The six kinds of catalog entry, one per reserved namespace.
+ *
+ * @example
+ * ```ts
+ * import { type CatalogEntryType, getCatalog } from "@wcp/core";
+ * const t: CatalogEntryType = "control";
+ * getCatalog().ofType(t).length > 0; // true
+ * ```
+ */
 export type CatalogEntryType =
   | "capability"
   | "species"
@@ -14,10 +23,27 @@ export type CatalogEntryType =
   | "profile"
   | "event";
 
-/** Risk tier of a capability or species (the registry record's enum). */
+/**
+ * Risk tier of a capability or species (the registry record's enum).
+ *
+ * @example
+ * ```ts
+ * import { type RiskTier, searchCatalog } from "@wcp/core";
+ * const tier: RiskTier = "critical";
+ * searchCatalog("", { riskTier: tier }).hits.every((h) => h.risk_tier === tier); // true
+ * ```
+ */
 export type RiskTier = "low" | "medium" | "high" | "critical";
 
-/** Lifecycle of an entry: published ids are never deleted, only tombstoned (`deprecated`). */
+/**
+ * Lifecycle of an entry: published ids are never deleted, only tombstoned (`deprecated`).
+ *
+ * @example
+ * ```ts
+ * import { type CatalogStatus, getCatalog } from "@wcp/core";
+ * const status: CatalogStatus | undefined = getCatalog().get("cap.doc.summarize")?.status;
+ * ```
+ */
 export type CatalogStatus = "active" | "experimental" | "deprecated";
 
 /**

@@ -258,7 +258,24 @@ export async function verifyReceiptInclusion(
   return ok ? { ok, reason: null } : no("audit path does not lead to the checkpoint root");
 }
 
-/** Proof that a later checkpoint extends an earlier one (the stream only grew). */
+/**
+ * Proof that a later checkpoint extends an earlier one (the stream only grew).
+ *
+ * @example
+ * ```ts
+ * import { type ConsistencyProof, generateSigningKey, mintReceipt, receiptConsistencyProof }
+ *   from "@wcp/core";
+ * const key = await generateSigningKey();
+ * const fields = { tenant_id: "acme", correlation_id: "c-1",
+ *   dispatched_at: "2026-01-01T00:00:00.000Z", worker_id: "org.acme.w.1",
+ *   capability_id: "cap.doc.summarize", policy_decision: "ALLOW", controls_verified: [],
+ *   artifact_hash: "sha256:" + "0".repeat(64) };
+ * const a = await mintReceipt(null, fields, key);
+ * const b = await mintReceipt(a, fields, key);
+ * const proof: ConsistencyProof = receiptConsistencyProof([a, b], 1);
+ * proof.new_size; // 2
+ * ```
+ */
 export interface ConsistencyProof {
   /** Size of the earlier tree. */
   old_size: number;
