@@ -5,10 +5,11 @@
  *
  * Each hall is a real `deno run src/hall/main.ts` child on 127.0.0.1; PostgreSQL is a throwaway
  * server from Debian's package (tests/helpers/postgres.ts) with durable settings (fsync and
- * synchronous_commit on) so its figures are honest. The load tool is `wrk` (Debian package) with
+ * synchronous_commit on) so its figures are honest; `postgres-x2` runs two hall processes on one
+ * database, each loaded by its own wrk. The load tool is `wrk` (Debian package) with
  * `post.lua`; every run is bounded in time (`--duration`) and in request count (`--max-requests`).
  *
- * usage: deno task load [--backends sqlite,postgres] [--endpoints route,dispatch]
+ * usage: deno task load [--backends sqlite,postgres,postgres-x2] [--endpoints route,dispatch]
  *          [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]
  *          [--tenants 8] [--json test-artifacts/load.json]
  *
@@ -140,14 +141,18 @@ async function main(): Promise<void> {
   }
   if (a.help) {
     console.log(
-      "usage: deno task load [--backends sqlite,postgres] [--endpoints route,dispatch]\n" +
+      "usage: deno task load [--backends sqlite,postgres,postgres-x2] [--endpoints route,dispatch]\n" +
         "         [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]\n" +
         "         [--tenants 8] [--json FILE]",
     );
     return;
   }
-  const backends = (a.backends ?? "sqlite,postgres").split(",");
-  for (const b of backends) if (b !== "sqlite" && b !== "postgres") fail(`--backends: ${b}?`);
+  const backends = (a.backends ?? "sqlite,postgres,postgres-x2").split(",");
+  for (const b of backends) {
+    if (!["sqlite", "postgres", "postgres-x2"].includes(b)) {
+      fail(`--backends: '${b}' is not sqlite, postgres or postgres-x2`);
+    }
+  }
   const endpoints = (a.endpoints ?? "route,dispatch").split(",");
   for (const e of endpoints) if (e !== "route" && e !== "dispatch") fail(`--endpoints: ${e}?`);
   const duration = positiveInt("duration", a.duration, 10);
@@ -163,35 +168,63 @@ async function main(): Promise<void> {
 
   const results: RunResult[] = [];
   for (const backend of backends) {
+    // `postgres-x2`: two hall processes on one database, each loaded by its own wrk with half the
+    // connections and half the request budget; rates add up, latency is the worse instance's.
+    const instances = backend === "postgres-x2" ? 2 : 1;
     let pg: TestPostgres | null = null;
-    let hall: HallProcess | null = null;
+    const halls: HallProcess[] = [];
     try {
-      if (backend === "postgres") {
+      if (backend !== "sqlite") {
         pg = await startPostgres({
           database: "wcp_load",
           settings: { fsync: "on", synchronous_commit: "on", full_page_writes: "on" },
         });
       }
-      hall = await startHall({ databaseUrl: pg?.url });
-      console.error(`load: ${backend} hall at ${hall.url}`);
+      // One after the other: the first start bootstraps an empty database.
+      for (let i = 0; i < instances; i++) halls.push(await startHall({ databaseUrl: pg?.url }));
+      console.error(`load: ${backend} hall(s) at ${halls.map((h) => h.url).join(", ")}`);
       for (const endpoint of endpoints) {
-        const url = `${hall.url}/wcp/${endpoint}`;
-        const base = { url, token: hall.token, connections, threads, tenants };
+        const share = (h: HallProcess) => ({
+          url: `${h.url}/wcp/${endpoint}`,
+          token: h.token,
+          connections: Math.max(1, Math.round(connections / instances)),
+          threads,
+          tenants,
+        });
+        const budget = Math.ceil(maxRequests / instances);
         // Warm up (JIT, connection pools) and estimate the rate, so that the measured run can
         // respect --max-requests without wrk stopping early.
-        const warm = await wrk({ ...base, seconds: 2, maxRequests: maxRequests });
-        const seconds = Math.max(2, Math.min(duration, Math.ceil(maxRequests / warm.perSecond)));
-        const r = await wrk({ ...base, seconds, maxRequests });
+        const warm = await Promise.all(
+          halls.map((h) => wrk({ ...share(h), seconds: 2, maxRequests: budget })),
+        );
+        const rate = Math.min(...warm.map((w) => w.perSecond));
+        const seconds = Math.max(2, Math.min(duration, Math.ceil(budget / rate)));
+        const runs = await Promise.all(
+          halls.map((h) => wrk({ ...share(h), seconds, maxRequests: budget })),
+        );
+        const r = {
+          connections: runs.reduce((n, x) => n + x.connections, 0),
+          requests: runs.reduce((n, x) => n + x.requests, 0),
+          seconds: Math.max(...runs.map((x) => x.seconds)),
+          perSecond: runs.reduce((n, x) => n + x.perSecond, 0),
+          p50ms: Math.max(...runs.map((x) => x.p50ms)),
+          p90ms: Math.max(...runs.map((x) => x.p90ms)),
+          p99ms: Math.max(...runs.map((x) => x.p99ms)),
+          maxms: Math.max(...runs.map((x) => x.maxms)),
+          errors: runs.reduce((n, x) => n + x.errors, 0),
+          non2xx: runs.reduce((n, x) => n + x.non2xx, 0),
+          capped: runs.some((x) => x.capped),
+        };
         results.push({ backend, endpoint, ...r });
         console.error(
           `load: ${backend} ${endpoint}: ${r.perSecond.toFixed(0)}/s p99 ${r.p99ms.toFixed(2)} ms` +
             ` (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`,
         );
       }
-      const h = await health(hall);
+      const h = await health(halls[0]);
       console.error(`load: ${backend} store after the runs: ${JSON.stringify(h.counts ?? h)}`);
     } finally {
-      await hall?.stop();
+      await Promise.all(halls.map((h) => h.stop()));
       await pg?.stop();
     }
   }
