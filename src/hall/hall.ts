@@ -216,9 +216,14 @@ export class Hall {
     const parent = this.#recent.get(parentId) ?? await this.store.getDecision(parentId);
     // Fail closed: a chain that names an unknown or undispatched parent cannot be scored.
     if (!parent) {
-      throw new HttpError(400, "PARENT_UNKNOWN", "parent_decision_id: no such decision", {
-        path: "parent_decision_id",
-      });
+      throw new HttpError(
+        400,
+        "PARENT_UNKNOWN",
+        "parent_decision_id: no executed decision has this id",
+        {
+          path: "parent_decision_id",
+        },
+      );
     }
     if (parent.outcome !== "DISPATCH") {
       throw new HttpError(400, "PARENT_NOT_DISPATCHED", "parent_decision_id: was not dispatched", {
@@ -234,13 +239,10 @@ export class Hall {
   }
 
   /**
-   * Decide one request. Persists the decision row, its telemetry and (for holds) the approval;
-   * publishes a `decision` event; raises tamper and ban alerts.
+   * Decide one request. Persists its telemetry and (for holds) the approval; publishes a
+   * `decision` event; raises tamper and ban alerts.
    */
-  async decide(
-    input: Record<string, unknown>,
-    options: { durable?: boolean } = {},
-  ): Promise<RouteDecision> {
+  async decide(input: Record<string, unknown>): Promise<RouteDecision> {
     const parentScore = await this.#parentChainScore(input);
     const parentId = typeof input.parent_decision_id === "string" ? input.parent_decision_id : null;
     const hashes = this.#currentHashes;
@@ -254,24 +256,7 @@ export class Hall {
       now: this.now,
       newId: () => uuidV7(this.now()),
     });
-    const row: DecisionRow = {
-      decision_id: decision.decision_id,
-      parent_decision_id: parentId,
-      tenant_id: decision.tenant_id,
-      correlation_id: decision.correlation_id,
-      capability_id: decision.capability_id,
-      outcome: decision.outcome,
-      blast_dimensions_score: decision.blast_dimensions_score ?? null,
-      chain_blast_score: decision.chain_blast_score ?? decision.blast_dimensions_score ?? null,
-      created_at: decision.timestamp,
-    };
-    this.#remember(row);
-    if (options.durable) {
-      await this.store.recordDecision(row);
-      this.telemetry.decision(decision, null);
-    } else {
-      this.telemetry.decision(decision, row);
-    }
+    this.telemetry.decision(decision, null);
     if (
       decision.outcome === "STEWARD_HOLD" && decision.pending_approval_id && !decision.dry_run
     ) {
@@ -290,6 +275,24 @@ export class Hall {
     });
     await this.#integrityAlerts(decision);
     return decision;
+  }
+
+  // Only executed decisions can be parents of a worker chain, so only they are recorded, durably
+  // and before the worker runs (its sub-requests may reach another instance at once).
+  async #recordExecuted(d: RouteDecision): Promise<void> {
+    const row: DecisionRow = {
+      decision_id: d.decision_id,
+      parent_decision_id: d.parent_decision_id ?? null,
+      tenant_id: d.tenant_id,
+      correlation_id: d.correlation_id,
+      capability_id: d.capability_id,
+      outcome: "DISPATCH",
+      blast_dimensions_score: d.blast_dimensions_score ?? null,
+      chain_blast_score: d.chain_blast_score ?? d.blast_dimensions_score ?? null,
+      created_at: d.timestamp,
+    };
+    await this.store.recordDecision(row);
+    this.#remember(row);
   }
 
   #remember(row: DecisionRow): void {
@@ -362,7 +365,7 @@ export class Hall {
 
   /** Decide and, when allowed, execute. */
   async dispatch(input: Record<string, unknown>): Promise<DispatchResult> {
-    const decision = await this.decide(input, { durable: true });
+    const decision = await this.decide(input);
     if (decision.outcome !== "DISPATCH" || decision.dry_run) return { decision };
     return await this.#execute(decision, input, "ALLOW", null);
   }
@@ -421,6 +424,7 @@ export class Hall {
       request: (input.request ?? {}) as Record<string, unknown>,
       env: String(decision.env),
     };
+    await this.#recordExecuted(decision);
     const startedAt = this.now();
     const dispatchedAt = new Date(startedAt).toISOString();
     const outcome = await callWorker(call, {

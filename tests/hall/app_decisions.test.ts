@@ -466,8 +466,24 @@ Deno.test({
       });
       assert.equal(
         ((await j(heldParent)).error as Record<string, unknown>).code,
-        "PARENT_NOT_DISPATCHED",
+        "PARENT_UNKNOWN",
       );
+      // A decision that was only routed (never executed) cannot be a parent either.
+      const routedOnly = await j(
+        await h.req("/wcp/route", {
+          method: "POST",
+          json: routeInput({ capability_id: "cap.data.export" }),
+        }),
+      );
+      assert.equal(routedOnly.outcome, "DISPATCH");
+      const notRun = await h.req("/wcp/route", {
+        method: "POST",
+        json: routeInput({
+          capability_id: "cap.data.export",
+          parent_decision_id: routedOnly.decision_id,
+        }),
+      });
+      assert.equal(((await j(notRun)).error as Record<string, unknown>).code, "PARENT_UNKNOWN");
       const foreign = await h.req("/wcp/route", {
         method: "POST",
         json: routeInput({
