@@ -55,6 +55,8 @@ export const HallFileConfigSchema = z.strictObject({
     otlp_endpoint: z.string().url().optional(),
   }).optional(),
   worker_timeout_ms: z.number().int().min(100).max(600_000).optional(),
+  /** An MCP server config file (see mcp/); when set, MCP is served at /mcp behind the hall's auth. */
+  mcp_config: z.string().min(1).optional(),
 });
 /** Parsed `hall.json`. */
 export type HallFileConfig = z.infer<typeof HallFileConfigSchema>;

@@ -176,7 +176,24 @@ async function main(): Promise<void> {
   }
   if (firstStart && (await store.listWorkers()).length === 0) await enrollDemoWorkers(store, now);
 
+  let mcpHandler: ((req: Request) => Promise<Response>) | undefined;
+  if (fileConfig.mcp_config) {
+    // The MCP server is an optional edge: loaded only when configured.
+    const mcpPath = resolveIn(configDir, fileConfig.mcp_config);
+    const [{ createMcpHttpHandler }, { loadMcpConfigFile }] = await Promise.all([
+      import("../../mcp/http.ts"),
+      import("../../mcp/load_config.ts"),
+    ]);
+    const mcpConfig = await loadMcpConfigFile(mcpPath).catch((e) =>
+      fail(`mcp_config ${mcpPath}: ${e instanceof Error ? e.message : e}`)
+    );
+    mcpHandler = createMcpHttpHandler({
+      config: mcpConfig,
+      allowedOrigins: fileConfig.allowed_origins,
+    });
+  }
   const hallApp = await createHallApp({
+    mcpHandler,
     store,
     rules: rulesDoc,
     rulesPath,

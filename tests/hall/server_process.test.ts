@@ -286,3 +286,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "process: an MCP config mounts the MCP server at /mcp behind the hall's bearer auth",
+  ...opts,
+  fn: async () => {
+    const { DEMO_CONFIG_DOCUMENT } = await import("../../mcp/demo_config.ts");
+    const { EXAMPLE_HALL_CONFIG } = await import("../../src/hall/bootstrap.ts");
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    await Deno.writeTextFile(`${dir}/mcp.json`, JSON.stringify(DEMO_CONFIG_DOCUMENT));
+    await Deno.writeTextFile(
+      `${dir}/hall.json`,
+      JSON.stringify({ ...EXAMPLE_HALL_CONFIG, mcp_config: "mcp.json" }),
+    );
+    const r = await start(dir);
+    try {
+      const rpc = (token: string | null) =>
+        fetch(`${r.url}/mcp`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: {
+              protocolVersion: "2025-06-18",
+              capabilities: {},
+              clientInfo: { name: "t", version: "1" },
+            },
+          }),
+        });
+      const anon = await rpc(null);
+      assert.equal(anon.status, 401);
+      await anon.body?.cancel();
+      const ok = await rpc(TOKEN);
+      assert.equal(ok.status, 200, await ok.clone().text());
+      const text = await ok.text();
+      assert.match(text, /"serverInfo"/);
+    } finally {
+      await stop(r);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
