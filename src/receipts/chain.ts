@@ -10,6 +10,7 @@ import type { KeyFile, KeyRing, SigningKey, TrustedKey } from "../attestation/ed
 import { toKeyRing } from "../attestation/ed25519.ts";
 import { formatTimestamp } from "../ids.ts";
 import { computeReceiptHash, receiptSigningBytes } from "./receipt.ts";
+import { TEXT_FIELDS, UUID7 } from "./_shape.ts";
 
 /**
  * What went wrong at one position of a chain.
@@ -152,16 +153,7 @@ export interface VerifyChainOptions {
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const SIG = /^[0-9a-f]{128}$/;
-const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const TEXT = [
-  "tenant_id",
-  "correlation_id",
-  "dispatched_at",
-  "worker_id",
-  "capability_id",
-  "policy_decision",
-  "signing_key_id",
-];
+const TEXT = [...TEXT_FIELDS, "signing_key_id"];
 
 /** A log line that is not JSON (keeps whatever receipt id could be read from it). */
 class UnparsableLine {

@@ -16,6 +16,7 @@ import { normalizeDigest, sha256Hex } from "../hash.ts";
 import { uuidV7 } from "../ids.ts";
 import { toHex, utf8 } from "../attestation/_bytes.ts";
 import type { Ed25519Signer } from "../attestation/ed25519.ts";
+import { TEXT_FIELDS, UUID7 } from "./_shape.ts";
 
 /**
  * The facts of one dispatch, supplied by the hall (spec 5.7). Extra JSON fields are hashed.
@@ -127,16 +128,6 @@ export const RECEIPT_CHAIN_FIELDS: readonly string[] = [
 ];
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-const STRING_FIELDS = [
-  "tenant_id",
-  "correlation_id",
-  "dispatched_at",
-  "worker_id",
-  "capability_id",
-  "policy_decision",
-] as const;
 
 /**
  * The receipt hash: `sha256:` + hex SHA-256 of the JCS form of the receipt without
@@ -178,7 +169,7 @@ function checkFields(fields: ReceiptFields): ReceiptFields {
   if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
     fail("", "receipt fields must be an object");
   }
-  for (const k of STRING_FIELDS) {
+  for (const k of TEXT_FIELDS) {
     if (typeof fields[k] !== "string" || fields[k].length === 0) {
       fail(k, "must be a non-empty string");
     }
