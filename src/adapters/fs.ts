@@ -229,7 +229,7 @@ export async function scaffoldPackage(
 ): Promise<void> {
   await Deno.mkdir(join(root, "code"), { recursive: true });
   const logic = join(root, "code/worker_logic.py");
-  if (!options.overwrite && await exists(logic)) {
+  if (!options.overwrite && await pathExists(logic)) {
     throw new WcpError("ATTEST_SCAFFOLD_EXISTS", "root", `${logic} exists (use overwrite)`);
   }
   const logicText = options.workerLogicFile === undefined
@@ -238,11 +238,23 @@ export async function scaffoldPackage(
   await Deno.writeTextFile(logic, logicText);
   await Deno.writeTextFile(join(root, "code/bootstrap.py"), SCAFFOLD_FILES["code/bootstrap.py"]);
   for (const p of ["requirements.lock", "config.schema.json"]) {
-    if (!await exists(join(root, p))) await Deno.writeTextFile(join(root, p), SCAFFOLD_FILES[p]);
+    if (!await pathExists(join(root, p))) {
+      await Deno.writeTextFile(join(root, p), SCAFFOLD_FILES[p]);
+    }
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/**
+ * Whether something (a file, directory or symlink, never followed) is at a path. Other errors
+ * than "not found" (no permission) propagate.
+ *
+ * @example
+ * ```ts ignore
+ * import { pathExists } from "./src/adapters/fs.ts";
+ * if (await pathExists("./my-worker/manifest.json")) console.log("signed before");
+ * ```
+ */
+export async function pathExists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);
     return true;

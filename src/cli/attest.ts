@@ -12,6 +12,7 @@ import {
 } from "../../mod.ts";
 import {
   buildManifestForDir,
+  pathExists,
   readKeyFile,
   readManifestFile,
   scaffoldPackage,
@@ -34,16 +35,6 @@ import {
 } from "./_io.ts";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
 
 /** A file we may create: its directory exists, it is not a directory, and it is new or forced. */
 async function checkWritableTarget(flag: string, path: string, force: boolean): Promise<void> {
@@ -87,7 +78,7 @@ async function requireDir(path: string, flag: string): Promise<void> {
 }
 
 async function loadKeyFile(path: string): Promise<KeyFile> {
-  if (!(await exists(path))) throw new UsageError(`--key: file not found: ${path}`);
+  if (!(await pathExists(path))) throw new UsageError(`--key: file not found: ${path}`);
   try {
     return await readKeyFile(path);
   } catch (e) {
@@ -221,7 +212,7 @@ const scaffold: Command = {
   async run(ctx) {
     const [pkg] = positionals(ctx, ["PKG"]);
     const logic = optString(ctx, "worker-logic");
-    if (logic !== undefined && !(await exists(logic))) {
+    if (logic !== undefined && !(await pathExists(logic))) {
       throw new UsageError(`--worker-logic: file not found: ${logic}`);
     }
     try {
