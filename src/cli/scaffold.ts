@@ -230,6 +230,15 @@ const scaffold: Command = {
       "README.md": readme(workerId, capability, species),
     };
     const sep = dir.endsWith("/") ? "" : "/";
+    // Checked first: the per-file checks below would fail with an OS error under a file.
+    let isNew = false;
+    try {
+      const st = await Deno.stat(dir);
+      if (!st.isDirectory) throw new UsageError(`DIR: ${dir} exists and is not a directory`);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      isNew = true;
+    }
     const existing: string[] = [];
     for (const name of Object.keys(files)) {
       try {
@@ -245,13 +254,7 @@ const scaffold: Command = {
         "EXISTS",
       );
     }
-    try {
-      const st = await Deno.stat(dir);
-      if (!st.isDirectory) throw new UsageError(`DIR: ${dir} exists and is not a directory`);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-      await Deno.mkdir(dir, { recursive: true });
-    }
+    if (isNew) await Deno.mkdir(dir, { recursive: true });
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(dir + sep + name, text);
     }

@@ -68,3 +68,13 @@ Deno.test("attest keygen: a missing directory or a directory target is a usage e
   for await (const e of Deno.readDir(dir)) left.push(e.name);
   assert.deepEqual(left, []);
 });
+
+Deno.test("scaffold: a DIR that is a file is a usage error, not an OS error", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/file`, "x");
+  await expectUsage(
+    ["scaffold", `${dir}/file`, "--worker-id", "org.acme.w.1", "--capability", "cap.doc.summarize"],
+    /DIR: .*\/file exists and is not a directory/,
+  );
+  assert.equal(await Deno.readTextFile(`${dir}/file`), "x");
+});
