@@ -109,7 +109,8 @@ export const OPERATIONS: readonly ApiOperation[] = [
   {
     method: "post",
     path: "/wcp/workers/{id}/attestation",
-    summary: "Submit and verify a package manifest",
+    summary:
+      "Submit a package manifest with the per-file digests; the hall recomputes the package hash and accepts it only if the manifest signature (Ed25519 key of the worker's namespace in the record, or the HMAC secret) covers it; 422 with error.code ATTEST_* otherwise",
     auth: "token",
     body: AttestationBody,
     tag: "workers",

@@ -304,7 +304,13 @@ Deno.test({
       forged.manifest.signature_ed25519 = "0".repeat(128);
       const fr = await h.req(`/wcp/workers/${id}/attestation`, { method: "POST", json: forged });
       assert.equal(fr.status, 422);
-      assert.equal((await j(fr)).deny_code, "ATTEST_SIG_INVALID");
+      const frBody = await j(fr);
+      assert.equal(frBody.deny_code, "ATTEST_SIG_INVALID");
+      assert.equal(err(frBody).code, "ATTEST_SIG_INVALID");
+      assert.equal(
+        (await j(await h.req(`/wcp/workers/${id}/attestation`))).current_hash,
+        body.package_hash,
+      );
 
       // New code, validly signed, but not the registered hash: tamper alert and denial.
       const other = await signedSubmission(key, id, { "code/worker.py": "print('evil')\n" });

@@ -218,6 +218,11 @@ export function workerRoutes(hall: Hall, options: { hmacSecret?: string }): Hono
     });
   });
 
+  // The hall never sees the package: it recomputes the package hash from the submitted per-file
+  // digests and accepts it only if the manifest's signature (Ed25519 by a key in the record's
+  // `public_keys`, bound to the worker's namespace, or the reference HMAC secret) covers that hash.
+  // The current hash used at dispatch is therefore what the namespace's key attested, never an
+  // unsigned client claim.
   app.post("/wcp/workers/:id/attestation", async (c) => {
     const p = principal(c);
     const id = c.req.param("id");
@@ -313,6 +318,13 @@ export function workerRoutes(hall: Hall, options: { hmacSecret?: string }): Hono
     }
     hall.events.publish("worker", { change: "attested", worker_id: id, verified: result.ok });
     return c.json({
+      ...(result.ok ? {} : {
+        error: {
+          code: result.deny_code ?? "ATTEST_FAILED",
+          message: "the manifest does not verify; nothing was registered",
+          path: "manifest",
+        },
+      }),
       worker_id: id,
       verified: result.ok,
       deny_code: result.deny_code,
