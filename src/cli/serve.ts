@@ -43,13 +43,24 @@ function hostPort(url: string, flag: string): string {
   }
 }
 
-function rulesFileOf(config: string): string | undefined {
+/** A config file's JSON object, or null (the server reports an unreadable config itself). */
+function configDoc(config: string): Record<string, unknown> | null {
   try {
     const doc = JSON.parse(Deno.readTextFileSync(config));
-    return typeof doc?.rules_file === "string" ? doc.rules_file : undefined;
+    return typeof doc === "object" && doc !== null && !Array.isArray(doc) ? doc : null;
   } catch {
-    return undefined; // the hall reports an unreadable config itself
+    return null;
   }
+}
+
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : path.slice(0, slash) || "/";
+}
+
+function rulesFileOf(config: string): string | undefined {
+  const rulesFile = configDoc(config)?.rules_file;
+  return typeof rulesFile === "string" ? rulesFile : undefined;
 }
 
 /** The hall's permissions, narrowed to the data directory, config file and hosts it will use. */
@@ -67,9 +78,7 @@ export function hallPermissions(args: string[]): string[] {
   // file there on first start, so that directory (and an absolute rules_file) is granted too.
   const extra: string[] = [];
   if (config) {
-    const slash = config.lastIndexOf("/");
-    const configDir = slash < 0 ? "." : config.slice(0, slash) || "/";
-    extra.push(configDir);
+    extra.push(dirOf(config));
     const rulesFile = rulesFileOf(config);
     if (rulesFile?.startsWith("/")) extra.push(rulesFile);
   }
@@ -110,6 +119,37 @@ async function runChild(script: URL, perms: string[], args: string[]): Promise<n
   }
 }
 
+/**
+ * The MCP server's permissions: its config and the config's directory (`rules` and `registry`
+ * may be paths relative to it, or absolute), and for a config with `hall` the hall's host and
+ * the token variable (`hall.token_env`, default `WCP_HALL_TOKEN`).
+ */
+export function mcpPermissions(args: string[]): string[] {
+  const config = flagValue(args, "--config") ?? env("WCP_MCP_CONFIG");
+  const envVars = ["WCP_MCP_CONFIG"];
+  if (!config) return [`--allow-env=${envVars.join(",")}`];
+  const read = [config, dirOf(config)];
+  const net: string[] = [];
+  const doc = configDoc(config);
+  for (const field of ["rules", "registry"]) {
+    const ref = doc?.[field];
+    if (typeof ref === "string" && ref.startsWith("/")) read.push(ref);
+  }
+  const hall = doc?.hall as Record<string, unknown> | undefined;
+  if (typeof hall === "object" && hall !== null && typeof hall.url === "string") {
+    try {
+      net.push(hostPort(hall.url, "hall.url"));
+    } catch { /* the MCP server reports a bad hall.url itself */ }
+    const tokenEnv = hall.token_env ?? "WCP_HALL_TOKEN";
+    if (typeof tokenEnv === "string" && /^[A-Z_][A-Z0-9_]*$/.test(tokenEnv)) envVars.push(tokenEnv);
+  }
+  return [
+    `--allow-env=${envVars.join(",")}`,
+    `--allow-read=${read.join(",")}`,
+    ...(net.length ? [`--allow-net=${net.join(",")}`] : []),
+  ];
+}
+
 const serve: Command = {
   name: "serve",
   summary: "Start the hall server (flags pass through: --host, --port, --data-dir, --config, ...).",
@@ -134,11 +174,15 @@ const mcp: Command = {
   options: {},
   passthrough: true,
   details:
-    "Runs mcp/main.ts with read access to its config file only.\nExample: wcp mcp --config wcp-mcp.json",
+    "Runs mcp/main.ts with read access to its config file and that file's directory (plus, for a\n" +
+    "config with a hall, network access to it and its token variable).\n" +
+    "Example: wcp mcp --config wcp-mcp.json",
   async run(ctx) {
-    const config = flagValue(ctx.raw, "--config") ?? env("WCP_MCP_CONFIG");
-    const perms = ["--allow-env=WCP_MCP_CONFIG", ...(config ? [`--allow-read=${config}`] : [])];
-    return await runChild(new URL("../../mcp/main.ts", import.meta.url), perms, ctx.raw);
+    return await runChild(
+      new URL("../../mcp/main.ts", import.meta.url),
+      mcpPermissions(ctx.raw),
+      ctx.raw,
+    );
   },
 };
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { CLI, PERMS, tempDir, wcp } from "./_run.ts";
+import { mcpPermissions } from "../../src/cli/serve.ts";
 
 // `script` gives the CLI a pseudo-terminal, so colour rules can be checked as a user sees them.
 async function inTerminal(args: string[], env: Record<string, string>): Promise<string> {
@@ -42,12 +43,14 @@ Deno.test({
   },
 });
 
-Deno.test("wcp mcp starts the MCP server on stdio and answers initialize", async () => {
+async function mcpInitialize(
+  extra: string[],
+): Promise<{ id: number; result: { serverInfo: { name: string } } }> {
   const child = new Deno.Command("deno", {
-    args: ["run", "--quiet", ...PERMS, CLI, "mcp"],
+    args: ["run", "--quiet", ...PERMS, CLI, "mcp", ...extra],
     stdin: "piped",
     stdout: "piped",
-    stderr: "null",
+    stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
   const w = child.stdin.getWriter();
@@ -64,10 +67,38 @@ Deno.test("wcp mcp starts the MCP server on stdio and answers initialize", async
     }) + "\n",
   ));
   await w.close();
-  const out = new TextDecoder().decode((await child.output()).stdout);
-  const first = JSON.parse(out.split("\n")[0]);
+  const out = await child.output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.ok(text.length > 0, new TextDecoder().decode(out.stderr));
+  return JSON.parse(text.split("\n")[0]);
+}
+
+Deno.test("wcp mcp starts the MCP server on stdio and answers initialize", async () => {
+  const first = await mcpInitialize([]);
   assert.equal(first.id, 1);
   assert.equal(first.result.serverInfo.name, "wcp-mcp");
+});
+
+Deno.test("wcp mcp --config: rules named relative to the config file are readable", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "wcp-cli-mcp-" });
+  await Deno.writeTextFile(`${dir}/rules.json`, JSON.stringify({ rules: [] }));
+  await Deno.writeTextFile(
+    `${dir}/mcp.json`,
+    JSON.stringify({ tenant: { tenant_id: "acme" }, rules: "rules.json" }),
+  );
+  const first = await mcpInitialize(["--config", `${dir}/mcp.json`]);
+  assert.equal(first.result.serverInfo.name, "wcp-mcp");
+  // A hall in the config grants its host and token variable, nothing wider.
+  await Deno.writeTextFile(
+    `${dir}/hall.json`,
+    JSON.stringify({ rules: "/abs/rules.json", hall: { url: "http://127.0.0.1:9911" } }),
+  );
+  assert.deepEqual(mcpPermissions(["--config", `${dir}/hall.json`]), [
+    "--allow-env=WCP_MCP_CONFIG,WCP_HALL_TOKEN",
+    `--allow-read=${dir}/hall.json,${dir},/abs/rules.json`,
+    "--allow-net=127.0.0.1:9911",
+  ]);
+  assert.deepEqual(mcpPermissions([]), ["--allow-env=WCP_MCP_CONFIG"]);
 });
 
 Deno.test({
