@@ -160,6 +160,14 @@ const serve: Command = {
     "data directory and read access to its config. `wcp serve --help` below is the hall's own help.\n" +
     "Example: wcp serve --port 8787 --data-dir ./data",
   async run(ctx) {
+    const dataDir = flagValue(ctx.raw, "--data-dir") ?? env("WCP_DATA_DIR");
+    if (dataDir !== undefined && !ctx.raw.includes("--help") && !ctx.raw.includes("-h")) {
+      // The hall would die on mkdir with a stack trace; say it in one line instead.
+      const info = await Deno.stat(dataDir).catch(() => null);
+      if (info !== null && !info.isDirectory) {
+        throw new UsageError(`--data-dir: ${dataDir} exists and is not a directory`);
+      }
+    }
     return await runChild(
       new URL("../hall/main.ts", import.meta.url),
       hallPermissions(ctx.raw),

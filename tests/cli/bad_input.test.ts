@@ -78,3 +78,12 @@ Deno.test("scaffold: a DIR that is a file is a usage error, not an OS error", as
   );
   assert.equal(await Deno.readTextFile(`${dir}/file`), "x");
 });
+
+Deno.test("serve: a --data-dir that is a file is a usage error before the hall starts", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/file`, "x");
+  await expectUsage(
+    ["serve", "--data-dir", `${dir}/file`, "--port", "0"],
+    /--data-dir: .* exists and is not a directory/,
+  );
+});
