@@ -318,12 +318,17 @@ export function registerWcpTools(
     receipts: z.array(z.record(z.string(), z.unknown())).max(100_000).optional().describe(
       "Receipts to verify (default: this session's tenant chain kept by this server)",
     ),
+    keys: z.array(z.strictObject({
+      key_id: z.string().min(1).max(200),
+      public_key: z.string().min(1).max(200).describe("base64 raw 32-byte Ed25519 key"),
+    })).max(50).optional().describe("Extra trusted signing keys (e.g. a hall's receipt key)"),
   });
   server.registerTool("wcp_receipts_verify", {
     title: "Verify evidence receipts",
     description:
       "Verify a receipt hash chain (hashes, Ed25519 signatures, links, order). Without " +
-      "arguments it verifies the chain of receipts this server minted for your tenant.",
+      "arguments it verifies the chain of receipts this server minted for your tenant; receipts " +
+      "you pass are checked against this server's key plus any keys you give.",
     inputSchema: receiptsArgs,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   }, (args: z.infer<typeof receiptsArgs>, extra: Extra) =>
@@ -334,7 +339,7 @@ export function registerWcpTools(
         return okResult({ tenant_id: tenant, source: "hall", ...report });
       }
       const report = args.receipts
-        ? await gov.receipts.verify(args.receipts)
+        ? await gov.receipts.verify(args.receipts, args.keys ?? [])
         : await gov.receipts.verifyTenant(tenant ?? "");
       return okResult(
         { tenant_id: args.receipts ? null : tenant ?? null, ...report } as Record<string, unknown>,

@@ -442,6 +442,21 @@ Deno.test("wcp_receipts_verify: the tenant chain verifies; a tampered copy does 
     assert.equal(ok.structuredContent!.tenant_id, "demo-tenant");
     const chain = p.governor.receipts.chain("demo-tenant").map((r) => ({ ...r }));
     chain[0].worker_id = "org.evil.worker.1";
+    // Receipts signed by another key verify only when that key is given.
+    const { ReceiptBook } = await import("../../mcp/receipts.ts");
+    const other = new ReceiptBook();
+    const d = {
+      ...p.governor.decide(p.governor.buildInput("cap.hello.greet", {}, {}, null) as never),
+      tenant_id: "t2",
+    };
+    const foreign = [await other.mint(d, { policy_decision: "ALLOW" })];
+    const unknownKey = await call(p.client, "wcp_receipts_verify", { receipts: foreign });
+    assert.equal(unknownKey.structuredContent!.ok, false);
+    const withKey = await call(p.client, "wcp_receipts_verify", {
+      receipts: foreign,
+      keys: [await other.trustedKey()],
+    });
+    assert.equal(withKey.structuredContent!.ok, true, withKey.content[0].text);
     const bad = await call(p.client, "wcp_receipts_verify", { receipts: chain });
     assert.equal(bad.structuredContent!.ok, false);
     assert.ok((bad.structuredContent!.breaks as unknown[]).length > 0);
