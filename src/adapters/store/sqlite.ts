@@ -6,7 +6,7 @@
  * @module
  */
 
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import type {
   AlertRow,
   ApprovalRow,
@@ -69,6 +69,15 @@ const MIGRATIONS: string[] = [
 
 type Row = Record<string, SQLInputValue>;
 
+interface PendingAppend {
+  tenantId: string;
+  build: (link: ChainLink) => BuiltReceipt | Promise<BuiltReceipt>;
+  resolve: (row: ReceiptRow) => void;
+  reject: (e: unknown) => void;
+}
+
+type Head = { seq: number; hash: string | null; receipt: BuiltReceipt | null };
+
 function parse<T>(row: unknown): T {
   return JSON.parse((row as { data: string }).data) as T;
 }
@@ -90,6 +99,9 @@ export class SqliteStore implements HallStore {
   readonly #db: DatabaseSync;
   // Serialises receipt appends inside this process; other processes are excluded by BEGIN IMMEDIATE.
   #appendQueue: Promise<unknown> = Promise.resolve();
+  #pending: PendingAppend[] = [];
+  #decisionQueue: { row: DecisionRow; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #batching = false;
   #closed = false;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -100,14 +112,25 @@ export class SqliteStore implements HallStore {
     this.#db.exec("PRAGMA foreign_keys = ON");
   }
 
+  // Prepared statements are reused: preparing costs more than most of our queries.
+  #statements = new Map<string, StatementSync>();
+  #stmt(sql: string): StatementSync {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+
   #all(sql: string, ...params: SQLInputValue[]): unknown[] {
-    return this.#db.prepare(sql).all(...params);
+    return this.#stmt(sql).all(...params);
   }
   #get(sql: string, ...params: SQLInputValue[]): unknown {
-    return this.#db.prepare(sql).get(...params);
+    return this.#stmt(sql).get(...params);
   }
   #run(sql: string, ...params: SQLInputValue[]): number {
-    return Number(this.#db.prepare(sql).run(...params).changes);
+    return Number(this.#stmt(sql).run(...params).changes);
   }
   #tx<T>(fn: () => T): T {
     this.#db.exec("BEGIN IMMEDIATE");
@@ -174,6 +197,7 @@ export class SqliteStore implements HallStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flushDecisions();
     await this.#appendQueue.catch(() => {});
     this.#closed = true;
     this.#db.close();
@@ -497,7 +521,7 @@ export class SqliteStore implements HallStore {
   }
 
   // ---- receipts ----
-  #head(tenantId: string): { seq: number; hash: string | null; receipt: BuiltReceipt | null } {
+  #head(tenantId: string): Head {
     const row = this.#get(
       "SELECT seq, receipt_hash, data FROM receipts WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
       tenantId,
@@ -511,23 +535,60 @@ export class SqliteStore implements HallStore {
     tenantId: string,
     build: (link: ChainLink) => BuiltReceipt | Promise<BuiltReceipt>,
   ): Promise<ReceiptRow> {
-    const run = async (): Promise<ReceiptRow> => {
-      // Optimistic: build outside the write lock (signing is async), then insert only if the head
-      // did not move (another process may share the file); otherwise rebuild on the new head.
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const head = this.#head(tenantId);
+    return new Promise<ReceiptRow>((resolve, reject) => {
+      this.#pending.push({ tenantId, build, resolve, reject });
+      if (!this.#batching) {
+        this.#batching = true;
+        this.#appendQueue = this.#drain();
+      }
+    });
+  }
+
+  // Group commit: appends that arrive while a batch is being built go into the next batch, and a
+  // whole batch is written in one transaction (one fsync), so durability does not cost one disk
+  // flush per receipt.
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0, 512);
+        await this.#appendBatch(batch);
+      }
+    } finally {
+      this.#batching = false;
+    }
+  }
+
+  async #appendBatch(batch: PendingAppend[]): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      // Build outside the write lock (signing is async), chaining within the batch in memory.
+      const start = new Map<string, Head>();
+      const heads = new Map<string, Head>();
+      const built: { item: PendingAppend; row: ReceiptRow }[] = [];
+      for (const item of batch) {
+        if (!heads.has(item.tenantId)) {
+          const h = this.#head(item.tenantId);
+          start.set(item.tenantId, h);
+          heads.set(item.tenantId, h);
+        }
+        const head = heads.get(item.tenantId)!;
         const link: ChainLink = {
-          tenant_id: tenantId,
+          tenant_id: item.tenantId,
           seq: head.seq + 1,
           prev_receipt_hash: head.hash,
           prev_receipt: head.receipt,
         };
-        const receipt = await build(link);
-        if (receipt.prev_receipt_hash !== link.prev_receipt_hash) {
-          throw new Error("receipt builder did not chain to the given prev_receipt_hash");
+        let receipt: BuiltReceipt;
+        try {
+          receipt = await item.build(link);
+          if (receipt.prev_receipt_hash !== link.prev_receipt_hash) {
+            throw new Error("receipt builder did not chain to the given prev_receipt_hash");
+          }
+        } catch (e) {
+          item.reject(e);
+          continue;
         }
         const row: ReceiptRow = {
-          tenant_id: tenantId,
+          tenant_id: item.tenantId,
           seq: link.seq,
           receipt_id: receipt.receipt_id,
           receipt_hash: receipt.receipt_hash,
@@ -537,31 +598,42 @@ export class SqliteStore implements HallStore {
           dispatched_at: receipt.dispatched_at,
           receipt,
         };
-        const inserted = this.#tx(() => {
-          const now = this.#head(tenantId);
-          if (now.seq !== head.seq) return false;
-          this.#run(
-            `INSERT INTO receipts (tenant_id, seq, receipt_id, receipt_hash, prev_receipt_hash,
-             correlation_id, decision_id, dispatched_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            row.tenant_id,
-            row.seq,
-            row.receipt_id,
-            row.receipt_hash,
-            row.prev_receipt_hash,
-            row.correlation_id,
-            row.decision_id,
-            row.dispatched_at,
-            JSON.stringify(receipt),
-          );
+        heads.set(item.tenantId, { seq: row.seq, hash: row.receipt_hash, receipt });
+        built.push({ item, row });
+      }
+      let committed: boolean;
+      try {
+        committed = this.#tx(() => {
+          // Another process sharing the file may have appended meanwhile: then rebuild.
+          for (const [tenant, h] of start) if (this.#head(tenant).seq !== h.seq) return false;
+          for (const { row } of built) {
+            this.#run(
+              `INSERT INTO receipts (tenant_id, seq, receipt_id, receipt_hash, prev_receipt_hash,
+               correlation_id, decision_id, dispatched_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              row.tenant_id,
+              row.seq,
+              row.receipt_id,
+              row.receipt_hash,
+              row.prev_receipt_hash,
+              row.correlation_id,
+              row.decision_id,
+              row.dispatched_at,
+              JSON.stringify(row.receipt),
+            );
+          }
           return true;
         });
-        if (inserted) return row;
+      } catch (e) {
+        for (const { item } of built) item.reject(e);
+        return;
       }
-      throw new Error(`receipt chain of tenant ${tenantId} is too contended`);
-    };
-    const result = this.#appendQueue.then(run, run);
-    this.#appendQueue = result.catch(() => {});
-    return result;
+      if (committed) {
+        for (const { item, row } of built) item.resolve(row);
+        return;
+      }
+      batch = built.map((b) => b.item);
+    }
+    for (const item of batch) item.reject(new Error("receipt chain is too contended"));
   }
 
   #receiptRow(r: unknown): ReceiptRow {
@@ -635,7 +707,7 @@ export class SqliteStore implements HallStore {
     return this.#p(() => {
       if (rows.length === 0) return;
       this.#tx(() => {
-        const st = this.#db.prepare(
+        const st = this.#stmt(
           "INSERT INTO telemetry (decision_id, correlation_id, data) VALUES (?, ?, ?)",
         );
         for (const r of rows) st.run(r.decision_id, r.correlation_id, JSON.stringify(r));
@@ -659,13 +731,29 @@ export class SqliteStore implements HallStore {
     return this.#p(() => this.#all(sql, ...params).map((r) => parse<TelemetryRow>(r)));
   }
   recordDecision(row: DecisionRow): Promise<void> {
-    return this.#p(() => {
-      this.#run(
-        "INSERT OR IGNORE INTO decisions (decision_id, data) VALUES (?, ?)",
-        row.decision_id,
-        JSON.stringify(row),
-      );
+    // Grouped: decisions recorded in the same turn of the event loop share one transaction.
+    return new Promise<void>((resolve, reject) => {
+      this.#decisionQueue.push({ row, resolve, reject });
+      if (this.#decisionQueue.length === 1) setTimeout(() => this.#flushDecisions(), 0);
     });
+  }
+  #flushDecisions(): void {
+    const batch = this.#decisionQueue.splice(0);
+    if (batch.length === 0) return;
+    try {
+      this.#tx(() => {
+        for (const { row } of batch) {
+          this.#run(
+            "INSERT OR IGNORE INTO decisions (decision_id, data) VALUES (?, ?)",
+            row.decision_id,
+            JSON.stringify(row),
+          );
+        }
+      });
+      for (const b of batch) b.resolve();
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+    }
   }
   getDecision(decisionId: string): Promise<DecisionRow | null> {
     const row = this.#get("SELECT data FROM decisions WHERE decision_id = ?", decisionId);
