@@ -228,6 +228,9 @@ export async function scaffoldPackage(
   options: { workerLogicFile?: string; overwrite?: boolean } = {},
 ): Promise<void> {
   await Deno.mkdir(join(root, "code"), { recursive: true });
+  if ((await Deno.lstat(join(root, "code"))).isSymlink) {
+    throw new WcpError("ATTEST_UNSAFE_PATH", "code", "code/ is a symlink; not followed");
+  }
   const logic = join(root, "code/worker_logic.py");
   if (!options.overwrite && await pathExists(logic)) {
     throw new WcpError("ATTEST_SCAFFOLD_EXISTS", "root", `${logic} exists (use overwrite)`);
@@ -235,12 +238,30 @@ export async function scaffoldPackage(
   const logicText = options.workerLogicFile === undefined
     ? SCAFFOLD_FILES["code/worker_logic.py"]
     : await Deno.readTextFile(options.workerLogicFile);
-  await Deno.writeTextFile(logic, logicText);
-  await Deno.writeTextFile(join(root, "code/bootstrap.py"), SCAFFOLD_FILES["code/bootstrap.py"]);
+  await replaceFile(logic, logicText);
+  await replaceFile(join(root, "code/bootstrap.py"), SCAFFOLD_FILES["code/bootstrap.py"]);
   for (const p of ["requirements.lock", "config.schema.json"]) {
-    if (!await pathExists(join(root, p))) {
-      await Deno.writeTextFile(join(root, p), SCAFFOLD_FILES[p]);
-    }
+    if (!await pathExists(join(root, p))) await replaceFile(join(root, p), SCAFFOLD_FILES[p]);
+  }
+}
+
+/**
+ * Write a file by creating a new one beside it and renaming it over the old. A symlink at the
+ * path is replaced, never written through: packages are untrusted, and a planted link must not
+ * make us overwrite a file elsewhere.
+ */
+async function replaceFile(
+  path: string,
+  text: string,
+  tmp = `${path}.${crypto.randomUUID()}.tmp`,
+): Promise<void> {
+  await Deno.remove(tmp).catch(() => {}); // a stale (or planted) temporary: the link itself goes
+  await Deno.writeTextFile(tmp, text, { createNew: true }); // O_EXCL: never follows a link
+  try {
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
   }
 }
 
@@ -333,9 +354,8 @@ export async function writeManifestFile(manifest: PackageManifest, path: string)
   const slash = path.lastIndexOf("/");
   const dir = slash > 0 ? path.slice(0, slash) : ".";
   await Deno.mkdir(dir, { recursive: true });
-  const tmp = join(dir, "manifest.tmp");
-  await Deno.writeTextFile(tmp, manifestJson(manifest));
-  await Deno.rename(tmp, path);
+  // The reference's temporary name (excluded from the package hash); a link there is not followed.
+  await replaceFile(path, manifestJson(manifest), join(dir, "manifest.tmp"));
 }
 
 /**

@@ -394,3 +394,29 @@ Deno.test("fs: streaming hash of a multi-chunk file equals a one-shot hash", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("fs: a planted symlink is replaced, never written through (manifest.tmp, scaffold files)", async () => {
+  await withPackage(async (root, outside) => {
+    const target = `${outside}/secret.txt`;
+    await Deno.symlink(target, `${root}/manifest.tmp`);
+    await signed(root);
+    assert.equal(await Deno.readTextFile(target), "outside the root\n");
+    assert.ok((await Deno.lstat(`${root}/manifest.json`)).isFile);
+    assert.equal((await verify(root)).ok, true);
+    // scaffold rewrites code/bootstrap.py every time: a link there must not redirect the write.
+    await Deno.remove(`${root}/code/bootstrap.py`);
+    await Deno.symlink(target, `${root}/code/bootstrap.py`);
+    await scaffoldPackage(root, { overwrite: true });
+    assert.equal(await Deno.readTextFile(target), "outside the root\n");
+    assert.ok((await Deno.lstat(`${root}/code/bootstrap.py`)).isFile);
+    // A code/ directory that is a link is refused before anything is written.
+    const other = `${outside}/../pkg2`;
+    await Deno.mkdir(other);
+    await Deno.symlink(outside, `${other}/code`);
+    await assert.rejects(
+      scaffoldPackage(other),
+      (e) => e instanceof WcpError && e.code === "ATTEST_UNSAFE_PATH" && e.path === "code",
+    );
+    assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), ["secret.txt"]);
+  });
+});
