@@ -14,6 +14,7 @@ import { governedToolResult, guarded } from "./_results.ts";
 import { callOptionsSchema } from "./_schemas.ts";
 import { TENANT_RISKS, type TenantRisk } from "../src/model.ts";
 import { WcpError } from "../src/errors.ts";
+import { getCatalog } from "../src/catalog/mod.ts";
 
 // A worker's JSON Schema as zod; a schema zod cannot represent is a configuration error.
 function fromJsonSchema(
@@ -84,6 +85,7 @@ export function sessionFrom(extra: { authInfo?: AuthInfo }): SessionIdentity | n
  */
 export function registerWorkerTools(server: McpServer, gov: Governor): string[] {
   const names: string[] = [];
+  const catalog = getCatalog();
   const options = callOptionsSchema(gov.config).optional().describe(
     "Governance options (env, data_label, qos_class, correlation_id, blast_score, approval_id)",
   );
@@ -106,11 +108,13 @@ export function registerWorkerTools(server: McpServer, gov: Governor): string[] 
         request: payload.describe("Request payload for the worker"),
         wcp: options,
       });
-    const description = `${builtin?.description ?? `Runs ${capabilityId}.`} Governed by WCP: ` +
+    const entry = catalog.get(capabilityId);
+    const what = builtin?.description ?? entry?.description ?? `Runs ${capabilityId}.`;
+    const description = `${what} Governed by WCP: ` +
       `each call is routed (${capabilityId}), gated and receipted; a denial returns isError with the ` +
       `deny code and decision id; a request held for a human returns STEWARD_HOLD with an approval id.`;
     server.registerTool(name, {
-      title: capabilityId,
+      title: entry ? `${entry.name} (${capabilityId})` : capabilityId,
       description,
       inputSchema,
       ...(builtin

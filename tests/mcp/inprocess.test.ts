@@ -30,6 +30,12 @@ Deno.test("tools/list: generated worker tools and every wcp_* tool, with schemas
     assert.equal(names.length, WCP_TOOL_NAMES.length + 4);
     for (const t of tools) assert.match(t.name, /^[a-z0-9_]+$/, "underscore names only");
     const sum = tools.find((t) => t.name === "cap_doc_summarize")!;
+    const { getCatalog } = await import("../../src/catalog/mod.ts");
+    assert.equal(
+      sum.title,
+      `${getCatalog().get("cap.doc.summarize")!.name} (cap.doc.summarize)`,
+      "title from the catalog",
+    );
     assert.deepEqual(Object.keys(sum.outputSchema!.properties!).sort(), [
       "sentences",
       "summary",
