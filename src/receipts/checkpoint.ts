@@ -84,7 +84,17 @@ function leafOf(receiptHash: string): Uint8Array {
   return raw;
 }
 
+/** A whole stream's receipts, or `RECEIPT_INVALID` naming the first entry that is not one. */
+function checkStream(receipts: readonly UnsignedReceipt[]): void {
+  if (!Array.isArray(receipts)) {
+    throw new WcpError("RECEIPT_INVALID", "receipts", "must be an array of receipts");
+  }
+  const bad = receipts.findIndex((r) => typeof r !== "object" || r === null || Array.isArray(r));
+  if (bad >= 0) throw new WcpError("RECEIPT_INVALID", `[${bad}]`, "must be a receipt object");
+}
+
 function leavesOf(receipts: readonly UnsignedReceipt[]): Uint8Array[] {
+  checkStream(receipts);
   return receipts.map((r, i) => {
     if (r.seq !== i) {
       throw new WcpError("RECEIPT_INVALID", `[${i}].seq`, `expected seq ${i} (a whole stream)`);
@@ -109,6 +119,7 @@ export async function makeCheckpoint(
   signer: Ed25519Signer,
   options: { now?: number; tenantId?: string } = {},
 ): Promise<Checkpoint> {
+  checkStream(receipts);
   const tenantId = options.tenantId ?? receipts[0]?.tenant_id;
   if (typeof tenantId !== "string" || tenantId === "") {
     throw new WcpError("RECEIPT_INVALID", "tenantId", "needed for an empty stream");
@@ -173,8 +184,11 @@ export function receiptInclusionProof(
   index: number,
 ): InclusionProof {
   const leaves = leavesOf(receipts);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= receipts.length) {
+    throw new WcpError("RECEIPT_INVALID", "index", `${index} is not a receipt of this stream`);
+  }
   return {
-    receipt_hash: receipts[index]?.receipt_hash,
+    receipt_hash: receipts[index].receipt_hash,
     leaf_index: index,
     tree_size: receipts.length,
     audit_path: merkleInclusionPath(leaves, index).map(toHex),
@@ -300,10 +314,16 @@ export function receiptConsistencyProof(
   oldSize: number,
 ): ConsistencyProof {
   const leaves = leavesOf(receipts);
+  if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > receipts.length) {
+    throw new WcpError("RECEIPT_INVALID", "oldSize", `must be an integer 0..${receipts.length}`);
+  }
   return {
     old_size: oldSize,
     new_size: receipts.length,
-    proof: oldSize === receipts.length ? [] : merkleConsistencyProof(leaves, oldSize).map(toHex),
+    // The empty tree precedes every tree, and a tree is consistent with itself: no hashes.
+    proof: oldSize === 0 || oldSize === receipts.length
+      ? []
+      : merkleConsistencyProof(leaves, oldSize).map(toHex),
   };
 }
 

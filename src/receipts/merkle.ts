@@ -8,6 +8,7 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesEqual } from "../attestation/_bytes.ts";
+import { WcpError } from "../errors.ts";
 
 const LEAF = new Uint8Array([0]);
 const NODE = new Uint8Array([1]);
@@ -97,7 +98,11 @@ function path(
  */
 export function merkleInclusionPath(leaves: readonly Uint8Array[], index: number): Uint8Array[] {
   if (!Number.isSafeInteger(index) || index < 0 || index >= leaves.length) {
-    throw new RangeError(`leaf index ${index} is outside a tree of ${leaves.length}`);
+    throw new WcpError(
+      "MERKLE_INVALID",
+      "index",
+      `leaf index ${index} is outside a tree of ${leaves.length}`,
+    );
   }
   const out: Uint8Array[] = [];
   path(leaves.map(merkleLeafHash), index, 0, leaves.length, out);
@@ -184,7 +189,7 @@ export function merkleConsistencyProof(
   oldSize: number,
 ): Uint8Array[] {
   if (!Number.isSafeInteger(oldSize) || oldSize < 1 || oldSize > leaves.length) {
-    throw new RangeError(`old size ${oldSize} is outside 1..${leaves.length}`);
+    throw new WcpError("MERKLE_INVALID", "oldSize", `${oldSize} is outside 1..${leaves.length}`);
   }
   const out: Uint8Array[] = [];
   subproof(leaves.map(merkleLeafHash), oldSize, 0, leaves.length, true, out);

@@ -89,7 +89,10 @@ Deno.test("merkle: the CT reference audit path for leaf 0 of 8, and every path o
       assert.equal(verifyMerkleInclusion(leaves[i], i, n, [...path, root], root), false);
     }
   }
-  assert.throws(() => merkleInclusionPath(LEAVES, 8), RangeError);
+  assert.throws(
+    () => merkleInclusionPath(LEAVES, 8),
+    (e) => e instanceof WcpError && e.code === "MERKLE_INVALID" && e.path === "index",
+  );
   assert.equal(verifyMerkleInclusion(LEAVES[0], -1, 8, [], hex(ROOTS[7])), false);
 });
 
@@ -184,7 +187,10 @@ Deno.test("merkle: consistency proofs between every pair of sizes of trees up to
   }
   assert.equal(verifyMerkleConsistency(0, 3, [], roots[0], roots[3]), false);
   assert.equal(verifyMerkleConsistency(4, 3, [], roots[4], roots[3]), false);
-  assert.throws(() => merkleConsistencyProof(leaves, 0), RangeError);
+  assert.throws(
+    () => merkleConsistencyProof(leaves, 0),
+    (e) => e instanceof WcpError && e.code === "MERKLE_INVALID" && e.path === "oldSize",
+  );
 });
 
 Deno.test("checkpoint: a later checkpoint provably extends an earlier one; rewritten history fails", async () => {
@@ -223,4 +229,25 @@ Deno.test("checkpoint: a later checkpoint provably extends an earlier one; rewri
     key,
   ]);
   assert.equal(same.ok, true);
+});
+
+Deno.test("checkpoint: bad proof requests name the argument (never a TypeError or RangeError)", async () => {
+  const key = await generateSigningKey();
+  const chain = await mintChain(5, [key]);
+  const invalid = (path: string) => (e: unknown) =>
+    e instanceof WcpError && e.code === "RECEIPT_INVALID" && e.path === path;
+  for (const index of [-1, 1.5, chain.length, NaN]) {
+    assert.throws(() => receiptInclusionProof(chain, index), invalid("index"));
+  }
+  assert.throws(() => receiptInclusionProof(null as never, 0), invalid("receipts"));
+  assert.throws(() => receiptConsistencyProof(chain, chain.length + 1), invalid("oldSize"));
+  assert.throws(() => receiptConsistencyProof([chain[0], null] as never, 1), invalid("[1]"));
+  await assert.rejects(makeCheckpoint([chain[0], null] as never, key), invalid("[1]"));
+  await assert.rejects(makeCheckpoint("x" as never, key), invalid("receipts"));
+  // From the empty tree, the proof is empty and the checkpoints are consistent.
+  const empty = await makeCheckpoint([], key, { tenantId: chain[0].tenant_id });
+  const full = await makeCheckpoint(chain, key);
+  const proof = receiptConsistencyProof(chain, 0);
+  assert.deepEqual(proof.proof, []);
+  assert.equal((await verifyCheckpointConsistency(empty, full, proof, [key])).ok, true);
 });
