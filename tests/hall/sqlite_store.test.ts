@@ -34,7 +34,7 @@ Deno.test("sqlite store: data survives reopening the file, and two handles share
   for (let i = 1; i < chain.length; i++) {
     assert.equal(chain[i].prev_receipt_hash, chain[i - 1].receipt_hash);
   }
-  assert.equal(await c.migrationVersion(), 1);
+  assert.equal(await c.migrationVersion(), 2);
   await c.close();
   await Deno.remove(dir, { recursive: true });
 });
