@@ -30,7 +30,10 @@ export async function* parseSseStream(
   body: ReadableStream<Uint8Array>,
   signal?: AbortSignal,
 ): AsyncGenerator<SseMessage, void, undefined> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  // The cast keeps this lib-neutral: under the DOM lib TextDecoderStream's writable side is typed
+  // WritableStream<BufferSource>, which Uint8Array streams do not satisfy structurally.
+  const reader = body.pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
+    .getReader();
   // Stop reading when the caller aborts, even if the transport does not end the stream itself.
   const onAbort = () => void reader.cancel().catch(() => {});
   if (signal?.aborted) onAbort();
