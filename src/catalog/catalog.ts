@@ -72,6 +72,11 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === "string");
 }
 
+/** A relation list, or [] when the field is absent or malformed (reported on its own entry). */
+function stringsOf(v: unknown): readonly string[] {
+  return isStringArray(v) ? v : [];
+}
+
 /** Checks on one entry that need no other entry. */
 function checkEntryShape(
   e: Record<string, unknown>,
@@ -252,7 +257,7 @@ export function validateCatalogData(data: unknown): CatalogIssue[] {
     if (e.type === "capability" && isStringArray(e.served_by)) {
       for (const s of e.served_by) {
         const sp = byId.get(s);
-        if (sp?.type === "species" && !(sp.capabilities ?? []).includes(e.id)) {
+        if (sp?.type === "species" && !stringsOf(sp.capabilities).includes(e.id)) {
           out.push({
             path: `${at}.served_by`,
             code: "NOT_RECIPROCAL",
@@ -272,7 +277,7 @@ export function validateCatalogData(data: unknown): CatalogIssue[] {
     if (e.type === "species" && isStringArray(e.capabilities)) {
       for (const c of e.capabilities) {
         const cap = byId.get(c);
-        if (cap?.type === "capability" && !(cap.served_by ?? []).includes(e.id)) {
+        if (cap?.type === "capability" && !stringsOf(cap.served_by).includes(e.id)) {
           out.push({
             path: `${at}.capabilities`,
             code: "NOT_RECIPROCAL",

@@ -204,6 +204,9 @@ Deno.test("validation catches each kind of broken entry, naming the field", () =
     }],
     ["FIELD_ENUM", (d) => (find(d, "prof.prod.strict").environments = ["production"])],
     ["DOMAIN_MISMATCH", (d) => (find(d, "cap.doc.ocr").domain = "web")],
+    // A relation that is not a list is an issue on its entry, never a TypeError elsewhere.
+    ["FIELD_TYPE", (d) => (find(d, "cap.doc.ocr").served_by = { a: 1 } as never)],
+    ["FIELD_TYPE", (d) => (find(d, "wrk.doc.translator").capabilities = "cap.doc.ocr" as never)],
   ];
   for (const [code, fn] of cases) {
     const issues = mutated(fn);
