@@ -92,8 +92,15 @@ Deno.test("an empty query browses every entry in id order; paging slices it", ()
 Deno.test("tombstones are found but rank below their successors", () => {
   const r = searchCatalog("page content extraction", { limit: 0 });
   const ids = r.hits.map((h) => h.id);
-  assert.ok(ids.includes("cap.web.scrape"));
+  const scrape = r.hits.find((h) => h.id === "cap.web.scrape");
+  assert.equal(scrape?.status, "deprecated");
+  assert.equal(scrape.entry.superseded_by, "cap.web.extract");
+  // Both must be present: indexOf of a missing successor (-1) would pass a bare comparison.
+  assert.ok(ids.includes("cap.web.extract"));
   assert.ok(ids.indexOf("cap.web.extract") < ids.indexOf("cap.web.scrape"));
+  const live = searchCatalog("page content extraction", { limit: 0, includeDeprecated: false });
+  assert.ok(live.hits.some((h) => h.id === "cap.web.extract"));
+  assert.ok(!live.hits.some((h) => h.id === "cap.web.scrape"));
 });
 
 Deno.test("bad facet values and paging throw SEARCH_INVALID naming the option", () => {
