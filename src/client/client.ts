@@ -26,7 +26,15 @@ import type {
   TelemetryList,
 } from "./types.ts";
 
-/** Options of `HallClient`. */
+/**
+ * Options of `HallClient`.
+ *
+ * @example
+ * ```ts
+ * import type { HallClientOptions } from "@wcp/core";
+ * const options: HallClientOptions = { baseUrl: "http://127.0.0.1:8787", timeoutMs: 5_000, retries: 3 };
+ * ```
+ */
 export interface HallClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8787` (a trailing `/` is ignored). */
   baseUrl: string;
@@ -42,7 +50,16 @@ export interface HallClientOptions {
   fetch?: typeof fetch;
 }
 
-/** Per-call options. */
+/**
+ * Per-call options.
+ *
+ * @example
+ * ```ts
+ * import type { CallOptions } from "@wcp/core";
+ * const ac = new AbortController();
+ * const options: CallOptions = { signal: ac.signal };
+ * ```
+ */
 export interface CallOptions {
   /** Cancels the call (combined with the timeout). */
   signal?: AbortSignal;

@@ -5,7 +5,15 @@
  * @module
  */
 
-/** One event read from a stream. */
+/**
+ * One event read from a stream.
+ *
+ * @example
+ * ```ts
+ * import type { SseMessage } from "@wcp/core";
+ * const m: SseMessage = { event: "decision", data: "{}", id: "1" };
+ * ```
+ */
 export interface SseMessage {
   /** The `event:` field (`message` when absent). */
   event: string;

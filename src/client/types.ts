@@ -9,7 +9,15 @@ import type { Receipt } from "../receipts/receipt.ts";
 import type { ChainReport } from "../receipts/chain.ts";
 import type { Checkpoint } from "../receipts/checkpoint.ts";
 
-/** `GET /wcp/health`. */
+/**
+ * `GET /wcp/health`.
+ *
+ * @example
+ * ```ts ignore
+ * const h: HallHealth = await new HallClient({ baseUrl: "http://127.0.0.1:8787" }).health();
+ * h.compliance_level; // "WCP-Full"
+ * ```
+ */
 export interface HallHealth {
   /** `ok` or `degraded`. */
   status: "ok" | "degraded";
@@ -29,7 +37,15 @@ export interface HallHealth {
   [field: string]: unknown;
 }
 
-/** One capability of `GET /wcp/capabilities`. */
+/**
+ * One capability of `GET /wcp/capabilities`.
+ *
+ * @example
+ * ```ts ignore
+ * const caps: HallCapability[] = await client.capabilities();
+ * caps.map((c) => c.capability_id);
+ * ```
+ */
 export interface HallCapability {
   /** Capability id. */
   capability_id: string;
@@ -39,7 +55,15 @@ export interface HallCapability {
   worker_species: string[];
 }
 
-/** A worker as the hall shows it. */
+/**
+ * A worker as the hall shows it.
+ *
+ * @example
+ * ```ts ignore
+ * const w: HallWorker = await client.worker("org.acme.sum.1");
+ * w.status; // "active"
+ * ```
+ */
 export interface HallWorker {
   /** Worker id. */
   worker_id: string;
@@ -61,7 +85,15 @@ export interface HallWorker {
   record: RegistryRecord;
 }
 
-/** `POST /wcp/dispatch` answer. */
+/**
+ * `POST /wcp/dispatch` answer.
+ *
+ * @example
+ * ```ts ignore
+ * const out: DispatchResponse = await client.dispatch(input);
+ * if (out.decision.outcome === "DISPATCH") console.log(out.result, out.receipt?.receipt_hash);
+ * ```
+ */
 export interface DispatchResponse {
   /** The decision. */
   decision: RouteDecision;
@@ -75,7 +107,15 @@ export interface DispatchResponse {
   approval_id?: string | null;
 }
 
-/** A held request (spec 5.8). */
+/**
+ * A held request (spec 5.8).
+ *
+ * @example
+ * ```ts ignore
+ * const [first]: HallApproval[] = await client.pendingApprovals();
+ * await client.resolveApproval(first.approval_id, "approve");
+ * ```
+ */
 export interface HallApproval {
   /** Id to resolve. */
   approval_id: string;
@@ -111,7 +151,15 @@ export interface HallApproval {
   consumed_at: string | null;
 }
 
-/** An operator alert. */
+/**
+ * An operator alert.
+ *
+ * @example
+ * ```ts ignore
+ * const open: HallAlert[] = await client.alerts({ open: true });
+ * for (const a of open) await client.acknowledgeAlert(a.alert_id);
+ * ```
+ */
 export interface HallAlert {
   /** Id to acknowledge. */
   alert_id: string;
@@ -133,7 +181,15 @@ export interface HallAlert {
   acknowledged_by: string | null;
 }
 
-/** A ban list entry. */
+/**
+ * A ban list entry.
+ *
+ * @example
+ * ```ts ignore
+ * const ban: HallBan = await client.reportBan({ sha256: "sha256:" + "ab".repeat(32), reason: "malware" });
+ * ban.status; // "reported"
+ * ```
+ */
 export interface HallBan {
   /** `sha256:<hex>`. */
   sha256: string;
@@ -153,7 +209,15 @@ export interface HallBan {
   confirmed_by: string | null;
 }
 
-/** `GET /wcp/receipts/verify`. */
+/**
+ * `GET /wcp/receipts/verify`.
+ *
+ * @example
+ * ```ts ignore
+ * const v: ChainVerification = await client.verifyChain("acme");
+ * v.ok; // true when no break
+ * ```
+ */
 export interface ChainVerification {
   /** All chains verified. */
   ok: boolean;
@@ -163,7 +227,15 @@ export interface ChainVerification {
   tenants: (ChainReport & { tenant_id: string })[];
 }
 
-/** A stored checkpoint. */
+/**
+ * A stored checkpoint.
+ *
+ * @example
+ * ```ts ignore
+ * const cp: HallCheckpoint = await client.checkpoint("acme");
+ * cp.tree_size;
+ * ```
+ */
 export interface HallCheckpoint {
   /** Tenant. */
   tenant_id: string;
@@ -177,7 +249,15 @@ export interface HallCheckpoint {
   proof: Checkpoint;
 }
 
-/** Receipt query. */
+/**
+ * Receipt query.
+ *
+ * @example
+ * ```ts ignore
+ * const filter: ReceiptFilter = { tenant_id: "acme", since: "2026-12-01T00:00:00.000Z", limit: 50 };
+ * await client.receipts(filter);
+ * ```
+ */
 export interface ReceiptFilter {
   /** Only this tenant. */
   tenant_id?: string;
@@ -191,7 +271,17 @@ export interface ReceiptFilter {
   limit?: number;
 }
 
-/** A live event from `GET /wcp/events`. */
+/**
+ * A live event from `GET /wcp/events`.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const e of client.events()) {
+ *   const ev: HallStreamEvent = e;
+ *   if (ev.event === "alert") console.log(ev.data);
+ * }
+ * ```
+ */
 export interface HallStreamEvent {
   /** `decision`, `dispatch`, `approval`, `alert`, `rules`, `worker`, `ready`. */
   event: string;
@@ -201,7 +291,15 @@ export interface HallStreamEvent {
   data: Record<string, unknown>;
 }
 
-/** `POST /wcp/namespaces` answer: the namespace and its owner token (shown once). */
+/**
+ * `POST /wcp/namespaces` answer: the namespace and its owner token (shown once).
+ *
+ * @example
+ * ```ts ignore
+ * const g: NamespaceGrant = await client.createNamespace({ namespace: "org.acme", tier: "free", owner: "acme" });
+ * g.token; // store it now: shown once
+ * ```
+ */
 export interface NamespaceGrant {
   /** `org.<name>` or `x.<name>`. */
   namespace: string;
@@ -217,7 +315,15 @@ export interface NamespaceGrant {
   token_id: string;
 }
 
-/** Telemetry events list. */
+/**
+ * Telemetry events list.
+ *
+ * @example
+ * ```ts ignore
+ * const t: TelemetryList = await client.telemetry({ correlation_id: "7f1c1f8e-8f3c-4d55-9a43-1b2b3c4d5e6f" });
+ * t.events.map((e) => e.event_id);
+ * ```
+ */
 export interface TelemetryList {
   /** Events, oldest first. */
   events: TelemetryEvent[];
