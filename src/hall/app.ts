@@ -220,6 +220,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
 
   // Public routes.
   app.route("/", healthRoute(hall));
+  app.route("/v1", healthRoute(hall));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", staticRoutes(options.staticDir));
 
@@ -249,6 +250,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     await next();
   };
   app.use("/wcp/*", requireToken);
+  app.use("/v1/wcp/*", requireToken);
 
   if (options.mcpHandler) {
     const handler = options.mcpHandler;
@@ -256,15 +258,19 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     app.all("/mcp", (c) => handler(c.req.raw));
   }
 
-  app.route("/", discoveryRoutes(hall));
-  app.route("/", decideRoutes(hall));
-  app.route("/", workerRoutes(hall, { hmacSecret: options.hmacSecret }));
-  app.route("/", banRoutes(hall));
-  app.route("/", tenantRoutes(hall, auth));
-  app.route("/", approvalRoutes(hall));
-  app.route("/", receiptRoutes(hall));
-  app.route("/", eventRoutes(hall));
-  app.route("/", ruleRoutes(hall));
+  // The API is version 1; `/v1/wcp/...` names the version explicitly, `/wcp/...` (the spec's
+  // discovery paths) is the same API.
+  for (const base of ["/", "/v1"]) {
+    app.route(base, discoveryRoutes(hall));
+    app.route(base, decideRoutes(hall));
+    app.route(base, workerRoutes(hall, { hmacSecret: options.hmacSecret }));
+    app.route(base, banRoutes(hall));
+    app.route(base, tenantRoutes(hall, auth));
+    app.route(base, approvalRoutes(hall));
+    app.route(base, receiptRoutes(hall));
+    app.route(base, eventRoutes(hall));
+    app.route(base, ruleRoutes(hall));
+  }
 
   return {
     app,

@@ -377,6 +377,10 @@ export function openApiDocument(): Record<string, unknown> {
       description:
         "Worker Class Protocol 0.1 hall (@wcp/core). Errors: {error:{code,message,path?}}.",
     },
+    servers: [
+      { url: "/", description: "the spec's paths (/wcp/...)" },
+      { url: "/v1", description: "the same API under its explicit version" },
+    ],
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
     },

@@ -576,3 +576,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "signatory tenants: with require_signatory only allowed tenants are routed",
+  ...opts,
+  fn: async () => {
+    const h = await testHall({ config: { require_signatory: true, allowed_tenants: ["acme"] } });
+    try {
+      const ok = await j(await h.req("/wcp/route", { method: "POST", json: routeInput() }));
+      assert.equal(ok.outcome, "DISPATCH");
+      const res = await h.req("/wcp/dispatch", {
+        method: "POST",
+        json: routeInput({ tenant_id: "intruder" }),
+      });
+      assert.equal(res.status, 403);
+      const d = (await j(res)).decision as Record<string, unknown>;
+      assert.equal(
+        (d.deny_reason_if_denied as Record<string, unknown>).code,
+        "DENY_UNKNOWN_TENANT",
+      );
+      assert.equal((await h.store.counts()).receipts, 0);
+    } finally {
+      await h.stop();
+    }
+  },
+});

@@ -59,6 +59,10 @@ Deno.test({
         );
         assert.ok(res.status < 500, `${op.method} ${op.path} answered ${res.status}`);
       }
+      // The same API under its explicit version prefix, behind the same guards.
+      assert.equal((await h.req("/v1/wcp/health", { token: null })).status, 200);
+      assert.equal((await h.req("/v1/wcp/workers", { token: null })).status, 401);
+      assert.equal((await (await h.req("/v1/wcp/workers")).json()).count, 3);
       const unknown = await h.req("/wcp/nothing-here");
       assert.equal(unknown.status, 404);
       assert.equal(err(await j(unknown)).code, "NOT_FOUND");
