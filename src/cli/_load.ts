@@ -9,9 +9,8 @@ import {
   type RuleSet,
   WcpError,
 } from "../../mod.ts";
-import { compileGate, GateConfigSchema } from "../hall/file_config.ts";
+import { compileGate, type GateConfig, GateConfigSchema } from "../hall/file_config.ts";
 import { readJsonFile, UsageError } from "./_io.ts";
-import { recordsOf } from "./check.ts";
 
 /** Parse a rules file; `RULES_INVALID` becomes a usage error naming the flag and path. */
 export async function loadRules(path: string, flag = "--rules"): Promise<RuleSet> {
@@ -22,6 +21,38 @@ export async function loadRules(path: string, flag = "--rules"): Promise<RuleSet
     if (e instanceof WcpError) throw new UsageError(`${flag}: ${e.code}: ${e.message}`, e.code);
     throw e;
   }
+}
+
+function listOf(doc: unknown): unknown[] | null {
+  if (Array.isArray(doc)) return doc;
+  if (typeof doc === "object" && doc !== null) {
+    const w = (doc as Record<string, unknown>).workers ?? (doc as Record<string, unknown>).records;
+    if (Array.isArray(w)) return w;
+    if ("worker_id" in doc) return [doc];
+  }
+  return null;
+}
+
+/**
+ * Records from a file holding one record, a list, or `{workers: [...]}`; each must be a JSON
+ * object (a usage error names the first that is not).
+ */
+export function recordsOf(doc: unknown, flag: string): unknown[] {
+  const list = listOf(doc);
+  if (list === null) {
+    throw new UsageError(
+      `${flag}: expected a registry record, a list of records or {"workers": [...]}`,
+    );
+  }
+  const bad = list.findIndex((r) => typeof r !== "object" || r === null || Array.isArray(r));
+  if (bad >= 0) {
+    const r = list[bad];
+    const got = r === null ? "null" : Array.isArray(r) ? "an array" : `a ${typeof r}`;
+    throw new UsageError(
+      `${flag}: records[${bad}]: a registry record is a JSON object, got ${got}`,
+    );
+  }
+  return list;
 }
 
 /** A record's `WcpError` as a usage error located at `records[i]` (and the field, if any). */
@@ -84,10 +115,16 @@ export async function loadConfig(
       HallConfig
     >;
   if (d.policy_gate === undefined) return { config };
-  const gate = GateConfigSchema.safeParse(d.policy_gate);
+  return { config, policyGate: compileGate(parseGate(d.policy_gate, flag)) };
+}
+
+/** A hall file's `policy_gate` (the hall's own schema), or a usage error naming the field. */
+export function parseGate(value: unknown, flag: string): GateConfig {
+  const gate = GateConfigSchema.safeParse(value);
   if (!gate.success) {
     const issue = gate.error.issues[0];
-    throw new UsageError(`${flag}: policy_gate.${issue.path.join(".")}: ${issue.message}`);
+    const at = issue.path.length ? `policy_gate.${issue.path.join(".")}` : "policy_gate";
+    throw new UsageError(`${flag}: ${at}: ${issue.message}`);
   }
-  return { config, policyGate: compileGate(gate.data) };
+  return gate.data;
 }

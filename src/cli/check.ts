@@ -11,6 +11,7 @@ import {
 } from "../../mod.ts";
 import { type Command, optString } from "./_args.ts";
 import { bold, EXIT, green, out, outJson, readJsonFile, red, UsageError } from "./_io.ts";
+import { parseGate, recordsOf } from "./_load.ts";
 
 const LEVELS: Record<string, ComplianceLevel> = {
   basic: "WCP-Basic",
@@ -22,38 +23,6 @@ const RANK: ComplianceLevel[] = ["none", "WCP-Basic", "WCP-Standard", "WCP-Full"
 function dirOf(path: string): string {
   const i = path.lastIndexOf("/");
   return i < 0 ? "." : path.slice(0, i) || "/";
-}
-
-function listOf(doc: unknown): unknown[] | null {
-  if (Array.isArray(doc)) return doc;
-  if (typeof doc === "object" && doc !== null) {
-    const w = (doc as Record<string, unknown>).workers ?? (doc as Record<string, unknown>).records;
-    if (Array.isArray(w)) return w;
-    if ("worker_id" in doc) return [doc];
-  }
-  return null;
-}
-
-/**
- * Records from a file holding one record, a list, or `{workers: [...]}`; each must be a JSON
- * object (a usage error names the first that is not).
- */
-export function recordsOf(doc: unknown, flag: string): unknown[] {
-  const list = listOf(doc);
-  if (list === null) {
-    throw new UsageError(
-      `${flag}: expected a registry record, a list of records or {"workers": [...]}`,
-    );
-  }
-  const bad = list.findIndex((r) => typeof r !== "object" || r === null || Array.isArray(r));
-  if (bad >= 0) {
-    const r = list[bad];
-    const got = r === null ? "null" : Array.isArray(r) ? "an array" : `a ${typeof r}`;
-    throw new UsageError(
-      `${flag}: records[${bad}]: a registry record is a JSON object, got ${got}`,
-    );
-  }
-  return list;
 }
 
 function printReport(title: string, r: ComplianceReport, want: ComplianceLevel): void {
@@ -124,8 +93,19 @@ const check: Command = {
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
       throw new UsageError("HALL_CONFIG: expected a JSON object (hall.json or a HallConfig)");
     }
+    const d = doc as Record<string, unknown>;
+    // What the hall would refuse to load cannot count as configured.
+    if (d.policy_gate !== undefined) parseGate(d.policy_gate, "HALL_CONFIG");
     let rulesError: string | undefined;
-    const rulesFile = (doc as Record<string, unknown>).rules_file;
+    if (typeof d.rules === "object" && d.rules !== null) {
+      try {
+        parseRules(d.rules);
+      } catch (e) {
+        if (!(e instanceof WcpError)) throw e;
+        rulesError = `rules: ${e.message}`;
+      }
+    }
+    const rulesFile = d.rules_file;
     if (typeof rulesFile === "string") {
       const full = rulesFile.startsWith("/") ? rulesFile : `${dirOf(path)}/${rulesFile}`;
       try {

@@ -4,8 +4,7 @@
 import { HallClient, HallError, normalizeDigest, Registry, WcpError } from "../../mod.ts";
 import { hashPackageDir } from "../adapters/fs.ts";
 import { type Command, type Context, optString, positionals } from "./_args.ts";
-import { recordsOf } from "./check.ts";
-import { recordError } from "./_load.ts";
+import { recordError, recordsOf } from "./_load.ts";
 import {
   bold,
   cyan,

@@ -87,3 +87,34 @@ Deno.test("serve: a --data-dir that is a file is a usage error before the hall s
     /--data-dir: .* exists and is not a directory/,
   );
 });
+
+Deno.test("check: a policy_gate the hall would refuse is bad input; inline rules must parse", async () => {
+  const dir = await tempDir();
+  const full = {
+    rules_file: `${fx}rules.json`,
+    hall_config: {
+      enforce_privilege_envelopes: true,
+      require_signatory: true,
+      allowed_tenants: ["acme"],
+      require_worker_attestation: true,
+    },
+  };
+  // Before: any value but false/null/"off" counted as "a policy gate is configured" (WCP-Full).
+  await Deno.writeTextFile(`${dir}/str.json`, JSON.stringify({ ...full, policy_gate: "yes" }));
+  await expectUsage(["check", `${dir}/str.json`], /HALL_CONFIG: policy_gate: /);
+  await Deno.writeTextFile(
+    `${dir}/typo.json`,
+    JSON.stringify({ ...full, policy_gate: { default: "MAYBE" } }),
+  );
+  await expectUsage(["check", `${dir}/typo.json`], /HALL_CONFIG: policy_gate\.default: /);
+  // Inline rules that do not load leave the hall with no routing rules: not even WCP-Basic.
+  await Deno.writeTextFile(
+    `${dir}/inline.json`,
+    JSON.stringify({ rules: { rules: [{ rule_id: "r", match: { env: "production" } }] } }),
+  );
+  const r = await wcp(["check", `${dir}/inline.json`, "--level", "basic", "--json"]);
+  assert.equal(r.code, 1, r.stderr);
+  const j = r.json() as { achieved_level: string; gaps: string[] };
+  assert.equal(j.achieved_level, "none");
+  assert.match(j.gaps[0], /rules\[0\]\.match\.env/);
+});
