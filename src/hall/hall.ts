@@ -303,6 +303,18 @@ export class Hall {
     }
   }
 
+  // Requests for a tampered or banned worker repeat; one alert per worker a minute is enough
+  // (the decisions themselves are all in the telemetry).
+  #recentAlerts = new Map<string, number>();
+  #shouldAlert(key: string): boolean {
+    const now = this.now();
+    const last = this.#recentAlerts.get(key);
+    if (last !== undefined && now - last < 60_000) return false;
+    if (this.#recentAlerts.size > 10_000) this.#recentAlerts.clear();
+    this.#recentAlerts.set(key, now);
+    return true;
+  }
+
   async #integrityAlerts(d: RouteDecision): Promise<void> {
     const code = d.deny_reason_if_denied?.code;
     if (code === "DENY_WORKER_TAMPERED") {
@@ -311,24 +323,28 @@ export class Hall {
           d.candidate_workers_ranked.find((c) => c.worker_id)?.worker_id ?? "",
       );
       if (workerId) await this.#flag(workerId);
-      await this.alert("tamper", 1, `worker ${workerId || "?"} code hash changed`, workerId, {
-        decision_id: d.decision_id,
-        deny_reason: d.deny_reason_if_denied,
-      });
+      if (this.#shouldAlert(`tamper:${workerId}`)) {
+        await this.alert("tamper", 1, `worker ${workerId || "?"} code hash changed`, workerId, {
+          decision_id: d.decision_id,
+          deny_reason: d.deny_reason_if_denied,
+        });
+      }
     }
     const banned = d.candidate_workers_ranked.filter((c) => c.skip_reason === "banned");
     if (code === "DENY_WORKER_BANNED" || banned.length > 0) {
-      await this.alert(
-        "banned_hash",
-        1,
-        "a banned worker hash was refused at dispatch",
-        banned
-          .map((c) => c.worker_id ?? c.worker_species_id).join(","),
-        {
-          decision_id: d.decision_id,
-          workers: banned.map((c) => c.worker_id ?? c.worker_species_id),
-        },
-      );
+      const subject = banned.map((c) => c.worker_id ?? c.worker_species_id).join(",");
+      if (this.#shouldAlert(`banned:${subject}`)) {
+        await this.alert(
+          "banned_hash",
+          1,
+          "a banned worker hash was refused at dispatch",
+          subject,
+          {
+            decision_id: d.decision_id,
+            workers: banned.map((c) => c.worker_id ?? c.worker_species_id),
+          },
+        );
+      }
     }
   }
 

@@ -435,8 +435,19 @@ Deno.test({
         (dd.deny_reason_if_denied as Record<string, unknown>).code,
         "DENY_WORKER_BANNED",
       );
-      const alerts = (await j(await h.req("/wcp/alerts"))).alerts as { kind: string }[];
+      for (let i = 0; i < 5; i++) {
+        await h.req("/wcp/dispatch", { method: "POST", json: routeInput() });
+      }
+      const alerts = (await j(await h.req("/wcp/alerts"))).alerts as {
+        kind: string;
+        message: string;
+      }[];
       assert.ok(alerts.some((a) => a.kind === "banned_hash"));
+      assert.equal(
+        alerts.filter((a) => a.message === "a banned worker hash was refused at dispatch").length,
+        1,
+        "repeated refusals of one worker raise one alert a minute, not one per request",
+      );
 
       const listed = await j(await h.req("/wcp/ban-list?status=confirmed", { token: bob }));
       assert.equal(listed.count, 1);
