@@ -3,6 +3,7 @@
 
 import {
   type HallConfig,
+  makeDecision,
   parseRules,
   type PolicyGateFn,
   Registry,
@@ -11,6 +12,8 @@ import {
 } from "../../mod.ts";
 import { compileGate, type GateConfig, GateConfigSchema } from "../hall/file_config.ts";
 import { readJsonFile, UsageError } from "./_io.ts";
+
+const EMPTY_RULES = parseRules([]);
 
 /** Parse a rules file; `RULES_INVALID` becomes a usage error naming the flag and path. */
 export async function loadRules(path: string, flag = "--rules"): Promise<RuleSet> {
@@ -114,6 +117,13 @@ export async function loadConfig(
     (typeof d.hall_config === "object" && d.hall_config !== null ? d.hall_config : d) as Partial<
       HallConfig
     >;
+  // The core validates the floors as the first step of every decision; ask it once here, so a
+  // bad file is bad input (exit 2) rather than a DENY_INTERNAL_ERROR for every request.
+  const probe = makeDecision({}, { rules: EMPTY_RULES, config, trace: true });
+  const configStep = probe.trace?.find((s) => s.step === "config");
+  if (configStep?.outcome === "deny") {
+    throw new UsageError(`${flag}: ${probe.deny_reason_if_denied?.message ?? configStep.detail}`);
+  }
   if (d.policy_gate === undefined) return { config };
   return { config, policyGate: compileGate(parseGate(d.policy_gate, flag)) };
 }

@@ -118,3 +118,17 @@ Deno.test("check: a policy_gate the hall would refuse is bad input; inline rules
   assert.equal(j.achieved_level, "none");
   assert.match(j.gaps[0], /rules\[0\]\.match\.env/);
 });
+
+Deno.test("route/validate: a hall config the core refuses is bad input naming the field", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/cfg.json`, JSON.stringify({ require_signatory: "yes" }));
+  const rules = ["--rules", `${fx}rules.json`];
+  await expectUsage(
+    ["route", ...rules, "--input", `${fx}input_dev.json`, "--config", `${dir}/cfg.json`],
+    /--config: .*require_signatory must be a boolean/,
+  );
+  await expectUsage(
+    ["validate", ...rules, "--cases", `${fx}cases.json`, "--config", `${dir}/cfg.json`],
+    /--config: .*require_signatory must be a boolean/,
+  );
+});
