@@ -79,6 +79,8 @@ export interface HallAppOptions {
   hmacSecret?: string;
   /** Worker call timeout. Default 30 s. */
   workerTimeoutMs?: number;
+  /** Worker endpoint origins a namespace token may register (admins may register any). */
+  workerOrigins?: string[];
   /** Re-read workers and bans from the store this often (several instances). 0 = never. */
   registrySyncMs?: number;
 }
@@ -263,7 +265,10 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
   for (const base of ["/", "/v1"]) {
     app.route(base, discoveryRoutes(hall));
     app.route(base, decideRoutes(hall));
-    app.route(base, workerRoutes(hall, { hmacSecret: options.hmacSecret }));
+    app.route(
+      base,
+      workerRoutes(hall, { hmacSecret: options.hmacSecret, workerOrigins: options.workerOrigins }),
+    );
     app.route(base, banRoutes(hall));
     app.route(base, tenantRoutes(hall, auth));
     app.route(base, approvalRoutes(hall));

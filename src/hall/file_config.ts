@@ -55,6 +55,8 @@ export const HallFileConfigSchema = z.strictObject({
     otlp_endpoint: z.string().url().optional(),
   }).optional(),
   worker_timeout_ms: z.number().int().min(100).max(600_000).optional(),
+  /** Origins (`http://127.0.0.1:9000`) namespace tokens may register as worker endpoints. */
+  worker_origins: z.array(z.string().url()).optional(),
   /** An MCP server config file (see mcp/); when set, MCP is served at /mcp behind the hall's auth. */
   mcp_config: z.string().min(1).optional(),
 });

@@ -215,6 +215,7 @@ async function main(): Promise<void> {
     staticDir: new URL("../../playground/dist", import.meta.url).pathname,
     hmacSecret: env("WCP_ATTEST_HMAC_KEY"),
     workerTimeoutMs: fileConfig.worker_timeout_ms,
+    workerOrigins: fileConfig.worker_origins?.map((o) => new URL(o).origin),
     registrySyncMs: store.backend === "postgres" ? 1_000 : 0,
   }).catch((e) => {
     if (e instanceof WcpError) fail(`rules file ${rulesPath}: ${e.message}`);

@@ -220,6 +220,12 @@ Deno.test({
         "org.acme",
       ]);
 
+      // Endpoints: a namespace token may only register origins the operator allowed.
+      const ep = record("org.acme.sum.9", { endpoint: "http://127.0.0.1:5432/" });
+      const epRes = await h.req("/wcp/workers", { method: "POST", token, json: ep });
+      assert.equal(epRes.status, 403);
+      assert.equal(err(await j(epRes)).path, "endpoint");
+
       // Moving to a bigger tier lifts the limit.
       assert.equal(
         (await h.req("/wcp/namespaces/org.acme/tier", { method: "PUT", json: { tier: "team" } }))
@@ -458,6 +464,34 @@ Deno.test({
       const ar = await h.req("/wcp/workers", { method: "POST", json: again });
       assert.equal(ar.status, 403);
       assert.equal(err(await j(ar)).code, "WORKER_BANNED");
+    } finally {
+      await h.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "workers: a namespace token may register an endpoint on an origin the operator allowed",
+  ...opts,
+  fn: async () => {
+    const h = await testHall({ workerOrigins: ["http://127.0.0.1:9000"] });
+    try {
+      const grant = await j(
+        await h.req("/wcp/namespaces", {
+          method: "POST",
+          json: { namespace: "org.acme", tier: "team", owner: "acme" },
+        }),
+      );
+      const token = String(grant.token);
+      const ok = record("org.acme.sum.1", { endpoint: "http://127.0.0.1:9000/run" });
+      assert.equal((await h.req("/wcp/workers", { method: "POST", token, json: ok })).status, 201);
+      const other = record("org.acme.sum.2", { endpoint: "http://127.0.0.1:9001/run" });
+      assert.equal(
+        (await h.req("/wcp/workers", { method: "POST", token, json: other })).status,
+        403,
+      );
+      // Admins are trusted with any endpoint.
+      assert.equal((await h.req("/wcp/workers", { method: "POST", json: other })).status, 201);
     } finally {
       await h.stop();
     }

@@ -115,8 +115,28 @@ function ownNamespace(p: Principal, workerId: string): string {
 }
 
 /** Enrol, update, revoke, attest. */
-export function workerRoutes(hall: Hall, options: { hmacSecret?: string }): Hono<HallEnv> {
+export function workerRoutes(
+  hall: Hall,
+  options: { hmacSecret?: string; workerOrigins?: string[] },
+): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
+  // The hall will POST to a registered endpoint, so a namespace owner may only point it at an
+  // origin the operator listed (no requests to arbitrary loopback services); admins may set any.
+  const origins = new Set(options.workerOrigins ?? []);
+  const checkEndpoint = (p: Principal, record: RegistryRecord): void => {
+    if (p.role === "admin" || record.endpoint === undefined) return;
+    const origin = new URL(String(record.endpoint)).origin;
+    if (!origins.has(origin)) {
+      throw new HttpError(
+        403,
+        "ENDPOINT_NOT_ALLOWED",
+        `endpoint: origin ${origin} is not allowed`,
+        {
+          path: "endpoint",
+        },
+      );
+    }
+  };
   const iso = () => new Date(hall.now()).toISOString();
 
   app.post("/wcp/workers", async (c) => {
@@ -125,6 +145,7 @@ export function workerRoutes(hall: Hall, options: { hmacSecret?: string }): Hono
     if (typeof body.worker_id === "string") ownNamespace(p, body.worker_id);
     const record = validateRecord(body);
     const ns = ownNamespace(p, record.worker_id);
+    checkEndpoint(p, record);
     if (await hall.store.getWorker(record.worker_id)) {
       throw new HttpError(409, "WORKER_EXISTS", "worker_id: already enrolled; use PUT to update", {
         path: "worker_id",
@@ -173,6 +194,7 @@ export function workerRoutes(hall: Hall, options: { hmacSecret?: string }): Hono
       );
     }
     const record = validateRecord(body);
+    checkEndpoint(p, record);
     await checkBanned(hall, record);
     const sameCode = existing.record.attestation?.code_hash === record.attestation?.code_hash;
     const row: WorkerRow = {
