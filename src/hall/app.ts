@@ -8,7 +8,6 @@
 
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { secureHeaders } from "hono/secure-headers";
 import type { SigningKey } from "../attestation/mod.ts";
 import type { HallConfig } from "../config.ts";
 import type { PolicyGate, PolicyGateFn } from "../policy.ts";
@@ -67,8 +66,14 @@ export interface HallAppOptions {
   failedAuthPerMinute?: number;
   /** JSONL and OTLP sinks (the store always gets the events). */
   telemetry?: TelemetrySinkOptions;
-  /** Streamable HTTP MCP handler mounted at `/mcp` behind the guards and bearer auth. */
-  mcpHandler?: (req: Request) => Promise<Response>;
+  /**
+   * Streamable HTTP MCP handler mounted at `/mcp` behind the guards and bearer auth; it is told the
+   * caller's tenant (a namespace token's namespace; null for admin tokens).
+   */
+  mcpHandler?: (
+    req: Request,
+    context?: { tenant?: { tenant_id: string } | null },
+  ) => Promise<Response>;
   /** Absolute path of `playground/dist` for `/playground` and `/dashboard`. */
   staticDir?: string;
   /** Clock (epoch ms). */
@@ -198,14 +203,24 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404)
   );
 
-  app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin" }));
+  // One middleware with a precomputed header list (cheaper than composing several on every call).
+  const SECURITY_HEADERS: [string, string][] = [
+    ["x-content-type-options", "nosniff"],
+    ["x-frame-options", "DENY"],
+    ["referrer-policy", "no-referrer"],
+    ["cross-origin-resource-policy", "same-origin"],
+    ["cross-origin-opener-policy", "same-origin"],
+    ["x-permitted-cross-domain-policies", "none"],
+    ["x-wcp-api-version", "1"],
+  ];
   app.use("*", async (c, next) => {
     await next();
-    c.res.headers.set("x-wcp-api-version", "1");
-    if (!c.res.headers.has("content-security-policy")) {
-      c.res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    const h = c.res.headers;
+    for (const [k, v] of SECURITY_HEADERS) h.set(k, v);
+    if (!h.has("content-security-policy")) {
+      h.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
     }
-    if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+    if (!h.has("cache-control")) h.set("cache-control", "no-store");
   });
   app.use("*", hostOriginGuard(hosts, origins));
   app.use("*", corsGuard(origins));
@@ -257,7 +272,10 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
   if (options.mcpHandler) {
     const handler = options.mcpHandler;
     app.use("/mcp", requireToken);
-    app.all("/mcp", (c) => handler(c.req.raw));
+    app.all("/mcp", (c) => {
+      const p = c.get("principal");
+      return handler(c.req.raw, { tenant: p.namespace ? { tenant_id: p.namespace } : null });
+    });
   }
 
   // The API is version 1; `/v1/wcp/...` names the version explicitly, `/wcp/...` (the spec's

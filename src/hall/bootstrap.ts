@@ -143,7 +143,7 @@ export async function ensureAdminToken(
     return null;
   }
   const token = fixed ?? newToken();
-  await store.createToken({
+  const row = {
     token_id: `tok_admin_${crypto.randomUUID().slice(0, 8)}`,
     token_hash: hashToken(token),
     role: "admin",
@@ -151,6 +151,13 @@ export async function ensureAdminToken(
     label: fixed ? "admin (WCP_ADMIN_TOKEN)" : "admin (first start)",
     created_at: new Date(now).toISOString(),
     revoked_at: null,
-  });
+  } as const;
+  try {
+    await store.createToken(row);
+  } catch (e) {
+    // Several instances starting at once on one database: another one stored it first.
+    if (fixed && await store.findToken(hashToken(fixed))) return null;
+    throw e;
+  }
   return token;
 }

@@ -176,22 +176,28 @@ async function main(): Promise<void> {
   }
   if (firstStart && (await store.listWorkers()).length === 0) await enrollDemoWorkers(store, now);
 
-  let mcpHandler: ((req: Request) => Promise<Response>) | undefined;
+  // /mcp: the MCP server over the hall's own API (its workers, rules, approvals, receipts and
+  // authorisation; every tool call re-enters /wcp/* in process with the caller's token).
+  // `mcp_config` optionally sets the MCP session bounds (env, data labels, default tenant).
+  const allowedHosts = fileConfig.allowed_hosts ??
+    ["127.0.0.1", "localhost", "::1", ...(host === "0.0.0.0" || host === "::" ? [] : [host])];
+  let appFetch: (req: Request) => Response | Promise<Response> = () =>
+    new Response(null, { status: 503 });
+  const { createHallMcpHandler } = await import("../../mcp/hall_mount.ts");
+  let mcpBounds;
   if (fileConfig.mcp_config) {
-    // The MCP server is an optional edge: loaded only when configured.
     const mcpPath = resolveIn(configDir, fileConfig.mcp_config);
-    const [{ createMcpHttpHandler }, { loadMcpConfigFile }] = await Promise.all([
-      import("../../mcp/http.ts"),
-      import("../../mcp/load_config.ts"),
-    ]);
-    const mcpConfig = await loadMcpConfigFile(mcpPath).catch((e) =>
+    const { loadMcpConfigFile } = await import("../../mcp/load_config.ts");
+    mcpBounds = await loadMcpConfigFile(mcpPath).catch((e) =>
       fail(`mcp_config ${mcpPath}: ${e instanceof Error ? e.message : e}`)
     );
-    mcpHandler = createMcpHttpHandler({
-      config: mcpConfig,
-      allowedOrigins: fileConfig.allowed_origins,
-    });
   }
+  const mcpHandler = createHallMcpHandler({
+    hallFetch: (req) => appFetch(req),
+    config: mcpBounds,
+    allowedHosts,
+    allowedOrigins: fileConfig.allowed_origins,
+  });
   const hallApp = await createHallApp({
     mcpHandler,
     store,
@@ -200,8 +206,7 @@ async function main(): Promise<void> {
     config: fileConfig.hall_config as Record<string, never> | undefined,
     policyGate: fileConfig.policy_gate ? compileGate(fileConfig.policy_gate) : undefined,
     inProcessWorkers: DEMO_WORKERS,
-    allowedHosts: fileConfig.allowed_hosts ??
-      ["127.0.0.1", "localhost", "::1", ...(host === "0.0.0.0" || host === "::" ? [] : [host])],
+    allowedHosts,
     allowedOrigins: fileConfig.allowed_origins,
     maxBodyBytes: fileConfig.max_body_bytes,
     rateLimitPerMinute: rateLimit,
@@ -238,6 +243,7 @@ async function main(): Promise<void> {
     }
   })().catch(() => {});
 
+  appFetch = hallApp.fetch;
   const server = Deno.serve({
     hostname: host,
     port,

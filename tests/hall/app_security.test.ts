@@ -223,7 +223,8 @@ Deno.test({
     try {
       const res = await h.req("/wcp/workers");
       assert.equal(res.headers.get("x-content-type-options"), "nosniff");
-      assert.equal(res.headers.get("x-frame-options"), "SAMEORIGIN");
+      assert.equal(res.headers.get("x-frame-options"), "DENY");
+      assert.equal(res.headers.get("referrer-policy"), "no-referrer");
       assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'none'/);
       assert.equal(res.headers.get("x-wcp-api-version"), "1");
       assert.equal(res.headers.get("cache-control"), "no-store");
@@ -284,9 +285,11 @@ Deno.test({
   ...opts,
   fn: async () => {
     const seen: string[] = [];
+    const tenants: unknown[] = [];
     const h = await testHall({
-      mcpHandler: (req) => {
+      mcpHandler: (req, ctx) => {
         seen.push(req.method);
+        tenants.push(ctx?.tenant ?? null);
         return Promise.resolve(Response.json({ jsonrpc: "2.0", id: 1, result: {} }));
       },
     });
@@ -306,6 +309,13 @@ Deno.test({
       });
       assert.equal(ok.status, 200);
       assert.deepEqual(seen, ["POST"]);
+      // A namespace token's calls run for its namespace; an admin's for the MCP default tenant.
+      const grant = await (await h.req("/wcp/namespaces", {
+        method: "POST",
+        json: { namespace: "org.acme", tier: "free", owner: "a" },
+      })).json();
+      await h.req("/mcp", { method: "POST", token: grant.token, json: {} });
+      assert.deepEqual(tenants, [null, { tenant_id: "org.acme" }]);
     } finally {
       await h.stop();
     }

@@ -288,7 +288,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "process: an MCP config mounts the MCP server at /mcp behind the hall's bearer auth",
+  name: "process: /mcp serves MCP over the hall's own API, behind its bearer auth",
   ...opts,
   fn: async () => {
     const { DEMO_CONFIG_DOCUMENT } = await import("../../mcp/demo_config.ts");
@@ -327,6 +327,18 @@ Deno.test({
       assert.equal(ok.status, 200, await ok.clone().text());
       const text = await ok.text();
       assert.match(text, /"serverInfo"/);
+      // A governed tool call goes through the hall: the hall's own demo workers are listed.
+      const list = await fetch(`${r.url}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${TOKEN}`,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} }),
+      });
+      assert.equal(list.status, 200);
+      assert.match(await list.text(), /wcp_route/);
     } finally {
       await stop(r);
       await Deno.remove(dir, { recursive: true });
