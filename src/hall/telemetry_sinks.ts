@@ -11,6 +11,8 @@ import { sha256Hex } from "../hash.ts";
 import type { RouteDecision, TelemetryEvent } from "../model.ts";
 import type { DecisionRow, HallStore, TelemetryRow } from "./store/types.ts";
 
+const TELEMETRY_SLICE = 1_000;
+
 /** Sink settings. */
 export interface TelemetrySinkOptions {
   /** Append every event as one JSON line to this file. */
@@ -237,7 +239,12 @@ export class TelemetryPipeline {
     this.#flushing = this.#flushing.then(async () => {
       try {
         for (const d of decisions) await this.#store.recordDecision(d);
-        await this.#store.appendTelemetry(rows);
+        // In slices, yielding between them: an embedded store writes synchronously, and one big
+        // write would stall every request waiting behind it.
+        for (let i = 0; i < rows.length; i += TELEMETRY_SLICE) {
+          if (i > 0) await new Promise((r) => setTimeout(r, 0));
+          await this.#store.appendTelemetry(rows.slice(i, i + TELEMETRY_SLICE));
+        }
         this.sinkErrors.store = null;
       } catch (e) {
         this.sinkErrors.store = e instanceof Error ? e.message : String(e);
