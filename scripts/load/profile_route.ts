@@ -68,7 +68,14 @@ const one = async () => {
       capability_id: "cap.doc.summarize",
       request: { text: "hello" },
     });
-    const res = await hall.fetch(new Request(url, { method: "POST", headers, body }));
+    // Content-Length as a real client sends it (without it Hono's body limit streams the body).
+    const res = await hall.fetch(
+      new Request(url, {
+        method: "POST",
+        headers: { ...headers, "content-length": String(new TextEncoder().encode(body).length) },
+        body,
+      }),
+    );
     await res.arrayBuffer();
     statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     if (res.status === 200) ok++;

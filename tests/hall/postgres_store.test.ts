@@ -324,3 +324,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "postgres store: a telemetry flush larger than one statement's 65,535 parameters",
+  ignore,
+  async fn() {
+    const [a] = await instances(1);
+    try {
+      // 20,000 events x 5 parameters: one statement would exceed the protocol's limit.
+      const rows = Array.from({ length: 20_000 }, (_, i) => ({
+        event_id: "evt.os.task.routed",
+        decision_id: `d-${i}`,
+        correlation_id: `c-${i % 10}`,
+        timestamp: "2026-12-01T20:00:00.000Z",
+        event: { i },
+      }));
+      await a.appendTelemetry(rows);
+      const newest = await a.listTelemetry({ limit: 3 });
+      assert.deepEqual(newest.map((r) => r.event), [{ i: 19_997 }, { i: 19_998 }, { i: 19_999 }]);
+      assert.equal((await a.listTelemetry({ decision_id: "d-12345" }))[0].correlation_id, "c-5");
+    } finally {
+      await a.close();
+    }
+  },
+});

@@ -58,6 +58,8 @@ type Sql = postgres.Sql;
 /** Advisory lock key (first half) reserved for hall migrations. */
 const MIGRATION_LOCK = 0x77637031; // "wcp1"
 const MAX_PAGE = 1000;
+/** Rows per multi-row telemetry insert (5 parameters each, far below the 65,535 limit). */
+const TELEMETRY_CHUNK = 2000;
 
 /** Bytewise-sorted text, for ids and RFC 3339 times, whatever the database's collation. */
 const T = 'text collate "C"';
@@ -704,10 +706,21 @@ export class PostgresStore implements HallStore {
       timestamp: r.timestamp,
       event: json(r.event),
     }));
-    // One multi-row insert is one statement, hence one transaction, in insertion order.
-    await this.#sql`insert into telemetry ${
-      this.#sql(values, "event_id", "decision_id", "correlation_id", "timestamp", "event")
-    }`;
+    // A statement takes at most 65,535 parameters, so big flushes go in chunks of one
+    // multi-row insert each, all in one transaction (insertion order kept).
+    const insert = (q: Sql | postgres.TransactionSql, chunk: typeof values) =>
+      q`insert into telemetry ${
+        q(chunk, "event_id", "decision_id", "correlation_id", "timestamp", "event")
+      }`;
+    if (values.length <= TELEMETRY_CHUNK) {
+      await insert(this.#sql, values);
+      return;
+    }
+    await this.#sql.begin(async (tx) => {
+      for (let i = 0; i < values.length; i += TELEMETRY_CHUNK) {
+        await insert(tx, values.slice(i, i + TELEMETRY_CHUNK));
+      }
+    });
   }
 
   async listTelemetry(query: TelemetryQuery = {}): Promise<TelemetryRow[]> {
