@@ -55,6 +55,26 @@ export class EventHub {
     return () => this.#subscribers.delete(fn);
   }
 
+  #closers = new Set<() => void>();
+  #closed = false;
+
+  /** Run `fn` when the hub closes (streams end so the server can shut down); returns the undo. */
+  onClose(fn: () => void): () => void {
+    if (this.#closed) {
+      fn();
+      return () => {};
+    }
+    this.#closers.add(fn);
+    return () => this.#closers.delete(fn);
+  }
+
+  /** End every stream. */
+  close(): void {
+    this.#closed = true;
+    for (const fn of this.#closers) fn();
+    this.#closers.clear();
+  }
+
   /** Current subscriber count. */
   get subscriberCount(): number {
     return this.#subscribers.size;

@@ -573,6 +573,7 @@ export class Hall {
   /** Stop timers and flush sinks (the store is closed by its owner). */
   async close(): Promise<void> {
     this.#closed = true;
+    this.events.close();
     for (const t of this.#timers) clearInterval(t);
     await this.telemetry.close();
   }

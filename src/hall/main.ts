@@ -263,8 +263,9 @@ async function main(): Promise<void> {
     try {
       watcher.close();
     } catch { /* already closed */ }
-    await server.shutdown();
+    // Close first: it ends the SSE streams, which shutdown() would otherwise wait for.
     await hallApp.close();
+    await server.shutdown();
     await store.close();
     Deno.exit(0);
   };

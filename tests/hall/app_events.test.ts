@@ -254,3 +254,18 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "events: closing the hall ends open SSE streams (so the server can shut down)",
+  ...opts,
+  fn: async () => {
+    const h = await testHall();
+    const res = await h.req("/wcp/events");
+    const it = parseSseStream(res.body!);
+    assert.equal((await it.next()).value!.event, "ready");
+    const ended = it.next();
+    await h.close();
+    assert.equal((await ended).done, true);
+    await h.store.close();
+  },
+});

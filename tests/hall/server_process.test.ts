@@ -345,3 +345,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "process: SIGTERM shuts down cleanly even with a dashboard's SSE stream open",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    const r = await start(dir);
+    try {
+      const res = await fetch(`${r.url}/wcp/events`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(res.status, 200);
+      const reader = res.body!.getReader();
+      await reader.read(); // the `ready` event
+      r.child.kill("SIGTERM");
+      const status = await Promise.race([
+        r.child.status,
+        new Promise<null>((res) => setTimeout(() => res(null), 10_000)),
+      ]);
+      assert.ok(status, "the hall exited");
+      assert.equal(status.code, 0);
+      await reader.cancel().catch(() => {});
+    } finally {
+      await stop(r);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -29,10 +29,12 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
         wake?.();
       });
       let open = true;
-      stream.onAbort(() => {
+      const end = () => {
         open = false;
         wake?.();
-      });
+      };
+      stream.onAbort(end);
+      const undoClose = hall.events.onClose(end);
       await stream.writeSSE({
         event: "ready",
         data: JSON.stringify({ at: new Date().toISOString() }),
@@ -62,6 +64,7 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
         }
       } finally {
         unsubscribe();
+        undoClose();
       }
     });
   });
