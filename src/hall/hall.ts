@@ -394,6 +394,10 @@ export class Hall {
   /** Execute an approved held request, exactly once. */
   async dispatchApproved(approvalId: string): Promise<DispatchResult> {
     await this.expireApprovals();
+    // Re-check what may have changed while the request waited (revocation, bans, code changes)
+    // before consuming, so a refused dispatch leaves the approval usable once the worker is fixed.
+    const pre = await this.store.getApproval(approvalId);
+    if (pre?.status === "approved") this.#checkApprovedWorker(pre.decision as RouteDecision);
     const consumed = await this.store.consumeApproval(approvalId, this.#iso());
     if (!consumed) {
       const a = await this.store.getApproval(approvalId);
@@ -409,20 +413,25 @@ export class Hall {
     }
     this.events.publish("approval", approvalEvent(consumed, "consumed"));
     const held = consumed.decision as RouteDecision;
-    const workerId = held.selected_worker_id;
-    // Re-check what may have changed while the request waited: revocation and bans.
-    const rec = workerId ? this.registry.get(workerId) : undefined;
-    const hashes = [
-      workerId ? this.registry.registeredHash(workerId) : null,
-      workerId ? this.#currentHashes.get(workerId) ?? null : null,
-    ].filter((h): h is string => !!h);
-    if (!rec || rec.status === "revoked" || hashes.some((h) => this.registry.isBanned(h))) {
-      throw new HttpError(409, "WORKER_UNAVAILABLE", "the approved worker was revoked or banned", {
-        extra: { worker_id: workerId },
-      });
-    }
     const decision: RouteDecision = { ...held, outcome: "DISPATCH", denied: false };
     return await this.#execute(decision, consumed.input, `APPROVED:${approvalId}`, approvalId);
+  }
+
+  #checkApprovedWorker(held: RouteDecision): void {
+    const workerId = held.selected_worker_id;
+    const rec = workerId ? this.registry.get(workerId) : undefined;
+    const registered = workerId ? this.registry.registeredHash(workerId) : null;
+    const current = workerId ? this.#currentHashes.get(workerId) ?? null : null;
+    const banned = [registered, current].some((h) => h !== null && this.registry.isBanned(h));
+    const tampered = registered !== null && current !== null && registered !== current;
+    if (!rec || rec.status === "revoked" || banned || tampered) {
+      throw new HttpError(
+        409,
+        "WORKER_UNAVAILABLE",
+        "the approved worker was revoked, banned or changed its code since the approval",
+        { extra: { worker_id: workerId } },
+      );
+    }
   }
 
   async #execute(

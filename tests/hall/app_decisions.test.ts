@@ -601,3 +601,32 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "approvals: an approved request whose worker was revoked is refused, and stays approved",
+  ...opts,
+  fn: async () => {
+    const h = await testHall();
+    try {
+      const held = await j(
+        await h.req("/wcp/dispatch", {
+          method: "POST",
+          json: routeInput({ capability_id: "cap.msg.notify" }),
+        }),
+      );
+      const id = String(held.approval_id);
+      await h.req(`/wcp/approvals/${id}/resolve`, {
+        method: "POST",
+        json: { decision: "approve" },
+      });
+      await h.req("/wcp/workers/org.demo.notifier.1/revoke", { method: "POST" });
+      const res = await h.req("/wcp/dispatch", { method: "POST", json: { approval_id: id } });
+      assert.equal(res.status, 409);
+      assert.equal(((await j(res)).error as Record<string, unknown>).code, "WORKER_UNAVAILABLE");
+      assert.equal((await j(await h.req(`/wcp/approvals/${id}`))).status, "approved");
+      assert.equal((await h.store.counts()).receipts, 0);
+    } finally {
+      await h.stop();
+    }
+  },
+});
