@@ -17,10 +17,12 @@ import {
 } from "../attestation/mod.ts";
 import {
   type ChainReport,
+  type InclusionProof,
   makeCheckpoint,
   prepareReceipt,
   type Receipt,
   type ReceiptFields,
+  receiptInclusionProof,
   signReceipt,
   verifyReceiptChain,
 } from "../receipts/mod.ts";
@@ -70,6 +72,31 @@ export class ReceiptService {
   async verify(tenantId: string): Promise<ChainReport> {
     const rows = await this.#store.tenantChain(tenantId);
     return await verifyReceiptChain(rows.map((r) => r.receipt), { keys: this.trusted });
+  }
+
+  /**
+   * Proof that a receipt is in its tenant's chain: an RFC 6962 audit path against the newest
+   * stored checkpoint that covers it (a new checkpoint is signed and stored when none does).
+   */
+  async proof(
+    tenantId: string,
+    receiptId: string,
+    now: number,
+  ): Promise<{ receipt: BuiltReceipt; proof: InclusionProof; checkpoint: unknown } | null> {
+    const rows = await this.#store.tenantChain(tenantId);
+    const index = rows.findIndex((r) => r.receipt_id === receiptId);
+    if (index < 0) return null;
+    const stored = (await this.#store.listCheckpoints(tenantId)).filter((c) =>
+      c.tree_size > index && c.tree_size <= rows.length
+    ).pop();
+    const cp = stored ?? await this.checkpoint(tenantId, now);
+    const size = cp!.tree_size;
+    const receipts = rows.slice(0, size).map((r) => r.receipt as unknown as Receipt);
+    return {
+      receipt: rows[index].receipt,
+      proof: receiptInclusionProof(receipts, index),
+      checkpoint: cp!.proof,
+    };
   }
 
   /** Sign a Merkle checkpoint over a tenant's chain as it is now, and store it. */

@@ -132,6 +132,27 @@ Deno.test({
         json: { tenant_id: "nobody" },
       });
       assert.equal(none.status, 404);
+      // Inclusion proof of receipt 1 against the stored checkpoint, verified independently.
+      const { verifyReceiptInclusion } = await import("../../src/receipts/checkpoint.ts");
+      const pr = await j(
+        await h.req(`/wcp/receipts/proof?tenant_id=acme&receipt_id=${acme[1].receipt_id}`),
+      );
+      const inc = await verifyReceiptInclusion(
+        pr.receipt,
+        pr.proof as never,
+        pr.checkpoint as never,
+        h.hall.receipts.trusted,
+      );
+      assert.equal(inc.ok, true, JSON.stringify(inc));
+      const forgedInc = await verifyReceiptInclusion(
+        { ...(pr.receipt as object), worker_id: "org.evil.x.1" },
+        pr.proof as never,
+        pr.checkpoint as never,
+        h.hall.receipts.trusted,
+      );
+      assert.equal(forgedInc.ok, false);
+      assert.equal((await h.req("/wcp/receipts/proof?tenant_id=acme&receipt_id=nope")).status, 404);
+      assert.equal((await h.req("/wcp/receipts/proof?tenant_id=acme")).status, 400);
       const key = await j(await h.req("/wcp/receipts/key"));
       assert.equal((key.keys as { key_id: string }[])[0].key_id, v.key_id);
     } finally {

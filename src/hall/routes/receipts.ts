@@ -68,6 +68,20 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     return c.json({ checkpoints, count: checkpoints.length });
   });
 
+  app.get("/wcp/receipts/proof", async (c) => {
+    const tenant = c.req.query("tenant_id");
+    const receiptId = c.req.query("receipt_id");
+    if (!tenant) {
+      throw new HttpError(400, "INVALID_QUERY", "tenant_id: required", { path: "tenant_id" });
+    }
+    if (!receiptId) {
+      throw new HttpError(400, "INVALID_QUERY", "receipt_id: required", { path: "receipt_id" });
+    }
+    const out = await hall.receipts.proof(tenant, receiptId, hall.now());
+    if (!out) throw new HttpError(404, "RECEIPT_UNKNOWN", "no such receipt in this tenant's chain");
+    return c.json(out);
+  });
+
   app.get("/wcp/receipts/key", (c) => {
     return c.json({ keys: hall.receipts.trusted });
   });
