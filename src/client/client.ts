@@ -8,6 +8,7 @@
 
 import type { RegistryRecord, RouteDecision, RouteInput } from "../model.ts";
 import type { Receipt } from "../receipts/receipt.ts";
+import type { Checkpoint, InclusionProof } from "../receipts/checkpoint.ts";
 import { HallError } from "./errors.ts";
 import { parseSseStream } from "./sse.ts";
 import type {
@@ -418,6 +419,23 @@ export class HallClient {
     return this.#request(
       "GET",
       `/wcp/receipts/verify${query({ tenant_id: tenantId })}`,
+      undefined,
+      options,
+    );
+  }
+
+  /**
+   * `GET /wcp/receipts/proof`: a receipt, its inclusion proof and the signed checkpoint it is
+   * proven against (check with `verifyReceiptInclusion`).
+   */
+  receiptProof(
+    tenantId: string,
+    receiptId: string,
+    options?: CallOptions,
+  ): Promise<{ receipt: Receipt; proof: InclusionProof; checkpoint: Checkpoint }> {
+    return this.#request(
+      "GET",
+      `/wcp/receipts/proof${query({ tenant_id: tenantId, receipt_id: receiptId })}`,
       undefined,
       options,
     );

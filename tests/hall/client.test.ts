@@ -48,6 +48,16 @@ Deno.test({
       assert.equal(v.ok, true);
       assert.equal(v.tenants[0].count, 2);
       assert.equal((await c.checkpoint("acme")).tree_size, 2);
+      const { verifyReceiptInclusion } = await import("../../src/receipts/checkpoint.ts");
+      const first = (await c.receipts({ tenant_id: "acme" }))[0];
+      const pr = await c.receiptProof("acme", first.receipt_id);
+      const keys = (await (await bridged(h)("http://localhost/wcp/receipts/key", {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      })).json()).keys;
+      assert.equal(
+        (await verifyReceiptInclusion(pr.receipt, pr.proof, pr.checkpoint, keys)).ok,
+        true,
+      );
       const tel = await c.telemetry({ decision_id: d.decision_id });
       assert.ok(tel.count >= 3);
 
