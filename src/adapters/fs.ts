@@ -12,6 +12,7 @@ import {
   buildManifest,
   DEFAULT_SECRET_ENV,
   EXCLUDED_NAMES,
+  isExcludedPath,
   type KeyFile,
   type KeyRing,
   manifestJson,
@@ -33,6 +34,11 @@ import type { AttestationResult } from "../attestation/verify.ts";
 import { WcpError } from "../errors.ts";
 
 const CHUNK = 1 << 20;
+const UNREAD = "0".repeat(64);
+/** Manifests are a few hundred bytes; anything above this is refused unread. */
+const MAX_MANIFEST_BYTES = 1 << 20;
+/** Key files are a few hundred bytes. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 /** A file found by {@link walkPackage}. */
 export interface WalkedFile {
@@ -186,7 +192,7 @@ export async function hashPackageDir(
   options: HashOptions = {},
 ): Promise<PackageHashResult> {
   const { files, unsafe } = await walkPackage(root);
-  const totalBytes = files.reduce((n, f) => n + f.size, 0);
+  const totalBytes = files.reduce((n, f) => (isExcludedPath(f.path) ? n : n + f.size), 0);
   let doneBytes = 0;
   const out: PackageFile[] = [];
   const bad: UnsafeEntry[] = [...unsafe];
@@ -194,6 +200,12 @@ export async function hashPackageDir(
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const f = files[next++];
+      if (isExcludedPath(f.path)) {
+        // Listed as excluded by the core, never hashed: not worth reading (a package could hold
+        // a huge or sparse manifest.json). The digest is a placeholder the core discards.
+        out.push({ path: f.path, size: f.size, sha256: UNREAD });
+        continue;
+      }
       let r: { size: number; sha256: string } | null;
       try {
         r = await hashFile(f.absPath, f.ino);
@@ -376,6 +388,10 @@ export async function readManifestFile(
     const st = await Deno.lstat(path);
     if (st.isSymlink) return { manifest: undefined, error: "manifest is a symlink (not followed)" };
     if (!st.isFile) return { manifest: undefined, error: "manifest is not a regular file" };
+    // A package is untrusted: a huge (or sparse) manifest.json must not exhaust memory.
+    if (st.size > MAX_MANIFEST_BYTES) {
+      return { manifest: undefined, error: `manifest is larger than ${MAX_MANIFEST_BYTES} bytes` };
+    }
     return { manifest: JSON.parse(await Deno.readTextFile(path)) };
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { manifest: undefined };
@@ -501,6 +517,9 @@ export async function writeKeyFile(path: string, file: KeyFile): Promise<void> {
 export async function readKeyFile(path: string): Promise<KeyFile> {
   let doc: unknown;
   try {
+    const st = await Deno.stat(path);
+    if (!st.isFile) throw new Error("not a regular file");
+    if (st.size > MAX_KEY_FILE_BYTES) throw new Error(`larger than ${MAX_KEY_FILE_BYTES} bytes`);
     doc = JSON.parse(await Deno.readTextFile(path));
   } catch (e) {
     throw new WcpError("KEY_INVALID", path, `cannot read key file: ${(e as Error).message}`);

@@ -420,3 +420,33 @@ Deno.test("fs: a planted symlink is replaced, never written through (manifest.tm
     assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), ["secret.txt"]);
   });
 });
+
+Deno.test("fs: a huge (sparse) manifest or key file is refused unread", async () => {
+  await withPackage(async (root, outside) => {
+    const f = await Deno.open(`${root}/manifest.json`, { write: true, create: true });
+    await f.truncate(64 * 1024 ** 3); // 64 GiB, sparse: reading it would exhaust memory
+    f.close();
+    const r = await readManifestFile(`${root}/manifest.json`);
+    assert.equal(r.manifest, undefined);
+    assert.match(r.error ?? "", /larger than/);
+    const v = await verify(root);
+    assert.equal(v.deny_code, "ATTEST_MANIFEST_MISSING");
+    // Excluded files are never read or counted: the progress total is the scaffold's 453 bytes.
+    let total = -1;
+    const h = await hashPackageDir(root, { onProgress: (_done, all) => (total = all) });
+    assert.equal(h.package_hash, SCAFFOLD_HASH);
+    assert.deepEqual(h.excluded, ["manifest.json"]);
+    assert.equal(total, 90 + 164 + 136 + 63);
+    const k = await Deno.open(`${outside}/key.json`, { write: true, create: true });
+    await k.truncate(64 * 1024 ** 3);
+    k.close();
+    await assert.rejects(
+      readKeyFile(`${outside}/key.json`),
+      (e) => e instanceof WcpError && e.code === "KEY_INVALID" && /larger than/.test(e.message),
+    );
+    await assert.rejects(
+      readKeyFile(outside),
+      (e) => e instanceof WcpError && /not a regular file/.test(e.message),
+    );
+  });
+});
