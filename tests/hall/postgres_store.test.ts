@@ -337,9 +337,15 @@ Deno.test({
         decision_id: `d-${i}`,
         correlation_id: `c-${i % 10}`,
         timestamp: "2026-12-01T20:00:00.000Z",
-        event: { i },
+        event: { i } as Record<string, unknown>,
       }));
+      // A hostile correlation id (lone surrogate) must not sink the batch.
+      rows[7].correlation_id = "bad\ud800id";
+      rows[7].event = { i: 7, text: "\udfff" };
       await a.appendTelemetry(rows);
+      const [seventh] = await a.listTelemetry({ decision_id: "d-7" });
+      assert.equal(seventh.correlation_id, "bad\ufffdid");
+      assert.deepEqual(seventh.event, { i: 7, text: "\udfff" }, "the event text is kept verbatim");
       const newest = await a.listTelemetry({ limit: 3 });
       assert.deepEqual(newest.map((r) => r.event), [{ i: 19_997 }, { i: 19_998 }, { i: 19_999 }]);
       assert.equal((await a.listTelemetry({ decision_id: "d-12345" }))[0].correlation_id, "c-5");
