@@ -34,7 +34,8 @@ export type LintSeverity = "error" | "warning" | "info";
  * cover it); `IGNORED_KEY`; `EMPTY_RULE_SET`; `NO_CANDIDATES` (info: the rule always denies);
  * `UNKNOWN_CAPABILITY`, `UNKNOWN_SPECIES`, `UNKNOWN_CONTROL` (when known ids are passed);
  * `NON_STRICT_ID` (underscores), `INVALID_ID`; `UNSERVED_SPECIES`, `UNSELECTABLE_RECORD`,
- * `UNROUTED_CAPABILITY` (when records are passed).
+ * `UNROUTED_CAPABILITY` (when records are passed); `INVALID_OPTION` (an option of the wrong shape,
+ * the only finding then).
  *
  * @example
  * ```ts
@@ -113,6 +114,9 @@ export function lintRules(ruleSet: RuleSet, options: LintOptions = {}): LintFind
       message: "lintRules needs a RuleSet returned by parseRules",
     }];
   }
+  options ??= {}; // null from JavaScript callers: no options
+  const bad = badOption(options);
+  if (bad !== null) return [bad];
   const { rules } = ix.parsed;
   const perRule: LintFinding[][] = rules.map(() => []);
   const global: LintFinding[] = [];
@@ -185,6 +189,29 @@ export function lintRules(ruleSet: RuleSet, options: LintOptions = {}): LintFind
   checkIds(ix, options, perRule);
   const recordFindings = options.records ? checkRecords(ix, reach, options.records, perRule) : [];
   return [...global, ...perRule.flat(), ...recordFindings];
+}
+
+/** An option of the wrong shape, as an `INVALID_OPTION` error (a string is not a list of ids). */
+function badOption(options: LintOptions): LintFinding | null {
+  const o = options as Record<string, unknown>;
+  const fail = (path: string, what: string): LintFinding => ({
+    severity: "error",
+    code: "INVALID_OPTION",
+    rule_id: null,
+    path,
+    message: `lintRules option ${path} must be ${what}`,
+  });
+  for (const k of ["capabilities", "species", "controls"]) {
+    const v = o[k];
+    if (v === undefined) continue;
+    const iterable = typeof v === "object" && v !== null &&
+      typeof (v as Iterable<unknown>)[Symbol.iterator] === "function";
+    if (!iterable) return fail(k, "an iterable of ids (an array or a Set)");
+  }
+  if (o.records !== undefined && !Array.isArray(o.records)) {
+    return fail("records", "an array of registry records");
+  }
+  return null;
 }
 
 interface Reach {

@@ -239,3 +239,25 @@ Deno.test("lint: a wildcard rule covered across many capabilities is named with 
   assert.deepEqual(codes(fs), ["UNREACHABLE_RULE:prod:rules[2].match"]);
   assert.match(fs[0].message, /covered by earlier rules such as 'ks', 'rest'$/);
 });
+
+Deno.test("lint: options of the wrong shape are one INVALID_OPTION error naming the option", () => {
+  const rs = parseRules([{ rule_id: "a", match: { capability_id: "cap.a" } }]);
+  const bad: [Record<string, unknown>, string][] = [
+    [{ capabilities: 5 }, "capabilities"],
+    [{ species: "wrk.a" }, "species"], // a string would be read as single characters
+    [{ controls: {} }, "controls"],
+    [{ records: "x" }, "records"],
+  ];
+  for (const [options, path] of bad) {
+    const fs = lintRules(rs, options as never);
+    assert.deepEqual(fs.map((f) => [f.severity, f.code, f.path]), [[
+      "error",
+      "INVALID_OPTION",
+      path,
+    ]]);
+  }
+  // null (from JavaScript) is no options; a Set is a fine iterable.
+  assert.deepEqual(lintRules(rs, null as never), lintRules(rs));
+  const known = lintRules(rs, { capabilities: new Set(["cap.b"]) });
+  assert.ok(known.some((f) => f.code === "UNKNOWN_CAPABILITY" && f.rule_id === "a"));
+});
