@@ -84,6 +84,8 @@ export interface HallAppOptions {
   hmacSecret?: string;
   /** Worker call timeout. Default 30 s. */
   workerTimeoutMs?: number;
+  /** Verify new receipts this often, raising chain_break alerts (default 60 s; 0 = never). */
+  chainCheckMs?: number;
   /** Worker endpoint origins a namespace token may register (admins may register any). */
   workerOrigins?: string[];
   /** Re-read workers and bans from the store this often (several instances). 0 = never. */
@@ -154,8 +156,11 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     now,
     workerTimeoutMs: options.workerTimeoutMs ?? 30_000,
     registrySyncMs: options.registrySyncMs ?? 0,
+    chainCheckMs: options.chainCheckMs ?? 60_000,
   });
   await hall.syncRegistry();
+  // A chain tampered with while the hall was down is reported at start.
+  if (options.chainCheckMs !== 0) await hall.checkChains(true);
 
   const auth = new Authenticator(store);
   const limiter = new RateLimiter(now);

@@ -57,6 +57,7 @@ export interface HallInit {
   now: () => number;
   workerTimeoutMs: number;
   registrySyncMs: number;
+  chainCheckMs: number;
 }
 
 const RECENT_DECISIONS = 20_000;
@@ -98,6 +99,11 @@ export class Hall {
     this.#workerTimeoutMs = init.workerTimeoutMs;
     // Approvals expire even when nobody lists them; other instances' enrolments show up here.
     this.#timers.push(setInterval(() => void this.expireApprovals().catch(() => {}), 5_000));
+    if (init.chainCheckMs > 0) {
+      this.#timers.push(
+        setInterval(() => void this.checkChains(false).catch(() => {}), init.chainCheckMs),
+      );
+    }
     if (init.registrySyncMs > 0) {
       this.#timers.push(
         setInterval(() => void this.syncRegistry().catch(() => {}), init.registrySyncMs),
@@ -180,6 +186,30 @@ export class Hall {
       throw new HttpError(422, "RULES_INVALID", message, { path: "" });
     }
     return this.reloadRules(doc);
+  }
+
+  /**
+   * Verify receipt chains (what was appended since the last check, or everything with `full`)
+   * and raise a severity-1 `chain_break` alert per broken tenant chain.
+   */
+  async checkChains(full: boolean): Promise<string[]> {
+    if (this.#closed) return [];
+    const broken = await this.receipts.check(full);
+    for (const { tenant_id, report } of broken) {
+      if (this.#shouldAlert(`chain:${tenant_id}`)) {
+        await this.alert(
+          "chain_break",
+          1,
+          `receipt chain of tenant ${tenant_id} is broken`,
+          tenant_id,
+          {
+            breaks: report.breaks.slice(0, 20),
+            event: report.event,
+          },
+        );
+      }
+    }
+    return broken.map((b) => b.tenant_id);
   }
 
   /** Raise an operator alert (stored, then published). */

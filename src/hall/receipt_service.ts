@@ -71,7 +71,45 @@ export class ReceiptService {
   /** Verify one tenant's whole chain. */
   async verify(tenantId: string): Promise<ChainReport> {
     const rows = await this.#store.tenantChain(tenantId);
-    return await verifyReceiptChain(rows.map((r) => r.receipt), { keys: this.trusted });
+    const report = await verifyReceiptChain(rows.map((r) => r.receipt), { keys: this.trusted });
+    if (report.ok && rows.length) {
+      const last = rows[rows.length - 1];
+      this.#verified.set(tenantId, { seq: last.seq, receipt_hash: last.receipt_hash });
+    }
+    return report;
+  }
+
+  // The last receipt verified per tenant: the background check continues from it.
+  #verified = new Map<string, { seq: number; receipt_hash: string }>();
+
+  /**
+   * Verify what was appended since the last check (every tenant), or every whole chain with
+   * `full`. Returns the tenants whose chain is broken, with their reports.
+   */
+  async check(full: boolean): Promise<{ tenant_id: string; report: ChainReport }[]> {
+    const broken: { tenant_id: string; report: ChainReport }[] = [];
+    for (const tenant of await this.#store.receiptTenants()) {
+      const anchor = full ? undefined : this.#verified.get(tenant);
+      if (!anchor) {
+        const report = await this.verify(tenant);
+        if (!report.ok) broken.push({ tenant_id: tenant, report });
+        continue;
+      }
+      const rows = await this.#store.tenantChain(tenant, { fromSeq: anchor.seq + 1 });
+      if (rows.length === 0) continue;
+      const report = await verifyReceiptChain(rows.map((r) => r.receipt), {
+        keys: this.trusted,
+        anchor,
+        tenantId: tenant,
+      });
+      if (report.ok) {
+        const last = rows[rows.length - 1];
+        this.#verified.set(tenant, { seq: last.seq, receipt_hash: last.receipt_hash });
+      } else {
+        broken.push({ tenant_id: tenant, report });
+      }
+    }
+    return broken;
   }
 
   /**

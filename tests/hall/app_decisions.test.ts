@@ -651,3 +651,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "receipts: a chain edited in the database is reported at start and by the background check",
+  ...opts,
+  fn: async () => {
+    const { openSqliteStore } = await import("../../src/adapters/store/sqlite.ts");
+    const { DatabaseSync } = await import("node:sqlite");
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/hall.sqlite`;
+    const store = await openSqliteStore(path);
+    const h1 = await testHall({ store });
+    for (let i = 0; i < 3; i++) {
+      await h1.req("/wcp/dispatch", { method: "POST", json: routeInput() });
+    }
+    assert.deepEqual(await h1.hall.checkChains(true), []);
+    // An attacker with file access rewrites receipt 1's worker.
+    const db = new DatabaseSync(path);
+    db.prepare(
+      "UPDATE receipts SET data = json_set(data, '$.worker_id', 'org.evil.x.1') WHERE seq = 1",
+    ).run();
+    db.close();
+    // Incremental checks only look at new receipts; a full check finds the edit.
+    await h1.req("/wcp/dispatch", { method: "POST", json: routeInput() });
+    assert.deepEqual(await h1.hall.checkChains(false), []);
+    assert.deepEqual(await h1.hall.checkChains(true), ["acme"]);
+    await h1.close();
+    // A hall started on the edited database reports it at once.
+    const h2 = await testHall({ store });
+    try {
+      const alerts = (await j(await h2.req("/wcp/alerts?open=true"))).alerts as {
+        kind: string;
+        subject: string;
+        severity: number;
+      }[];
+      const breaks = alerts.filter((a) => a.kind === "chain_break" && a.subject === "acme");
+      assert.equal(breaks.length, 2, "one from the full check, one from the new hall's start");
+      assert.equal(breaks[0].severity, 1);
+    } finally {
+      await h2.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
