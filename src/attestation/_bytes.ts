@@ -71,8 +71,8 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Concatenate byte arrays. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+/** Concatenate byte arrays (a list, not spread arguments: any number of parts). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);

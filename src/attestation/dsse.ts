@@ -135,7 +135,7 @@ export interface DsseVerifyResult {
  */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
   const type = utf8(payloadType);
-  return concatBytes(utf8(`DSSEv1 ${type.length} `), type, utf8(` ${payload.length} `), payload);
+  return concatBytes([utf8(`DSSEv1 ${type.length} `), type, utf8(` ${payload.length} `), payload]);
 }
 
 /**

@@ -139,7 +139,7 @@ function checkNamespace(ns: string | undefined, path: string): string | undefine
 async function fromPkcs8(seed: Uint8Array, namespace?: string): Promise<SigningKey> {
   const privateKey = await crypto.subtle.importKey(
     "pkcs8",
-    concatBytes(PKCS8_PREFIX, seed) as BufferSource,
+    concatBytes([PKCS8_PREFIX, seed]) as BufferSource,
     ALG,
     true,
     ["sign"],

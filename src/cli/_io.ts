@@ -1,5 +1,7 @@
 // Output, errors and exit codes shared by every `wcp` command.
 
+import { concatBytes } from "../attestation/_bytes.ts";
+
 /** Exit codes (documented in `wcp --help` and the README). */
 export const EXIT = {
   ok: 0,
@@ -131,13 +133,7 @@ async function readBounded(stream: ReadableStream<Uint8Array>): Promise<Uint8Arr
     if (size > MAX_INPUT_BYTES) return null;
     chunks.push(chunk);
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return all;
+  return concatBytes(chunks);
 }
 
 /**
