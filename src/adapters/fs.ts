@@ -261,8 +261,14 @@ export async function scaffoldPackage(
  * Write a file by creating a new one beside it and renaming it over the old. A symlink at the
  * path is replaced, never written through: packages are untrusted, and a planted link must not
  * make us overwrite a file elsewhere.
+ *
+ * @example
+ * ```ts ignore
+ * import { replaceFile } from "./src/adapters/fs.ts";
+ * await replaceFile("./my-worker/README.md", "# my worker\n");
+ * ```
  */
-async function replaceFile(
+export async function replaceFile(
   path: string,
   text: string,
   tmp = `${path}.${crypto.randomUUID()}.tmp`,

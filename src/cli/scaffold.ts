@@ -2,6 +2,7 @@
 // snippet). Refuses to overwrite any file unless --force.
 
 import { getCatalog, isWcpId } from "../../mod.ts";
+import { replaceFile } from "../adapters/fs.ts";
 import { type Command, optString, positionals, requireString } from "./_args.ts";
 import { dim, err, EXIT, FailedError, out, outJson, UsageError, yellow } from "./_io.ts";
 
@@ -256,7 +257,7 @@ const scaffold: Command = {
     }
     if (isNew) await Deno.mkdir(dir, { recursive: true });
     for (const [name, text] of Object.entries(files)) {
-      await Deno.writeTextFile(dir + sep + name, text);
+      await replaceFile(dir + sep + name, text); // --force never writes through a symlink
     }
     for (const w of warnings) err(yellow(`warning: ${w}`));
     if (ctx.json) {

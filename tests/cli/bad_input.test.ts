@@ -132,3 +132,22 @@ Deno.test("route/validate: a hall config the core refuses is bad input naming th
     /--config: .*require_signatory must be a boolean/,
   );
 });
+
+Deno.test("scaffold --force replaces a symlinked file instead of writing through it", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/victim.txt`, "keep me\n");
+  await Deno.mkdir(`${dir}/w`);
+  await Deno.symlink(`${dir}/victim.txt`, `${dir}/w/README.md`);
+  const r = await wcp([
+    "scaffold",
+    `${dir}/w`,
+    "--worker-id",
+    "org.acme.w.1",
+    "--capability",
+    "cap.doc.summarize",
+    "--force",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await Deno.readTextFile(`${dir}/victim.txt`), "keep me\n");
+  assert.ok((await Deno.lstat(`${dir}/w/README.md`)).isFile);
+});
