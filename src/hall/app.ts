@@ -159,8 +159,9 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     chainCheckMs: options.chainCheckMs ?? 60_000,
   });
   await hall.syncRegistry();
-  // A chain tampered with while the hall was down is reported at start.
-  if (options.chainCheckMs !== 0) await hall.checkChains(true);
+  // A chain tampered with while the hall was down is reported soon after start (in the
+  // background: long chains must not delay serving).
+  if (options.chainCheckMs !== 0) hall.startupCheck = hall.checkChains(true).catch(() => []);
 
   const auth = new Authenticator(store);
   const limiter = new RateLimiter(now);

@@ -75,6 +75,8 @@ export class Hall {
   readonly rulesPath: string | undefined;
   rules: RuleSet;
   rulesLoadedAt: string;
+  /** The full chain verification started with the hall (tenants found broken). */
+  startupCheck: Promise<string[]> = Promise.resolve([]);
   registry: Registry = new Registry();
   #currentHashes = new Map<string, string>();
   #recent = new Map<string, DecisionRow>();
@@ -614,6 +616,7 @@ export class Hall {
     this.#closed = true;
     this.events.close();
     for (const t of this.#timers) clearInterval(t);
+    await this.startupCheck.catch(() => []);
     await this.telemetry.close();
   }
 }

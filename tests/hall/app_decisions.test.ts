@@ -680,6 +680,7 @@ Deno.test({
     // A hall started on the edited database reports it at once.
     const h2 = await testHall({ store });
     try {
+      assert.deepEqual(await h2.hall.startupCheck, ["acme"]);
       const alerts = (await j(await h2.req("/wcp/alerts?open=true"))).alerts as {
         kind: string;
         subject: string;
