@@ -11,7 +11,7 @@
  *
  * usage: deno task load [--backends sqlite,postgres,postgres-x2] [--endpoints route,dispatch]
  *          [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]
- *          [--tenants 8] [--json test-artifacts/load.json]
+ *          [--tenants 8] [--pg-durable on|off] [--json test-artifacts/load.json]
  *
  * @module
  */
@@ -131,6 +131,7 @@ async function main(): Promise<void> {
         threads: { type: "string" },
         tenants: { type: "string" },
         json: { type: "string" },
+        "pg-durable": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
     console.log(
       "usage: deno task load [--backends sqlite,postgres,postgres-x2] [--endpoints route,dispatch]\n" +
         "         [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]\n" +
-        "         [--tenants 8] [--json FILE]",
+        "         [--tenants 8] [--pg-durable on|off] [--json FILE]",
     );
     return;
   }
@@ -164,6 +165,10 @@ async function main(): Promise<void> {
     { length: positiveInt("tenants", a.tenants, 8) },
     (_, i) => `tenant-${i}`,
   );
+  const durableText = a["pg-durable"] ?? "on";
+  if (durableText !== "on" && durableText !== "off") fail("--pg-durable: 'on' or 'off'");
+  // off: the test helper's settings (fsync, synchronous_commit, full_page_writes off).
+  const durable = durableText === "on";
   if (!(await hasWrk())) fail("wrk not found: install it with `apt-get install -y wrk`");
 
   const results: RunResult[] = [];
@@ -177,7 +182,9 @@ async function main(): Promise<void> {
       if (backend !== "sqlite") {
         pg = await startPostgres({
           database: "wcp_load",
-          settings: { fsync: "on", synchronous_commit: "on", full_page_writes: "on" },
+          settings: durable
+            ? { fsync: "on", synchronous_commit: "on", full_page_writes: "on" }
+            : {},
         });
       }
       // One after the other: the first start bootstraps an empty database.
@@ -235,7 +242,8 @@ async function main(): Promise<void> {
   const cpu = cpuinfo.match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
   console.log(
     `\n${navigator.hardwareConcurrency} cores (${cpu}), wrk -t${threads} -c${connections}, ` +
-      `${tenants.length} tenants, bounded by ${duration} s and ${maxRequests} requests per run\n`,
+      `${tenants.length} tenants, PostgreSQL fsync ${durableText}, ` +
+      `bounded by ${duration} s and ${maxRequests} requests per run\n`,
   );
   console.log("| store | endpoint | requests | decisions/s | p50 ms | p90 ms | p99 ms | non-2xx |");
   console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
