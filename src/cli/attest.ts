@@ -15,6 +15,7 @@ import {
   pathExists,
   readKeyFile,
   readManifestFile,
+  replaceFile,
   scaffoldPackage,
   verifyPackageDir,
   writeKeyFile,
@@ -369,7 +370,8 @@ const exportDsse: Command = {
     const envelope = await manifestToDsse(manifest as Record<string, unknown>, key);
     const target = optString(ctx, "out");
     if (target !== undefined) {
-      await Deno.writeTextFile(target, JSON.stringify(envelope, null, 2) + "\n");
+      await checkWritableTarget("--out", target, true);
+      await replaceFile(target, JSON.stringify(envelope, null, 2) + "\n");
       if (ctx.json) outJson({ out: target, payloadType: envelope.payloadType, key_id: key.key_id });
       else out(`wrote ${target} (${bold(envelope.payloadType)}, signed by ${key.key_id})`);
     } else {

@@ -151,3 +151,30 @@ Deno.test("scaffold --force replaces a symlinked file instead of writing through
   assert.equal(await Deno.readTextFile(`${dir}/victim.txt`), "keep me\n");
   assert.ok((await Deno.lstat(`${dir}/w/README.md`)).isFile);
 });
+
+Deno.test("attest export-dsse --out: a missing directory or a directory is a usage error", async () => {
+  const dir = await tempDir();
+  assert.equal((await wcp(["attest", "keygen", "--out", `${dir}/k.json`])).code, 0);
+  assert.equal((await wcp(["attest", "scaffold", `${dir}/p`])).code, 0);
+  const ids = ["--worker-id", "org.acme.w.1", "--species", "wrk.doc.summarizer"];
+  const signed = await wcp([
+    "attest",
+    "sign",
+    `${dir}/p`,
+    ...ids,
+    "--version",
+    "1",
+    "--key",
+    `${dir}/k.json`,
+  ]);
+  assert.equal(signed.code, 0, signed.stderr);
+  const exp = ["attest", "export-dsse", `${dir}/p`, "--key", `${dir}/k.json`, "--out"];
+  await expectUsage([...exp, `${dir}/no/env.json`], /--out: directory not found/);
+  await expectUsage([...exp, dir], /--out: .* is a directory/);
+  const ok = await wcp([...exp, `${dir}/env.json`]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(
+    JSON.parse(await Deno.readTextFile(`${dir}/env.json`)).payloadType,
+    "application/vnd.in-toto+json",
+  );
+});
