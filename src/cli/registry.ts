@@ -209,16 +209,21 @@ const verify: Command = {
     let local: string | null = null;
     const pkg = optString(ctx, "package");
     if (pkg !== undefined) {
+      let bar: Progress | undefined;
       try {
-        let bar: Progress | undefined;
         const hashed = await hashPackageDir(pkg, {
           onProgress: (done, total) => (bar ??= new Progress("hashing", total)).update(done),
         });
-        bar?.done();
         local = normalizeDigest(hashed.package_hash);
+        // Symlinks and unsafe names are left out of the hash: a match would hide them.
+        for (const u of hashed.unsafe) {
+          problems.push(`local package holds ${u.kind} ${JSON.stringify(u.path)} (never hashed)`);
+        }
       } catch (e) {
         if (e instanceof WcpError) throw new UsageError(`--package: ${e.message}`, e.code);
         throw e;
+      } finally {
+        bar?.done();
       }
       if (!hashes.length) problems.push("the hall has no hash to compare the package with");
       else if (!hashes.includes(local ?? "")) {

@@ -118,6 +118,14 @@ Deno.test("registry commands against a real hall started by wcp serve", async (t
         ];
         const same = await wcp(verify, { env });
         assert.equal(same.code, 0, same.stdout + same.stderr);
+        // A symlink is never hashed, so the hash still matches: verify must not pass it.
+        await Deno.symlink("/etc/passwd", `${dir}/pkg/code/extra.py`);
+        const linked = await wcp([...verify, "--json"], { env });
+        assert.equal(linked.code, 1, linked.stdout);
+        assert.deepEqual((linked.json() as { problems: string[] }).problems, [
+          'local package holds symlink "code/extra.py" (never hashed)',
+        ]);
+        await Deno.remove(`${dir}/pkg/code/extra.py`);
         await Deno.writeTextFile(`${dir}/pkg/code/worker_logic.py`, "changed\n");
         const changed = await wcp([...verify, "--json"], { env });
         assert.equal(changed.code, 1);
