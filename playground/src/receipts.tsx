@@ -106,7 +106,19 @@ function mutate(fn: (list: Record<string, unknown>[]) => void): void {
 async function loadFile(list: FileList | null): Promise<void> {
   const f = list?.[0];
   if (!f) return;
-  chainText.value = await f.text();
+  const text = await f.text();
+  // A dashboard export carries the receipts and the hall's public keys together.
+  let bundle: { receipts?: unknown; keys?: unknown } | null = null;
+  try {
+    const v = JSON.parse(text);
+    if (v && typeof v === "object" && !Array.isArray(v)) bundle = v;
+  } catch { /* JSONL or broken JSON: the verifier reports it */ }
+  if (bundle && Array.isArray(bundle.receipts) && Array.isArray(bundle.keys)) {
+    chainText.value = JSON.stringify(bundle.receipts, null, 2);
+    keysText.value = JSON.stringify(bundle.keys, null, 2);
+  } else {
+    chainText.value = text;
+  }
   await verifyNow();
 }
 
@@ -160,7 +172,7 @@ export function ReceiptsPanel(): JSX.Element {
           </button>
           <button type="button" id="verify-chain" onClick={verifyNow}>Verify</button>
           <label class="file-pick">
-            Load a file{" "}
+            Load a file (JSON, JSONL or a dashboard export){" "}
             <input
               type="file"
               id="load-chain"

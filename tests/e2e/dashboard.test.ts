@@ -246,6 +246,42 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "a chain exported from the dashboard verifies in the playground, offline",
+        async () => {
+          const [dl] = await Promise.all([
+            page.waitForEvent("download"),
+            page.locator('[data-export="acme"]').click(),
+          ]);
+          const file = await dl.path();
+          const bundle = JSON.parse(await Deno.readTextFile(file));
+          assert.equal(bundle.receipts.length, 1);
+          assert.equal(bundle.keys.length > 0, true);
+          const pg = await openPage(browser);
+          try {
+            // The static playground, not the hall: the check needs nothing from the hall.
+            await pg.page.goto(`file://${ROOT}playground/dist/index.html`);
+            await pg.page.getByRole("tab", { name: "Receipts" }).click();
+            await pg.page.locator("#load-chain").setInputFiles(file);
+            await pg.page.locator("#chain-status", { hasText: "CHAIN VALID" }).waitFor();
+            // Change one receipt in the exported file: the playground finds it.
+            bundle.receipts[0].capability_id = "cap.doc.summarize";
+            const forged = `${dataDir}/forged.json`;
+            await Deno.writeTextFile(forged, JSON.stringify(bundle));
+            await pg.page.locator("#load-chain").setInputFiles(forged);
+            await pg.page.locator("#chain-status", { hasText: "CHAIN BROKEN" }).waitFor();
+            assert.match(
+              await pg.page.locator("#chain-breaks li").first().textContent() ?? "",
+              /receipt 0/,
+            );
+            assert.deepEqual(pg.errors, []);
+          } finally {
+            await pg.page.context().close();
+          }
+          assert.deepEqual(errors, []);
+        },
+      );
+
       await t.step("an alert arrives live and is acknowledged", async () => {
         const hash = "sha256:" + "5e".repeat(32);
         const flagged = {

@@ -19,6 +19,7 @@ import {
   type HallWorker,
 } from "../../../mod.ts";
 import { errorText } from "../errors.ts";
+import { download } from "../ui.tsx";
 
 export const TOKEN_KEY = "wcp.dashboard.token";
 export const URL_KEY = "wcp.dashboard.url";
@@ -146,4 +147,20 @@ export async function act(label: string, fn: () => Promise<unknown>): Promise<vo
     actionMessage.value = `${label} failed: ${errorText(e)}`;
   }
   await refresh();
+}
+
+/**
+ * Download a tenant's receipts (first 1,000, in chain order) with the hall's public receipt keys,
+ * as one file the playground's Receipts panel verifies without trusting the hall.
+ */
+export async function exportChain(tenantId: string): Promise<void> {
+  const receipts = (await client().receipts({ tenant_id: tenantId, limit: 1000 }))
+    .sort((a, b) => a.seq - b.seq);
+  const res = await fetch(`${hallUrl.value}/wcp/receipts/key`, {
+    headers: { authorization: `Bearer ${token.value ?? ""}` },
+  });
+  if (!res.ok) throw new Error(`GET /wcp/receipts/key: HTTP ${res.status}`);
+  const { keys } = await res.json() as { keys: unknown[] };
+  const bundle = { tenant_id: tenantId, exported_at: new Date().toISOString(), keys, receipts };
+  download(`receipts-${tenantId}.json`, JSON.stringify(bundle, null, 2) + "\n");
 }

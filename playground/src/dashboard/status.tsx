@@ -8,7 +8,7 @@
  */
 
 import type { JSX } from "preact";
-import { chains, health } from "./state.ts";
+import { act, chains, exportChain, health } from "./state.ts";
 import { Badge, JsonView } from "../ui.tsx";
 
 function Chains(): JSX.Element {
@@ -31,7 +31,14 @@ function Chains(): JSX.Element {
                 <Badge kind="deny">
                   broken at {t.breaks[0]?.index} ({t.breaks[0]?.kind})
                 </Badge>
-              )}
+              )}{" "}
+              <button
+                type="button"
+                data-export={t.tenant_id}
+                onClick={() => act(`Export ${t.tenant_id}`, () => exportChain(t.tenant_id))}
+              >
+                Export for independent verification
+              </button>
             </li>
           ))}
         </ul>
