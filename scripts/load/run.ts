@@ -247,10 +247,16 @@ async function main(): Promise<void> {
   );
   console.log("| store | endpoint | requests | decisions/s | p50 ms | p90 ms | p99 ms | non-2xx |");
   console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  const label: Record<string, string> = {
+    sqlite: "SQLite (1 hall)",
+    postgres: "PostgreSQL (1 hall)",
+    "postgres-x2": "PostgreSQL (2 halls)",
+  };
+  const n = (x: number) => Math.round(x).toLocaleString("en-US");
   for (const r of results) {
     console.log(
-      `| ${r.backend} | \`POST /wcp/${r.endpoint}\` | ${r.requests} | ` +
-        `${Math.round(r.perSecond)}${r.capped ? " (capped)" : ""} | ${r.p50ms.toFixed(2)} | ` +
+      `| ${label[r.backend]} | \`POST /wcp/${r.endpoint}\` | ${n(r.requests)} | ` +
+        `${n(r.perSecond)}${r.capped ? " (capped)" : ""} | ${r.p50ms.toFixed(2)} | ` +
         `${r.p90ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.non2xx + r.errors} |`,
     );
   }
