@@ -48,7 +48,11 @@ async function startHall(dataDir: string): Promise<Hall> {
       30_000,
     );
     const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      for await (
+        const chunk of stream.pipeThrough(
+          new TextDecoderStream() as TransformStream<Uint8Array, string>,
+        )
+      ) {
         log.push(chunk);
         const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log.join(""));
         if (m) {
