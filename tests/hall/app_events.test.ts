@@ -269,3 +269,34 @@ Deno.test({
     await h.store.close();
   },
 });
+
+Deno.test({
+  name: "events: open streams are bounded per token (429), and freed when they close",
+  ...opts,
+  fn: async () => {
+    const h = await testHall();
+    const streams: AbortController[] = [];
+    try {
+      for (let i = 0; i < 16; i++) {
+        const ac = new AbortController();
+        const res = await h.req("/wcp/events", { signal: ac.signal });
+        assert.equal(res.status, 200);
+        const it = parseSseStream(res.body!, ac.signal);
+        assert.equal((await it.next()).value!.event, "ready");
+        streams.push(ac);
+      }
+      const over = await h.req("/wcp/events");
+      assert.equal(over.status, 429);
+      assert.equal(((await j(over)).error as Record<string, unknown>).code, "TOO_MANY_STREAMS");
+      // Closing one stream frees its slot.
+      streams.shift()!.abort();
+      await new Promise((r) => setTimeout(r, 50));
+      const again = await h.req("/wcp/events");
+      assert.equal(again.status, 200);
+      await again.body?.cancel();
+    } finally {
+      for (const ac of streams) ac.abort();
+      await h.stop();
+    }
+  },
+});

@@ -60,6 +60,12 @@ export function healthRoute(hall: Hall): Hono<HallEnv> {
         migration_version: ok ? await hall.store.migrationVersion().catch(() => null) : null,
       },
       telemetry: { sinks: hall.telemetry.sinks, errors: hall.telemetry.sinkErrors },
+      floors: {
+        require_signatory: hall.config.require_signatory,
+        require_worker_attestation: hall.config.require_worker_attestation,
+        enforce_privilege_envelopes: hall.config.enforce_privilege_envelopes,
+        approval_ttl_seconds: hall.config.approval_ttl_seconds,
+      },
       rules_loaded_at: hall.rulesLoadedAt,
       uptime_seconds: Math.floor((hall.now() - hall.startedAt) / 1000),
     };

@@ -12,11 +12,32 @@ import type { HallEvent } from "../events.ts";
 import type { Hall } from "../hall.ts";
 import { AckBody } from "../schemas.ts";
 
+const MAX_STREAMS_PER_TOKEN = 16;
+
 /** SSE and alert routes. */
 export function eventRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
+  // Each open stream holds a subscriber; bound them per token so one token cannot exhaust memory.
+  const open = new Map<string, number>();
   app.get("/wcp/events", (c) => {
+    const tokenId = principal(c).token_id;
+    if ((open.get(tokenId) ?? 0) >= MAX_STREAMS_PER_TOKEN) {
+      throw new HttpError(
+        429,
+        "TOO_MANY_STREAMS",
+        `at most ${MAX_STREAMS_PER_TOKEN} event streams per token`,
+        {
+          headers: { "retry-after": "5" },
+        },
+      );
+    }
+    open.set(tokenId, (open.get(tokenId) ?? 0) + 1);
+    const release = () => {
+      const n = (open.get(tokenId) ?? 1) - 1;
+      if (n <= 0) open.delete(tokenId);
+      else open.set(tokenId, n);
+    };
     const last = Number(c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0");
     const only = c.req.query("events")?.split(",").filter(Boolean);
     const wanted = (e: HallEvent) => !only || only.includes(e.event);
@@ -65,6 +86,7 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
       } finally {
         unsubscribe();
         undoClose();
+        release();
       }
     });
   });
