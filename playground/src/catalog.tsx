@@ -142,7 +142,7 @@ export function CatalogPanel(): JSX.Element {
   return (
     <div>
       <form
-        class="form-grid"
+        class="search-form"
         role="search"
         onSubmit={(e) => e.preventDefault()}
       >
