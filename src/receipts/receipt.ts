@@ -144,7 +144,28 @@ export function computeReceiptHash(receipt: Readonly<Record<string, unknown>>): 
   const rest: Record<string, unknown> = { ...receipt };
   delete rest.receipt_hash;
   delete rest.signature;
-  return "sha256:" + sha256Hex(canonicalJson(rest));
+  return "sha256:" + sha256Hex(receiptJcs(rest));
+}
+
+/** JCS of receipt content; anything JCS cannot hold is `RECEIPT_INVALID`, never a RangeError. */
+function receiptJcs(value: Record<string, unknown>): string {
+  try {
+    return canonicalJson(value);
+  } catch (e) {
+    if (e instanceof WcpError) throw new WcpError("RECEIPT_INVALID", e.path, messageOf(e));
+    // A stack overflow from a cyclic or absurdly deep value.
+    throw new WcpError(
+      "RECEIPT_INVALID",
+      "",
+      "not JSON that can be canonicalised (cyclic or too deep)",
+    );
+  }
+}
+
+function messageOf(e: WcpError): string {
+  return e.path && e.message.startsWith(`${e.path}: `)
+    ? e.message.slice(e.path.length + 2)
+    : e.message;
 }
 
 /**
@@ -189,11 +210,7 @@ function checkFields(fields: ReceiptFields): ReceiptFields {
     if (k in fields) fail(k, "is set by the receipt chain, not by the caller");
   }
   const copy = { ...fields, artifact_hash: artifact };
-  try {
-    canonicalJson(copy);
-  } catch (e) {
-    fail((e as WcpError).path ?? "", (e as Error).message);
-  }
+  receiptJcs(copy);
   return copy;
 }
 

@@ -112,6 +112,20 @@ Deno.test("receipt: bad fields are RECEIPT_INVALID naming the field", async () =
     );
   }
   assert.throws(() => prepareReceipt(null, fieldsFor(0), ""), WcpError);
+  // Too deep (or cyclic) for JCS: RECEIPT_INVALID, not a RangeError from the stack.
+  let deep: unknown = 1;
+  for (let i = 0; i < 100_000; i++) deep = { a: deep };
+  for (
+    const f of [
+      () => prepareReceipt(null, { ...fieldsFor(0), extra: deep }, key.key_id),
+      () => computeReceiptHash({ extra: deep }),
+    ]
+  ) {
+    assert.throws(
+      f,
+      (e) => e instanceof WcpError && e.code === "RECEIPT_INVALID" && /too deep/.test(e.message),
+    );
+  }
   for (const t of ["yesterday", "2026-01-01", "2026-13-45T00:00:00Z"]) {
     assert.throws(
       () => prepareReceipt(null, { ...fieldsFor(0), dispatched_at: t }, key.key_id),
