@@ -497,3 +497,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "namespaces: concurrent enrolments cannot exceed the tier limit",
+  ...opts,
+  fn: async () => {
+    const h = await testHall();
+    try {
+      await h.req("/wcp/tiers/two", {
+        method: "PUT",
+        json: { max_workers: 2, requests_per_minute: 1000 },
+      });
+      const grant = await j(
+        await h.req("/wcp/namespaces", {
+          method: "POST",
+          json: { namespace: "org.race", tier: "two", owner: "r" },
+        }),
+      );
+      const token = String(grant.token);
+      const results = await Promise.all(
+        Array.from(
+          { length: 8 },
+          (_, i) =>
+            h.req("/wcp/workers", { method: "POST", token, json: record(`org.race.sum.${i}`) }),
+        ),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [201, 201, 403, 403, 403, 403, 403, 403]);
+      assert.equal(await h.store.countActiveWorkers("org.race"), 2);
+    } finally {
+      await h.stop();
+    }
+  },
+});

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { packageHash } from "../../attestation/package_hash.ts";
 import { manifestMode, verifyManifest } from "../../attestation/verify.ts";
 import { trustedKeysFromRecord } from "../../attestation/ed25519.ts";
@@ -146,6 +146,28 @@ export function workerRoutes(
     const record = validateRecord(body);
     const ns = ownNamespace(p, record.worker_id);
     checkEndpoint(p, record);
+    // Serialise enrolments per namespace in this instance, so the tier count cannot be raced.
+    const previous = enrolLocks.get(ns) ?? Promise.resolve();
+    let unlock = () => {};
+    const mine = new Promise<void>((r) => (unlock = r));
+    const chained = previous.then(() => mine);
+    enrolLocks.set(ns, chained);
+    await previous;
+    try {
+      return await enrolLocked(c, p, ns, record);
+    } finally {
+      unlock();
+      if (enrolLocks.get(ns) === chained) enrolLocks.delete(ns);
+    }
+  });
+
+  const enrolLocks = new Map<string, Promise<void>>();
+  const enrolLocked = async (
+    c: Context<HallEnv>,
+    p: Principal,
+    ns: string,
+    record: RegistryRecord,
+  ): Promise<Response> => {
     if (await hall.store.getWorker(record.worker_id)) {
       throw new HttpError(409, "WORKER_EXISTS", "worker_id: already enrolled; use PUT to update", {
         path: "worker_id",
@@ -170,7 +192,7 @@ export function workerRoutes(
     hall.applyWorker(row);
     hall.events.publish("worker", { change: "enrolled", worker_id: row.worker_id });
     return c.json(publicWorker(row), 201);
-  });
+  };
 
   app.put("/wcp/workers/:id", async (c) => {
     const p = principal(c);
