@@ -89,7 +89,7 @@ async function main(args: string[]): Promise<number> {
     if (hall) log(`hall mode: route, dispatch, approvals and receipts via ${config.hall!.url}`);
   } catch (e) {
     if (e instanceof WcpError) {
-      log(`config error: ${e.message} [${e.code}]`);
+      log(`${e.code.startsWith("HALL") ? "hall" : "config"} error: ${e.message} [${e.code}]`);
       return 2;
     }
     throw e;
@@ -110,5 +110,10 @@ async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  // Anything unforeseen still ends with one line on stderr, never a stack trace on the protocol.
+  const code = await main(Deno.args).catch((e) => {
+    log(`fatal: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  });
+  Deno.exit(code);
 }
