@@ -221,3 +221,102 @@ Deno.test({
     }
   },
 });
+
+async function call(
+  hall: HallProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${hall.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${hall.token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+function routeInput(capability: string, tenant = "acme"): Record<string, unknown> {
+  return { ...JSON.parse(dispatchBody(tenant)), capability_id: capability };
+}
+
+Deno.test({
+  name:
+    "postgres: instances share approvals (held on one, approved on another, run once) and revocations",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const url = await freshDatabase("shared_state");
+    const a = await startHall({ databaseUrl: url });
+    const b = await startHall({ databaseUrl: url }).catch(async (e) => {
+      await a.stop();
+      throw e;
+    });
+    try {
+      // The example policy gate holds cap.msg.notify for a human.
+      const held = await call(a, "POST", "/wcp/dispatch", routeInput("cap.msg.notify"));
+      assert.equal(held.status, 202, JSON.stringify(held.body));
+      const approvalId = held.body.approval_id as string;
+      assert.ok(approvalId);
+
+      const pending = await call(b, "GET", "/wcp/approvals/pending");
+      const ids = (pending.body.approvals as { approval_id: string }[]).map((x) => x.approval_id);
+      assert.ok(ids.includes(approvalId), "the other instance sees the held request");
+      const early = await call(b, "POST", "/wcp/dispatch", { approval_id: approvalId });
+      assert.equal(early.status, 409, "not approved yet");
+
+      const resolved = await call(b, "POST", `/wcp/approvals/${approvalId}/resolve`, {
+        decision: "approve",
+      });
+      assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
+      const again = await call(a, "POST", `/wcp/approvals/${approvalId}/resolve`, {
+        decision: "deny",
+      });
+      assert.equal(again.status, 409, "a resolved approval cannot be resolved again elsewhere");
+
+      // Six racing dispatches of the approved request on both instances: exactly one runs.
+      const runs = await Promise.all(
+        [a, b, a, b, a, b].map((h) =>
+          call(h, "POST", "/wcp/dispatch", { approval_id: approvalId })
+        ),
+      );
+      const ok = runs.filter((r) => r.status === 200);
+      assert.equal(ok.length, 1, JSON.stringify(runs.map((r) => r.status)));
+      for (const r of runs.filter((x) => x.status !== 200)) {
+        assert.equal(r.status, 409);
+        assert.equal((r.body.error as { code: string }).code, "APPROVAL_CONSUMED");
+      }
+      const receipt = ok[0].body.receipt as { correlation_id: string; approval_id: string };
+      assert.equal(receipt.approval_id, approvalId);
+      const byCorr = await call(
+        b,
+        "GET",
+        `/wcp/receipts?correlation_id=${encodeURIComponent(receipt.correlation_id)}`,
+      );
+      assert.equal(byCorr.body.count, 1, "one receipt for the approved request");
+
+      // A revocation through A is enforced by B after its registry sync (every second).
+      assert.equal(
+        (await call(b, "POST", "/wcp/dispatch", routeInput("cap.doc.summarize"))).status,
+        200,
+      );
+      const revoked = await call(a, "POST", "/wcp/workers/org.demo.summarizer.1/revoke");
+      assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+      assert.equal(
+        (await call(a, "POST", "/wcp/dispatch", routeInput("cap.doc.summarize"))).status,
+        403,
+      );
+      let status = 0;
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        status = (await call(b, "POST", "/wcp/dispatch", routeInput("cap.doc.summarize"))).status;
+        if (status === 403) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(status, 403, "instance B stopped dispatching to the revoked worker");
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  },
+});
