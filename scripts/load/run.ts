@@ -172,6 +172,9 @@ async function main(): Promise<void> {
   if (!(await hasWrk())) fail("wrk not found: install it with `apt-get install -y wrk`");
 
   const results: RunResult[] = [];
+  const acknowledged = new Map<string, number>();
+  const checks: string[] = [];
+  let failed = false;
   for (const backend of backends) {
     // `postgres-x2`: two hall processes on one database, each loaded by its own wrk with half the
     // connections and half the request budget; rates add up, latency is the worse instance's.
@@ -223,6 +226,11 @@ async function main(): Promise<void> {
           capped: runs.some((x) => x.capped),
         };
         results.push({ backend, endpoint, ...r });
+        if (endpoint === "dispatch") {
+          const ok = (x: { requests: number; non2xx: number }) => x.requests - x.non2xx;
+          const all = [...warm, ...runs].reduce((n, x) => n + ok(x), 0);
+          acknowledged.set(backend, all);
+        }
         console.error(
           `load: ${backend} ${endpoint}: ${r.perSecond.toFixed(0)}/s p99 ${r.p99ms.toFixed(2)} ms` +
             ` (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`,
@@ -230,6 +238,24 @@ async function main(): Promise<void> {
       }
       const h = await health(halls[0]);
       console.error(`load: ${backend} store after the runs: ${JSON.stringify(h.counts ?? h)}`);
+      if (endpoints.includes("dispatch")) {
+        // Every acknowledged dispatch left a receipt: the chains must verify and hold at least
+        // as many receipts as wrk counted 2xx answers (requests cut off at the end may add more).
+        const res = await fetch(`${halls[0].url}/wcp/receipts/verify`, {
+          headers: { authorization: `Bearer ${halls[0].token}` },
+        });
+        const report = await res.json() as {
+          ok: boolean;
+          tenants: { count: number; breaks: unknown[] }[];
+        };
+        const stored = report.tenants.reduce((n, t) => n + t.count, 0);
+        const acked = acknowledged.get(backend) ?? 0;
+        const line = `${backend}: ${stored} receipts in ${report.tenants.length} chains, ` +
+          `verified ${report.ok ? "ok" : "BROKEN"}, ${acked} acknowledged dispatches`;
+        console.error(`load: ${line}`);
+        checks.push(line);
+        if (!report.ok || stored < acked) failed = true;
+      }
     } finally {
       await Promise.all(halls.map((h) => h.stop()));
       await pg?.stop();
@@ -260,9 +286,11 @@ async function main(): Promise<void> {
         `${r.p90ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.non2xx + r.errors} |`,
     );
   }
+  if (checks.length) console.log(`\nreceipts: ${checks.join("; ")}`);
   if (a.json) {
-    await Deno.writeTextFile(a.json, JSON.stringify({ results }, null, 2) + "\n");
+    await Deno.writeTextFile(a.json, JSON.stringify({ results, checks }, null, 2) + "\n");
   }
+  if (failed) fail("a receipt chain did not verify or lost acknowledged receipts");
 }
 
 if (import.meta.main) await main();
