@@ -60,6 +60,20 @@ export interface WalkResult {
   unsafe: UnsafeEntry[];
 }
 
+/**
+ * The directory part of a POSIX path: `"."` for a bare name, `"/"` for a file at the root.
+ *
+ * @example
+ * ```ts ignore
+ * import { parentDir } from "./src/adapters/fs.ts";
+ * parentDir("keys/signing.json"); // "keys"
+ * ```
+ */
+export function parentDir(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : path.slice(0, slash) || "/";
+}
+
 function join(a: string, b: string): string {
   return a.endsWith("/") ? a + b : `${a}/${b}`;
 }
@@ -369,8 +383,7 @@ export async function buildManifestForDir(
  * ```
  */
 export async function writeManifestFile(manifest: PackageManifest, path: string): Promise<void> {
-  const slash = path.lastIndexOf("/");
-  const dir = slash > 0 ? path.slice(0, slash) : ".";
+  const dir = parentDir(path);
   await Deno.mkdir(dir, { recursive: true });
   // The reference's temporary name (excluded from the package hash); a link there is not followed.
   await replaceFile(path, manifestJson(manifest), join(dir, "manifest.tmp"));

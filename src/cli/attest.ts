@@ -12,6 +12,7 @@ import {
 } from "../../mod.ts";
 import {
   buildManifestForDir,
+  parentDir,
   pathExists,
   readKeyFile,
   readManifestFile,
@@ -50,9 +51,7 @@ async function checkWritableTarget(flag: string, path: string, force: boolean): 
     throw new FailedError(`${path} exists; nothing written (use --force to overwrite)`, "EXISTS");
   }
   if (info === null) {
-    const slash = path.lastIndexOf("/");
-    const dir = slash < 0 ? "." : path.slice(0, slash) || "/";
-    await requireDir(dir, flag);
+    await requireDir(parentDir(path), flag);
   }
 }
 

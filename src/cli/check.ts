@@ -9,6 +9,7 @@ import {
   parseRules,
   WcpError,
 } from "../../mod.ts";
+import { parentDir } from "../adapters/fs.ts";
 import { type Command, optString } from "./_args.ts";
 import { bold, EXIT, green, out, outJson, readJsonFile, red, UsageError } from "./_io.ts";
 import { parseGate, recordsOf } from "./_load.ts";
@@ -19,11 +20,6 @@ const LEVELS: Record<string, ComplianceLevel> = {
   full: "WCP-Full",
 };
 const RANK: ComplianceLevel[] = ["none", "WCP-Basic", "WCP-Standard", "WCP-Full"];
-
-function dirOf(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? "." : path.slice(0, i) || "/";
-}
 
 function printReport(title: string, r: ComplianceReport, want: ComplianceLevel): void {
   const ok = RANK.indexOf(r.achieved_level) >= RANK.indexOf(want);
@@ -107,7 +103,7 @@ const check: Command = {
     }
     const rulesFile = d.rules_file;
     if (typeof rulesFile === "string") {
-      const full = rulesFile.startsWith("/") ? rulesFile : `${dirOf(path)}/${rulesFile}`;
+      const full = rulesFile.startsWith("/") ? rulesFile : `${parentDir(path)}/${rulesFile}`;
       try {
         parseRules(JSON.parse(await Deno.readTextFile(full)));
       } catch (e) {

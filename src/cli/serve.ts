@@ -1,6 +1,7 @@
 // `wcp serve` and `wcp mcp`: start the hall (src/hall/main.ts) or the MCP server (mcp/main.ts)
 // as a child `deno run` with only the permissions that server needs; flags pass through.
 
+import { parentDir } from "../adapters/fs.ts";
 import type { Command } from "./_args.ts";
 import { UsageError } from "./_io.ts";
 
@@ -53,11 +54,6 @@ function configDoc(config: string): Record<string, unknown> | null {
   }
 }
 
-function dirOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash < 0 ? "." : path.slice(0, slash) || "/";
-}
-
 function rulesFileOf(config: string): string | undefined {
   const rulesFile = configDoc(config)?.rules_file;
   return typeof rulesFile === "string" ? rulesFile : undefined;
@@ -78,7 +74,7 @@ export function hallPermissions(args: string[]): string[] {
   // file there on first start, so that directory (and an absolute rules_file) is granted too.
   const extra: string[] = [];
   if (config) {
-    extra.push(dirOf(config));
+    extra.push(parentDir(config));
     const rulesFile = rulesFileOf(config);
     if (rulesFile?.startsWith("/")) extra.push(rulesFile);
   }
@@ -128,7 +124,7 @@ export function mcpPermissions(args: string[]): string[] {
   const config = flagValue(args, "--config") ?? env("WCP_MCP_CONFIG");
   const envVars = ["WCP_MCP_CONFIG"];
   if (!config) return [`--allow-env=${envVars.join(",")}`];
-  const read = [config, dirOf(config)];
+  const read = [config, parentDir(config)];
   const net: string[] = [];
   const doc = configDoc(config);
   for (const field of ["rules", "registry"]) {
