@@ -3,6 +3,7 @@
 
 import {
   type HallConfig,
+  type KeyFile,
   makeDecision,
   parseRules,
   type PolicyGateFn,
@@ -11,6 +12,7 @@ import {
   WcpError,
 } from "../../mod.ts";
 import { compileGate, type GateConfig, GateConfigSchema } from "../hall/file_config.ts";
+import { pathExists, readKeyFile } from "../adapters/fs.ts";
 import { readJsonFile, UsageError } from "./_io.ts";
 
 const EMPTY_RULES = parseRules([]);
@@ -137,4 +139,19 @@ export function parseGate(value: unknown, flag: string): GateConfig {
     throw new UsageError(`${flag}: ${at}: ${issue.message}`);
   }
   return gate.data;
+}
+
+/** A key file named by `--key`: not found, unreadable or invalid is a usage error naming it. */
+export async function loadKeyFile(path: string, flag = "--key"): Promise<KeyFile> {
+  if (!(await pathExists(path))) throw new UsageError(`${flag}: file not found: ${path}`);
+  try {
+    return await readKeyFile(path);
+  } catch (e) {
+    if (!(e instanceof WcpError)) {
+      throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+    }
+    // readKeyFile names the file itself for read errors; content errors name the field.
+    const msg = e.path === path ? e.message : `${path}: ${e.message}`;
+    throw new UsageError(`${flag}: ${msg}`, e.code);
+  }
 }

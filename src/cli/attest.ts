@@ -14,7 +14,6 @@ import {
   buildManifestForDir,
   parentDir,
   pathExists,
-  readKeyFile,
   readManifestFile,
   replaceFile,
   scaffoldPackage,
@@ -23,6 +22,7 @@ import {
   writeManifestFile,
 } from "../adapters/fs.ts";
 import { type Command, optString, positionals, requireString } from "./_args.ts";
+import { loadKeyFile } from "./_load.ts";
 import {
   bold,
   dim,
@@ -74,16 +74,6 @@ async function requireDir(path: string, flag: string): Promise<void> {
       throw new UsageError(`${flag}: directory not found: ${path}`);
     }
     throw e;
-  }
-}
-
-async function loadKeyFile(path: string): Promise<KeyFile> {
-  if (!(await pathExists(path))) throw new UsageError(`--key: file not found: ${path}`);
-  try {
-    return await readKeyFile(path);
-  } catch (e) {
-    if (e instanceof WcpError) throw new UsageError(`--key: ${e.message}`, e.code);
-    throw new UsageError(`--key: cannot read ${path}: ${(e as Error).message}`);
   }
 }
 

@@ -1,8 +1,8 @@
 // `wcp receipts verify`: check a receipt chain (JSON Lines or a JSON array) offline.
 
-import { type KeyFile, verifyReceiptChain, WcpError } from "../../mod.ts";
-import { readKeyFile } from "../adapters/fs.ts";
+import { type KeyFile, verifyReceiptChain } from "../../mod.ts";
 import { type Command, optList, optString, positionals } from "./_args.ts";
+import { loadKeyFile } from "./_load.ts";
 import { dim, EXIT, green, out, outJson, Progress, readTextFile, red, UsageError } from "./_io.ts";
 
 /** Receipts from JSON Lines, a JSON array, or `{receipts: [...]}` (the hall's answer). */
@@ -51,14 +51,7 @@ const verify: Command = {
       throw new UsageError("--key is required (the hall's receipt signing key)");
     }
     const keys: KeyFile[] = [];
-    for (const p of keyPaths) {
-      try {
-        keys.push(await readKeyFile(p));
-      } catch (e) {
-        if (e instanceof WcpError) throw new UsageError(`--key: ${p}: ${e.message}`, e.code);
-        throw new UsageError(`--key: cannot read ${p}: ${(e as Error).message}`);
-      }
-    }
+    for (const p of keyPaths) keys.push(await loadKeyFile(p));
     const receipts = parseReceipts(await readTextFile(path, "FILE"), path);
     if (!receipts.length) throw new UsageError(`FILE: ${path} holds no receipts`);
     const tenant = optString(ctx, "tenant");
