@@ -35,6 +35,14 @@ export interface RuleIndex {
   readonly notInValues: ReadonlySet<string>;
   /** First matching rule per combination for a capability no rule names (-1: none). */
   readonly defaultTable: Int32Array;
+  /** The combinations some wild rule accepts (a bound on what a table scan can fill). */
+  readonly wildUnion: Uint32Array;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 const internals = new WeakMap<RuleSet, RuleIndex>();
@@ -91,11 +99,19 @@ export function buildTable(ix: RuleIndex, cap: string): Int32Array {
     return table;
   }
   table.fill(-1);
+  // Stop as soon as every combination any candidate rule accepts is filled: with rules limited
+  // to a few combinations (env: "prod"), scanning on to the end made lint quadratic.
+  const reachable = Uint32Array.from(ix.wildUnion);
+  for (const r of listed) {
+    for (let w = 0; w < MASK_WORDS; w++) reachable[w] |= masks[r * MASK_WORDS + w];
+  }
+  let target = 0;
+  for (let w = 0; w < MASK_WORDS; w++) target += popcount(reachable[w]);
   let filled = 0;
   let i = 0;
   let j = 0;
   const wild = ix.wild;
-  while ((i < listed.length || j < wild.length) && filled < COMBOS) {
+  while ((i < listed.length || j < wild.length) && filled < target) {
     let r: number;
     if (j >= wild.length || (i < listed.length && listed[i] < wild[j])) r = listed[i++];
     else {
@@ -124,13 +140,14 @@ function buildIndex(parsed: ParsedRules): RuleIndex {
     }
   });
   const defaultTable = new Int32Array(COMBOS).fill(-1);
+  const wildUnion = new Uint32Array(MASK_WORDS);
   let filled = 0;
   for (const r of wild) {
+    for (let w = 0; w < MASK_WORDS; w++) wildUnion[w] |= parsed.masks[r * MASK_WORDS + w];
     // An unnamed capability is in no not_in list, so every wild rule accepts it.
-    filled += fillFrom(defaultTable, parsed.masks, r);
-    if (filled === COMBOS) break;
+    if (filled < COMBOS) filled += fillFrom(defaultTable, parsed.masks, r);
   }
-  return { parsed, exact, wild, notInValues, defaultTable };
+  return { parsed, exact, wild, notInValues, defaultTable, wildUnion };
 }
 
 /** The RuleSet returned by `parseRules`. */
