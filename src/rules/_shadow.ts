@@ -27,6 +27,12 @@ function signature(b: Readonly<Record<EnumField, number>>): number {
 
 const within = (inner: number, outer: number) => (inner & ~outer) === 0;
 
+/** not_in lists up to this size are matched by subset lookup (at most 63 subsets). */
+const SMALL_SET = 6;
+
+/** An unambiguous key for a sorted list of values (values are any non-empty strings). */
+const setKey = (sorted: readonly string[]): string => JSON.stringify(sorted);
+
 /** Shadow findings, one per unreachable rule, in rule order. */
 export function analyseShadows(ix: RuleIndex): ShadowWarning[] {
   const { rules, caps, masks, bits } = ix.parsed;
@@ -35,6 +41,8 @@ export function analyseShadows(ix: RuleIndex): ShadowWarning[] {
   const firstAnyBySig = new Map<number, number>();
   const notInBySig = new Map<number, number[]>();
   const notInByValue = new Map<string, number[]>();
+  // Exact not_in value set -> first rule per enum signature (for small sets: see below).
+  const firstNotInBySet = new Map<string, Map<number, number>>();
   for (let r = 0; r < n; r++) {
     const c = caps[r];
     if (c.kind === "any") {
@@ -43,6 +51,10 @@ export function analyseShadows(ix: RuleIndex): ShadowWarning[] {
       const g = notInBySig.get(sig[r]);
       if (g === undefined) notInBySig.set(sig[r], [r]);
       else g.push(r);
+      const key = setKey([...c.values].sort());
+      let bySig = firstNotInBySet.get(key);
+      if (bySig === undefined) firstNotInBySet.set(key, bySig = new Map());
+      if (!bySig.has(sig[r])) bySig.set(sig[r], r);
       for (const v of c.values) {
         const l = notInByValue.get(v);
         if (l === undefined) notInByValue.set(v, [r]);
@@ -90,7 +102,18 @@ export function analyseShadows(ix: RuleIndex): ShadowWarning[] {
     for (const [s, a] of firstAnyBySig) {
       if (a < best && within(sig[j], s)) best = a;
     }
-    if (cj.kind === "not_in") {
+    if (cj.kind === "not_in" && cj.values.size <= SMALL_SET) {
+      // not_in X covers not_in Y iff X is a subset of Y: look every subset up directly, so many
+      // rules sharing one excluded value do not make this quadratic.
+      const ys = [...cj.values].sort();
+      for (let m = 1; m < 1 << ys.length; m++) {
+        const bySig = firstNotInBySet.get(setKey(ys.filter((_, k) => (m & (1 << k)) !== 0)));
+        if (bySig === undefined) continue;
+        for (const [s, a] of bySig) {
+          if (a < best && within(sig[j], s)) best = a;
+        }
+      }
+    } else if (cj.kind === "not_in") {
       const hits = new Map<number, number>();
       for (const v of cj.values) {
         for (const a of notInByValue.get(v) ?? []) {

@@ -568,3 +568,34 @@ Deno.test("parseRules: a JSON '__proto__' key in echoed data stays data", () => 
   assert.deepEqual(Object.keys(prof), ["__proto__", "id"]);
   assert.equal(JSON.stringify(prof), '{"__proto__":{"admin":true},"id":"x"}');
 });
+
+Deno.test("shadows between not_in lists: subset covers, for short and long lists alike", () => {
+  const long = Array.from({ length: 8 }, (_, i) => `cap.x.v${i}`);
+  for (const values of [["cap.x.a", "cap.x.b"], long]) {
+    const rs = parseRules([
+      { rule_id: "narrow", match: { capability_id: { not_in: values }, env: "prod" } },
+      // Excludes more (a superset of the first list): every request it takes, "narrow" takes.
+      {
+        rule_id: "wider",
+        match: { capability_id: { not_in: [...values, "cap.x.z"] }, env: "prod" },
+      },
+      // Excludes a value the first rule accepts... and misses one it excludes: not covered.
+      {
+        rule_id: "other",
+        match: { capability_id: { not_in: [...values.slice(1), "cap.x.z"] }, env: "prod" },
+      },
+      // Covered on the capability, but not on env.
+      { rule_id: "dev", match: { capability_id: { not_in: [...values, "cap.x.y"] } } },
+    ]);
+    assert.deepEqual(rs.shadowedRuleIds, ["wider"], values.join());
+    assert.equal(rs.shadowWarnings[0].shadowing_rule_id, "narrow");
+    // Many rules sharing one excluded value: none covers another.
+    const shared = parseRules(
+      Array.from({ length: 300 }, (_, i) => ({
+        rule_id: `s${i}`,
+        match: { capability_id: { not_in: [values[0], `cap.y.b${i}`] } },
+      })),
+    );
+    assert.deepEqual(shared.shadowedRuleIds, []);
+  }
+});
