@@ -95,10 +95,29 @@ function cap(limit: number | undefined, fallback: number): number {
   return Math.max(1, Math.min(1000, Number.isFinite(n) ? n : fallback));
 }
 
+// [decision_id, correlation_id, JSON of [event_id, timestamp, event][]] per run of one decision.
+function packTelemetry(rows: TelemetryRow[]): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  let i = 0;
+  while (i < rows.length) {
+    let k = i + 1;
+    while (
+      k < rows.length && rows[k].decision_id === rows[i].decision_id &&
+      rows[k].correlation_id === rows[i].correlation_id
+    ) k++;
+    const packed = rows.slice(i, k).map((r) => [r.event_id, r.timestamp, r.event]);
+    out.push([rows[i].decision_id, rows[i].correlation_id, JSON.stringify(packed)]);
+    i = k;
+  }
+  return out;
+}
+
 /** Options of `openSqliteStore`. */
 export interface SqliteStoreOptions {
   /** `FULL` (default: every commit is fsynced) or `NORMAL` (faster; survives a process crash). */
   synchronous?: "FULL" | "NORMAL";
+  /** Write telemetry on a worker thread (file databases; default true). */
+  telemetryWorker?: boolean;
 }
 
 /** `HallStore` over one SQLite file (or `:memory:`). */
@@ -112,7 +131,14 @@ export class SqliteStore implements HallStore {
   #batching = false;
   #closed = false;
 
+  readonly #path: string;
+  readonly #synchronous: "FULL" | "NORMAL";
+  readonly #telemetryWorker: boolean;
+
   constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.#path = path;
+    this.#synchronous = options.synchronous ?? "FULL";
+    this.#telemetryWorker = options.telemetryWorker ?? true;
     this.#db = new DatabaseSync(path);
     this.#db.exec("PRAGMA busy_timeout = 5000");
     if (path !== ":memory:") this.#db.exec("PRAGMA journal_mode = WAL");
@@ -203,9 +229,12 @@ export class SqliteStore implements HallStore {
     }
   }
 
+  #closing = false;
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
     this.#flushDecisions();
+    await this.#closeWorker();
     await this.#appendQueue.catch(() => {});
     this.#closed = true;
     this.#db.close();
@@ -714,27 +743,79 @@ export class SqliteStore implements HallStore {
   appendTelemetry(rows: TelemetryRow[]): Promise<void> {
     // One database row per run of events of one decision (the hall writes a decision's events
     // together): five times fewer inserts on the decision path.
+    let packed: [string, string, string][];
+    try {
+      packed = packTelemetry(rows);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (packed.length === 0) return Promise.resolve();
+    if (this.#path !== ":memory:" && this.#telemetryWorker) return this.#workerWrite(packed);
     return this.#p(() => {
-      if (rows.length === 0) return;
       this.#tx(() => {
         const st = this.#stmt(
           "INSERT INTO telemetry_packed (decision_id, correlation_id, data) VALUES (?, ?, ?)",
         );
-        let i = 0;
-        while (i < rows.length) {
-          let k = i + 1;
-          while (
-            k < rows.length && rows[k].decision_id === rows[i].decision_id &&
-            rows[k].correlation_id === rows[i].correlation_id
-          ) k++;
-          // decision_id and correlation_id live in their columns; store [event_id, timestamp, event].
-          const packed = rows.slice(i, k).map((r) => [r.event_id, r.timestamp, r.event]);
-          st.run(rows[i].decision_id, rows[i].correlation_id, JSON.stringify(packed));
-          i = k;
-        }
+        for (const [d, c, data] of packed) st.run(d, c, data);
       });
     });
   }
+
+  // Telemetry inserts run on a worker thread with its own connection (file databases only).
+  #worker: Worker | null = null;
+  #workerCalls = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  #workerSeq = 0;
+  #workerWrite(rows: [string, string, string][]): Promise<void> {
+    if (this.#closed || this.#closing) return Promise.reject(new Error("store is closed"));
+    if (!this.#worker) {
+      const w = new Worker(new URL("./_sqlite_telemetry_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
+      w.onmessage = (e: MessageEvent) => {
+        const m = e.data as { id: number; ok: boolean; error?: string };
+        const call = this.#workerCalls.get(m.id);
+        this.#workerCalls.delete(m.id);
+        if (m.ok) call?.resolve();
+        else call?.reject(new Error(m.error ?? "telemetry write failed"));
+      };
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        for (const c of this.#workerCalls.values()) c.reject(new Error(e.message));
+        this.#workerCalls.clear();
+        this.#worker = null;
+      };
+      this.#worker = w;
+    }
+    const id = ++this.#workerSeq;
+    return new Promise<void>((resolve, reject) => {
+      this.#workerCalls.set(id, { resolve, reject });
+      this.#worker!.postMessage({
+        type: "write",
+        id,
+        path: this.#path,
+        synchronous: this.#synchronous,
+        rows,
+      });
+    });
+  }
+  async #closeWorker(): Promise<void> {
+    if (!this.#worker) return;
+    const pending = [...this.#workerCalls.values()].map((c) =>
+      new Promise<void>((r) => {
+        const { resolve, reject } = c;
+        c.resolve = () => (resolve(), r());
+        c.reject = (e) => (reject(e), r());
+      })
+    );
+    await Promise.all(pending);
+    this.#worker.postMessage({ type: "close" });
+    const w = this.#worker;
+    this.#worker = null;
+    // Give the worker a moment to close its connection cleanly, then make sure it is gone.
+    await new Promise((r) => setTimeout(r, 20));
+    w.terminate();
+  }
+
   listTelemetry(query: TelemetryQuery = {}): Promise<TelemetryRow[]> {
     const where: string[] = [];
     const params: SQLInputValue[] = [];

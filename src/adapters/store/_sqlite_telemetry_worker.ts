@@ -1,0 +1,62 @@
+/**
+ * Worker thread of `SqliteStore` that writes telemetry rows on its own connection, so the
+ * decision path never waits for telemetry inserts (WAL lets it write beside the main connection).
+ *
+ * Messages in: `{ type: "write", id, path, synchronous, rows: [decision_id, correlation_id, data][] }`,
+ * `{ type: "close" }`. Messages out: `{ id, ok: true }` or `{ id, ok: false, error }`.
+ *
+ * @module
+ */
+
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+
+let db: DatabaseSync | null = null;
+let insert: StatementSync | null = null;
+
+function open(path: string, synchronous: string): void {
+  if (db) return;
+  db = new DatabaseSync(path);
+  db.exec("PRAGMA busy_timeout = 10000");
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec(`PRAGMA synchronous = ${synchronous === "NORMAL" ? "NORMAL" : "FULL"}`);
+  insert = db.prepare(
+    "INSERT INTO telemetry_packed (decision_id, correlation_id, data) VALUES (?, ?, ?)",
+  );
+}
+
+self.onmessage = (e: MessageEvent) => {
+  const m = e.data as {
+    type: string;
+    id?: number;
+    path?: string;
+    synchronous?: string;
+    rows?: [string, string, string][];
+  };
+  if (m.type === "close") {
+    db?.close();
+    db = null;
+    self.close();
+    return;
+  }
+  try {
+    open(m.path!, m.synchronous ?? "FULL");
+    db!.exec("BEGIN IMMEDIATE");
+    try {
+      for (const [d, c, data] of m.rows!) insert!.run(d, c, data);
+      db!.exec("COMMIT");
+    } catch (err) {
+      db!.exec("ROLLBACK");
+      throw err;
+    }
+    self.postMessage({ id: m.id, ok: true });
+  } catch (err) {
+    self.postMessage({
+      id: m.id,
+      ok: false,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+};
