@@ -10,11 +10,8 @@ import {
   pae,
   signingKeyFromSeed,
 } from "../../mod.ts";
+import { hex, toHex } from "../receipts/_helpers.ts";
 
-const hex = (s: string): Uint8Array =>
-  Uint8Array.from(s.match(/../g) ?? [], (x) => parseInt(x, 16));
-const toHex = (b: Uint8Array): string =>
-  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const fill = (n: number, v: number): Uint8Array => new Uint8Array(n).fill(v);
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 

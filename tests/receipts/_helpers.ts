@@ -1,4 +1,5 @@
-// Shared fixtures for receipt tests: deterministic fields, ids and clocks.
+// Shared fixtures for receipt and attestation tests: deterministic fields, ids and clocks, and
+// hex conversions for known-answer vectors.
 import { mintReceipt, type Receipt, type ReceiptFields, type SigningKey } from "../../mod.ts";
 
 /** Dispatch facts of receipt i, deterministic. */
@@ -42,3 +43,11 @@ export async function mintChain(
   }
   return out;
 }
+
+/** Bytes of a hex string (known-answer vectors). */
+export const hex = (s: string): Uint8Array =>
+  Uint8Array.from(s.match(/../g) ?? [], (x) => parseInt(x, 16));
+
+/** Lowercase hex of bytes. */
+export const toHex = (b: Uint8Array): string =>
+  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");

@@ -11,12 +11,10 @@ import {
   verifyReceiptLog,
   WcpError,
 } from "../../mod.ts";
-import { fieldsFor, mintChain } from "./_helpers.ts";
+import { fieldsFor, mintChain, toHex } from "./_helpers.ts";
 
 const key = await generateSigningKey();
 const chain = await mintChain(8, [key]);
-const toHex = (b: Uint8Array): string =>
-  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 /** Re-hash and re-sign a receipt (an insider with the key rewriting history). */
 async function reseal(r: Record<string, unknown>, k: SigningKey = key): Promise<Receipt> {

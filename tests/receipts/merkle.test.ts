@@ -18,12 +18,7 @@ import {
   verifyReceiptInclusion,
   WcpError,
 } from "../../mod.ts";
-import { mintChain } from "./_helpers.ts";
-
-const hex = (s: string): Uint8Array =>
-  Uint8Array.from(s.match(/../g) ?? [], (x) => parseInt(x, 16));
-const toHex = (b: Uint8Array): string =>
-  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+import { hex, mintChain, toHex } from "./_helpers.ts";
 
 // The eight leaves of the CT reference tests and the roots of their first 1..8 leaves.
 const LEAVES = [

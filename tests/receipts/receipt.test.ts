@@ -12,10 +12,7 @@ import {
   signReceipt,
   WcpError,
 } from "../../mod.ts";
-import { fieldsFor, idFor } from "./_helpers.ts";
-
-const hexToBytes = (s: string): Uint8Array =>
-  Uint8Array.from(s.match(/../g) ?? [], (x) => parseInt(x, 16));
+import { fieldsFor, hex, idFor } from "./_helpers.ts";
 
 Deno.test("receipt: fields, chain fields and the hash recipe written out by hand", async () => {
   const key = await signingKeyFromSeed(new Uint8Array(32).fill(1));
@@ -53,7 +50,7 @@ Deno.test("receipt: fields, chain fields and the hash recipe written out by hand
   assert.equal(
     await new KeyRing([key]).verify(
       key.key_id,
-      hexToBytes(r.signature),
+      hex(r.signature),
       receiptSigningBytes(r.receipt_hash),
     ),
     true,
