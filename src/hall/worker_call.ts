@@ -54,6 +54,28 @@ function usageOf(result: unknown): ModelUsage | undefined {
   };
 }
 
+// Read a body as text, giving up (null) as soon as it exceeds `max` bytes.
+async function readLimited(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) (all.set(c, at), at += c.length);
+  return new TextDecoder().decode(all);
+}
+
 /** Call a worker; never throws. */
 export async function callWorker(
   call: WorkerCall,
@@ -95,10 +117,8 @@ export async function callWorker(
       redirect: "error",
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    const text = await res.text();
-    if (text.length > MAX_RESPONSE_BYTES) {
-      return { ok: false, result: null, error: "worker response too large" };
-    }
+    const text = await readLimited(res, MAX_RESPONSE_BYTES);
+    if (text === null) return { ok: false, result: null, error: "worker response too large" };
     let result: unknown = null;
     try {
       result = text ? JSON.parse(text) : null;

@@ -544,6 +544,7 @@ Deno.test({
   fn: async () => {
     const seen: { headers: Record<string, string>; body: Record<string, unknown> }[] = [];
     let fail = false;
+    let huge = false;
     const server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
       async (req) => {
@@ -551,6 +552,7 @@ Deno.test({
           headers: Object.fromEntries(req.headers),
           body: await req.json(),
         });
+        if (huge) return new Response("x".repeat(5 * 1024 * 1024));
         return fail ? new Response("boom", { status: 500 }) : Response.json({ ok: 1 });
       },
     );
@@ -591,6 +593,16 @@ Deno.test({
       assert.match(String(bb.worker_error), /500/);
       assert.equal((bb.receipt as Record<string, unknown>).execution_status, "failed");
       assert.equal((await h.store.counts()).receipts, 2);
+      // A worker answering more than 4 MiB is cut off; the failure is on the receipt too.
+      huge = true;
+      const big = await j(
+        await h.req("/wcp/dispatch", {
+          method: "POST",
+          json: routeInput({ capability_id: "cap.web.fetch" }),
+        }),
+      );
+      assert.equal(big.worker_error, "worker response too large");
+      assert.equal((big.receipt as Record<string, unknown>).execution_status, "failed");
     } finally {
       await h.stop();
       await server.shutdown();
