@@ -159,7 +159,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "postgres store: the schema itself refuses a fork, a gap-free duplicate seq, a bad genesis",
+  name: "postgres store: the schema itself refuses a fork, a duplicate position, a second genesis",
   ignore,
   async fn() {
     const pg = await sharedPostgres();
