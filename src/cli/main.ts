@@ -132,6 +132,8 @@ export async function runCli(args: string[]): Promise<number> {
     }
     return await cmd.run(ctx);
   } catch (e) {
+    // The reader went away (`wcp search | head -1`): stop quietly, as Unix tools do.
+    if (e instanceof Deno.errors.BrokenPipe) return EXIT.ok;
     if (e instanceof UsageError) {
       const msg = e.message.startsWith("wcp ") ? e.message : `wcp ${cmd.name}: ${e.message}`;
       return fail(EXIT.usage, e.code, msg);

@@ -1,7 +1,7 @@
 // Hostile files given to the CLI: each is one line on stderr naming the flag (and the field or
 // record), with exit 2, never a stack trace or a silently accepted value.
 import assert from "node:assert/strict";
-import { isOneLineError, tempDir, wcp } from "./_run.ts";
+import { CLI, isOneLineError, PERMS, tempDir, wcp } from "./_run.ts";
 
 const fx = new URL("./fixtures/", import.meta.url).pathname;
 
@@ -177,4 +177,28 @@ Deno.test("attest export-dsse --out: a missing directory or a directory is a usa
     JSON.parse(await Deno.readTextFile(`${dir}/env.json`)).payloadType,
     "application/vnd.in-toto+json",
   );
+});
+
+Deno.test("a reader that closes the pipe early ends the command quietly (no 'Broken pipe' error)", async () => {
+  // Megabytes of findings: far more than a pipe buffer, so the CLI is still writing when the
+  // reader leaves (before: "Broken pipe" and, with --json, a stack trace).
+  const dir = await tempDir();
+  const rules = Array.from({ length: 5000 }, (_, i) => ({
+    rule_id: `r${i}`,
+    match: { capability_id: `cap.x.c${i}` },
+  }));
+  await Deno.writeTextFile(`${dir}/rules.json`, JSON.stringify(rules));
+  const child = new Deno.Command("deno", {
+    args: ["run", "--quiet", ...PERMS, CLI, "lint", "--rules", `${dir}/rules.json`, "--json"],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const first = await reader.read();
+  assert.ok(first.value && first.value.length > 0);
+  await reader.cancel();
+  const [status, err] = await Promise.all([child.status, new Response(child.stderr).text()]);
+  assert.equal(err, "");
+  assert.equal(status.code, 0);
 });
