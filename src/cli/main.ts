@@ -156,5 +156,10 @@ export async function runCli(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exitCode = await runCli(Deno.args);
+  try {
+    Deno.exitCode = await runCli(Deno.args);
+  } catch (e) {
+    // Only reachable when even reporting an error hits a closed pipe.
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+  }
 }
