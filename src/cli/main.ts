@@ -79,11 +79,18 @@ function groupHelp(group: string): string {
     .join("\n");
 }
 
+const MAX_ERROR_LINE = 500;
+
 /** Run the CLI with these arguments; resolves to the exit code. */
 export async function runCli(args: string[]): Promise<number> {
   const wantJson = args.includes("--json");
   const fail = (code: number, errCode: string, message: string): number => {
-    err(message);
+    // One readable line even when the input echoed in it is huge (--json keeps it whole).
+    err(
+      message.length > MAX_ERROR_LINE
+        ? `${message.slice(0, MAX_ERROR_LINE)}… (truncated)`
+        : message,
+    );
     if (wantJson) outJson({ error: { code: errCode, message } });
     return code;
   };

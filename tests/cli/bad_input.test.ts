@@ -202,3 +202,11 @@ Deno.test("a reader that closes the pipe early ends the command quietly (no 'Bro
   assert.equal(err, "");
   assert.equal(status.code, 0);
 });
+
+Deno.test("an error echoing a huge argument stays one short line", async () => {
+  const r = await wcp(["explain", "cap." + "a".repeat(100_000)]);
+  assert.equal(r.code, 2);
+  assert.ok(isOneLineError(r.stderr), r.stderr.slice(0, 200));
+  assert.ok(r.stderr.length < 600, `${r.stderr.length} bytes`);
+  assert.match(r.stderr, /^wcp explain: ID: .*… \(truncated\)\n$/);
+});
