@@ -61,9 +61,7 @@ const route: Command = {
     }
     const rules = await loadRules(requireString(ctx, "rules"));
     const input = await readJsonFile(requireString(ctx, "input"), "--input");
-    if (typeof input !== "object" || input === null || Array.isArray(input)) {
-      throw new UsageError("--input: expected a RouteInput JSON object");
-    }
+    if (!isObject(input)) throw new UsageError("--input: expected a RouteInput JSON object");
     const registry = await loadRegistry(optString(ctx, "registry"));
     const { config, policyGate } = await loadConfig(optString(ctx, "config"));
     const routeInput = ctx.values["dry-run"] ? { ...input, dry_run: true } : input;
@@ -125,6 +123,10 @@ const route: Command = {
   },
 };
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 interface GoldenCase {
   name?: string;
   input: Record<string, unknown>;
@@ -178,13 +180,9 @@ const validate: Command = {
     }
     const cases = d.cases as GoldenCase[];
     cases.forEach((c, i) => {
-      if (typeof c !== "object" || c === null) {
-        throw new UsageError(`--cases: cases[${i}] must be an object`);
-      }
-      if (typeof c.input !== "object" || c.input === null) {
-        throw new UsageError(`--cases: cases[${i}].input must be an object`);
-      }
-      if (typeof c.expect !== "object" || c.expect === null || Object.keys(c.expect).length === 0) {
+      if (!isObject(c)) throw new UsageError(`--cases: cases[${i}] must be an object`);
+      if (!isObject(c.input)) throw new UsageError(`--cases: cases[${i}].input must be an object`);
+      if (!isObject(c.expect) || Object.keys(c.expect).length === 0) {
         throw new UsageError(`--cases: cases[${i}].expect must be a non-empty object`);
       }
       for (const k of Object.keys(c.expect)) {

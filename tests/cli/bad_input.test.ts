@@ -210,3 +210,24 @@ Deno.test("an error echoing a huge argument stays one short line", async () => {
   assert.ok(r.stderr.length < 600, `${r.stderr.length} bytes`);
   assert.match(r.stderr, /^wcp explain: ID: .*… \(truncated\)\n$/);
 });
+
+Deno.test("validate: arrays where case objects are expected are named", async () => {
+  const dir = await tempDir();
+  const rules = ["validate", "--rules", `${fx}rules.json`, "--cases"];
+  const write = async (name: string, cases: unknown) => {
+    await Deno.writeTextFile(`${dir}/${name}`, JSON.stringify({ cases }));
+    return `${dir}/${name}`;
+  };
+  await expectUsage(
+    [...rules, await write("a.json", [[]])],
+    /--cases: cases\[0\] must be an object/,
+  );
+  await expectUsage(
+    [...rules, await write("b.json", [{ input: [], expect: { outcome: "DENY" } }])],
+    /--cases: cases\[0\]\.input must be an object/,
+  );
+  await expectUsage(
+    [...rules, await write("c.json", [{ input: {}, expect: ["DENY"] }])],
+    /--cases: cases\[0\]\.expect must be a non-empty object/,
+  );
+});
