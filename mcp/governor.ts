@@ -11,7 +11,7 @@ import { makeDecision } from "../src/router.ts";
 import { parseRules, type RuleSet } from "../src/rules.ts";
 import { Registry } from "../src/registry.ts";
 import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../src/policy.ts";
-import type { HallConfig } from "../src/config.ts";
+import { type HallConfig, validateHallConfig } from "../src/config.ts";
 import {
   DATA_LABELS,
   type DataLabel,
@@ -224,18 +224,14 @@ export class Governor {
     }
     for (const [id, fn] of Object.entries(options.workers ?? {})) this.#executors.set(id, fn);
     this.#gate = config.policy_gate ? gateFromConfig(config.policy_gate) : undefined;
-    this.#hallConfig = config.hall_config as Partial<HallConfig>;
-    // The router reports a bad hall config on every decision; find it once, at startup.
-    const probe = makeDecision({}, { rules: this.rules, config: this.#hallConfig });
-    const why = probe.deny_reason_if_denied;
-    if (
-      why?.code === "DENY_INTERNAL_ERROR" && why.message.startsWith("Invalid Hall configuration")
-    ) {
-      const detail = why.message.replace(/^Invalid Hall configuration: (config\.)?/, "").replace(
-        /\.$/,
-        "",
-      );
-      throw new WcpError("MCP_CONFIG_INVALID", "hall_config", detail);
+    // Validated once, at startup: unknown keys, wrong types and ranges name the key.
+    try {
+      this.#hallConfig = validateHallConfig(config.hall_config);
+    } catch (e) {
+      if (e instanceof WcpError) {
+        throw new WcpError("MCP_CONFIG_INVALID", `hall_config.${e.path}`, e.message);
+      }
+      throw e;
     }
     this.approvals = new LocalApprovalStore(this.#now);
     this.receipts = new ReceiptBook(this.#now);

@@ -664,7 +664,11 @@ Deno.test("configuration errors name the field: config, rules, registry, workers
   );
   expectError(() => new Governor(demoWith({ registry: [] })), /^workers\./);
   expectError(
+    () => new Governor(demoWith({ hall_config: { require_signatry: true } })),
+    /^hall_config\.require_signatry$/,
+  );
+  expectError(
     () => new Governor(demoWith({ hall_config: { require_signatory: "yes" } })),
-    /^hall_config$/,
+    /^hall_config\.require_signatory$/,
   );
 });
