@@ -133,6 +133,8 @@ function remoteAddress(info: unknown): string {
  */
 export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
   const store = options.store;
+  // Before anything is opened: a bad config must not leave timers or sinks behind.
+  const config = effectiveConfig(options.config);
   let rules: RuleSet;
   try {
     rules = isRuleSet(options.rules) ? options.rules : parseRules(options.rules);
@@ -148,7 +150,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     store,
     rules,
     rulesPath: options.rulesPath,
-    config: effectiveConfig(options.config),
+    config,
     policyGate: options.policyGate,
     inProcessWorkers: options.inProcessWorkers ?? {},
     telemetry,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DEFAULT_HALL_CONFIG, type HallConfig } from "../config.ts";
+import { type HallConfig, validateHallConfig } from "../config.ts";
 import { WcpError } from "../errors.ts";
 import { jcsDigest } from "../hash.ts";
 import { uuidV7 } from "../ids.ts";
@@ -636,7 +636,10 @@ function approvalEvent(a: ApprovalRow, change: string): Record<string, unknown> 
   };
 }
 
-/** Merge a partial config over the defaults. */
+/**
+ * Validate a partial config and merge it over the defaults; throws `WcpError` `CONFIG_INVALID`
+ * (unknown key, wrong type, out of range) so a misspelt floor never fails open.
+ */
 export function effectiveConfig(partial: Partial<HallConfig> | undefined): HallConfig {
-  return { ...DEFAULT_HALL_CONFIG, ...(partial ?? {}) } as HallConfig;
+  return validateHallConfig(partial);
 }

@@ -16,6 +16,7 @@
 
 import { parseArgs } from "node:util";
 import { openSqliteStore } from "../adapters/store/sqlite.ts";
+import { type HallConfig, validateHallConfig } from "../config.ts";
 import { WcpError } from "../errors.ts";
 import { createHallApp } from "./app.ts";
 import {
@@ -73,6 +74,21 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
 }
 
+// Re-throw a nested object's error with its path under the enclosing key (hall_config.x).
+function prefixed<T>(key: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof WcpError)) throw e;
+    const path = e.path ? `${key}.${e.path}` : key;
+    throw new WcpError(
+      e.code,
+      path,
+      e.message.startsWith(`${e.path}: `) ? e.message.slice(e.path.length + 2) : e.message,
+    );
+  }
+}
+
 function resolveIn(dir: string, path: string): string {
   return path.startsWith("/") ? path : `${dir}/${path}`;
 }
@@ -124,8 +140,10 @@ async function main(): Promise<void> {
     firstStart = true;
   }
   let fileConfig: HallFileConfig;
+  let hallConfig: HallConfig;
   try {
     fileConfig = parseHallFileConfig(await readJson(configPath, "config file"));
+    hallConfig = prefixed("hall_config", () => validateHallConfig(fileConfig.hall_config));
   } catch (e) {
     if (e instanceof WcpError) fail(`config file ${configPath}: ${e.message}`);
     throw e;
@@ -203,7 +221,7 @@ async function main(): Promise<void> {
     store,
     rules: rulesDoc,
     rulesPath,
-    config: fileConfig.hall_config as Record<string, never> | undefined,
+    config: hallConfig,
     policyGate: fileConfig.policy_gate ? compileGate(fileConfig.policy_gate) : undefined,
     inProcessWorkers: DEMO_WORKERS,
     allowedHosts,
@@ -223,6 +241,7 @@ async function main(): Promise<void> {
     workerOrigins: fileConfig.worker_origins?.map((o) => new URL(o).origin),
     registrySyncMs: store.backend === "postgres" ? 1_000 : 0,
   }).catch((e) => {
+    if (e instanceof WcpError && e.code === "CONFIG_INVALID") fail(`config: ${e.message}`);
     if (e instanceof WcpError) fail(`rules file ${rulesPath}: ${e.message}`);
     throw e;
   });

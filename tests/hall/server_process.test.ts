@@ -373,3 +373,54 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "process: a misspelt or wrongly typed hall_config key refuses to start with one line",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    try {
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [
+          { require_signatry: true },
+          /hall_config\.require_signatry: unknown key; did you mean "require_signatory"\?/,
+        ],
+        [{ blast_gate_threshold: 150 }, /hall_config\.blast_gate_threshold: .*0 to 100/],
+        [{ allowed_tenants: ["acme", 3] }, /hall_config\.allowed_tenants\[1\]: .*non-empty/],
+      ];
+      for (const [hallConfig, expected] of cases) {
+        await Deno.writeTextFile(`${dir}/hall.json`, JSON.stringify({ hall_config: hallConfig }));
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--allow-net=127.0.0.1,localhost",
+            `--allow-read=${dir}`,
+            `--allow-write=${dir}`,
+            MAIN,
+            "--data-dir",
+            dir,
+            "--port",
+            "0",
+          ],
+          env: { NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const stderr = new TextDecoder().decode(out.stderr).trim();
+        const stdout = new TextDecoder().decode(out.stdout);
+        assert.notEqual(out.code, 0, stderr);
+        assert.doesNotMatch(stdout, /listening/);
+        assert.equal(stderr.split("\n").length, 1, `one line, got: ${stderr}`);
+        assert.match(stderr, /^wcp hall: config file .*hall\.json: /);
+        assert.match(stderr, expected);
+        assert.doesNotMatch(stderr, /\bat .*\.ts:\d+/, "no stack trace");
+      }
+      assert.ok(
+        !(await Deno.stat(`${dir}/hall.sqlite`).then(() => true, () => false)),
+        "nothing opened before the config was checked",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
