@@ -18,6 +18,7 @@ import {
   type RuleSet,
   type ShadowWarning,
   type TelemetryEvent,
+  validateHallConfig,
 } from "../../mod.ts";
 import type { DecisionWorld } from "./examples.ts";
 import { tableGate } from "./gate.ts";
@@ -102,7 +103,8 @@ export function evaluate(world: DecisionWorld, now: () => number = Date.now): Ev
     if (!c || typeof c !== "object" || Array.isArray(c)) {
       throw new Error("config must be an object");
     }
-    config = c as Partial<HallConfig>;
+    // The hall's own check: a misspelt floor is an error here, never silently ignored.
+    config = validateHallConfig(c);
   } catch (e) {
     errors.config = errorText(e);
   }
