@@ -115,6 +115,12 @@ class Denial {
   constructor(readonly reason: DenyReason, readonly escalation?: Escalation) {}
 }
 
+interface Flagged {
+  species: string;
+  workerId: string;
+  code: DenyCode;
+}
+
 interface Hold {
   reason: string;
   level: SupervisorLevel;
@@ -147,9 +153,9 @@ class Run {
   attAttempted = false;
   attChecked = false;
   attValid: boolean | null = null;
-  attFailures: { species: string; workerId: string; code: DenyCode }[] | null = null;
+  attFailures: Flagged[] | null = null;
   // Candidates skipped for a security reason (attestation failure or ban), reported as events.
-  flagged: { species: string; workerId: string; code: DenyCode }[] | null = null;
+  flagged: Flagged[] | null = null;
   privRan = false;
   privOk: boolean | null = null;
   trace: TraceStep[] | null = null;
@@ -169,10 +175,14 @@ function timestampOf(t: number): string {
   return lastTs;
 }
 
+// RFC 3339 needs a four-digit year (spec README decision 13): 0000-01-01 .. 9999-12-31.
+const MIN_TIME = -62_167_219_200_000;
+const MAX_TIME = 253_402_300_799_999;
+
 function clock(opts: DecisionOptions): number {
   try {
     const v = typeof opts.now === "function" ? opts.now() : Date.now();
-    return typeof v === "number" && Math.abs(v) <= 8.64e15 ? Math.floor(v) : Date.now();
+    return typeof v === "number" && v >= MIN_TIME && v <= MAX_TIME ? Math.floor(v) : Date.now();
   } catch {
     return Date.now();
   }
@@ -972,7 +982,7 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
         ),
       );
     }
-    expires = formatTimestamp(run.t + run.cfg.approval_ttl_seconds * 1000);
+    expires = formatTimestamp(Math.min(run.t + run.cfg.approval_ttl_seconds * 1000, MAX_TIME));
   }
 
   const outcome: Outcome = denied

@@ -113,6 +113,24 @@ Deno.test("telemetry: a banned worker skipped for another raises evt.os.worker.b
   assert.equal(banned?.severity, "critical");
 });
 
+Deno.test("telemetry: timestamps stay RFC 3339 (four-digit year) whatever the clock says", () => {
+  const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+  for (const t of [253402300800000, 8.64e15, -62167219200001, NaN, Infinity]) {
+    const { d } = decide(input(), { now: () => t });
+    assert.match(d.timestamp, RFC3339_MS, `clock ${t}`);
+    for (const e of d.telemetry_envelopes) assert.match(String(e.timestamp), RFC3339_MS);
+  }
+  assert.equal(decide(input(), { now: () => 0 }).d.timestamp, "1970-01-01T00:00:00.000Z");
+  // A hold whose expiry would pass year 9999 is still a hold, with an expiry clamped to it.
+  const { d } = decide(input(), {
+    now: () => 253402300799000,
+    rules: rulesOf({ escalation: { human_required_default: true } }),
+  });
+  assert.equal(d.outcome, "STEWARD_HOLD");
+  assert.equal(d.timestamp, "9999-12-31T23:59:59.000Z");
+  assert.equal(d.approval_expires_at, "9999-12-31T23:59:59.999Z");
+});
+
 Deno.test("telemetry: every string in every event is sanitised, the decision keeps raw values", () => {
   const nasty = "x\n\u0085\u2028y";
   const rules = rulesOf({}, { capability_id: { any: true } });
