@@ -430,11 +430,16 @@ export class Hall {
     // Re-check what may have changed while the request waited (revocation, bans, code changes)
     // before consuming, so a refused dispatch leaves the approval usable once the worker is fixed.
     const pre = await this.store.getApproval(approvalId);
-    if (pre?.status === "approved") this.#checkApprovedWorker(pre.decision as RouteDecision);
+    if (pre?.status === "approved") {
+      // Also checked here, from the approval time, in case a store keeps the pending deadline.
+      if (this.#approvedDeadline(pre) <= this.now()) throw approvalExpired(pre);
+      this.#checkApprovedWorker(pre.decision as RouteDecision);
+    }
     const consumed = await this.store.consumeApproval(approvalId, this.#iso());
     if (!consumed) {
       const a = await this.store.getApproval(approvalId);
       if (!a) throw new HttpError(404, "APPROVAL_UNKNOWN", "approval_id: no such approval");
+      if (a.status === "expired" || a.status === "approved") throw approvalExpired(a);
       throw new HttpError(
         409,
         a.status === "consumed" ? "APPROVAL_CONSUMED" : "APPROVAL_NOT_APPROVED",
@@ -448,6 +453,12 @@ export class Hall {
     const held = consumed.decision as RouteDecision;
     const decision: RouteDecision = { ...held, outcome: "DISPATCH", denied: false };
     return await this.#execute(decision, consumed.input, `APPROVED:${approvalId}`, approvalId);
+  }
+
+  // An approved request must be dispatched within the approval TTL counted from the approval.
+  #approvedDeadline(a: ApprovalRow): number {
+    const approvedAt = Date.parse(a.resolved_at ?? a.created_at);
+    return approvedAt + this.config.approval_ttl_seconds * 1000;
   }
 
   #checkApprovedWorker(held: RouteDecision): void {
@@ -567,11 +578,16 @@ export class Hall {
     note: string | null,
   ): Promise<ApprovalRow> {
     await this.expireApprovals();
+    const at = this.now();
     const row = await this.store.resolveApproval(approvalId, {
       status: decision === "approve" ? "approved" : "denied",
       by: by.token_id,
-      at: this.#iso(),
+      at: new Date(at).toISOString(),
       note,
+      // From now on the deadline is for dispatching the approved request.
+      ...(decision === "approve"
+        ? { expires_at: new Date(at + this.config.approval_ttl_seconds * 1000).toISOString() }
+        : {}),
     });
     if (!row) throw await this.#notPending(approvalId);
     this.events.publish("approval", approvalEvent(row, row.status));
@@ -620,6 +636,15 @@ export class Hall {
     await this.startupCheck.catch(() => []);
     await this.telemetry.close();
   }
+}
+
+function approvalExpired(a: ApprovalRow): HttpError {
+  return new HttpError(
+    410,
+    "APPROVAL_EXPIRED",
+    "the approved request was not dispatched within the approval time to live",
+    { path: "approval_id", extra: { status: "expired", approval_id: a.approval_id } },
+  );
 }
 
 function approvalEvent(a: ApprovalRow, change: string): Record<string, unknown> {

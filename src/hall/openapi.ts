@@ -71,7 +71,8 @@ export const OPERATIONS: readonly ApiOperation[] = [
   {
     method: "post",
     path: "/wcp/dispatch",
-    summary: "Decide and execute; or {approval_id} for an approved request",
+    summary:
+      "Decide and execute; or {approval_id} for an approved request (within approval_ttl_seconds of the approval, else 410 APPROVAL_EXPIRED)",
     auth: "token",
     body: z.union([JsonObject, DispatchApprovedBody]),
     tag: "decisions",
@@ -221,7 +222,7 @@ export const OPERATIONS: readonly ApiOperation[] = [
   {
     method: "post",
     path: "/wcp/approvals/{id}/resolve",
-    summary: "Approve or deny",
+    summary: "Approve or deny (an approval's expires_at becomes the deadline to dispatch it)",
     auth: "admin",
     body: ResolveBody,
     tag: "approvals",

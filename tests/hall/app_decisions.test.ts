@@ -368,6 +368,103 @@ Deno.test({
 });
 
 Deno.test({
+  name: "approvals: an approved request not dispatched within the TTL (from approval) expires",
+  ...opts,
+  fn: async () => {
+    let clock = Date.parse("2026-12-01T20:00:00.000Z");
+    const h = await testHall({ now: () => clock, config: { approval_ttl_seconds: 60 } });
+    try {
+      const hold = async () =>
+        String(
+          (await j(
+            await h.req("/wcp/route", {
+              method: "POST",
+              json: routeInput({ capability_id: "cap.msg.notify" }),
+            }),
+          )).pending_approval_id,
+        );
+      const approve = async (id: string) =>
+        await j(
+          await h.req(`/wcp/approvals/${id}/resolve`, {
+            method: "POST",
+            json: { decision: "approve" },
+          }),
+        );
+      const a1 = await hold();
+      const a2 = await hold();
+      clock += 50_000; // approved late in the pending window: the dispatch window starts now
+      const ok1 = await approve(a1);
+      assert.equal(ok1.status, "approved");
+      assert.equal(ok1.expires_at, new Date(clock + 60_000).toISOString());
+      await approve(a2);
+
+      clock += 30_000; // 80 s after the hold, 30 s after approval: still dispatchable
+      const run = await h.req("/wcp/dispatch", { method: "POST", json: { approval_id: a1 } });
+      assert.equal(run.status, 200);
+
+      clock += 31_000; // a2: 61 s after its approval, never dispatched
+      const late = await h.req("/wcp/dispatch", { method: "POST", json: { approval_id: a2 } });
+      assert.equal(late.status, 410);
+      assert.equal(((await j(late)).error as Record<string, unknown>).code, "APPROVAL_EXPIRED");
+      const row = await j(await h.req(`/wcp/approvals/${a2}`));
+      assert.equal(row.status, "expired");
+      assert.equal(row.resolved_by !== null, true, "who approved it stays on record");
+      const expired = await j(await h.req("/wcp/approvals?status=expired"));
+      assert.deepEqual(
+        (expired.approvals as { approval_id: string }[]).map((a) => a.approval_id),
+        [a2],
+      );
+      assert.equal((await h.store.getApproval(a1))?.status, "consumed");
+      assert.equal(
+        (await h.req("/wcp/receipts?limit=100").then(j).then((b) => b.receipts as unknown[]))
+          .length,
+        1,
+        "only the dispatched approval produced a receipt",
+      );
+    } finally {
+      await h.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "approvals: the sweep expires approved-undispatched requests without a dispatch attempt",
+  ...opts,
+  fn: async () => {
+    let clock = Date.parse("2026-12-01T20:00:00.000Z");
+    const h = await testHall({ now: () => clock, config: { approval_ttl_seconds: 60 } });
+    try {
+      const d = await j(
+        await h.req("/wcp/route", {
+          method: "POST",
+          json: routeInput({ capability_id: "cap.msg.notify" }),
+        }),
+      );
+      const id = String(d.pending_approval_id);
+      await h.req(`/wcp/approvals/${id}/resolve`, {
+        method: "POST",
+        json: { decision: "approve" },
+      });
+      const seen: unknown[] = [];
+      const unsubscribe = h.hall.events.subscribe((e) => {
+        if (e.event === "approval") seen.push(e.data);
+      });
+      clock += 60_000;
+      const expired = await h.hall.expireApprovals();
+      assert.deepEqual(expired.map((a) => a.approval_id), [id]);
+      assert.equal(expired[0].status, "expired");
+      unsubscribe();
+      assert.ok(
+        seen.some((e) => (e as Record<string, unknown>).change === "expired"),
+        "an approval event tells the dashboard",
+      );
+    } finally {
+      await h.stop();
+    }
+  },
+});
+
+Deno.test({
   name: "approvals: a namespace token cannot list or resolve",
   ...opts,
   fn: async () => {

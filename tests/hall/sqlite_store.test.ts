@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { openSqliteStore, SqliteStore } from "../../src/adapters/store/sqlite.ts";
 import { runStoreContract } from "./store_contract.ts";
 
-runStoreContract("sqlite memory", () => Promise.resolve(new SqliteStore(":memory:")));
+const features = { approvedExpiry: true };
+runStoreContract("sqlite memory", () => Promise.resolve(new SqliteStore(":memory:")), features);
 
 runStoreContract("sqlite file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "wcp-store-" });
   return new SqliteStore(`${dir}/hall.sqlite`);
-});
+}, features);
 
 Deno.test("sqlite store: data survives reopening the file, and two handles share one chain", async () => {
   const dir = await Deno.makeTempDir({ prefix: "wcp-store-" });

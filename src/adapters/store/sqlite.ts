@@ -499,14 +499,27 @@ export class SqliteStore implements HallStore {
   }
   resolveApproval(
     approvalId: string,
-    r: { status: "approved" | "denied"; by: string; at: string; note: string | null },
+    r: {
+      status: "approved" | "denied";
+      by: string;
+      at: string;
+      note: string | null;
+      expires_at?: string;
+    },
   ): Promise<ApprovalRow | null> {
     return this.#p(() =>
       this.#updateApproval(
         approvalId,
         (a) =>
           a.status === "pending" && a.expires_at > r.at
-            ? { ...a, status: r.status, resolved_at: r.at, resolved_by: r.by, note: r.note }
+            ? {
+              ...a,
+              status: r.status,
+              resolved_at: r.at,
+              resolved_by: r.by,
+              note: r.note,
+              expires_at: r.expires_at ?? a.expires_at,
+            }
             : null,
       )
     );
@@ -531,12 +544,16 @@ export class SqliteStore implements HallStore {
     return this.#p(() =>
       this.#tx(() => {
         const rows = this.#all(
-          "SELECT data FROM approvals WHERE status = 'pending' AND expires_at <= ?",
+          `SELECT data FROM approvals WHERE status IN ('pending', 'approved') AND expires_at <= ?
+           ORDER BY created_at, approval_id`,
           now,
         ).map((r) => parse<ApprovalRow>(r));
         const out: ApprovalRow[] = [];
         for (const a of rows) {
-          const next: ApprovalRow = { ...a, status: "expired", resolved_at: now };
+          // An approved row keeps who approved it and when; resolved_at of a pending one is now.
+          const next: ApprovalRow = a.status === "approved"
+            ? { ...a, status: "expired" }
+            : { ...a, status: "expired", resolved_at: now };
           this.#run(
             "UPDATE approvals SET status = 'expired', data = ? WHERE approval_id = ?",
             JSON.stringify(next),
@@ -552,7 +569,10 @@ export class SqliteStore implements HallStore {
     return this.#p(() =>
       this.#updateApproval(
         approvalId,
-        (a) => a.status === "approved" ? { ...a, status: "consumed", consumed_at: at } : null,
+        (a) =>
+          a.status === "approved" && a.expires_at > at
+            ? { ...a, status: "consumed", consumed_at: at }
+            : null,
       )
     );
   }

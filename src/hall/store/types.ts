@@ -382,11 +382,19 @@ export interface HallStore {
   listApprovals(filter?: { status?: ApprovalStatus; tenant_id?: string }): Promise<ApprovalRow[]>;
   /**
    * Approve or deny, atomically, only if `pending` and `expires_at > at`. Returns the updated row,
-   * or null when it was not pending (already resolved, expired, unknown).
+   * or null when it was not pending (already resolved, expired, unknown). When `expires_at` is
+   * given (the hall gives it on approve: approval time + TTL) it replaces the row's `expires_at`,
+   * so an approved request that is never dispatched expires too.
    */
   resolveApproval(
     approvalId: string,
-    resolution: { status: "approved" | "denied"; by: string; at: string; note: string | null },
+    resolution: {
+      status: "approved" | "denied";
+      by: string;
+      at: string;
+      note: string | null;
+      expires_at?: string;
+    },
   ): Promise<ApprovalRow | null>;
   /**
    * Raise the supervisor level of a pending, unexpired approval, increment `escalations` and set a
@@ -396,11 +404,15 @@ export interface HallStore {
     approvalId: string,
     escalation: { supervisor_level: string; at: string; expires_at: string },
   ): Promise<ApprovalRow | null>;
-  /** Mark every pending approval with `expires_at <= now` as `expired`; returns those rows. */
+  /**
+   * Mark every `pending` or `approved` (not yet dispatched) approval with `expires_at <= now` as
+   * `expired`; returns those rows.
+   */
   expireApprovals(now: string): Promise<ApprovalRow[]>;
   /**
-   * Atomically move `approved` -> `consumed` (exactly once across all instances). Returns the
-   * consumed row, or null when it was not `approved` (pending, denied, already consumed).
+   * Atomically move `approved` -> `consumed` (exactly once across all instances) if
+   * `expires_at > at`. Returns the consumed row, or null when it was not `approved` (pending,
+   * denied, already consumed) or its approval has expired.
    */
   consumeApproval(approvalId: string, at: string): Promise<ApprovalRow | null>;
 
