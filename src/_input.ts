@@ -8,6 +8,8 @@
 import type { DataLabel, Env, QosClass, RouteInput, TenantRisk } from "./model.ts";
 import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
 import { jcsOrUndefined } from "./_jcs.ts";
+import { canonicalJson } from "./canonical_json.ts";
+import { WcpError } from "./errors.ts";
 import {
   asciiBytes,
   bytesDigest,
@@ -94,6 +96,7 @@ function requiredString(
 ): string {
   if (typeof v === "string") {
     if (nonEmpty && v.length === 0) errors.push({ field, message: `${field} must not be empty` });
+    else if (!v.isWellFormed()) errors.push({ field, message: `${field} ${LONE_SURROGATE}` });
     return v;
   }
   errors.push({
@@ -103,6 +106,52 @@ function requiredString(
       : `${field} must be a string, got ${typeOf(v)}`,
   });
   return "";
+}
+
+const LONE_SURROGATE = "must be well-formed Unicode (it holds a lone surrogate)";
+
+// Why a value the hot-path JCS writer refused is not plain JSON, naming the offending path
+// (slow path: only runs for a denial).
+function notJson(v: unknown, field: string): FieldError {
+  try {
+    canonicalJson(v);
+  } catch (e) {
+    if (e instanceof WcpError) {
+      const at = field + (e.path ?? "").replace(/^\$/, "");
+      return { field, message: `${field} must be plain JSON: ${at} ${reasonOf(e)}` };
+    }
+  }
+  return { field, message: `${field} must be plain JSON (no cycles, nesting under 200)` };
+}
+
+function reasonOf(e: WcpError): string {
+  const p = e.path ?? "";
+  return p && e.message.startsWith(`${p}: `) ? e.message.slice(p.length + 2) : e.message;
+}
+
+// A string field that is optional: absent/null is fine, anything else must be a well-formed
+// (and, when `nonEmpty`, non-empty) string.
+function optionalString(
+  v: unknown,
+  field: string,
+  nonEmpty: boolean,
+  errors: FieldError[],
+): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== "string" || (nonEmpty && v.length === 0)) {
+    errors.push({
+      field,
+      message: nonEmpty
+        ? `${field} must be a non-empty string`
+        : `${field} must be a string, got ${typeOf(v)}`,
+    });
+    return null;
+  }
+  if (!v.isWellFormed()) {
+    errors.push({ field, message: `${field} ${LONE_SURROGATE}` });
+    return null;
+  }
+  return v;
 }
 
 // Shared "absent" answer: callers destructure it at once, so sharing it is safe.
@@ -120,7 +169,7 @@ function optionalObject(
   }
   const j = jcsOrUndefined(v);
   if (j === undefined) {
-    errors.push({ field, message: `${field} must be plain JSON (finite numbers, no cycles)` });
+    errors.push(notJson(v, field));
     return [null, null];
   }
   return [v, j];
@@ -158,28 +207,16 @@ export function checkRouteInput(raw: unknown): InputCheck {
       errors.push({ field: "request", message: `request must be an object, got ${typeOf(rq)}` });
     } else {
       const j = jcsOrUndefined(rq);
-      if (j === undefined) {
-        errors.push({
-          field: "request",
-          message: "request must be plain JSON (finite numbers, no cycles, nesting under 200)",
-        });
-      } else {
+      if (j === undefined) errors.push(notJson(rq, "request"));
+      else {
         request = rq;
         requestJcs = j;
       }
     }
   }
 
-  let policy_version = "policy.v0";
-  const pv = raw.policy_version;
-  if (pv !== undefined && pv !== null) {
-    if (typeof pv !== "string" || pv.length === 0) {
-      errors.push({
-        field: "policy_version",
-        message: "policy_version must be a non-empty string",
-      });
-    } else policy_version = pv;
-  }
+  const policy_version = optionalString(raw.policy_version, "policy_version", true, errors) ??
+    "policy.v0";
 
   let dry_run = false;
   const dr = raw.dry_run;
@@ -207,28 +244,14 @@ export function checkRouteInput(raw: unknown): InputCheck {
     errors,
   );
 
-  let parent_decision_id: string | null = null;
-  const pd = raw.parent_decision_id;
-  if (pd !== undefined && pd !== null) {
-    if (typeof pd !== "string" || pd.length === 0) {
-      errors.push({
-        field: "parent_decision_id",
-        message: "parent_decision_id must be a non-empty string",
-      });
-    } else parent_decision_id = pd;
-  }
-
-  let task_id: string | null = null;
-  const tk = raw.task_id;
-  if (tk !== undefined && tk !== null) {
-    if (typeof tk !== "string") {
-      errors.push({ field: "task_id", message: `task_id must be a string, got ${typeOf(tk)}` });
-    } else task_id = tk;
-  }
-  const tc = raw.tenant_credential;
-  if (tc !== undefined && tc !== null && typeof tc !== "string") {
-    errors.push({ field: "tenant_credential", message: "tenant_credential must be a string" });
-  }
+  const parent_decision_id = optionalString(
+    raw.parent_decision_id,
+    "parent_decision_id",
+    true,
+    errors,
+  );
+  const task_id = optionalString(raw.task_id, "task_id", false, errors);
+  optionalString(raw.tenant_credential, "tenant_credential", false, errors);
 
   if (errors.length > 0) return { ok: false, errors };
   return {

@@ -13,7 +13,8 @@ function w(v: unknown, depth: number): string | undefined {
   if (v === null) return "null";
   switch (typeof v) {
     case "string":
-      return JSON.stringify(v);
+      // RFC 8785 input is I-JSON: no lone surrogates (canonicalJson says where).
+      return v.isWellFormed() ? JSON.stringify(v) : undefined;
     case "boolean":
       return v ? "true" : "false";
     case "number":
@@ -40,7 +41,7 @@ function w(v: unknown, depth: number): string | undefined {
         const x = o[keys[i]];
         if (x === undefined) continue;
         const s = w(x, depth + 1);
-        if (s === undefined) return undefined;
+        if (s === undefined || !keys[i].isWellFormed()) return undefined;
         out += (first ? "" : ",") + JSON.stringify(keys[i]) + ":" + s;
         first = false;
       }

@@ -10,21 +10,30 @@ import { WcpError } from "./errors.ts";
  * Serialise a JSON value in RFC 8785 canonical form: object keys sorted by UTF-16 code units,
  * no whitespace, ECMAScript number and string serialisation. `undefined` object members are
  * dropped (as JSON.stringify does); non-finite numbers, `undefined` at top level or in arrays,
- * functions, symbols and bigints are rejected with a `WcpError` (code `JCS_INVALID`).
+ * functions, symbols, bigints, cycles and strings or member names holding a lone surrogate
+ * (RFC 8785 takes I-JSON input, and RFC 7493 section 2.1 forbids surrogate code points) are
+ * rejected with a `WcpError` (code `JCS_INVALID`) whose `path` names the offending value.
  *
  * @example
  * ```ts
  * import { canonicalJson } from "@wcp/core";
  * canonicalJson({ b: 2, a: [1, "x"], c: 1.0 }); // '{"a":[1,"x"],"b":2,"c":1}'
+ * try {
+ *   canonicalJson({ note: "\ud800" });
+ * } catch (e) {
+ *   (e as { path: string }).path; // "$.note"
+ * }
  * ```
  */
 export function canonicalJson(value: unknown): string {
   const out: string[] = [];
-  write(value, out, "$");
+  write(value, out, "$", []);
   return out.join("");
 }
 
-function write(value: unknown, out: string[], path: string): void {
+const LONE_SURROGATE = "must be well-formed Unicode: a lone surrogate is not allowed (I-JSON)";
+
+function write(value: unknown, out: string[], path: string, open: object[]): void {
   if (value === null) {
     out.push("null");
     return;
@@ -41,9 +50,14 @@ function write(value: unknown, out: string[], path: string): void {
       out.push(JSON.stringify(value));
       return;
     case "string":
+      if (!value.isWellFormed()) throw new WcpError("JCS_INVALID", path, LONE_SURROGATE);
       out.push(JSON.stringify(value));
       return;
     case "object": {
+      if (open.includes(value)) {
+        throw new WcpError("JCS_INVALID", path, "cyclic reference (JSON has no cycles)");
+      }
+      open.push(value);
       if (Array.isArray(value)) {
         out.push("[");
         for (let i = 0; i < value.length; i++) {
@@ -51,9 +65,10 @@ function write(value: unknown, out: string[], path: string): void {
           if (value[i] === undefined) {
             throw new WcpError("JCS_INVALID", `${path}[${i}]`, "undefined is not a JSON value");
           }
-          write(value[i], out, `${path}[${i}]`);
+          write(value[i], out, `${path}[${i}]`, open);
         }
         out.push("]");
+        open.pop();
         return;
       }
       const obj = value as Record<string, unknown>;
@@ -61,10 +76,15 @@ function write(value: unknown, out: string[], path: string): void {
       out.push("{");
       for (let i = 0; i < keys.length; i++) {
         if (i > 0) out.push(",");
+        const at = `${path}.${keys[i]}`;
+        if (!keys[i].isWellFormed()) {
+          throw new WcpError("JCS_INVALID", at, `member name ${LONE_SURROGATE}`);
+        }
         out.push(JSON.stringify(keys[i]), ":");
-        write(obj[keys[i]], out, `${path}.${keys[i]}`);
+        write(obj[keys[i]], out, at, open);
       }
       out.push("}");
+      open.pop();
       return;
     }
     default:

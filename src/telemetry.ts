@@ -24,22 +24,27 @@ export type TelemetrySink = ((event: TelemetryEvent) => void) | {
 // Remove C0 and C1 controls, DEL, U+2028 and U+2029 (spec README decision 13).
 // deno-lint-ignore no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// Controls, or any surrogate code unit (a pair is fine, but a lone half must be repaired).
 // deno-lint-ignore no-control-regex
-const HAS_CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const NEEDS_WORK = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ud800-\udfff]/;
 
 /**
- * Strip control characters from a value written to telemetry; non-strings become "".
+ * Strip control characters from a value written to telemetry; non-strings become "". A lone
+ * surrogate (not encodable as UTF-8, so a log line would be corrupted) becomes U+FFFD.
  *
  * @example
  * ```ts
  * import { sanitizeTelemetryString } from "@wcp/core";
  * sanitizeTelemetryString("a\nb\u2028c"); // "abc"
+ * sanitizeTelemetryString("x\ud800"); // "x\ufffd"
  * ```
  */
 export function sanitizeTelemetryString(value: unknown): string {
   if (typeof value !== "string") return "";
-  // Most values are clean: test first (no copy), replace only when needed.
-  return HAS_CONTROL_CHARS.test(value) ? value.replace(CONTROL_CHARS, "") : value;
+  // Most values are clean: one scan first (no copy), repair only when needed.
+  if (!NEEDS_WORK.test(value)) return value;
+  const v = value.replace(CONTROL_CHARS, "");
+  return v.isWellFormed() ? v : v.toWellFormed();
 }
 
 /**

@@ -44,6 +44,25 @@ Deno.test("canonicalJson: non-JSON values are rejected with a path", () => {
   assert.throws(() => canonicalJson(10n), WcpError);
 });
 
+Deno.test("canonicalJson: lone surrogates are rejected with the path (I-JSON, RFC 7493 2.1)", () => {
+  for (
+    const [value, path] of [
+      [{ a: ["ok", "x\ud800"] }, "$.a[1]"],
+      ["\udc00", "$"],
+      [{ n: { ["k\udbff"]: 1 } }, "$.n.k\udbff"],
+      [{ t: "\udc00\ud800" }, "$.t"], // reversed pair: two lone halves
+    ] as const
+  ) {
+    assert.throws(
+      () => canonicalJson(value),
+      (e) => e instanceof WcpError && e.code === "JCS_INVALID" && e.path === path,
+      path,
+    );
+  }
+  // A proper pair is fine and written raw (UTF-8), not escaped.
+  assert.equal(canonicalJson({ e: "\ud83d\ude00" }), '{"e":"\u{1F600}"}');
+});
+
 Deno.test("sha256Hex and digests", () => {
   assert.deepEqual(
     sha256Hex("abc"),

@@ -10,6 +10,7 @@ import {
   requestHash,
   routeInputHash,
   sha256Hex,
+  WcpError,
 } from "../../mod.ts";
 import { sha256HexOfString } from "../../src/_sha256.ts";
 import { jcsOrUndefined } from "../../src/_jcs.ts";
@@ -160,7 +161,35 @@ Deno.test("hashes: hot-path JCS equals canonicalJson, and refuses exactly what i
     }),
     { numRuns: 500 },
   );
+  // Strings of code units around the surrogate range: proper pairs and lone halves (I-JSON
+  // forbids the latter in both writers).
+  const nearSurrogates = fc.integer({ min: 0xd7fe, max: 0xe001 }).map((c) =>
+    String.fromCharCode(c)
+  );
+  let refused = 0;
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.string({ unit: nearSurrogates }), (j, str) => {
+      const v = { j, str, [str]: [j, str] };
+      let expected: string | undefined;
+      try {
+        expected = canonicalJson(v);
+      } catch (e) {
+        assert.ok(e instanceof WcpError && e.code === "JCS_INVALID");
+        refused++;
+      }
+      assert.equal(jcsOrUndefined(v), expected);
+    }),
+    { numRuns: 500, seed: 20261201 },
+  );
+  assert.ok(refused > 0, "the generator produced lone surrogates");
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
   assert.equal(jcsOrUndefined(cyclic), undefined);
+  assert.throws(
+    () => canonicalJson({ a: [cyclic] }),
+    (e) => e instanceof WcpError && e.code === "JCS_INVALID" && e.path === "$.a[0].self",
+  );
+  // One object referenced twice is not a cycle.
+  const shared = { x: 1 };
+  assert.equal(canonicalJson([shared, shared]), '[{"x":1},{"x":1}]');
 });

@@ -302,3 +302,33 @@ Deno.test("deny codes: a signatory denial of an invalid input reports one denyin
   assert.deepEqual(d.trace!.filter((t) => t.outcome === "deny").map((t) => t.step), ["signatory"]);
   assert.equal(d.artifact_hash, null, "no hash of an invalid input");
 });
+
+Deno.test("deny codes: a lone surrogate anywhere in the input is DENY_INVALID_INPUT naming it", () => {
+  for (
+    const [overrides, field, where] of [
+      [{ tenant_id: "acme\ud800" }, "tenant_id", "tenant_id"],
+      [{ capability_id: "\udc00cap" }, "capability_id", "capability_id"],
+      [{ policy_version: "v\ud800" }, "policy_version", "policy_version"],
+      [{ task_id: "\ud800" }, "task_id", "task_id"],
+      [{ parent_decision_id: "p\udfff" }, "parent_decision_id", "parent_decision_id"],
+      [{ request: { notes: ["ok", "x\ud800"] } }, "request", "request.notes[1]"],
+      [{ request: { ["k\udc00"]: 1 } }, "request", "request.k\udc00"],
+      [{ privilege_context: { a: "\ud800" } }, "privilege_context", "privilege_context.a"],
+    ] as const
+  ) {
+    const { d, events } = decide(input(overrides));
+    const r = d.deny_reason_if_denied;
+    assert.equal(r?.code, "DENY_INVALID_INPUT", field);
+    assert.deepEqual(r?.fields, [field]);
+    assert.match(r!.message, /well-formed Unicode/);
+    assert.ok(r!.message.includes(where), `${r!.message} names ${where}`);
+    // Telemetry never carries the unpaired half (it cannot be written as UTF-8).
+    for (const e of events) {
+      for (const v of Object.values(e)) {
+        if (typeof v === "string") assert.ok(v.isWellFormed(), `${e.event_id}: ${v}`);
+      }
+    }
+  }
+  // A proper surrogate pair is ordinary text.
+  assert.equal(decide(input({ tenant_id: "acme\u{1F600}" })).d.outcome, "DISPATCH");
+});

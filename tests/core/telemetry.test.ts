@@ -23,6 +23,9 @@ Deno.test("telemetry: sanitiser strips C0, DEL, C1, U+2028/2029 and keeps everyt
   );
   assert.equal(sanitizeTelemetryString("héllo ✓ \u{1F600}"), "héllo ✓ \u{1F600}");
   assert.equal(sanitizeTelemetryString(42), "");
+  // Lone surrogates cannot be written as UTF-8: replaced, pairs kept.
+  assert.equal(sanitizeTelemetryString("a\ud800b\udc00"), "a\ufffdb\ufffd");
+  assert.equal(sanitizeTelemetryString("\ud83d\ude00"), "\u{1F600}");
 });
 
 Deno.test("telemetry: dev allow emits exactly the three mandatory events, in order", () => {
