@@ -130,6 +130,8 @@ async function main(): Promise<void> {
   }
 
   const dataDir = (args["data-dir"] ?? env("WCP_DATA_DIR") ?? "./data").replace(/\/+$/, "");
+  const info = await Deno.stat(dataDir).catch(() => null);
+  if (info && !info.isDirectory) fail(`--data-dir ${dataDir} is not a directory`);
   await Deno.mkdir(dataDir, { recursive: true });
   const explicitConfig = args.config ?? env("WCP_HALL_CONFIG");
   const configPath = explicitConfig ?? `${dataDir}/hall.json`;
@@ -292,4 +294,28 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGTERM", () => void shutdown());
 }
 
-if (import.meta.main) await main();
+// Startup failures an operator can fix (permissions, a path that is a file, a port in use) are
+// one line and exit code 2, not a stack trace.
+function startupMessage(e: unknown): string | null {
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    const what = e.message.replace(/, run again with.*$/, "");
+    return `${what}: \`deno task serve\` may use ./data only; for another data directory run ` +
+      "deno run with --allow-read and --allow-write for it (README, The Hall server)";
+  }
+  if (e instanceof Deno.errors.AddrInUse) {
+    return "the port is already in use (choose another with --port)";
+  }
+  if (e instanceof Deno.errors.AddrNotAvailable) return "cannot listen on that --host address";
+  if (e instanceof Deno.errors.NotADirectory || e instanceof Deno.errors.AlreadyExists) {
+    return `a path is not a directory: ${e.message}`;
+  }
+  return null;
+}
+
+if (import.meta.main) {
+  await main().catch((e) => {
+    const line = startupMessage(e);
+    if (line) fail(line);
+    throw e;
+  });
+}
