@@ -133,6 +133,9 @@ export class Authenticator {
   readonly #store: HallStore;
   readonly #cacheMs: number;
   #cache = new Map<string, { row: TokenRow; at: number }>();
+  // Verified tokens seen in the last cacheMs, so SHA-256 runs once per token and TTL rather than
+  // once per request. Only tokens the store knew are kept (unknown ones are hashed every time).
+  #verified = new Map<string, { token: string; row: TokenRow; at: number }>();
 
   constructor(store: HallStore, cacheMs = 5_000) {
     this.#store = store;
@@ -142,13 +145,19 @@ export class Authenticator {
   /** The principal for a plain bearer token, or null. */
   async authenticate(token: string): Promise<Principal | null> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-    const hash = hashToken(token);
     const now = Date.now();
+    const seen = this.#verified.get(token);
+    // Compared again in constant time: no decision depends on a variable-time comparison.
+    if (seen && now - seen.at <= this.#cacheMs && sameSecret(seen.token, token)) {
+      return principalOf(seen.row);
+    }
+    const hash = hashToken(token);
     let row = this.#cache.get(hash);
     if (!row || now - row.at > this.#cacheMs) {
       const found = await this.#store.findToken(hash);
       if (!found) {
         this.#cache.delete(hash);
+        this.#verified.delete(token);
         return null;
       }
       row = { row: found, at: now };
@@ -157,14 +166,32 @@ export class Authenticator {
     }
     // The lookup was by hash; compare again in constant time so no code path depends on a
     // variable-time string comparison of secrets.
-    if (!constantTimeEqual(row.row.token_hash, hash) || row.row.revoked_at !== null) return null;
-    return { token_id: row.row.token_id, role: row.row.role, namespace: row.row.namespace };
+    if (!constantTimeEqual(row.row.token_hash, hash) || row.row.revoked_at !== null) {
+      this.#verified.delete(token);
+      return null;
+    }
+    if (this.#verified.size > 10_000) this.#verified.clear();
+    this.#verified.set(token, { token, row: row.row, at: row.at });
+    return principalOf(row.row);
   }
 
   /** Forget cached entries (after a local revocation). */
   invalidate(): void {
     this.#cache.clear();
+    this.#verified.clear();
   }
+}
+
+function principalOf(row: TokenRow): Principal {
+  return { token_id: row.token_id, role: row.role, namespace: row.namespace };
+}
+
+// Constant-time equality of two strings (time depends on the longer length only).
+function sameSecret(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  return diff === 0;
 }
 
 /** Read `Authorization: Bearer <token>`; null when absent or malformed. */

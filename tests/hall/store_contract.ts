@@ -96,7 +96,7 @@ async function withStore(make: StoreFactory, fn: (s: HallStore) => Promise<void>
 export function runStoreContract(
   name: string,
   make: StoreFactory,
-  // Opt-in while a backend catches up: approved-but-undispatched approvals expire (hall-2, 21:30).
+  // Opt-in while a backend catches up: approved-but-undispatched approvals expire (hall-2, 21:15).
   features: { approvedExpiry?: boolean } = {},
 ): void {
   const t = (title: string, fn: (s: HallStore) => Promise<void>): void => {
