@@ -1,9 +1,13 @@
 /**
- * A Python `json.dumps(value, sort_keys=True, ensure_ascii=True)` emulator, for the reference's
- * hash recipes only (behaviour.md sections 9.1 and 9.2). Everything we produce ourselves is JCS.
+ * The one emulator of Python's `json.dumps(value, sort_keys=True, ensure_ascii=True)`, for the
+ * reference's recipes only: the RouteInput `artifact_hash` (behaviour.md 9.1, default
+ * separators), registry-record hashes (9.2, compact), the manifest HMAC payload (9.5, compact)
+ * and `manifest.json` (`indent=2`). Everything we produce ourselves is JCS.
  *
  * @module
  */
+
+import { WcpError } from "./errors.ts";
 
 /**
  * Marks a number that Python holds as a float, so it serialises as `1.0` rather than `1`.
@@ -52,7 +56,8 @@ export function pyFloatRepr(x: number): string {
   return sign + m + "e" + (exp < 0 ? "-" : "+") + (e < 10 ? "0" + e : String(e));
 }
 
-function pyString(s: string): string {
+/** Python `ensure_ascii` string literal: every unit outside 0x20..0x7e is escaped. */
+export function pyString(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -69,63 +74,112 @@ function pyString(s: string): string {
   return out + '"';
 }
 
-// Python sorts str keys by code point; JS sorts by UTF-16 unit. They differ only around surrogates.
-function byCodePoint(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done) return y.done ? 0 : -1;
-    if (y.done) return 1;
-    const d = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-}
-
-/** Separators: Python's defaults (`", "`, `": "`) or compact (`","`, `":"`). */
-export interface PyJsonOptions {
-  /** Use `(",", ":")` instead of Python's default `(", ", ": ")`. */
-  compact?: boolean;
+function isSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdfff;
 }
 
 /**
- * Serialise like Python `json.dumps(value, sort_keys=True, default=str)` (ensure_ascii on).
- * Non-JSON values (functions, bigints, symbols, undefined in arrays) become their `String()` form.
+ * Compare two strings by Unicode code point (Python `str` order), not by UTF-16 unit. The two
+ * orders differ only where a surrogate meets a unit in U+E000..U+FFFF.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (!isSurrogate(x) && !isSurrogate(y)) return x - y;
+    // Rare: compare whole code points from here (a lone surrogate is its own code point).
+    return (a.codePointAt(i) ?? x) - (b.codePointAt(i) ?? y);
+  }
+  return a.length - b.length;
+}
+
+/** How to serialise; the defaults are the RouteInput recipe (behaviour.md 9.1). */
+export interface PyJsonOptions {
+  /** Separators `(",", ":")` instead of Python's default `(", ", ": ")`. */
+  compact?: boolean;
+  /** `json.dumps(indent=n)`: one member per line, separators `","` and `": "`. */
+  indent?: number;
+  /**
+   * Values JSON cannot hold. `"python"` (default): NaN and ±Infinity as Python's literals, and
+   * `default=str` for functions, bigints and symbols. `"throw"`: a `WcpError` (`JSON_INVALID`)
+   * naming the path, for files that must stay strict JSON.
+   */
+  nonJson?: "python" | "throw";
+  /**
+   * Integral numbers of magnitude 1e16 or more: `"int"` (default) or `"float"` (what Python's
+   * `json.loads` makes of such a number when the file wrote it in exponent form).
+   */
+  largeIntegers?: "int" | "float";
+}
+
+/**
+ * Serialise like Python `json.dumps(value, sort_keys=True)` with `ensure_ascii` on, per the
+ * options. `undefined` members are dropped and `undefined` array items are `null`; a cycle is a
+ * `WcpError` (`JSON_INVALID`) naming the path.
  */
 export function pyJsonDumps(value: unknown, options: PyJsonOptions = {}): string {
-  const item = options.compact ? "," : ", ";
-  const kv = options.compact ? ":" : ": ";
-  const seen = new Set<object>();
-  const write = (v: unknown): string => {
+  const indent = options.indent;
+  const strict = options.nonJson === "throw";
+  const floatFrom = options.largeIntegers === "float" ? 1e16 : Infinity;
+  const item = indent !== undefined || options.compact ? "," : ", ";
+  const kv = options.compact && indent === undefined ? ":" : ": ";
+  const open: object[] = [];
+
+  const number = (x: number, path: string): string => {
+    if (!Number.isFinite(x) && strict) {
+      throw new WcpError("JSON_INVALID", path, "numbers must be finite");
+    }
+    if (!Number.isInteger(x) || Math.abs(x) >= floatFrom) return pyFloatRepr(x);
+    return Object.is(x, -0) ? "0" : BigInt(x).toString();
+  };
+
+  const write = (v: unknown, depth: number, path: string): string => {
     if (v === null || v === undefined) return "null";
-    if (v instanceof PyFloat) return pyFloatRepr(v.value);
+    if (v instanceof PyFloat) {
+      if (strict && !Number.isFinite(v.value)) {
+        throw new WcpError("JSON_INVALID", path, "numbers must be finite");
+      }
+      return pyFloatRepr(v.value);
+    }
     switch (typeof v) {
       case "boolean":
         return v ? "true" : "false";
       case "number":
-        return Number.isInteger(v)
-          ? (Object.is(v, -0) ? "0" : BigInt(v).toString())
-          : pyFloatRepr(v);
+        return number(v, path);
       case "string":
         return pyString(v);
       case "object": {
-        if (seen.has(v)) throw new TypeError("Circular reference detected");
-        seen.add(v);
+        if (open.includes(v)) throw new WcpError("JSON_INVALID", path, "cyclic reference");
+        open.push(v);
+        const nl = indent === undefined ? "" : "\n" + " ".repeat(indent * (depth + 1));
+        const end = indent === undefined ? "" : "\n" + " ".repeat(indent * depth);
         let out: string;
         if (Array.isArray(v)) {
-          out = "[" + v.map(write).join(item) + "]";
+          out = v.length === 0
+            ? "[]"
+            : "[" + v.map((x, i) => nl + write(x, depth + 1, `${path}[${i}]`)).join(item) + end +
+              "]";
         } else {
           const obj = v as Record<string, unknown>;
-          const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort(byCodePoint);
-          out = "{" + keys.map((k) => pyString(k) + kv + write(obj[k])).join(item) + "}";
+          const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort(
+            compareCodePoints,
+          );
+          out = keys.length === 0 ? "{}" : "{" +
+            keys.map((k) => nl + pyString(k) + kv + write(obj[k], depth + 1, `${path}.${k}`))
+              .join(item) +
+            end + "}";
         }
-        seen.delete(v);
+        open.pop();
         return out;
       }
       default:
+        if (strict) {
+          throw new WcpError("JSON_INVALID", path, `${typeof v} is not a JSON value`);
+        }
         return pyString(String(v));
     }
   };
-  return write(value);
+  return write(value, 0, "$");
 }

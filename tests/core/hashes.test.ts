@@ -15,6 +15,7 @@ import {
 import { sha256HexOfString } from "../../src/_sha256.ts";
 import { jcsOrUndefined } from "../../src/_jcs.ts";
 import { pyJsonDumps } from "../../src/_py_json.ts";
+import { pyJsonDumps as attestationDumps } from "../../src/attestation/_py_json.ts";
 import { decide, input } from "./_router_helpers.ts";
 
 const VECTOR_A = {
@@ -63,6 +64,36 @@ Deno.test("hashes: Python float repr and escaping in the compat serialiser", () 
     '{"a": null, "b": [1, "\\u00e9\\ud83d\\ude00\\n\\u007f"]}',
   );
   assert.equal(pyJsonDumps({ b: 1, a: 2 }, { compact: true }), '{"a":2,"b":1}');
+});
+
+Deno.test("hashes: one Python json.dumps emulator serves the router and attestation recipes", () => {
+  // json.dumps({"b": [1, {}], "a": []}, indent=2, sort_keys=True)
+  const indented = '{\n  "a": [],\n  "b": [\n    1,\n    {}\n  ]\n}';
+  assert.equal(pyJsonDumps({ b: [1, {}], a: [] }, { indent: 2 }), indented);
+  assert.equal(attestationDumps({ b: [1, {}], a: [] }, 2), indented);
+  assert.equal(attestationDumps({ b: "\u03b2", a: [1, null] }), '{"a":[1,null],"b":"\\u03b2"}');
+  // Non-finite numbers: Python literals for the router recipe, an error naming the path for files.
+  assert.equal(pyJsonDumps({ x: [NaN, -Infinity] }), '{"x": [NaN, -Infinity]}');
+  assert.throws(
+    () => attestationDumps({ x: [1, Infinity] }),
+    (e) => e instanceof WcpError && e.code === "JSON_INVALID" && e.path === "$.x[1]",
+  );
+  assert.throws(() => attestationDumps({ f: () => 1 }), (e) => (e as WcpError).path === "$.f");
+  assert.equal(pyJsonDumps({ f: 10n }), '{"f": "10"}'); // default=str
+  // Large integral numbers: ints for the router, floats where attestation reads Python files.
+  assert.equal(pyJsonDumps(1e16), "10000000000000000");
+  assert.equal(attestationDumps(1e16), "1e+16");
+  assert.equal(attestationDumps(123), "123");
+  // Python str order is by code point: sorted(["\ue000", "\ud800", "\U00010000", "\uffff"]).
+  assert.equal(
+    pyJsonDumps({ "\ue000": 1, "\u{10000}": 2, "\uffff": 3, "\ud800": 4 }, { compact: true }),
+    '{"\\ud800":4,"\\ue000":1,"\\uffff":3,"\\ud800\\udc00":2}',
+  );
+  const cyclic: unknown[] = [];
+  cyclic.push({ c: cyclic });
+  for (const dump of [() => pyJsonDumps(cyclic), () => attestationDumps(cyclic)]) {
+    assert.throws(dump, (e) => e instanceof WcpError && e.path === "$[0].c");
+  }
 });
 
 Deno.test("hashes: artifact_hash is the JCS digest of the normalised input; request_hash of request", () => {
