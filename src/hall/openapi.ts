@@ -273,6 +273,13 @@ export const OPERATIONS: readonly ApiOperation[] = [
   },
   {
     method: "get",
+    path: "/wcp/receipts/proof",
+    summary: "Inclusion proof of a receipt against a signed checkpoint (?tenant_id&receipt_id)",
+    auth: "token",
+    tag: "receipts",
+  },
+  {
+    method: "get",
     path: "/wcp/receipts/key",
     summary: "The receipt signing public key",
     auth: "token",
@@ -289,14 +296,14 @@ export const OPERATIONS: readonly ApiOperation[] = [
     method: "get",
     path: "/wcp/alerts",
     summary: "Alerts (?open=true|false)",
-    auth: "token",
+    auth: "admin",
     tag: "events",
   },
   {
     method: "post",
     path: "/wcp/alerts/{id}/ack",
     summary: "Acknowledge an alert",
-    auth: "token",
+    auth: "admin",
     body: AckBody,
     tag: "events",
   },
@@ -364,7 +371,7 @@ export function openApiDocument(): Record<string, unknown> {
           content: { "application/json": { schema: ERROR } },
         },
         "401": { description: "Missing or unknown bearer token" },
-        "403": { description: "Forbidden (role, namespace, tier, origin)" },
+        "403": { description: "Forbidden (role, namespace, tenant, tier, origin)" },
         "413": { description: "Body too large" },
         "429": { description: "Rate limited; see Retry-After" },
       },
@@ -376,7 +383,10 @@ export function openApiDocument(): Record<string, unknown> {
       title: "WCP Hall API",
       version: "1.0.0",
       description:
-        "Worker Class Protocol 0.1 hall (@wcp/core). Errors: {error:{code,message,path?}}.",
+        "Worker Class Protocol 0.1 hall (@wcp/core). Errors: {error:{code,message,path?}}. " +
+        "A namespace token (org.x, x.y) acts as the tenant of the same name: it decides, " +
+        "dispatches and reads receipts, telemetry and events for that tenant only (403 " +
+        "TENANT_FORBIDDEN otherwise); admin tokens act for every tenant.",
     },
     servers: [
       { url: "/", description: "the spec's paths (/wcp/...)" },

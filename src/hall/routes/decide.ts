@@ -6,7 +6,8 @@
 
 import { Hono } from "hono";
 import type { RouteDecision } from "../../model.ts";
-import { type HallEnv, objectBody } from "../_http.ts";
+import { type HallEnv, jsonText, objectBody, principal } from "../_http.ts";
+import { checkTenantId, requireTenant } from "../_scope.ts";
 import { fromZod, HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { DispatchApprovedBody } from "../schemas.ts";
@@ -27,16 +28,24 @@ function invalidInput(d: RouteDecision): HttpError | null {
   });
 }
 
+// A tenant id every receipt route can name, and one the caller may act for.
+function checkTenant(c: Parameters<typeof principal>[0], body: Record<string, unknown>): void {
+  if (typeof body.tenant_id !== "string") return; // the core names a missing or non-string one
+  checkTenantId(body.tenant_id);
+  requireTenant(principal(c), body.tenant_id);
+}
+
 /** Route and dispatch. */
 export function decideRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
   app.post("/wcp/route", async (c) => {
     const input = await objectBody(c);
+    checkTenant(c, input);
     const decision = await hall.decide(input);
     const bad = invalidInput(decision);
     if (bad) throw bad;
-    return c.json(decision);
+    return jsonText(JSON.stringify(decision));
   });
 
   app.post("/wcp/dispatch", async (c) => {
@@ -44,9 +53,15 @@ export function decideRoutes(hall: Hall): Hono<HallEnv> {
     if ("approval_id" in body) {
       const parsed = DispatchApprovedBody.safeParse(body);
       if (!parsed.success) throw fromZod(parsed.error);
+      const p = principal(c);
+      if (p.role !== "admin") {
+        const held = await hall.store.getApproval(parsed.data.approval_id);
+        if (held) requireTenant(p, held.tenant_id, "approval_id");
+      }
       const out = await hall.dispatchApproved(parsed.data.approval_id);
       return c.json(out, out.worker_error ? 502 : 200);
     }
+    checkTenant(c, body);
     const out = await hall.dispatch(body);
     const d = out.decision;
     const bad = invalidInput(d);

@@ -11,6 +11,7 @@ import { HttpError } from "../errors.ts";
 import type { HallEvent } from "../events.ts";
 import type { Hall } from "../hall.ts";
 import { AckBody } from "../schemas.ts";
+import { namespaceOf, requireAdmin } from "../security.ts";
 
 const MAX_STREAMS_PER_TOKEN = 16;
 
@@ -21,7 +22,8 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
   // Each open stream holds a subscriber; bound them per token so one token cannot exhaust memory.
   const open = new Map<string, number>();
   app.get("/wcp/events", (c) => {
-    const tokenId = principal(c).token_id;
+    const p = principal(c);
+    const tokenId = p.token_id;
     if ((open.get(tokenId) ?? 0) >= MAX_STREAMS_PER_TOKEN) {
       throw new HttpError(
         429,
@@ -40,7 +42,13 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
     };
     const last = Number(c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0");
     const only = c.req.query("events")?.split(",").filter(Boolean);
-    const wanted = (e: HallEvent) => !only || only.includes(e.event);
+    // A namespace token sees its own tenant's decisions, dispatches and approvals and its own
+    // namespace's workers; alerts and rule changes are for admins.
+    const ns = p.role === "admin" ? null : p.namespace;
+    const visible = (e: HallEvent) =>
+      ns === null || e.data.tenant_id === ns ||
+      (e.event === "worker" && namespaceOf(String(e.data.worker_id ?? "")) === ns);
+    const wanted = (e: HallEvent) => (!only || only.includes(e.event)) && visible(e);
     return streamSSE(c, async (stream) => {
       const queue: HallEvent[] = Number.isFinite(last) && last > 0 ? hall.events.since(last) : [];
       let wake: (() => void) | null = null;
@@ -91,7 +99,10 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
     });
   });
 
+  // Alerts span tenants (chain breaks, tamper, banned hashes): reading and acknowledging them is
+  // for admins, so a namespace token can neither see others' incidents nor silence them.
   app.get("/wcp/alerts", async (c) => {
+    requireAdmin(principal(c));
     const open = c.req.query("open");
     const limit = c.req.query("limit");
     const n = limit === undefined ? undefined : Number(limit);
@@ -111,6 +122,7 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
 
   app.post("/wcp/alerts/:id/ack", async (c) => {
     const p = principal(c);
+    requireAdmin(p);
     await validBody(c, AckBody);
     const row = await hall.store.acknowledgeAlert(
       c.req.param("id"),

@@ -6,7 +6,8 @@
  */
 
 import { Hono } from "hono";
-import { type HallEnv, validBody, validQuery } from "../_http.ts";
+import { type HallEnv, principal, validBody, validQuery } from "../_http.ts";
+import { readScope, requireTenant } from "../_scope.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { CheckpointBody, ReceiptQueryParams } from "../schemas.ts";
@@ -17,12 +18,16 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
 
   app.get("/wcp/receipts", async (c) => {
     const q = validQuery(c, ReceiptQueryParams);
-    const rows = await hall.store.listReceipts(q);
+    const scope = readScope(principal(c), q.tenant_id);
+    const rows = await hall.store.listReceipts(scope === null ? q : { ...q, tenant_id: scope });
     return c.json({ receipts: rows.map((r) => r.receipt), count: rows.length });
   });
 
   app.get("/wcp/receipts/tenants", async (c) => {
-    const tenants = await hall.store.receiptTenants();
+    const scope = readScope(principal(c), undefined);
+    const tenants = (await hall.store.receiptTenants()).filter((t) =>
+      scope === null || t === scope
+    );
     return c.json({ tenants, count: tenants.length });
   });
 
@@ -31,7 +36,8 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     if (tenant !== undefined && (tenant === "" || tenant.length > 200)) {
       throw new HttpError(400, "INVALID_QUERY", "tenant_id: invalid", { path: "tenant_id" });
     }
-    const tenants = tenant ? [tenant] : await hall.store.receiptTenants();
+    const scope = readScope(principal(c), tenant);
+    const tenants = scope !== null ? [scope] : await hall.store.receiptTenants();
     const reports = [];
     for (const t of tenants) {
       const report = await hall.receipts.verify(t);
@@ -52,6 +58,7 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
 
   app.post("/wcp/receipts/checkpoint", async (c) => {
     const body = await validBody(c, CheckpointBody);
+    requireTenant(principal(c), body.tenant_id);
     const row = await hall.receipts.checkpoint(body.tenant_id, hall.now());
     if (!row) {
       throw new HttpError(404, "NO_RECEIPTS", "tenant has no receipts", { path: "tenant_id" });
@@ -64,6 +71,7 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     if (!tenant) {
       throw new HttpError(400, "INVALID_QUERY", "tenant_id: required", { path: "tenant_id" });
     }
+    requireTenant(principal(c), tenant);
     const checkpoints = await hall.store.listCheckpoints(tenant);
     return c.json({ checkpoints, count: checkpoints.length });
   });
@@ -77,6 +85,7 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     if (!receiptId) {
       throw new HttpError(400, "INVALID_QUERY", "receipt_id: required", { path: "receipt_id" });
     }
+    requireTenant(principal(c), tenant);
     const out = await hall.receipts.proof(tenant, receiptId, hall.now());
     if (!out) throw new HttpError(404, "RECEIPT_UNKNOWN", "no such receipt in this tenant's chain");
     return c.json(out);

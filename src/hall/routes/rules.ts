@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import { type HallEnv, jsonBody, principal } from "../_http.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
+import { readScope } from "../_scope.ts";
 import { requireAdmin } from "../security.ts";
 
 /** Rules and telemetry routes. */
@@ -57,7 +58,10 @@ export function ruleRoutes(hall: Hall): Hono<HallEnv> {
       ...(correlation_id ? { correlation_id } : {}),
       ...(n ? { limit: n } : {}),
     });
-    return c.json({ events: events.map((e) => e.event), count: events.length });
+    // A namespace token sees its own tenant's events only.
+    const scope = readScope(principal(c), undefined);
+    const mine = scope === null ? events : events.filter((e) => e.event.tenant_id === scope);
+    return c.json({ events: mine.map((e) => e.event), count: mine.length });
   });
 
   return app;
