@@ -14,6 +14,30 @@ import { AckBody } from "../schemas.ts";
 import { namespaceOf, requireAdmin } from "../security.ts";
 
 const MAX_STREAMS_PER_TOKEN = 16;
+const EVENT_NAMES: readonly HallEvent["event"][] = [
+  "decision",
+  "dispatch",
+  "approval",
+  "alert",
+  "rules",
+  "worker",
+];
+
+// Ids are the decimal integers this hall numbers its events with; anything else is a client bug.
+function lastEventId(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 0;
+  if (!/^\d{1,15}$/.test(raw.trim())) {
+    throw new HttpError(
+      400,
+      "INVALID_LAST_EVENT_ID",
+      "Last-Event-ID: must be an event id (digits)",
+      {
+        path: "Last-Event-ID",
+      },
+    );
+  }
+  return Number(raw.trim());
+}
 
 /** SSE and alert routes. */
 export function eventRoutes(hall: Hall): Hono<HallEnv> {
@@ -24,6 +48,18 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
   app.get("/wcp/events", (c) => {
     const p = principal(c);
     const tokenId = p.token_id;
+    // Validate before a stream slot is taken.
+    const last = lastEventId(c.req.header("last-event-id") ?? c.req.query("last_event_id"));
+    const only = c.req.query("events")?.split(",").filter(Boolean);
+    const unknown = only?.find((e) => !(EVENT_NAMES as readonly string[]).includes(e));
+    if (unknown !== undefined) {
+      throw new HttpError(
+        400,
+        "INVALID_QUERY",
+        `events: unknown event '${unknown.slice(0, 40)}' (one of ${EVENT_NAMES.join(", ")})`,
+        { path: "events" },
+      );
+    }
     if ((open.get(tokenId) ?? 0) >= MAX_STREAMS_PER_TOKEN) {
       throw new HttpError(
         429,
@@ -40,8 +76,6 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
       if (n <= 0) open.delete(tokenId);
       else open.set(tokenId, n);
     };
-    const last = Number(c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0");
-    const only = c.req.query("events")?.split(",").filter(Boolean);
     // A namespace token sees its own tenant's decisions, dispatches and approvals and its own
     // namespace's workers; alerts and rule changes are for admins.
     const ns = p.role === "admin" ? null : p.namespace;
@@ -50,7 +84,7 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
       (e.event === "worker" && namespaceOf(String(e.data.worker_id ?? "")) === ns);
     const wanted = (e: HallEvent) => (!only || only.includes(e.event)) && visible(e);
     return streamSSE(c, async (stream) => {
-      const queue: HallEvent[] = Number.isFinite(last) && last > 0 ? hall.events.since(last) : [];
+      const queue: HallEvent[] = last > 0 ? hall.events.since(last) : [];
       let wake: (() => void) | null = null;
       const unsubscribe = hall.events.subscribe((e) => {
         if (queue.length > 10_000) queue.shift(); // a stalled client loses the oldest events
@@ -104,6 +138,9 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
   app.get("/wcp/alerts", async (c) => {
     requireAdmin(principal(c));
     const open = c.req.query("open");
+    if (open !== undefined && open !== "true" && open !== "false") {
+      throw new HttpError(400, "INVALID_QUERY", "open: true or false", { path: "open" });
+    }
     const limit = c.req.query("limit");
     const n = limit === undefined ? undefined : Number(limit);
     if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) {

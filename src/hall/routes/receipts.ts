@@ -18,6 +18,11 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
 
   app.get("/wcp/receipts", async (c) => {
     const q = validQuery(c, ReceiptQueryParams);
+    if (q.since && q.until && Date.parse(q.since) > Date.parse(q.until)) {
+      throw new HttpError(400, "INVALID_QUERY", "until: must not be before since", {
+        path: "until",
+      });
+    }
     const scope = readScope(principal(c), q.tenant_id);
     const rows = await hall.store.listReceipts(scope === null ? q : { ...q, tenant_id: scope });
     return c.json({ receipts: rows.map((r) => r.receipt), count: rows.length });
