@@ -49,6 +49,14 @@ export async function objectBody(c: Context<HallEnv>): Promise<Record<string, un
   return body as Record<string, unknown>;
 }
 
+/**
+ * A JSON response from an already serialised body (the route hot path serialises once and reuses
+ * the text); the header middleware adds the security headers as for every response.
+ */
+export function jsonText(body: string, status = 200): Response {
+  return new Response(body, { status, headers: { "content-type": "application/json" } });
+}
+
 /** The authenticated caller. */
 export function principal(c: Context<HallEnv>): Principal {
   return c.get("principal");
