@@ -127,6 +127,8 @@ export function useEventStream(): void {
             logout("The hall refused the token on the event stream (401).");
             return;
           }
+          // A refused resume point (e.g. from before a hall restart): start afresh, do not loop.
+          if (e instanceof HallError && e.status === 400) lastEventId = undefined;
         }
         if (ctl.signal.aborted) return;
         feedState.value = "closed";
