@@ -333,8 +333,11 @@ export function workerRoutes(
         next.flagged = true;
       }
     }
-    await hall.store.putWorker(next);
-    hall.applyWorker(next);
+    // A submission that does not verify changes nothing: the last verified attestation stays.
+    if (result.ok) {
+      await hall.store.putWorker(next);
+      hall.applyWorker(next);
+    }
     const ban = await hall.store.getBan(computed.digest);
     const banned = ban?.status === "confirmed";
     if (banned) {
