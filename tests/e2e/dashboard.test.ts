@@ -405,6 +405,31 @@ Deno.test({
         await phone.page.context().close();
       });
 
+      await t.step("a namespace token sees what it may, and is told what it may not", async () => {
+        const grant = await api.createNamespace({
+          namespace: "org.acme",
+          tier: "free",
+          owner: "e2e",
+        });
+        const ns = await openPage(browser);
+        try {
+          await ns.page.goto(`${hall.url}/dashboard/`);
+          await ns.page.locator("#token").fill(grant.token);
+          await ns.page.locator("#sign-in").click();
+          await ns.page.locator("#hall-status").waitFor();
+          await ns.page.locator('[data-refused="alerts"]').waitFor();
+          assert.match(
+            await ns.page.locator('[data-refused="alerts"]').textContent() ?? "",
+            /403|admin/i,
+          );
+          assert.equal(await ns.page.locator("#sign-in").count(), 0); // still signed in
+          // Chromium logs each 403 response; nothing else may be logged.
+          assert.deepEqual(ns.errors.filter((e) => !/status of 403/.test(e)), []);
+        } finally {
+          await ns.page.context().close();
+        }
+      });
+
       await t.step("a wrong token is refused and the sign-in form comes back", async () => {
         const other = await openPage(browser);
         await other.page.goto(`${hall.url}/dashboard/`);

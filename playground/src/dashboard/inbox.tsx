@@ -8,6 +8,7 @@
  */
 
 import type { JSX } from "preact";
+import { Refused } from "./refused.tsx";
 import { act, alerts, approvals, client, notes } from "./state.ts";
 import { Badge, TextInput } from "../ui.tsx";
 
@@ -16,6 +17,7 @@ export function Approvals(): JSX.Element {
   return (
     <section class="card" aria-labelledby="h-approvals">
       <h2 id="h-approvals">Approvals inbox ({approvals.value.length})</h2>
+      <Refused part="approvals" />
       {approvals.value.length === 0 && <p class="muted" id="no-approvals">Nothing waiting.</p>}
       <ul class="search-results" id="approvals">
         {approvals.value.map((a) => {
@@ -83,6 +85,7 @@ export function Alerts(): JSX.Element {
   return (
     <section class="card" aria-labelledby="h-alerts">
       <h2 id="h-alerts">Alerts ({open} open)</h2>
+      <Refused part="alerts" />
       {alerts.value.length === 0 && <p class="muted">No alerts.</p>}
       <ul class="search-results" id="alerts">
         {alerts.value.map((a) => (

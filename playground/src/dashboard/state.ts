@@ -54,30 +54,38 @@ export function isUnauthorized(e: unknown): boolean {
   return e instanceof HallError && e.status === 401;
 }
 
-/** Reload status, workers, approvals, alerts and chain status. */
+/** Sections the signed-in token may not read (a namespace token sees its own tenant only). */
+export const refused = signal<Record<string, string>>({});
+
+/**
+ * Reload status, workers, approvals, alerts and chain status. Each part stands alone: a part the
+ * token may not read (403) is reported in its own section, and the others still load.
+ */
 export async function refresh(): Promise<void> {
   const c = client();
-  try {
-    const [h, w, a, al, ch] = await Promise.all([
-      c.health(),
-      c.workers(),
-      c.pendingApprovals(),
-      c.alerts(),
-      c.verifyChain(),
-    ]);
-    health.value = h;
-    workers.value = w;
-    approvals.value = a;
-    alerts.value = al;
-    chains.value = ch;
-    loadError.value = null;
-  } catch (e) {
-    if (isUnauthorized(e)) {
+  const parts = [
+    ["health", () => c.health().then((v) => (health.value = v))],
+    ["workers", () => c.workers().then((v) => (workers.value = v))],
+    ["approvals", () => c.pendingApprovals().then((v) => (approvals.value = v))],
+    ["alerts", () => c.alerts().then((v) => (alerts.value = v))],
+    ["chains", () => c.verifyChain().then((v) => (chains.value = v))],
+  ] as const;
+  const results = await Promise.allSettled(parts.map(([, load]) => load()));
+  const failed: string[] = [];
+  const denied: Record<string, string> = {};
+  for (const [i, r] of results.entries()) {
+    if (r.status === "fulfilled") continue;
+    if (isUnauthorized(r.reason)) {
       logout("The hall refused the token (401). Enter it again.");
       return;
     }
-    loadError.value = errorText(e);
+    const name = parts[i][0];
+    if (r.reason instanceof HallError && r.reason.status === 403) {
+      denied[name] = errorText(r.reason);
+    } else failed.push(`${name}: ${errorText(r.reason)}`);
   }
+  refused.value = denied;
+  loadError.value = failed.length ? failed.join("; ") : null;
 }
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;

@@ -8,11 +8,13 @@
  */
 
 import type { JSX } from "preact";
-import { act, chains, exportChain, health } from "./state.ts";
+import { Refused } from "./refused.tsx";
+import { act, chains, exportChain, health, refused } from "./state.ts";
 import { Badge, JsonView } from "../ui.tsx";
 
 function Chains(): JSX.Element {
   const c = chains.value;
+  if (refused.value.chains) return <Refused part="chains" />;
   if (!c) return <p class="muted">Receipt chains: checking…</p>;
   return (
     <div id="hall-chains">
@@ -54,6 +56,7 @@ export function Status(): JSX.Element {
   return (
     <section class="card" aria-labelledby="h-status">
       <h2 id="h-status">Status</h2>
+      <Refused part="health" />
       {!h ? <p class="muted">Loading…</p> : (
         <>
           <p>

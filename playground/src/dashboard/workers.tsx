@@ -8,6 +8,7 @@
  */
 
 import type { JSX } from "preact";
+import { Refused } from "./refused.tsx";
 import { getCatalog } from "../../../mod.ts";
 import { workers } from "./state.ts";
 import { Badge } from "../ui.tsx";
@@ -19,6 +20,7 @@ export function Workers(): JSX.Element {
   return (
     <section class="card" aria-labelledby="h-workers">
       <h2 id="h-workers">Workers ({workers.value.length} enrolled)</h2>
+      <Refused part="workers" />
       <ul id="workers">
         {workers.value.map((w) => (
           <li key={w.worker_id}>
