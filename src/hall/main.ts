@@ -97,7 +97,12 @@ async function openStore(databaseUrl: string | undefined, dataDir: string): Prom
   if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Loaded only when asked for, so SQLite users never load the driver.
     const pg = await import("./store/postgres.ts");
-    return await pg.openPostgresStore(databaseUrl);
+    try {
+      return await pg.openPostgresStore(databaseUrl);
+    } catch (e) {
+      if (startupMessage(e)) throw e;
+      fail(`--database-url: ${e instanceof Error ? e.message : e}`);
+    }
   }
   if (databaseUrl) fail("--database-url must start with postgres:// (SQLite needs no URL)");
   return await openSqliteStore(`${dataDir}/hall.sqlite`);
@@ -299,8 +304,14 @@ async function main(): Promise<void> {
 function startupMessage(e: unknown): string | null {
   if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
     const what = e.message.replace(/, run again with.*$/, "");
-    return `${what}: \`deno task serve\` may use ./data only; for another data directory run ` +
-      "deno run with --allow-read and --allow-write for it (README, The Hall server)";
+    if (/^Requires (read|write) access/.test(what)) {
+      return `${what}: \`deno task serve\` may use ./data only; for another data directory run ` +
+        "deno run with --allow-read and --allow-write for it (README, The Hall server)";
+    }
+    if (/PGUSER/.test(what)) {
+      return `${what}: put the user in the URL (postgres://user@host:port/db)`;
+    }
+    return `${what}: grant it on deno run (README, The Hall server)`;
   }
   if (e instanceof Deno.errors.AddrInUse) {
     return "the port is already in use (choose another with --port)";

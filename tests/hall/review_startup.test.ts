@@ -124,6 +124,24 @@ Deno.test("startup mistakes are one line and exit code 2, never a stack trace", 
       assert.doesNotMatch(err, /Uncaught|\bat /);
     }
 
+    // PostgreSQL that is not there, and a URL without a user (the driver then wants PGUSERNAME).
+    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const deadPort = (closed.addr as Deno.NetAddr).port;
+    closed.close();
+    const serve = ["run", ...(await serveTaskFlags(dir)), MAIN, "--data-dir", `${dir}/pg`];
+    for (
+      const [url, message] of [
+        [`postgres://hall@127.0.0.1:${deadPort}/hall`, /^wcp hall: --database-url: cannot reach/],
+        [`postgres://127.0.0.1:${deadPort}/hall`, /PGUSERNAME.*put the user in the URL/],
+      ] as [string, RegExp][]
+    ) {
+      const r = await run([...serve, "--database-url", url]);
+      const err = new TextDecoder().decode(r.stderr).trim();
+      assert.equal(r.code, 2, err);
+      assert.equal(err.split("\n").length, 1, err);
+      assert.match(err, message);
+    }
+
     // A port another process holds.
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     try {
