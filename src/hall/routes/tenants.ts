@@ -117,6 +117,15 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
   app.post("/wcp/tokens/:id/revoke", async (c) => {
     requireAdmin(principal(c));
     const id = c.req.param("id");
+    // Revoking the last active admin token would lock every operator out of the API until a
+    // restart with --new-admin-token; refuse it (create another admin token first).
+    const active = (await hall.store.listTokens()).filter((t) => t.revoked_at === null);
+    const target = active.find((t) => t.token_id === id);
+    if (target?.role === "admin" && active.filter((t) => t.role === "admin").length === 1) {
+      throw new HttpError(409, "LAST_ADMIN_TOKEN", "this is the last active admin token", {
+        path: "id",
+      });
+    }
     if (!(await hall.store.revokeToken(id, new Date(hall.now()).toISOString()))) {
       throw new HttpError(404, "TOKEN_UNKNOWN", "no such active token");
     }
