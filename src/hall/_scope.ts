@@ -9,21 +9,22 @@
 import { HttpError } from "./errors.ts";
 import type { Principal } from "./security.ts";
 
-// Longest tenant id the receipt routes accept (they must be able to name every stored chain).
-const MAX_TENANT_ID = 200;
+// Longest id the receipt routes accept as a query (they must be able to name every stored
+// chain and find every receipt by its correlation id).
+const MAX_ID = 200;
 
-/** 400 unless `tenant` is 1-200 characters without control characters (C0, DEL, C1). */
-export function checkTenantId(tenant: string, path = "tenant_id"): void {
-  if (tenant.length > MAX_TENANT_ID) {
-    throw new HttpError(400, "INVALID_TENANT_ID", `${path}: at most ${MAX_TENANT_ID} characters`, {
-      path,
-    });
+/**
+ * 400 (`INVALID_TENANT_ID`, `INVALID_CORRELATION_ID`, ...) unless `value` is at most 200
+ * characters without control characters (C0, DEL, C1).
+ */
+export function checkTenantId(value: string, path = "tenant_id"): void {
+  const code = `INVALID_${path.toUpperCase()}`;
+  if (value.length > MAX_ID) {
+    throw new HttpError(400, code, `${path}: at most ${MAX_ID} characters`, { path });
   }
   // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(tenant)) {
-    throw new HttpError(400, "INVALID_TENANT_ID", `${path}: control characters are not allowed`, {
-      path,
-    });
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) {
+    throw new HttpError(400, code, `${path}: control characters are not allowed`, { path });
   }
 }
 
