@@ -276,6 +276,24 @@ export class Hall {
    * `decision` event; raises tamper and ban alerts.
    */
   async decide(input: Record<string, unknown>): Promise<RouteDecision> {
+    return (await this.#decide(input, false)).decision;
+  }
+
+  /**
+   * `decide`, also returning the decision serialised as JSON (its events serialised once, for
+   * both the response and the telemetry store). Field order: `telemetry_envelopes` comes last.
+   */
+  async decideJson(
+    input: Record<string, unknown>,
+  ): Promise<{ decision: RouteDecision; json: string }> {
+    const r = await this.#decide(input, true);
+    return { decision: r.decision, json: r.json! };
+  }
+
+  async #decide(
+    input: Record<string, unknown>,
+    wantJson: boolean,
+  ): Promise<{ decision: RouteDecision; json: string | null }> {
     const parentScore = await this.#parentChainScore(input);
     const parentId = typeof input.parent_decision_id === "string" ? input.parent_decision_id : null;
     const hashes = this.#currentHashes;
@@ -290,7 +308,14 @@ export class Hall {
       // Native v4 ids: the JS UUIDv7 cost 3-4 % of a route request; receipts keep UUIDv7.
       newId: () => crypto.randomUUID(),
     });
-    this.telemetry.decision(decision, null);
+    const eventsJson = wantJson || this.store.appendTelemetryBatches
+      ? JSON.stringify(decision.telemetry_envelopes ?? [])
+      : undefined;
+    // Serialised before anything below can change the decision (nothing does; holds copy it).
+    const json = wantJson ? jsonWithEvents(decision, eventsJson!) : null;
+    this.telemetry.decision(decision, null, eventsJson);
+    const wait = this.telemetry.backpressure();
+    if (wait) await wait;
     if (
       decision.outcome === "STEWARD_HOLD" && decision.pending_approval_id && !decision.dry_run
     ) {
@@ -308,7 +333,7 @@ export class Hall {
       timestamp: decision.timestamp,
     });
     await this.#integrityAlerts(decision);
-    return decision;
+    return { decision, json };
   }
 
   // Only executed decisions can be parents of a worker chain, so only they are recorded, durably
@@ -636,6 +661,20 @@ export class Hall {
     await this.startupCheck.catch(() => []);
     await this.telemetry.close();
   }
+}
+
+// JSON of a decision whose telemetry_envelopes are already serialised (as `eventsJson`).
+function jsonWithEvents(d: RouteDecision, eventsJson: string): string {
+  const holder = d as { telemetry_envelopes?: RouteDecision["telemetry_envelopes"] };
+  const events = holder.telemetry_envelopes;
+  holder.telemetry_envelopes = undefined; // JSON.stringify leaves undefined members out
+  let head: string;
+  try {
+    head = JSON.stringify(d);
+  } finally {
+    holder.telemetry_envelopes = events;
+  }
+  return `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"telemetry_envelopes":${eventsJson}}`;
 }
 
 function approvalExpired(a: ApprovalRow): HttpError {

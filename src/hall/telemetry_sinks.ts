@@ -9,9 +9,13 @@
 
 import { sha256Hex } from "../hash.ts";
 import type { RouteDecision, TelemetryEvent } from "../model.ts";
-import type { DecisionRow, HallStore, TelemetryRow } from "./store/types.ts";
+import type { DecisionRow, HallStore, TelemetryBatch, TelemetryRow } from "./store/types.ts";
 
 const TELEMETRY_SLICE = 1_000;
+// Flush at once past this many queued events; make decisions wait (back-pressure) past the
+// high-water mark of queued plus in-flight events, so a slow sink cannot grow memory unbounded.
+const FLUSH_AT = 2_000;
+const HIGH_WATER = 100_000;
 
 /** Sink settings. */
 export interface TelemetrySinkOptions {
@@ -92,6 +96,9 @@ export class TelemetryPipeline {
   readonly #store: HallStore;
   readonly #options: TelemetrySinkOptions;
   #rows: TelemetryRow[] = [];
+  #batches: TelemetryBatch[] = [];
+  #queued = 0; // events in #rows and #batches
+  #inFlight = 0; // events handed to a flush that has not finished
   #decisions: DecisionRow[] = [];
   #lines: string[] = [];
   #spans: OtlpSpan[] = [];
@@ -114,10 +121,19 @@ export class TelemetryPipeline {
     ];
   }
 
-  /** Queue one decision (its row, its events, its span). */
-  decision(decision: RouteDecision, row: DecisionRow | null): void {
+  /**
+   * Queue one decision (its row, its events, its span). `eventsJson`, when given, is
+   * `JSON.stringify(decision.telemetry_envelopes)` already made for the response: the store gets
+   * that text as it is (no second serialisation).
+   */
+  decision(decision: RouteDecision, row: DecisionRow | null, eventsJson?: string): void {
     const events = decision.telemetry_envelopes ?? [];
-    for (const e of events) this.#event(e);
+    const batch = this.#store.appendTelemetryBatches ? batchOf(events, eventsJson) : null;
+    if (batch) {
+      this.#batches.push(batch);
+      this.#queued += events.length;
+      if (this.#options.jsonlPath) { for (const e of events) this.#lines.push(JSON.stringify(e)); }
+    } else for (const e of events) this.#event(e);
     if (row) this.#decisions.push(row);
     if (this.#options.otlpEndpoint) this.#spans.push(this.#decisionSpan(decision, events));
     this.#schedule();
@@ -171,7 +187,19 @@ export class TelemetryPipeline {
       event: e as Record<string, unknown>,
     };
     this.#rows.push(row);
+    this.#queued++;
     if (this.#options.jsonlPath) this.#lines.push(JSON.stringify(e));
+  }
+
+  /**
+   * Null while the sinks keep up; else a promise that settles when the flush in progress ends.
+   * Callers on the decision path await it, so a sink that falls behind slows requests down
+   * instead of queueing without bound.
+   */
+  backpressure(): Promise<void> | null {
+    if (this.#queued + this.#inFlight <= HIGH_WATER) return null;
+    if (this.#timer !== undefined || this.#queued > 0) void this.flush();
+    return this.#flushing;
   }
 
   #decisionSpan(d: RouteDecision, events: TelemetryEvent[]): OtlpSpan {
@@ -215,7 +243,7 @@ export class TelemetryPipeline {
 
   #schedule(): void {
     if (this.#timer !== undefined) return;
-    if (this.#rows.length + this.#decisions.length > 2000) {
+    if (this.#queued + this.#decisions.length > FLUSH_AT) {
       void this.flush();
       return;
     }
@@ -232,6 +260,10 @@ export class TelemetryPipeline {
       this.#timer = undefined;
     }
     const rows = this.#rows, decisions = this.#decisions, lines = this.#lines, spans = this.#spans;
+    const batches = this.#batches, count = this.#queued;
+    this.#batches = [];
+    this.#queued = 0;
+    this.#inFlight += count;
     this.#rows = [];
     this.#decisions = [];
     this.#lines = [];
@@ -245,9 +277,15 @@ export class TelemetryPipeline {
           if (i > 0) await new Promise((r) => setTimeout(r, 0));
           await this.#store.appendTelemetry(rows.slice(i, i + TELEMETRY_SLICE));
         }
+        for (let i = 0; i < batches.length; i += TELEMETRY_SLICE) {
+          if (i > 0) await new Promise((r) => setTimeout(r, 0));
+          await this.#store.appendTelemetryBatches!(batches.slice(i, i + TELEMETRY_SLICE));
+        }
         this.sinkErrors.store = null;
       } catch (e) {
         this.sinkErrors.store = e instanceof Error ? e.message : String(e);
+      } finally {
+        this.#inFlight -= count;
       }
       if (lines.length && this.#options.jsonlPath) {
         try {
@@ -292,4 +330,23 @@ export class TelemetryPipeline {
   async close(): Promise<void> {
     await this.flush();
   }
+}
+
+// One batch for a decision whose events all carry the same ids (they do: the core stamps them);
+// anything else goes the per-event way.
+function batchOf(events: TelemetryEvent[], eventsJson: string | undefined): TelemetryBatch | null {
+  if (events.length === 0) return null;
+  const decisionId = String(events[0].decision_id ?? "");
+  const correlationId = String(events[0].correlation_id ?? "");
+  for (const e of events) {
+    if (
+      String(e.decision_id ?? "") !== decisionId ||
+      String(e.correlation_id ?? "") !== correlationId || typeof e.event_id !== "string"
+    ) return null;
+  }
+  return {
+    decision_id: decisionId,
+    correlation_id: correlationId,
+    events_json: eventsJson ?? JSON.stringify(events),
+  };
 }

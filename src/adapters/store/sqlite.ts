@@ -22,6 +22,7 @@ import type {
   ReceiptRow,
   StoreCounts,
   TelemetryQuery,
+  TelemetryBatch,
   TelemetryRow,
   TierRow,
   TokenRow,
@@ -769,6 +770,15 @@ export class SqliteStore implements HallStore {
     } catch (e) {
       return Promise.reject(e);
     }
+    return this.#writePacked(packed);
+  }
+
+  appendTelemetryBatches(batches: TelemetryBatch[]): Promise<void> {
+    // Stored as they come: a JSON array of event objects (listTelemetry reads both layouts).
+    return this.#writePacked(batches.map((b) => [b.decision_id, b.correlation_id, b.events_json]));
+  }
+
+  #writePacked(packed: [string, string, string][]): Promise<void> {
     if (packed.length === 0) return Promise.resolve();
     if (this.#path !== ":memory:" && this.#telemetryWorker) return this.#workerWrite(packed);
     return this.#p(() => {
@@ -856,14 +866,23 @@ export class SqliteStore implements HallStore {
     return this.#p(() => {
       const events = this.#all(sql, ...params).flatMap((r) => {
         const x = r as { decision_id: string; correlation_id: string; data: string };
-        const packed = JSON.parse(x.data) as [string, string, Record<string, unknown>][];
-        return packed.map(([event_id, timestamp, event]): TelemetryRow => ({
-          event_id,
-          decision_id: x.decision_id,
-          correlation_id: x.correlation_id,
-          timestamp,
-          event,
-        }));
+        // Two layouts: [event_id, timestamp, event] triples, or the event objects themselves.
+        const packed = JSON.parse(x.data) as (
+          | [string, string, Record<string, unknown>]
+          | Record<string, unknown>
+        )[];
+        return packed.map((p): TelemetryRow => {
+          const [event_id, timestamp, event] = Array.isArray(p)
+            ? p
+            : [String(p.event_id ?? ""), String(p.timestamp ?? ""), p];
+          return {
+            event_id,
+            decision_id: x.decision_id,
+            correlation_id: x.correlation_id,
+            timestamp,
+            event,
+          };
+        });
       });
       return events.slice(Math.max(0, events.length - limit));
     });

@@ -42,10 +42,10 @@ export function decideRoutes(hall: Hall): Hono<HallEnv> {
   app.post("/wcp/route", async (c) => {
     const input = await objectBody(c);
     checkTenant(c, input);
-    const decision = await hall.decide(input);
+    const { decision, json } = await hall.decideJson(input);
     const bad = invalidInput(decision);
     if (bad) throw bad;
-    return jsonText(JSON.stringify(decision));
+    return jsonText(json);
   });
 
   app.post("/wcp/dispatch", async (c) => {

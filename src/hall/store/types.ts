@@ -218,6 +218,19 @@ export interface TelemetryRow {
   event: Record<string, unknown>;
 }
 
+/**
+ * The events of one decision, already serialised once (the hall reuses the text of its response):
+ * `events_json` is a JSON array of event objects, each with `event_id` and `timestamp`.
+ */
+export interface TelemetryBatch {
+  /** Decision the events belong to. */
+  decision_id: string;
+  /** Correlation id. */
+  correlation_id: string;
+  /** JSON array of the events. */
+  events_json: string;
+}
+
 /** Telemetry query. */
 export interface TelemetryQuery {
   /** Only this decision. */
@@ -447,6 +460,11 @@ export interface HallStore {
   // ---- telemetry, decisions, alerts ----
   /** Append events (one transaction). */
   appendTelemetry(rows: TelemetryRow[]): Promise<void>;
+  /**
+   * Optional: append pre-serialised per-decision batches (one transaction) without parsing or
+   * re-serialising them. `listTelemetry` returns their events like any others.
+   */
+  appendTelemetryBatches?(batches: TelemetryBatch[]): Promise<void>;
   /** Events matching a query, in insertion order (the newest `limit`). */
   listTelemetry(query?: TelemetryQuery): Promise<TelemetryRow[]>;
   /** Remember a decision (insert; ignore a duplicate decision_id). */
