@@ -179,6 +179,16 @@ Deno.test(
           assert.equal(body.error.path, "tenant_id");
         }
       }
+      for (const correlation_id of ["c".repeat(201), "a\u0000b"]) {
+        const r = await h.req("/wcp/dispatch", {
+          method: "POST",
+          json: routeInput({ correlation_id }),
+        });
+        const body = await j(r);
+        assert.equal(r.status, 400);
+        assert.equal(body.error.code, "INVALID_CORRELATION_ID");
+        assert.equal(body.error.path, "correlation_id");
+      }
       assert.equal((await j(await h.req("/wcp/receipts/tenants"))).count, 0, "nothing stored");
       // Unicode that is not a control character stays allowed.
       const ok = await h.req("/wcp/dispatch", {

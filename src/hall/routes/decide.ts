@@ -28,9 +28,13 @@ function invalidInput(d: RouteDecision): HttpError | null {
   });
 }
 
-// A tenant id every receipt route can name, and one the caller may act for.
+// Ids every receipt query can name, and a tenant the caller may act for (the core names a
+// missing or non-string one).
 function checkTenant(c: Parameters<typeof principal>[0], body: Record<string, unknown>): void {
-  if (typeof body.tenant_id !== "string") return; // the core names a missing or non-string one
+  if (typeof body.correlation_id === "string") {
+    checkTenantId(body.correlation_id, "correlation_id");
+  }
+  if (typeof body.tenant_id !== "string") return;
   checkTenantId(body.tenant_id);
   requireTenant(principal(c), body.tenant_id);
 }
