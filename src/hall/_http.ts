@@ -12,10 +12,25 @@ import type { HallVariables, Principal } from "./security.ts";
 /** The Hono environment of every hall route. */
 export type HallEnv = { Variables: HallVariables };
 
-/** Parse the body as JSON (400 `INVALID_JSON` when it is not). Empty body gives `{}`. */
+// application/json, with parameters, or a +json type (RFC 6839).
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Parse the body as JSON (400 `INVALID_JSON` when it is not; 415 when it is sent as another
+ * media type, such as the form encoding `curl -d` uses). Empty body gives `{}`.
+ */
 export async function jsonBody(c: Context<HallEnv>): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
+  const type = c.req.header("content-type");
+  if (type !== undefined && !JSON_TYPE.test(type)) {
+    throw new HttpError(
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+      `content-type: send application/json, not ${type.slice(0, 100)}`,
+      { path: "content-type" },
+    );
+  }
   try {
     return JSON.parse(text);
   } catch {
