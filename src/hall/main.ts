@@ -8,6 +8,9 @@
  *   --data-dir (WCP_DATA_DIR, default ./data)   --config (WCP_HALL_CONFIG, default <data>/hall.json)
  *   --database-url (WCP_DATABASE_URL; postgres:// selects PostgreSQL)
  *   --rate-limit N (admin requests/min, 0 = unlimited)   --new-admin-token   --help
+ *   --reuse-port: share the port with other hall processes on this machine (SO_REUSEPORT, Linux;
+ *   needs `deno run --unstable-net`); the kernel spreads connections over them. On SQLite they
+ *   share the database file and re-read the registry every second.
  *   WCP_ADMIN_TOKEN: use this admin token (added if missing); WCP_ATTEST_HMAC_KEY: manifest
  *   HMAC secret; WCP_OTLP_ENDPOINT: OTLP/HTTP traces URL; WCP_TELEMETRY_JSONL: JSONL file.
  *
@@ -34,6 +37,7 @@ const USAGE = `wcp hall: the Worker Class Protocol hall server
 
 usage: deno task serve [--host H] [--port P] [--data-dir D] [--config FILE]
                        [--database-url postgres://...] [--rate-limit N] [--new-admin-token]
+                       [--reuse-port (with deno run --unstable-net: several halls, one port)]
 
 environment: WCP_HALL_HOST WCP_HALL_PORT WCP_DATA_DIR WCP_HALL_CONFIG WCP_DATABASE_URL
              WCP_ADMIN_TOKEN WCP_ATTEST_HMAC_KEY WCP_OTLP_ENDPOINT WCP_TELEMETRY_JSONL`;
@@ -121,6 +125,7 @@ async function main(): Promise<void> {
         "database-url": { type: "string" },
         "rate-limit": { type: "string" },
         "new-admin-token": { type: "boolean" },
+        "reuse-port": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -246,7 +251,8 @@ async function main(): Promise<void> {
     hmacSecret: env("WCP_ATTEST_HMAC_KEY"),
     workerTimeoutMs: fileConfig.worker_timeout_ms,
     workerOrigins: fileConfig.worker_origins?.map((o) => new URL(o).origin),
-    registrySyncMs: store.backend === "postgres" ? 1_000 : 0,
+    // Several instances on one store see each other's enrolments, revocations and bans.
+    registrySyncMs: store.backend === "postgres" || args["reuse-port"] ? 1_000 : 0,
   }).catch((e) => {
     if (e instanceof WcpError && e.code === "CONFIG_INVALID") fail(`config: ${e.message}`);
     if (e instanceof WcpError) fail(`rules file ${rulesPath}: ${e.message}`);
@@ -270,9 +276,14 @@ async function main(): Promise<void> {
   })().catch(() => {});
 
   appFetch = hallApp.fetch;
+  if (args["reuse-port"] && !("listenDatagram" in Deno)) {
+    // Deno only allows SO_REUSEPORT with --unstable-net (which also exposes listenDatagram).
+    fail("--reuse-port needs `deno run --unstable-net` (README, The Hall server)");
+  }
   const server = Deno.serve({
     hostname: host,
     port,
+    ...(args["reuse-port"] ? { reusePort: true } : {}),
     onListen: ({ hostname, port }) => {
       const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
       console.log(`wcp hall: listening on http://${shown}:${port}`);

@@ -424,3 +424,114 @@ Deno.test({
     }
   },
 });
+
+function spawnHall(dir: string, port: number, extra: string[], unstableNet: boolean) {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...(unstableNet ? ["--unstable-net"] : []),
+      "--allow-net=127.0.0.1,localhost",
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      "--allow-env=WCP_ADMIN_TOKEN",
+      MAIN,
+      "--data-dir",
+      dir,
+      "--port",
+      String(port),
+      ...extra,
+    ],
+    env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function waitListening(child: Deno.ChildProcess): Promise<void> {
+  const reader = child.stdout.getReader();
+  let text = "";
+  const deadline = Date.now() + 30_000;
+  while (!/admin token/.test(text)) {
+    if (Date.now() > deadline) throw new Error(`hall did not start: ${text}`);
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`hall exited: ${text}`);
+    text += new TextDecoder().decode(value);
+  }
+  (async () => {
+    while (!(await reader.read().catch(() => ({ done: true }))).done) { /* drain */ }
+  })();
+}
+
+Deno.test({
+  name: "process: --reuse-port: two halls share one port and one SQLite file, registry in sync",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const a = spawnHall(dir, port, ["--reuse-port"], true);
+    let b: Deno.ChildProcess | null = null;
+    try {
+      await waitListening(a); // the first start creates the data directory
+      b = spawnHall(dir, port, ["--reuse-port"], true);
+      await waitListening(b);
+      const url = `http://127.0.0.1:${port}`;
+      const { recordHashJcs } = await import("../../src/registry.ts");
+      const rec: Record<string, unknown> = {
+        worker_id: "org.acme.extra.1",
+        worker_species_id: "wrk.doc.summarizer",
+        capabilities: ["cap.doc.extra"],
+      };
+      rec.artifact_hash = recordHashJcs(rec);
+      const c = new HallClient({ baseUrl: url, token: TOKEN });
+      await c.enroll(rec);
+      await new Promise((r) => setTimeout(r, 1_500)); // > the 1 s registry re-read
+      // Fresh connections, so the kernel spreads them over both processes: every one knows it.
+      for (let i = 0; i < 12; i++) {
+        const client = Deno.createHttpClient({});
+        try {
+          const res = await fetch(`${url}/wcp/workers/org.acme.extra.1`, {
+            client,
+            headers: { authorization: `Bearer ${TOKEN}` },
+          });
+          assert.equal(res.status, 200, `request ${i}`);
+          await res.body?.cancel();
+        } finally {
+          client.close();
+        }
+      }
+      // One of them stopping leaves the port served by the other.
+      a.kill("SIGTERM");
+      await a.status;
+      const after = await c.route(routeInput());
+      assert.equal(after.outcome, "DISPATCH");
+    } finally {
+      for (const p of [a, b]) {
+        try {
+          p?.kill("SIGKILL");
+        } catch { /* gone */ }
+        await p?.status;
+      }
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "process: --reuse-port without --unstable-net is one clear line, exit 2",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+    try {
+      const child = spawnHall(dir, 0, ["--reuse-port"], false);
+      const out = await child.output();
+      const stderr = new TextDecoder().decode(out.stderr).trim();
+      assert.equal(out.code, 2);
+      assert.equal(
+        stderr,
+        "wcp hall: --reuse-port needs `deno run --unstable-net` (README, The Hall server)",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
