@@ -51,7 +51,7 @@ export async function validBody<S extends z.ZodType>(
 /** Validate the query string with a zod schema (400 naming the parameter). */
 export function validQuery<S extends z.ZodType>(c: Context<HallEnv>, schema: S): z.infer<S> {
   const r = schema.safeParse(c.req.query());
-  if (!r.success) throw fromZod(r.error);
+  if (!r.success) throw fromZod(r.error, "INVALID_QUERY");
   return r.data;
 }
 

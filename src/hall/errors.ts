@@ -50,12 +50,12 @@ export function zodPath(path: readonly PropertyKey[]): string {
 }
 
 /** A 400 naming the first invalid field of a zod failure (all issues listed in `issues`). */
-export function fromZod(error: ZodError): HttpError {
+export function fromZod(error: ZodError, code = "INVALID_BODY"): HttpError {
   const issues = error.issues.map((i) => ({ path: zodPath(i.path), message: i.message }));
   const first = issues[0] ?? { path: "", message: "invalid body" };
   return new HttpError(
     400,
-    "INVALID_BODY",
+    code,
     first.path ? `${first.path}: ${first.message}` : first.message,
     { path: first.path, extra: { issues } },
   );

@@ -35,6 +35,27 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "receipts: a bad query parameter is INVALID_QUERY naming it (not INVALID_BODY)",
+  opts,
+  async () => {
+    const h = await testHall();
+    try {
+      for (
+        const [q, path] of [["limit=abc", "limit"], ["since=yesterday", "since"], ["foo=1", ""]]
+      ) {
+        const r = await h.req(`/wcp/receipts?${q}`);
+        const body = await j(r);
+        assert.equal(r.status, 400, q);
+        assert.equal(body.error.code, "INVALID_QUERY", q);
+        assert.equal(body.error.path, path, q);
+      }
+    } finally {
+      await h.stop();
+    }
+  },
+);
+
 Deno.test("alerts: open must be true or false", opts, async () => {
   const h = await testHall();
   try {
