@@ -72,6 +72,8 @@ function bearer(req: Request): string | undefined {
  */
 export function createHallMcpHandler(options: HallMountOptions): McpHttpHandler {
   const config = options.config ?? parseMcpConfig(DEFAULT_MOUNT_CONFIG);
+  // Fail at startup, not per request, on bounds the governor refuses (rules, hall_config).
+  new Governor({ ...config, registry: [], workers: {} });
   const allowedHosts = options.allowedHosts ?? LOOPBACK;
   const allowedOrigins = options.allowedOrigins ?? [];
   return async (req: Request, context?: McpRequestContext): Promise<Response> => {
