@@ -44,9 +44,16 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     const scope = readScope(principal(c), tenant);
     const tenants = scope !== null ? [scope] : await hall.store.receiptTenants();
     const reports = [];
+    // One open alert per broken chain: verifying it again must not add another on each call.
+    let alerted: Set<string> | null = null;
     for (const t of tenants) {
       const report = await hall.receipts.verify(t);
-      if (!report.ok) {
+      if (!report.ok && !alerted) {
+        const open = await hall.store.listAlerts({ acknowledged: false, limit: 1000 });
+        alerted = new Set(open.filter((a) => a.kind === "chain_break").map((a) => a.subject));
+      }
+      if (!report.ok && !alerted!.has(t)) {
+        alerted!.add(t);
         await hall.alert("chain_break", 1, `receipt chain of tenant ${t} is broken`, t, {
           breaks: report.breaks.slice(0, 20),
           event: report.event,
