@@ -21,8 +21,8 @@ import type {
   ReceiptQuery,
   ReceiptRow,
   StoreCounts,
-  TelemetryQuery,
   TelemetryBatch,
+  TelemetryQuery,
   TelemetryRow,
   TierRow,
   TokenRow,
@@ -780,7 +780,9 @@ export class SqliteStore implements HallStore {
 
   #writePacked(packed: [string, string, string][]): Promise<void> {
     if (packed.length === 0) return Promise.resolve();
-    if (this.#path !== ":memory:" && this.#telemetryWorker) return this.#workerWrite(packed);
+    if (this.#path !== ":memory:" && this.#telemetryWorker && this.#workerUsable()) {
+      return this.#workerWrite(packed);
+    }
     return this.#p(() => {
       this.#tx(() => {
         const st = this.#stmt(
@@ -792,6 +794,18 @@ export class SqliteStore implements HallStore {
   }
 
   // Telemetry inserts run on a worker thread with its own connection (file databases only).
+  // A process that may not read the worker's module (a narrow --allow-read) or whose worker died
+  // writes in this thread instead: telemetry is never dropped for want of a thread.
+  #workerBroken = false;
+  #workerUsable(): boolean {
+    if (this.#workerBroken) return false;
+    if (this.#worker) return true;
+    const url = new URL("./_sqlite_telemetry_worker.ts", import.meta.url);
+    if (url.protocol !== "file:") return true;
+    const state = Deno.permissions.querySync({ name: "read", path: url }).state;
+    if (state !== "granted") this.#workerBroken = true;
+    return !this.#workerBroken;
+  }
   #worker: Worker | null = null;
   #workerCalls = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
   #workerSeq = 0;
@@ -813,6 +827,7 @@ export class SqliteStore implements HallStore {
         for (const c of this.#workerCalls.values()) c.reject(new Error(e.message));
         this.#workerCalls.clear();
         this.#worker = null;
+        this.#workerBroken = true;
       };
       this.#worker = w;
     }
