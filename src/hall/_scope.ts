@@ -15,7 +15,8 @@ const MAX_ID = 200;
 
 /**
  * 400 (`INVALID_TENANT_ID`, `INVALID_CORRELATION_ID`, ...) unless `value` is at most 200
- * characters without control characters (C0, DEL, C1).
+ * characters without control characters (C0, DEL, C1) or the invisible format characters that
+ * make one id display as another (zero-width, bidi overrides and isolates, BOM).
  */
 export function checkTenantId(value: string, path = "tenant_id"): void {
   const code = `INVALID_${path.toUpperCase()}`;
@@ -23,8 +24,13 @@ export function checkTenantId(value: string, path = "tenant_id"): void {
     throw new HttpError(400, code, `${path}: at most ${MAX_ID} characters`, { path });
   }
   // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) {
-    throw new HttpError(400, code, `${path}: control characters are not allowed`, { path });
+  if (/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/.test(value)) {
+    throw new HttpError(
+      400,
+      code,
+      `${path}: control or invisible format characters are not allowed`,
+      { path },
+    );
   }
 }
 

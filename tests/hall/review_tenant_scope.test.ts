@@ -170,7 +170,17 @@ Deno.test(
   async () => {
     const h = await testHall();
     try {
-      for (const tenant_id of ["t".repeat(201), "ac\u0000me", "a\nb", "x\u009by"]) {
+      for (
+        const tenant_id of [
+          "t".repeat(201),
+          "ac\u0000me",
+          "a\nb",
+          "x\u009by",
+          "acme\u202e",
+          "ac\u200bme",
+          "\ufeffacme",
+        ]
+      ) {
         for (const path of ["/wcp/route", "/wcp/dispatch"]) {
           const r = await h.req(path, { method: "POST", json: routeInput({ tenant_id }) });
           const body = await j(r);
