@@ -32,7 +32,9 @@ export const AttestationBody = z.strictObject({
 export const BanReportBody = z.strictObject({
   sha256: z.string().min(64).max(71),
   reason: z.string().min(1).max(1000),
-  evidence_url: z.string().url().max(2000).optional(),
+  // http(s) only: a javascript: or data: URL stored here would be a link a dashboard renders.
+  evidence_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000)
+    .optional(),
 });
 
 /** `POST /wcp/namespaces`. */
