@@ -51,7 +51,11 @@ export function zodPath(path: readonly PropertyKey[]): string {
 
 /** A 400 naming the first invalid field of a zod failure (all issues listed in `issues`). */
 export function fromZod(error: ZodError, code = "INVALID_BODY"): HttpError {
-  const issues = error.issues.map((i) => ({ path: zodPath(i.path), message: i.message }));
+  // An unknown key is named by its own path (`n.zz`), not by the object that holds it.
+  const issues = error.issues.map((i) => ({
+    path: zodPath(i.code === "unrecognized_keys" ? [...i.path, i.keys[0]] : i.path),
+    message: i.message,
+  }));
   const first = issues[0] ?? { path: "", message: "invalid body" };
   return new HttpError(
     400,

@@ -42,7 +42,7 @@ Deno.test(
     const h = await testHall();
     try {
       for (
-        const [q, path] of [["limit=abc", "limit"], ["since=yesterday", "since"], ["foo=1", ""]]
+        const [q, path] of [["limit=abc", "limit"], ["since=yesterday", "since"], ["foo=1", "foo"]]
       ) {
         const r = await h.req(`/wcp/receipts?${q}`);
         const body = await j(r);
@@ -110,3 +110,25 @@ Deno.test(
     }
   },
 );
+
+Deno.test("bodies: an unknown key is named by its own path", opts, async () => {
+  const h = await testHall();
+  try {
+    const ns = await h.req("/wcp/namespaces", {
+      method: "POST",
+      json: { namespace: "org.acme", tier: "free", owner: "acme", extra: 1 },
+    });
+    const nsBody = await j(ns);
+    assert.equal(ns.status, 400);
+    assert.equal(nsBody.error.path, "extra");
+    assert.match(nsBody.error.message, /^extra: .*"extra"/);
+    const att = await h.req("/wcp/workers/org.demo.summarizer.1/attestation", {
+      method: "POST",
+      json: { manifest: {}, files: [{ path: "a", size: 1, sha256: "a".repeat(64), mode: 1 }] },
+    });
+    assert.equal(att.status, 400);
+    assert.equal((await j(att)).error.path, "files[0].mode");
+  } finally {
+    await h.stop();
+  }
+});
