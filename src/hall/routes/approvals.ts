@@ -45,7 +45,7 @@ export function approvalRoutes(hall: Hall): Hono<HallEnv> {
     requireAdmin(principal(c));
     await hall.expireApprovals();
     const a = await hall.store.getApproval(c.req.param("id"));
-    if (!a) throw new HttpError(404, "APPROVAL_UNKNOWN", "no such approval");
+    if (!a) throw new HttpError(404, "APPROVAL_UNKNOWN", "no such approval", { path: "id" });
     return c.json(a);
   });
 

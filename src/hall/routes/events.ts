@@ -166,7 +166,7 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
       p.token_id,
       new Date(hall.now()).toISOString(),
     );
-    if (!row) throw new HttpError(404, "ALERT_UNKNOWN", "no such alert");
+    if (!row) throw new HttpError(404, "ALERT_UNKNOWN", "no such alert", { path: "id" });
     hall.events.publish("alert", { ...row, change: "acknowledged" } as Record<string, unknown>);
     return c.json(row);
   });

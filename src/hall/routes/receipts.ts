@@ -99,7 +99,11 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     }
     requireTenant(principal(c), tenant);
     const out = await hall.receipts.proof(tenant, receiptId, hall.now());
-    if (!out) throw new HttpError(404, "RECEIPT_UNKNOWN", "no such receipt in this tenant's chain");
+    if (!out) {
+      throw new HttpError(404, "RECEIPT_UNKNOWN", "no such receipt in this tenant's chain", {
+        path: "receipt_id",
+      });
+    }
     return c.json(out);
   });
 

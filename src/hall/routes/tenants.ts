@@ -75,7 +75,7 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
     if (!ns.success) throw new HttpError(400, "INVALID_PATH", "namespace: invalid", { path: "ns" });
     const body = await validBody(c, NamespaceBody.pick({ tier: true }));
     const row = await hall.store.getNamespace(ns.data);
-    if (!row) throw new HttpError(404, "NAMESPACE_UNKNOWN", "no such namespace");
+    if (!row) throw new HttpError(404, "NAMESPACE_UNKNOWN", "no such namespace", { path: "ns" });
     if (!(await hall.store.getTier(body.tier))) {
       throw new HttpError(400, "INVALID_BODY", `tier: unknown tier '${body.tier}'`, {
         path: "tier",
@@ -127,7 +127,7 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
       });
     }
     if (!(await hall.store.revokeToken(id, new Date(hall.now()).toISOString()))) {
-      throw new HttpError(404, "TOKEN_UNKNOWN", "no such active token");
+      throw new HttpError(404, "TOKEN_UNKNOWN", "no such active token", { path: "id" });
     }
     auth.invalidate();
     return c.json({ token_id: id, revoked: true });

@@ -243,7 +243,7 @@ export function workerRoutes(
     if (!ok) {
       const w = await hall.store.getWorker(id);
       if (!w) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
-      throw new HttpError(409, "WORKER_REVOKED", "already revoked");
+      throw new HttpError(409, "WORKER_REVOKED", "already revoked", { path: "worker_id" });
     }
     hall.registry.revoke(id);
     hall.events.publish("worker", { change: "revoked", worker_id: id });
