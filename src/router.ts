@@ -8,7 +8,8 @@
  */
 
 import type { HallConfig } from "./config.ts";
-import { DEFAULT_HALL_CONFIG } from "./config.ts";
+import { DEFAULT_HALL_CONFIG, validateHallConfig } from "./config.ts";
+import { WcpError } from "./errors.ts";
 import type {
   CandidateWorker,
   DataLabel,
@@ -217,11 +218,36 @@ const BOOL_KEYS = [
   "approvals_enabled",
 ] as const;
 
+const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_HALL_CONFIG));
+// Unknown key -> the validator's "did you mean" message, or null when it is not near any key.
+const typoMemo = new Map<string, string | null>();
+
+function misspeltKey(key: string): string | null {
+  let hit = typoMemo.get(key);
+  if (hit !== undefined) return hit;
+  hit = null;
+  try {
+    validateHallConfig({ [key]: null });
+  } catch (e) {
+    // One rule for "near a known key", shared with the hall's own config loader.
+    if (e instanceof WcpError && e.message.includes("did you mean")) hit = e.message;
+  }
+  if (typoMemo.size < 256) typoMemo.set(key, hit);
+  return hit;
+}
+
 // Merge a partial config over the defaults. A wrongly typed field is a configuration error and
 // denies (a "yes" must never silently switch a floor on or off).
 function resolveConfig(c: unknown): HallConfig | string {
   if (c === undefined || c === null) return DEFAULT_HALL_CONFIG;
   if (!isPlainObject(c)) return "config must be an object";
+  // A misspelt floor (`require_signatry: true`) must not be silently ignored. Other extra keys
+  // are tolerated: callers pass whole hall files whose other sections live beside the floors.
+  for (const k in c) {
+    if (CONFIG_KEYS.has(k)) continue;
+    const typo = misspeltKey(k);
+    if (typo !== null) return `config.${typo}`;
+  }
   const out: HallConfig = { ...DEFAULT_HALL_CONFIG };
   for (const k of BOOL_KEYS) {
     const v = c[k];
@@ -1146,8 +1172,9 @@ function decide(run: Run): RouteDecision {
   const opts = run.opts;
   const cfg = resolveConfig(opts.config);
   if (typeof cfg === "string") {
-    step(run, "config", "deny", `The Hall configuration is invalid: ${cfg}.`);
-    return finish(run, deny("DENY_INTERNAL_ERROR", `Invalid Hall configuration: ${cfg}.`));
+    const said = /[.?]$/.test(cfg) ? cfg : cfg + ".";
+    step(run, "config", "deny", `The Hall configuration is invalid: ${said}`);
+    return finish(run, deny("DENY_INTERNAL_ERROR", `Invalid Hall configuration: ${said}`));
   }
   const reg = opts.registry as unknown;
   const registry = isRegistryLike(reg) ? reg : undefined;

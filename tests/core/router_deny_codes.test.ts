@@ -269,6 +269,29 @@ Deno.test("deny codes: a wrongly typed config field denies instead of guessing",
   assert.match(d.deny_reason_if_denied!.message, /require_signatory/);
 });
 
+Deno.test("deny codes: a misspelt config floor denies naming the key it resembles", () => {
+  for (
+    const [key, meant] of [
+      ["require_signatry", "require_signatory"],
+      ["Require_Worker_Attestation", "require_worker_attestation"],
+      ["enforce_privilege_envelope", "enforce_privilege_envelopes"],
+    ]
+  ) {
+    const { d, events } = decide(input(), { config: { [key]: true } as never });
+    assert.equal(d.outcome, "DENY", key);
+    assert.equal(d.deny_reason_if_denied!.code, "DENY_INTERNAL_ERROR");
+    assert.equal(d.matched_rule_id, "PRE_ROUTING");
+    assert.ok(d.deny_reason_if_denied!.message.includes(`config.${key}`));
+    assert.ok(d.deny_reason_if_denied!.message.includes(`"${meant}"`));
+    assert.equal(events.length, 1);
+  }
+  // Keys unlike any floor (another section of a hall file) do not change the decision.
+  const other = decide(input(), {
+    config: { policy_gate: { default: "ALLOW" }, listen: "127.0.0.1:8080" } as never,
+  });
+  assert.equal(other.d.outcome, "DISPATCH");
+});
+
 Deno.test("deny codes: a caller cannot lower the blast score (B-1)", () => {
   const d = decide(input({
     env: "prod",
