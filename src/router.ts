@@ -207,16 +207,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-const BOOL_KEYS = [
-  "require_signatory",
-  "require_worker_attestation",
-  "enforce_correlation_id",
-  "enforce_required_controls",
-  "enforce_blast_scoring_in_prod",
-  "enforce_privilege_envelopes",
-  "redact_tenant_in_prod",
-  "approvals_enabled",
-] as const;
+type BoolKey = {
+  [K in keyof HallConfig]: HallConfig[K] extends boolean ? K : never;
+}[keyof HallConfig];
+
+// The floors that are switches, read off the defaults (one list, kept by config.ts).
+const BOOL_KEYS = (Object.keys(DEFAULT_HALL_CONFIG) as (keyof HallConfig)[]).filter((k) =>
+  typeof DEFAULT_HALL_CONFIG[k] === "boolean"
+) as BoolKey[];
 
 const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_HALL_CONFIG));
 // Unknown key -> the validator's "did you mean" message, or null when it is not near any key.

@@ -1,6 +1,7 @@
 // Every deny code in DENY_CODES, each from a realistic scenario, with the payload it promises.
 import assert from "node:assert/strict";
 import {
+  DEFAULT_HALL_CONFIG,
   DENY_CODES,
   type DenyCode,
   parseRules,
@@ -267,6 +268,14 @@ Deno.test("deny codes: a wrongly typed config field denies instead of guessing",
   }).d;
   assert.equal(d.deny_reason_if_denied!.code, "DENY_INTERNAL_ERROR");
   assert.match(d.deny_reason_if_denied!.message, /require_signatory/);
+  // Every switch of the Hall config, not just one.
+  const switches = Object.entries(DEFAULT_HALL_CONFIG).filter(([, v]) => typeof v === "boolean");
+  assert.equal(switches.length, 8);
+  for (const [key] of switches) {
+    const r = decide(input(), { config: { [key]: "false" } as never }).d.deny_reason_if_denied;
+    assert.equal(r?.code, "DENY_INTERNAL_ERROR", key);
+    assert.ok(r!.message.includes(`config.${key} must be a boolean`), r!.message);
+  }
 });
 
 Deno.test("deny codes: a misspelt config floor denies naming the key it resembles", () => {
