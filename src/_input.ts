@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DataLabel, Env, QosClass, RouteInput, TenantRisk } from "./model.ts";
+import type { RouteInput } from "./model.ts";
 import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
 import { jcsOrUndefined } from "./_jcs.ts";
 import { canonicalJson } from "./canonical_json.ts";
@@ -23,14 +23,17 @@ import {
 import { pyJsonDumps } from "./_py_json.ts";
 
 /** A validated, normalised RouteInput (defaults applied) plus its canonical forms. */
-export interface ValidInput {
-  correlation_id: string;
-  tenant_id: string;
-  env: Env;
-  data_label: DataLabel;
-  tenant_risk: TenantRisk;
-  qos_class: QosClass;
-  capability_id: string;
+export interface ValidInput extends
+  Pick<
+    RouteInput,
+    | "correlation_id"
+    | "tenant_id"
+    | "env"
+    | "data_label"
+    | "tenant_risk"
+    | "qos_class"
+    | "capability_id"
+  > {
   request: Record<string, unknown>;
   policy_version: string;
   dry_run: boolean;
