@@ -197,7 +197,15 @@ export class Hall {
   async checkChains(full: boolean): Promise<string[]> {
     if (this.#closed) return [];
     const broken = await this.receipts.check(full);
+    // A chain that already has an open (unacknowledged) alert gets no second one, across restarts
+    // and instances too (the in-memory dedupe below only covers this process's last minute).
+    const open = broken.length === 0 ? [] : await this.store.listAlerts({
+      acknowledged: false,
+      limit: 1000,
+    });
+    const alerted = new Set(open.filter((a) => a.kind === "chain_break").map((a) => a.subject));
     for (const { tenant_id, report } of broken) {
+      if (alerted.has(tenant_id)) continue;
       if (this.#shouldAlert(`chain:${tenant_id}`)) {
         await this.alert(
           "chain_break",
@@ -626,7 +634,7 @@ export class Hall {
     if (!current || current.status !== "pending") throw await this.#notPending(approvalId);
     const to: SupervisorLevel = "incident_commander";
     if (current.supervisor_level === to) {
-      throw new HttpError(409, "ALREADY_AT_TOP", "already at incident_commander");
+      throw new HttpError(409, "ALREADY_AT_TOP", "already at incident_commander", { path: "id" });
     }
     const row = await this.store.escalateApproval(approvalId, {
       supervisor_level: to,
@@ -644,12 +652,12 @@ export class Hall {
 
   async #notPending(approvalId: string): Promise<HttpError> {
     const a = await this.store.getApproval(approvalId);
-    if (!a) return new HttpError(404, "APPROVAL_UNKNOWN", "no such approval");
+    if (!a) return new HttpError(404, "APPROVAL_UNKNOWN", "no such approval", { path: "id" });
     return new HttpError(
       a.status === "expired" ? 410 : 409,
       a.status === "expired" ? "APPROVAL_EXPIRED" : "APPROVAL_NOT_PENDING",
       `approval is ${a.status}`,
-      { extra: { status: a.status } },
+      { path: "id", extra: { status: a.status } },
     );
   }
 
