@@ -563,7 +563,7 @@ export class Hall {
       parent_decision_id: decision.parent_decision_id ?? null,
       approval_id: approvalId,
       execution_status: outcome.ok ? "succeeded" : "failed",
-      result_hash: outcome.ok ? jcsDigest(outcome.result ?? null) : null,
+      result_hash: outcome.result_hash,
     }, endedAt);
     this.telemetry.dispatch({
       decision,

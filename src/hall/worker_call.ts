@@ -5,6 +5,7 @@
  * @module
  */
 
+import { jcsDigest } from "../hash.ts";
 import { spanIdFor, traceIdFor } from "./telemetry_sinks.ts";
 import type { ModelUsage } from "./telemetry_sinks.ts";
 
@@ -38,6 +39,30 @@ export interface WorkerOutcome {
   result: unknown;
   error: string | null;
   usage?: ModelUsage;
+  /** `sha256:` + SHA-256 of the JCS form of a successful result; null on failure. */
+  result_hash: string | null;
+}
+
+// A result the receipt cannot hash (a lone surrogate, NaN, a cycle) must not leave an executed call
+// without a receipt: it is recorded as a failed call with no result, and the receipt is still minted.
+function succeeded(result: unknown): WorkerOutcome {
+  try {
+    return {
+      ok: true,
+      result,
+      error: null,
+      usage: usageOf(result),
+      result_hash: jcsDigest(result),
+    };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return {
+      ok: false,
+      result: null,
+      error: `worker result is not JSON the hall can hash: ${why}`,
+      result_hash: null,
+    };
+  }
 }
 
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -93,7 +118,7 @@ export async function callWorker(
           Promise.resolve(target.fn(call, { sub: options.sub })),
           timeout,
         ]);
-        return { ok: true, result: result ?? null, error: null, usage: usageOf(result) };
+        return succeeded(result ?? null);
       } finally {
         clearTimeout(timer);
       }
@@ -103,6 +128,7 @@ export async function callWorker(
         ok: false,
         result: null,
         error: "worker has no endpoint and no in-process executor",
+        result_hash: null,
       };
     }
     const res = await fetch(target.endpoint, {
@@ -118,17 +144,26 @@ export async function callWorker(
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     const text = await readLimited(res, MAX_RESPONSE_BYTES);
-    if (text === null) return { ok: false, result: null, error: "worker response too large" };
+    if (text === null) {
+      return { ok: false, result: null, error: "worker response too large", result_hash: null };
+    }
     let result: unknown = null;
     try {
       result = text ? JSON.parse(text) : null;
     } catch {
-      return { ok: false, result: null, error: `worker answered ${res.status} with non-JSON` };
+      return {
+        ok: false,
+        result: null,
+        error: `worker answered ${res.status} with non-JSON`,
+        result_hash: null,
+      };
     }
-    if (!res.ok) return { ok: false, result, error: `worker answered ${res.status}` };
-    return { ok: true, result, error: null, usage: usageOf(result) };
+    if (!res.ok) {
+      return { ok: false, result, error: `worker answered ${res.status}`, result_hash: null };
+    }
+    return succeeded(result);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    return { ok: false, result: null, error: `worker call failed: ${msg}` };
+    return { ok: false, result: null, error: `worker call failed: ${msg}`, result_hash: null };
   }
 }
