@@ -1,13 +1,30 @@
 /**
- * Wire types of the hall API as `HallClient` returns them (snake_case, as on the wire).
+ * Wire types of the hall API as `HallClient` returns them (snake_case, as on the wire). The row
+ * shapes the hall stores and sends (workers, approvals, alerts, bans, ...) live in
+ * `src/hall_wire.ts` and are re-exported here.
  *
  * @module
  */
 
-import type { RegistryRecord, RouteDecision, TelemetryEvent } from "../model.ts";
+import type { RouteDecision, TelemetryEvent } from "../model.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { ChainReport } from "../receipts/chain.ts";
-import type { Checkpoint } from "../receipts/checkpoint.ts";
+
+// The rows the hall sends are declared once, in the core module its store builds on too.
+export type {
+  AlertKind,
+  ApprovalStatus,
+  HallAlert,
+  HallApproval,
+  HallBan,
+  HallCheckpoint,
+  HallNamespace,
+  HallTier,
+  HallToken,
+  HallWorker,
+  NamespaceGrant,
+  ReceiptFilter,
+} from "../hall_wire.ts";
 
 /**
  * `GET /wcp/health`.
@@ -56,36 +73,6 @@ export interface HallCapability {
 }
 
 /**
- * A worker as the hall shows it.
- *
- * @example
- * ```ts ignore
- * const w: HallWorker = await client.worker("org.acme.sum.1");
- * w.status; // "active"
- * ```
- */
-export interface HallWorker {
-  /** Worker id. */
-  worker_id: string;
-  /** Signer namespace. */
-  namespace: string;
-  /** `active` or `revoked`. */
-  status: "active" | "revoked";
-  /** Set after a detected tamper. */
-  flagged: boolean;
-  /** Last verified package hash. */
-  current_hash: string | null;
-  /** Whether the last submitted manifest verified (null: none submitted). */
-  attestation_verified: boolean | null;
-  /** RFC 3339. */
-  enrolled_at: string;
-  /** RFC 3339. */
-  updated_at: string;
-  /** The stored record. */
-  record: RegistryRecord;
-}
-
-/**
  * `POST /wcp/dispatch` answer.
  *
  * @example
@@ -108,108 +95,6 @@ export interface DispatchResponse {
 }
 
 /**
- * A held request (spec 5.8).
- *
- * @example
- * ```ts ignore
- * const [first]: HallApproval[] = await client.pendingApprovals();
- * await client.resolveApproval(first.approval_id, "approve");
- * ```
- */
-export interface HallApproval {
-  /** Id to resolve. */
-  approval_id: string;
-  /** Holding decision. */
-  decision_id: string;
-  /** Tenant. */
-  tenant_id: string;
-  /** Correlation id. */
-  correlation_id: string;
-  /** Capability. */
-  capability_id: string;
-  /** Who must act. */
-  supervisor_level: string;
-  /** `pending`, `approved`, `denied`, `expired`, `consumed`. */
-  status: string;
-  /** The held RouteInput. */
-  input: Record<string, unknown>;
-  /** The holding decision. */
-  decision: RouteDecision;
-  /** RFC 3339. */
-  created_at: string;
-  /** RFC 3339. */
-  expires_at: string;
-  /** RFC 3339 or null. */
-  resolved_at: string | null;
-  /** Resolver token id or null. */
-  resolved_by: string | null;
-  /** Resolver note or null. */
-  note: string | null;
-  /** Escalation count. */
-  escalations: number;
-  /** RFC 3339 when dispatched, or null. */
-  consumed_at: string | null;
-}
-
-/**
- * An operator alert.
- *
- * @example
- * ```ts ignore
- * const open: HallAlert[] = await client.alerts({ open: true });
- * for (const a of open) await client.acknowledgeAlert(a.alert_id);
- * ```
- */
-export interface HallAlert {
-  /** Id to acknowledge. */
-  alert_id: string;
-  /** `tamper`, `chain_break`, `banned_hash`, ... */
-  kind: string;
-  /** 1 is the most severe. */
-  severity: number;
-  /** Sentence. */
-  message: string;
-  /** Worker, tenant or hash. */
-  subject: string;
-  /** Facts. */
-  details: Record<string, unknown>;
-  /** RFC 3339. */
-  created_at: string;
-  /** RFC 3339 or null. */
-  acknowledged_at: string | null;
-  /** Token id or null. */
-  acknowledged_by: string | null;
-}
-
-/**
- * A ban list entry.
- *
- * @example
- * ```ts ignore
- * const ban: HallBan = await client.reportBan({ sha256: "sha256:" + "ab".repeat(32), reason: "malware" });
- * ban.status; // "reported"
- * ```
- */
-export interface HallBan {
-  /** `sha256:<hex>`. */
-  sha256: string;
-  /** Why. */
-  reason: string;
-  /** Reporter. */
-  source: string;
-  /** Evidence link or null. */
-  evidence_url: string | null;
-  /** RFC 3339. */
-  reported_at: string;
-  /** `reported` or `confirmed` (enforced). */
-  status: "reported" | "confirmed";
-  /** RFC 3339 or null. */
-  confirmed_at: string | null;
-  /** Token id or null. */
-  confirmed_by: string | null;
-}
-
-/**
  * `GET /wcp/receipts/verify`.
  *
  * @example
@@ -225,50 +110,6 @@ export interface ChainVerification {
   key_id: string;
   /** One report per tenant. */
   tenants: (ChainReport & { tenant_id: string })[];
-}
-
-/**
- * A stored checkpoint.
- *
- * @example
- * ```ts ignore
- * const cp: HallCheckpoint = await client.checkpoint("acme");
- * cp.tree_size;
- * ```
- */
-export interface HallCheckpoint {
-  /** Tenant. */
-  tenant_id: string;
-  /** Receipts covered. */
-  tree_size: number;
-  /** Merkle root. */
-  root: string;
-  /** RFC 3339. */
-  created_at: string;
-  /** The signed checkpoint. */
-  proof: Checkpoint;
-}
-
-/**
- * Receipt query.
- *
- * @example
- * ```ts ignore
- * const filter: ReceiptFilter = { tenant_id: "acme", since: "2026-12-01T00:00:00.000Z", limit: 50 };
- * await client.receipts(filter);
- * ```
- */
-export interface ReceiptFilter {
-  /** Only this tenant. */
-  tenant_id?: string;
-  /** Only this correlation id. */
-  correlation_id?: string;
-  /** dispatched_at >= since (RFC 3339). */
-  since?: string;
-  /** dispatched_at < until (RFC 3339). */
-  until?: string;
-  /** Page size 1-1000. */
-  limit?: number;
 }
 
 /**
@@ -289,30 +130,6 @@ export interface HallStreamEvent {
   id: string | undefined;
   /** Parsed JSON payload. */
   data: Record<string, unknown>;
-}
-
-/**
- * `POST /wcp/namespaces` answer: the namespace and its owner token (shown once).
- *
- * @example
- * ```ts ignore
- * const g: NamespaceGrant = await client.createNamespace({ namespace: "org.acme", tier: "free", owner: "acme" });
- * g.token; // store it now: shown once
- * ```
- */
-export interface NamespaceGrant {
-  /** `org.<name>` or `x.<name>`. */
-  namespace: string;
-  /** Tier. */
-  tier: string;
-  /** Owner. */
-  owner: string;
-  /** RFC 3339. */
-  created_at: string;
-  /** The plain token (store it now). */
-  token: string;
-  /** Its id. */
-  token_id: string;
 }
 
 /**

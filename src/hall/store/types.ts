@@ -9,135 +9,59 @@
  * - state transitions that matter for safety are conditional and atomic (resolve only a pending,
  *   unexpired approval; consume an approved approval exactly once; append a receipt at the head of
  *   its tenant chain);
- * - rows are returned as plain JSON-safe objects; wire objects keep snake_case names;
+ * - rows are returned as plain JSON-safe objects; wire objects keep snake_case names (the rows the
+ *   API sends are declared in `src/hall_wire.ts`);
  * - times are RFC 3339 UTC strings with milliseconds and `Z` (they sort lexicographically).
  *
  * @module
  */
 
-import type { RegistryRecord, RouteDecision } from "../../model.ts";
+import type { RouteDecision } from "../../model.ts";
+import type {
+  AlertKind,
+  ApprovalStatus,
+  HallAlert,
+  HallApproval,
+  HallBan,
+  HallCheckpoint,
+  HallNamespace,
+  HallTier,
+  HallToken,
+  HallWorker,
+  ReceiptFilter,
+} from "../../hall_wire.ts";
 
-/** One enrolled worker as the hall stores it. */
-export interface WorkerRow {
-  /** `org.<name>.…` or `x.<name>.…`. */
-  worker_id: string;
-  /** The signer namespace the id belongs to (`org.acme`, `x.bob`). */
-  namespace: string;
-  /** The validated, normalised record (as returned by `Registry.enroll`). */
-  record: RegistryRecord;
-  /** `active` or `revoked` (revoked workers are never dispatched). */
-  status: "active" | "revoked";
-  /** Last verified current code hash (`sha256:…`) from an attestation submission, or null. */
-  current_hash: string | null;
+// Rows the API sends are declared once, in the published core (`src/hall_wire.ts`): a row here is
+// that wire row, plus what only the store keeps (token hashes, attestation manifests).
+export type { AlertKind, ApprovalStatus };
+
+/** One enrolled worker as the hall stores it (the API shows it as a `HallWorker`). */
+export interface WorkerRow extends Omit<HallWorker, "attestation_verified"> {
   /** Last submitted attestation manifest (any JSON) and its verification result, or null. */
   attestation: { manifest: unknown; verified: boolean; verified_at: string; detail: string } | null;
-  /** Set when a tamper was detected; cleared by re-enrolment. */
-  flagged: boolean;
   /** Token id that enrolled it. */
   enrolled_by: string;
-  /** RFC 3339. */
-  enrolled_at: string;
-  /** RFC 3339. */
-  updated_at: string;
 }
 
 /** A bearer token, stored hashed. The plain token is shown once and never stored. */
-export interface TokenRow {
-  /** Public id (safe to log). */
-  token_id: string;
+export interface TokenRow extends HallToken {
   /** Lowercase hex SHA-256 of the plain token. */
   token_hash: string;
-  /** `admin` may do everything; `namespace` only acts inside its namespace. */
-  role: "admin" | "namespace";
-  /** For `namespace` tokens: `org.acme` or `x.bob`; null for admin. */
-  namespace: string | null;
-  /** Free text for operators. */
-  label: string;
-  /** RFC 3339. */
-  created_at: string;
-  /** RFC 3339 when revoked, else null. */
-  revoked_at: string | null;
 }
 
 /** A signatory tenant namespace (`org.<name>` or `x.<name>`) and its tier. */
-export interface NamespaceRow {
-  /** `org.<name>` or `x.<name>`. */
-  namespace: string;
-  /** Tier name (a `TierRow.tier`). */
-  tier: string;
-  /** Owner contact, free text. */
-  owner: string;
-  /** RFC 3339. */
-  created_at: string;
-}
+export type NamespaceRow = HallNamespace;
 
 /** Limits of a tier. */
-export interface TierRow {
-  /** Tier name, e.g. `free`, `team`. */
-  tier: string;
-  /** Maximum enrolled (non-revoked) workers per namespace. */
-  max_workers: number;
-  /** Requests per minute per token of this tier. */
-  requests_per_minute: number;
-}
+export type TierRow = HallTier;
 
 /** One entry of the ban list. */
-export interface BanRow {
-  /** `sha256:<64 hex>`. */
-  sha256: string;
-  /** Why. */
-  reason: string;
-  /** Who reported it (token id or free text). */
-  source: string;
-  /** Optional evidence link. */
-  evidence_url: string | null;
-  /** RFC 3339. */
-  reported_at: string;
-  /** `reported` (not yet enforced) or `confirmed` (enforced at dispatch). */
-  status: "reported" | "confirmed";
-  /** RFC 3339 when confirmed, else null. */
-  confirmed_at: string | null;
-  /** Token id that confirmed it, else null. */
-  confirmed_by: string | null;
-}
-
-/** Approval states. `consumed` means the approved request was dispatched (exactly once). */
-export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "consumed";
+export type BanRow = HallBan;
 
 /** A request held for a human (spec 5.8). */
-export interface ApprovalRow {
-  /** The decision's `pending_approval_id`. */
-  approval_id: string;
-  /** The holding decision. */
-  decision_id: string;
-  /** Tenant of the request. */
-  tenant_id: string;
-  /** Correlation id of the request. */
-  correlation_id: string;
-  /** Requested capability. */
-  capability_id: string;
-  /** Who must act now (`gatekeeper`, `executor`, `incident_commander`, ...). */
-  supervisor_level: string;
-  /** Current state. */
-  status: ApprovalStatus;
-  /** The RouteInput that was held (replayed when the approved request is dispatched). */
-  input: Record<string, unknown>;
-  /** The holding decision (as returned to the caller). */
+export interface ApprovalRow extends Omit<HallApproval, "decision"> {
+  /** The holding decision: the hall stores a `RouteDecision`; a store keeps any JSON object. */
   decision: RouteDecision | Record<string, unknown>;
-  /** RFC 3339. */
-  created_at: string;
-  /** RFC 3339; after it the approval can no longer be resolved. */
-  expires_at: string;
-  /** RFC 3339 of approve/deny/expire, else null. */
-  resolved_at: string | null;
-  /** Token id (or name) of the resolver, else null. */
-  resolved_by: string | null;
-  /** Resolver's note, else null. */
-  note: string | null;
-  /** How many times it was escalated. */
-  escalations: number;
-  /** RFC 3339 when the approved request was dispatched, else null. */
-  consumed_at: string | null;
 }
 
 /** Position at the head of a tenant's receipt chain, handed to the receipt builder. */
@@ -190,19 +114,8 @@ export interface ReceiptRow {
   receipt: BuiltReceipt;
 }
 
-/** Receipt query; all filters optional, combined with AND. */
-export interface ReceiptQuery {
-  /** Only this tenant. */
-  tenant_id?: string;
-  /** Only this correlation id. */
-  correlation_id?: string;
-  /** `dispatched_at >= since` (RFC 3339). */
-  since?: string;
-  /** `dispatched_at < until` (RFC 3339). */
-  until?: string;
-  /** Page size (default 100, implementations cap at 1000). */
-  limit?: number;
-}
+/** Receipt query; all filters optional, combined with AND (implementations cap `limit` at 1000). */
+export type ReceiptQuery = ReceiptFilter;
 
 /** One persisted telemetry event. */
 export interface TelemetryRow {
@@ -241,30 +154,8 @@ export interface TelemetryQuery {
   limit?: number;
 }
 
-/** Alert kinds the hall raises. */
-export type AlertKind = "tamper" | "chain_break" | "banned_hash" | "approval_expired" | "other";
-
 /** An operator alert; acknowledged alerts stay acknowledged. */
-export interface AlertRow {
-  /** UUID. */
-  alert_id: string;
-  /** What happened. */
-  kind: AlertKind;
-  /** 1 is the most severe. */
-  severity: number;
-  /** A sentence for people. */
-  message: string;
-  /** What it is about (worker id, tenant id, hash). */
-  subject: string;
-  /** Extra JSON facts. */
-  details: Record<string, unknown>;
-  /** RFC 3339. */
-  created_at: string;
-  /** RFC 3339 when acknowledged, else null. */
-  acknowledged_at: string | null;
-  /** Who acknowledged, else null. */
-  acknowledged_by: string | null;
-}
+export type AlertRow = HallAlert;
 
 /** What the hall remembers of each decision (worker chains need the parent's chain total). */
 export interface DecisionRow {
@@ -289,16 +180,8 @@ export interface DecisionRow {
 }
 
 /** A Merkle checkpoint over a prefix of a tenant chain. */
-export interface CheckpointRow {
-  /** Tenant chain. */
-  tenant_id: string;
-  /** Number of receipts covered (seq 0..size-1). */
-  tree_size: number;
-  /** `sha256:…` Merkle root over the receipt hashes. */
-  root: string;
-  /** RFC 3339. */
-  created_at: string;
-  /** Signature or other proof material (JSON). */
+export interface CheckpointRow extends Omit<HallCheckpoint, "proof"> {
+  /** The hall stores a signed `Checkpoint`; a store keeps any JSON proof material. */
   proof: Record<string, unknown>;
 }
 
