@@ -181,7 +181,9 @@ export function validateHallConfig(value: unknown): HallConfig {
   for (const key of BOOLEAN_KEYS) {
     const v = value[key];
     if (v === undefined) continue;
-    if (typeof v !== "boolean") invalid(key, `must be true or false, got ${describe(v)}`);
+    if (typeof v !== "boolean") {
+      invalid(key, `must be a boolean (true or false), got ${describe(v)}`);
+    }
     out[key] = v;
   }
   if (value.allowed_tenants !== undefined) {

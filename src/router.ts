@@ -27,7 +27,7 @@ import type {
   TelemetryEvent,
   TraceStep,
 } from "./model.ts";
-import { DATA_LABELS, ENVS, QOS_CLASSES, SUPERVISOR_LEVELS, TENANT_RISKS } from "./model.ts";
+import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
 import type { PolicyContext, PolicyGate, PolicyGateFn, PrivilegeVerdict } from "./policy.ts";
 import { checkGateResult, policyAllowsPrivilege } from "./policy.ts";
 import { Registry } from "./registry.ts";
@@ -59,7 +59,12 @@ export interface DecisionOptions {
   rules: RuleSet;
   /** Enrolled workers, controls, attestation hashes, ban list. */
   registry?: Registry;
-  /** Hall floors; missing fields take `DEFAULT_HALL_CONFIG`. */
+  /**
+   * Hall floors; missing fields take `DEFAULT_HALL_CONFIG`. Judged by `validateHallConfig`'s rules
+   * (a wrong type, an out-of-range number, an empty tenant or any unknown key denies with
+   * `DENY_INTERNAL_ERROR` naming the key); the verdict is cached per config object and renewed
+   * when the object is changed in place.
+   */
   config?: Partial<HallConfig>;
   /** The policy gate (object or function). */
   policyGate?: PolicyGate | PolicyGateFn;
@@ -207,94 +212,95 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-type BoolKey = {
-  [K in keyof HallConfig]: HallConfig[K] extends boolean ? K : never;
-}[keyof HallConfig];
+// Hall configs are judged by `validateHallConfig` (config.ts holds the one set of rules), once
+// per config object: the result is cached with a snapshot of everything the validator reads (the
+// keys and values, the tenant and egress lists), so a config changed in place after its first
+// decision is validated again rather than served stale. Checking the snapshot allocates nothing.
+interface Resolved {
+  snap: unknown[];
+  result: HallConfig | string;
+}
+const resolved = new WeakMap<object, Resolved>();
 
-// The floors that are switches, read off the defaults (one list, kept by config.ts).
-const BOOL_KEYS = (Object.keys(DEFAULT_HALL_CONFIG) as (keyof HallConfig)[]).filter((k) =>
-  typeof DEFAULT_HALL_CONFIG[k] === "boolean"
-) as BoolKey[];
-
-const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_HALL_CONFIG));
-// Unknown key -> the validator's "did you mean" message, or null when it is not near any key.
-const typoMemo = new Map<string, string | null>();
-
-function misspeltKey(key: string): string | null {
-  let hit = typoMemo.get(key);
-  if (hit !== undefined) return hit;
-  hit = null;
-  try {
-    validateHallConfig({ [key]: null });
-  } catch (e) {
-    // One rule for "near a known key", shared with the hall's own config loader.
-    if (e instanceof WcpError && e.message.includes("did you mean")) hit = e.message;
-  }
-  if (typoMemo.size < 256) typoMemo.set(key, hit);
-  return hit;
+function snapList(v: unknown, out: unknown[]): void {
+  if (!Array.isArray(v)) return;
+  out.push(v.length);
+  for (let i = 0; i < v.length; i++) out.push(v[i]);
 }
 
-// Merge a partial config over the defaults. A wrongly typed field is a configuration error and
-// denies (a "yes" must never silently switch a floor on or off).
-function resolveConfig(c: unknown): HallConfig | string {
-  if (c === undefined || c === null) return DEFAULT_HALL_CONFIG;
-  if (!isPlainObject(c)) return "config must be an object";
-  // A misspelt floor (`require_signatry: true`) must not be silently ignored. Other extra keys
-  // are tolerated: callers pass whole hall files whose other sections live beside the floors.
+function snapshot(c: Record<string, unknown>): unknown[] {
+  const out: unknown[] = [];
   for (const k in c) {
-    if (CONFIG_KEYS.has(k)) continue;
-    const typo = misspeltKey(k);
-    if (typo !== null) return `config.${typo}`;
-  }
-  const out: HallConfig = { ...DEFAULT_HALL_CONFIG };
-  for (const k of BOOL_KEYS) {
     const v = c[k];
-    if (v === undefined) continue;
-    if (typeof v !== "boolean") return `config.${k} must be a boolean`;
-    out[k] = v;
-  }
-  const at = c.allowed_tenants;
-  if (at !== undefined) {
-    if (!Array.isArray(at) || !at.every((x) => typeof x === "string")) {
-      return "config.allowed_tenants must be an array of strings";
-    }
-    out.allowed_tenants = at;
-  }
-  const th = c.blast_gate_threshold;
-  if (th !== undefined) {
-    if (typeof th !== "number" || !(th >= 0 && th <= 101)) {
-      return "config.blast_gate_threshold must be a number in [0, 101]";
-    }
-    out.blast_gate_threshold = th;
-  }
-  const ttl = c.approval_ttl_seconds;
-  if (ttl !== undefined) {
-    if (typeof ttl !== "number" || !(ttl > 0 && ttl <= 31_536_000)) {
-      return "config.approval_ttl_seconds must be a number of seconds in (0, 31536000]";
-    }
-    out.approval_ttl_seconds = ttl;
-  }
-  const lvl = c.default_supervisor_level;
-  if (lvl !== undefined) {
-    if (!(SUPERVISOR_LEVELS as readonly unknown[]).includes(lvl)) {
-      return `config.default_supervisor_level must be one of ${SUPERVISOR_LEVELS.join("|")}`;
-    }
-    out.default_supervisor_level = lvl as SupervisorLevel;
-  }
-  const eg = c.egress_allowlist;
-  if (eg !== undefined) {
-    if (!isPlainObject(eg)) return "config.egress_allowlist must be an object of env to strings";
-    for (const [env, list] of Object.entries(eg)) {
-      if (!(ENVS as readonly string[]).includes(env)) {
-        return `config.egress_allowlist has unknown env ${JSON.stringify(env)}`;
+    out.push(k, v);
+    if (k === "egress_allowlist" && isPlainObject(v)) {
+      for (const env in v) {
+        const list = v[env];
+        out.push(env, list);
+        snapList(list, out);
       }
-      if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) {
-        return `config.egress_allowlist.${env} must be an array of strings`;
-      }
-    }
-    out.egress_allowlist = eg as HallConfig["egress_allowlist"];
+    } else snapList(v, out);
   }
   return out;
+}
+
+// Compare a list with the snapshot from index `i`: the index after it, or -1 if it changed.
+function sameList(v: unknown, snap: unknown[], i: number): number {
+  if (!Array.isArray(v)) return i;
+  if (snap[i++] !== v.length) return -1;
+  for (let j = 0; j < v.length; j++) if (snap[i++] !== v[j]) return -1;
+  return i;
+}
+
+// Whether `c` still reads as `snap` (the same walk as `snapshot`, comparing as it goes).
+function unchanged(c: Record<string, unknown>, snap: unknown[]): boolean {
+  let i = 0;
+  for (const k in c) {
+    const v = c[k];
+    if (snap[i++] !== k || snap[i++] !== v) return false;
+    if (k === "egress_allowlist" && isPlainObject(v)) {
+      for (const env in v) {
+        const l = v[env];
+        if (snap[i++] !== env || snap[i++] !== l) return false;
+        if ((i = sameList(l, snap, i)) < 0) return false;
+      }
+    } else if ((i = sameList(v, snap, i)) < 0) return false;
+  }
+  return i === snap.length;
+}
+
+// The validator's verdict as a decision message: `config.<key> must ...` / `config.<key>: ...`.
+function configProblem(c: unknown): HallConfig | string {
+  try {
+    const cfg = validateHallConfig(c);
+    // Shared by every decision made with this config object: nobody may change it.
+    Object.freeze(cfg.allowed_tenants);
+    for (const list of Object.values(cfg.egress_allowlist)) Object.freeze(list);
+    Object.freeze(cfg.egress_allowlist);
+    return Object.freeze(cfg);
+  } catch (e) {
+    if (!(e instanceof WcpError)) throw e;
+    const path = e.path;
+    const msg = path ? e.message.slice(path.length + 2) : e.message;
+    if (!path) return msg;
+    return msg.startsWith("must ") ? `config.${path} ${msg}` : `config.${path}: ${msg}`;
+  }
+}
+
+// The hall config of a decision, or why it is invalid (the decision then denies). No config
+// means the defaults. Everything else goes through `validateHallConfig`: a wrongly typed field,
+// an out-of-range number, an empty tenant id or any unknown key denies (a "yes" must never
+// silently switch a floor on or off, and a misspelt floor must never be ignored).
+function resolveConfig(c: unknown): HallConfig | string {
+  if (c === undefined) return DEFAULT_HALL_CONFIG;
+  if (typeof c !== "object" || c === null) return configProblem(c);
+  const o = c as Record<string, unknown>;
+  const hit = resolved.get(o);
+  if (hit !== undefined && unchanged(o, hit.snap)) return hit.result;
+  const snap = snapshot(o);
+  const result = configProblem(o);
+  resolved.set(o, { snap, result });
+  return result;
 }
 
 function isProdLike(env: Env): boolean {

@@ -68,8 +68,8 @@ Deno.test("validateHallConfig: wrong types are refused, naming the key", () => {
       "redact_tenant_in_prod",
     ]
   ) {
-    rejects({ [k]: "true" }, k, /must be true or false, got the string "true"/);
-    rejects({ [k]: 1 }, k, /must be true or false, got number 1/);
+    rejects({ [k]: "true" }, k, /must be a boolean \(true or false\), got the string "true"/);
+    rejects({ [k]: 1 }, k, /must be a boolean \(true or false\), got number 1/);
   }
   rejects({ allowed_tenants: "acme" }, "allowed_tenants", /must be an array of tenant ids/);
   rejects({ blast_gate_threshold: "85" }, "blast_gate_threshold", /from 0 to 100/);

@@ -294,11 +294,17 @@ Deno.test("deny codes: a misspelt config floor denies naming the key it resemble
     assert.ok(d.deny_reason_if_denied!.message.includes(`"${meant}"`));
     assert.equal(events.length, 1);
   }
-  // Keys unlike any floor (another section of a hall file) do not change the decision.
+  // Keys unlike any floor (another section of a hall file) deny too, as validateHallConfig
+  // refuses them: pass the hall file's `hall_config` section, not the whole file.
   const other = decide(input(), {
     config: { policy_gate: { default: "ALLOW" }, listen: "127.0.0.1:8080" } as never,
-  });
-  assert.equal(other.d.outcome, "DISPATCH");
+  }).d;
+  assert.equal(other.outcome, "DENY");
+  assert.equal(other.deny_reason_if_denied!.code, "DENY_INTERNAL_ERROR");
+  assert.match(
+    other.deny_reason_if_denied!.message,
+    /config\.policy_gate: unknown key; known keys: /,
+  );
 });
 
 Deno.test("deny codes: a caller cannot lower the blast score (B-1)", () => {
