@@ -1,9 +1,13 @@
 /**
- * Test helpers: a hall over an in-memory SQLite store with the example rules and demo workers.
+ * Test helpers: a hall over an in-memory SQLite store with the example rules and demo workers,
+ * `hallTest` (a test over a fresh hall, stopped whatever happens), and the few requests most hall
+ * tests repeat (a namespace and its token, a held request, resolving an approval).
  *
  * @module
  */
 
+import assert from "node:assert/strict";
+import type { NamespaceGrant } from "../../src/hall_wire.ts";
 import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
 import { createHallApp, type HallApp, type HallAppOptions } from "../../src/hall/app.ts";
 import {
@@ -18,13 +22,33 @@ import type { HallStore } from "../../src/hall/store/types.ts";
 
 export const ADMIN = "wcp_test-admin-token-0123456789abcdef0123456789abc";
 
+/** Deno.test options of hall tests: the hall keeps timers and streams open across a test. */
+export const HALL_TEST = { sanitizeOps: false, sanitizeResources: false };
+
+/** A response's JSON body, untyped: tests read into it freely. */
+// deno-lint-ignore no-explicit-any
+export async function j(res: Response): Promise<any> {
+  return await res.json();
+}
+
+/** The `error` object of an error body. */
+export function err(body: Record<string, unknown>): Record<string, unknown> {
+  return body.error as Record<string, unknown>;
+}
+
+/** `req`'s options: `token` (default the admin's, null for none) and a `json` body. */
+export type TestRequestInit = RequestInit & { token?: string | null; json?: unknown };
+
 /** A test hall and a request helper that adds the admin token. */
 export interface TestHall extends HallApp {
   store: HallStore;
-  req: (
-    path: string,
-    init?: RequestInit & { token?: string | null; json?: unknown },
-  ) => Promise<Response>;
+  req: (path: string, init?: TestRequestInit) => Promise<Response>;
+  /** `POST /wcp/namespaces` as admin (asserting 201): the namespace and its owner token. */
+  grant: (namespace?: string, tier?: string) => Promise<NamespaceGrant>;
+  /** `POST /wcp/route` of a request the example rules hold for a human: its approval id. */
+  hold: (over?: Record<string, unknown>, token?: string | null) => Promise<string>;
+  /** `POST /wcp/approvals/:id/resolve` with `decision` (as admin unless `token` is given). */
+  resolve: (id: string, decision: "approve" | "deny", token?: string | null) => Promise<Response>;
   stop: () => Promise<void>;
 }
 
@@ -68,9 +92,61 @@ export async function testHall(over: Partial<HallAppOptions> = {}): Promise<Test
     ...h,
     store,
     req,
+    grant: async (namespace = "org.acme", tier = "free") => {
+      const r = await req("/wcp/namespaces", {
+        method: "POST",
+        json: { namespace, tier, owner: namespace.split(".")[1] },
+      });
+      const body = await j(r);
+      assert.equal(r.status, 201, JSON.stringify(body));
+      return body;
+    },
+    hold: async (over = {}, token) => {
+      const r = await req("/wcp/route", {
+        method: "POST",
+        token,
+        json: routeInput({ capability_id: "cap.msg.notify", ...over }),
+      });
+      const d = await j(r);
+      assert.equal(d.outcome, "STEWARD_HOLD", JSON.stringify(d));
+      return String(d.pending_approval_id);
+    },
+    resolve: (id, decision, token) =>
+      req(`/wcp/approvals/${id}/resolve`, { method: "POST", token, json: { decision } }),
     stop: async () => {
       await h.close();
       await store.close();
     },
   };
+}
+
+/** Runs `fn` on a fresh test hall (see `testHall`) and stops the hall afterwards, pass or fail. */
+export async function withHall<T>(
+  over: Partial<HallAppOptions>,
+  fn: (h: TestHall) => Promise<T>,
+): Promise<T> {
+  const h = await testHall(over);
+  try {
+    return await fn(h);
+  } finally {
+    await h.stop();
+  }
+}
+
+/** `Deno.test` over a fresh test hall (options `over`, made when the test runs), stopped after. */
+export function hallTest(name: string, fn: (h: TestHall) => Promise<void>): void;
+export function hallTest(
+  name: string,
+  over: () => Partial<HallAppOptions>,
+  fn: (h: TestHall) => Promise<void>,
+): void;
+export function hallTest(
+  name: string,
+  a: (() => Partial<HallAppOptions>) | ((h: TestHall) => Promise<void>),
+  b?: (h: TestHall) => Promise<void>,
+): void {
+  const [over, fn] = b
+    ? [a as () => Partial<HallAppOptions>, b]
+    : [() => ({}), a as (h: TestHall) => Promise<void>];
+  Deno.test({ name, ...HALL_TEST, fn: () => withHall(over(), fn) });
 }

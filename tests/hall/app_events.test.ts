@@ -2,17 +2,11 @@
 import assert from "node:assert/strict";
 import { parseSseStream } from "../../src/client/sse.ts";
 import { EXAMPLE_RULES } from "../../src/hall/bootstrap.ts";
-import { routeInput, testHall } from "./_helpers.ts";
-
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function j(res: Response): Promise<Record<string, unknown>> {
-  return await res.json() as Record<string, unknown>;
-}
+import { HALL_TEST, hallTest, j, routeInput, testHall } from "./_helpers.ts";
 
 Deno.test({
   name: "events: SSE streams decisions, dispatches, approvals and alerts with ids and replay",
-  ...opts,
+  ...HALL_TEST,
   fn: async () => {
     const h = await testHall();
     const ac = new AbortController();
@@ -33,10 +27,7 @@ Deno.test({
       assert.equal(JSON.parse(dispatch.data).ok, true);
       assert.ok(Number(dispatch.id) > Number(decision.id));
 
-      await h.req("/wcp/route", {
-        method: "POST",
-        json: routeInput({ capability_id: "cap.msg.notify" }),
-      });
+      await h.hold();
       const d2 = await next();
       assert.equal(d2.event, "approval");
       assert.equal(JSON.parse(d2.data).change, "created");
@@ -68,34 +59,25 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "alerts: acknowledged alerts stay acknowledged (persisted in the store)",
-  ...opts,
-  fn: async () => {
-    const h = await testHall();
-    try {
-      const a = await h.hall.alert("tamper", 1, "code changed", "org.acme.x.1", { n: 1 });
-      await h.hall.alert("chain_break", 1, "chain broke", "acme");
-      assert.equal((await j(await h.req("/wcp/alerts?open=true"))).count, 2);
-      const ack = await h.req(`/wcp/alerts/${a.alert_id}/ack`, { method: "POST", json: {} });
-      assert.equal(ack.status, 200);
-      assert.ok((await j(ack)).acknowledged_at);
-      assert.equal((await j(await h.req("/wcp/alerts?open=true"))).count, 1);
-      assert.equal((await j(await h.req("/wcp/alerts?open=false"))).count, 1);
-      assert.equal(await h.store.getMeta("nothing"), null);
-      const stored = await h.store.listAlerts({ acknowledged: true });
-      assert.equal(stored[0].alert_id, a.alert_id);
-      assert.equal((await h.req("/wcp/alerts/nope/ack", { method: "POST", json: {} })).status, 404);
-      assert.equal((await h.req("/wcp/alerts?limit=0")).status, 400);
-    } finally {
-      await h.stop();
-    }
-  },
+hallTest("alerts: acknowledged alerts stay acknowledged (persisted in the store)", async (h) => {
+  const a = await h.hall.alert("tamper", 1, "code changed", "org.acme.x.1", { n: 1 });
+  await h.hall.alert("chain_break", 1, "chain broke", "acme");
+  assert.equal((await j(await h.req("/wcp/alerts?open=true"))).count, 2);
+  const ack = await h.req(`/wcp/alerts/${a.alert_id}/ack`, { method: "POST", json: {} });
+  assert.equal(ack.status, 200);
+  assert.ok((await j(ack)).acknowledged_at);
+  assert.equal((await j(await h.req("/wcp/alerts?open=true"))).count, 1);
+  assert.equal((await j(await h.req("/wcp/alerts?open=false"))).count, 1);
+  assert.equal(await h.store.getMeta("nothing"), null);
+  const stored = await h.store.listAlerts({ acknowledged: true });
+  assert.equal(stored[0].alert_id, a.alert_id);
+  assert.equal((await h.req("/wcp/alerts/nope/ack", { method: "POST", json: {} })).status, 404);
+  assert.equal((await h.req("/wcp/alerts?limit=0")).status, 400);
 });
 
 Deno.test({
   name: "rules: hot reload validates; a bad document is refused and the old rules stay",
-  ...opts,
+  ...HALL_TEST,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const rulesPath = `${dir}/rules.json`;
@@ -142,12 +124,7 @@ Deno.test({
       await Deno.writeTextFile(rulesPath, JSON.stringify(EXAMPLE_RULES));
       const fixed = await h.req("/wcp/rules/reload", { method: "POST" });
       assert.equal((await j(fixed)).rule_count, 3);
-      const ns = await j(
-        await h.req("/wcp/namespaces", {
-          method: "POST",
-          json: { namespace: "org.r", tier: "free", owner: "r" },
-        }),
-      );
+      const ns = await h.grant("org.r");
       const forbidden = await h.req("/wcp/rules/reload", {
         method: "POST",
         token: String(ns.token),
@@ -164,7 +141,7 @@ Deno.test({
 Deno.test({
   name:
     "telemetry: events go to the store, a JSONL file and an OTLP/HTTP collector with GenAI attributes",
-  ...opts,
+  ...HALL_TEST,
   fn: async () => {
     const received: Record<string, unknown>[] = [];
     const collector = Deno.serve(
@@ -234,30 +211,25 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "telemetry: a collector that is down never changes a decision; the error is reported",
-  ...opts,
-  fn: async () => {
-    const h = await testHall({
-      telemetry: { otlpEndpoint: "http://127.0.0.1:9/v1/traces", flushMs: 5 },
-    });
-    try {
-      const d = await j(await h.req("/wcp/route", { method: "POST", json: routeInput() }));
-      assert.equal(d.outcome, "DISPATCH");
-      await h.hall.telemetry.flush();
-      const health = await j(await h.req("/wcp/health", { token: null }));
-      const errors = (health.telemetry as { errors: Record<string, unknown> }).errors;
-      assert.ok(errors.otlp, "the failing sink is named");
-      assert.equal(errors.store, null);
-    } finally {
-      await h.stop();
-    }
+hallTest(
+  "telemetry: a collector that is down never changes a decision; the error is reported",
+  () => ({
+    telemetry: { otlpEndpoint: "http://127.0.0.1:9/v1/traces", flushMs: 5 },
+  }),
+  async (h) => {
+    const d = await j(await h.req("/wcp/route", { method: "POST", json: routeInput() }));
+    assert.equal(d.outcome, "DISPATCH");
+    await h.hall.telemetry.flush();
+    const health = await j(await h.req("/wcp/health", { token: null }));
+    const errors = (health.telemetry as { errors: Record<string, unknown> }).errors;
+    assert.ok(errors.otlp, "the failing sink is named");
+    assert.equal(errors.store, null);
   },
-});
+);
 
 Deno.test({
   name: "events: closing the hall ends open SSE streams (so the server can shut down)",
-  ...opts,
+  ...HALL_TEST,
   fn: async () => {
     const h = await testHall();
     const res = await h.req("/wcp/events");
@@ -272,7 +244,7 @@ Deno.test({
 
 Deno.test({
   name: "events: open streams are bounded per token (429), and freed when they close",
-  ...opts,
+  ...HALL_TEST,
   fn: async () => {
     const h = await testHall();
     const streams: AbortController[] = [];

@@ -1,166 +1,133 @@
 // Guards: tokens, Host/Origin, CORS, body limit, malformed bodies, rate limits, headers, errors.
 import assert from "node:assert/strict";
 import { OPERATIONS } from "../../src/hall/openapi.ts";
-import { routeInput, testHall } from "./_helpers.ts";
+import { err, HALL_TEST, hallTest, j, routeInput, testHall } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function j(res: Response): Promise<Record<string, unknown>> {
-  return await res.json() as Record<string, unknown>;
-}
-function err(body: Record<string, unknown>): Record<string, unknown> {
-  return body.error as Record<string, unknown>;
-}
-
-Deno.test({
-  name: "security: unauthenticated and unknown tokens get 401 on every protected route",
-  ...opts,
-  fn: async () => {
-    const h = await testHall({ failedAuthPerMinute: 0 });
-    try {
-      for (const op of OPERATIONS.filter((o) => o.auth !== "none")) {
-        const path = op.path.replace(/\{\w+\}/g, "x");
-        for (const token of [null, "wcp_not-a-real-token-000000000000", "Basic abc"]) {
-          const init: RequestInit & { token?: string | null; json?: unknown } = {
-            method: op.method.toUpperCase(),
-            token: token === "Basic abc" ? null : token,
-          };
-          if (token === "Basic abc") init.headers = { authorization: "Basic abc" };
-          if (op.method !== "get") init.json = {};
-          const res = await h.req(path, init);
-          assert.equal(res.status, 401, `${op.method} ${path} with ${token}`);
-          assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer/);
-        }
-      }
-    } finally {
-      await h.stop();
-    }
-  },
-});
-
-Deno.test({
-  name: "security: every documented operation is served (no NOT_FOUND route)",
-  ...opts,
-  fn: async () => {
-    const h = await testHall();
-    try {
-      for (const op of OPERATIONS) {
-        const path = op.path.replace(/\{\w+\}/g, "x");
-        if (path === "/wcp/events") continue; // a stream; exercised in app_events.test.ts
-        const res = await h.req(path, {
+hallTest(
+  "security: unauthenticated and unknown tokens get 401 on every protected route",
+  () => ({ failedAuthPerMinute: 0 }),
+  async (h) => {
+    for (const op of OPERATIONS.filter((o) => o.auth !== "none")) {
+      const path = op.path.replace(/\{\w+\}/g, "x");
+      for (const token of [null, "wcp_not-a-real-token-000000000000", "Basic abc"]) {
+        const init: RequestInit & { token?: string | null; json?: unknown } = {
           method: op.method.toUpperCase(),
-          ...(op.method === "get" ? {} : { json: {} }),
-        });
-        const body = await res.json().catch(() => ({}));
-        assert.notEqual(
-          (body as { error?: { code?: string } }).error?.code,
-          "NOT_FOUND",
-          `${op.method} ${op.path} is documented but not routed`,
-        );
-        assert.ok(res.status < 500, `${op.method} ${op.path} answered ${res.status}`);
+          token: token === "Basic abc" ? null : token,
+        };
+        if (token === "Basic abc") init.headers = { authorization: "Basic abc" };
+        if (op.method !== "get") init.json = {};
+        const res = await h.req(path, init);
+        assert.equal(res.status, 401, `${op.method} ${path} with ${token}`);
+        assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer/);
       }
-      // The same API under its explicit version prefix, behind the same guards.
-      assert.equal((await h.req("/v1/wcp/health", { token: null })).status, 200);
-      assert.equal((await h.req("/v1/wcp/workers", { token: null })).status, 401);
-      assert.equal((await (await h.req("/v1/wcp/workers")).json()).count, 3);
-      const unknown = await h.req("/wcp/nothing-here");
-      assert.equal(unknown.status, 404);
-      assert.equal(err(await j(unknown)).code, "NOT_FOUND");
-    } finally {
-      await h.stop();
     }
   },
+);
+
+hallTest("security: every documented operation is served (no NOT_FOUND route)", async (h) => {
+  for (const op of OPERATIONS) {
+    const path = op.path.replace(/\{\w+\}/g, "x");
+    if (path === "/wcp/events") continue; // a stream; exercised in app_events.test.ts
+    const res = await h.req(path, {
+      method: op.method.toUpperCase(),
+      ...(op.method === "get" ? {} : { json: {} }),
+    });
+    const body = await res.json().catch(() => ({}));
+    assert.notEqual(
+      (body as { error?: { code?: string } }).error?.code,
+      "NOT_FOUND",
+      `${op.method} ${op.path} is documented but not routed`,
+    );
+    assert.ok(res.status < 500, `${op.method} ${op.path} answered ${res.status}`);
+  }
+  // The same API under its explicit version prefix, behind the same guards.
+  assert.equal((await h.req("/v1/wcp/health", { token: null })).status, 200);
+  assert.equal((await h.req("/v1/wcp/workers", { token: null })).status, 401);
+  assert.equal((await (await h.req("/v1/wcp/workers")).json()).count, 3);
+  const unknown = await h.req("/wcp/nothing-here");
+  assert.equal(unknown.status, 404);
+  assert.equal(err(await j(unknown)).code, "NOT_FOUND");
 });
 
-Deno.test({
-  name: "security: Host and Origin checks stop DNS rebinding and cross-site calls",
-  ...opts,
-  fn: async () => {
-    const h = await testHall({ allowedOrigins: ["http://dash.example:3000"] });
-    try {
-      const rebound = await h.app.request("http://attacker.example/wcp/health");
-      assert.equal(rebound.status, 421);
-      assert.equal(err(await j(rebound)).code, "HOST_NOT_ALLOWED");
-      const port = await h.app.request("http://127.0.0.1:9999/wcp/health");
-      assert.equal(port.status, 200, "any port on an allowed host name");
-      const cross = await h.req("/wcp/workers", { headers: { origin: "http://evil.example" } });
-      assert.equal(cross.status, 403);
-      assert.equal(err(await j(cross)).code, "ORIGIN_NOT_ALLOWED");
-      const same = await h.req("/wcp/workers", { headers: { origin: "http://localhost" } });
-      assert.equal(same.status, 200);
-      assert.equal(
-        same.headers.get("access-control-allow-origin"),
-        null,
-        "no CORS for same-origin",
-      );
+hallTest(
+  "security: Host and Origin checks stop DNS rebinding and cross-site calls",
+  () => ({ allowedOrigins: ["http://dash.example:3000"] }),
+  async (h) => {
+    const rebound = await h.app.request("http://attacker.example/wcp/health");
+    assert.equal(rebound.status, 421);
+    assert.equal(err(await j(rebound)).code, "HOST_NOT_ALLOWED");
+    const port = await h.app.request("http://127.0.0.1:9999/wcp/health");
+    assert.equal(port.status, 200, "any port on an allowed host name");
+    const cross = await h.req("/wcp/workers", { headers: { origin: "http://evil.example" } });
+    assert.equal(cross.status, 403);
+    assert.equal(err(await j(cross)).code, "ORIGIN_NOT_ALLOWED");
+    const same = await h.req("/wcp/workers", { headers: { origin: "http://localhost" } });
+    assert.equal(same.status, 200);
+    assert.equal(
+      same.headers.get("access-control-allow-origin"),
+      null,
+      "no CORS for same-origin",
+    );
 
-      // CORS: only the configured origin, and Authorization is allowed for it.
-      const pre = await h.req("/wcp/workers", {
-        method: "OPTIONS",
-        token: null,
-        headers: { origin: "http://dash.example:3000", "access-control-request-method": "GET" },
-      });
-      assert.equal(pre.status, 204);
-      assert.equal(pre.headers.get("access-control-allow-origin"), "http://dash.example:3000");
-      assert.match(pre.headers.get("access-control-allow-headers") ?? "", /Authorization/);
-      const got = await h.req("/wcp/workers", { headers: { origin: "http://dash.example:3000" } });
-      assert.equal(got.status, 200);
-      assert.equal(got.headers.get("access-control-allow-origin"), "http://dash.example:3000");
-      const badPre = await h.req("/wcp/workers", {
-        method: "OPTIONS",
-        token: null,
-        headers: { origin: "http://evil.example", "access-control-request-method": "GET" },
-      });
-      assert.equal(badPre.status, 403);
-      assert.equal(badPre.headers.get("access-control-allow-origin"), null);
-    } finally {
-      await h.stop();
-    }
+    // CORS: only the configured origin, and Authorization is allowed for it.
+    const pre = await h.req("/wcp/workers", {
+      method: "OPTIONS",
+      token: null,
+      headers: { origin: "http://dash.example:3000", "access-control-request-method": "GET" },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-origin"), "http://dash.example:3000");
+    assert.match(pre.headers.get("access-control-allow-headers") ?? "", /Authorization/);
+    const got = await h.req("/wcp/workers", { headers: { origin: "http://dash.example:3000" } });
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get("access-control-allow-origin"), "http://dash.example:3000");
+    const badPre = await h.req("/wcp/workers", {
+      method: "OPTIONS",
+      token: null,
+      headers: { origin: "http://evil.example", "access-control-request-method": "GET" },
+    });
+    assert.equal(badPre.status, 403);
+    assert.equal(badPre.headers.get("access-control-allow-origin"), null);
   },
-});
+);
 
-Deno.test({
-  name: "security: oversized, malformed and wrongly typed bodies are 4xx JSON naming the problem",
-  ...opts,
-  fn: async () => {
-    const h = await testHall({ maxBodyBytes: 2048 });
-    try {
-      const big = await h.req("/wcp/route", {
-        method: "POST",
-        json: routeInput({ request: { text: "x".repeat(5000) } }),
-      });
-      assert.equal(big.status, 413);
-      assert.equal(err(await j(big)).code, "BODY_TOO_LARGE");
-      const malformed = await h.req("/wcp/route", {
-        method: "POST",
-        body: "{not json",
-        headers: { "content-type": "application/json" },
-      });
-      assert.equal(malformed.status, 400);
-      assert.equal(err(await j(malformed)).code, "INVALID_JSON");
-      const typed = await h.req("/wcp/ban-list/report", {
-        method: "POST",
-        json: { sha256: 42, reason: "" },
-      });
-      assert.equal(typed.status, 400);
-      const e = err(await j(typed));
-      assert.equal(e.code, "INVALID_BODY");
-      assert.equal(e.path, "sha256");
-      assert.ok((e.issues as { path: string }[]).some((i) => i.path === "reason"));
-      const extra = await h.req("/wcp/tiers/free", {
-        method: "PUT",
-        json: { max_workers: 1, requests_per_minute: 1, surprise: true },
-      });
-      assert.equal(extra.status, 400, "unknown fields are refused");
-    } finally {
-      await h.stop();
-    }
+hallTest(
+  "security: oversized, malformed and wrongly typed bodies are 4xx JSON naming the problem",
+  () => ({ maxBodyBytes: 2048 }),
+  async (h) => {
+    const big = await h.req("/wcp/route", {
+      method: "POST",
+      json: routeInput({ request: { text: "x".repeat(5000) } }),
+    });
+    assert.equal(big.status, 413);
+    assert.equal(err(await j(big)).code, "BODY_TOO_LARGE");
+    const malformed = await h.req("/wcp/route", {
+      method: "POST",
+      body: "{not json",
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(malformed.status, 400);
+    assert.equal(err(await j(malformed)).code, "INVALID_JSON");
+    const typed = await h.req("/wcp/ban-list/report", {
+      method: "POST",
+      json: { sha256: 42, reason: "" },
+    });
+    assert.equal(typed.status, 400);
+    const e = err(await j(typed));
+    assert.equal(e.code, "INVALID_BODY");
+    assert.equal(e.path, "sha256");
+    assert.ok((e.issues as { path: string }[]).some((i) => i.path === "reason"));
+    const extra = await h.req("/wcp/tiers/free", {
+      method: "PUT",
+      json: { max_workers: 1, requests_per_minute: 1, surprise: true },
+    });
+    assert.equal(extra.status, 400, "unknown fields are refused");
   },
-});
+);
 
 Deno.test({
   name: "security: per-token rate limits answer 429 with Retry-After; tiers limit namespace tokens",
-  ...opts,
+  ...HALL_TEST,
   fn: async () => {
     let clock = 1_000_000;
     const h = await testHall({ rateLimitPerMinute: 3, now: () => clock });
@@ -179,12 +146,7 @@ Deno.test({
         json: { max_workers: 1, requests_per_minute: 2 },
       });
       assert.equal(tier.status, 200);
-      const grant = await j(
-        await h.req("/wcp/namespaces", {
-          method: "POST",
-          json: { namespace: "org.slow", tier: "slow", owner: "s" },
-        }),
-      );
+      const grant = await h.grant("org.slow", "slow");
       assert.match(String(grant.token), /^wcp_/, JSON.stringify(grant));
       const t = String(grant.token);
       const first = await h.req("/wcp/workers", { token: t });
@@ -215,38 +177,32 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "security: secure headers on every answer; no stack trace on an internal error",
-  ...opts,
-  fn: async () => {
-    const h = await testHall();
-    try {
-      const res = await h.req("/wcp/workers");
-      assert.equal(res.headers.get("x-content-type-options"), "nosniff");
-      assert.equal(res.headers.get("x-frame-options"), "DENY");
-      assert.equal(res.headers.get("referrer-policy"), "no-referrer");
-      assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'none'/);
-      assert.equal(res.headers.get("x-wcp-api-version"), "1");
-      assert.equal(res.headers.get("cache-control"), "no-store");
+hallTest(
+  "security: secure headers on every answer; no stack trace on an internal error",
+  async (h) => {
+    const res = await h.req("/wcp/workers");
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(res.headers.get("x-frame-options"), "DENY");
+    assert.equal(res.headers.get("referrer-policy"), "no-referrer");
+    assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+    assert.equal(res.headers.get("x-wcp-api-version"), "1");
+    assert.equal(res.headers.get("cache-control"), "no-store");
 
-      // Make the store fail underneath a route.
-      h.store.listWorkers = () => Promise.reject(new Error("disk on fire at /secret/path.sqlite"));
-      const broken = await h.req("/wcp/workers");
-      assert.equal(broken.status, 500);
-      const text = await broken.text();
-      assert.deepEqual(JSON.parse(text), {
-        error: { code: "INTERNAL", message: "internal error" },
-      });
-      assert.ok(!text.includes("secret") && !text.includes("at "), "nothing internal leaks");
-    } finally {
-      await h.stop();
-    }
+    // Make the store fail underneath a route.
+    h.store.listWorkers = () => Promise.reject(new Error("disk on fire at /secret/path.sqlite"));
+    const broken = await h.req("/wcp/workers");
+    assert.equal(broken.status, 500);
+    const text = await broken.text();
+    assert.deepEqual(JSON.parse(text), {
+      error: { code: "INTERNAL", message: "internal error" },
+    });
+    assert.ok(!text.includes("secret") && !text.includes("at "), "nothing internal leaks");
   },
-});
+);
 
 Deno.test({
   name: "static: playground and dashboard from dist, with a hint when it is not built",
-  ...opts,
+  ...HALL_TEST,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(`${dir}/index.html`, "<p>playground</p>");
@@ -282,7 +238,7 @@ Deno.test({
 
 Deno.test({
   name: "mcp: the handler is mounted at /mcp behind bearer auth and the Host/Origin guard",
-  ...opts,
+  ...HALL_TEST,
   fn: async () => {
     const seen: string[] = [];
     const tenants: unknown[] = [];
@@ -310,10 +266,7 @@ Deno.test({
       assert.equal(ok.status, 200);
       assert.deepEqual(seen, ["POST"]);
       // A namespace token's calls run for its namespace; an admin's for the MCP default tenant.
-      const grant = await (await h.req("/wcp/namespaces", {
-        method: "POST",
-        json: { namespace: "org.acme", tier: "free", owner: "a" },
-      })).json();
+      const grant = await h.grant();
       await h.req("/mcp", { method: "POST", token: grant.token, json: {} });
       assert.deepEqual(tenants, [null, { tenant_id: "org.acme" }]);
     } finally {

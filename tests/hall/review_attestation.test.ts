@@ -9,11 +9,7 @@ import {
   signManifestEd25519,
 } from "../../src/attestation/mod.ts";
 import { recordHashJcs } from "../../src/registry.ts";
-import { testHall } from "./_helpers.ts";
-
-const opts = { sanitizeOps: false, sanitizeResources: false };
-// deno-lint-ignore no-explicit-any
-const j = async (r: Response): Promise<any> => await r.json();
+import { hallTest, j } from "./_helpers.ts";
 
 async function submission(key: SigningKey, workerId: string, code: string) {
   const computed = packageHashFromContents({ "code/worker.py": code });
@@ -29,43 +25,37 @@ async function submission(key: SigningKey, workerId: string, code: string) {
   return { manifest: manifest as Record<string, unknown>, files: computed.files };
 }
 
-Deno.test(
+hallTest(
   "attestation: a refused submission leaves the verified attestation in place",
-  opts,
-  async () => {
-    const h = await testHall();
-    try {
-      const key = await generateSigningKey({ namespace: "org.acme" });
-      const id = "org.acme.sum.1";
-      const rec: Record<string, unknown> = {
-        worker_id: id,
-        worker_species_id: "wrk.doc.summarizer",
-        capabilities: ["cap.doc.summarize"],
-        public_keys: { [key.key_id]: key.public_key },
-      };
-      rec.artifact_hash = recordHashJcs(rec);
-      assert.equal((await h.req("/wcp/workers", { method: "POST", json: rec })).status, 201);
-      const good = await submission(key, id, "print('v1')\n");
-      assert.equal(
-        (await h.req(`/wcp/workers/${id}/attestation`, { method: "POST", json: good })).status,
-        200,
-      );
-      const before = await j(await h.req(`/wcp/workers/${id}/attestation`));
-      assert.equal(before.attestation.verified, true);
+  async (h) => {
+    const key = await generateSigningKey({ namespace: "org.acme" });
+    const id = "org.acme.sum.1";
+    const rec: Record<string, unknown> = {
+      worker_id: id,
+      worker_species_id: "wrk.doc.summarizer",
+      capabilities: ["cap.doc.summarize"],
+      public_keys: { [key.key_id]: key.public_key },
+    };
+    rec.artifact_hash = recordHashJcs(rec);
+    assert.equal((await h.req("/wcp/workers", { method: "POST", json: rec })).status, 201);
+    const good = await submission(key, id, "print('v1')\n");
+    assert.equal(
+      (await h.req(`/wcp/workers/${id}/attestation`, { method: "POST", json: good })).status,
+      200,
+    );
+    const before = await j(await h.req(`/wcp/workers/${id}/attestation`));
+    assert.equal(before.attestation.verified, true);
 
-      const forged = structuredClone(good);
-      forged.manifest.signature_ed25519 = "0".repeat(128);
-      const other = await generateSigningKey({ namespace: "org.acme" });
-      const wrongKey = await submission(other, id, "print('v1')\n");
-      for (const bad of [forged, wrongKey]) {
-        const r = await h.req(`/wcp/workers/${id}/attestation`, { method: "POST", json: bad });
-        assert.equal(r.status, 422);
-      }
-      const after = await j(await h.req(`/wcp/workers/${id}/attestation`));
-      assert.deepEqual(after, before, "nothing was registered");
-      assert.equal((await j(await h.req(`/wcp/workers/${id}`))).attestation_verified, true);
-    } finally {
-      await h.stop();
+    const forged = structuredClone(good);
+    forged.manifest.signature_ed25519 = "0".repeat(128);
+    const other = await generateSigningKey({ namespace: "org.acme" });
+    const wrongKey = await submission(other, id, "print('v1')\n");
+    for (const bad of [forged, wrongKey]) {
+      const r = await h.req(`/wcp/workers/${id}/attestation`, { method: "POST", json: bad });
+      assert.equal(r.status, 422);
     }
+    const after = await j(await h.req(`/wcp/workers/${id}/attestation`));
+    assert.deepEqual(after, before, "nothing was registered");
+    assert.equal((await j(await h.req(`/wcp/workers/${id}`))).attestation_verified, true);
   },
 );

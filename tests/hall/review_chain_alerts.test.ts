@@ -4,13 +4,9 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
-import { routeInput, testHall } from "./_helpers.ts";
+import { HALL_TEST, j, routeInput, testHall } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-// deno-lint-ignore no-explicit-any
-const j = async (r: Response): Promise<any> => await r.json();
-
-Deno.test("receipts verify: one open chain_break alert per broken chain", opts, async () => {
+Deno.test("receipts verify: one open chain_break alert per broken chain", HALL_TEST, async () => {
   const dir = await Deno.makeTempDir({ prefix: "wcp_review_chain_" });
   const path = `${dir}/hall.sqlite`;
   const h = await testHall({ store: await openSqliteStore(path), chainCheckMs: 0 });

@@ -1,50 +1,41 @@
 // Revoking the last active admin token would lock every operator out until a restart.
 import assert from "node:assert/strict";
-import { testHall } from "./_helpers.ts";
+import { hallTest, j } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-// deno-lint-ignore no-explicit-any
-const j = async (r: Response): Promise<any> => await r.json();
+hallTest("tokens: the last active admin token cannot be revoked; others can", async (h) => {
+  const tokens = (await j(await h.req("/wcp/tokens"))).tokens;
+  const admins = tokens.filter((t: { role: string }) => t.role === "admin");
+  assert.equal(admins.length, 1);
+  const only = admins[0].token_id;
+  const refused = await h.req(`/wcp/tokens/${only}/revoke`, { method: "POST" });
+  const body = await j(refused);
+  assert.equal(refused.status, 409);
+  assert.equal(body.error.code, "LAST_ADMIN_TOKEN");
+  assert.equal((await h.req("/wcp/tokens")).status, 200, "the admin still works");
 
-Deno.test("tokens: the last active admin token cannot be revoked; others can", opts, async () => {
-  const h = await testHall();
-  try {
-    const tokens = (await j(await h.req("/wcp/tokens"))).tokens;
-    const admins = tokens.filter((t: { role: string }) => t.role === "admin");
-    assert.equal(admins.length, 1);
-    const only = admins[0].token_id;
-    const refused = await h.req(`/wcp/tokens/${only}/revoke`, { method: "POST" });
-    const body = await j(refused);
-    assert.equal(refused.status, 409);
-    assert.equal(body.error.code, "LAST_ADMIN_TOKEN");
-    assert.equal((await h.req("/wcp/tokens")).status, 200, "the admin still works");
-
-    // With a second admin token the first may go, and the second keeps working.
-    const second = await j(
-      await h.req("/wcp/tokens", { method: "POST", json: { role: "admin", label: "spare" } }),
-    );
-    assert.equal((await h.req(`/wcp/tokens/${only}/revoke`, { method: "POST" })).status, 200);
-    assert.equal((await h.req("/wcp/tokens")).status, 401);
-    const spare = await h.req(`/wcp/tokens/${second.token_id}/revoke`, {
-      method: "POST",
-      token: second.token,
-    });
-    assert.equal(spare.status, 409);
-    // Namespace tokens are never "the last admin".
-    await h.req("/wcp/namespaces", {
-      method: "POST",
-      token: second.token,
-      json: { namespace: "org.acme", tier: "free", owner: "acme" },
-    });
-    const ns = (await j(await h.req("/wcp/tokens", { token: second.token }))).tokens.find((
-      t: { namespace: string | null },
-    ) => t.namespace === "org.acme");
-    const r = await h.req(`/wcp/tokens/${ns.token_id}/revoke`, {
-      method: "POST",
-      token: second.token,
-    });
-    assert.equal(r.status, 200);
-  } finally {
-    await h.stop();
-  }
+  // With a second admin token the first may go, and the second keeps working.
+  const second = await j(
+    await h.req("/wcp/tokens", { method: "POST", json: { role: "admin", label: "spare" } }),
+  );
+  assert.equal((await h.req(`/wcp/tokens/${only}/revoke`, { method: "POST" })).status, 200);
+  assert.equal((await h.req("/wcp/tokens")).status, 401);
+  const spare = await h.req(`/wcp/tokens/${second.token_id}/revoke`, {
+    method: "POST",
+    token: second.token,
+  });
+  assert.equal(spare.status, 409);
+  // Namespace tokens are never "the last admin".
+  await h.req("/wcp/namespaces", {
+    method: "POST",
+    token: second.token,
+    json: { namespace: "org.acme", tier: "free", owner: "acme" },
+  });
+  const ns = (await j(await h.req("/wcp/tokens", { token: second.token }))).tokens.find((
+    t: { namespace: string | null },
+  ) => t.namespace === "org.acme");
+  const r = await h.req(`/wcp/tokens/${ns.token_id}/revoke`, {
+    method: "POST",
+    token: second.token,
+  });
+  assert.equal(r.status, 200);
 });
