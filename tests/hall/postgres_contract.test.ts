@@ -13,5 +13,5 @@ if (skipPostgresTests()) {
   runStoreContract("postgres", async () => {
     const pg = await sharedPostgres();
     return openPostgresStore(pg.url, { schema: `contract_${n++}`, migrate: false, max: 4 });
-  });
+  }, { approvedExpiry: true });
 }

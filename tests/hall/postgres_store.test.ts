@@ -247,6 +247,151 @@ Deno.test({
   },
 });
 
+/** `n` approvals created at `created`, approved at `created` with a dispatch deadline `deadline`. */
+async function approvedBatch(
+  store: PostgresStore,
+  prefix: string,
+  n: number,
+  created: string,
+  deadline: string,
+): Promise<string[]> {
+  const ids = Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, "0")}`);
+  for (const id of ids) {
+    await store.createApproval({ ...approval(id, "pending"), created_at: created });
+    const r = await store.resolveApproval(id, {
+      status: "approved",
+      by: "op",
+      at: created,
+      note: null,
+      expires_at: deadline,
+    });
+    assert.equal(r?.expires_at, deadline);
+  }
+  return ids;
+}
+
+Deno.test({
+  name:
+    "postgres store: consumes racing expiries on 3 instances: each approval consumed or expired, once",
+  ignore,
+  async fn() {
+    const stores = await instances(3);
+    try {
+      const created = "2026-12-01T20:00:00.000Z";
+      const deadline = "2026-12-01T20:05:00.000Z";
+      const justBefore = "2026-12-01T20:04:59.999Z"; // a consume here is still in time
+      let consumedTotal = 0;
+      let expiredTotal = 0;
+      for (let round = 0; round < 3; round++) {
+        const ids = await approvedBatch(stores[0], `r${round}`, 40, created, deadline);
+        // Interleave: every instance expires (at the deadline) several times while every
+        // approval is consumed (just before it) from some instance, all at once.
+        const consumes: Promise<ApprovalRow | null>[] = [];
+        const expiries: Promise<ApprovalRow[]>[] = [];
+        ids.forEach((id, k) => {
+          consumes.push(stores[k % 3].consumeApproval(id, justBefore));
+          if (k % 10 === 9) { for (const s of stores) expiries.push(s.expireApprovals(deadline)); }
+        });
+        const consumed = (await Promise.all(consumes)).filter((r) => r !== null).map((r) =>
+          r!.approval_id
+        );
+        const expired = (await Promise.all(expiries)).flat().map((r) => r.approval_id);
+        assert.equal(new Set(expired).size, expired.length, "no expiry reported twice");
+        assert.deepEqual(
+          consumed.filter((id) => expired.includes(id)),
+          [],
+          "never both consumed and expired",
+        );
+        assert.deepEqual([...consumed, ...expired].sort(), ids, "each one is one or the other");
+        for (const id of ids) {
+          const row = await stores[1].getApproval(id);
+          if (consumed.includes(id)) {
+            assert.equal(row?.status, "consumed");
+            assert.equal(row?.consumed_at, justBefore);
+          } else {
+            assert.equal(row?.status, "expired");
+            assert.equal(row?.resolved_by, "op", "an expired approved row keeps its approver");
+            assert.equal(row?.resolved_at, created);
+            assert.equal(row?.consumed_at, null);
+            // Not brought back: neither consumable (even with an earlier clock) nor resolvable.
+            assert.equal(await stores[2].consumeApproval(id, created), null);
+            assert.equal(
+              await stores[2].resolveApproval(id, {
+                status: "approved",
+                by: "op2",
+                at: created,
+                note: null,
+                expires_at: "2026-12-01T21:00:00.000Z",
+              }),
+              null,
+            );
+          }
+        }
+        assert.deepEqual(await stores[2].expireApprovals(deadline), [], "nothing left to expire");
+        consumedTotal += consumed.length;
+        expiredTotal += expired.length;
+      }
+      assert.equal(consumedTotal + expiredTotal, 120);
+    } finally {
+      await closeAll(stores);
+    }
+  },
+});
+
+Deno.test({
+  name: "postgres store: approvals racing expiries: an expired request is never approved after",
+  ignore,
+  async fn() {
+    const stores = await instances(3);
+    try {
+      const created = "2026-12-01T20:00:00.000Z";
+      const deadline = "2026-12-01T20:05:00.000Z";
+      const ids = Array.from({ length: 40 }, (_, i) => `pa-${String(i).padStart(3, "0")}`);
+      for (const id of ids) {
+        await stores[0].createApproval({
+          ...approval(id, "pending"),
+          created_at: created,
+          expires_at: deadline,
+        });
+      }
+      // Approved just before the pending deadline with a new dispatch deadline an hour on, while
+      // other instances expire at the pending deadline.
+      const newDeadline = "2026-12-01T21:05:00.000Z";
+      const resolves: Promise<ApprovalRow | null>[] = [];
+      const expiries: Promise<ApprovalRow[]>[] = [];
+      ids.forEach((id, k) => {
+        resolves.push(stores[k % 3].resolveApproval(id, {
+          status: "approved",
+          by: "op",
+          at: "2026-12-01T20:04:59.999Z",
+          note: null,
+          expires_at: newDeadline,
+        }));
+        if (k % 10 === 9) { for (const s of stores) expiries.push(s.expireApprovals(deadline)); }
+      });
+      const approved = (await Promise.all(resolves)).filter((r) => r !== null).map((r) =>
+        r!.approval_id
+      );
+      const expired = (await Promise.all(expiries)).flat().map((r) => r.approval_id);
+      assert.equal(new Set(expired).size, expired.length, "no expiry reported twice");
+      assert.deepEqual([...approved, ...expired].sort(), ids, "each one is one or the other");
+      for (const id of ids) {
+        const row = await stores[1].getApproval(id);
+        if (approved.includes(id)) {
+          assert.equal(row?.status, "approved");
+          assert.equal(row?.expires_at, newDeadline, "the approval's own deadline holds");
+        } else {
+          assert.equal(row?.status, "expired");
+          assert.equal(row?.resolved_at, deadline, "a pending row expires at the expiry time");
+          assert.equal(row?.resolved_by, null);
+        }
+      }
+    } finally {
+      await closeAll(stores);
+    }
+  },
+});
+
 Deno.test({
   name: "postgres store: JSON and times round-trip verbatim; ids sort bytewise",
   ignore,

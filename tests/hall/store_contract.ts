@@ -294,6 +294,36 @@ export function runStoreContract(
     });
   }
 
+  if (features.approvedExpiry) {
+    t(
+      "approvals: consumes and expiries at once: each approved request is one or the other",
+      async (s) => {
+        const ids = Array.from({ length: 12 }, (_, i) => `race-${String(i).padStart(2, "0")}`);
+        for (const id of ids) {
+          await s.createApproval(approval(id, T1));
+          await s.resolveApproval(id, { status: "approved", by: "op", at: T0, note: null });
+        }
+        // Consumes just before the deadline T1 interleaved with expiries at it.
+        const justBefore = new Date(Date.parse(T1) - 1).toISOString();
+        const consumes: Promise<ApprovalRow | null>[] = [];
+        const expiries: Promise<ApprovalRow[]>[] = [];
+        ids.forEach((id, k) => {
+          consumes.push(s.consumeApproval(id, justBefore));
+          if (k % 4 === 1) expiries.push(s.expireApprovals(T1), s.expireApprovals(T1));
+        });
+        const consumed = (await Promise.all(consumes)).flatMap((r) => r ? [r.approval_id] : []);
+        const expired = (await Promise.all(expiries)).flat().map((r) => r.approval_id);
+        assert.equal(new Set(expired).size, expired.length, "no expiry reported twice");
+        assert.deepEqual([...consumed, ...expired].sort(), ids, "each one is one or the other");
+        for (const id of ids) {
+          const want = consumed.includes(id) ? "consumed" : "expired";
+          assert.equal((await s.getApproval(id))?.status, want, id);
+        }
+        assert.deepEqual(await s.expireApprovals(T2), []);
+      },
+    );
+  }
+
   t("receipts: per-tenant chains, linear under concurrent appends", async (s) => {
     const appends = [
       ...Array.from({ length: 30 }, (_, i) => s.appendReceipt("acme", builder(`a${i}`, i % 3))),

@@ -8,7 +8,8 @@
  *   `UNIQUE (tenant_id, prev_receipt_hash)` on the receipts guard against a fork even if the
  *   lock were bypassed;
  * - approval transitions are single conditional `UPDATE … WHERE status = … RETURNING`, so exactly
- *   one instance wins a resolve or a consume;
+ *   one instance wins a resolve, a consume or an expiry, and an approval consumed and expired at
+ *   the same moment ends up as exactly one of the two;
  * - migrations run under a transaction-scoped advisory lock, so racing instances apply them once.
  *
  * Times are stored as `text COLLATE "C"` (RFC 3339 UTC sorts bytewise) and JSON blobs as text, so
@@ -547,10 +548,18 @@ export class PostgresStore implements HallStore {
 
   async resolveApproval(
     approvalId: string,
-    res: { status: "approved" | "denied"; by: string; at: string; note: string | null },
+    res: {
+      status: "approved" | "denied";
+      by: string;
+      at: string;
+      note: string | null;
+      expires_at?: string;
+    },
   ): Promise<ApprovalRow | null> {
+    // A new expires_at (given on approve) is the deadline for dispatching the approved request.
     const [r] = await this.#sql`update approvals set status = ${res.status},
-      resolved_at = ${res.at}, resolved_by = ${res.by}, note = ${res.note}
+      resolved_at = ${res.at}, resolved_by = ${res.by}, note = ${res.note},
+      expires_at = coalesce(${res.expires_at ?? null}::text, expires_at)
       where approval_id = ${approvalId} and status = 'pending' and expires_at > ${res.at}
       returning *`;
     return r ? toApproval(r) : null;
@@ -568,16 +577,24 @@ export class PostgresStore implements HallStore {
   }
 
   async expireApprovals(now: string): Promise<ApprovalRow[]> {
-    const rows = await this.#sql`update approvals set status = 'expired', resolved_at = ${now}
-      where status = 'pending' and expires_at <= ${now} returning *`;
-    return rows.map(toApproval).sort((a, b) =>
-      a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0
-    );
+    // One statement: a row another instance expired, consumed or re-deadlined (escalated,
+    // approved) meanwhile is re-checked against the WHERE after its row lock is released
+    // (READ COMMITTED), so it is skipped rather than reported twice or brought back. An approved
+    // row keeps who approved it and when (the right-hand `status` is the row's old value).
+    const rows = await this.#sql`with expired as (
+        update approvals set status = 'expired',
+          resolved_at = case when status = 'pending' then ${now} else resolved_at end
+        where status in ('pending', 'approved') and expires_at <= ${now}
+        returning *)
+      select * from expired order by created_at, ord`;
+    return rows.map(toApproval);
   }
 
   async consumeApproval(approvalId: string, at: string): Promise<ApprovalRow | null> {
+    // Racing an expiry of the same row, exactly one of the two conditional updates matches.
     const [r] = await this.#sql`update approvals set status = 'consumed', consumed_at = ${at}
-      where approval_id = ${approvalId} and status = 'approved' returning *`;
+      where approval_id = ${approvalId} and status = 'approved' and expires_at > ${at}
+      returning *`;
     return r ? toApproval(r) : null;
   }
 
