@@ -5,8 +5,42 @@
  * @module
  */
 
+import { WcpError } from "./errors.ts";
+
 /**
- * Format epoch milliseconds as RFC 3339 UTC with milliseconds and `Z`.
+ * The earliest instant {@link formatTimestamp} writes: `0000-01-01T00:00:00.000Z`, in epoch
+ * milliseconds (RFC 3339 years have exactly four digits).
+ *
+ * @example
+ * ```ts
+ * import { MIN_TIMESTAMP_MS } from "@wcp/core";
+ * new Date(MIN_TIMESTAMP_MS).toISOString(); // "0000-01-01T00:00:00.000Z"
+ * ```
+ */
+export const MIN_TIMESTAMP_MS: number = -62_167_219_200_000;
+
+/**
+ * The latest instant {@link formatTimestamp} writes: `9999-12-31T23:59:59.999Z`, in epoch
+ * milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { MAX_TIMESTAMP_MS } from "@wcp/core";
+ * new Date(MAX_TIMESTAMP_MS).toISOString(); // "9999-12-31T23:59:59.999Z"
+ * ```
+ */
+export const MAX_TIMESTAMP_MS: number = 253_402_300_799_999;
+
+/**
+ * Format epoch milliseconds as RFC 3339 UTC with milliseconds and `Z` (spec README decision 13),
+ * always `YYYY-MM-DDTHH:MM:SS.sssZ`. Fractions of a millisecond are truncated. An instant RFC 3339
+ * cannot write (before year 0000 or after 9999, where `Date` gives `+010000-...` or `-000001-...`),
+ * a non-finite value or a non-number is refused, never clamped to a time that did not happen.
+ *
+ * @param epochMs Milliseconds since 1970-01-01T00:00:00Z, from {@link MIN_TIMESTAMP_MS} to
+ *   {@link MAX_TIMESTAMP_MS}.
+ * @returns The timestamp text.
+ * @throws {WcpError} `TIMESTAMP_INVALID` when `epochMs` is outside that range or not a number.
  *
  * @example
  * ```ts
@@ -15,6 +49,18 @@
  * ```
  */
 export function formatTimestamp(epochMs: number): string {
+  if (
+    typeof epochMs !== "number" || !(epochMs >= MIN_TIMESTAMP_MS && epochMs < MAX_TIMESTAMP_MS + 1)
+  ) {
+    const got = typeof epochMs === "number" ? String(epochMs) : typeof epochMs;
+    throw new WcpError(
+      "TIMESTAMP_INVALID",
+      "",
+      `cannot write ${got} as an RFC 3339 timestamp: epoch milliseconds must be a finite number ` +
+        `from ${MIN_TIMESTAMP_MS} (0000-01-01T00:00:00.000Z) to ${MAX_TIMESTAMP_MS} ` +
+        `(9999-12-31T23:59:59.999Z); RFC 3339 years have four digits`,
+    );
+  }
   return new Date(epochMs).toISOString();
 }
 

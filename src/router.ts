@@ -37,7 +37,7 @@ import type { TelemetrySink } from "./telemetry.ts";
 import { emitTelemetry, sanitizeTelemetryString as clean } from "./telemetry.ts";
 import { blastGatePasses, checkBlastCap, computeBlastScore, effectiveBlastScore } from "./blast.ts";
 import { constantTimeEqual, normalizeDigest } from "./hash.ts";
-import { formatTimestamp, uuidV4 } from "./ids.ts";
+import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, uuidV4 } from "./ids.ts";
 import { checkRouteInput, inputDigests, type ValidInput } from "./_input.ts";
 import * as ev from "./_events.ts";
 
@@ -181,9 +181,11 @@ function timestampOf(t: number): string {
   return lastTs;
 }
 
-// RFC 3339 needs a four-digit year (spec README decision 13): 0000-01-01 .. 9999-12-31.
-const MIN_TIME = -62_167_219_200_000;
-const MAX_TIME = 253_402_300_799_999;
+// RFC 3339 needs a four-digit year (spec README decision 13): 0000-01-01 .. 9999-12-31. A clock
+// outside it is ignored (Date.now() instead) and expiries are capped at its end, so the
+// decision's formatTimestamp calls cannot throw.
+const MIN_TIME = MIN_TIMESTAMP_MS;
+const MAX_TIME = MAX_TIMESTAMP_MS;
 
 function clock(opts: DecisionOptions): number {
   try {
