@@ -25,6 +25,7 @@ import {
   LOOPBACK,
   type McpHttpHandler,
   type McpRequestContext,
+  readJsonRpcBody,
   serveWithServer,
 } from "./http.ts";
 import { createWcpMcpServer } from "./server.ts";
@@ -79,6 +80,9 @@ export function createHallMcpHandler(options: HallMountOptions): McpHttpHandler 
   return async (req: Request, context?: McpRequestContext): Promise<Response> => {
     const refused = guardRequest(req, allowedHosts, allowedOrigins);
     if (refused) return refused;
+    // A body that is no JSON-RPC message is refused before the hall is asked for its workers.
+    const body = await readJsonRpcBody(req);
+    if (body instanceof Response) return body;
     const client = new HallClient({
       baseUrl: new URL(req.url).origin,
       token: bearer(req),
@@ -116,6 +120,6 @@ export function createHallMcpHandler(options: HallMountOptions): McpHttpHandler 
     const governor = new Governor({ ...config, registry: records, workers: {} }, { engine });
     const tenant: HttpTenant | null = context?.tenant ?? null;
     const server = createWcpMcpServer({ governor, approvals: new HallApprovals(client) });
-    return await serveWithServer(req, server, authInfoFor(tenant));
+    return await serveWithServer(req, server, authInfoFor(tenant), body);
   };
 }

@@ -4,12 +4,19 @@
  * (DNS-rebinding protection), so it is safe even when mounted on its own.
  *
  * Stateless: each POST carries one JSON-RPC message (or batch) and gets a JSON answer; governance
- * state (rules, registry, approvals, receipts) is shared by all requests of one handler.
+ * state (rules, registry, approvals, receipts) is shared by all requests of one handler. A body
+ * that is JSON but not a JSON-RPC message (an empty batch `[]`, `1`, `null`, `{}`) is one -32600
+ * Invalid Request error, as JSON-RPC 2.0 says (`readJsonRpcBody`).
  *
  * @module
  */
 
-import { type AuthInfo, WebStandardStreamableHTTPServerTransport } from "./_sdk_server.ts";
+import {
+  type AuthInfo,
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
+  WebStandardStreamableHTTPServerTransport,
+} from "./_sdk_server.ts";
 import { createWcpMcpServer, type WcpMcpServerOptions } from "./server.ts";
 import { Governor } from "./governor.ts";
 import { invalidParamsResponse } from "./_guard.ts";
@@ -150,8 +157,173 @@ export function authInfoFor(tenant: HttpTenant | null | undefined): AuthInfo | u
   };
 }
 
+/** Longest accepted POST body (bytes), as the SDK transport's default. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Most messages in one batch; the SDK refuses longer batches (-32600) itself. */
+const MAX_BATCH = 100;
+
+type Id = string | number | null;
+
+/** A checked POST body: what to hand the SDK, and the answers for invalid batch entries. */
+export interface JsonRpcBody {
+  /** The parsed body, or the valid entries of a batch that also had invalid ones. */
+  messages: unknown;
+  /** -32600 answers for the invalid entries of a batch (empty otherwise). */
+  errors: JSONRPCMessage[];
+}
+
+function errorMessage(id: Id, code: number, message: string): JSONRPCMessage {
+  return { jsonrpc: "2.0", id, error: { code, message } } as JSONRPCMessage;
+}
+
+function idOf(v: unknown): Id {
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    const id = (v as Record<string, unknown>).id;
+    if (typeof id === "string" || (typeof id === "number" && Number.isFinite(id))) return id;
+  }
+  return null;
+}
+
+/** Why a parsed value is not one JSON-RPC 2.0 message (request, notification, response), or null. */
+function invalidMessage(value: unknown): string | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    return `expected a JSON-RPC message object, got ${kind}`;
+  }
+  if (JSONRPCMessageSchema.safeParse(value).success) return null;
+  const m = value as Record<string, unknown>;
+  if (m.jsonrpc !== "2.0") return 'field "jsonrpc" must be "2.0"';
+  if ("method" in m && typeof m.method !== "string") return 'field "method" must be a string';
+  if ("id" in m && idOf(m) === null) return 'field "id" must be a string or a number';
+  if ("params" in m && (m.params === null || typeof m.params !== "object")) {
+    return 'field "params" must be an object or an array';
+  }
+  return "not a JSON-RPC 2.0 request, notification or response";
+}
+
+async function readBounded(req: Request, max: number): Promise<string | null> {
+  if (Number(req.headers.get("content-length")) > max) return null;
+  if (req.body === null) return "";
+  const reader = req.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = "";
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        void reader.cancel().catch(() => {});
+        return null;
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text + decoder.decode();
+}
+
+/** Whether the SDK takes the request's headers (else it answers 406 or 415 itself, unread). */
+function sdkAcceptsHeaders(req: Request): boolean {
+  const accept = req.headers.get("accept") ?? "";
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  return accept.includes("application/json") && accept.includes("text/event-stream") &&
+    type === "application/json";
+}
+
 /**
- * Answer one POST with a fresh stateless server over shared governance state.
+ * Read and check a POST body before the SDK sees it. The SDK answers an empty batch `[]` with
+ * 202 and no body, and a body that is JSON but no JSON-RPC message (`1`, `"x"`, `null`, `{}`)
+ * with -32700 (parse error); JSON-RPC 2.0 says both are one -32600 Invalid Request error, with
+ * id null unless the message has a usable id. Returns that error (or 413, or -32700 for invalid
+ * JSON) as a response, else the body to pass on. A batch with some invalid entries passes its
+ * valid entries on and keeps a -32600 answer for each invalid one (answered on their own, with
+ * 400, when none is valid). Null, body unread, when the SDK will refuse the request on its
+ * Accept or Content-Type header anyway, so those answers (406, 415) stay as they were.
+ *
+ * @example
+ * ```ts
+ * import { readJsonRpcBody } from "./http.ts";
+ * const req = new Request("http://127.0.0.1/mcp", {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+ *   body: "[]",
+ * });
+ * const r = await readJsonRpcBody(req);
+ * r instanceof Response && r.status; // 400
+ * ```
+ */
+export async function readJsonRpcBody(req: Request): Promise<Response | JsonRpcBody | null> {
+  if (!sdkAcceptsHeaders(req)) return null;
+  let text: string | null;
+  try {
+    text = await readBounded(req, MAX_BODY_BYTES);
+  } catch {
+    return jsonRpcError(400, -32700, "Parse error: the request body could not be read");
+  }
+  if (text === null) {
+    return jsonRpcError(413, -32000, `Payload Too Large: the body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return jsonRpcError(400, -32700, "Parse error: Invalid JSON");
+  }
+  if (!Array.isArray(value)) {
+    const reason = invalidMessage(value);
+    if (reason) {
+      return new Response(
+        JSON.stringify(errorMessage(idOf(value), -32600, `Invalid Request: ${reason}`)),
+        {
+          status: 400,
+          headers: { "content-type": "application/json" },
+        },
+      );
+    }
+    return { messages: value, errors: [] };
+  }
+  if (value.length === 0) return jsonRpcError(400, -32600, "Invalid Request: empty batch");
+  if (value.length > MAX_BATCH) return { messages: value, errors: [] };
+  const valid: unknown[] = [];
+  const errors: JSONRPCMessage[] = [];
+  for (const entry of value) {
+    const reason = invalidMessage(entry);
+    if (reason) errors.push(errorMessage(idOf(entry), -32600, `Invalid Request: ${reason}`));
+    else valid.push(entry);
+  }
+  if (valid.length === 0) {
+    return new Response(JSON.stringify(errors), {
+      status: 400,
+      headers: { "content-type": "application/json" },
+    });
+  }
+  return { messages: valid, errors };
+}
+
+/** The SDK's answer with the batch's -32600 answers added (an array, as for any batch). */
+async function withBatchErrors(res: Response, errors: JSONRPCMessage[]): Promise<Response> {
+  if (errors.length === 0) return res;
+  let answers: unknown[] = [];
+  if (res.status === 200 && /json/i.test(res.headers.get("content-type") ?? "")) {
+    const body = await res.json();
+    answers = Array.isArray(body) ? body : [body];
+  } else if (res.status === 202) {
+    await res.body?.cancel();
+  } else {
+    return res; // refused as a whole (Accept, Content-Type, batch size): that answer stands
+  }
+  const headers = new Headers(res.headers);
+  headers.set("content-type", "application/json");
+  headers.delete("content-length");
+  return new Response(JSON.stringify([...answers, ...errors]), { status: 200, headers });
+}
+
+/**
+ * Answer one POST with a fresh stateless server over shared governance state. `body` is what
+ * `readJsonRpcBody` gave for this request (null: left to the SDK); when omitted it is read here.
  *
  * @example
  * ```ts ignore
@@ -163,7 +335,16 @@ export async function serveWithServer(
   req: Request,
   server: ReturnType<typeof createWcpMcpServer>,
   authInfo: AuthInfo | undefined,
+  body?: JsonRpcBody | null,
 ): Promise<Response> {
+  if (req.method === "POST" && body === undefined) {
+    const read = await readJsonRpcBody(req);
+    if (read instanceof Response) {
+      void server.close().catch(() => {});
+      return read;
+    }
+    body = read;
+  }
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
@@ -177,7 +358,12 @@ export async function serveWithServer(
       const id = (message as { id: string | number }).id;
       void transport.send(invalid, { relatedRequestId: id });
     };
-    return await transport.handleRequest(req, authInfo ? { authInfo } : undefined);
+    if (!body) return await transport.handleRequest(req, authInfo ? { authInfo } : undefined);
+    const res = await transport.handleRequest(req, {
+      parsedBody: body.messages,
+      ...(authInfo ? { authInfo } : {}),
+    });
+    return await withBatchErrors(res, body.errors);
   } finally {
     // The JSON answer is complete once handleRequest resolves; release the per-request server.
     queueMicrotask(() => void server.close().catch(() => {}));
@@ -212,12 +398,14 @@ export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
   return async (req: Request, context?: McpRequestContext): Promise<Response> => {
     const refused = guardRequest(req, allowedHosts, allowedOrigins);
     if (refused) return refused;
+    const body = await readJsonRpcBody(req);
+    if (body instanceof Response) return body;
     const tenant = context?.tenant !== undefined
       ? context.tenant
       : options.resolveTenant
       ? await options.resolveTenant(req)
       : null;
     const server = createWcpMcpServer({ governor, approvals: options.approvals });
-    return await serveWithServer(req, server, authInfoFor(tenant));
+    return await serveWithServer(req, server, authInfoFor(tenant), body);
   };
 }

@@ -270,6 +270,53 @@ Deno.test("hall mount: MCP tools use the hall's own workers, approvals and recei
   }
 });
 
+Deno.test("hall mount: POST /mcp with [] or a non-message body is one -32600 error, and the hall keeps serving", async () => {
+  let appFetch: (req: Request) => Response | Promise<Response> = () =>
+    new Response(null, { status: 503 });
+  let hallCalls = 0;
+  const inner = createHallMcpHandler({
+    hallFetch: (req) => {
+      hallCalls++;
+      return appFetch(req);
+    },
+  });
+  const hall = await startHall((req) => inner(req, { tenant: { tenant_id: "acme" } }));
+  appFetch = hall.fetch;
+  const post = (body: string) =>
+    hall.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-06-18",
+      },
+      body,
+    });
+  try {
+    for (const body of ["[]", "1", '"x"', "null"]) {
+      const res = await post(body);
+      assert.equal(res.status, 400, body);
+      const answer = await res.json();
+      assert.deepEqual(
+        { jsonrpc: answer.jsonrpc, id: answer.id, code: answer.error?.code },
+        { jsonrpc: "2.0", id: null, code: -32600 },
+        `${body}: ${JSON.stringify(answer)}`,
+      );
+      assert.equal(typeof answer.error.message, "string");
+    }
+    assert.equal(hallCalls, 0, "refused before the hall is asked for its workers");
+    const ping = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }));
+    assert.equal(ping.status, 200);
+    assert.deepEqual(await ping.json(), { jsonrpc: "2.0", id: 1, result: {} });
+    const list = await post(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }));
+    const names = (await list.json()).result.tools.map((t: { name: string }) => t.name);
+    assert.ok(names.includes("cap_doc_summarize"), names.join(","));
+  } finally {
+    await hall.stop();
+  }
+});
+
 Deno.test("stdio in hall mode: `deno run mcp/main.ts` with a hall URL routes and executes through the hall", async () => {
   const store = await openSqliteStore(":memory:");
   await ensureAdminToken(store, Date.now(), ADMIN);

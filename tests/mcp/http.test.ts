@@ -180,7 +180,7 @@ Deno.test("http: GET is 405, invalid JSON is -32700, malformed messages are -326
 
     const nonObject = await post(srv.url, "42");
     assert.equal(nonObject.status, 400);
-    assert.ok([-32700, -32600].includes((await nonObject.json()).error.code));
+    assert.equal((await nonObject.json()).error.code, -32600);
 
     // Stateless: each POST stands alone, no initialize needed first.
     const badParams = await post(
@@ -207,6 +207,148 @@ Deno.test("http: GET is 405, invalid JSON is -32700, malformed messages are -326
   } finally {
     await srv.close();
   }
+});
+
+Deno.test("http: an empty batch or a JSON body that is no message is one -32600 error; bad batch entries each get one", async () => {
+  const srv = startServer(new Governor(demoWith()));
+  const v = { "mcp-protocol-version": "2025-06-18" };
+  try {
+    // JSON-RPC 2.0: a single Response object, id null, code -32600 (the SDK gave 202, no body).
+    for (
+      const [body, reason] of [
+        ["[]", /empty batch/],
+        ["1", /got number/],
+        ['"x"', /got string/],
+        ["null", /got null/],
+        ["true", /got boolean/],
+        ["{}", /jsonrpc/],
+        ['{"jsonrpc":"2.0","id":1,"method":7}', /method/],
+        ['{"jsonrpc":"2.0","id":{},"method":"ping"}', /"id"/],
+      ] as const
+    ) {
+      const res = await post(srv.url, body, v);
+      assert.equal(res.status, 400, body);
+      assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+      const answer = await res.json();
+      assert.equal(Array.isArray(answer), false, `${body}: one response object, not a batch`);
+      assert.equal(answer.jsonrpc, "2.0", body);
+      assert.equal(answer.error.code, -32600, body);
+      assert.match(answer.error.message, /^Invalid Request: /, body);
+      assert.match(answer.error.message, reason, body);
+      if (body !== '{"jsonrpc":"2.0","id":1,"method":7}') assert.equal(answer.id, null, body);
+    }
+    // A malformed message with a usable id is answered under that id.
+    const wrongVersion = await post(srv.url, '{"jsonrpc":"1.0","id":9,"method":"ping"}', v);
+    assert.equal(wrongVersion.status, 400);
+    assert.equal((await wrongVersion.json()).id, 9);
+
+    // A batch of only invalid entries: one -32600 per entry (JSON-RPC 2.0, section 7).
+    const allBad = await post(srv.url, '[1, "x", {"jsonrpc":"2.0","id":3}]', v);
+    assert.equal(allBad.status, 400);
+    const bad = await allBad.json() as { id: unknown; error: { code: number } }[];
+    assert.deepEqual(bad.map((e) => [e.id, e.error.code]), [
+      [null, -32600],
+      [null, -32600],
+      [3, -32600],
+    ]);
+
+    // A mixed batch: valid entries are answered, invalid ones get their error, all in one array.
+    const mixed = await post(
+      srv.url,
+      JSON.stringify([
+        { jsonrpc: "2.0", id: 5, method: "ping" },
+        42,
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+        { jsonrpc: "2.0", id: 6, method: "tools/list" },
+      ]),
+      v,
+    );
+    assert.equal(mixed.status, 200);
+    const answers = await mixed.json() as {
+      id: unknown;
+      result?: { tools?: unknown[] };
+      error?: { code: number };
+    }[];
+    assert.equal(answers.length, 3, JSON.stringify(answers));
+    assert.deepEqual(answers.find((a) => a.id === 5)?.result, {});
+    assert.ok(answers.find((a) => a.id === 6)!.result!.tools!.length > 10);
+    assert.equal(answers.find((a) => a.id === null)?.error?.code, -32600);
+
+    // Only notifications besides the invalid entry: just the error, in an array.
+    const noRequests = await post(
+      srv.url,
+      JSON.stringify([{ jsonrpc: "2.0", method: "notifications/initialized" }, "x"]),
+      v,
+    );
+    assert.equal(noRequests.status, 200);
+    const only = await noRequests.json();
+    assert.equal(only.length, 1);
+    assert.equal(only[0].error.code, -32600);
+
+    // A valid batch, a notification and a single request are answered as before.
+    const batch = await post(
+      srv.url,
+      JSON.stringify([
+        { jsonrpc: "2.0", id: 1, method: "ping" },
+        { jsonrpc: "2.0", id: 2, method: "ping" },
+      ]),
+      v,
+    );
+    assert.equal(batch.status, 200);
+    assert.deepEqual((await batch.json()).map((a: { id: number }) => a.id).sort(), [1, 2]);
+    const notification = await post(
+      srv.url,
+      JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+      v,
+    );
+    assert.equal(notification.status, 202);
+    await notification.body?.cancel();
+    // Header refusals keep their precedence over the body check.
+    const notAcceptable = await post(srv.url, "[]", { ...v, accept: "application/json" });
+    assert.equal(notAcceptable.status, 406);
+    await notAcceptable.body?.cancel();
+    const notJson = await post(srv.url, "[]", { ...v, "content-type": "text/plain" });
+    assert.equal(notJson.status, 415);
+    await notJson.body?.cancel();
+    const list = await post(
+      srv.url,
+      JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tools/list" }),
+      v,
+    );
+    assert.equal(list.status, 200);
+    assert.ok((await list.json()).result.tools.length > 10, "the server keeps serving");
+  } finally {
+    await srv.close();
+  }
+});
+
+Deno.test("http: readJsonRpcBody refuses an over-long body with 413", async () => {
+  const { readJsonRpcBody, MAX_BODY_BYTES } = await import("../../mcp/http.ts");
+  const headers = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+  };
+  const big = "[" + "1,".repeat(MAX_BODY_BYTES / 2) + "1]";
+  const streamed = await readJsonRpcBody(
+    new Request("http://127.0.0.1/mcp", {
+      method: "POST",
+      headers,
+      body: new Blob([big]).stream(),
+    }),
+  );
+  assert.ok(streamed instanceof Response);
+  assert.equal(streamed.status, 413);
+  assert.match((await streamed.json()).error.message, /Payload Too Large/);
+  const declared = await readJsonRpcBody(
+    new Request("http://127.0.0.1/mcp", {
+      method: "POST",
+      headers: { ...headers, "content-length": String(MAX_BODY_BYTES + 1) },
+      body: "{}",
+    }),
+  );
+  assert.ok(declared instanceof Response);
+  assert.equal(declared.status, 413);
+  await declared.body?.cancel();
 });
 
 Deno.test("http: Host allow-list entries with and without ports, IPv6 with and without brackets", async () => {
