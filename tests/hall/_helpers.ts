@@ -7,6 +7,12 @@
  */
 
 import assert from "node:assert/strict";
+import {
+  buildManifest,
+  packageHashFromContents,
+  type SigningKey,
+  signManifestEd25519,
+} from "../../src/attestation/mod.ts";
 import type { NamespaceGrant } from "../../src/hall_wire.ts";
 import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
 import { createHallApp, type HallApp, type HallAppOptions } from "../../src/hall/app.ts";
@@ -64,6 +70,25 @@ export function routeInput(over: Record<string, unknown> = {}): Record<string, u
     request: { text: "Hello world. Second sentence." },
     ...over,
   };
+}
+
+/** An attestation submission: `contents` hashed as a package, its manifest signed with `key`. */
+export async function signedSubmission(
+  key: SigningKey,
+  workerId: string,
+  contents: Record<string, string>,
+): Promise<{ manifest: Record<string, unknown>; files: unknown[] }> {
+  const computed = packageHashFromContents(contents);
+  const manifest = await signManifestEd25519(
+    buildManifest({
+      packageHash: computed,
+      workerId,
+      workerSpeciesId: "wrk.doc.summarizer",
+      workerVersion: "1.0.0",
+    }),
+    key,
+  );
+  return { manifest: manifest as Record<string, unknown>, files: computed.files };
 }
 
 export async function testHall(over: Partial<HallAppOptions> = {}): Promise<TestHall> {

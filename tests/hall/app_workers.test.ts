@@ -4,12 +4,10 @@ import {
   buildManifest,
   generateSigningKey,
   packageHashFromContents,
-  type SigningKey,
-  signManifestEd25519,
   signManifestHmac,
 } from "../../src/attestation/mod.ts";
 import { recordHashJcs } from "../../src/registry.ts";
-import { err, HALL_TEST, hallTest, j, routeInput, testHall } from "./_helpers.ts";
+import { err, HALL_TEST, hallTest, j, routeInput, signedSubmission, testHall } from "./_helpers.ts";
 
 function record(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const r: Record<string, unknown> = {
@@ -222,24 +220,6 @@ hallTest(
     assert.equal(err(await j(noNs)).path, "namespace");
   },
 );
-
-async function signedSubmission(
-  key: SigningKey,
-  workerId: string,
-  contents: Record<string, string>,
-): Promise<{ manifest: Record<string, unknown>; files: unknown[] }> {
-  const computed = packageHashFromContents(contents);
-  const manifest = await signManifestEd25519(
-    buildManifest({
-      packageHash: computed,
-      workerId,
-      workerSpeciesId: "wrk.doc.summarizer",
-      workerVersion: "1.0.0",
-    }),
-    key,
-  );
-  return { manifest: manifest as Record<string, unknown>, files: computed.files };
-}
 
 hallTest(
   "attestation: a signed manifest verifies and registers the hash; other code is a tamper",

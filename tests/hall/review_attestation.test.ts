@@ -1,29 +1,9 @@
 // A submission that does not verify must change nothing (README: "otherwise 422 ... and nothing
 // is registered"): it used to overwrite the worker's last verified attestation with a failed one.
 import assert from "node:assert/strict";
-import {
-  buildManifest,
-  generateSigningKey,
-  packageHashFromContents,
-  type SigningKey,
-  signManifestEd25519,
-} from "../../src/attestation/mod.ts";
+import { generateSigningKey } from "../../src/attestation/mod.ts";
 import { recordHashJcs } from "../../src/registry.ts";
-import { hallTest, j } from "./_helpers.ts";
-
-async function submission(key: SigningKey, workerId: string, code: string) {
-  const computed = packageHashFromContents({ "code/worker.py": code });
-  const manifest = await signManifestEd25519(
-    buildManifest({
-      packageHash: computed,
-      workerId,
-      workerSpeciesId: "wrk.doc.summarizer",
-      workerVersion: "1.0.0",
-    }),
-    key,
-  );
-  return { manifest: manifest as Record<string, unknown>, files: computed.files };
-}
+import { hallTest, j, signedSubmission } from "./_helpers.ts";
 
 hallTest(
   "attestation: a refused submission leaves the verified attestation in place",
@@ -38,7 +18,7 @@ hallTest(
     };
     rec.artifact_hash = recordHashJcs(rec);
     assert.equal((await h.req("/wcp/workers", { method: "POST", json: rec })).status, 201);
-    const good = await submission(key, id, "print('v1')\n");
+    const good = await signedSubmission(key, id, { "code/worker.py": "print('v1')\n" });
     assert.equal(
       (await h.req(`/wcp/workers/${id}/attestation`, { method: "POST", json: good })).status,
       200,
@@ -49,7 +29,7 @@ hallTest(
     const forged = structuredClone(good);
     forged.manifest.signature_ed25519 = "0".repeat(128);
     const other = await generateSigningKey({ namespace: "org.acme" });
-    const wrongKey = await submission(other, id, "print('v1')\n");
+    const wrongKey = await signedSubmission(other, id, { "code/worker.py": "print('v1')\n" });
     for (const bad of [forged, wrongKey]) {
       const r = await h.req(`/wcp/workers/${id}/attestation`, { method: "POST", json: bad });
       assert.equal(r.status, 422);

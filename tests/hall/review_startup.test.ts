@@ -1,8 +1,8 @@
 // The hall started the way an operator starts it: with exactly the permissions of the `serve`
 // task (telemetry must still reach the store), and startup mistakes that must be one line.
 import assert from "node:assert/strict";
+import { HALL_TEST, routeInput } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = `${ROOT}src/hall/main.ts`;
 const TOKEN = "wcp_review-startup-admin-token-0123456789";
@@ -34,7 +34,7 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<De
   }).output();
 }
 
-Deno.test("serve task permissions: decisions' telemetry reaches the store", opts, async () => {
+Deno.test("serve task permissions: decisions' telemetry reaches the store", HALL_TEST, async () => {
   const dir = await Deno.makeTempDir({ prefix: "wcp_review_serve_" });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...(await serveTaskFlags(dir)), MAIN],
@@ -62,16 +62,12 @@ Deno.test("serve task permissions: decisions' telemetry reaches the store", opts
     const res = await fetch(`${base}/wcp/route`, {
       method: "POST",
       headers: auth,
-      body: JSON.stringify({
-        correlation_id: "7f1c1f8e-8f3c-4d55-9a43-1b2b3c4d5e6f",
-        tenant_id: "acme",
-        env: "dev",
-        data_label: "INTERNAL",
-        tenant_risk: "low",
-        qos_class: "P2",
-        capability_id: "cap.doc.summarize",
-        request: { text: "Hello." },
-      }),
+      body: JSON.stringify(
+        routeInput({
+          correlation_id: "7f1c1f8e-8f3c-4d55-9a43-1b2b3c4d5e6f",
+          request: { text: "Hello." },
+        }),
+      ),
     });
     const decision = await res.json();
     assert.equal(res.status, 200);
@@ -99,61 +95,65 @@ Deno.test("serve task permissions: decisions' telemetry reaches the store", opts
   }
 });
 
-Deno.test("startup mistakes are one line and exit code 2, never a stack trace", opts, async () => {
-  const dir = await Deno.makeTempDir({ prefix: "wcp_review_start_" });
-  try {
-    const file = `${dir}/not-a-dir`;
-    await Deno.writeTextFile(file, "x");
-    const base = ["run", "--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`];
-    const cases: [string[], RegExp][] = [
-      [[...base, MAIN, "--data-dir", file], /--data-dir .*not-a-dir is not a directory/],
-      [[...base, MAIN, "--data-dir", `${file}/sub`], /not a directory/],
-      // The serve task's permissions with a data directory outside ./data.
-      [
-        ["run", ...(await serveTaskFlags("./data")), MAIN, "--data-dir", `${dir}/elsewhere`],
-        /Requires write access to .*elsewhere.*deno task serve.*--allow-write/,
-      ],
-    ];
-    for (const [args, message] of cases) {
-      const r = await run(args);
-      const err = new TextDecoder().decode(r.stderr).trim();
-      assert.equal(r.code, 2, err);
-      assert.equal(err.split("\n").length, 1, err);
-      assert.match(err, /^wcp hall: /);
-      assert.match(err, message);
-      assert.doesNotMatch(err, /Uncaught|\bat /);
-    }
-
-    // PostgreSQL that is not there, and a URL without a user (the driver then wants PGUSERNAME).
-    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const deadPort = (closed.addr as Deno.NetAddr).port;
-    closed.close();
-    const serve = ["run", ...(await serveTaskFlags(dir)), MAIN, "--data-dir", `${dir}/pg`];
-    for (
-      const [url, message] of [
-        [`postgres://hall@127.0.0.1:${deadPort}/hall`, /^wcp hall: --database-url: cannot reach/],
-        [`postgres://127.0.0.1:${deadPort}/hall`, /PGUSERNAME.*put the user in the URL/],
-      ] as [string, RegExp][]
-    ) {
-      const r = await run([...serve, "--database-url", url]);
-      const err = new TextDecoder().decode(r.stderr).trim();
-      assert.equal(r.code, 2, err);
-      assert.equal(err.split("\n").length, 1, err);
-      assert.match(err, message);
-    }
-
-    // A port another process holds.
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+Deno.test(
+  "startup mistakes are one line and exit code 2, never a stack trace",
+  HALL_TEST,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp_review_start_" });
     try {
-      const port = String((listener.addr as Deno.NetAddr).port);
-      const r = await run([...base, MAIN, "--data-dir", `${dir}/d`, "--port", port]);
-      const err = new TextDecoder().decode(r.stderr).trim();
-      assert.equal(r.code, 2, err);
-      assert.equal(err, "wcp hall: the port is already in use (choose another with --port)");
+      const file = `${dir}/not-a-dir`;
+      await Deno.writeTextFile(file, "x");
+      const base = ["run", "--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`];
+      const cases: [string[], RegExp][] = [
+        [[...base, MAIN, "--data-dir", file], /--data-dir .*not-a-dir is not a directory/],
+        [[...base, MAIN, "--data-dir", `${file}/sub`], /not a directory/],
+        // The serve task's permissions with a data directory outside ./data.
+        [
+          ["run", ...(await serveTaskFlags("./data")), MAIN, "--data-dir", `${dir}/elsewhere`],
+          /Requires write access to .*elsewhere.*deno task serve.*--allow-write/,
+        ],
+      ];
+      for (const [args, message] of cases) {
+        const r = await run(args);
+        const err = new TextDecoder().decode(r.stderr).trim();
+        assert.equal(r.code, 2, err);
+        assert.equal(err.split("\n").length, 1, err);
+        assert.match(err, /^wcp hall: /);
+        assert.match(err, message);
+        assert.doesNotMatch(err, /Uncaught|\bat /);
+      }
+
+      // PostgreSQL that is not there, and a URL without a user (the driver then wants PGUSERNAME).
+      const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const deadPort = (closed.addr as Deno.NetAddr).port;
+      closed.close();
+      const serve = ["run", ...(await serveTaskFlags(dir)), MAIN, "--data-dir", `${dir}/pg`];
+      for (
+        const [url, message] of [
+          [`postgres://hall@127.0.0.1:${deadPort}/hall`, /^wcp hall: --database-url: cannot reach/],
+          [`postgres://127.0.0.1:${deadPort}/hall`, /PGUSERNAME.*put the user in the URL/],
+        ] as [string, RegExp][]
+      ) {
+        const r = await run([...serve, "--database-url", url]);
+        const err = new TextDecoder().decode(r.stderr).trim();
+        assert.equal(r.code, 2, err);
+        assert.equal(err.split("\n").length, 1, err);
+        assert.match(err, message);
+      }
+
+      // A port another process holds.
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      try {
+        const port = String((listener.addr as Deno.NetAddr).port);
+        const r = await run([...base, MAIN, "--data-dir", `${dir}/d`, "--port", port]);
+        const err = new TextDecoder().decode(r.stderr).trim();
+        assert.equal(r.code, 2, err);
+        assert.equal(err, "wcp hall: the port is already in use (choose another with --port)");
+      } finally {
+        listener.close();
+      }
     } finally {
-      listener.close();
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
