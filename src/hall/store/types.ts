@@ -17,26 +17,17 @@
  */
 
 import type { RouteDecision } from "../../model.ts";
-import type {
-  AlertKind,
-  ApprovalStatus,
-  HallAlert,
-  HallApproval,
-  HallBan,
-  HallCheckpoint,
-  HallNamespace,
-  HallTier,
-  HallToken,
-  HallWorker,
-  ReceiptFilter,
-} from "../../hall_wire.ts";
+import type * as wire from "../../hall_wire.ts";
 
 // Rows the API sends are declared once, in the published core (`src/hall_wire.ts`): a row here is
 // that wire row, plus what only the store keeps (token hashes, attestation manifests).
-export type { AlertKind, ApprovalStatus };
+/** Alert kinds the hall raises. */
+export type AlertKind = wire.AlertKind;
+/** Approval states. `consumed` means the approved request was dispatched (exactly once). */
+export type ApprovalStatus = wire.ApprovalStatus;
 
 /** One enrolled worker as the hall stores it (the API shows it as a `HallWorker`). */
-export interface WorkerRow extends Omit<HallWorker, "attestation_verified"> {
+export interface WorkerRow extends Omit<wire.HallWorker, "attestation_verified"> {
   /** Last submitted attestation manifest (any JSON) and its verification result, or null. */
   attestation: { manifest: unknown; verified: boolean; verified_at: string; detail: string } | null;
   /** Token id that enrolled it. */
@@ -44,22 +35,22 @@ export interface WorkerRow extends Omit<HallWorker, "attestation_verified"> {
 }
 
 /** A bearer token, stored hashed. The plain token is shown once and never stored. */
-export interface TokenRow extends HallToken {
+export interface TokenRow extends wire.HallToken {
   /** Lowercase hex SHA-256 of the plain token. */
   token_hash: string;
 }
 
 /** A signatory tenant namespace (`org.<name>` or `x.<name>`) and its tier. */
-export type NamespaceRow = HallNamespace;
+export type NamespaceRow = wire.HallNamespace;
 
 /** Limits of a tier. */
-export type TierRow = HallTier;
+export type TierRow = wire.HallTier;
 
 /** One entry of the ban list. */
-export type BanRow = HallBan;
+export type BanRow = wire.HallBan;
 
 /** A request held for a human (spec 5.8). */
-export interface ApprovalRow extends Omit<HallApproval, "decision"> {
+export interface ApprovalRow extends Omit<wire.HallApproval, "decision"> {
   /** The holding decision: the hall stores a `RouteDecision`; a store keeps any JSON object. */
   decision: RouteDecision | Record<string, unknown>;
 }
@@ -115,7 +106,7 @@ export interface ReceiptRow {
 }
 
 /** Receipt query; all filters optional, combined with AND (implementations cap `limit` at 1000). */
-export type ReceiptQuery = ReceiptFilter;
+export type ReceiptQuery = wire.ReceiptFilter;
 
 /** One persisted telemetry event. */
 export interface TelemetryRow {
@@ -155,7 +146,7 @@ export interface TelemetryQuery {
 }
 
 /** An operator alert; acknowledged alerts stay acknowledged. */
-export type AlertRow = HallAlert;
+export type AlertRow = wire.HallAlert;
 
 /** What the hall remembers of each decision (worker chains need the parent's chain total). */
 export interface DecisionRow {
@@ -180,7 +171,7 @@ export interface DecisionRow {
 }
 
 /** A Merkle checkpoint over a prefix of a tenant chain. */
-export interface CheckpointRow extends Omit<HallCheckpoint, "proof"> {
+export interface CheckpointRow extends Omit<wire.HallCheckpoint, "proof"> {
   /** The hall stores a signed `Checkpoint`; a store keeps any JSON proof material. */
   proof: Record<string, unknown>;
 }
