@@ -6,7 +6,7 @@
  * @module
  */
 
-/** Deepest nesting accepted in a request payload (also stops cycles). */
+/** Deepest nesting accepted in a request payload and by `canonicalJson` (also stops cycles). */
 export const MAX_DEPTH = 200;
 
 function w(v: unknown, depth: number): string | undefined {

@@ -5,14 +5,18 @@
  */
 
 import { WcpError } from "./errors.ts";
+import { MAX_DEPTH } from "./_jcs.ts";
 
 /**
  * Serialise a JSON value in RFC 8785 canonical form: object keys sorted by UTF-16 code units,
  * no whitespace, ECMAScript number and string serialisation. `undefined` object members are
  * dropped (as JSON.stringify does); non-finite numbers, `undefined` at top level or in arrays,
- * functions, symbols, bigints, cycles and strings or member names holding a lone surrogate
- * (RFC 8785 takes I-JSON input, and RFC 7493 section 2.1 forbids surrogate code points) are
- * rejected with a `WcpError` (code `JCS_INVALID`) whose `path` names the offending value.
+ * functions, symbols, bigints, cycles, strings or member names holding a lone surrogate
+ * (RFC 8785 takes I-JSON input, and RFC 7493 section 2.1 forbids surrogate code points) and
+ * arrays or objects nested more than 200 levels deep (the limit the router applies to request
+ * payloads; deeper values would otherwise exhaust the stack) are rejected with a `WcpError`
+ * (code `JCS_INVALID`) whose `path` names the offending value. Noncharacters (U+FDD0..U+FDEF,
+ * U+xFFFE, U+xFFFF) are kept: RFC 7493 only says SHOULD NOT.
  *
  * @example
  * ```ts
@@ -27,13 +31,15 @@ import { WcpError } from "./errors.ts";
  */
 export function canonicalJson(value: unknown): string {
   const out: string[] = [];
-  write(value, out, "$", []);
+  write(value, out, "$", [], 0);
   return out.join("");
 }
 
 const LONE_SURROGATE = "must be well-formed Unicode: a lone surrogate is not allowed (I-JSON)";
 
-function write(value: unknown, out: string[], path: string, open: object[]): void {
+const TOO_DEEP = `nested too deep: the limit is ${MAX_DEPTH} levels of arrays and objects`;
+
+function write(value: unknown, out: string[], path: string, open: object[], depth: number): void {
   if (value === null) {
     out.push("null");
     return;
@@ -57,6 +63,7 @@ function write(value: unknown, out: string[], path: string, open: object[]): voi
       if (open.includes(value)) {
         throw new WcpError("JCS_INVALID", path, "cyclic reference (JSON has no cycles)");
       }
+      if (depth >= MAX_DEPTH) throw new WcpError("JCS_INVALID", path, TOO_DEEP);
       open.push(value);
       if (Array.isArray(value)) {
         out.push("[");
@@ -65,7 +72,7 @@ function write(value: unknown, out: string[], path: string, open: object[]): voi
           if (value[i] === undefined) {
             throw new WcpError("JCS_INVALID", `${path}[${i}]`, "undefined is not a JSON value");
           }
-          write(value[i], out, `${path}[${i}]`, open);
+          write(value[i], out, `${path}[${i}]`, open, depth + 1);
         }
         out.push("]");
         open.pop();
@@ -81,7 +88,7 @@ function write(value: unknown, out: string[], path: string, open: object[]): voi
           throw new WcpError("JCS_INVALID", at, `member name ${LONE_SURROGATE}`);
         }
         out.push(JSON.stringify(keys[i]), ":");
-        write(obj[keys[i]], out, at, open);
+        write(obj[keys[i]], out, at, open, depth + 1);
       }
       out.push("}");
       open.pop();
