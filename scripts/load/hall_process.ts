@@ -8,6 +8,11 @@
 
 const MAIN = new URL("../../src/hall/main.ts", import.meta.url).pathname;
 const DIST = new URL("../../playground/dist", import.meta.url).pathname;
+// The extra threads of `--threads N` load the hall's modules themselves (read access to them).
+const SOURCES = [
+  new URL("../../src", import.meta.url).pathname,
+  new URL("../../mcp", import.meta.url).pathname,
+];
 
 /** A fixed admin token for benchmark and test halls (never used outside loopback). */
 export const TEST_ADMIN_TOKEN = "wcp_loadtest_admin_token_0123456789";
@@ -40,6 +45,8 @@ export interface StartHallOptions {
   rateLimit?: number;
   /** Seconds to wait for "listening on"; default 60. */
   timeoutSeconds?: number;
+  /** Serving threads (`--threads`); default 1. */
+  threads?: number;
 }
 
 /**
@@ -54,11 +61,13 @@ export interface StartHallOptions {
  */
 export async function startHall(options: StartHallOptions = {}): Promise<HallProcess> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "wcp-hall-" });
+  const threads = options.threads ?? 1;
   const args = [
     "run",
     "--no-prompt",
+    ...(threads > 1 ? ["--unstable-net"] : []),
     "--allow-net=127.0.0.1,localhost",
-    `--allow-read=${dataDir},${DIST}`,
+    `--allow-read=${[dataDir, DIST, ...(threads > 1 ? SOURCES : [])].join(",")}`,
     `--allow-write=${dataDir}`,
     "--allow-env=WCP_ADMIN_TOKEN,PGAPPNAME,PGPASSWORD",
     MAIN,
@@ -70,6 +79,8 @@ export async function startHall(options: StartHallOptions = {}): Promise<HallPro
     dataDir,
     "--rate-limit",
     String(options.rateLimit ?? 0),
+    "--threads",
+    String(threads),
   ];
   if (options.databaseUrl) args.push("--database-url", options.databaseUrl);
   const child = new Deno.Command(Deno.execPath(), {
@@ -90,7 +101,8 @@ export async function startHall(options: StartHallOptions = {}): Promise<HallPro
   };
   const drained = Promise.all([drain(child.stdout), drain(child.stderr)]).catch(() => {});
   let exited = false;
-  const status = child.status.then((s) => {
+  const status = child.status.then(async (s) => {
+    await drained; // so an early exit is reported with what the hall printed
     exited = true;
     onText?.();
     return s;

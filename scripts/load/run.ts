@@ -9,9 +9,13 @@
  * database, each loaded by its own wrk. The load tool is `wrk` (Debian package) with
  * `post.lua`; every run is bounded in time (`--duration`) and in request count (`--max-requests`).
  *
+ * `--hall-threads N` starts each hall with `--threads N` (N threads of one process on one port).
+ * `--runs N` repeats every measurement N times and reports the median run (all rates listed).
+ *
  * usage: deno task load [--backends sqlite,postgres,postgres-x2] [--endpoints route,dispatch]
  *          [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]
- *          [--tenants 8] [--pg-durable on|off] [--json test-artifacts/load.json]
+ *          [--hall-threads 1] [--runs 1] [--tenants 8] [--pg-durable on|off]
+ *          [--json test-artifacts/load.json]
  *
  * @module
  */
@@ -36,6 +40,8 @@ interface RunResult {
   errors: number;
   non2xx: number;
   capped: boolean;
+  /** Every run's rate (the row is the median run). */
+  rates: number[];
 }
 
 function fail(message: string): never {
@@ -69,7 +75,7 @@ async function wrk(opts: {
   threads: number;
   maxRequests: number;
   tenants: string[];
-}): Promise<Omit<RunResult, "backend" | "endpoint">> {
+}): Promise<Omit<RunResult, "backend" | "endpoint" | "rates">> {
   const perThread = Math.ceil(opts.maxRequests / opts.threads);
   const out = await new Deno.Command("wrk", {
     args: [
@@ -129,6 +135,8 @@ async function main(): Promise<void> {
         "max-requests": { type: "string" },
         connections: { type: "string" },
         threads: { type: "string" },
+        "hall-threads": { type: "string" },
+        runs: { type: "string" },
         tenants: { type: "string" },
         json: { type: "string" },
         "pg-durable": { type: "string" },
@@ -144,7 +152,7 @@ async function main(): Promise<void> {
     console.log(
       "usage: deno task load [--backends sqlite,postgres,postgres-x2] [--endpoints route,dispatch]\n" +
         "         [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]\n" +
-        "         [--tenants 8] [--pg-durable on|off] [--json FILE]",
+        "         [--hall-threads 1] [--runs 1] [--tenants 8] [--pg-durable on|off] [--json FILE]",
     );
     return;
   }
@@ -161,6 +169,9 @@ async function main(): Promise<void> {
   const maxRequests = positiveInt("max-requests", a["max-requests"], 400_000);
   const connections = positiveInt("connections", a.connections, 32);
   const threads = positiveInt("threads", a.threads, 1);
+  const hallThreads = positiveInt("hall-threads", a["hall-threads"], 1);
+  if (hallThreads > 64) fail("--hall-threads: at most 64");
+  const repeats = positiveInt("runs", a.runs, 1);
   const tenants = Array.from(
     { length: positiveInt("tenants", a.tenants, 8) },
     (_, i) => `tenant-${i}`,
@@ -191,7 +202,9 @@ async function main(): Promise<void> {
         });
       }
       // One after the other: the first start bootstraps an empty database.
-      for (let i = 0; i < instances; i++) halls.push(await startHall({ databaseUrl: pg?.url }));
+      for (let i = 0; i < instances; i++) {
+        halls.push(await startHall({ databaseUrl: pg?.url, threads: hallThreads }));
+      }
       console.error(`load: ${backend} hall(s) at ${halls.map((h) => h.url).join(", ")}`);
       for (const endpoint of endpoints) {
         const share = (h: HallProcess) => ({
@@ -209,22 +222,34 @@ async function main(): Promise<void> {
         );
         const rate = Math.min(...warm.map((w) => w.perSecond));
         const seconds = Math.max(2, Math.min(duration, Math.ceil(budget / rate)));
-        const runs = await Promise.all(
-          halls.map((h) => wrk({ ...share(h), seconds, maxRequests: budget })),
-        );
+        const measured: Omit<RunResult, "backend" | "endpoint" | "rates">[] = [];
+        const allRuns: Awaited<ReturnType<typeof wrk>>[] = [];
+        for (let k = 0; k < repeats; k++) {
+          const runs = await Promise.all(
+            halls.map((h) => wrk({ ...share(h), seconds, maxRequests: budget })),
+          );
+          allRuns.push(...runs);
+          measured.push({
+            connections: runs.reduce((n, x) => n + x.connections, 0),
+            requests: runs.reduce((n, x) => n + x.requests, 0),
+            seconds: Math.max(...runs.map((x) => x.seconds)),
+            perSecond: runs.reduce((n, x) => n + x.perSecond, 0),
+            p50ms: Math.max(...runs.map((x) => x.p50ms)),
+            p90ms: Math.max(...runs.map((x) => x.p90ms)),
+            p99ms: Math.max(...runs.map((x) => x.p99ms)),
+            maxms: Math.max(...runs.map((x) => x.maxms)),
+            errors: runs.reduce((n, x) => n + x.errors, 0),
+            non2xx: runs.reduce((n, x) => n + x.non2xx, 0),
+            capped: runs.some((x) => x.capped),
+          });
+        }
+        // The median run by rate (its own latencies), with every run's rate listed beside it.
+        const sorted = [...measured].sort((x, y) => x.perSecond - y.perSecond);
         const r = {
-          connections: runs.reduce((n, x) => n + x.connections, 0),
-          requests: runs.reduce((n, x) => n + x.requests, 0),
-          seconds: Math.max(...runs.map((x) => x.seconds)),
-          perSecond: runs.reduce((n, x) => n + x.perSecond, 0),
-          p50ms: Math.max(...runs.map((x) => x.p50ms)),
-          p90ms: Math.max(...runs.map((x) => x.p90ms)),
-          p99ms: Math.max(...runs.map((x) => x.p99ms)),
-          maxms: Math.max(...runs.map((x) => x.maxms)),
-          errors: runs.reduce((n, x) => n + x.errors, 0),
-          non2xx: runs.reduce((n, x) => n + x.non2xx, 0),
-          capped: runs.some((x) => x.capped),
+          ...sorted[Math.floor((sorted.length - 1) / 2)],
+          rates: measured.map((x) => x.perSecond),
         };
+        const runs = allRuns;
         results.push({ backend, endpoint, ...r });
         if (endpoint === "dispatch") {
           const ok = (x: { requests: number; non2xx: number }) => x.requests - x.non2xx;
@@ -268,21 +293,26 @@ async function main(): Promise<void> {
   const cpu = cpuinfo.match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
   console.log(
     `\n${navigator.hardwareConcurrency} cores (${cpu}), wrk -t${threads} -c${connections}, ` +
+      `${hallThreads} thread(s) per hall, median of ${repeats} run(s), ` +
       `${tenants.length} tenants, PostgreSQL fsync ${durableText}, ` +
       `bounded by ${duration} s and ${maxRequests} requests per run\n`,
   );
-  console.log("| store | endpoint | requests | decisions/s | p50 ms | p90 ms | p99 ms | non-2xx |");
-  console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log(
+    "| store | endpoint | requests | decisions/s | runs | p50 ms | p90 ms | p99 ms | non-2xx |",
+  );
+  console.log("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
+  const per = hallThreads > 1 ? `, ${hallThreads} threads each` : "";
   const label: Record<string, string> = {
-    sqlite: "SQLite (1 hall)",
-    postgres: "PostgreSQL (1 hall)",
-    "postgres-x2": "PostgreSQL (2 halls)",
+    sqlite: `SQLite (1 hall${per})`,
+    postgres: `PostgreSQL (1 hall${per})`,
+    "postgres-x2": `PostgreSQL (2 halls${per})`,
   };
   const n = (x: number) => Math.round(x).toLocaleString("en-US");
   for (const r of results) {
     console.log(
       `| ${label[r.backend]} | \`POST /wcp/${r.endpoint}\` | ${n(r.requests)} | ` +
-        `${n(r.perSecond)}${r.capped ? " (capped)" : ""} | ${r.p50ms.toFixed(2)} | ` +
+        `${n(r.perSecond)}${r.capped ? " (capped)" : ""} | ${r.rates.map(n).join(" / ")} | ` +
+        `${r.p50ms.toFixed(2)} | ` +
         `${r.p90ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.non2xx + r.errors} |`,
     );
   }

@@ -14,6 +14,7 @@ import type { PolicyGate, PolicyGateFn } from "../policy.ts";
 import { parseRules, type RuleSet } from "../rules.ts";
 import { WcpError } from "../errors.ts";
 import type { HallEnv } from "./_http.ts";
+import type { HallPeers } from "./cluster.ts";
 import { HttpError } from "./errors.ts";
 import { effectiveConfig, Hall } from "./hall.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -90,6 +91,10 @@ export interface HallAppOptions {
   workerOrigins?: string[];
   /** Re-read workers and bans from the store this often (several instances). 0 = never. */
   registrySyncMs?: number;
+  /** The other threads of this hall process (`--threads`; see `cluster.ts`). */
+  peers?: HallPeers;
+  /** Which serving thread this app is, of how many (shown by `/wcp/health`). */
+  thread?: { index: number; count: number };
 }
 
 /** What `createHallApp` returns. */
@@ -159,6 +164,8 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     workerTimeoutMs: options.workerTimeoutMs ?? 30_000,
     registrySyncMs: options.registrySyncMs ?? 0,
     chainCheckMs: options.chainCheckMs ?? 60_000,
+    peers: options.peers,
+    thread: options.thread,
   });
   await hall.syncRegistry();
   // A chain tampered with while the hall was down is reported soon after start (in the
@@ -182,6 +189,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     tierCache.set(p.namespace, { rpm, at: now() });
     return rpm;
   };
+  const stopPeers = options.peers ? linkPeers(options.peers, hall, auth, limiter, failures) : null;
 
   const hosts = new Set(
     (options.allowedHosts ?? ["127.0.0.1", "localhost", "::1"]).map((h) =>
@@ -307,6 +315,56 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     app,
     fetch: (req, info) => app.fetch(req, info),
     hall,
-    close: () => hall.close(),
+    close: async () => {
+      stopPeers?.();
+      await hall.close();
+    },
+  };
+}
+
+// Keep this thread in step with the others of the hall; returns the stop function.
+function linkPeers(
+  peers: HallPeers,
+  hall: Hall,
+  auth: Authenticator,
+  limiter: RateLimiter,
+  failures: RateLimiter,
+): () => void {
+  limiter.shareSpending();
+  failures.shareSpending();
+  auth.onInvalidate = () => peers.send({ t: "auth" });
+  const resync = () => void hall.syncRegistry().catch(() => {});
+  peers.onMessage((m) => {
+    switch (m.t) {
+      case "event":
+        hall.events.deliver(m.e);
+        if (m.e.event === "worker") resync(); // enrolled, updated, revoked, attested
+        break;
+      case "registry":
+        resync();
+        break;
+      case "rules":
+        hall.installPeerRules(m.doc);
+        break;
+      case "auth":
+        auth.forget();
+        break;
+      case "rate":
+        (m.limiter === "token" ? limiter : failures).absorb(m.spent);
+        break;
+    }
+  });
+  // Spending is reported in batches: N threads may together exceed a limit by what they grant
+  // in one interval.
+  const timer = setInterval(() => {
+    const tokens = limiter.drainSpent();
+    if (tokens) peers.send({ t: "rate", limiter: "token", spent: tokens });
+    const failed = failures.drainSpent();
+    if (failed) peers.send({ t: "rate", limiter: "auth", spent: failed });
+  }, 100);
+  Deno.unrefTimer(timer);
+  return () => {
+    clearInterval(timer);
+    peers.close();
   };
 }

@@ -10,12 +10,20 @@ export type HallEventName = "decision" | "dispatch" | "approval" | "alert" | "ru
 
 /** One published event. */
 export interface HallEvent {
-  /** Monotonic id within this hall process. */
+  /** Monotonic id within this hall process (shared by its threads). */
   id: number;
   /** Event name (the SSE `event:` field). */
   event: HallEventName;
   /** JSON payload (the SSE `data:` field). */
   data: Record<string, unknown>;
+}
+
+/** How a hub shares its events with the other threads of one hall (see `cluster.ts`). */
+export interface EventRelay {
+  /** The next event id, unique across the threads. */
+  nextId(): number;
+  /** Hand a locally published event to the other threads. */
+  send(e: HallEvent): void;
 }
 
 /** Fan-out of hall events to SSE subscribers. */
@@ -24,16 +32,36 @@ export class EventHub {
   #buffer: HallEvent[] = [];
   #subscribers = new Set<(e: HallEvent) => void>();
   readonly #bufferSize: number;
+  #relay: EventRelay | undefined;
 
   constructor(bufferSize = 500) {
     this.#bufferSize = bufferSize;
   }
 
+  /** Share ids and events with the other threads of this hall from now on. */
+  relayTo(relay: EventRelay): void {
+    this.#relay = relay;
+  }
+
   /** Publish to every subscriber (synchronously; subscribers must not throw). */
   publish(event: HallEventName, data: Record<string, unknown>): HallEvent {
-    const e: HallEvent = { id: this.#next++, event, data };
-    this.#buffer.push(e);
-    if (this.#buffer.length > this.#bufferSize) this.#buffer.shift();
+    const e: HallEvent = { id: this.#relay ? this.#relay.nextId() : this.#next++, event, data };
+    this.deliver(e);
+    this.#relay?.send(e);
+    return e;
+  }
+
+  /**
+   * Buffer and fan out an event (one published here, or relayed from another thread). Relayed
+   * events can arrive slightly out of id order; the buffer stays sorted so replay is by id.
+   */
+  deliver(e: HallEvent): void {
+    const buf = this.#buffer;
+    let i = buf.length;
+    while (i > 0 && buf[i - 1].id > e.id) i--;
+    if (i === buf.length) buf.push(e);
+    else buf.splice(i, 0, e);
+    if (buf.length > this.#bufferSize) buf.shift();
     for (const s of this.#subscribers) {
       try {
         s(e);
@@ -41,7 +69,6 @@ export class EventHub {
         // A broken subscriber must not affect the others or the publisher.
       }
     }
-    return e;
   }
 
   /** Events after `lastId` still in the replay buffer. */

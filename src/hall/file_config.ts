@@ -42,6 +42,8 @@ export type GateConfig = z.infer<typeof GateConfigSchema>;
 export const HallFileConfigSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
+  /** Threads serving the port (`--threads`). */
+  threads: z.number().int().min(1).max(64).optional(),
   rules_file: z.string().min(1).optional(),
   database_url: z.string().min(1).optional(),
   hall_config: z.record(z.string(), z.unknown()).optional(),

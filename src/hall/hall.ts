@@ -14,6 +14,7 @@ import type { PolicyGate, PolicyGateFn } from "../policy.ts";
 import { Registry } from "../registry.ts";
 import { makeDecision } from "../router.ts";
 import { parseRules, type RuleSet } from "../rules.ts";
+import type { HallPeers } from "./cluster.ts";
 import { HttpError } from "./errors.ts";
 import { EventHub } from "./events.ts";
 import type { ReceiptService } from "./receipt_service.ts";
@@ -58,6 +59,10 @@ export interface HallInit {
   workerTimeoutMs: number;
   registrySyncMs: number;
   chainCheckMs: number;
+  /** The other threads of this hall process (`--threads`), when there are any. */
+  peers?: HallPeers;
+  /** Which serving thread this is, of how many (default 0 of 1). */
+  thread?: { index: number; count: number };
 }
 
 const RECENT_DECISIONS = 20_000;
@@ -73,6 +78,10 @@ export class Hall {
   readonly startedAt: number;
   readonly inProcessWorkers: Record<string, InProcessWorker>;
   readonly rulesPath: string | undefined;
+  /** The other threads of this hall process, when it has several. */
+  readonly peers: HallPeers | undefined;
+  /** Which serving thread this is, of how many. */
+  readonly thread: { index: number; count: number };
   rules: RuleSet;
   rulesLoadedAt: string;
   /** The full chain verification started with the hall (tenants found broken). */
@@ -99,6 +108,15 @@ export class Hall {
     this.startedAt = init.now();
     this.rulesLoadedAt = new Date(this.startedAt).toISOString();
     this.#workerTimeoutMs = init.workerTimeoutMs;
+    this.peers = init.peers;
+    this.thread = init.thread ?? { index: 0, count: 1 };
+    const peers = init.peers;
+    if (peers) {
+      this.events.relayTo({
+        nextId: () => peers.nextEventId(),
+        send: (e) => peers.send({ t: "event", e }),
+      });
+    }
     // Approvals expire even when nobody lists them; other instances' enrolments show up here.
     this.#timers.push(setInterval(() => void this.expireApprovals().catch(() => {}), 5_000));
     if (init.chainCheckMs > 0) {
@@ -173,7 +191,19 @@ export class Hall {
       throw new HttpError(422, "RULES_INVALID", message, { path });
     }
     this.setRules(rules);
+    this.peers?.send({ t: "rules", doc });
     return rules;
+  }
+
+  /** Install rules another thread of this hall accepted (its `rules` event reached us too). */
+  installPeerRules(doc: unknown): void {
+    try {
+      this.rules = parseRules(doc);
+      this.rulesLoadedAt = this.#iso();
+    } catch (e) {
+      // The other thread validated the same document with the same code; keep ours if not.
+      console.error(`hall: rules from another thread refused: ${String(e)}`);
+    }
   }
 
   /** Re-read the rules file. */

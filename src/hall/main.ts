@@ -8,6 +8,10 @@
  *   --data-dir (WCP_DATA_DIR, default ./data)   --config (WCP_HALL_CONFIG, default <data>/hall.json)
  *   --database-url (WCP_DATABASE_URL; postgres:// selects PostgreSQL)
  *   --rate-limit N (admin requests/min, 0 = unlimited)   --new-admin-token   --help
+ *   --threads N (WCP_HALL_THREADS, or `threads` in hall.json; default 1): serve from N threads
+ *   of this process on one port (needs `deno run --unstable-net`, which the serve task passes);
+ *   they share the store and tell each other about events, registry, rules, token revocations
+ *   and rate-limit spending.
  *   --reuse-port: share the port with other hall processes on this machine (SO_REUSEPORT, Linux;
  *   needs `deno run --unstable-net`); the kernel spreads connections over them. On SQLite they
  *   share the database file and re-read the registry every second.
@@ -18,18 +22,17 @@
  */
 
 import { parseArgs } from "node:util";
-import { openSqliteStore } from "../adapters/store/sqlite.ts";
 import { type HallConfig, validateHallConfig } from "../config.ts";
 import { WcpError } from "../errors.ts";
-import { createHallApp } from "./app.ts";
+import { type HallSetup, type HallThread, openHallStore, serveHallThread } from "./_serve.ts";
+import { newPeerSeed } from "./cluster.ts";
 import {
-  DEMO_WORKERS,
   enrollDemoWorkers,
   ensureAdminToken,
   EXAMPLE_HALL_CONFIG,
   EXAMPLE_RULES,
 } from "./bootstrap.ts";
-import { compileGate, type HallFileConfig, parseHallFileConfig } from "./file_config.ts";
+import { type HallFileConfig, parseHallFileConfig } from "./file_config.ts";
 import { hashToken, newToken } from "./security.ts";
 import type { HallStore } from "./store/types.ts";
 
@@ -37,9 +40,9 @@ const USAGE = `wcp hall: the Worker Class Protocol hall server
 
 usage: deno task serve [--host H] [--port P] [--data-dir D] [--config FILE]
                        [--database-url postgres://...] [--rate-limit N] [--new-admin-token]
-                       [--reuse-port (with deno run --unstable-net: several halls, one port)]
+                       [--threads N] [--reuse-port (several hall processes, one port)]
 
-environment: WCP_HALL_HOST WCP_HALL_PORT WCP_DATA_DIR WCP_HALL_CONFIG WCP_DATABASE_URL
+environment: WCP_HALL_HOST WCP_HALL_PORT WCP_HALL_THREADS WCP_DATA_DIR WCP_HALL_CONFIG WCP_DATABASE_URL
              WCP_ADMIN_TOKEN WCP_ATTEST_HMAC_KEY WCP_OTLP_ENDPOINT WCP_TELEMETRY_JSONL`;
 
 function env(name: string): string | undefined {
@@ -98,18 +101,12 @@ function resolveIn(dir: string, path: string): string {
 }
 
 async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<HallStore> {
-  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
-    // Loaded only when asked for, so SQLite users never load the driver.
-    const pg = await import("./store/postgres.ts");
-    try {
-      return await pg.openPostgresStore(databaseUrl);
-    } catch (e) {
-      if (startupMessage(e)) throw e;
-      fail(`--database-url: ${e instanceof Error ? e.message : e}`);
-    }
+  try {
+    return await openHallStore(databaseUrl, dataDir);
+  } catch (e) {
+    if (startupMessage(e)) throw e;
+    fail(`--database-url: ${e instanceof Error ? e.message : e}`);
   }
-  if (databaseUrl) fail("--database-url must start with postgres:// (SQLite needs no URL)");
-  return await openSqliteStore(`${dataDir}/hall.sqlite`);
 }
 
 async function main(): Promise<void> {
@@ -126,6 +123,7 @@ async function main(): Promise<void> {
         "rate-limit": { type: "string" },
         "new-admin-token": { type: "boolean" },
         "reuse-port": { type: "boolean" },
+        threads: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -183,6 +181,12 @@ async function main(): Promise<void> {
     fail(`--rate-limit: '${rateText}' is not >= 0`);
   }
 
+  const threadsText = args.threads ?? env("WCP_HALL_THREADS") ?? String(fileConfig.threads ?? 1);
+  const threads = Number(threadsText);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    fail(`--threads: '${threadsText}' is not a whole number from 1 to 64`);
+  }
+
   const databaseUrl = args["database-url"] ?? env("WCP_DATABASE_URL") ?? fileConfig.database_url;
   const store = await openStore(databaseUrl, dataDir);
   const now = Date.now();
@@ -206,60 +210,71 @@ async function main(): Promise<void> {
   }
   if (firstStart && (await store.listWorkers()).length === 0) await enrollDemoWorkers(store, now);
 
-  // /mcp: the MCP server over the hall's own API (its workers, rules, approvals, receipts and
-  // authorisation; every tool call re-enters /wcp/* in process with the caller's token).
-  // `mcp_config` optionally sets the MCP session bounds (env, data labels, default tenant).
   const allowedHosts = fileConfig.allowed_hosts ??
     ["127.0.0.1", "localhost", "::1", ...(host === "0.0.0.0" || host === "::" ? [] : [host])];
-  let appFetch: (req: Request) => Response | Promise<Response> = () =>
-    new Response(null, { status: 503 });
-  const { createHallMcpHandler } = await import("../../mcp/hall_mount.ts");
-  let mcpBounds;
-  if (fileConfig.mcp_config) {
-    const mcpPath = resolveIn(configDir, fileConfig.mcp_config);
-    const { loadMcpConfigFile } = await import("../../mcp/load_config.ts");
-    mcpBounds = await loadMcpConfigFile(mcpPath).catch((e) =>
-      fail(`mcp_config ${mcpPath}: ${e instanceof Error ? e.message : e}`)
+  const mcpConfigPath = fileConfig.mcp_config
+    ? resolveIn(configDir, fileConfig.mcp_config)
+    : undefined;
+  const reusePort = Boolean(args["reuse-port"]) || threads > 1;
+  if (reusePort && !("listenDatagram" in Deno)) {
+    // Deno only allows SO_REUSEPORT with --unstable-net (which also exposes listenDatagram).
+    fail(
+      `${threads > 1 ? "--threads" : "--reuse-port"} needs \`deno run --unstable-net\` ` +
+        "(README, The Hall server)",
     );
   }
-  const mcpHandler = createHallMcpHandler({
-    hallFetch: (req) => appFetch(req),
-    config: mcpBounds,
-    allowedHosts,
-    allowedOrigins: fileConfig.allowed_origins,
-  });
-  const hallApp = await createHallApp({
-    mcpHandler,
-    store,
-    rules: rulesDoc,
+  const setup: HallSetup = {
+    host,
+    port,
+    dataDir,
+    databaseUrl,
     rulesPath,
-    config: hallConfig,
-    policyGate: fileConfig.policy_gate ? compileGate(fileConfig.policy_gate) : undefined,
-    inProcessWorkers: DEMO_WORKERS,
+    rulesDoc,
+    fileConfig,
+    hallConfig,
+    rateLimit,
     allowedHosts,
-    allowedOrigins: fileConfig.allowed_origins,
-    maxBodyBytes: fileConfig.max_body_bytes,
-    rateLimitPerMinute: rateLimit,
-    telemetry: {
-      jsonlPath: env("WCP_TELEMETRY_JSONL") ??
-        (fileConfig.telemetry?.jsonl_path
-          ? resolveIn(configDir, fileConfig.telemetry.jsonl_path)
-          : undefined),
-      otlpEndpoint: env("WCP_OTLP_ENDPOINT") ?? fileConfig.telemetry?.otlp_endpoint,
-    },
-    staticDir: new URL("../../playground/dist", import.meta.url).pathname,
+    mcpConfigPath,
+    jsonlPath: env("WCP_TELEMETRY_JSONL") ??
+      (fileConfig.telemetry?.jsonl_path
+        ? resolveIn(configDir, fileConfig.telemetry.jsonl_path)
+        : undefined),
+    otlpEndpoint: env("WCP_OTLP_ENDPOINT") ?? fileConfig.telemetry?.otlp_endpoint,
     hmacSecret: env("WCP_ATTEST_HMAC_KEY"),
-    workerTimeoutMs: fileConfig.worker_timeout_ms,
-    workerOrigins: fileConfig.worker_origins?.map((o) => new URL(o).origin),
-    // Several instances on one store see each other's enrolments, revocations and bans.
-    registrySyncMs: store.backend === "postgres" || args["reuse-port"] ? 1_000 : 0,
-  }).catch((e) => {
+    // Other processes on one store (PostgreSQL, --reuse-port) change the registry behind our
+    // back: re-read it every second. Threads of this process also tell each other at once.
+    registrySyncMs: store.backend === "postgres" || reusePort ? 1_000 : 0,
+    reusePort,
+    peers: threads > 1 ? newPeerSeed() : undefined,
+    chainChecks: true,
+    threadIndex: 0,
+    threads,
+  };
+
+  let first: HallThread;
+  try {
+    first = await serveHallThread(setup, store);
+  } catch (e) {
     if (e instanceof WcpError && e.code === "CONFIG_INVALID") fail(`config: ${e.message}`);
     if (e instanceof WcpError) fail(`rules file ${rulesPath}: ${e.message}`);
-    throw e;
+    if (startupMessage(e) || !(e instanceof Error)) throw e;
+    fail(e.message); // e.g. a bad mcp_config file
+  }
+  const hallApp = first.hallApp;
+  // The other threads bind the port the first one got (--port 0 picks one) and skip the chain
+  // checks the first thread already runs.
+  const others = await Promise.all(
+    Array.from(
+      { length: threads - 1 },
+      (_, i) => startThread({ ...setup, port: first.port, chainChecks: false, threadIndex: i + 1 }),
+    ),
+  ).catch(async (e) => {
+    await first.close().catch(() => {});
+    fail(`a hall thread did not start: ${e instanceof Error ? e.message : e}`);
   });
 
-  // Hot reload (watching before we announce we listen): a changed rules file is validated; a bad one is refused and the old rules stay.
+  // Hot reload: a changed rules file is validated; a bad one is refused and the old rules stay.
+  // (One watcher: the thread that reloads tells the others.)
   const watcher = Deno.watchFs(rulesPath);
   let pending: ReturnType<typeof setTimeout> | undefined;
   (async () => {
@@ -275,39 +290,63 @@ async function main(): Promise<void> {
     }
   })().catch(() => {});
 
-  appFetch = hallApp.fetch;
-  if (args["reuse-port"] && !("listenDatagram" in Deno)) {
-    // Deno only allows SO_REUSEPORT with --unstable-net (which also exposes listenDatagram).
-    fail("--reuse-port needs `deno run --unstable-net` (README, The Hall server)");
-  }
-  const server = Deno.serve({
-    hostname: host,
-    port,
-    ...(args["reuse-port"] ? { reusePort: true } : {}),
-    onListen: ({ hostname, port }) => {
-      const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
-      console.log(`wcp hall: listening on http://${shown}:${port}`);
-      console.log(`wcp hall: data directory ${dataDir} (store: ${store.backend})`);
-      console.log(`wcp hall: rules ${rulesPath} (${hallApp.hall.rules.rules.length} rules)`);
-      if (newAdmin) console.log(`wcp hall: admin token (shown once, stored hashed): ${newAdmin}`);
-      else {console.log(
-          "wcp hall: admin token: set at first start (use --new-admin-token for another)",
-        );}
-    },
-  }, hallApp.fetch);
+  const shown = host.includes(":") ? `[${host}]` : host;
+  console.log(
+    `wcp hall: listening on http://${shown}:${first.port}` +
+      (threads > 1 ? ` (${threads} threads)` : ""),
+  );
+  console.log(`wcp hall: data directory ${dataDir} (store: ${store.backend})`);
+  console.log(`wcp hall: rules ${rulesPath} (${hallApp.hall.rules.rules.length} rules)`);
+  if (newAdmin) console.log(`wcp hall: admin token (shown once, stored hashed): ${newAdmin}`);
+  else console.log("wcp hall: admin token: set at first start (use --new-admin-token for another)");
 
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
     try {
       watcher.close();
     } catch { /* already closed */ }
-    // Close first: it ends the SSE streams, which shutdown() would otherwise wait for.
-    await hallApp.close();
-    await server.shutdown();
-    await store.close();
+    await Promise.all([...others.map((t) => t.close()), first.close()]);
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", () => void shutdown());
   Deno.addSignalListener("SIGTERM", () => void shutdown());
+}
+
+/** One extra thread of the hall: resolves once it serves; `close` waits for it to flush. */
+function startThread(setup: HallSetup): Promise<{ close: () => Promise<void> }> {
+  const worker = new Worker(new URL("./_thread_worker.ts", import.meta.url), { type: "module" });
+  return new Promise((resolve, reject) => {
+    worker.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(e.message));
+    };
+    worker.onmessage = (ev: MessageEvent) => {
+      const m = ev.data as { ready?: number; error?: string };
+      if (m?.error) reject(new Error(m.error));
+      else if (m?.ready) {
+        resolve({
+          close: () =>
+            new Promise<void>((done) => {
+              // A thread that does not finish flushing in 10 s is stopped anyway.
+              const t = setTimeout(() => {
+                worker.terminate();
+                done();
+              }, 10_000);
+              worker.onmessage = (ev2: MessageEvent) => {
+                if (ev2.data === "closed") {
+                  clearTimeout(t);
+                  done();
+                }
+              };
+              worker.postMessage("close");
+            }),
+        });
+      }
+    };
+    worker.postMessage({ setup });
+  });
 }
 
 // Startup failures an operator can fix (permissions, a path that is a file, a port in use) are

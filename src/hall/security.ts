@@ -101,9 +101,16 @@ export function corsGuard(allowedOrigins: ReadonlySet<string>): MiddlewareHandle
   };
 }
 
-/** Token bucket per key; `limitPerMinute` 0 means unlimited. */
+/**
+ * Token bucket per key; `limitPerMinute` 0 means unlimited. The threads of one hall share their
+ * budgets: each thread reports what it granted (`drainSpent`) and takes off what the others granted
+ * (`absorb`), so N threads together stay within one limit (give or take one report interval).
+ */
 export class RateLimiter {
-  #buckets = new Map<string, { tokens: number; at: number }>();
+  #buckets = new Map<string, { tokens: number; at: number; limit: number }>();
+  // Granted by other threads for keys this thread has no bucket for yet.
+  #debt = new Map<string, { n: number; at: number }>();
+  #spent: Map<string, number> | null = null;
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -115,16 +122,58 @@ export class RateLimiter {
     if (!(limitPerMinute > 0)) return 0;
     const now = this.#now();
     const rate = limitPerMinute / 60_000; // tokens per ms
-    const b = this.#buckets.get(key) ?? { tokens: limitPerMinute, at: now };
+    let b = this.#buckets.get(key);
+    if (!b) {
+      const debt = this.#debt.get(key);
+      this.#debt.delete(key);
+      b = debt
+        ? { tokens: limitPerMinute - debt.n, at: debt.at, limit: limitPerMinute }
+        : { tokens: limitPerMinute, at: now, limit: limitPerMinute };
+    }
     b.tokens = Math.min(limitPerMinute, b.tokens + (now - b.at) * rate);
     b.at = now;
+    b.limit = limitPerMinute;
     if (this.#buckets.size > 100_000) this.#buckets.clear(); // bound memory under abuse
     this.#buckets.set(key, b);
     if (b.tokens >= 1) {
       b.tokens -= 1;
+      if (this.#spent) this.#spent.set(key, (this.#spent.get(key) ?? 0) + 1);
       return 0;
     }
     return Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000));
+  }
+
+  /** Start recording granted tokens for `drainSpent` (a hall with several threads). */
+  shareSpending(): void {
+    this.#spent ??= new Map();
+  }
+
+  /** Tokens granted here since the last call, per key (null when there were none). */
+  drainSpent(): [string, number][] | null {
+    if (!this.#spent || this.#spent.size === 0) return null;
+    const out = [...this.#spent];
+    this.#spent.clear();
+    return out;
+  }
+
+  /** Take off tokens that other threads granted (never below a minute's worth of debt). */
+  absorb(spent: [string, number][]): void {
+    const now = this.#now();
+    for (const [key, n] of spent) {
+      if (typeof key !== "string" || !(n > 0)) continue;
+      const b = this.#buckets.get(key);
+      if (b) {
+        b.tokens = Math.max(
+          -b.limit,
+          Math.min(b.limit, b.tokens + (now - b.at) * (b.limit / 60_000)) - n,
+        );
+        b.at = now;
+      } else {
+        if (this.#debt.size > 100_000) this.#debt.clear();
+        const d = this.#debt.get(key);
+        this.#debt.set(key, { n: (d?.n ?? 0) + n, at: now });
+      }
+    }
   }
 }
 
@@ -136,6 +185,9 @@ export class Authenticator {
   // Verified tokens seen in the last cacheMs, so SHA-256 runs once per token and TTL rather than
   // once per request. Only tokens the store knew are kept (unknown ones are hashed every time).
   #verified = new Map<string, { token: string; row: TokenRow; at: number }>();
+
+  /** Called after `invalidate()` (a hall with several threads tells the others). */
+  onInvalidate: (() => void) | undefined;
 
   constructor(store: HallStore, cacheMs = 5_000) {
     this.#store = store;
@@ -177,6 +229,12 @@ export class Authenticator {
 
   /** Forget cached entries (after a local revocation). */
   invalidate(): void {
+    this.forget();
+    this.onInvalidate?.();
+  }
+
+  /** Forget cached entries without telling anyone (another thread revoked a token). */
+  forget(): void {
     this.#cache.clear();
     this.#verified.clear();
   }

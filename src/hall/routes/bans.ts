@@ -57,6 +57,7 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
       reported_at: row.reported_at,
       source: row.source,
     });
+    hall.peers?.send({ t: "registry" });
     // Any enrolled worker already carrying the hash is an incident.
     const hits = (await hall.store.listWorkers()).filter((w) =>
       w.current_hash === sha || hall.registry.registeredHash(w.worker_id) === sha

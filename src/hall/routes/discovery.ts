@@ -67,6 +67,7 @@ export function healthRoute(hall: Hall): Hono<HallEnv> {
         approval_ttl_seconds: hall.config.approval_ttl_seconds,
       },
       rules_loaded_at: hall.rulesLoadedAt,
+      threads: hall.thread,
       uptime_seconds: Math.floor((hall.now() - hall.startedAt) / 1000),
     };
     return c.json(body, ok ? 200 : 503);

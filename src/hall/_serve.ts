@@ -1,0 +1,147 @@
+/**
+ * Build one hall thread from a resolved, structured-cloneable setup and serve it: used by
+ * `main.ts` for the first thread and by `_thread_worker.ts` for the others (`--threads N`).
+ *
+ * @module
+ */
+
+import { openSqliteStore } from "../adapters/store/sqlite.ts";
+import type { HallConfig } from "../config.ts";
+import { createHallApp, type HallApp } from "./app.ts";
+import { DEMO_WORKERS } from "./bootstrap.ts";
+import { joinPeers, type PeerSeed } from "./cluster.ts";
+import { compileGate, type HallFileConfig } from "./file_config.ts";
+import type { HallStore } from "./store/types.ts";
+
+/** Everything a hall thread needs, resolved by `main.ts` (flags, env, files). */
+export interface HallSetup {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  rulesPath: string;
+  rulesDoc: unknown;
+  fileConfig: HallFileConfig;
+  hallConfig: HallConfig;
+  rateLimit: number;
+  allowedHosts: string[];
+  /** `mcp_config` resolved against the config file's directory (loaded by each thread). */
+  mcpConfigPath: string | undefined;
+  jsonlPath: string | undefined;
+  otlpEndpoint: string | undefined;
+  hmacSecret: string | undefined;
+  registrySyncMs: number;
+  reusePort: boolean;
+  /** Set when the hall runs several threads. */
+  peers: PeerSeed | undefined;
+  /** Only the first thread verifies chains (the others would repeat the same work). */
+  chainChecks: boolean;
+  /** Which thread this is (0 = the first), of `threads`. */
+  threadIndex: number;
+  threads: number;
+}
+
+/** A serving hall thread. */
+export interface HallThread {
+  hallApp: HallApp;
+  server: Deno.HttpServer<Deno.NetAddr>;
+  store: HallStore;
+  /** The port actually bound (for `--port 0`). */
+  port: number;
+  /** Stop serving, flush and close the store. */
+  close(): Promise<void>;
+}
+
+/** Open the store a setup names: PostgreSQL for a postgres:// URL, else the data dir's SQLite. */
+export async function openHallStore(
+  databaseUrl: string | undefined,
+  dataDir: string,
+): Promise<HallStore> {
+  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // Loaded only when asked for, so SQLite users never load the driver.
+    const pg = await import("./store/postgres.ts");
+    return await pg.openPostgresStore(databaseUrl);
+  }
+  if (databaseUrl) {
+    throw new Error("--database-url must start with postgres:// (SQLite needs no URL)");
+  }
+  return await openSqliteStore(`${dataDir}/hall.sqlite`);
+}
+
+/** Build the app over `store` and serve it; resolves once listening. */
+export async function serveHallThread(setup: HallSetup, store: HallStore): Promise<HallThread> {
+  const { fileConfig } = setup;
+  // /mcp: the MCP server over the hall's own API (its workers, rules, approvals, receipts and
+  // authorisation; every tool call re-enters /wcp/* in process with the caller's token).
+  let appFetch: (req: Request) => Response | Promise<Response> = () =>
+    new Response(null, { status: 503 });
+  const { createHallMcpHandler } = await import("../../mcp/hall_mount.ts");
+  let mcpBounds;
+  if (setup.mcpConfigPath) {
+    const { loadMcpConfigFile } = await import("../../mcp/load_config.ts");
+    try {
+      mcpBounds = await loadMcpConfigFile(setup.mcpConfigPath);
+    } catch (e) {
+      throw new Error(`mcp_config ${setup.mcpConfigPath}: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  const mcpHandler = createHallMcpHandler({
+    hallFetch: (req) => appFetch(req),
+    config: mcpBounds,
+    allowedHosts: setup.allowedHosts,
+    allowedOrigins: fileConfig.allowed_origins,
+  });
+  const hallApp = await createHallApp({
+    mcpHandler,
+    store,
+    rules: setup.rulesDoc,
+    rulesPath: setup.rulesPath,
+    config: setup.hallConfig,
+    policyGate: fileConfig.policy_gate ? compileGate(fileConfig.policy_gate) : undefined,
+    inProcessWorkers: DEMO_WORKERS,
+    allowedHosts: setup.allowedHosts,
+    allowedOrigins: fileConfig.allowed_origins,
+    maxBodyBytes: fileConfig.max_body_bytes,
+    rateLimitPerMinute: setup.rateLimit,
+    telemetry: { jsonlPath: setup.jsonlPath, otlpEndpoint: setup.otlpEndpoint },
+    staticDir: new URL("../../playground/dist", import.meta.url).pathname,
+    hmacSecret: setup.hmacSecret,
+    workerTimeoutMs: fileConfig.worker_timeout_ms,
+    workerOrigins: fileConfig.worker_origins?.map((o) => new URL(o).origin),
+    registrySyncMs: setup.registrySyncMs,
+    chainCheckMs: setup.chainChecks ? undefined : 0,
+    peers: setup.peers ? joinPeers(setup.peers) : undefined,
+    thread: { index: setup.threadIndex, count: setup.threads },
+  });
+  appFetch = hallApp.fetch;
+  let port = setup.port;
+  const listening = Promise.withResolvers<void>();
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: setup.host,
+      port: setup.port,
+      ...(setup.reusePort ? { reusePort: true } : {}),
+      onListen: (addr) => {
+        port = addr.port;
+        listening.resolve();
+      },
+    }, hallApp.fetch);
+  } catch (e) {
+    await hallApp.close();
+    throw e;
+  }
+  await listening.promise;
+  return {
+    hallApp,
+    server,
+    store,
+    port,
+    close: async () => {
+      // Close first: it ends the SSE streams, which shutdown() would otherwise wait for.
+      await hallApp.close();
+      await server.shutdown();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The threads of one hall process (`deno task serve --threads N`): each thread runs its own app
+ * and store connection on the shared port (SO_REUSEPORT), and they stay one hall by telling each
+ * other what changed over a `BroadcastChannel`:
+ *
+ * - live events (with ids from one shared counter, so `Last-Event-ID` works on any thread);
+ * - enrolments, revocations and bans (the others re-read the registry at once);
+ * - rules installed by a reload (the others install the same document);
+ * - token revocations (the others drop their auth caches);
+ * - rate-limit spending (every thread takes off what the others granted).
+ *
+ * @module
+ */
+
+import type { HallEvent } from "./events.ts";
+
+/** A message between the threads of one hall. */
+export type PeerMessage =
+  | { t: "event"; e: HallEvent }
+  | { t: "registry" }
+  | { t: "rules"; doc: unknown }
+  | { t: "auth" }
+  | { t: "rate"; limiter: "token" | "auth"; spent: [string, number][] };
+
+/** What a hall thread uses to reach the other threads. */
+export interface HallPeers {
+  /** Tell every other thread. */
+  send(message: PeerMessage): void;
+  /** Handle messages from the other threads (one handler). */
+  onMessage(handler: (message: PeerMessage) => void): void;
+  /** The next event id (unique across the threads). */
+  nextEventId(): number;
+  /** Stop listening. */
+  close(): void;
+}
+
+/** What the first thread hands to each other thread so they can join. */
+export interface PeerSeed {
+  /** BroadcastChannel name (unique per hall process). */
+  channel: string;
+  /** One Int32 slot: the last event id handed out. */
+  eventIds: SharedArrayBuffer;
+}
+
+/** A new seed for a hall with several threads (made by the first thread). */
+export function newPeerSeed(): PeerSeed {
+  return {
+    channel: `wcp-hall-${crypto.randomUUID()}`,
+    eventIds: new SharedArrayBuffer(4),
+  };
+}
+
+/** Join the threads of a hall. */
+export function joinPeers(seed: PeerSeed): HallPeers {
+  const channel = new BroadcastChannel(seed.channel);
+  const ids = new Int32Array(seed.eventIds);
+  let handler: ((m: PeerMessage) => void) | undefined;
+  channel.onmessage = (ev: MessageEvent) => {
+    const m = ev.data as PeerMessage;
+    if (typeof m !== "object" || m === null || typeof m.t !== "string") return;
+    try {
+      handler?.(m);
+    } catch (e) {
+      console.error(`hall: a message from another thread failed: ${String(e)}`);
+    }
+  };
+  return {
+    send: (m) => channel.postMessage(m),
+    onMessage: (fn) => {
+      handler = fn;
+    },
+    nextEventId: () => Atomics.add(ids, 0, 1) + 1,
+    close: () => channel.close(),
+  };
+}
