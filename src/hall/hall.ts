@@ -190,6 +190,14 @@ export class Hall {
       this.events.publish("rules", { ok: false, error: message, path });
       throw new HttpError(422, "RULES_INVALID", message, { path });
     }
+    if (rules.rules.length === 0) {
+      // Valid, but it would deny every request: far more often an editor's half-written file or
+      // a wrong document than an intent. Refused; the rules in force stay.
+      const message = "rules: the document has no rules (every request would be denied); " +
+        "the rules in force stay";
+      this.events.publish("rules", { ok: false, error: message, path: "rules" });
+      throw new HttpError(422, "RULES_EMPTY", message, { path: "rules" });
+    }
     this.setRules(rules);
     this.peers?.send({ t: "rules", doc });
     return rules;

@@ -99,6 +99,20 @@ Deno.test({
         "DISPATCH",
       );
 
+      // An empty rule set is valid but would deny everything: refused, from a body or a file.
+      for (const empty of [[], { rules: [] }]) {
+        const res = await h.req("/wcp/rules/reload", { method: "POST", json: empty });
+        assert.equal(res.status, 422);
+        const e = (await j(res)).error as Record<string, unknown>;
+        assert.equal(e.code, "RULES_EMPTY");
+        assert.equal(e.path, "rules");
+      }
+      await Deno.writeTextFile(rulesPath, "[]");
+      assert.equal((await h.req("/wcp/rules/reload", { method: "POST", json: {} })).status, 422);
+      assert.equal(h.hall.rules.rules.length, 3, "the rules in force stay");
+      assert.deepEqual(JSON.parse(await Deno.readTextFile(rulesPath)), []);
+      await Deno.writeTextFile(rulesPath, JSON.stringify(EXAMPLE_RULES));
+
       // A good document replaces the rules and the file.
       const only = {
         rules: [{
