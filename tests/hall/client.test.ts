@@ -94,8 +94,11 @@ Deno.test({
       await h.hall.alert("other", 2, "x", "y");
       const alerts = await c.alerts({ open: true });
       assert.equal((await c.acknowledgeAlert(alerts[0].alert_id)).acknowledged_by !== null, true);
-      const reloaded = await c.reloadRules({ rules: [] });
-      assert.equal(reloaded.rule_count, 0);
+      const one = { rules: [h.hall.rules.rules[0]] };
+      const reloaded = await c.reloadRules(one);
+      assert.equal(reloaded.rule_count, 1);
+      const empty = await c.reloadRules({ rules: [] }).catch((e) => e);
+      assert.equal(empty.code, "RULES_EMPTY");
       const badRules = await c.reloadRules({ rules: [{}] }).catch((e) => e);
       assert.equal(badRules.status, 422);
       assert.equal(badRules.code, "RULES_INVALID");
