@@ -206,7 +206,10 @@ export interface TelemetryEvent {
 export interface EscalationContext {
   /** Requested capability. */
   capability_id: string;
-  /** Effective 0-100 blast score. */
+  /**
+   * Effective 0-100 heuristic blast score (the decision's `blast_score`). It is not what a
+   * `blast_over_cap` hold compares with the cap: see `chain_blast_score` and `blast_cap`.
+   */
   blast_score: number;
   /** Tenant risk of the request. */
   tenant_risk: TenantRisk;
@@ -214,6 +217,24 @@ export interface EscalationContext {
   data_label: DataLabel;
   /** Policy version in force. */
   policy_version: string;
+  /**
+   * Why the request is held, in pipeline order: the policy gate's reason, `rule_requires_human`,
+   * `blast_over_cap` (the selected worker's five-dimension score is over the rule's cap).
+   */
+  hold_reasons: string[];
+  /**
+   * On a `blast_over_cap` hold: the selected worker's own five-dimension score (0-25), null when
+   * it declares no dimensions.
+   */
+  blast_dimensions_score?: number | null;
+  /**
+   * On a `blast_over_cap` hold: the figure compared with the cap, the worker's five-dimension
+   * score plus the parent chain's total (equal to `blast_dimensions_score` without a parent);
+   * null when either is unknown (an unknown score fails a cap).
+   */
+  chain_blast_score?: number | null;
+  /** On a `blast_over_cap` hold: the rule's cap for the environment (`max_blast_by_env`). */
+  blast_cap?: number;
 }
 
 /** One step of the optional decision trace. */

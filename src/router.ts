@@ -35,7 +35,13 @@ import type { Rule, RuleSet } from "./rules.ts";
 import { DEFAULT_RULE_PRECONDITIONS, toEscalation, toPreconditions } from "./rules.ts";
 import type { TelemetrySink } from "./telemetry.ts";
 import { emitTelemetry, sanitizeTelemetryString as clean } from "./telemetry.ts";
-import { blastGatePasses, checkBlastCap, computeBlastScore, effectiveBlastScore } from "./blast.ts";
+import {
+  type BlastCapCheck,
+  blastGatePasses,
+  checkBlastCap,
+  computeBlastScore,
+  effectiveBlastScore,
+} from "./blast.ts";
 import { constantTimeEqual, normalizeDigest } from "./hash.ts";
 import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, uuidV4 } from "./ids.ts";
 import { checkRouteInput, inputDigests, type ValidInput } from "./_input.ts";
@@ -152,6 +158,10 @@ class Run {
   gateReason = "no_gate_required";
   gateDecision: "ALLOW" | "REQUIRE_HUMAN" = "ALLOW";
   hold: Hold | null = null;
+  // Every reason the request is held for, in order (the first one's level applies).
+  holdReasons: string[] | null = null;
+  // The five-dimension figures of a blast_over_cap hold, for the approver.
+  capHold: BlastCapCheck | null = null;
   candidates: CandidateWorker[] | null = null;
   selected: RegistryRecord | null = null;
   dims: number | null = null;
@@ -629,6 +639,7 @@ function requestHold(
     return new Denial(d.reason, escalated(run, true, hold.reason));
   }
   if (run.hold === null) run.hold = hold;
+  (run.holdReasons ??= []).push(hold.reason);
   step(run, name, "hold", `A ${hold.level} must approve before execution (${hold.reason}).`);
 }
 
@@ -836,6 +847,7 @@ function stepSelection(
     const check = checkBlastCap(fallback.blast_radius, cap, parentChain);
     run.dims = check.own;
     run.chain = check.chain;
+    run.capHold = check;
     if (attestRequired) {
       run.attChecked = true;
       run.attValid = true;
@@ -1099,7 +1111,15 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
       tenant_risk: inp.tenant_risk,
       data_label: inp.data_label,
       policy_version: run.policyVersion,
+      hold_reasons: run.holdReasons ?? [hold.reason],
     };
+    // A cap hold is triggered by the five-dimension total, not the 0-100 score: show it.
+    const cap = run.capHold;
+    if (cap !== null && cap.cap !== null) {
+      ctx.blast_dimensions_score = cap.own;
+      ctx.chain_blast_score = cap.chain;
+      ctx.blast_cap = cap.cap;
+    }
     decision.escalation_context = ctx;
   }
 

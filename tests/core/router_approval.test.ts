@@ -29,6 +29,7 @@ Deno.test("approval: REQUIRE_HUMAN holds with a pending approval (spec 5.8)", ()
     tenant_risk: "low",
     data_label: "INTERNAL",
     policy_version: "pol.payments.v4",
+    hold_reasons: ["large transfer"],
   });
   assert.equal(d.policy_version, "pol.payments.v4");
   assert.equal(d.selected_worker_id, "org.acme.summarizer.1");
@@ -116,6 +117,73 @@ Deno.test("approval: a candidate over the blast cap is held when the rule says s
   assert.equal(d.escalation_effective.rationale, "blast_over_cap");
   assert.equal(d.candidate_workers_ranked[0].skip_reason, null);
   assert.equal(d.selected_worker_id, "org.acme.summarizer.1");
+  // The approver sees the five-dimension total that caused the hold, and the cap, beside the
+  // 0-100 heuristic score (which is low here: it did not trigger anything).
+  assert.deepEqual(d.escalation_context, {
+    capability_id: "cap.doc.summarize",
+    blast_score: d.blast_score,
+    tenant_risk: "low",
+    data_label: "INTERNAL",
+    policy_version: "policy.v0",
+    hold_reasons: ["blast_over_cap"],
+    blast_dimensions_score: 13,
+    chain_blast_score: 13,
+    blast_cap: 8,
+  });
+  assert.ok(d.blast_score! < 85);
+});
+
+Deno.test("approval: a cap hold over the chain shows the chain total that crossed the cap", () => {
+  const registry = registryWith(
+    worker({
+      blast_radius: { data: 1, network: 1, financial: 0, time: 1, reversibility: "reversible" },
+    }),
+  );
+  const rules = rulesOf({ max_blast_by_env: { dev: 7 }, escalation: { hold_over_cap: true } });
+  const chainBlastScore = (id: string) => (id === "dec-parent" ? 5 : null);
+  const { d } = decide(input({ parent_decision_id: "dec-parent" }), {
+    rules,
+    registry,
+    chainBlastScore,
+  });
+  assert.equal(d.outcome, "STEWARD_HOLD");
+  const ctx = d.escalation_context!;
+  assert.deepEqual(ctx.hold_reasons, ["blast_over_cap"]);
+  assert.equal(ctx.blast_dimensions_score, 3); // within the cap on its own
+  assert.equal(ctx.chain_blast_score, 8); // 3 + the parent's 5: over 7
+  assert.equal(ctx.blast_cap, 7);
+  assert.equal(ctx.chain_blast_score, d.chain_blast_score);
+  // A parent whose total is unknown fails the cap: the context says the total is unknown.
+  const unknown = decide(input({ parent_decision_id: "dec-other" }), {
+    rules,
+    registry,
+    chainBlastScore,
+  }).d;
+  assert.equal(unknown.outcome, "STEWARD_HOLD");
+  assert.equal(unknown.escalation_context!.chain_blast_score, null);
+  assert.equal(unknown.escalation_context!.blast_dimensions_score, 3);
+  assert.equal(unknown.escalation_context!.blast_cap, 7);
+});
+
+Deno.test("approval: held by the gate and over the cap: both reasons, and the cap figures", () => {
+  const registry = registryWith(
+    worker({ blast_radius: { data: 5, network: 5, financial: 5, time: 5, reversibility: 5 } }),
+  );
+  const rules = rulesOf({
+    max_blast_by_env: { dev: 8 },
+    escalation: { policy_gate: true, hold_over_cap: true },
+  });
+  const { d } = decide(input(), { rules, registry, policyGate: human("executor") });
+  assert.equal(d.outcome, "STEWARD_HOLD");
+  assert.equal(d.supervisor_level, "executor"); // the first hold's level
+  const ctx = d.escalation_context!;
+  assert.deepEqual(ctx.hold_reasons, ["large transfer", "blast_over_cap"]);
+  assert.equal(ctx.chain_blast_score, 25);
+  assert.equal(ctx.blast_cap, 8);
+  // Held by the gate only: no cap figures.
+  const gateOnly = decide(input(), { rules: gated, policyGate: human() }).d.escalation_context!;
+  assert.equal("chain_blast_score" in gateOnly, false);
+  assert.equal("blast_cap" in gateOnly, false);
 });
 
 Deno.test("approval: a within-cap worker is preferred over holding an over-cap one", () => {
