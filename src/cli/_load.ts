@@ -11,7 +11,12 @@ import {
   type RuleSet,
   WcpError,
 } from "../../mod.ts";
-import { compileGate, type GateConfig, GateConfigSchema } from "../hall/file_config.ts";
+import {
+  compileGate,
+  type GateConfig,
+  GateConfigSchema,
+  HallFileConfigSchema,
+} from "../hall/file_config.ts";
 import { pathExists, readKeyFile } from "../adapters/fs.ts";
 import { readJsonFile, UsageError } from "./_io.ts";
 
@@ -115,10 +120,14 @@ export async function loadConfig(
     throw new UsageError(`${flag}: expected a JSON object`);
   }
   const d = doc as Record<string, unknown>;
-  const config =
-    (typeof d.hall_config === "object" && d.hall_config !== null ? d.hall_config : d) as Partial<
-      HallConfig
-    >;
+  // A hall.json (any of its own top-level keys present) gives its hall_config section; a file
+  // without any is a bare HallConfig, used whole.
+  const hallFile = Object.keys(d).some((k) => k in HallFileConfigSchema.shape);
+  const floors = hallFile ? d.hall_config ?? {} : d;
+  if (typeof floors !== "object" || floors === null || Array.isArray(floors)) {
+    throw new UsageError(`${flag}: hall_config must be a JSON object`);
+  }
+  const config = floors as Partial<HallConfig>;
   // The core validates the floors as the first step of every decision; ask it once here, so a
   // bad file is bad input (exit 2) rather than a DENY_INTERNAL_ERROR for every request.
   const probe = makeDecision({}, { rules: EMPTY_RULES, config, trace: true });
