@@ -8,6 +8,7 @@
  */
 
 import type { JSX } from "preact";
+import type { EscalationContext } from "../../../src/model.ts";
 import { Refused } from "./refused.tsx";
 import { act, alerts, approvals, client, notes } from "./state.ts";
 import { Badge, TextInput } from "../ui.tsx";
@@ -36,8 +37,7 @@ export function Approvals(): JSX.Element {
               </p>
               <p class="muted">
                 approval <code>{id}</code>, expires {a.expires_at}
-                {a.decision?.escalation_context &&
-                  `, blast ${a.decision.escalation_context.blast_score}`}
+                {a.decision?.escalation_context && `, ${blastLine(a.decision.escalation_context)}`}
               </p>
               <TextInput
                 id={`note-${id}`}
@@ -111,4 +111,13 @@ export function Alerts(): JSX.Element {
       </ul>
     </section>
   );
+}
+
+// A hold over a chain's blast cap shows the total that was compared with the cap (the 0-100
+// heuristic is not the figure behind it); other holds show the heuristic score.
+function blastLine(ctx: EscalationContext): string {
+  if (ctx.blast_cap !== undefined) {
+    return `chain blast ${ctx.chain_blast_score ?? "unknown"} over cap ${ctx.blast_cap}`;
+  }
+  return `blast ${ctx.blast_score}`;
 }
