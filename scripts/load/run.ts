@@ -10,9 +10,11 @@
  * `post.lua`; every run is bounded in time (`--duration`) and in request count (`--max-requests`).
  *
  * `--hall-threads N` starts each hall with `--threads N` (N threads of one process on one port).
+ * The `floor` backend is no hall at all (`floor_server.ts`: read the JSON body, answer 2.8 KB of
+ * JSON with the hall's headers): the ceiling any Deno server reaches with this traffic here.
  * `--runs N` repeats every measurement N times and reports the median run (all rates listed).
  *
- * usage: deno task load [--backends sqlite,postgres,postgres-x2] [--endpoints route,dispatch]
+ * usage: deno task load [--backends sqlite,postgres,postgres-x2,floor] [--endpoints route,dispatch]
  *          [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]
  *          [--hall-threads 1] [--runs 1] [--tenants 8] [--pg-durable on|off]
  *          [--json test-artifacts/load.json]
@@ -25,6 +27,7 @@ import { startPostgres, type TestPostgres } from "../../tests/helpers/postgres.t
 import { type HallProcess, startHall } from "./hall_process.ts";
 
 const LUA = new URL("./post.lua", import.meta.url).pathname;
+const FLOOR = new URL("./floor_server.ts", import.meta.url).pathname;
 
 interface RunResult {
   backend: string;
@@ -118,6 +121,51 @@ async function wrk(opts: {
   };
 }
 
+/**
+ * `floor_server.ts` (no governance; the same traffic) as a child, shaped like a hall process so
+ * the same runs load it.
+ */
+async function startFloor(threads: number): Promise<HallProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      ...(threads > 1 ? ["--unstable-net", `--allow-read=${FLOOR}`] : []),
+      "--allow-net=127.0.0.1",
+      FLOOR,
+      "--threads",
+      String(threads),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on http:\/\/127\.0\.0\.1:\d+/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`floor server exited: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  const port = Number(text.match(/127\.0\.0\.1:(\d+)/)![1]);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir: "",
+    token: "",
+    output: () => text,
+    kill: async () => {
+      child.kill("SIGKILL");
+      await child.status;
+    },
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
 async function health(hall: HallProcess): Promise<Record<string, unknown>> {
   const res = await fetch(`${hall.url}/wcp/health`);
   return await res.json();
@@ -150,7 +198,7 @@ async function main(): Promise<void> {
   }
   if (a.help) {
     console.log(
-      "usage: deno task load [--backends sqlite,postgres,postgres-x2] [--endpoints route,dispatch]\n" +
+      "usage: deno task load [--backends sqlite,postgres,postgres-x2,floor] [--endpoints route,dispatch]\n" +
         "         [--duration 10] [--max-requests 400000] [--connections 32] [--threads 1]\n" +
         "         [--hall-threads 1] [--runs 1] [--tenants 8] [--pg-durable on|off] [--json FILE]",
     );
@@ -158,8 +206,8 @@ async function main(): Promise<void> {
   }
   const backends = (a.backends ?? "sqlite,postgres,postgres-x2").split(",");
   for (const b of backends) {
-    if (!["sqlite", "postgres", "postgres-x2"].includes(b)) {
-      fail(`--backends: '${b}' is not sqlite, postgres or postgres-x2`);
+    if (!["sqlite", "postgres", "postgres-x2", "floor"].includes(b)) {
+      fail(`--backends: '${b}' is not sqlite, postgres, postgres-x2 or floor`);
     }
   }
   const endpoints = (a.endpoints ?? "route,dispatch").split(",");
@@ -193,7 +241,7 @@ async function main(): Promise<void> {
     let pg: TestPostgres | null = null;
     const halls: HallProcess[] = [];
     try {
-      if (backend !== "sqlite") {
+      if (backend !== "sqlite" && backend !== "floor") {
         pg = await startPostgres({
           database: "wcp_load",
           settings: durable
@@ -203,10 +251,15 @@ async function main(): Promise<void> {
       }
       // One after the other: the first start bootstraps an empty database.
       for (let i = 0; i < instances; i++) {
-        halls.push(await startHall({ databaseUrl: pg?.url, threads: hallThreads }));
+        halls.push(
+          backend === "floor"
+            ? await startFloor(hallThreads)
+            : await startHall({ databaseUrl: pg?.url, threads: hallThreads }),
+        );
       }
       console.error(`load: ${backend} hall(s) at ${halls.map((h) => h.url).join(", ")}`);
       for (const endpoint of endpoints) {
+        if (backend === "floor" && endpoint !== "route") continue; // it has nothing to dispatch
         const share = (h: HallProcess) => ({
           url: `${h.url}/wcp/${endpoint}`,
           token: h.token,
@@ -261,6 +314,7 @@ async function main(): Promise<void> {
             ` (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`,
         );
       }
+      if (backend === "floor") continue;
       const h = await health(halls[0]);
       console.error(`load: ${backend} store after the runs: ${JSON.stringify(h.counts ?? h)}`);
       if (endpoints.includes("dispatch")) {
@@ -306,6 +360,7 @@ async function main(): Promise<void> {
     sqlite: `SQLite (1 hall${per})`,
     postgres: `PostgreSQL (1 hall${per})`,
     "postgres-x2": `PostgreSQL (2 halls${per})`,
+    floor: `no hall: bare Deno.serve${hallThreads > 1 ? `, ${hallThreads} threads` : ""}`,
   };
   const n = (x: number) => Math.round(x).toLocaleString("en-US");
   for (const r of results) {

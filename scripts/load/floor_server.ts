@@ -1,0 +1,69 @@
+/**
+ * The machine's ceiling for the route benchmark's traffic: a Deno.serve handler that does no
+ * governance at all (reads the JSON body, answers a JSON body of the hall's decision size with the
+ * hall's response headers). `deno task load --backends floor` loads it with the same `wrk` script,
+ * so the hall's figures can be read as a fraction of what any Deno HTTP server reaches here.
+ *
+ * usage: deno run --allow-net=127.0.0.1 scripts/load/floor_server.ts [--threads N]
+ *
+ * Prints `listening on http://127.0.0.1:PORT` once every thread serves.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+// A decision is about 2.8 KB of JSON (with its telemetry envelopes).
+const FILLER = "x".repeat(2_700);
+const HEADERS: [string, string][] = [
+  ["content-type", "application/json"],
+  ["x-content-type-options", "nosniff"],
+  ["x-frame-options", "DENY"],
+  ["referrer-policy", "no-referrer"],
+  ["cross-origin-resource-policy", "same-origin"],
+  ["cross-origin-opener-policy", "same-origin"],
+  ["x-permitted-cross-domain-policies", "none"],
+  ["x-wcp-api-version", "1"],
+  ["content-security-policy", "default-src 'none'; frame-ancestors 'none'"],
+  ["cache-control", "no-store"],
+];
+
+async function handle(req: Request): Promise<Response> {
+  const input = await req.json() as { correlation_id?: unknown };
+  const body = JSON.stringify({ correlation_id: input.correlation_id, filler: FILLER });
+  return new Response(body, { headers: HEADERS });
+}
+
+function serve(port: number, reusePort: boolean): Promise<number> {
+  return new Promise((resolve) => {
+    Deno.serve({
+      hostname: "127.0.0.1",
+      port,
+      ...(reusePort ? { reusePort: true } : {}),
+      onListen: ({ port }) => resolve(port),
+    }, handle);
+  });
+}
+
+if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
+  // An extra thread: serve the port it is given.
+  self.onmessage = async (e: MessageEvent) => {
+    await serve(e.data as number, true);
+    self.postMessage("ready");
+  };
+} else if (import.meta.main) {
+  const i = Deno.args.indexOf("--threads");
+  const threads = i >= 0 ? Number(Deno.args[i + 1]) : 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    console.error("floor_server: --threads must be a whole number from 1 to 64");
+    Deno.exit(2);
+  }
+  const port = await serve(0, threads > 1);
+  await Promise.all(Array.from({ length: threads - 1 }, () =>
+    new Promise<void>((resolve) => {
+      const w = new Worker(import.meta.url, { type: "module" });
+      w.onmessage = () => resolve();
+      w.postMessage(port);
+    })));
+  console.log(`listening on http://127.0.0.1:${port}`);
+}
