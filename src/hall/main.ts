@@ -251,6 +251,18 @@ async function main(): Promise<void> {
     threads,
   };
 
+  if (threads > 1) {
+    // The extra threads load the hall's modules themselves; say so before any of them starts.
+    for (const dir of ["../", "../../mcp/"]) {
+      const path = new URL(dir, import.meta.url);
+      if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+        fail(
+          `--threads: the extra threads load the hall's modules; grant --allow-read on ` +
+            `${path.pathname.replace(/\/$/, "")} (deno task serve does)`,
+        );
+      }
+    }
+  }
   let first: HallThread;
   try {
     first = await serveHallThread(setup, store);
@@ -270,7 +282,13 @@ async function main(): Promise<void> {
     ),
   ).catch(async (e) => {
     await first.close().catch(() => {});
-    fail(`a hall thread did not start: ${e instanceof Error ? e.message : e}`);
+    const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    fail(
+      `a hall thread did not start: ${why}` +
+        (/Requires read access/.test(why)
+          ? " (the extra threads load the hall's modules: grant --allow-read on ./src and ./mcp)"
+          : ""),
+    );
   });
 
   // Hot reload: a changed rules file is validated; a bad one is refused and the old rules stay.

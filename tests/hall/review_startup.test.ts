@@ -34,12 +34,27 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<De
   }).output();
 }
 
-Deno.test("serve task permissions: decisions' telemetry reaches the store", HALL_TEST, async () => {
+for (const threads of [1, 2]) {
+  Deno.test(
+    `serve task permissions (${threads} thread${threads > 1 ? "s" : ""}): ` +
+      "decisions' telemetry reaches the store",
+    HALL_TEST,
+    () => serveTaskHall(threads),
+  );
+}
+
+async function serveTaskHall(threads: number): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "wcp_review_serve_" });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...(await serveTaskFlags(dir)), MAIN],
     cwd: ROOT,
-    env: { NO_COLOR: "1", WCP_DATA_DIR: dir, WCP_HALL_PORT: "0", WCP_ADMIN_TOKEN: TOKEN },
+    env: {
+      NO_COLOR: "1",
+      WCP_DATA_DIR: dir,
+      WCP_HALL_PORT: "0",
+      WCP_ADMIN_TOKEN: TOKEN,
+      WCP_HALL_THREADS: String(threads),
+    },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -58,6 +73,7 @@ Deno.test("serve task permissions: decisions' telemetry reaches the store", HALL
       out += new TextDecoder().decode(value);
     }
     const base = /listening on (http:\/\/\S+)/.exec(out)![1];
+    if (threads > 1) assert.match(out, new RegExp(`\\(${threads} threads\\)`));
     const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
     const res = await fetch(`${base}/wcp/route`, {
       method: "POST",
@@ -93,7 +109,7 @@ Deno.test("serve task permissions: decisions' telemetry reaches the store", HALL
     await reader.cancel().catch(() => {});
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
 
 Deno.test(
   "startup mistakes are one line and exit code 2, never a stack trace",
@@ -111,6 +127,25 @@ Deno.test(
         [
           ["run", ...(await serveTaskFlags("./data")), MAIN, "--data-dir", `${dir}/elsewhere`],
           /Requires write access to .*elsewhere.*deno task serve.*--allow-write/,
+        ],
+        [[...base, MAIN, "--data-dir", `${dir}/t`, "--threads", "0"], /--threads: '0' is not/],
+        [
+          [...base, MAIN, "--data-dir", `${dir}/t`, "--threads", "2"],
+          /--threads needs `deno run --unstable-net`/,
+        ],
+        // Threads without read access to the modules they load.
+        [
+          [
+            "run",
+            "--unstable-net",
+            ...base.slice(1),
+            MAIN,
+            "--data-dir",
+            `${dir}/t`,
+            "--threads",
+            "2",
+          ],
+          /--threads: the extra threads load the hall's modules; grant --allow-read on .*src/,
         ],
       ];
       for (const [args, message] of cases) {
