@@ -38,7 +38,7 @@ export interface HallPeers {
 export interface PeerSeed {
   /** BroadcastChannel name (unique per hall process). */
   channel: string;
-  /** One Int32 slot: the last event id handed out. */
+  /** One 64-bit slot: the last event id handed out (never wraps in practice). */
   eventIds: SharedArrayBuffer;
 }
 
@@ -46,14 +46,14 @@ export interface PeerSeed {
 export function newPeerSeed(): PeerSeed {
   return {
     channel: `wcp-hall-${crypto.randomUUID()}`,
-    eventIds: new SharedArrayBuffer(4),
+    eventIds: new SharedArrayBuffer(8),
   };
 }
 
 /** Join the threads of a hall. */
 export function joinPeers(seed: PeerSeed): HallPeers {
   const channel = new BroadcastChannel(seed.channel);
-  const ids = new Int32Array(seed.eventIds);
+  const ids = new BigInt64Array(seed.eventIds);
   let handler: ((m: PeerMessage) => void) | undefined;
   channel.onmessage = (ev: MessageEvent) => {
     const m = ev.data as PeerMessage;
@@ -69,7 +69,7 @@ export function joinPeers(seed: PeerSeed): HallPeers {
     onMessage: (fn) => {
       handler = fn;
     },
-    nextEventId: () => Atomics.add(ids, 0, 1) + 1,
+    nextEventId: () => Number(Atomics.add(ids, 0, 1n)) + 1,
     close: () => channel.close(),
   };
 }

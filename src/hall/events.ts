@@ -47,7 +47,14 @@ export class EventHub {
   publish(event: HallEventName, data: Record<string, unknown>): HallEvent {
     const e: HallEvent = { id: this.#relay ? this.#relay.nextId() : this.#next++, event, data };
     this.deliver(e);
-    this.#relay?.send(e);
+    if (this.#relay) {
+      try {
+        this.#relay.send(e);
+      } catch (err) {
+        // The other threads miss this event; the publisher (a request) must not fail for it.
+        console.error(`hall: event ${e.id} not relayed to the other threads: ${String(err)}`);
+      }
+    }
     return e;
   }
 

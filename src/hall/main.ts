@@ -344,6 +344,13 @@ function startThread(setup: HallSetup): Promise<{ close: () => Promise<void> }> 
       const m = ev.data as { ready?: number; error?: string };
       if (m?.error) reject(new Error(m.error));
       else if (m?.ready) {
+        // A thread that fails later takes the process down, as the first thread's failure
+        // would: a supervisor restarts a whole hall rather than one serving on fewer threads.
+        worker.onerror = (e) => {
+          e.preventDefault();
+          console.error(`wcp hall: thread ${setup.threadIndex} failed: ${e.message}`);
+          Deno.exit(1);
+        };
         resolve({
           close: () =>
             new Promise<void>((done) => {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
 import { joinPeers, newPeerSeed } from "../../src/hall/cluster.ts";
-import type { HallEvent } from "../../src/hall/events.ts";
+import { EventHub, type HallEvent } from "../../src/hall/events.ts";
 import { startHall } from "../../scripts/load/hall_process.ts";
 import { err, HALL_TEST, j, routeInput, type TestHall, testHall } from "./_helpers.ts";
 
@@ -232,4 +232,45 @@ Deno.test({
     }
     assert.doesNotMatch(hall.output(), /error|Uncaught/i, hall.output());
   },
+});
+
+Deno.test("threads: event ids from the shared counter keep counting past 2^31", () => {
+  const seed = newPeerSeed();
+  new BigInt64Array(seed.eventIds)[0] = 2n ** 31n - 2n;
+  const peers = joinPeers(seed);
+  try {
+    const ids = [peers.nextEventId(), peers.nextEventId(), peers.nextEventId()];
+    assert.deepEqual(ids, [2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1]);
+  } finally {
+    peers.close();
+  }
+});
+
+Deno.test("threads: an event the channel cannot carry still reaches this thread's streams", () => {
+  const hub = new EventHub();
+  const sent: number[] = [];
+  hub.relayTo({
+    nextId: (() => {
+      let n = 0;
+      return () => ++n;
+    })(),
+    send: (e) => {
+      structuredClone(e); // what BroadcastChannel does: throws DataCloneError for a function
+      sent.push(e.id);
+    },
+  });
+  const seen: number[] = [];
+  hub.subscribe((e) => seen.push(e.id));
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (m: string) => void errors.push(m);
+  try {
+    hub.publish("alert", { kind: "x" });
+    hub.publish("alert", { kind: "y", oops: () => 1 });
+  } finally {
+    console.error = original;
+  }
+  assert.deepEqual(seen, [1, 2], "both delivered here");
+  assert.deepEqual(sent, [1], "only the cloneable one relayed");
+  assert.match(errors[0], /event 2 not relayed/);
 });
