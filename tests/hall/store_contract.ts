@@ -191,6 +191,44 @@ export function runStoreContract(
     assert.equal((await s.listTiers()).length, 1);
   });
 
+  t(
+    "tokens: the last active admin token is never revoked, even when all are revoked at once",
+    async (s) => {
+      const admin = (id: string) => ({
+        token_id: id,
+        token_hash: sha256Hex(`secret-${id}`),
+        role: "admin" as const,
+        namespace: null,
+        label: id,
+        created_at: T0,
+        revoked_at: null,
+      });
+      for (const id of ["a1", "a2", "a3"]) await s.createToken(admin(id));
+      await s.createToken({ ...admin("n1"), role: "namespace", namespace: "org.acme" });
+      assert.equal(await s.revokeTokenKeepingAdmin("n1", T1), "revoked");
+      assert.equal(await s.revokeTokenKeepingAdmin("n1", T1), "unknown");
+      assert.equal(await s.revokeTokenKeepingAdmin("nope", T1), "unknown");
+      assert.equal(await s.revokeTokenKeepingAdmin("a3", T1), "revoked");
+      assert.equal(await s.revokeTokenKeepingAdmin("a2", T1), "revoked");
+      assert.equal(await s.revokeTokenKeepingAdmin("a1", T1), "last_admin");
+      // Every active admin token revoked at the same moment, ten times over: exactly one stays.
+      for (let round = 0; round < 10; round++) {
+        for (let i = 0; i < 3; i++) await s.createToken(admin(`r${round}_${i}`));
+        const active = async () =>
+          (await s.listTokens()).filter((t) => t.role === "admin" && !t.revoked_at);
+        const ids = (await active()).map((t) => t.token_id);
+        assert.equal(ids.length, 4);
+        const outcomes = await Promise.all(ids.map((id) => s.revokeTokenKeepingAdmin(id, T1)));
+        assert.equal((await active()).length, 1, JSON.stringify(outcomes));
+        assert.deepEqual(
+          [...outcomes].sort(),
+          ["last_admin", "revoked", "revoked", "revoked"],
+          `round ${round}`,
+        );
+      }
+    },
+  );
+
   t("ban list: report is idempotent, confirm keeps the first confirmation", async (s) => {
     const h = "sha256:" + "b".repeat(64);
     const row = {

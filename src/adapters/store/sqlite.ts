@@ -345,6 +345,32 @@ export class SqliteStore implements HallStore {
       this.#all("SELECT data FROM tokens ORDER BY token_id").map((r) => parse<TokenRow>(r))
     );
   }
+  revokeTokenKeepingAdmin(
+    tokenId: string,
+    at: string,
+  ): Promise<"revoked" | "unknown" | "last_admin"> {
+    // BEGIN IMMEDIATE: the check and the update hold the write lock, across connections.
+    return this.#p(() =>
+      this.#tx(() => {
+        const row = this.#get("SELECT data FROM tokens WHERE token_id = ?", tokenId);
+        if (!row) return "unknown";
+        const t = parse<TokenRow>(row);
+        if (t.revoked_at !== null) return "unknown";
+        if (t.role === "admin") {
+          const active = this.#all("SELECT data FROM tokens WHERE revoked_at IS NULL")
+            .map((r) => parse<TokenRow>(r)).filter((x) => x.role === "admin");
+          if (active.length <= 1) return "last_admin";
+        }
+        this.#run(
+          "UPDATE tokens SET revoked_at = ?, data = ? WHERE token_id = ?",
+          at,
+          JSON.stringify({ ...t, revoked_at: at }),
+          tokenId,
+        );
+        return "revoked";
+      })
+    );
+  }
   revokeToken(tokenId: string, at: string): Promise<boolean> {
     return this.#p(() =>
       this.#tx(() => {

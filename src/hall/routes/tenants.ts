@@ -118,15 +118,18 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
     requireAdmin(principal(c));
     const id = c.req.param("id");
     // Revoking the last active admin token would lock every operator out of the API until a
-    // restart with --new-admin-token; refuse it (create another admin token first).
-    const active = (await hall.store.listTokens()).filter((t) => t.revoked_at === null);
-    const target = active.find((t) => t.token_id === id);
-    if (target?.role === "admin" && active.filter((t) => t.role === "admin").length === 1) {
+    // restart with --new-admin-token; refuse it (create another admin token first). The store
+    // checks and revokes in one step, so two admins revoking each other at once leave one.
+    const outcome = await hall.store.revokeTokenKeepingAdmin(
+      id,
+      new Date(hall.now()).toISOString(),
+    );
+    if (outcome === "last_admin") {
       throw new HttpError(409, "LAST_ADMIN_TOKEN", "this is the last active admin token", {
         path: "id",
       });
     }
-    if (!(await hall.store.revokeToken(id, new Date(hall.now()).toISOString()))) {
+    if (outcome === "unknown") {
       throw new HttpError(404, "TOKEN_UNKNOWN", "no such active token", { path: "id" });
     }
     auth.invalidate();

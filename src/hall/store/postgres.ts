@@ -445,6 +445,25 @@ export class PostgresStore implements HallStore {
     return (await this.#sql`select * from tokens order by created_at, token_id`).map(toToken);
   }
 
+  async revokeTokenKeepingAdmin(
+    tokenId: string,
+    at: string,
+  ): Promise<"revoked" | "unknown" | "last_admin"> {
+    return await this.#sql.begin(async (tx) => {
+      // Lock every active admin row first: a concurrent revoker waits here, then sees this
+      // revocation (READ COMMITTED re-checks `revoked_at is null` on the rows it waited for).
+      const admins = await tx`select token_id from tokens
+        where role = 'admin' and revoked_at is null order by token_id for update`;
+      const [target] = await tx`select role from tokens
+        where token_id = ${tokenId} and revoked_at is null`;
+      if (!target) return "unknown";
+      if (target.role === "admin" && admins.length <= 1) return "last_admin";
+      const rows = await tx`update tokens set revoked_at = ${at}
+        where token_id = ${tokenId} and revoked_at is null returning token_id`;
+      return rows.length === 1 ? "revoked" : "unknown";
+    }) as "revoked" | "unknown" | "last_admin";
+  }
+
   async revokeToken(tokenId: string, at: string): Promise<boolean> {
     const rows = await this.#sql`update tokens set revoked_at = ${at}
       where token_id = ${tokenId} and revoked_at is null returning token_id`;

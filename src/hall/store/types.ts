@@ -237,6 +237,14 @@ export interface HallStore {
   listTokens(): Promise<TokenRow[]>;
   /** Revoke; false when unknown or already revoked. */
   revokeToken(tokenId: string, at: string): Promise<boolean>;
+  /**
+   * Revoke a token unless it is the last active admin token, atomically (two admins revoking each
+   * other at once, on any instances, leave one): `unknown` when there is no such active token.
+   */
+  revokeTokenKeepingAdmin(
+    tokenId: string,
+    at: string,
+  ): Promise<"revoked" | "unknown" | "last_admin">;
   /** Insert or replace a namespace. */
   putNamespace(row: NamespaceRow): Promise<void>;
   /** A namespace, or null. */
