@@ -121,6 +121,11 @@ function isRuleSet(x: unknown): x is RuleSet {
     typeof (x as RuleSet).match === "function";
 }
 
+// A path as echoed in messages and logs: a client's 5,000-character path stays a short line.
+function shortPath(path: string): string {
+  return path.length <= 120 ? path : `${path.slice(0, 120)}… (${path.length} characters)`;
+}
+
 function remoteAddress(info: unknown): string {
   const addr = (info as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
   return addr?.hostname ?? "local";
@@ -212,11 +217,18 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
       return c.json({ error: { code: err.code, message: err.message, path: err.path } }, 400);
     }
     // Unexpected: log one line for the operator, tell the client nothing internal.
-    console.error(`hall: internal error on ${c.req.method} ${c.req.path}: ${String(err)}`);
+    console.error(
+      `hall: internal error on ${c.req.method} ${shortPath(c.req.path)}: ${String(err)}`,
+    );
     return c.json({ error: { code: "INTERNAL", message: "internal error" } }, 500);
   });
   app.notFound((c) =>
-    c.json({ error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } }, 404)
+    c.json(
+      {
+        error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${shortPath(c.req.path)}` },
+      },
+      404,
+    )
   );
 
   // One middleware with a precomputed header list (cheaper than composing several on every call).

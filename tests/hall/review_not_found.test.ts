@@ -28,3 +28,14 @@ hallTest("unknown ids: 404 naming the parameter", async (h) => {
   assert.equal(again.status, 409);
   assert.equal((await j(again)).error.path, "worker_id");
 });
+
+hallTest("unknown routes: the message names the path, shortened when it is long", async (h) => {
+  const short = await j(await h.req("/nope/here"));
+  assert.equal(short.error.message, "no route GET /nope/here");
+  const long = await h.req(`/nope/${"x".repeat(5000)}`);
+  assert.equal(long.status, 404);
+  const body = await j(long);
+  assert.equal(body.error.code, "NOT_FOUND");
+  assert.ok(body.error.message.length < 200, body.error.message.slice(0, 300));
+  assert.match(body.error.message, /^no route GET \/nope\/x+… \(5006 characters\)$/);
+});
