@@ -20,14 +20,17 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * media type, such as the form encoding `curl -d` uses). Empty body gives `{}`.
  */
 export async function jsonBody(c: Context<HallEnv>): Promise<unknown> {
-  const text = await c.req.text();
+  return parseJsonText(await c.req.text(), c.req.header("content-type"));
+}
+
+/** `jsonBody` over a body already read (the route fast lane reads it itself). */
+export function parseJsonText(text: string, contentType: string | undefined | null): unknown {
   if (text.trim() === "") return {};
-  const type = c.req.header("content-type");
-  if (type !== undefined && !JSON_TYPE.test(type)) {
+  if (contentType != null && !JSON_TYPE.test(contentType)) {
     throw new HttpError(
       415,
       "UNSUPPORTED_MEDIA_TYPE",
-      `content-type: send application/json, not ${type.slice(0, 100)}`,
+      `content-type: send application/json, not ${contentType.slice(0, 100)}`,
       { path: "content-type" },
     );
   }
@@ -36,6 +39,11 @@ export async function jsonBody(c: Context<HallEnv>): Promise<unknown> {
   } catch {
     throw new HttpError(400, "INVALID_JSON", "the body is not valid JSON");
   }
+}
+
+/** True for a JSON media type (`application/json`, with parameters, or `+json`). */
+export function isJsonType(contentType: string): boolean {
+  return JSON_TYPE.test(contentType);
 }
 
 /** Parse and validate the body with a zod schema (400 naming the field). */
@@ -57,7 +65,11 @@ export function validQuery<S extends z.ZodType>(c: Context<HallEnv>, schema: S):
 
 /** A JSON object body or 400. */
 export async function objectBody(c: Context<HallEnv>): Promise<Record<string, unknown>> {
-  const body = await jsonBody(c);
+  return asObjectBody(await jsonBody(c));
+}
+
+/** The parsed body as an object, or 400 `INVALID_BODY`. */
+export function asObjectBody(body: unknown): Record<string, unknown> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new HttpError(400, "INVALID_BODY", "the body must be a JSON object", { path: "" });
   }

@@ -25,6 +25,7 @@ import { decideRoutes } from "./routes/decide.ts";
 import { discoveryRoutes, healthRoute } from "./routes/discovery.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { receiptRoutes } from "./routes/receipts.ts";
+import { withRouteFastLane } from "./route_fast_lane.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { workerRoutes } from "./routes/workers.ts";
@@ -101,7 +102,7 @@ export interface HallAppOptions {
 export interface HallApp {
   /** The Hono app (use `app.request()` in tests). */
   app: Hono<HallEnv>;
-  /** `Deno.serve` handler. */
+  /** `Deno.serve` handler (with the route fast lane: `route_fast_lane.ts`). */
   fetch: (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
   /** State and operations (rules, registry, events, ...). */
   hall: Hall;
@@ -119,6 +120,51 @@ export const DEFAULT_TIERS = [
 function isRuleSet(x: unknown): x is RuleSet {
   return typeof x === "object" && x !== null && "match" in x && "rules" in x &&
     typeof (x as RuleSet).match === "function";
+}
+
+/**
+ * The error answer of every route (and of the route fast lane): `{error:{code,message,path?}}`,
+ * never a stack trace; an unexpected error is logged in one line and answered 500.
+ */
+function errorResponse(err: unknown, method: string, path: string): Response {
+  if (err instanceof HttpError) {
+    const res = jsonResponse(err.body(), err.status);
+    for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
+    if (err.status === 401) res.headers.set("www-authenticate", 'Bearer realm="wcp-hall"');
+    return res;
+  }
+  if (err instanceof WcpError) {
+    return jsonResponse({ error: { code: err.code, message: err.message, path: err.path } }, 400);
+  }
+  // Unexpected: log one line for the operator, tell the client nothing internal.
+  console.error(`hall: internal error on ${method} ${shortPath(path)}: ${String(err)}`);
+  return jsonResponse({ error: { code: "INTERNAL", message: "internal error" } }, 500);
+}
+
+function jsonResponse(body: unknown, status: number): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+// The headers of every answer (one precomputed list: cheaper than composing several middlewares).
+const SECURITY_HEADERS: [string, string][] = [
+  ["x-content-type-options", "nosniff"],
+  ["x-frame-options", "DENY"],
+  ["referrer-policy", "no-referrer"],
+  ["cross-origin-resource-policy", "same-origin"],
+  ["cross-origin-opener-policy", "same-origin"],
+  ["x-permitted-cross-domain-policies", "none"],
+  ["x-wcp-api-version", "1"],
+];
+
+function applySecurityHeaders(h: Headers): void {
+  for (const [k, v] of SECURITY_HEADERS) h.set(k, v);
+  if (!h.has("content-security-policy")) {
+    h.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+  }
+  if (!h.has("cache-control")) h.set("cache-control", "no-store");
 }
 
 // A path as echoed in messages and logs: a client's 5,000-character path stays a short line.
@@ -206,22 +252,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
 
   const app = new Hono<HallEnv>();
 
-  app.onError((err, c) => {
-    if (err instanceof HttpError) {
-      const res = c.json(err.body(), err.status as 400);
-      for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
-      if (err.status === 401) res.headers.set("www-authenticate", 'Bearer realm="wcp-hall"');
-      return res;
-    }
-    if (err instanceof WcpError) {
-      return c.json({ error: { code: err.code, message: err.message, path: err.path } }, 400);
-    }
-    // Unexpected: log one line for the operator, tell the client nothing internal.
-    console.error(
-      `hall: internal error on ${c.req.method} ${shortPath(c.req.path)}: ${String(err)}`,
-    );
-    return c.json({ error: { code: "INTERNAL", message: "internal error" } }, 500);
-  });
+  app.onError((err, c) => errorResponse(err, c.req.method, c.req.path));
   app.notFound((c) =>
     c.json(
       {
@@ -231,24 +262,9 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     )
   );
 
-  // One middleware with a precomputed header list (cheaper than composing several on every call).
-  const SECURITY_HEADERS: [string, string][] = [
-    ["x-content-type-options", "nosniff"],
-    ["x-frame-options", "DENY"],
-    ["referrer-policy", "no-referrer"],
-    ["cross-origin-resource-policy", "same-origin"],
-    ["cross-origin-opener-policy", "same-origin"],
-    ["x-permitted-cross-domain-policies", "none"],
-    ["x-wcp-api-version", "1"],
-  ];
   app.use("*", async (c, next) => {
     await next();
-    const h = c.res.headers;
-    for (const [k, v] of SECURITY_HEADERS) h.set(k, v);
-    if (!h.has("content-security-policy")) {
-      h.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
-    }
-    if (!h.has("cache-control")) h.set("cache-control", "no-store");
+    applySecurityHeaders(c.res.headers);
   });
   app.use("*", hostOriginGuard(hosts, origins));
   app.use("*", corsGuard(origins));
@@ -325,7 +341,17 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
 
   return {
     app,
-    fetch: (req, info) => app.fetch(req, info),
+    fetch: withRouteFastLane({
+      hall,
+      auth,
+      limiter,
+      tierLimit,
+      hosts,
+      maxBody,
+      full: (req, info) => app.fetch(req, info),
+      errorResponse,
+      applySecurityHeaders,
+    }),
     hall,
     close: async () => {
       stopPeers?.();

@@ -11,6 +11,7 @@ import { checkTenantId, requireTenant } from "../_scope.ts";
 import { fromZod, HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { DispatchApprovedBody } from "../schemas.ts";
+import type { Principal } from "../security.ts";
 
 // Invalid input is still a decision (recorded, with telemetry), answered as a 400 naming fields.
 function invalidInput(d: RouteDecision): HttpError | null {
@@ -30,27 +31,39 @@ function invalidInput(d: RouteDecision): HttpError | null {
 
 // Ids every receipt query can name, and a tenant the caller may act for (the core names a
 // missing or non-string one).
-function checkTenant(c: Parameters<typeof principal>[0], body: Record<string, unknown>): void {
+function checkTenant(p: Principal, body: Record<string, unknown>): void {
   if (typeof body.correlation_id === "string") {
     checkTenantId(body.correlation_id, "correlation_id");
   }
   if (typeof body.tenant_id !== "string") return;
   checkTenantId(body.tenant_id);
-  requireTenant(principal(c), body.tenant_id);
+  requireTenant(p, body.tenant_id);
+}
+
+/**
+ * The 200 body of `POST /wcp/route` for a parsed body (shared by the route and its fast lane, so
+ * both answer alike): the decision as JSON; throws the error for input the core refused.
+ */
+export async function routeJson(
+  hall: Hall,
+  p: Principal,
+  input: Record<string, unknown>,
+): Promise<string> {
+  checkTenant(p, input);
+  const { decision, json } = await hall.decideJson(input);
+  const bad = invalidInput(decision);
+  if (bad) throw bad;
+  return json;
 }
 
 /** Route and dispatch. */
 export function decideRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
-  app.post("/wcp/route", async (c) => {
-    const input = await objectBody(c);
-    checkTenant(c, input);
-    const { decision, json } = await hall.decideJson(input);
-    const bad = invalidInput(decision);
-    if (bad) throw bad;
-    return jsonText(json);
-  });
+  app.post(
+    "/wcp/route",
+    async (c) => jsonText(await routeJson(hall, principal(c), await objectBody(c))),
+  );
 
   app.post("/wcp/dispatch", async (c) => {
     const body = await objectBody(c);
@@ -65,7 +78,7 @@ export function decideRoutes(hall: Hall): Hono<HallEnv> {
       const out = await hall.dispatchApproved(parsed.data.approval_id);
       return c.json(out, out.worker_error ? 502 : 200);
     }
-    checkTenant(c, body);
+    checkTenant(principal(c), body);
     const out = await hall.dispatch(body);
     const d = out.decision;
     const bad = invalidInput(d);

@@ -1,0 +1,88 @@
+/**
+ * The fast lane of `POST /wcp/route`, the hall's hottest request: the common case (an allowed
+ * Host, no Origin, no query, a declared Content-Length within the body limit, a JSON or absent
+ * Content-Type, a valid bearer token within its rate limit) is answered without Hono's router and
+ * middleware chain, through the same guards and the same `routeJson`. Every other request, and
+ * every request the lane would refuse, goes to the full app untouched (nothing is read from it
+ * first), so errors, CORS and limits keep one implementation. `tests/hall/route_fast_lane.test.ts`
+ * sends the same requests down both lanes and compares the answers.
+ *
+ * @module
+ */
+
+import { asObjectBody, isJsonType, parseJsonText } from "./_http.ts";
+import type { Hall } from "./hall.ts";
+import { routeJson } from "./routes/decide.ts";
+import {
+  type Authenticator,
+  bearerOf,
+  hostnameOf,
+  type Principal,
+  type RateLimiter,
+} from "./security.ts";
+
+/** What the lane shares with the full app. */
+export interface RouteFastLaneDeps {
+  hall: Hall;
+  auth: Authenticator;
+  limiter: RateLimiter;
+  tierLimit: (p: Principal) => Promise<number>;
+  hosts: ReadonlySet<string>;
+  maxBody: number;
+  /** The full app (the other lane). */
+  full: (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+  /** The app's error answer and security headers, so both lanes answer alike. */
+  errorResponse: (err: unknown, method: string, path: string) => Response;
+  applySecurityHeaders: (h: Headers) => void;
+}
+
+const ROUTE_PATHS = new Set(["/wcp/route", "/v1/wcp/route"]);
+
+// The path of an absolute request URL, or null when it has a query or fragment.
+function plainPath(url: string): string | null {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return null;
+  const path = url.slice(start);
+  return path.includes("?") || path.includes("#") ? null : path;
+}
+
+/** The hall's fetch handler with the route fast lane in front of the full app. */
+export function withRouteFastLane(
+  deps: RouteFastLaneDeps,
+): (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response> {
+  const { hall, auth, limiter, hosts, maxBody, full } = deps;
+  // The headers of a 200 decision, as the full app sends them, built once.
+  const okHeaders = new Headers({ "content-type": "application/json" });
+  deps.applySecurityHeaders(okHeaders);
+  const OK_HEADERS = [...okHeaders];
+  const take = async (req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> => {
+    const h = req.headers;
+    const host = h.get("host");
+    if (host === null || !hosts.has(hostnameOf(host)) || h.has("origin")) return full(req, info);
+    const length = h.get("content-length");
+    if (length === null || !/^\d{1,9}$/.test(length) || Number(length) > maxBody) {
+      return full(req, info);
+    }
+    if (h.has("transfer-encoding")) return full(req, info);
+    const type = h.get("content-type");
+    if (type !== null && !isJsonType(type)) return full(req, info);
+    const token = bearerOf(h.get("authorization") ?? undefined);
+    const p = token ? await auth.authenticate(token) : null;
+    if (!p) return full(req, info); // 401 and the failed-login limit live there
+    if (limiter.take(p.token_id, await deps.tierLimit(p)) !== 0) return full(req, info); // 429
+    const path = plainPath(req.url)!;
+    try {
+      const json = await routeJson(hall, p, asObjectBody(parseJsonText(await req.text(), type)));
+      return new Response(json, { headers: OK_HEADERS });
+    } catch (err) {
+      const res = deps.errorResponse(err, "POST", path);
+      deps.applySecurityHeaders(res.headers);
+      return res;
+    }
+  };
+  return (req, info) => {
+    if (req.method !== "POST") return full(req, info);
+    const path = plainPath(req.url);
+    return path !== null && ROUTE_PATHS.has(path) ? take(req, info) : full(req, info);
+  };
+}
