@@ -13,20 +13,14 @@
 
 /// <reference lib="deno.worker" />
 
+import { applySecurityHeaders } from "../../src/hall/security.ts";
+
 // A decision is about 2.8 KB of JSON (with its telemetry envelopes).
 const FILLER = "x".repeat(2_700);
-const HEADERS: [string, string][] = [
-  ["content-type", "application/json"],
-  ["x-content-type-options", "nosniff"],
-  ["x-frame-options", "DENY"],
-  ["referrer-policy", "no-referrer"],
-  ["cross-origin-resource-policy", "same-origin"],
-  ["cross-origin-opener-policy", "same-origin"],
-  ["x-permitted-cross-domain-policies", "none"],
-  ["x-wcp-api-version", "1"],
-  ["content-security-policy", "default-src 'none'; frame-ancestors 'none'"],
-  ["cache-control", "no-store"],
-];
+// The hall's own answer headers (the same list and code the hall uses).
+const headers = new Headers({ "content-type": "application/json" });
+applySecurityHeaders(headers);
+const HEADERS = [...headers];
 
 async function handle(req: Request): Promise<Response> {
   const input = await req.json() as { correlation_id?: unknown };

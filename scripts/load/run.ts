@@ -28,6 +28,7 @@ import { type HallProcess, startHall } from "./hall_process.ts";
 
 const LUA = new URL("./post.lua", import.meta.url).pathname;
 const FLOOR = new URL("./floor_server.ts", import.meta.url).pathname;
+const SRC = new URL("../../src", import.meta.url).pathname;
 
 interface RunResult {
   backend: string;
@@ -130,7 +131,8 @@ async function startFloor(threads: number): Promise<HallProcess> {
     args: [
       "run",
       "--no-prompt",
-      ...(threads > 1 ? ["--unstable-net", `--allow-read=${FLOOR}`] : []),
+      // Its extra threads load it and the hall's header code (src/hall/security.ts) themselves.
+      ...(threads > 1 ? ["--unstable-net", `--allow-read=${FLOOR},${SRC}`] : []),
       "--allow-net=127.0.0.1",
       FLOOR,
       "--threads",

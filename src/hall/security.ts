@@ -49,6 +49,27 @@ export function hostnameOf(host: string): string {
   return colon >= 0 ? h.slice(0, colon) : h;
 }
 
+// The headers of every answer (one precomputed list: cheaper than composing several middlewares).
+/** Security headers of every hall answer. */
+export const SECURITY_HEADERS: [string, string][] = [
+  ["x-content-type-options", "nosniff"],
+  ["x-frame-options", "DENY"],
+  ["referrer-policy", "no-referrer"],
+  ["cross-origin-resource-policy", "same-origin"],
+  ["cross-origin-opener-policy", "same-origin"],
+  ["x-permitted-cross-domain-policies", "none"],
+  ["x-wcp-api-version", "1"],
+];
+
+/** Set the hall's security headers (and a default CSP and `Cache-Control: no-store`). */
+export function applySecurityHeaders(h: Headers): void {
+  for (const [k, v] of SECURITY_HEADERS) h.set(k, v);
+  if (!h.has("content-security-policy")) {
+    h.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+  }
+  if (!h.has("cache-control")) h.set("cache-control", "no-store");
+}
+
 /** Refuse requests whose Host or Origin is not ours (DNS-rebinding and cross-site protection). */
 export function hostOriginGuard(
   allowedHostnames: ReadonlySet<string>,
