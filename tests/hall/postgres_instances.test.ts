@@ -320,3 +320,56 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "postgres: one hall with --threads 2 dispatches from both threads into linear chains",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const url = await freshDatabase("threads");
+    const hall = await startHall({ databaseUrl: url, threads: 2 });
+    try {
+      // A fresh connection per request, so the kernel spreads them over both threads.
+      const send = async (path: string, init: RequestInit = {}): Promise<Response> => {
+        const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+        try {
+          const res = await fetch(`${hall.url}${path}`, { ...init, client });
+          await res.clone().arrayBuffer();
+          return res;
+        } finally {
+          client.close();
+        }
+      };
+      const threads = new Set<number>();
+      const acks: Ack[] = [];
+      let next = 0;
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (next < 60) {
+          const tenant = TENANTS[next++ % TENANTS.length];
+          const res = await send("/wcp/dispatch", {
+            method: "POST",
+            headers: { authorization: `Bearer ${hall.token}`, "content-type": "application/json" },
+            body: dispatchBody(tenant),
+          });
+          assert.equal(res.status, 200);
+          const { receipt } = await res.json();
+          assert.equal(receipt.tenant_id, tenant);
+          assert.match(receipt.receipt_hash, /^sha256:[0-9a-f]{64}$/);
+          acks.push({
+            instance: "threads",
+            tenant_id: tenant,
+            receipt_id: receipt.receipt_id,
+            receipt_hash: receipt.receipt_hash,
+          });
+          threads.add((await (await send("/wcp/health")).json()).threads.index);
+        }
+      }));
+      assert.deepEqual([...threads].sort(), [0, 1], "both threads answered");
+      const total = await assertChains(url, await receiptKeys(hall), acks);
+      assert.equal(total, 60, "one receipt per dispatch, none lost, none doubled");
+    } finally {
+      await hall.stop();
+    }
+  },
+});
