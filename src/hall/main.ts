@@ -187,6 +187,27 @@ async function main(): Promise<void> {
     fail(`--threads: '${threadsText}' is not a whole number from 1 to 64`);
   }
 
+  // Checked before the store is opened (nothing is written to it on a bad start).
+  const reusePort = Boolean(args["reuse-port"]) || threads > 1;
+  if (reusePort && !("listenDatagram" in Deno)) {
+    // Deno only allows SO_REUSEPORT with --unstable-net (which also exposes listenDatagram).
+    fail(
+      `${threads > 1 ? "--threads" : "--reuse-port"} needs \`deno run --unstable-net\` ` +
+        "(README, The Hall server)",
+    );
+  }
+  if (threads > 1) {
+    // The extra threads load the hall's modules themselves; say so before any of them starts.
+    for (const dir of ["../", "../../mcp/"]) {
+      const path = new URL(dir, import.meta.url);
+      if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+        fail(
+          `--threads: the extra threads load the hall's modules; grant --allow-read on ` +
+            `${path.pathname.replace(/\/$/, "")} (deno task serve does)`,
+        );
+      }
+    }
+  }
   const databaseUrl = args["database-url"] ?? env("WCP_DATABASE_URL") ?? fileConfig.database_url;
   const store = await openStore(databaseUrl, dataDir);
   const now = Date.now();
@@ -215,14 +236,6 @@ async function main(): Promise<void> {
   const mcpConfigPath = fileConfig.mcp_config
     ? resolveIn(configDir, fileConfig.mcp_config)
     : undefined;
-  const reusePort = Boolean(args["reuse-port"]) || threads > 1;
-  if (reusePort && !("listenDatagram" in Deno)) {
-    // Deno only allows SO_REUSEPORT with --unstable-net (which also exposes listenDatagram).
-    fail(
-      `${threads > 1 ? "--threads" : "--reuse-port"} needs \`deno run --unstable-net\` ` +
-        "(README, The Hall server)",
-    );
-  }
   const setup: HallSetup = {
     host,
     port,
@@ -251,18 +264,6 @@ async function main(): Promise<void> {
     threads,
   };
 
-  if (threads > 1) {
-    // The extra threads load the hall's modules themselves; say so before any of them starts.
-    for (const dir of ["../", "../../mcp/"]) {
-      const path = new URL(dir, import.meta.url);
-      if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
-        fail(
-          `--threads: the extra threads load the hall's modules; grant --allow-read on ` +
-            `${path.pathname.replace(/\/$/, "")} (deno task serve does)`,
-        );
-      }
-    }
-  }
   let first: HallThread;
   try {
     first = await serveHallThread(setup, store);
