@@ -14,7 +14,7 @@ import type { PolicyGate, PolicyGateFn } from "../policy.ts";
 import { parseRules, type RuleSet } from "../rules.ts";
 import { WcpError } from "../errors.ts";
 import type { HallEnv } from "./_http.ts";
-import type { HallPeers } from "./cluster.ts";
+import { type HallPeers, linkPeers } from "./cluster.ts";
 import { HttpError } from "./errors.ts";
 import { effectiveConfig, Hall } from "./hall.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -339,52 +339,5 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
       stopPeers?.();
       await hall.close();
     },
-  };
-}
-
-// Keep this thread in step with the others of the hall; returns the stop function.
-function linkPeers(
-  peers: HallPeers,
-  hall: Hall,
-  auth: Authenticator,
-  limiter: RateLimiter,
-  failures: RateLimiter,
-): () => void {
-  limiter.shareSpending();
-  failures.shareSpending();
-  auth.onInvalidate = () => peers.send({ t: "auth" });
-  const resync = () => void hall.syncRegistry().catch(() => {});
-  peers.onMessage((m) => {
-    switch (m.t) {
-      case "event":
-        hall.events.deliver(m.e);
-        if (m.e.event === "worker") resync(); // enrolled, updated, revoked, attested
-        break;
-      case "registry":
-        resync();
-        break;
-      case "rules":
-        hall.installPeerRules(m.doc);
-        break;
-      case "auth":
-        auth.forget();
-        break;
-      case "rate":
-        (m.limiter === "token" ? limiter : failures).absorb(m.spent);
-        break;
-    }
-  });
-  // Spending is reported in batches: N threads may together exceed a limit by what they grant
-  // in one interval.
-  const timer = setInterval(() => {
-    const tokens = limiter.drainSpent();
-    if (tokens) peers.send({ t: "rate", limiter: "token", spent: tokens });
-    const failed = failures.drainSpent();
-    if (failed) peers.send({ t: "rate", limiter: "auth", spent: failed });
-  }, 100);
-  Deno.unrefTimer(timer);
-  return () => {
-    clearInterval(timer);
-    peers.close();
   };
 }

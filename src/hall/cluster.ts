@@ -13,6 +13,8 @@
  */
 
 import type { HallEvent } from "./events.ts";
+import type { Hall } from "./hall.ts";
+import type { Authenticator, RateLimiter } from "./security.ts";
 
 /** A message between the threads of one hall. */
 export type PeerMessage =
@@ -71,5 +73,52 @@ export function joinPeers(seed: PeerSeed): HallPeers {
     },
     nextEventId: () => Number(Atomics.add(ids, 0, 1n)) + 1,
     close: () => channel.close(),
+  };
+}
+
+/** Keep this thread's hall in step with the other threads; returns the stop function. */
+export function linkPeers(
+  peers: HallPeers,
+  hall: Hall,
+  auth: Authenticator,
+  limiter: RateLimiter,
+  failures: RateLimiter,
+): () => void {
+  limiter.shareSpending();
+  failures.shareSpending();
+  auth.onInvalidate = () => peers.send({ t: "auth" });
+  const resync = () => void hall.syncRegistry().catch(() => {});
+  peers.onMessage((m) => {
+    switch (m.t) {
+      case "event":
+        hall.events.deliver(m.e);
+        if (m.e.event === "worker") resync(); // enrolled, updated, revoked, attested
+        break;
+      case "registry":
+        resync();
+        break;
+      case "rules":
+        hall.installPeerRules(m.doc);
+        break;
+      case "auth":
+        auth.forget();
+        break;
+      case "rate":
+        (m.limiter === "token" ? limiter : failures).absorb(m.spent);
+        break;
+    }
+  });
+  // Spending is reported in batches: N threads may together exceed a limit by what they grant
+  // in one interval.
+  const timer = setInterval(() => {
+    const tokens = limiter.drainSpent();
+    if (tokens) peers.send({ t: "rate", limiter: "token", spent: tokens });
+    const failed = failures.drainSpent();
+    if (failed) peers.send({ t: "rate", limiter: "auth", spent: failed });
+  }, 100);
+  Deno.unrefTimer(timer);
+  return () => {
+    clearInterval(timer);
+    peers.close();
   };
 }
