@@ -55,7 +55,11 @@ export function withRouteFastLane(
   const okHeaders = new Headers({ "content-type": "application/json" });
   deps.applySecurityHeaders(okHeaders);
   const OK_HEADERS = [...okHeaders];
-  const take = async (req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> => {
+  const take = async (
+    req: Request,
+    path: string,
+    info?: Deno.ServeHandlerInfo,
+  ): Promise<Response> => {
     const h = req.headers;
     const host = h.get("host");
     if (host === null || !hosts.has(hostnameOf(host)) || h.has("origin")) return full(req, info);
@@ -70,7 +74,6 @@ export function withRouteFastLane(
     const p = token ? await auth.authenticate(token) : null;
     if (!p) return full(req, info); // 401 and the failed-login limit live there
     if (limiter.take(p.token_id, await deps.tierLimit(p)) !== 0) return full(req, info); // 429
-    const path = plainPath(req.url)!;
     try {
       const json = await routeJson(hall, p, asObjectBody(parseJsonText(await req.text(), type)));
       return new Response(json, { headers: OK_HEADERS });
@@ -83,6 +86,6 @@ export function withRouteFastLane(
   return (req, info) => {
     if (req.method !== "POST") return full(req, info);
     const path = plainPath(req.url);
-    return path !== null && ROUTE_PATHS.has(path) ? take(req, info) : full(req, info);
+    return path !== null && ROUTE_PATHS.has(path) ? take(req, path, info) : full(req, info);
   };
 }
