@@ -9,7 +9,7 @@ import { openSqliteStore } from "../adapters/store/sqlite.ts";
 import type { HallConfig } from "../config.ts";
 import { createHallApp, type HallApp } from "./app.ts";
 import { DEMO_WORKERS } from "./bootstrap.ts";
-import { joinPeers, type PeerSeed } from "./cluster.ts";
+import { combinePeers, instancePeers, joinPeers, type PeerSeed } from "./cluster.ts";
 import { compileGate, type HallFileConfig } from "./file_config.ts";
 import type { HallStore } from "./store/types.ts";
 
@@ -34,6 +34,8 @@ export interface HallSetup {
   reusePort: boolean;
   /** Set when the hall runs several threads. */
   peers: PeerSeed | undefined;
+  /** Names this process to the other instances on the store (the same in all its threads). */
+  processId: string;
   /** Only the first thread verifies chains (the others would repeat the same work). */
   chainChecks: boolean;
   /** Which thread this is (0 = the first), of `threads`. */
@@ -91,28 +93,40 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
     allowedHosts: setup.allowedHosts,
     allowedOrigins: fileConfig.allowed_origins,
   });
-  const hallApp = await createHallApp({
-    mcpHandler,
-    store,
-    rules: setup.rulesDoc,
-    rulesPath: setup.rulesPath,
-    config: setup.hallConfig,
-    policyGate: fileConfig.policy_gate ? compileGate(fileConfig.policy_gate) : undefined,
-    inProcessWorkers: DEMO_WORKERS,
-    allowedHosts: setup.allowedHosts,
-    allowedOrigins: fileConfig.allowed_origins,
-    maxBodyBytes: fileConfig.max_body_bytes,
-    rateLimitPerMinute: setup.rateLimit,
-    telemetry: { jsonlPath: setup.jsonlPath, otlpEndpoint: setup.otlpEndpoint },
-    staticDir: new URL("../../playground/dist", import.meta.url).pathname,
-    hmacSecret: setup.hmacSecret,
-    workerTimeoutMs: fileConfig.worker_timeout_ms,
-    workerOrigins: fileConfig.worker_origins?.map((o) => new URL(o).origin),
-    registrySyncMs: setup.registrySyncMs,
-    chainCheckMs: setup.chainChecks ? undefined : 0,
-    peers: setup.peers ? joinPeers(setup.peers) : undefined,
-    thread: { index: setup.threadIndex, count: setup.threads },
-  });
+  // Other threads of this process, and other instances on the same PostgreSQL database.
+  const open = store.openPeerChannel?.bind(store);
+  const peers = combinePeers(
+    setup.peers ? joinPeers(setup.peers) : undefined,
+    open ? await instancePeers(open, setup.processId) : undefined,
+  );
+  let hallApp: HallApp;
+  try {
+    hallApp = await createHallApp({
+      mcpHandler,
+      store,
+      rules: setup.rulesDoc,
+      rulesPath: setup.rulesPath,
+      config: setup.hallConfig,
+      policyGate: fileConfig.policy_gate ? compileGate(fileConfig.policy_gate) : undefined,
+      inProcessWorkers: DEMO_WORKERS,
+      allowedHosts: setup.allowedHosts,
+      allowedOrigins: fileConfig.allowed_origins,
+      maxBodyBytes: fileConfig.max_body_bytes,
+      rateLimitPerMinute: setup.rateLimit,
+      telemetry: { jsonlPath: setup.jsonlPath, otlpEndpoint: setup.otlpEndpoint },
+      staticDir: new URL("../../playground/dist", import.meta.url).pathname,
+      hmacSecret: setup.hmacSecret,
+      workerTimeoutMs: fileConfig.worker_timeout_ms,
+      workerOrigins: fileConfig.worker_origins?.map((o) => new URL(o).origin),
+      registrySyncMs: setup.registrySyncMs,
+      chainCheckMs: setup.chainChecks ? undefined : 0,
+      peers,
+      thread: { index: setup.threadIndex, count: setup.threads },
+    });
+  } catch (e) {
+    peers?.close();
+    throw e;
+  }
   appFetch = hallApp.fetch;
   let port = setup.port;
   const listening = Promise.withResolvers<void>();

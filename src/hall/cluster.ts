@@ -9,12 +9,17 @@
  * - token revocations (the others drop their auth caches);
  * - rate-limit spending (every thread takes off what the others granted).
  *
+ * Hall instances (processes) on one PostgreSQL database also tell each other, over LISTEN/NOTIFY
+ * (`instancePeers`): registry changes, token revocations and rate-limit spending reach the other
+ * instances at once (live events and rules stay per instance: each has its own rules file).
+ *
  * @module
  */
 
 import type { HallEvent } from "./events.ts";
 import type { Hall } from "./hall.ts";
 import type { Authenticator, RateLimiter } from "./security.ts";
+import type { StorePeerChannel } from "./store/types.ts";
 
 /** A message between the threads of one hall. */
 export type PeerMessage =
@@ -30,8 +35,8 @@ export interface HallPeers {
   send(message: PeerMessage): void;
   /** Handle messages from the other threads (one handler). */
   onMessage(handler: (message: PeerMessage) => void): void;
-  /** The next event id (unique across the threads). */
-  nextEventId(): number;
+  /** The next event id, unique across the threads (absent: each hub numbers its own). */
+  nextEventId?(): number;
   /** Stop listening. */
   close(): void;
 }
@@ -52,8 +57,11 @@ export function newPeerSeed(): PeerSeed {
   };
 }
 
+/** The threads of one process: they also share event ids. */
+export type ThreadPeers = HallPeers & { nextEventId(): number };
+
 /** Join the threads of a hall. */
-export function joinPeers(seed: PeerSeed): HallPeers {
+export function joinPeers(seed: PeerSeed): ThreadPeers {
   const channel = new BroadcastChannel(seed.channel);
   const ids = new BigInt64Array(seed.eventIds);
   let handler: ((m: PeerMessage) => void) | undefined;
@@ -73,6 +81,79 @@ export function joinPeers(seed: PeerSeed): HallPeers {
     },
     nextEventId: () => Number(Atomics.add(ids, 0, 1n)) + 1,
     close: () => channel.close(),
+  };
+}
+
+/**
+ * The other hall instances on this store (PostgreSQL). `origin` names this process: its own
+ * threads already heard a message over their BroadcastChannel, so one that comes back over the
+ * store from the same process is dropped.
+ */
+export async function instancePeers(
+  open: (onMessage: (payload: string) => void) => Promise<StorePeerChannel>,
+  origin: string,
+): Promise<HallPeers> {
+  let handler: ((m: PeerMessage) => void) | undefined;
+  const channel = await open((payload) => {
+    let parsed: { from?: unknown; m?: PeerMessage };
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      return; // not ours
+    }
+    if (parsed.from === origin || typeof parsed.m?.t !== "string") return;
+    try {
+      handler?.(parsed.m);
+    } catch (e) {
+      console.error(`hall: a message from another instance failed: ${String(e)}`);
+    }
+  });
+  let warned = 0;
+  const notify = (m: PeerMessage) => {
+    const payload = JSON.stringify({ from: origin, m });
+    // NOTIFY payloads stop at 8000 bytes (a report that large is dropped; the registry sync and
+    // the auth cache's TTL still bound what the others miss).
+    if (payload.length > 7_900) return;
+    channel.send(payload).catch((e) => {
+      if (Date.now() - warned < 60_000) return; // one line a minute while the database is away
+      warned = Date.now();
+      console.error(`hall: telling the other instances failed: ${String(e)}`);
+    });
+  };
+  return {
+    send: (m) => {
+      if (m.t === "event") {
+        // Events stay per instance; a worker change means "re-read the registry" there.
+        if (m.e.event === "worker") notify({ t: "registry" });
+      } else if (m.t !== "rules") notify(m);
+    },
+    onMessage: (fn) => {
+      handler = fn;
+    },
+    close: () => void channel.close(),
+  };
+}
+
+/** Both the threads of this process and the other instances. */
+export function combinePeers(threads: HallPeers | undefined, instances: HallPeers | undefined):
+  | HallPeers
+  | undefined {
+  if (!threads || !instances) return threads ?? instances;
+  const next = threads.nextEventId;
+  return {
+    send: (m) => {
+      threads.send(m);
+      instances.send(m);
+    },
+    onMessage: (fn) => {
+      threads.onMessage(fn);
+      instances.onMessage(fn);
+    },
+    ...(next ? { nextEventId: () => next() } : {}),
+    close: () => {
+      threads.close();
+      instances.close();
+    },
   };
 }
 

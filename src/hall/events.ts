@@ -20,8 +20,8 @@ export interface HallEvent {
 
 /** How a hub shares its events with the other threads of one hall (see `cluster.ts`). */
 export interface EventRelay {
-  /** The next event id, unique across the threads. */
-  nextId(): number;
+  /** The next event id, unique across the threads (absent: this hub numbers its own). */
+  nextId?(): number;
   /** Hand a locally published event to the other threads. */
   send(e: HallEvent): void;
 }
@@ -45,7 +45,11 @@ export class EventHub {
 
   /** Publish to every subscriber (synchronously; subscribers must not throw). */
   publish(event: HallEventName, data: Record<string, unknown>): HallEvent {
-    const e: HallEvent = { id: this.#relay ? this.#relay.nextId() : this.#next++, event, data };
+    const e: HallEvent = {
+      id: this.#relay?.nextId ? this.#relay.nextId() : this.#next++,
+      event,
+      data,
+    };
     this.deliver(e);
     if (this.#relay) {
       try {

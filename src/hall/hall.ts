@@ -112,8 +112,9 @@ export class Hall {
     this.thread = init.thread ?? { index: 0, count: 1 };
     const peers = init.peers;
     if (peers) {
+      const nextId = peers.nextEventId;
       this.events.relayTo({
-        nextId: () => peers.nextEventId(),
+        ...(nextId ? { nextId: () => nextId() } : {}),
         send: (e) => peers.send({ t: "event", e }),
       });
     }

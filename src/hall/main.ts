@@ -259,6 +259,7 @@ async function main(): Promise<void> {
     registrySyncMs: store.backend === "postgres" || reusePort ? 1_000 : 0,
     reusePort,
     peers: threads > 1 ? newPeerSeed() : undefined,
+    processId: crypto.randomUUID(),
     chainChecks: true,
     threadIndex: 0,
     threads,

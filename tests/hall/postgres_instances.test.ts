@@ -373,3 +373,66 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "postgres: instances tell each other at once (token revocations, rate-limit spending)",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const url = await freshDatabase("peers");
+    const a = await startHall({ databaseUrl: url });
+    const b = await startHall({ databaseUrl: url }).catch(async (e) => {
+      await a.stop();
+      throw e;
+    });
+    const as = (h: HallProcess, token: string) =>
+      fetch(`${h.url}/wcp/workers`, { headers: { authorization: `Bearer ${token}` } })
+        .then(async (r) => (await r.body?.cancel(), r.status));
+    try {
+      // A namespace token B has verified (so B's cache holds it for 5 s) is revoked through A:
+      // B refuses it well before its cache would have expired.
+      const grant = await call(a, "POST", "/wcp/namespaces", {
+        namespace: "org.peer",
+        tier: "team",
+        owner: "peer",
+      });
+      assert.equal(grant.status, 201, JSON.stringify(grant.body));
+      const token = grant.body.token as string;
+      assert.equal(await as(b, token), 200);
+      const revoked = await call(a, "POST", `/wcp/tokens/${grant.body.token_id}/revoke`);
+      assert.equal(revoked.status, 200);
+      const t0 = Date.now();
+      let status = 200;
+      while (Date.now() - t0 < 6_000 && status !== 401) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = await as(b, token);
+      }
+      assert.equal(status, 401);
+      assert.ok(Date.now() - t0 < 2_000, `B refused it after ${Date.now() - t0} ms, not at once`);
+
+      // A token's rate budget is one across the instances: 10/min, 6 spent on A, 4 left on B.
+      assert.equal(
+        (await call(a, "PUT", "/wcp/tiers/tiny", { max_workers: 1, requests_per_minute: 10 }))
+          .status,
+        200,
+      );
+      const tiny = await call(a, "POST", "/wcp/namespaces", {
+        namespace: "org.tiny",
+        tier: "tiny",
+        owner: "tiny",
+      });
+      assert.equal(tiny.status, 201, JSON.stringify(tiny.body));
+      const t = tiny.body.token as string;
+      const onA = [];
+      for (let i = 0; i < 6; i++) onA.push(await as(a, t));
+      assert.deepEqual(onA, [200, 200, 200, 200, 200, 200]);
+      await new Promise((r) => setTimeout(r, 600)); // A reports its spending every 100 ms
+      const onB = [];
+      for (let i = 0; i < 6; i++) onB.push(await as(b, t));
+      assert.deepEqual(onB, [200, 200, 200, 200, 429, 429]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  },
+});

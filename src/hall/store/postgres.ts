@@ -33,6 +33,7 @@ import type {
   ReceiptQuery,
   ReceiptRow,
   StoreCounts,
+  StorePeerChannel,
   TelemetryQuery,
   TelemetryRow,
   TierRow,
@@ -310,6 +311,27 @@ export class PostgresStore implements HallStore {
   constructor(sql: Sql, schema?: string) {
     this.#sql = sql;
     this.#schema = schema;
+  }
+
+  /**
+   * LISTEN/NOTIFY between the instances on this database and schema. The driver keeps the LISTEN
+   * on a connection of its own and renews it after a reconnect; `close()` of the store ends it.
+   */
+  async openPeerChannel(onMessage: (payload: string) => void): Promise<StorePeerChannel> {
+    const channel = `wcp_hall${this.#schema ? `_${this.#schema}` : ""}`.slice(0, 63);
+    let open = true;
+    const { unlisten } = await this.#sql.listen(channel, (payload) => {
+      if (open) onMessage(payload);
+    });
+    return {
+      send: async (payload) => {
+        await this.#sql`select pg_notify(${channel}, ${payload})`;
+      },
+      close: async () => {
+        open = false;
+        await unlisten().catch(() => {});
+      },
+    };
   }
 
   async migrate(): Promise<void> {

@@ -194,9 +194,23 @@ export interface StoreCounts {
  * The store. Implementations: `SqliteStore` (`src/adapters/store/sqlite.ts`),
  * `PostgresStore` (`src/hall/store/postgres.ts`).
  */
+/** A channel between the hall instances that share a store (PostgreSQL LISTEN/NOTIFY). */
+export interface StorePeerChannel {
+  /** Send one message (a short JSON text) to every instance listening, this one included. */
+  send(payload: string): Promise<void>;
+  /** Stop listening. */
+  close(): Promise<void>;
+}
+
 export interface HallStore {
   /** `sqlite` or `postgres`. */
   readonly backend: "sqlite" | "postgres";
+
+  /**
+   * Listen to the other instances on this store, where the store can carry messages (PostgreSQL);
+   * absent for SQLite.
+   */
+  openPeerChannel?(onMessage: (payload: string) => void): Promise<StorePeerChannel>;
 
   // ---- lifecycle ----
   /** Create tables / apply pending migrations. Idempotent; safe when several instances race. */
