@@ -97,7 +97,7 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
   const open = store.openPeerChannel?.bind(store);
   const peers = combinePeers(
     setup.peers ? joinPeers(setup.peers) : undefined,
-    open ? await instancePeers(open, setup.processId) : undefined,
+    open ? await instancePeers(open, setup.processId, setup.threadIndex === 0) : undefined,
   );
   let hallApp: HallApp;
   try {

@@ -11,12 +11,14 @@
  *
  * Hall instances (processes) on one PostgreSQL database also tell each other, over LISTEN/NOTIFY
  * (`instancePeers`): registry changes, token revocations and rate-limit spending reach the other
- * instances at once (live events and rules stay per instance: each has its own rules file).
+ * instances at once, and so do the live events an operator acts on (approvals, alerts, workers),
+ * renumbered by each instance; decisions and dispatches (thousands a second) and rules (each
+ * instance has its own rules file) stay per instance.
  *
  * @module
  */
 
-import type { HallEvent } from "./events.ts";
+import type { HallEvent, HallEventName } from "./events.ts";
 import type { Hall } from "./hall.ts";
 import type { Authenticator, RateLimiter } from "./security.ts";
 import type { StorePeerChannel } from "./store/types.ts";
@@ -27,7 +29,8 @@ export type PeerMessage =
   | { t: "registry" }
   | { t: "rules"; doc: unknown }
   | { t: "auth" }
-  | { t: "rate"; limiter: "token" | "auth"; spent: [string, number][] };
+  | { t: "rate"; limiter: "token" | "auth"; spent: [string, number][] }
+  | { t: "remote"; event: HallEventName; data: Record<string, unknown> };
 
 /** What a hall thread uses to reach the other threads. */
 export interface HallPeers {
@@ -92,6 +95,7 @@ export function joinPeers(seed: PeerSeed): ThreadPeers {
 export async function instancePeers(
   open: (onMessage: (payload: string) => void) => Promise<StorePeerChannel>,
   origin: string,
+  republish: boolean,
 ): Promise<HallPeers> {
   let handler: ((m: PeerMessage) => void) | undefined;
   const channel = await open((payload) => {
@@ -102,6 +106,9 @@ export async function instancePeers(
       return; // not ours
     }
     if (parsed.from === origin || typeof parsed.m?.t !== "string") return;
+    // One thread per process republishes another instance's event (it reaches the others over
+    // their BroadcastChannel, with one id).
+    if (parsed.m.t === "remote" && !republish) return;
     try {
       handler?.(parsed.m);
     } catch (e) {
@@ -123,9 +130,11 @@ export async function instancePeers(
   return {
     send: (m) => {
       if (m.t === "event") {
-        // Events stay per instance; a worker change means "re-read the registry" there.
-        if (m.e.event === "worker") notify({ t: "registry" });
-      } else if (m.t !== "rules") notify(m);
+        // (A worker event also makes the other instances re-read the registry.)
+        if (!m.e.remote && INSTANCE_EVENTS.has(m.e.event)) {
+          notify({ t: "remote", event: m.e.event, data: m.e.data });
+        }
+      } else if (m.t !== "rules" && m.t !== "remote") notify(m);
     },
     onMessage: (fn) => {
       handler = fn;
@@ -133,6 +142,9 @@ export async function instancePeers(
     close: () => void channel.close(),
   };
 }
+
+// Events the other instances republish (few, and what an operator acts on).
+const INSTANCE_EVENTS = new Set<HallEventName>(["approval", "alert", "worker"]);
 
 /** Both the threads of this process and the other instances. */
 export function combinePeers(threads: HallPeers | undefined, instances: HallPeers | undefined):
@@ -186,6 +198,10 @@ export function linkPeers(
         break;
       case "rate":
         (m.limiter === "token" ? limiter : failures).absorb(m.spent);
+        break;
+      case "remote":
+        hall.events.publish(m.event, m.data, true);
+        if (m.event === "worker") resync();
         break;
     }
   });

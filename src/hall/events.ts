@@ -16,6 +16,8 @@ export interface HallEvent {
   event: HallEventName;
   /** JSON payload (the SSE `data:` field). */
   data: Record<string, unknown>;
+  /** Published by another hall instance and republished here (never sent back out). */
+  remote?: true;
 }
 
 /** How a hub shares its events with the other threads of one hall (see `cluster.ts`). */
@@ -43,13 +45,13 @@ export class EventHub {
     this.#relay = relay;
   }
 
-  /** Publish to every subscriber (synchronously; subscribers must not throw). */
-  publish(event: HallEventName, data: Record<string, unknown>): HallEvent {
-    const e: HallEvent = {
-      id: this.#relay?.nextId ? this.#relay.nextId() : this.#next++,
-      event,
-      data,
-    };
+  /**
+   * Publish to every subscriber (synchronously; subscribers must not throw). `remote`: the event
+   * came from another hall instance (it reaches this process's threads, not the instances again).
+   */
+  publish(event: HallEventName, data: Record<string, unknown>, remote = false): HallEvent {
+    const id = this.#relay?.nextId ? this.#relay.nextId() : this.#next++;
+    const e: HallEvent = remote ? { id, event, data, remote: true } : { id, event, data };
     this.deliver(e);
     if (this.#relay) {
       try {

@@ -375,7 +375,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "postgres: instances tell each other at once (token revocations, rate-limit spending)",
+  name: "postgres: instances tell each other at once (token revocations, rate spending, approvals)",
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -431,6 +431,37 @@ Deno.test({
       const onB = [];
       for (let i = 0; i < 6; i++) onB.push(await as(b, t));
       assert.deepEqual(onB, [200, 200, 200, 200, 429, 429]);
+
+      // A's live stream shows a request held on B (approvals and alerts cross instances; the
+      // dashboard on any instance refreshes its queue on them), once.
+      const ac = new AbortController();
+      const stream = await fetch(`${a.url}/wcp/events?events=approval`, {
+        headers: { authorization: `Bearer ${a.token}` },
+        signal: ac.signal,
+      });
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("event: ready")) text += (await reader.read()).value ?? "";
+      const held = await call(b, "POST", "/wcp/dispatch", routeInput("cap.msg.notify"));
+      assert.equal(held.status, 202, JSON.stringify(held.body));
+      const id = held.body.approval_id as string;
+      const until = Date.now() + 5_000;
+      while (!text.includes(id) && Date.now() < until) {
+        const chunk = await Promise.race([
+          reader.read(),
+          new Promise<{ value: string }>((r) => setTimeout(() => r({ value: "" }), 500)),
+        ]);
+        text += chunk.value ?? "";
+      }
+      await new Promise((r) => setTimeout(r, 300)); // a duplicate would arrive by now
+      const more = await Promise.race([
+        reader.read(),
+        new Promise<{ value: string }>((r) => setTimeout(() => r({ value: "" }), 200)),
+      ]);
+      text += more.value ?? "";
+      ac.abort();
+      assert.equal(text.split(id).length - 1, 1, `one approval event on A for ${id}:\n${text}`);
+      assert.match(text, /"change":"created"/);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
