@@ -103,8 +103,12 @@ function restore(value: unknown): void {
 /** Why the shared state in the URL could not be read, if it could not. */
 export const shareError = signal<string | null>(null);
 
-/** Read `#s=...` if present (call before the first render). */
-export async function restoreFromUrl(): Promise<void> {
+/**
+ * Read `#s=...` if present (call before the first render, and when the fragment is changed by
+ * hand or by a pasted link in an open tab). `reset`: a link that cannot be read brings back the
+ * defaults (on a first load they are already shown).
+ */
+export async function restoreFromUrl(reset = false): Promise<void> {
   // `#entity=<id>` is a catalog page link (opened in a new tab, or bookmarked).
   const entity = /^#entity=(.+)$/.exec(location.hash);
   if (entity) {
@@ -116,13 +120,19 @@ export async function restoreFromUrl(): Promise<void> {
   if (!m) return;
   try {
     restore(await decodeState(m[1]));
+    shareError.value = null;
   } catch (e) {
+    if (reset) loadWorld(base);
     shareError.value = `The link's state could not be read (${(e as Error).message}); ` +
       "showing the defaults.";
   }
 }
 
-/** Keep the fragment in step with the state (debounced, replaces the history entry). */
+/**
+ * Keep the fragment in step with the state (debounced, replaces the history entry), and the state
+ * in step with a fragment changed from outside (a link pasted into this tab is a same-document
+ * navigation: without this the page would keep its old state and soon write it back).
+ */
 export function keepUrlInSync(): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   effect(() => {
@@ -130,7 +140,11 @@ export function keepUrlInSync(): void {
     clearTimeout(timer);
     timer = setTimeout(async () => {
       const url = `${location.pathname}${location.search}#s=${await encodeState(snap)}`;
-      history.replaceState(null, "", url);
+      history.replaceState(null, "", url); // fires no hashchange
     }, 300);
+  });
+  addEventListener("hashchange", () => {
+    clearTimeout(timer); // the new fragment wins over a pending write of the old state
+    void restoreFromUrl(true);
   });
 }

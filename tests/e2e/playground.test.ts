@@ -149,13 +149,23 @@ Deno.test({
         await other.page.goto(shared);
         await other.page.locator("#deny-code", { hasText: "DENY_UNKNOWN_TENANT" }).waitFor();
         assert.match(await other.page.locator("#input").inputValue(), /"initech"/);
-        // A mangled link falls back to the defaults with a message, not a crash.
+        // A mangled link pasted into the open tab (a same-document navigation) falls back to the
+        // defaults with a message, not a crash, and is not overwritten by the old state.
         await other.page.goto(server.url + "#s=z.not-valid-state");
-        await other.page.reload();
         await other.page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
         assert.match(await text(other.page, "[role=alert]"), /could not be read/);
+        // A good link pasted the same way is followed.
+        await other.page.goto(shared);
+        await other.page.locator("#deny-code", { hasText: "DENY_UNKNOWN_TENANT" }).waitFor();
         assert.deepEqual(other.errors, []);
         await other.page.context().close();
+        // The mangled link opened in a fresh tab: the same.
+        const fresh = await openPage(browser);
+        await fresh.page.goto(server.url + "#s=z.not-valid-state");
+        await fresh.page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
+        assert.match(await text(fresh.page, "[role=alert]"), /could not be read/);
+        assert.deepEqual(fresh.errors, []);
+        await fresh.page.context().close();
       });
 
       await t.step("keyboard: arrow keys move between tabs", async () => {
