@@ -139,7 +139,10 @@ export function keepUrlInSync(): void {
     const snap = snapshot();
     clearTimeout(timer);
     timer = setTimeout(async () => {
+      const before = location.hash;
       const url = `${location.pathname}${location.search}#s=${await encodeState(snap)}`;
+      // A link navigated to while this was encoding wins (its hashchange may not have run yet).
+      if (location.hash !== before) return;
       history.replaceState(null, "", url); // fires no hashchange
     }, 300);
   });
