@@ -14,12 +14,20 @@ interface Running {
   output: () => string;
 }
 
-async function start(dataDir: string, extraEnv: Record<string, string> = {}): Promise<Running> {
+const SOURCES = ["../../src", "../../mcp"].map((d) => new URL(d, import.meta.url).pathname);
+
+async function start(
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+  threads = 1,
+): Promise<Running> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      // Extra threads load the hall's modules themselves (and SO_REUSEPORT needs --unstable-net).
+      ...(threads > 1 ? ["--unstable-net"] : []),
       "--allow-net=127.0.0.1,localhost",
-      `--allow-read=${dataDir}`,
+      `--allow-read=${[dataDir, ...(threads > 1 ? SOURCES : [])].join(",")}`,
       `--allow-write=${dataDir}`,
       "--allow-env=WCP_ADMIN_TOKEN",
       MAIN,
@@ -27,6 +35,8 @@ async function start(dataDir: string, extraEnv: Record<string, string> = {}): Pr
       dataDir,
       "--port",
       "0",
+      "--threads",
+      String(threads),
     ],
     env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1", ...extraEnv },
     stdout: "piped",
@@ -141,53 +151,84 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "process: SIGKILL during a burst of dispatches loses no acknowledged receipt",
-  ...opts,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
-    let r = await start(dir);
-    try {
-      const c = new HallClient({ baseUrl: r.url, token: TOKEN, retries: 0, timeoutMs: 5_000 });
-      const acked = new Map<string, number>();
-      let stopFlag = false;
-      const worker = async (tenant: string) => {
-        while (!stopFlag) {
-          try {
-            const out = await c.dispatch(routeInput({ tenant_id: tenant }));
-            if (out.receipt) acked.set(out.receipt.receipt_id, out.receipt.seq);
-          } catch {
-            return; // the hall died under us
-          }
-        }
-      };
-      const loops = ["acme", "acme", "acme", "beta", "beta", "gamma"].map(worker);
-      while (acked.size < 60) await new Promise((res) => setTimeout(res, 5));
-      r.child.kill("SIGKILL");
-      stopFlag = true;
-      await Promise.all(loops);
-      await r.child.status;
-      assert.ok(acked.size >= 60);
+for (const threads of [1, 2]) {
+  Deno.test({
+    name: `process (${threads} thread${threads > 1 ? "s" : ""}): SIGKILL during a burst of ` +
+      "dispatches loses no acknowledged receipt",
+    ...opts,
+    fn: () => killDuringBurst(threads),
+  });
+}
 
-      r = await start(dir);
-      const c2 = new HallClient({ baseUrl: r.url, token: TOKEN });
-      const v = await c2.verifyChain();
-      assert.equal(v.ok, true, JSON.stringify(v.tenants.map((t) => t.breaks)));
-      const stored = new Map<string, number>();
-      for (const t of ["acme", "beta", "gamma"]) {
-        const rs = await c2.receipts({ tenant_id: t, limit: 1000 });
-        assert.deepEqual(rs.map((x) => x.seq), rs.map((_, i) => i), `${t}: no gap`);
-        for (const x of rs) stored.set(x.receipt_id, x.seq);
+async function killDuringBurst(threads: number): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "wcp-hall-" });
+  let r = await start(dir, {}, threads);
+  try {
+    // With threads, a fresh connection per request, so the kernel spreads them over the threads
+    // (both write to the one SQLite file when the process is killed).
+    const threadsSeen = new Set<string>();
+    const fresh: typeof fetch = async (input, init) => {
+      const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+      try {
+        const res = await fetch(input, { ...init, client });
+        const body = await res.arrayBuffer();
+        return new Response(body, { status: res.status, headers: res.headers });
+      } finally {
+        client.close();
       }
-      for (const [id, seq] of acked) {
-        assert.equal(stored.get(id), seq, `acknowledged receipt ${id} survived at seq ${seq}`);
+    };
+    const c = new HallClient({
+      baseUrl: r.url,
+      token: TOKEN,
+      retries: 0,
+      timeoutMs: 5_000,
+      ...(threads > 1 ? { fetch: fresh } : {}),
+    });
+    if (threads > 1) {
+      for (let i = 0; i < 40 && threadsSeen.size < threads; i++) {
+        const h = await (await fresh(`${r.url}/wcp/health`)).json();
+        threadsSeen.add(String(h.threads.index));
       }
-    } finally {
-      await stop(r);
-      await Deno.remove(dir, { recursive: true });
+      assert.equal(threadsSeen.size, threads, "every thread serves");
     }
-  },
-});
+    const acked = new Map<string, number>();
+    let stopFlag = false;
+    const worker = async (tenant: string) => {
+      while (!stopFlag) {
+        try {
+          const out = await c.dispatch(routeInput({ tenant_id: tenant }));
+          if (out.receipt) acked.set(out.receipt.receipt_id, out.receipt.seq);
+        } catch {
+          return; // the hall died under us
+        }
+      }
+    };
+    const loops = ["acme", "acme", "acme", "beta", "beta", "gamma"].map(worker);
+    while (acked.size < 60) await new Promise((res) => setTimeout(res, 5));
+    r.child.kill("SIGKILL");
+    stopFlag = true;
+    await Promise.all(loops);
+    await r.child.status;
+    assert.ok(acked.size >= 60);
+
+    r = await start(dir);
+    const c2 = new HallClient({ baseUrl: r.url, token: TOKEN });
+    const v = await c2.verifyChain();
+    assert.equal(v.ok, true, JSON.stringify(v.tenants.map((t) => t.breaks)));
+    const stored = new Map<string, number>();
+    for (const t of ["acme", "beta", "gamma"]) {
+      const rs = await c2.receipts({ tenant_id: t, limit: 1000 });
+      assert.deepEqual(rs.map((x) => x.seq), rs.map((_, i) => i), `${t}: no gap`);
+      for (const x of rs) stored.set(x.receipt_id, x.seq);
+    }
+    for (const [id, seq] of acked) {
+      assert.equal(stored.get(id), seq, `acknowledged receipt ${id} survived at seq ${seq}`);
+    }
+  } finally {
+    await stop(r);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
 
 Deno.test({
   name: "process: malformed, oversized and unauthorised HTTP requests; Host check",
