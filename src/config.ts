@@ -46,6 +46,11 @@ export interface HallConfig {
   redact_tenant_in_prod: boolean;
   /** Egress destinations allowed per environment for the privilege check. */
   egress_allowlist: Partial<Record<Env, string[]>>;
+  /**
+   * Let the principal whose request was held (its token, its MCP session) resolve that hold
+   * itself. Default false: separation of duties (`APPROVER_IS_REQUESTER`).
+   */
+  allow_self_approval: boolean;
 }
 
 /**
@@ -71,6 +76,7 @@ export const DEFAULT_HALL_CONFIG: Readonly<HallConfig> = Object.freeze({
   default_supervisor_level: "gatekeeper",
   redact_tenant_in_prod: false,
   egress_allowlist: {},
+  allow_self_approval: false,
 });
 
 const BOOLEAN_KEYS = [
@@ -82,6 +88,7 @@ const BOOLEAN_KEYS = [
   "enforce_privilege_envelopes",
   "approvals_enabled",
   "redact_tenant_in_prod",
+  "allow_self_approval",
 ] as const;
 
 const KNOWN_KEYS: readonly string[] = Object.keys(DEFAULT_HALL_CONFIG);
