@@ -262,8 +262,10 @@ export function validateRegistryRecord(record: unknown): RegistryRecord {
     if (!ok) {
       invalid(
         "artifact_hash",
-        "does not match the record (neither the JCS digest nor the reference's sorted-keys digest " +
-          "of the record without artifact_hash); re-compute it or omit it",
+        `does not match the record: expected ${jcs}, the "sha256:" + SHA-256 of the RFC 8785 ` +
+          "(JCS) form of the record without artifact_hash (recordHashJcs; the reference's " +
+          "sorted-keys json.dumps digest is accepted too); re-compute it or omit it to have it " +
+          "computed",
       );
     }
     stored.artifact_hash = given;

@@ -7,6 +7,7 @@
  */
 
 import type { RegistryRecord, RouteDecision, RouteInput } from "../model.ts";
+import { recordHashJcs } from "../registry.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { Checkpoint, InclusionProof } from "../receipts/checkpoint.ts";
 import { HallError } from "./errors.ts";
@@ -89,6 +90,18 @@ function retryAfterMs(header: string | null, nowMs: number): number | undefined 
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(header);
   return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
+}
+
+/** The record with its `artifact_hash` (the JCS digest) when it has none; anything else as is. */
+function withArtifactHash(record: unknown): unknown {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) return record;
+  const r = record as Record<string, unknown>;
+  if (r.artifact_hash !== undefined) return record;
+  try {
+    return { ...r, artifact_hash: recordHashJcs(r) };
+  } catch {
+    return record; // not JSON-serialisable: the hall names the field
+  }
 }
 
 function query(params: Record<string, string | number | boolean | undefined>): string {
@@ -269,21 +282,29 @@ export class HallClient {
     });
   }
 
-  /** `POST /wcp/workers`: enrol (the record must carry `artifact_hash`). */
+  /**
+   * `POST /wcp/workers`: enrol. A record without `artifact_hash` gets it filled in
+   * (`recordHashJcs`: `sha256:` + SHA-256 of the JCS form of the record without it).
+   */
   enroll(
     record: RegistryRecord | Record<string, unknown>,
     options?: CallOptions,
   ): Promise<HallWorker> {
-    return this.#request("POST", "/wcp/workers", record, options);
+    return this.#request("POST", "/wcp/workers", withArtifactHash(record), options);
   }
 
-  /** `PUT /wcp/workers/:id`. */
+  /** `PUT /wcp/workers/:id` (a record without `artifact_hash` gets it filled in, as `enroll`). */
   updateWorker(
     workerId: string,
     record: RegistryRecord | Record<string, unknown>,
     options?: CallOptions,
   ): Promise<HallWorker> {
-    return this.#request("PUT", `/wcp/workers/${encodeURIComponent(workerId)}`, record, options);
+    return this.#request(
+      "PUT",
+      `/wcp/workers/${encodeURIComponent(workerId)}`,
+      withArtifactHash(record),
+      options,
+    );
   }
 
   /** `POST /wcp/workers/:id/revoke`. */

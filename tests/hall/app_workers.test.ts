@@ -46,13 +46,16 @@ hallTest("discovery: health is public; capabilities and workers need a token", a
 });
 
 hallTest(
-  "workers: enrol needs a valid record with artifact_hash; update; revoke stops routing",
+  "workers: enrol needs a valid record (artifact_hash computed when omitted); update; revoke stops routing",
   async (h) => {
-    const noHash = { ...record("org.acme.sum.1") };
+    const noHash = { ...record("org.acme.nohash.1") };
     delete noHash.artifact_hash;
     const r1 = await h.req("/wcp/workers", { method: "POST", json: noHash });
-    assert.equal(r1.status, 400);
-    assert.equal(err(await j(r1)).path, "artifact_hash");
+    assert.equal(r1.status, 201);
+    assert.match(String((await j(r1)).record.artifact_hash), /^sha256:[0-9a-f]{64}$/);
+    // Out of the way of the routing checks below.
+    const gone = await h.req("/wcp/workers/org.acme.nohash.1/revoke", { method: "POST" });
+    assert.equal(gone.status, 200);
 
     const wrongHash = { ...record("org.acme.sum.1"), artifact_hash: "sha256:" + "0".repeat(64) };
     const r2 = await h.req("/wcp/workers", { method: "POST", json: wrongHash });

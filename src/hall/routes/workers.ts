@@ -36,12 +36,8 @@ export function publicWorker(w: WorkerRow): Record<string, unknown> {
 }
 
 function validateRecord(body: Record<string, unknown>): RegistryRecord {
-  // The hall requires the record's own hash, so what was signed off is what gets stored.
-  if (typeof body.artifact_hash !== "string") {
-    throw new HttpError(400, "RECORD_INVALID", "artifact_hash: required at the hall", {
-      path: "artifact_hash",
-    });
-  }
+  // artifact_hash is the record's own digest (recordHashJcs: sha256 of the JCS form without
+  // artifact_hash): omitted, the hall computes it; given, it must match (the core names the recipe).
   if (body.endpoint !== undefined) {
     let ok = false;
     try {
