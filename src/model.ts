@@ -140,7 +140,9 @@ export type SkipReason =
   | "revoked"
   | "banned"
   | "blast_over_cap"
-  | "attestation_failed";
+  | "attestation_failed"
+  | "tenant_not_served"
+  | "missing_controls";
 
 /** One candidate from the matched rule, as considered by worker selection. */
 export interface CandidateWorker {
@@ -148,7 +150,10 @@ export interface CandidateWorker {
   worker_species_id: string;
   /** The rule's score hint (informational; order is rule order). */
   score_hint: number | null;
-  /** The enrolled worker considered for this species, when one was. */
+  /**
+   * The enrolled worker considered for this species, when one was; null for a worker skipped
+   * with `tenant_not_served` (a tenant never learns the ids of workers that do not serve it).
+   */
   worker_id?: string | null;
   /** Why it was skipped; absent or null for the selected candidate. */
   skip_reason?: SkipReason | null;
@@ -417,6 +422,13 @@ export interface RegistryRecord {
   currently_implements?: string[];
   /** Environments the worker may run in (all when absent). */
   allowed_environments?: Env[];
+  /**
+   * Tenants the worker serves (spec README decision 18): a non-empty list of tenant ids, or
+   * `["*"]` for every tenant. Absent: every tenant (the library's default; the hall gives
+   * workers enrolled with a namespace token their namespace's tenant). A candidate that does not
+   * serve the request's tenant is skipped (`skip_reason: "tenant_not_served"`).
+   */
+  tenants?: string[];
   /** What the worker may touch. */
   privilege_envelope?: PrivilegeEnvelope;
   /** The five blast dimensions. */

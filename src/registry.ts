@@ -99,6 +99,66 @@ function checkBlastRadius(v: unknown): void {
   }
 }
 
+const MAX_TENANT_ID = 256;
+
+// `tenants` (spec README decision 18): a non-empty list of distinct tenant ids, or ["*"] alone.
+function checkTenants(v: unknown): void {
+  if (!Array.isArray(v)) {
+    invalid("tenants", `must be a non-empty array of tenant ids or ["*"], got ${describe(v)}`);
+  }
+  if (v.length === 0) {
+    invalid(
+      "tenants",
+      'must list at least one tenant id (or ["*"] for every tenant); omit it to serve everyone',
+    );
+  }
+  const seen = new Set<string>();
+  v.forEach((t, i) => {
+    const at = `tenants[${i}]`;
+    if (typeof t !== "string") invalid(at, `must be a tenant id string, got ${describe(t)}`);
+    if (t.trim() === "") invalid(at, "must be a non-empty tenant id (not only whitespace)");
+    if (t.length > MAX_TENANT_ID) {
+      invalid(at, `must be at most ${MAX_TENANT_ID} characters, got ${t.length}`);
+    }
+    if (!t.isWellFormed()) invalid(at, "must be well-formed Unicode (it holds a lone surrogate)");
+    if (t === "*" && v.length > 1) {
+      invalid(at, '"*" (every tenant) must be the only entry: write ["*"] or list tenant ids');
+    }
+    if (seen.has(t)) invalid(at, `duplicate tenant id ${JSON.stringify(t)}`);
+    seen.add(t);
+  });
+}
+
+/**
+ * Whether a worker record serves a tenant (spec README decision 18): a record without `tenants`
+ * serves everyone, `["*"]` serves everyone, otherwise the tenant id must be listed exactly
+ * (case-sensitive). A `tenants` value that is not an array (a record that never went through
+ * `validateRegistryRecord`) serves nobody: fail closed.
+ *
+ * @param record A registry record (or anything with an optional `tenants` field).
+ * @param tenantId The request's `tenant_id`.
+ * @returns True when the worker may be selected for this tenant.
+ *
+ * @example
+ * ```ts
+ * import { servesTenant } from "@wcp/core";
+ * const rec = { worker_id: "org.acme.sum.1", tenants: ["acme"] };
+ * servesTenant(rec, "acme"); // true
+ * servesTenant(rec, "beta"); // false
+ * servesTenant({ worker_id: "org.demo.echo" }, "beta"); // true (no tenants: everyone)
+ * ```
+ */
+export function servesTenant(record: { tenants?: unknown }, tenantId: string): boolean {
+  const t = record.tenants;
+  if (t === undefined) return true;
+  if (!Array.isArray(t)) return false;
+  for (let i = 0; i < t.length; i++) {
+    const x = t[i];
+    if (x === tenantId || x === "*") return true;
+  }
+  return false;
+}
+
 function cloneJson(v: unknown, path: string): unknown {
   try {
     // Round-trip through JCS: rejects non-JSON values (NaN, functions, cycles) and detaches the
@@ -206,6 +266,7 @@ export function validateRegistryRecord(record: unknown): RegistryRecord {
       }
     });
   }
+  if (r.tenants !== undefined) checkTenants(r.tenants);
   if (r.privilege_envelope !== undefined && !isPlainObject(r.privilege_envelope)) {
     invalid("privilege_envelope", `must be an object, got ${describe(r.privilege_envelope)}`);
   }

@@ -30,7 +30,7 @@ import type {
 import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
 import type { PolicyContext, PolicyGate, PolicyGateFn, PrivilegeVerdict } from "./policy.ts";
 import { checkGateResult, policyAllowsPrivilege } from "./policy.ts";
-import { Registry } from "./registry.ts";
+import { Registry, servesTenant } from "./registry.ts";
 import type { Rule, RuleSet } from "./rules.ts";
 import { DEFAULT_RULE_PRECONDITIONS, toEscalation, toPreconditions } from "./rules.ts";
 import type { TelemetrySink } from "./telemetry.ts";
@@ -761,7 +761,9 @@ function stepSelection(
       const id = w.worker_id;
       let skip: SkipReason | null = null;
       let overCap = false;
-      if (w.status === "revoked") skip = "revoked";
+      // The tenant first: a worker that does not serve this tenant is reported without its id.
+      if (!servesTenant(w, inp.tenant_id)) skip = "tenant_not_served";
+      else if (w.status === "revoked") skip = "revoked";
       else if (!registry!.isAvailable(id)) skip = "unavailable";
       else if (w.allowed_environments !== undefined && !w.allowed_environments.includes(env)) {
         skip = "env_not_allowed";
@@ -825,7 +827,7 @@ function stepSelection(
         run.attValid = null;
         continue;
       }
-      cands.push(candidate(species, hint, id, skip));
+      cands.push(candidate(species, hint, skip === "tenant_not_served" ? null : id, skip));
       if (skip === null) {
         selected = w;
         selectedIndex = cands.length - 1;
