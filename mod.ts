@@ -31,6 +31,7 @@ export * from "./src/config.ts";
 export * from "./src/policy.ts";
 export * from "./src/telemetry.ts";
 export * from "./src/rules.ts";
+export * from "./src/rules/diff.ts";
 export * from "./src/registry.ts";
 export * from "./src/router.ts";
 export * from "./src/attestation/mod.ts";
