@@ -25,6 +25,7 @@ import {
   type SigningKey,
   signManifestEd25519,
   signManifestHmac,
+  tenantNamespace,
   type TrustedKey,
   type UnsafeEntry,
   unsafePathReason,
@@ -54,7 +55,7 @@ export interface WalkedFile {
 
 /** What {@link walkPackage} found. */
 export interface WalkResult {
-  /** Regular files outside excluded directories. */
+  /** Regular files outside excluded directories (and inside `__pycache__/`, never read). */
   files: WalkedFile[];
   /** Symlinks, special files and unsafe names: never followed, never hashed. */
   unsafe: UnsafeEntry[];
@@ -80,8 +81,9 @@ function join(a: string, b: string): string {
 
 /**
  * List the regular files of a package directory without following symlinks. Excluded
- * directories (`.git`, `__pycache__`) are not descended; symlinks and special files are
- * reported in `unsafe`. Throws `WcpError` `ATTEST_ROOT_INVALID` when the root is not a directory.
+ * directories (`.git`) are not descended, bar `__pycache__` (its files are listed so that the
+ * core reports them as bytecode); symlinks, special files and unsafe names (control characters,
+ * names that are not UTF-8: Deno gives those with U+FFFD) are reported in `unsafe`, never opened. Throws `WcpError` `ATTEST_ROOT_INVALID` when the root is not a directory.
  *
  * @example
  * ```ts ignore
@@ -123,16 +125,19 @@ export async function walkPackage(root: string): Promise<WalkResult> {
         unsafe.push({ path: rel, kind: "unsafe_path", detail: reason });
         continue;
       }
+      // `__pycache__` is walked (its files are never read): bytecode found there is reported by
+      // the core and fails signing and verification. A symlink by that name is reported too.
+      const pycache = e.name.toLowerCase() === "__pycache__";
       if (e.isSymlink) {
-        if (EXCLUDED_NAMES.has(e.name)) continue;
+        if (EXCLUDED_NAMES.has(e.name) && !pycache) continue;
         let target = "";
         try {
           target = await Deno.readLink(abs);
         } catch { /* unreadable link: still reported */ }
         unsafe.push({ path: rel, kind: "symlink", detail: target });
       } else if (e.isDirectory) {
-        // An excluded component excludes everything below it: no need to descend.
-        if (!EXCLUDED_NAMES.has(e.name)) await walk(abs, rel);
+        // An excluded component excludes everything below it: no need to descend (bar bytecode).
+        if (!EXCLUDED_NAMES.has(e.name) || pycache) await walk(abs, rel);
       } else if (e.isFile) {
         try {
           const st = await Deno.lstat(abs);
@@ -341,7 +346,9 @@ export interface BuildManifestForDirOptions {
 
 /**
  * Hash a package directory and build a signed manifest (nothing is written). Refuses packages
- * with symlinks or special files (`ATTEST_UNSAFE_PATH`) and unsigned builds.
+ * with symlinks, special files, unsafe names or Python bytecode (`ATTEST_UNSAFE_PATH`), a key
+ * bound to another namespace than the worker id's (`ATTEST_KEY_NAMESPACE_MISMATCH`) and unsigned
+ * builds.
  *
  * @example
  * ```ts ignore
@@ -365,6 +372,18 @@ export async function buildManifestForDir(
     workerVersion: options.workerVersion,
     buildSource: options.buildSource,
   });
+  // A key bound to a namespace vouches for that namespace only: signing another's worker with it
+  // would give a manifest no verifier accepts (ATTEST_KEY_NAMESPACE_MISMATCH).
+  const keyNs = options.signingKey?.namespace;
+  const workerNs = tenantNamespace(options.workerId);
+  if (keyNs !== undefined && keyNs !== workerNs) {
+    throw new WcpError(
+      "ATTEST_KEY_NAMESPACE_MISMATCH",
+      "signingKey.namespace",
+      `key ${options.signingKey!.key_id} is bound to namespace ${keyNs}, but worker id ` +
+        `${options.workerId} is in namespace ${workerNs}`,
+    );
+  }
   const computed = await hashPackageDir(options.packageRoot, { onProgress: options.onProgress });
   let m = buildManifest({ ...options, packageHash: computed });
   if (options.signingSecret) m = signManifestHmac(m, options.signingSecret);

@@ -15,7 +15,7 @@ import { MANIFEST_SCHEMA_VERSION } from "./constants.ts";
 import { pae } from "./dsse.ts";
 import type { Ed25519Signer } from "./ed25519.ts";
 import { tenantNamespace, trustStatement } from "./namespace.ts";
-import type { PackageHashResult } from "./package_hash.ts";
+import { describeUnsafe, type PackageHashResult } from "./package_hash.ts";
 
 /**
  * Signing modes. `hmac-sha256` is the reference's shared-secret mode; `ed25519` is ours.
@@ -150,7 +150,8 @@ function requireText(value: unknown, path: string): string {
 /**
  * Build an unsigned manifest (reference `build_manifest` without the signing step). Throws a
  * `WcpError`: `ATTEST_NAMESPACE_INVALID` for a worker id outside `org.*`/`x.*`,
- * `ATTEST_UNSAFE_PATH` when the package hash reports symlinks or unsafe paths,
+ * `ATTEST_UNSAFE_PATH` when the package hash reports symlinks, unsafe paths or Python bytecode
+ * (the message names them, escaped for display),
  * `ATTEST_INPUT_INVALID` for a missing field.
  *
  * @example
@@ -178,8 +179,11 @@ export function buildManifest(options: BuildManifestOptions): PackageManifest {
   } else {
     const unsafe = options.packageHash?.unsafe ?? [];
     if (unsafe.length > 0) {
-      const list = unsafe.map((u) => `${u.path} (${u.kind})`).join(", ");
-      throw new WcpError("ATTEST_UNSAFE_PATH", "packageHash.unsafe", `refusing to sign: ${list}`);
+      throw new WcpError(
+        "ATTEST_UNSAFE_PATH",
+        "packageHash.unsafe",
+        `refusing to sign: ${describeUnsafe(unsafe)}`,
+      );
     }
     hash = options.packageHash?.package_hash;
   }

@@ -49,10 +49,19 @@ export interface UnsafeEntry {
   path: string;
   /**
    * `symlink` (never followed), `special` (FIFO, socket, device), `unsafe_path` (absolute, `..`,
-   * empty or `.` segment, NUL, not UTF-8), `duplicate`, `changed` (the file changed identity
-   * while it was being hashed) or `unreadable` (a directory or file that could not be read).
+   * empty or `.` segment, a control character, not UTF-8), `bytecode` (Python bytecode the hash
+   * recipe leaves out: `__pycache__/`, `*.pyc`, `*.pyo`), `duplicate`, `changed` (the file changed
+   * identity while it was being hashed) or `unreadable` (a directory or file that could not be
+   * read).
    */
-  kind: "symlink" | "special" | "unsafe_path" | "duplicate" | "changed" | "unreadable";
+  kind:
+    | "symlink"
+    | "special"
+    | "unsafe_path"
+    | "bytecode"
+    | "duplicate"
+    | "changed"
+    | "unreadable";
   /** Extra detail, e.g. the link target. */
   detail?: string;
 }
@@ -99,12 +108,45 @@ export function isExcludedPath(relPath: string): boolean {
 }
 
 /**
- * Why a relative path is unsafe, or null when it is a plain relative POSIX path.
+ * True when a relative path is Python bytecode, which the reference hash recipe leaves out
+ * (`__pycache__/`, `*.pyc`) or nobody reviews (`*.pyo`) and Python would run: a file below a
+ * `__pycache__` directory, or a name ending in `.pyc` or `.pyo`
+ * (compared case-insensitively: case-insensitive file systems load `X.PYC` as `x.pyc`). A
+ * package holding one is refused at signing and at verification (`ATTEST_UNSAFE_PATH`).
+ *
+ * @example
+ * ```ts
+ * import { isBytecodePath } from "@wcp/core";
+ * isBytecodePath("code/__pycache__/helper.cpython-312.pyc"); // true
+ * isBytecodePath("code/helper.pyc"); // true
+ * isBytecodePath("sub.pyc/in.txt"); // false
+ * ```
+ */
+export function isBytecodePath(relPath: string): boolean {
+  const parts = relPath.toLowerCase().split("/");
+  const name = parts[parts.length - 1];
+  if (name.endsWith(".pyc") || name.endsWith(".pyo")) return true;
+  return parts.slice(0, -1).includes("__pycache__");
+}
+
+// C0 controls (newline included), DEL and C1 controls.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// A lone surrogate: no UTF-8 encoding (TextEncoder would write U+FFFD in its place).
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+
+/**
+ * Why a relative path is unsafe, or null when it is a plain relative POSIX path. Refused: empty,
+ * absolute, Windows-style, `..`, empty or `.` segments, any control character (C0 with NUL and
+ * newline, DEL, C1: the hash text `path\nsize\nsha256\n` would let two trees hash alike), and
+ * names that are not valid UTF-8 (a lone surrogate, or U+FFFD, which is how Deno's `readDir`
+ * gives a name whose bytes are not UTF-8).
  *
  * @example
  * ```ts
  * import { unsafePathReason } from "@wcp/core";
  * unsafePathReason("../etc/passwd"); // "contains a '..' segment"
+ * unsafePathReason("a\nb"); // "contains control character U+000A"
  * unsafePathReason("code/x.py"); // null
  * ```
  */
@@ -112,13 +154,76 @@ export function unsafePathReason(relPath: string): string | null {
   if (typeof relPath !== "string" || relPath.length === 0) return "empty path";
   if (relPath.startsWith("/")) return "absolute path";
   if (relPath.includes("\0")) return "contains NUL";
-  if (relPath.includes("\uFFFD")) return "not valid UTF-8";
+  const control = CONTROL.exec(relPath);
+  if (control !== null) return `contains control character ${codePointName(control[0])}`;
+  if (relPath.includes("\uFFFD") || LONE_SURROGATE.test(relPath)) return "not valid UTF-8";
   if (/^[A-Za-z]:/.test(relPath) || relPath.includes("\\")) return "not a POSIX relative path";
   for (const part of relPath.split("/")) {
     if (part === "..") return "contains a '..' segment";
     if (part === "" || part === ".") return "contains an empty or '.' segment";
   }
   return null;
+}
+
+function codePointName(ch: string): string {
+  return "U+" + ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+}
+
+// Shown escaped: controls, lone surrogates, U+FFFD, line and paragraph separators, bidi controls.
+const DISPLAY_ESCAPE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\ud800-\udfff\ufffd\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+/**
+ * A path (or any file-system text) quoted for one line of display: `"` and `\` escaped, `\n`,
+ * `\r`, `\t` as such, other control characters, lone surrogates, U+FFFD and bidirectional
+ * controls as `\uXXXX`. Two different paths never display alike.
+ *
+ * @example
+ * ```ts
+ * import { displayPath } from "@wcp/core";
+ * displayPath("a\nb"); // '"a\\nb"'
+ * ```
+ */
+export function displayPath(path: string): string {
+  let out = '"';
+  for (const ch of String(path)) {
+    if (ch === '"' || ch === "\\") out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (DISPLAY_ESCAPE.test(ch)) {
+      out += "\\u" + ch.codePointAt(0)!.toString(16).padStart(4, "0");
+    } else out += ch;
+  }
+  return out + '"';
+}
+
+/**
+ * One line naming the unsafe entries of a package (paths escaped with {@link displayPath}; at most
+ * five listed, then a count), and what to do about bytecode. Used in `ATTEST_UNSAFE_PATH` errors
+ * and in the verifier's `meta.error`.
+ *
+ * @example
+ * ```ts
+ * import { describeUnsafe } from "@wcp/core";
+ * describeUnsafe([{ path: "a\nb", kind: "unsafe_path", detail: "contains control character U+000A" }]);
+ * // '"a\\nb" (unsafe_path: contains control character U+000A)'
+ * ```
+ */
+export function describeUnsafe(unsafe: readonly UnsafeEntry[]): string {
+  const shown = unsafe.slice(0, 5).map((u) =>
+    `${displayPath(u.path)} (${u.kind}${
+      u.detail === undefined ? "" : `: ${displayPath(u.detail).slice(1, -1)}`
+    })`
+  );
+  if (unsafe.length > 5) shown.push(`and ${unsafe.length - 5} more`);
+  let text = shown.join(", ");
+  if (unsafe.some((u) => u.kind === "bytecode")) {
+    text += "; remove the Python bytecode (__pycache__/, *.pyc, *.pyo): the package hash does " +
+      "not cover it, and Python would run it";
+  }
+  return text;
 }
 
 /**
@@ -178,12 +283,14 @@ export function packageHash(
       bad.push({ path: String(f.path), kind: "unsafe_path", detail: reason });
     } else if (seen.has(f.path)) {
       bad.push({ path: f.path, kind: "duplicate" });
-    } else if (isExcludedPath(f.path)) {
-      seen.add(f.path);
-      excluded.push(f.path);
     } else {
       seen.add(f.path);
-      kept.push({ path: f.path, size: f.size, sha256: f.sha256.toLowerCase() });
+      // Bytecode is hashed (or excluded) exactly as the reference recipe says, and reported.
+      if (isBytecodePath(f.path)) {
+        bad.push({ path: f.path, kind: "bytecode", detail: "Python bytecode" });
+      }
+      if (isExcludedPath(f.path)) excluded.push(f.path);
+      else kept.push({ path: f.path, size: f.size, sha256: f.sha256.toLowerCase() });
     }
   });
   // Component-wise order == code-point order with "/" below every character; unsafe paths

@@ -18,7 +18,7 @@ import {
   manifestTimestamp,
 } from "./manifest.ts";
 import { tenantNamespace, trustStatement } from "./namespace.ts";
-import type { PackageHashResult } from "./package_hash.ts";
+import { describeUnsafe, type PackageHashResult } from "./package_hash.ts";
 
 /**
  * The verifier's answer: `ok`, a deny code when not ok, and details.
@@ -155,7 +155,12 @@ function checkPackage(
     return { fail: deny(ATTEST_CODES.NAMESPACE_INVALID, { worker_id: o.workerId }) };
   }
   if (o.computed.unsafe.length > 0) {
-    return { fail: deny(ATTEST_CODES.UNSAFE_PATH, { unsafe: o.computed.unsafe }) };
+    return {
+      fail: deny(ATTEST_CODES.UNSAFE_PATH, {
+        unsafe: o.computed.unsafe,
+        error: describeUnsafe(o.computed.unsafe),
+      }),
+    };
   }
   const expected = normalizeDigest(m.package_hash);
   if (expected === null || !constantTimeEqual(expected, o.computed.digest)) {

@@ -64,15 +64,26 @@ Deno.test("fs: the scaffold hashes to the reference vector and the manifest to i
       text,
       /"signature_hmac_sha256": "ea9d8a2a5724542ff7cc0792ccb06bc0d1276448812aeea6b15d3d77fe111030"/,
     );
-    // The manifest does not change the package hash (it is excluded), nor do caches.
-    await Deno.mkdir(`${root}/code/__pycache__`);
-    await Deno.writeTextFile(`${root}/code/__pycache__/worker_logic.cpython-312.pyc`, "x");
-    await Deno.writeTextFile(`${root}/code/stale.pyc`, "x");
+    // The manifest does not change the package hash (it is excluded), nor does .git.
     await Deno.mkdir(`${root}/.git`);
     await Deno.writeTextFile(`${root}/.git/HEAD`, "ref");
     assert.equal((await hashPackageDir(root)).package_hash, SCAFFOLD_HASH);
     const ok = await verify(root, { secret: "test-secret-key" });
     assert.equal(ok.ok, true, JSON.stringify(ok));
+    // Bytecode leaves the hash unchanged (the recipe is the reference's) but fails verification
+    // (decision 20): Python would run it and nobody hashed it.
+    await Deno.mkdir(`${root}/code/__pycache__`);
+    await Deno.writeTextFile(`${root}/code/__pycache__/worker_logic.cpython-312.pyc`, "x");
+    await Deno.writeTextFile(`${root}/code/stale.pyc`, "x");
+    const h = await hashPackageDir(root);
+    assert.equal(h.package_hash, SCAFFOLD_HASH);
+    assert.deepEqual(h.unsafe.map((u) => [u.path, u.kind]).sort(), [
+      ["code/__pycache__/worker_logic.cpython-312.pyc", "bytecode"],
+      ["code/stale.pyc", "bytecode"],
+    ]);
+    const bad = await verify(root, { secret: "test-secret-key" });
+    assert.equal(bad.deny_code, "ATTEST_UNSAFE_PATH");
+    assert.match(String(bad.meta.error), /"code\/stale\.pyc" \(bytecode/);
   });
 });
 

@@ -130,7 +130,7 @@ Deno.test("manifest: build refuses unsafe packages and bad fields, naming them",
         workerVersion: "1",
       }),
     (e) =>
-      e instanceof WcpError && e.code === "ATTEST_UNSAFE_PATH" && /l \(symlink\)/.test(e.message),
+      e instanceof WcpError && e.code === "ATTEST_UNSAFE_PATH" && /"l" \(symlink\)/.test(e.message),
   );
   for (
     const [field, opts] of [

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tempDir, wcp } from "./_run.ts";
+import { isOneLineError, tempDir, wcp } from "./_run.ts";
 
 const ids = ["--worker-id", "org.acme.summarizer.1", "--species", "wrk.doc.summarizer"];
 
@@ -197,4 +197,52 @@ Deno.test("attest scaffold refuses to overwrite; export-dsse emits an in-toto en
   ]);
   assert.equal(out.code, 0);
   assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/env.json`)).payloadType, env.payloadType);
+});
+
+Deno.test("attest sign refuses a file named with a newline or bytecode (exit 2, one line, escaped)", async () => {
+  const p = await pkg();
+  const env = { WCP_TEST_SECRET: "s3cret-s3cret-s3cret" };
+  const signArgs = ["attest", "sign", p, ...ids, "--version", "1", "--hmac-env", "WCP_TEST_SECRET"];
+  await Deno.writeTextFile(`${p}/a\nb`, "x");
+  const nl = await wcp(signArgs, { env });
+  assert.equal(nl.code, 2, nl.stderr);
+  assert.ok(isOneLineError(nl.stderr), nl.stderr);
+  assert.match(nl.stderr, /ATTEST_UNSAFE_PATH: .*refusing to sign: "a\\nb" \(unsafe_path/);
+  await Deno.remove(`${p}/a\nb`);
+  await Deno.writeTextFile(`${p}/code/helper.pyc`, "sourceless");
+  const pyc = await wcp(signArgs, { env });
+  assert.equal(pyc.code, 2, pyc.stderr);
+  assert.ok(isOneLineError(pyc.stderr), pyc.stderr);
+  assert.match(pyc.stderr, /"code\/helper\.pyc" \(bytecode.*remove the Python bytecode/);
+  assert.equal(await Deno.stat(`${p}/manifest.json`).catch(() => null), null); // nothing written
+});
+
+Deno.test("attest verify: bytecode added after signing is ATTEST_UNSAFE_PATH naming the file (exit 1)", async () => {
+  const p = await pkg();
+  const env = { WCP_TEST_SECRET: "s3cret-s3cret-s3cret" };
+  const key = ["--hmac-env", "WCP_TEST_SECRET"];
+  const s = await wcp(["attest", "sign", p, ...ids, "--version", "1", ...key], { env });
+  assert.equal(s.code, 0, s.stderr);
+  await Deno.mkdir(`${p}/code/__pycache__`);
+  await Deno.writeTextFile(`${p}/code/__pycache__/worker_logic.cpython-312.pyc`, "x");
+  const r = await wcp(["attest", "verify", p, ...ids, ...key], { env });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(
+    r.stdout,
+    /^ATTEST_UNSAFE_PATH .*"code\/__pycache__\/worker_logic\.cpython-312\.pyc"/,
+  );
+});
+
+Deno.test("attest sign refuses a key bound to another namespace, naming both (exit 2)", async () => {
+  const p = await pkg();
+  const dir = await tempDir();
+  await wcp(["attest", "keygen", "--out", `${dir}/k.json`, "--namespace", "org.other"]);
+  const r = await wcp(["attest", "sign", p, ...ids, "--version", "1", "--key", `${dir}/k.json`]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(
+    r.stderr,
+    /ATTEST_KEY_NAMESPACE_MISMATCH: .*namespace org\.other.*namespace org\.acme/,
+  );
+  assert.equal(await Deno.stat(`${p}/manifest.json`).catch(() => null), null);
 });
