@@ -9,6 +9,7 @@ import { openSqliteStore } from "../adapters/store/sqlite.ts";
 import type { HallConfig } from "../config.ts";
 import { createHallApp, type HallApp } from "./app.ts";
 import { DEMO_WORKERS } from "./bootstrap.ts";
+import { createOwnerOnly } from "./data_dir.ts";
 import { combinePeers, instancePeers, joinPeers, type PeerSeed } from "./cluster.ts";
 import { compileGate, type HallFileConfig } from "./file_config.ts";
 import type { HallStore } from "./store/types.ts";
@@ -67,6 +68,8 @@ export async function openHallStore(
   if (databaseUrl) {
     throw new Error("--database-url must start with postgres:// (SQLite needs no URL)");
   }
+  // Created owner-only first: it holds the signing key, and SQLite's -wal/-shm take its mode.
+  await createOwnerOnly(`${dataDir}/hall.sqlite`);
   return await openSqliteStore(`${dataDir}/hall.sqlite`);
 }
 

@@ -125,10 +125,25 @@ export async function enrollDemoWorkers(store: HallStore, now: number): Promise<
   return ids;
 }
 
+/** `WCP_ADMIN_TOKEN` names a token that was revoked (the hall refuses to start with it). */
+export class RevokedAdminTokenError extends Error {
+  /** Id of the revoked token. */
+  readonly tokenId: string;
+  constructor(tokenId: string, revokedAt: string) {
+    super(
+      `WCP_ADMIN_TOKEN is token ${tokenId}, revoked at ${revokedAt}: a revoked token is never ` +
+        "restored; unset WCP_ADMIN_TOKEN or set a new token",
+    );
+    this.name = "RevokedAdminTokenError";
+    this.tokenId = tokenId;
+  }
+}
+
 /**
  * Make sure an admin token exists. With `fixed` (from `WCP_ADMIN_TOKEN`) that token is added if
  * missing; otherwise a token is generated only when the store has none. Returns the plain token
- * when one was created now (it is never stored in plain text).
+ * when one was created now (it is never stored in plain text). Throws `RevokedAdminTokenError`
+ * when `fixed` was revoked.
  */
 export async function ensureAdminToken(
   store: HallStore,
@@ -138,7 +153,10 @@ export async function ensureAdminToken(
   const tokens = await store.listTokens();
   if (fixed) {
     const hash = hashToken(fixed);
-    if (tokens.some((t) => t.token_hash === hash && t.revoked_at === null)) return null;
+    const known = tokens.find((t) => t.token_hash === hash);
+    if (known && known.revoked_at === null) return null;
+    // A revoked token stays revoked: it is never re-added (and the hash is unique in the store).
+    if (known) throw new RevokedAdminTokenError(known.token_id, known.revoked_at!);
   } else if (tokens.some((t) => t.role === "admin" && t.revoked_at === null)) {
     return null;
   }

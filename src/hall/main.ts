@@ -31,7 +31,9 @@ import {
   ensureAdminToken,
   EXAMPLE_HALL_CONFIG,
   EXAMPLE_RULES,
+  RevokedAdminTokenError,
 } from "./bootstrap.ts";
+import { modeText, OWNER_ONLY_DIR, OWNER_ONLY_FILE, tightenDataDir } from "./data_dir.ts";
 import { type HallFileConfig, parseHallFileConfig } from "./file_config.ts";
 import { hashToken, newToken } from "./security.ts";
 import type { HallStore } from "./store/types.ts";
@@ -140,13 +142,20 @@ async function main(): Promise<void> {
   const dataDir = (args["data-dir"] ?? env("WCP_DATA_DIR") ?? "./data").replace(/\/+$/, "");
   const info = await Deno.stat(dataDir).catch(() => null);
   if (info && !info.isDirectory) fail(`--data-dir ${dataDir} is not a directory`);
-  await Deno.mkdir(dataDir, { recursive: true });
+  if (info && info.mode !== null && (info.mode & 0o1000) !== 0) {
+    // A sticky directory (/tmp) is shared: it is never made the hall's own.
+    fail(`--data-dir ${dataDir} is a shared directory (sticky bit): use a directory of its own`);
+  }
+  // Owner-only whatever the umask (the data directory holds the receipt signing key).
+  await Deno.mkdir(dataDir, { recursive: true, mode: OWNER_ONLY_DIR });
   const explicitConfig = args.config ?? env("WCP_HALL_CONFIG");
   const configPath = explicitConfig ?? `${dataDir}/hall.json`;
   let firstStart = false;
   if (!(await exists(configPath))) {
     if (explicitConfig) fail(`config file ${configPath} does not exist`);
-    await Deno.writeTextFile(configPath, JSON.stringify(EXAMPLE_HALL_CONFIG, null, 2) + "\n");
+    await Deno.writeTextFile(configPath, JSON.stringify(EXAMPLE_HALL_CONFIG, null, 2) + "\n", {
+      mode: OWNER_ONLY_FILE,
+    });
     firstStart = true;
   }
   let fileConfig: HallFileConfig;
@@ -163,7 +172,9 @@ async function main(): Promise<void> {
     : ".";
   const rulesPath = resolveIn(configDir, fileConfig.rules_file ?? "rules.json");
   if (!(await exists(rulesPath))) {
-    await Deno.writeTextFile(rulesPath, JSON.stringify(EXAMPLE_RULES, null, 2) + "\n");
+    await Deno.writeTextFile(rulesPath, JSON.stringify(EXAMPLE_RULES, null, 2) + "\n", {
+      mode: OWNER_ONLY_FILE,
+    });
   }
   const rulesDoc = await readJson(rulesPath, "rules file");
 
@@ -208,6 +219,19 @@ async function main(): Promise<void> {
       }
     }
   }
+  const jsonlPath = env("WCP_TELEMETRY_JSONL") ??
+    (fileConfig.telemetry?.jsonl_path
+      ? resolveIn(configDir, fileConfig.telemetry.jsonl_path)
+      : undefined);
+  // A data directory made under a looser umask (or by an older hall) loses group and other
+  // access before anything is opened in it.
+  const inside = jsonlPath && jsonlPath.startsWith(`${dataDir}/`) ? [jsonlPath] : [];
+  for (const ch of await tightenDataDir(dataDir, inside)) {
+    console.error(
+      `wcp hall: warning: ${ch.path} was ${modeText(ch.from)}, now ${modeText(ch.to)} ` +
+        "(the data directory holds the receipt signing key)",
+    );
+  }
   const databaseUrl = args["database-url"] ?? env("WCP_DATABASE_URL") ?? fileConfig.database_url;
   const store = await openStore(databaseUrl, dataDir);
   const now = Date.now();
@@ -215,7 +239,14 @@ async function main(): Promise<void> {
   if (fixedToken && !/^wcp_[A-Za-z0-9_-]{16,190}$/.test(fixedToken)) {
     fail("WCP_ADMIN_TOKEN must look like wcp_<16+ letters, digits, - or _>");
   }
-  const created = await ensureAdminToken(store, now, fixedToken);
+  let created: string | null;
+  try {
+    created = await ensureAdminToken(store, now, fixedToken);
+  } catch (e) {
+    if (!(e instanceof RevokedAdminTokenError)) throw e;
+    await store.close().catch(() => {});
+    fail(e.message);
+  }
   let newAdmin: string | null = created && !fixedToken ? created : null;
   if (args["new-admin-token"]) {
     newAdmin = newToken();
@@ -248,10 +279,7 @@ async function main(): Promise<void> {
     rateLimit,
     allowedHosts,
     mcpConfigPath,
-    jsonlPath: env("WCP_TELEMETRY_JSONL") ??
-      (fileConfig.telemetry?.jsonl_path
-        ? resolveIn(configDir, fileConfig.telemetry.jsonl_path)
-        : undefined),
+    jsonlPath,
     otlpEndpoint: env("WCP_OTLP_ENDPOINT") ?? fileConfig.telemetry?.otlp_endpoint,
     hmacSecret: env("WCP_ATTEST_HMAC_KEY"),
     // Other processes on one store (PostgreSQL, --reuse-port) change the registry behind our

@@ -292,6 +292,7 @@ export class TelemetryPipeline {
           await Deno.writeTextFile(this.#options.jsonlPath, lines.join("\n") + "\n", {
             append: true,
             create: true,
+            mode: 0o600, // owner-only when created (decisions name tenants and workers)
           });
           this.sinkErrors.jsonl = null;
         } catch (e) {

@@ -33,7 +33,8 @@ export function ruleRoutes(hall: Hall): Hono<HallEnv> {
     if (!empty && hall.rulesPath) {
       // Keep the file in step so a restart keeps the accepted rules (atomic replace).
       const tmp = `${hall.rulesPath}.tmp`;
-      await Deno.writeTextFile(tmp, JSON.stringify(body, null, 2) + "\n");
+      // Owner-only, as every file the hall creates (the rename replaces the old file's mode).
+      await Deno.writeTextFile(tmp, JSON.stringify(body, null, 2) + "\n", { mode: 0o600 });
       await Deno.rename(tmp, hall.rulesPath);
     }
     return c.json({
