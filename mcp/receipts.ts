@@ -95,7 +95,7 @@ export class ReceiptBook {
         worker_id: decision.selected_worker_id ?? "",
         capability_id: decision.capability_id,
         policy_decision: String(extras.policy_decision ?? "ALLOW"),
-        controls_verified: decision.required_controls_effective,
+        controls_verified: decision.controls_verified ?? [],
         artifact_hash: decision.request_hash ?? "",
         decision_id: decision.decision_id,
         ...extras,

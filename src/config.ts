@@ -47,6 +47,12 @@ export interface HallConfig {
   /** Egress destinations allowed per environment for the privilege check. */
   egress_allowlist: Partial<Record<Env, string[]>>;
   /**
+   * Controls the hall itself provides to every dispatch (`ctrl.*` ids, e.g. the append-only audit
+   * log it keeps). A rule's required control is met by a candidate's own `currently_implements`
+   * or by this list, never by another worker's record (spec README decision 17).
+   */
+  hall_provided_controls: string[];
+  /**
    * Let the principal whose request was held (its token, its MCP session) resolve that hold
    * itself. Default false: separation of duties (`APPROVER_IS_REQUESTER`).
    */
@@ -76,6 +82,7 @@ export const DEFAULT_HALL_CONFIG: Readonly<HallConfig> = Object.freeze({
   default_supervisor_level: "gatekeeper",
   redact_tenant_in_prod: false,
   egress_allowlist: {},
+  hall_provided_controls: [],
   allow_self_approval: false,
 });
 
@@ -223,6 +230,9 @@ export function validateHallConfig(value: unknown): HallConfig {
     }
     out.default_supervisor_level = level as SupervisorLevel;
   }
+  if (value.hall_provided_controls !== undefined) {
+    out.hall_provided_controls = controlList(value.hall_provided_controls);
+  }
   const egress = value.egress_allowlist;
   if (egress !== undefined) {
     if (!isObject(egress)) {
@@ -249,8 +259,34 @@ export function validateHallConfig(value: unknown): HallConfig {
   return out;
 }
 
+// The registry's control id form: ctrl. + 1-3 lowercase segments, at most 64 characters.
+const CONTROL_ID = /^ctrl(?:\.[a-z0-9][a-z0-9_-]*){1,3}$/;
+
+function controlList(v: unknown): string[] {
+  const path = "hall_provided_controls";
+  if (!Array.isArray(v)) invalid(path, `must be an array of ctrl.* ids, got ${describe(v)}`);
+  const seen = new Set<string>();
+  return v.map((x, i) => {
+    if (typeof x !== "string" || x.length > 64 || !CONTROL_ID.test(x)) {
+      invalid(
+        `${path}[${i}]`,
+        "must be a ctrl.* id (2-4 dot-separated lowercase segments, at most 64 characters), " +
+          `got ${describe(x)}`,
+      );
+    }
+    if (seen.has(x)) invalid(`${path}[${i}]`, `duplicate control id ${JSON.stringify(x)}`);
+    seen.add(x);
+    return x;
+  });
+}
+
 function copyConfig(c: Readonly<HallConfig>): HallConfig {
   const egress: Partial<Record<Env, string[]>> = {};
   for (const [env, list] of Object.entries(c.egress_allowlist)) egress[env as Env] = [...list];
-  return { ...c, allowed_tenants: [...c.allowed_tenants], egress_allowlist: egress };
+  return {
+    ...c,
+    allowed_tenants: [...c.allowed_tenants],
+    egress_allowlist: egress,
+    hall_provided_controls: [...c.hall_provided_controls],
+  };
 }

@@ -157,6 +157,8 @@ export interface CandidateWorker {
   worker_id?: string | null;
   /** Why it was skipped; absent or null for the selected candidate. */
   skip_reason?: SkipReason | null;
+  /** With `skip_reason: "missing_controls"`: the required controls it does not implement. */
+  missing_controls?: string[];
 }
 
 /** Escalation settings of a rule, as effective for a decision. */
@@ -298,6 +300,13 @@ export interface RouteDecision {
   candidate_workers_ranked: CandidateWorker[];
   /** Sorted, de-duplicated controls the rule requires. */
   required_controls_effective: string[];
+  /**
+   * The required controls that really apply to the selected worker (spec README decision 17):
+   * those it implements itself (`currently_implements`) or the hall provides
+   * (`hall_provided_controls`), sorted; `[]` when no worker is selected. What receipts carry as
+   * `controls_verified`; never a control only some other enrolled worker declares.
+   */
+  controls_verified: string[];
   /** The rule's recommended profiles. */
   recommended_profiles_effective: Record<string, unknown>[];
   /** Effective escalation. */

@@ -531,6 +531,8 @@ export class Registry {
 
   /**
    * Controls implemented by the enrolled, non-revoked workers (`currently_implements`, united).
+   * Informational only: the router never uses this pool (spec README decision 17: a rule's
+   * required controls are met by the selected worker's own controls or the hall's).
    *
    * @example
    * ```ts

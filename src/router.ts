@@ -149,6 +149,10 @@ class Run {
   rule: Rule | null = null;
   matched = PRE_ROUTING;
   controls: readonly string[] = EMPTY;
+  // The required controls the hall does not provide (each candidate must implement them itself),
+  // and whether selection enforces them (the rule's or the hall's floor).
+  needed: readonly string[] = EMPTY;
+  controlsEnforced = false;
   escalation: Escalation | null = null;
   pre: PreconditionsChecked | null = null;
   blastScore: number | null = null;
@@ -287,6 +291,7 @@ function configProblem(c: unknown): HallConfig | string {
     const cfg = validateHallConfig(c);
     // Shared by every decision made with this config object: nobody may change it.
     Object.freeze(cfg.allowed_tenants);
+    Object.freeze(cfg.hall_provided_controls);
     for (const list of Object.values(cfg.egress_allowlist)) Object.freeze(list);
     Object.freeze(cfg.egress_allowlist);
     return Object.freeze(cfg);
@@ -481,39 +486,107 @@ function stepCorrelation(run: Run, inp: ValidInput): Denial | undefined {
   step(run, "correlation", "pass", "The correlation id is present.");
 }
 
-function stepControls(run: Run, registry: Registry | undefined): Denial | undefined {
+// A worker's own limits that selection checks first, cheaply (no hashes): the tenant it serves,
+// revocation, availability, its environments. Shared by the controls step and selection.
+function basicSkip(registry: Registry, w: RegistryRecord, inp: ValidInput): SkipReason | null {
+  if (!servesTenant(w, inp.tenant_id)) return "tenant_not_served";
+  if (w.status === "revoked") return "revoked";
+  if (!registry.isAvailable(w.worker_id)) return "unavailable";
+  const envs = w.allowed_environments;
+  if (envs !== undefined && !envs.includes(inp.env)) return "env_not_allowed";
+  return null;
+}
+
+// The controls of `needed` (already without the hall's) that a worker does not implement itself.
+function lacking(needed: readonly string[], w: RegistryRecord): string[] | null {
+  const own = w.currently_implements;
+  const list = Array.isArray(own) ? own : EMPTY;
+  let out: string[] | null = null;
+  for (const c of needed) if (!list.includes(c)) (out ??= []).push(c);
+  return out;
+}
+
+// The rule's required controls that really apply to the selected worker: its own
+// `currently_implements` or the hall's `hall_provided_controls` (decision 17). Sorted, as the
+// rule's list is.
+function verifiedControls(run: Run, w: RegistryRecord): string[] {
+  const required = run.controls;
+  if (required.length === 0) return [];
+  const own = Array.isArray(w.currently_implements) ? w.currently_implements : EMPTY;
+  const hall = run.cfg.hall_provided_controls;
+  const out: string[] = [];
+  for (const c of required) if (own.includes(c) || hall.includes(c)) out.push(c);
+  return out;
+}
+
+// Decision 17: a rule's required controls are met by a candidate only through its own
+// `currently_implements` or the hall's `hall_provided_controls`, never by another enrolled worker.
+// This step (at the reference's place in the pipeline) denies when no candidate of the rule that
+// could be selected (serving the tenant, not revoked, available, allowed in the env) meets them;
+// selection then skips each candidate that lacks one (`missing_controls`).
+function stepControls(
+  run: Run,
+  inp: ValidInput,
+  registry: Registry | undefined,
+): Denial | undefined {
   const required = run.controls;
   if (required.length === 0) {
     step(run, "controls", "pass", "The rule requires no controls.");
     return;
   }
-  const present = registry ? registry.controlsPresent() : undefined;
-  let missing: string[] | null = null;
-  for (const c of required) {
-    if (present === undefined || !present.has(c)) (missing ??= []).push(c);
+  const hall = run.cfg.hall_provided_controls;
+  let needed: string[] | null = null;
+  for (const c of required) if (!hall.includes(c)) (needed ??= []).push(c);
+  if (needed === null) {
+    step(run, "controls", "pass", "The hall provides every required control.");
+    return;
   }
-  if (missing === null) {
+  const enforced = run.pre!.deny_if_missing_required_controls || run.cfg.enforce_required_controls;
+  // What the eligible candidates lack, united (null: no eligible candidate was seen).
+  let lacks: Set<string> | null = null;
+  let met = false;
+  if (registry !== undefined) {
+    outer: for (const c of run.rule!.decision.candidate_workers_ranked) {
+      if (!c.worker_species_id) continue;
+      for (const w of registry.workersForSpecies(c.worker_species_id)) {
+        if (basicSkip(registry, w, inp) !== null) continue;
+        const lack = lacking(needed, w);
+        if (lack === null) {
+          met = true;
+          break outer;
+        }
+        lacks ??= new Set();
+        for (const x of lack) lacks.add(x);
+      }
+    }
+  }
+  if (met) {
+    run.needed = needed;
+    run.controlsEnforced = enforced;
     if (run.trace !== null) {
       step(
         run,
         "controls",
         "pass",
         required.length === 1
-          ? "The required control is present."
-          : `All ${required.length} required controls are present.`,
+          ? "A candidate worker implements the required control (or the hall provides it)."
+          : `A candidate worker implements the ${required.length} required controls ` +
+            "(with those the hall provides).",
       );
     }
     return;
   }
-  if (!(run.pre!.deny_if_missing_required_controls || run.cfg.enforce_required_controls)) {
+  const missing = lacks === null ? needed : needed.filter((c) => lacks!.has(c));
+  if (!enforced) {
     step(run, "controls", "skip", `Missing controls ${missing.join(", ")} are not enforced.`);
     return;
   }
   step(run, "controls", "deny", `Missing required controls: ${missing.join(", ")}.`);
-  return deny("DENY_MISSING_REQUIRED_CONTROLS", "Required controls not present in registry.", {
-    missing,
-  });
+  return deny("DENY_MISSING_REQUIRED_CONTROLS", MISSING_CONTROLS, { missing });
 }
+
+const MISSING_CONTROLS = "Required controls not present in registry: no eligible candidate " +
+  "worker implements them itself and the hall does not provide them.";
 
 function stepBlast(run: Run, inp: ValidInput): Denial | undefined {
   const computed = computeBlastScore(inp);
@@ -740,6 +813,9 @@ function stepSelection(
   let anyOverCap = false;
   let attFailure: DenyCode | null = null;
   let tamperCompared = false;
+  // Decision 17: each candidate must implement the required controls the hall does not provide.
+  const checkControls = run.controlsEnforced && run.needed.length > 0;
+  let lacks: Set<string> | null = null;
 
   for (const c of d.candidate_workers_ranked) {
     const species = c.worker_species_id || "__missing__";
@@ -759,17 +835,20 @@ function stepSelection(
     }
     for (const w of workers) {
       const id = w.worker_id;
-      let skip: SkipReason | null = null;
       let overCap = false;
+      let lack: string[] | null = null;
       // The tenant first: a worker that does not serve this tenant is reported without its id.
-      if (!servesTenant(w, inp.tenant_id)) skip = "tenant_not_served";
-      else if (w.status === "revoked") skip = "revoked";
-      else if (!registry!.isAvailable(id)) skip = "unavailable";
-      else if (w.allowed_environments !== undefined && !w.allowed_environments.includes(env)) {
-        skip = "env_not_allowed";
-      } else {
+      let skip = basicSkip(registry!, w, inp);
+      if (skip === null) {
         const reg = registry!.registeredHash(id);
         if (bansActive && reg !== null && registry!.isBanned(reg)) skip = "banned";
+      }
+      if (skip === null && checkControls) {
+        lack = lacking(run.needed, w);
+        if (lack !== null) {
+          skip = "missing_controls";
+          for (const x of lack) (lacks ??= new Set()).add(x);
+        }
       }
       let capCheck = null;
       if (skip === null && cap !== null) {
@@ -827,7 +906,9 @@ function stepSelection(
         run.attValid = null;
         continue;
       }
-      cands.push(candidate(species, hint, skip === "tenant_not_served" ? null : id, skip));
+      const entry = candidate(species, hint, skip === "tenant_not_served" ? null : id, skip);
+      if (lack !== null) entry.missing_controls = lack;
+      cands.push(entry);
       if (skip === null) {
         selected = w;
         selectedIndex = cands.length - 1;
@@ -887,6 +968,11 @@ function stepSelection(
           "parent decision's chain total is unavailable).",
         { max_blast: cap, parent_decision_id: inp.parent_decision_id },
       );
+    }
+    if (lacks !== null) {
+      return deny("DENY_MISSING_REQUIRED_CONTROLS", MISSING_CONTROLS, {
+        missing: run.needed.filter((c) => lacks!.has(c)),
+      });
     }
     return deny(
       "DENY_NO_AVAILABLE_WORKER",
@@ -1081,6 +1167,7 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
     selected_worker_id: sel ? sel.worker_id : null,
     candidate_workers_ranked: run.candidates ?? [],
     required_controls_effective: run.controls.length === 0 ? [] : run.controls.slice(),
+    controls_verified: sel !== null ? verifiedControls(run, sel) : [],
     recommended_profiles_effective: !denied && rule && rule.decision.recommended_profiles.length
       ? rule.decision.recommended_profiles.map((p) => JSON.parse(JSON.stringify(p)))
       : [],
@@ -1232,7 +1319,7 @@ function decide(run: Run): RouteDecision {
   const inp = run.inp!;
   d = stepTenant(run, inp) ?? stepShadow(run, inp, rules) ?? stepMatch(run, inp, rules);
   if (d !== undefined) return finish(run, d);
-  d = stepCorrelation(run, inp) ?? stepControls(run, registry) ?? stepBlast(run, inp) ??
+  d = stepCorrelation(run, inp) ?? stepControls(run, inp, registry) ?? stepBlast(run, inp) ??
     stepPolicy(run, inp) ?? stepHuman(run) ?? stepSelection(run, inp, registry) ??
     stepPrivilege(run, inp);
   return finish(run, d ?? null);
@@ -1245,7 +1332,6 @@ const REGISTRY_METHODS = [
   "registeredHash",
   "isBanned",
   "hasBans",
-  "controlsPresent",
 ] as const;
 
 function isRegistryLike(v: unknown): v is Registry {
@@ -1332,6 +1418,7 @@ function internalError(prev: Run | null, opts: DecisionOptions, input: unknown):
     selected_worker_id: null,
     candidate_workers_ranked: [],
     required_controls_effective: [],
+    controls_verified: [],
     recommended_profiles_effective: [],
     escalation_effective: defaultEscalation(),
     preconditions_checked: toPreconditions(DEFAULT_RULE_PRECONDITIONS),

@@ -594,7 +594,7 @@ export class Hall {
       worker_id: workerId,
       capability_id: decision.capability_id,
       policy_decision: policyDecision,
-      controls_verified: decision.required_controls_effective ?? [],
+      controls_verified: decision.controls_verified ?? [],
       artifact_hash: decision.request_hash ?? jcsDigest(call.request),
       decision_id: decision.decision_id,
       worker_species_id: decision.selected_worker_species_id,

@@ -28,7 +28,7 @@ export async function buildGolden(): Promise<GoldenEntry[]> {
   for (const r of await json("registry.json") as unknown[]) registry.enroll(r);
   const cases = await json("cases.json") as {
     base: Record<string, unknown>;
-    cases: { name: string; input: Record<string, unknown> }[];
+    cases: { name: string; input: Record<string, unknown>; config?: Record<string, unknown> }[];
   };
   const gate: PolicyGateFn = (ctx) => {
     if (ctx.tenant_id === "blocked") {
@@ -44,7 +44,7 @@ export async function buildGolden(): Promise<GoldenEntry[]> {
     const options: DecisionOptions = {
       rules,
       registry,
-      config: { require_worker_attestation: true },
+      config: { require_worker_attestation: true, ...c.config },
       policyGate: amount > 1000
         ? () => ({
           decision: "REQUIRE_HUMAN",
