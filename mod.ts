@@ -34,6 +34,7 @@ export * from "./src/rules.ts";
 export * from "./src/rules/diff.ts";
 export * from "./src/registry.ts";
 export * from "./src/router.ts";
+export * from "./src/simulate.ts";
 export * from "./src/attestation/mod.ts";
 export * from "./src/receipts/mod.ts";
 export * from "./src/catalog/mod.ts";
