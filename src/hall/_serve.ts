@@ -11,7 +11,9 @@ import { createHallApp, type HallApp } from "./app.ts";
 import { DEMO_WORKERS } from "./bootstrap.ts";
 import { createOwnerOnly } from "./data_dir.ts";
 import { combinePeers, instancePeers, joinPeers, type PeerSeed } from "./cluster.ts";
-import { compileGate, type HallFileConfig } from "./file_config.ts";
+import type { HallFileConfig } from "./file_config.ts";
+import { fileGateLoader, loadGate } from "./gates.ts";
+import { WcpError } from "../errors.ts";
 import type { HallStore } from "./store/types.ts";
 
 /** Everything a hall thread needs, resolved by `main.ts` (flags, env, files). */
@@ -22,6 +24,8 @@ export interface HallSetup {
   databaseUrl: string | undefined;
   rulesPath: string;
   rulesDoc: unknown;
+  /** hall.json (its `policy_gate` is re-read when the gate reloads); absent: no reload. */
+  configPath?: string;
   fileConfig: HallFileConfig;
   hallConfig: HallConfig;
   rateLimit: number;
@@ -110,7 +114,6 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
       rules: setup.rulesDoc,
       rulesPath: setup.rulesPath,
       config: setup.hallConfig,
-      policyGate: fileConfig.policy_gate ? compileGate(fileConfig.policy_gate) : undefined,
       inProcessWorkers: DEMO_WORKERS,
       allowedHosts: setup.allowedHosts,
       allowedOrigins: fileConfig.allowed_origins,
@@ -129,6 +132,29 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
   } catch (e) {
     peers?.close();
     throw e;
+  }
+  // The policy gate (table, Cedar, webhook) of hall.json: checked now (a bad one stops the start),
+  // re-loaded with the rules.
+  if (fileConfig.policy_gate || setup.configPath) {
+    const hall = hallApp.hall;
+    const context = () => ({ rules: hall.rules, now: hall.now });
+    const configDir = setup.configPath?.includes("/")
+      ? setup.configPath.slice(0, setup.configPath.lastIndexOf("/"))
+      : ".";
+    try {
+      const gate = await loadGate(fileConfig.policy_gate, { ...context(), configDir });
+      hall.useGate(gate, setup.configPath ? fileGateLoader(setup.configPath, context) : undefined);
+    } catch (e) {
+      await hallApp.close();
+      peers?.close();
+      if (e instanceof WcpError) {
+        const bare = e.path && e.message.startsWith(`${e.path}: `)
+          ? e.message.slice(e.path.length + 2)
+          : e.message;
+        throw new WcpError("CONFIG_INVALID", e.path, bare);
+      }
+      throw e;
+    }
   }
   appFetch = hallApp.fetch;
   let port = setup.port;

@@ -28,6 +28,7 @@ export type PeerMessage =
   | { t: "event"; e: HallEvent }
   | { t: "registry" }
   | { t: "rules"; doc: unknown }
+  | { t: "gate" }
   | { t: "auth" }
   | { t: "rate"; limiter: "token" | "auth"; spent: [string, number][] }
   | { t: "remote"; event: HallEventName; data: Record<string, unknown> };
@@ -134,7 +135,7 @@ export async function instancePeers(
         if (!m.e.remote && INSTANCE_EVENTS.has(m.e.event)) {
           notify({ t: "remote", event: m.e.event, data: m.e.data });
         }
-      } else if (m.t !== "rules" && m.t !== "remote") notify(m);
+      } else if (m.t !== "rules" && m.t !== "gate" && m.t !== "remote") notify(m);
     },
     onMessage: (fn) => {
       handler = fn;
@@ -192,6 +193,10 @@ export function linkPeers(
         break;
       case "rules":
         hall.installPeerRules(m.doc);
+        break;
+      case "gate":
+        // Each thread reads hall.json and the policy file itself (the reloading thread checked them).
+        hall.reloadGate(true).catch((e) => console.error(`hall: policy gate reload refused: ${e}`));
         break;
       case "auth":
         auth.forget();

@@ -31,12 +31,64 @@ export const GateRuleSchema = z.strictObject({
 
 /** The declarative policy gate: consulted for rules whose escalation sets `policy_gate`. */
 export const GateConfigSchema = z.strictObject({
+  type: z.literal("table").optional(),
   policy_version: z.string().min(1).max(100).default("pol.hall.v1"),
   default: z.enum(["ALLOW", "DENY", "REQUIRE_HUMAN"]).default("ALLOW"),
   rules: z.array(GateRuleSchema).max(1000).default([]),
 });
 /** Parsed gate configuration. */
 export type GateConfig = z.infer<typeof GateConfigSchema>;
+
+/** A Cedar policy gate: policies (a file beside hall.json, or inline) checked against the schema. */
+export const CedarGateConfigSchema = z.strictObject({
+  type: z.literal("cedar"),
+  /** A Cedar policy file, relative to hall.json's directory; re-read on reload. */
+  policies_file: z.string().min(1).optional(),
+  /** Or the policies inline. */
+  policies: z.string().min(1).max(1_000_000).optional(),
+  /** Stamped on answers (default `cedar:` + 12 hex of the policy text's SHA-256). */
+  policy_version: z.string().min(1).max(100).optional(),
+}).refine((c) => (c.policies_file === undefined) !== (c.policies === undefined), {
+  message: "give exactly one of policies_file or policies",
+  path: ["policies_file"],
+});
+/** Parsed Cedar gate configuration. */
+export type CedarGateConfig = z.infer<typeof CedarGateConfigSchema>;
+
+/** A webhook policy gate: the context POSTed, signed, to `url`; fail closed. */
+export const WebhookGateConfigSchema = z.strictObject({
+  type: z.literal("webhook"),
+  url: z.string().url().refine((u) => /^https?:\/\//.test(u), "must be http:// or https://"),
+  /** Name of the environment variable holding the HMAC secret (>= 32 bytes). */
+  secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name").optional(),
+  /** Or a file holding it, relative to hall.json's directory. */
+  secret_file: z.string().min(1).optional(),
+  timeout_ms: z.number().int().min(50).max(30_000).default(2_000),
+  /** Stamped on answers that carry no policy_version. */
+  policy_version: z.string().min(1).max(100).default("webhook"),
+  /** Cached answers kept at most (answers with cache_ttl_seconds). */
+  cache_max_entries: z.number().int().min(0).max(1_000_000).default(10_000),
+}).refine((c) => (c.secret_env === undefined) !== (c.secret_file === undefined), {
+  message: "give exactly one of secret_env or secret_file",
+  path: ["secret_env"],
+});
+/** Parsed webhook gate configuration. */
+export type WebhookGateConfig = z.infer<typeof WebhookGateConfigSchema>;
+
+/** `policy_gate`: the table (no `type`, or `"table"`), `"cedar"` or `"webhook"`. */
+export const PolicyGateConfigSchema = z.preprocess(
+  (v) =>
+    typeof v === "object" && v !== null && !Array.isArray(v) && !("type" in v)
+      ? { ...v, type: "table" }
+      : v,
+  z.discriminatedUnion("type", [
+    GateConfigSchema.extend({ type: z.literal("table") }),
+    CedarGateConfigSchema,
+    WebhookGateConfigSchema,
+  ]),
+);
+/** Parsed `policy_gate`. */
+export type PolicyGateConfig = z.infer<typeof PolicyGateConfigSchema>;
 
 /** `hall.json`. Every field is optional; flags and environment variables override it. */
 export const HallFileConfigSchema = z.strictObject({
@@ -47,7 +99,7 @@ export const HallFileConfigSchema = z.strictObject({
   rules_file: z.string().min(1).optional(),
   database_url: z.string().min(1).optional(),
   hall_config: z.record(z.string(), z.unknown()).optional(),
-  policy_gate: GateConfigSchema.optional(),
+  policy_gate: PolicyGateConfigSchema.optional(),
   allowed_hosts: z.array(z.string().min(1)).optional(),
   allowed_origins: z.array(z.string().url()).optional(),
   rate_limit_per_minute: z.number().int().min(0).optional(),
@@ -80,8 +132,18 @@ function matches(cond: string | string[] | undefined, value: string): boolean {
   return Array.isArray(cond) ? cond.includes(value) : cond === value;
 }
 
-/** Compile the declarative gate into the core's `PolicyGateFn`. */
-export function compileGate(config: GateConfig): PolicyGateFn {
+/**
+ * Compile the declarative gate into the core's `PolicyGateFn`. A Cedar or webhook `policy_gate`
+ * is refused here (`CONFIG_INVALID`): the hall loads those with `loadGate` (gates.ts).
+ */
+export function compileGate(config: GateConfig | PolicyGateConfig): PolicyGateFn {
+  if (config.type === "cedar" || config.type === "webhook") {
+    throw new WcpError(
+      "CONFIG_INVALID",
+      "policy_gate.type",
+      `a ${config.type} gate is run by the hall (loadGate in src/hall/gates.ts), not compiled`,
+    );
+  }
   const rules = config.rules;
   return (ctx: PolicyContext): PolicyGateResult => {
     for (const [i, r] of rules.entries()) {

@@ -30,6 +30,8 @@ import type {
 } from "./store/types.ts";
 import type { TelemetryPipeline } from "./telemetry_sinks.ts";
 import { callWorker, type InProcessWorker, type WorkerCall } from "./worker_call.ts";
+import { decideWithGate, type GatedDecision, gateExtras, type LoadedGate } from "./gates.ts";
+import { receiptPolicyDecision } from "../gates/types.ts";
 
 /** Result of a dispatch. */
 export interface DispatchResult {
@@ -91,6 +93,14 @@ export class Hall {
   #recent = new Map<string, DecisionRow>();
   #older = new Map<string, DecisionRow>();
   #policyGate: PolicyGate | PolicyGateFn | undefined;
+  #gate: LoadedGate | undefined;
+  #gateLoader: (() => Promise<LoadedGate | undefined>) | undefined;
+  /** The hall.json gate in force: what was loaded, when, and the last refused reload. */
+  gateStatus: {
+    loaded_at: string | null;
+    info: Record<string, unknown> | null;
+    last_error: { message: string; path: string; at: string } | null;
+  } = { loaded_at: null, info: null, last_error: null };
   #workerTimeoutMs: number;
   #timers: ReturnType<typeof setInterval>[] = [];
   #closed = false;
@@ -213,6 +223,51 @@ export class Hall {
       // The other thread validated the same document with the same code; keep ours if not.
       console.error(`hall: rules from another thread refused: ${String(e)}`);
     }
+  }
+
+  /**
+   * Install the hall.json policy gate (table, Cedar or webhook) and how to load it again; takes
+   * precedence over `HallInit.policyGate`.
+   */
+  useGate(gate: LoadedGate | undefined, loader?: () => Promise<LoadedGate | undefined>): void {
+    this.#gate = gate;
+    this.#gateLoader = loader;
+    this.gateStatus = { loaded_at: this.#iso(), info: gate?.info ?? null, last_error: null };
+  }
+
+  /**
+   * Load the gate again (hall.json and the Cedar policy file re-read, the policies checked
+   * against the schema of the rules in force). A bad gate is refused and the old one stays
+   * (`POLICY_GATE_INVALID`, naming the field or the policy and its position). `fromPeer`: another
+   * thread of this hall reloaded; do not tell the others again.
+   */
+  async reloadGate(fromPeer = false): Promise<LoadedGate | undefined> {
+    if (!this.#gateLoader) {
+      throw new HttpError(
+        409,
+        "NO_POLICY_GATE_CONFIG",
+        "this hall has no hall.json gate to reload",
+      );
+    }
+    let gate: LoadedGate | undefined;
+    try {
+      gate = await this.#gateLoader();
+    } catch (e) {
+      const path = e instanceof WcpError ? e.path : "";
+      const message = e instanceof Error ? e.message : String(e);
+      this.gateStatus = { ...this.gateStatus, last_error: { message, path, at: this.#iso() } };
+      this.events.publish("rules", { ok: false, error: message, path, policy_gate: true });
+      throw new HttpError(422, "POLICY_GATE_INVALID", message, { path });
+    }
+    this.#gate = gate;
+    this.gateStatus = { loaded_at: this.#iso(), info: gate?.info ?? null, last_error: null };
+    this.events.publish("rules", {
+      ok: true,
+      policy_gate: gate?.info ?? null,
+      loaded_at: this.gateStatus.loaded_at,
+    });
+    if (!fromPeer) this.peers?.send({ t: "gate" });
+    return gate;
   }
 
   /** Re-read the rules file. */
@@ -344,17 +399,24 @@ export class Hall {
     const parentScore = await this.#parentChainScore(input);
     const parentId = typeof input.parent_decision_id === "string" ? input.parent_decision_id : null;
     const hashes = this.#currentHashes;
-    const decision = makeDecision(input, {
-      rules: this.rules,
-      registry: this.registry,
-      config: this.config,
-      policyGate: this.#policyGate,
-      currentWorkerHash: (id) => hashes.get(id) ?? null,
-      chainBlastScore: (id) => (id === parentId ? parentScore : null),
-      now: this.now,
-      // Native v4 ids: the JS UUIDv7 cost 3-4 % of a route request; receipts keep UUIDv7.
-      newId: () => crypto.randomUUID(),
-    });
+    const rules = this.rules;
+    const make = (policyGate: PolicyGate | PolicyGateFn | undefined) =>
+      makeDecision(input, {
+        rules,
+        registry: this.registry,
+        config: this.config,
+        policyGate,
+        currentWorkerHash: (id) => hashes.get(id) ?? null,
+        chainBlastScore: (id) => (id === parentId ? parentScore : null),
+        now: this.now,
+        // Native v4 ids: the JS UUIDv7 cost 3-4 % of a route request; receipts keep UUIDv7.
+        newId: () => crypto.randomUUID(),
+      });
+    // A hall.json gate (table, Cedar, webhook) is run here, the core gets its answer (gates.ts).
+    const gate = this.#gate;
+    const decision = gate
+      ? await decideWithGate(gate, (ctx) => gateExtras(rules, ctx), make)
+      : make(this.#policyGate);
     const eventsJson = wantJson || this.store.appendTelemetryBatches
       ? JSON.stringify(decision.telemetry_envelopes ?? [])
       : undefined;
@@ -593,7 +655,10 @@ export class Hall {
       dispatched_at: dispatchedAt,
       worker_id: workerId,
       capability_id: decision.capability_id,
-      policy_decision: policyDecision,
+      policy_decision: receiptPolicyDecision(
+        policyDecision,
+        (decision as GatedDecision).policy_gate,
+      ),
       controls_verified: decision.controls_verified ?? [],
       artifact_hash: decision.request_hash ?? jcsDigest(call.request),
       decision_id: decision.decision_id,

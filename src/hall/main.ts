@@ -274,6 +274,7 @@ async function main(): Promise<void> {
     databaseUrl,
     rulesPath,
     rulesDoc,
+    configPath,
     fileConfig,
     hallConfig,
     rateLimit,
@@ -322,17 +323,38 @@ async function main(): Promise<void> {
   });
 
   // Hot reload: a changed rules file is validated; a bad one is refused and the old rules stay.
-  // (One watcher: the thread that reloads tells the others.)
-  const watcher = Deno.watchFs(rulesPath);
+  // The policy gate (hall.json's policy_gate, its Cedar policy file) reloads with the rules and
+  // when those files change, the same way. (One watcher: the thread that reloads tells the others.)
+  const gateFile = fileConfig.policy_gate?.type === "cedar" && fileConfig.policy_gate.policies_file
+    ? resolveIn(configDir, fileConfig.policy_gate.policies_file)
+    : undefined;
+  const watched = [
+    rulesPath,
+    configPath,
+    ...(gateFile && (await exists(gateFile)) ? [gateFile] : []),
+  ];
+  const watcher = Deno.watchFs(watched);
   let pending: ReturnType<typeof setTimeout> | undefined;
+  let rulesChanged = false;
+  const sameFile = (a: string, b: string) => a === b || a.endsWith(b.replace(/^\.\//, "/"));
   (async () => {
     for await (const ev of watcher) {
       if (ev.kind !== "modify" && ev.kind !== "create") continue;
+      if (ev.paths.some((p) => sameFile(p, rulesPath))) rulesChanged = true;
       clearTimeout(pending);
-      pending = setTimeout(() => {
-        hallApp.hall.reloadRulesFile().then(
-          (r) => console.log(`wcp hall: rules reloaded (${r.rules.length} rules)`),
-          (e) => console.error(`wcp hall: rules reload refused, old rules stay: ${e.message}`),
+      pending = setTimeout(async () => {
+        const hall = hallApp.hall;
+        if (rulesChanged) {
+          rulesChanged = false;
+          await hall.reloadRulesFile().then(
+            (r) => console.log(`wcp hall: rules reloaded (${r.rules.length} rules)`),
+            (e) => console.error(`wcp hall: rules reload refused, old rules stay: ${e.message}`),
+          );
+        }
+        await hall.reloadGate().then(
+          (g) => console.log(`wcp hall: policy gate reloaded (${g ? g.type : "none"})`),
+          (e) =>
+            console.error(`wcp hall: policy gate reload refused, old gate stays: ${e.message}`),
         );
       }, 200);
     }

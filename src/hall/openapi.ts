@@ -318,6 +318,21 @@ export const OPERATIONS: readonly ApiOperation[] = [
   },
   {
     method: "get",
+    path: "/wcp/policy_gate",
+    summary:
+      "The hall.json policy gate in force (table, Cedar, webhook) and the last refused reload",
+    auth: "admin",
+    tag: "rules",
+  },
+  {
+    method: "post",
+    path: "/wcp/policy_gate/reload",
+    summary: "Re-read hall.json's policy_gate and its Cedar policy file (a bad one is refused)",
+    auth: "admin",
+    tag: "rules",
+  },
+  {
+    method: "get",
     path: "/wcp/telemetry",
     summary: "Stored telemetry events (?decision_id&correlation_id)",
     auth: "token",

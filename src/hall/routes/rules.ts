@@ -45,6 +45,19 @@ export function ruleRoutes(hall: Hall): Hono<HallEnv> {
     });
   });
 
+  // The hall.json policy gate: what is in force, and a reload (hall.json's policy_gate and the
+  // Cedar policy file re-read and checked; a bad one is refused and the old gate stays).
+  app.get("/wcp/policy_gate", (c) => {
+    requireAdmin(principal(c));
+    return c.json(hall.gateStatus);
+  });
+
+  app.post("/wcp/policy_gate/reload", async (c) => {
+    requireAdmin(principal(c));
+    await hall.reloadGate();
+    return c.json({ ok: true, ...hall.gateStatus });
+  });
+
   app.get("/wcp/telemetry", async (c) => {
     const decision_id = c.req.query("decision_id");
     const correlation_id = c.req.query("correlation_id");
