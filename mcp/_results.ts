@@ -37,7 +37,9 @@ export function errorResult(
       code: error.code,
       message: error.message,
       ...(error.path ? { path: error.path } : {}),
+      ...(error.status ? { status: error.status } : {}),
       decision_id: decision?.decision_id ?? null,
+      ...(error.details ? error.details : {}),
     },
   };
   return {
@@ -78,7 +80,13 @@ export async function guarded(
     return await body();
   } catch (e) {
     if (e instanceof WcpError) {
-      return errorResult({ code: e.code, message: e.message, path: e.path || undefined }, null);
+      const status = (e as { status?: unknown }).status;
+      return errorResult({
+        code: e.code,
+        message: e.message,
+        path: e.path || undefined,
+        ...(typeof status === "string" ? { status } : {}),
+      }, null);
     }
     const message = e instanceof Error ? e.message : String(e);
     return errorResult({ code: "INTERNAL_ERROR", message }, null);

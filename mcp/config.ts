@@ -88,7 +88,12 @@ export interface WcpMcpConfig {
   } | null;
   /** A hall to use for approvals (and `wcp_dispatch` with `via: "hall"`), or null. */
   hall: { url: string; token_env: string } | null;
-  /** Whether MCP callers may resolve approvals (a human's act; default true). */
+  /**
+   * Offer the approval tools (`wcp_approval_resolve`, `wcp_approval_escalate`) to MCP sessions.
+   * Default false (decision 19): the requesting agent is not handed a way to approve its own
+   * holds; the human answers through the client (elicitation), the dashboard or the CLI. Even
+   * when on, a session cannot resolve its own hold unless `hall_config.allow_self_approval`.
+   */
   allow_resolve: boolean;
 }
 
@@ -151,7 +156,7 @@ const configSchema = z.strictObject({
     url: z.url({ protocol: /^https?$/ }),
     token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default("WCP_HALL_TOKEN"),
   }).nullable().default(null),
-  allow_resolve: z.boolean().default(true),
+  allow_resolve: z.boolean().default(false),
 });
 
 function issuePath(path: readonly PropertyKey[]): string {

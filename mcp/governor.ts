@@ -27,7 +27,15 @@ import { WcpError } from "../src/errors.ts";
 import { uuidV4 } from "../src/ids.ts";
 import type { WcpMcpConfig, WorkerSpec } from "./config.ts";
 import { BUILTIN_WORKERS, type WorkerCall, type WorkerFn } from "./builtin_workers.ts";
-import { type ApprovalView, LocalApprovalStore } from "./approvals.ts";
+import {
+  ApprovalError,
+  type ApprovalFacts,
+  type ApprovalPrincipal,
+  type ApprovalQuestion,
+  approvalQuestion,
+  type ApprovalView,
+  LocalApprovalStore,
+} from "./approvals.ts";
 import { ReceiptBook, type WcpReceipt } from "./receipts.ts";
 
 /** Who a call is made for: from the config, or from an authenticated session. */
@@ -64,6 +72,33 @@ export interface CallError {
   message: string;
   /** The offending argument, when there is one. */
   path?: string;
+  /** The approval's status, for approval refusals (`APPROVAL_NOT_PENDING`, ...). */
+  status?: string;
+  /** Structured facts for the caller (a held call: approval id, level, where to approve). */
+  details?: Record<string, unknown>;
+}
+
+/** The human's answer to an approval question, as the client relayed it. */
+export interface HumanAnswer {
+  /** The client's action: `accept` (the form was submitted), `decline` or `cancel`. */
+  action: "accept" | "decline" | "cancel";
+  /** With `accept`: what the human chose. */
+  decision?: "approve" | "deny";
+  /** The human's note. */
+  note?: string;
+  /** Who answered: the human through the client (`mcp-elicitation:<session>`). */
+  by: ApprovalPrincipal;
+}
+
+/** Who makes a governed call, and how to reach the human behind the client. */
+export interface DispatchContext {
+  /** The calling MCP session, recorded as `requested_by` on a hold. */
+  requestedBy?: ApprovalPrincipal;
+  /**
+   * Ask the human through the client (MCP elicitation), when the client supports it. Throws when
+   * the question could not be asked or answered (the approval then stays pending).
+   */
+  askHuman?: (question: ApprovalQuestion, approval: ApprovalView) => Promise<HumanAnswer>;
 }
 
 /** What one governed call produced. */
@@ -119,6 +154,11 @@ export interface GovernorOptions {
   now?: () => number;
   /** Fetch used by `http` workers (tests inject one). */
   fetch?: typeof fetch;
+  /**
+   * Base URL of the hall that keeps approvals, named in a held call's answer (default the
+   * config's `hall.url`; the hall's own `/mcp` passes its origin).
+   */
+  hallUrl?: string;
 }
 
 function gateFromConfig(gate: NonNullable<WcpMcpConfig["policy_gate"]>): PolicyGateFn {
@@ -184,12 +224,14 @@ export class Governor {
   readonly #now: () => number;
   /** The hall deciding for this server, when there is one. */
   readonly engine: DispatchEngine | undefined;
+  readonly #hallUrl: string | undefined;
 
   /** Compile rules, enroll records and bind executors; throws `WcpError` on bad config. */
   constructor(config: WcpMcpConfig, options: GovernorOptions = {}) {
     this.config = config;
     this.#now = options.now ?? Date.now;
     this.engine = options.engine;
+    this.#hallUrl = (options.hallUrl ?? config.hall?.url)?.replace(/\/+$/, "");
     try {
       this.rules = parseRules(config.rules);
     } catch (e) {
@@ -233,7 +275,10 @@ export class Governor {
       }
       throw e;
     }
-    this.approvals = new LocalApprovalStore(this.#now);
+    this.approvals = new LocalApprovalStore(this.#now, {
+      ttlSeconds: this.#hallConfig.approval_ttl_seconds,
+      allowSelfApproval: this.#hallConfig.allow_self_approval === true,
+    });
     this.receipts = new ReceiptBook(this.#now);
   }
 
@@ -376,46 +421,142 @@ export class Governor {
       : this.decide(input, true);
   }
 
-  /** Decide and, when allowed, execute; holds create a local approval. */
-  async dispatch(input: RouteInput, approvalId?: string): Promise<GovernedResult> {
+  /**
+   * Decide and, when allowed, execute. A hold creates a local approval recording `ctx.requestedBy`;
+   * when `ctx.askHuman` is given (the client supports MCP elicitation) the human is asked at once
+   * and an approval runs the request once; otherwise the answer is `STEWARD_HOLD` with the approval
+   * id and where it can be approved. `approvalId` runs a request approved earlier, once.
+   */
+  async dispatch(
+    input: RouteInput,
+    approvalId?: string,
+    ctx: DispatchContext = {},
+  ): Promise<GovernedResult> {
     if (this.engine) return await this.#dispatchRemote(this.engine, input, approvalId);
-    let approved = false;
     if (approvalId !== undefined) {
-      try {
-        input = this.approvals.consume(approvalId, input.tenant_id, input.capability_id);
-        approved = true;
-      } catch (e) {
-        const err = e as WcpError;
-        return {
-          decision: null,
-          executed: false,
-          error: { code: err.code, message: err.message, path: "approval_id" },
-        };
-      }
+      return await this.#runApproved(approvalId, input.tenant_id, input.capability_id);
     }
-    const decision = this.decide(input, false, approved ? approvalId : undefined);
-    if (decision.outcome === "DENY") {
-      const r = decision.deny_reason_if_denied;
+    const decision = this.decide(input);
+    if (decision.outcome === "DENY") return denied(decision);
+    if (decision.outcome === "STEWARD_HOLD") return await this.#hold(decision, input, ctx);
+    return await this.#execute(decision, input, null);
+  }
+
+  /** Consume an approval and run the request it approved (re-decided with the approval). */
+  async #runApproved(id: string, tenantId: string, capabilityId: string): Promise<GovernedResult> {
+    let taken: { input: RouteInput; facts: ApprovalFacts };
+    try {
+      taken = this.approvals.consume(id, tenantId, capabilityId);
+    } catch (e) {
+      return { decision: null, executed: false, error: approvalError(e) };
+    }
+    const decision = this.decide(taken.input, false, id);
+    const approval = this.approvals.get(id) ?? undefined;
+    if (decision.outcome === "DENY") return { ...denied(decision), approval };
+    return { ...await this.#execute(decision, taken.input, taken.facts), approval };
+  }
+
+  async #hold(
+    decision: RouteDecision,
+    input: RouteInput,
+    ctx: DispatchContext,
+  ): Promise<GovernedResult> {
+    const approval = this.approvals.hold(decision, input, ctx.requestedBy ?? null);
+    if (!ctx.askHuman) return this.#heldResult(decision, approval, null);
+    let answer: HumanAnswer;
+    try {
+      answer = await ctx.askHuman(approvalQuestion(approval, decision, input), approval);
+    } catch (e) {
+      const why = `the client could not ask the human (${(e as Error).message ?? String(e)})`;
+      return this.#heldResult(decision, approval, why);
+    }
+    const approve = answer.action === "accept" && answer.decision === "approve";
+    let resolved: ApprovalView;
+    try {
+      resolved = await this.approvals.resolve(
+        approval.approval_id,
+        approve ? "approve" : "deny",
+        typeof answer.note === "string" && answer.note !== "" ? answer.note : undefined,
+        input.tenant_id,
+        answer.by,
+      );
+    } catch (e) {
+      return { decision, executed: false, approval, error: approvalError(e) };
+    }
+    if (!approve) {
+      const how = answer.action === "accept"
+        ? "denied"
+        : answer.action === "decline"
+        ? "declined"
+        : "cancelled";
       return {
         decision,
         executed: false,
-        error: { code: r?.code ?? "DENY_INTERNAL_ERROR", message: r?.message ?? "denied" },
-      };
-    }
-    if (decision.outcome === "STEWARD_HOLD" && !approved) {
-      const approval = this.approvals.hold(decision, input);
-      return {
-        decision,
-        executed: false,
-        approval,
+        approval: resolved,
         error: {
-          code: "STEWARD_HOLD",
-          message: `held for a ${approval.supervisor_level} (approval ${approval.approval_id}); ` +
-            `once approved, call again with approval_id`,
+          code: "APPROVAL_DENIED",
+          message: `the human ${how} the held request through the client (approval ` +
+            `${approval.approval_id}); nothing ran`,
+          details: { approval_id: approval.approval_id, status: resolved.status },
         },
       };
     }
-    return await this.#execute(decision, input, approved);
+    return await this.#runApproved(approval.approval_id, input.tenant_id, input.capability_id);
+  }
+
+  /** Where a held request can be approved, in words and as structured details. */
+  #whereToApprove(id: string): { text: string; approve_with: Record<string, unknown> | null } {
+    if (this.#hallUrl) {
+      return {
+        text: `approve it on the hall's dashboard (${this.#hallUrl}/dashboard) or with ` +
+          `\`wcp approvals approve ${id} --hall ${this.#hallUrl}\` (a principal other than the ` +
+          "requester), then call again with approval_id",
+        approve_with: {
+          dashboard: `${this.#hallUrl}/dashboard`,
+          cli: `wcp approvals approve ${id} --hall ${this.#hallUrl}`,
+        },
+      };
+    }
+    if (this.config.allow_resolve) {
+      return {
+        text: "a supervisor approves it with wcp_approval_resolve from another session (this " +
+          "session cannot approve its own hold unless hall_config.allow_self_approval), then " +
+          "call again with approval_id",
+        approve_with: { tool: "wcp_approval_resolve", from: "another MCP session" },
+      };
+    }
+    return {
+      text: "this in-memory server has no approver: the client does not support MCP " +
+        "elicitation and the approval tools are off. To enable one, use a client that supports " +
+        "elicitation (the server then asks the human), configure a hall (approve on its " +
+        "dashboard or with `wcp approvals approve`), or set allow_resolve: true for a supervisor " +
+        "session",
+      approve_with: null,
+    };
+  }
+
+  #heldResult(
+    decision: RouteDecision,
+    approval: ApprovalView,
+    why: string | null,
+  ): GovernedResult {
+    const where = this.#whereToApprove(approval.approval_id);
+    return {
+      decision,
+      executed: false,
+      approval,
+      error: {
+        code: "STEWARD_HOLD",
+        message: `held for a ${approval.supervisor_level} (approval ${approval.approval_id}, ` +
+          `expires ${approval.expires_at})${why ? `; ${why}` : ""}; ${where.text}`,
+        details: {
+          approval_id: approval.approval_id,
+          supervisor_level: approval.supervisor_level,
+          expires_at: approval.expires_at,
+          approve_with: where.approve_with,
+        },
+      },
+    };
   }
 
   async #dispatchRemote(
@@ -476,12 +617,21 @@ export class Governor {
           escalation_context: (d.escalation_context ?? null) as Record<string, unknown> | null,
           escalations: 0,
           note: null,
+          requested_by: null,
+          resolved_by: null,
+          resolved_at: null,
         },
         error: {
           code: "STEWARD_HOLD",
           message: `held by the hall for a ${
             d.supervisor_level ?? "gatekeeper"
-          } (approval ${id}); once approved, call again with approval_id`,
+          } (approval ${id}); ${this.#whereToApprove(id).text}`,
+          details: {
+            approval_id: id,
+            supervisor_level: d.supervisor_level ?? "gatekeeper",
+            expires_at: d.approval_expires_at ?? null,
+            approve_with: this.#whereToApprove(id).approve_with,
+          },
         },
       };
     }
@@ -499,7 +649,7 @@ export class Governor {
   async #execute(
     decision: RouteDecision,
     input: RouteInput,
-    approved: boolean,
+    approval: ApprovalFacts | null,
   ): Promise<GovernedResult> {
     const workerId = decision.selected_worker_id;
     const run = workerId ? this.#executors.get(workerId) : undefined;
@@ -531,8 +681,10 @@ export class Governor {
       failure = e instanceof Error ? e.message : String(e);
     }
     const receipt = await this.receipts.mint(decision, {
-      policy_decision: approved ? "REQUIRE_HUMAN:approved" : "ALLOW",
+      policy_decision: approval ? "REQUIRE_HUMAN:approved" : "ALLOW",
       execution_status: failure === null ? "ok" : "error",
+      // Decision 19: the receipt of an approved dispatch says who approved it, when and why.
+      ...(approval ? { approval } : {}),
     });
     if (failure !== null) {
       return {
@@ -544,4 +696,23 @@ export class Governor {
     }
     return { decision, executed: true, output, receipt };
   }
+}
+
+function denied(decision: RouteDecision): GovernedResult {
+  const r = decision.deny_reason_if_denied;
+  return {
+    decision,
+    executed: false,
+    error: { code: r?.code ?? "DENY_INTERNAL_ERROR", message: r?.message ?? "denied" },
+  };
+}
+
+function approvalError(e: unknown): CallError {
+  const err = e as WcpError;
+  return {
+    code: typeof err.code === "string" ? err.code : "APPROVAL_INVALID",
+    message: err.message ?? String(e),
+    path: "approval_id",
+    ...(e instanceof ApprovalError && e.status ? { status: e.status } : {}),
+  };
 }

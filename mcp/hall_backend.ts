@@ -5,7 +5,12 @@
  * @module
  */
 
-import type { ApprovalBackend, ApprovalStatus, ApprovalView } from "./approvals.ts";
+import type {
+  ApprovalBackend,
+  ApprovalPrincipal,
+  ApprovalStatus,
+  ApprovalView,
+} from "./approvals.ts";
 import type { WcpMcpConfig } from "./config.ts";
 import { WcpError } from "../src/errors.ts";
 import { HallClient } from "../src/client/mod.ts";
@@ -50,7 +55,17 @@ export function toApprovalView(row: unknown): ApprovalView {
     escalation_context: ctx && typeof ctx === "object" ? ctx as Record<string, unknown> : null,
     escalations: typeof r.escalations === "number" ? r.escalations : 0,
     note: typeof r.note === "string" ? r.note : null,
+    requested_by: principalOf(r.requested_by),
+    resolved_by: principalOf(r.resolved_by),
+    resolved_at: typeof r.resolved_at === "string" ? r.resolved_at : null,
   };
+}
+
+function principalOf(v: unknown): ApprovalPrincipal | null {
+  const o = v as Record<string, unknown> | null;
+  return o && typeof o === "object" && typeof o.principal_id === "string"
+    ? { principal_id: o.principal_id, label: str(o.label) }
+    : null;
 }
 
 function listOf(v: unknown): unknown[] {

@@ -3,7 +3,10 @@
  * API in process, carrying the caller's bearer token: the MCP tools therefore see exactly the
  * hall's workers, rules, approvals and receipt chains, and are authorised exactly as the
  * caller's token is on `/wcp/*` (approvals need an admin token, and so on). Nothing leaves the
- * process.
+ * process. The approval tools are not offered by default (decision 19: the token whose requests
+ * are held approves nothing through them; a held call names the dashboard and CLI instead); with
+ * `allow_resolve: true` in the mount's config they are, and the hall itself refuses a token that
+ * resolves its own hold (`APPROVER_IS_REQUESTER`).
  *
  * ```ts ignore
  * let appFetch: (req: Request) => Response | Promise<Response> = () => new Response(null, { status: 503 });
@@ -117,7 +120,11 @@ export function createHallMcpHandler(options: HallMountOptions): McpHttpHandler 
           : { ok: v.ok, count: 0, key_id: v.key_id, breaks: [] };
       },
     };
-    const governor = new Governor({ ...config, registry: records, workers: {} }, { engine });
+    const origin = new URL(req.url).origin;
+    const governor = new Governor({ ...config, registry: records, workers: {} }, {
+      engine,
+      hallUrl: origin,
+    });
     const tenant: HttpTenant | null = context?.tenant ?? null;
     const server = createWcpMcpServer({ governor, approvals: new HallApprovals(client) });
     return await serveWithServer(req, server, authInfoFor(tenant), body);

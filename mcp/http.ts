@@ -21,6 +21,7 @@ import { createWcpMcpServer, type WcpMcpServerOptions } from "./server.ts";
 import { Governor } from "./governor.ts";
 import { invalidParamsResponse } from "./_guard.ts";
 import type { TenantRisk } from "../src/model.ts";
+import { uuidV4 } from "../src/ids.ts";
 
 /** The authenticated caller of one HTTP request. */
 export interface HttpTenant {
@@ -394,6 +395,9 @@ export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
   const allowedOrigins = options.allowedOrigins ?? [];
   // Build one server up front so a bad configuration fails at startup, not on the first request.
   createWcpMcpServer({ governor, approvals: options.approvals });
+  // Stateless: a server per request, so the session (the requester of its holds) is this handler
+  // and the authenticated tenant, never a fresh id per request.
+  const handlerId = uuidV4();
 
   return async (req: Request, context?: McpRequestContext): Promise<Response> => {
     const refused = guardRequest(req, allowedHosts, allowedOrigins);
@@ -405,7 +409,11 @@ export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
       : options.resolveTenant
       ? await options.resolveTenant(req)
       : null;
-    const server = createWcpMcpServer({ governor, approvals: options.approvals });
+    const server = createWcpMcpServer({
+      governor,
+      approvals: options.approvals,
+      session: { id: tenant ? `${handlerId}/${tenant.tenant_id}` : handlerId },
+    });
     return await serveWithServer(req, server, authInfoFor(tenant), body);
   };
 }

@@ -66,6 +66,9 @@ export function registerPrompts(server: McpServer, tools: readonly string[]): vo
         `id. If it is STEWARD_HOLD, tell me the approval id and wait for a human.`,
     )));
 
+  // The approval tools are registered only with allow_resolve (decision 19); without them the
+  // prompt sends the human to the places where a supervisor decides.
+  const canResolve = tools.includes("wcp_approval_resolve");
   server.registerPrompt("wcp_review_approvals", {
     title: "Review pending approvals",
     description: "List requests held for a human and help the supervisor decide",
@@ -73,8 +76,14 @@ export function registerPrompts(server: McpServer, tools: readonly string[]): vo
     user(check(
       "wcp_review_approvals",
       "Use wcp_approvals_list to show the pending approvals (capability, tenant, supervisor level, " +
-        "escalation context, expiry). For each, ask me whether to approve, deny or escalate, then call " +
-        "wcp_approval_resolve or wcp_approval_escalate with my answer. Never decide on my behalf.",
+        "escalation context, who requested it, expiry). " +
+        (canResolve
+          ? "For each, ask me whether to approve, deny or escalate, then call " +
+            "wcp_approval_resolve or wcp_approval_escalate with my answer. A session cannot " +
+            "resolve its own requests (APPROVER_IS_REQUESTER). Never decide on my behalf."
+          : "This session cannot approve or deny them: tell me where a supervisor decides (the " +
+            "hall's dashboard or `wcp approvals approve|deny <id>` when a hall keeps them; " +
+            "otherwise the question comes to me through my MCP client). Never decide on my behalf."),
     )));
 
   server.registerPrompt("wcp_audit_worker", {

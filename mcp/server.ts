@@ -11,9 +11,11 @@ import { Governor } from "./governor.ts";
 import type { WorkerFn } from "./builtin_workers.ts";
 import type { ApprovalBackend } from "./approvals.ts";
 import { registerWorkerTools } from "./worker_tools.ts";
-import { registerWcpTools, WCP_TOOL_NAMES } from "./tools.ts";
+import { registerWcpTools } from "./tools.ts";
 import { registerResources } from "./resources.ts";
 import { registerPrompts } from "./prompts.ts";
+import type { McpSession } from "./_session.ts";
+import { uuidV4 } from "../src/ids.ts";
 
 /** Server version reported in `initialize`. */
 export const WCP_MCP_VERSION = "0.1.0";
@@ -28,6 +30,11 @@ export interface WcpMcpServerOptions {
   workers?: Record<string, WorkerFn>;
   /** Approvals backend (default: the governor's local store; `HallApprovals` for a hall). */
   approvals?: ApprovalBackend;
+  /**
+   * The MCP session this server serves (default: a new one, as for one stdio connection). The
+   * stateless HTTP handler passes one per caller, since it builds a server per request.
+   */
+  session?: McpSession;
 }
 
 /**
@@ -61,10 +68,11 @@ export function createWcpMcpServer(options: WcpMcpServerOptions): McpServer {
       "gated by policy, held for a human when required, and receipted. Read _meta['wcp/governance'] " +
       "on results; a denial is isError with a deny code and decision id.",
   });
-  const workerTools = registerWorkerTools(server, governor);
-  registerWcpTools(server, governor, approvals);
+  const session = options.session ?? { id: uuidV4() };
+  const workerTools = registerWorkerTools(server, governor, session);
+  const wcpTools = registerWcpTools(server, governor, approvals, session);
   registerResources(server, governor);
-  registerPrompts(server, [...workerTools, ...WCP_TOOL_NAMES]);
+  registerPrompts(server, [...workerTools, ...wcpTools]);
   return server;
 }
 

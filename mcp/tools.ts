@@ -16,8 +16,10 @@ import { explain, searchCatalog } from "../src/catalog/mod.ts";
 import type { CatalogEntryType, RiskTier } from "../src/catalog/types.ts";
 import { packageHash, trustedKeysFromRecord, verifyManifest } from "../src/attestation/mod.ts";
 import { normalizeDigest } from "../src/hash.ts";
+import { uuidV4 } from "../src/ids.ts";
+import { dispatchContext, type McpSession, sessionPrincipal, type ToolExtra } from "./_session.ts";
 
-/** Names of the fixed tools, in registration order. */
+/** Names of the fixed tools registered by default, in registration order. */
 export const WCP_TOOL_NAMES = [
   "wcp_route",
   "wcp_dispatch",
@@ -27,11 +29,16 @@ export const WCP_TOOL_NAMES = [
   "wcp_attestation_verify",
   "wcp_receipts_verify",
   "wcp_approvals_list",
-  "wcp_approval_resolve",
-  "wcp_approval_escalate",
 ] as const;
 
-type Extra = { authInfo?: AuthInfo };
+/**
+ * The approval tools, registered only with `allow_resolve: true` (decision 19: the requesting
+ * agent is not offered a way to approve its own holds; the human answers through the client, the
+ * dashboard or the CLI).
+ */
+export const APPROVAL_TOOL_NAMES = ["wcp_approval_resolve", "wcp_approval_escalate"] as const;
+
+type Extra = { authInfo?: AuthInfo } & ToolExtra;
 
 const decisionSummary = {
   decision_id: z.string(),
@@ -46,6 +53,8 @@ const decisionSummary = {
   decision: z.record(z.string(), z.unknown()),
 };
 
+const principal = z.object({ principal_id: z.string(), label: z.string() }).passthrough();
+
 const approvalView = z.object({
   approval_id: z.string(),
   decision_id: z.string(),
@@ -58,6 +67,9 @@ const approvalView = z.object({
   escalation_context: z.record(z.string(), z.unknown()).nullable(),
   escalations: z.number().int(),
   note: z.string().nullable(),
+  requested_by: principal.nullable().optional(),
+  resolved_by: principal.nullable().optional(),
+  resolved_at: z.string().nullable().optional(),
 }).passthrough();
 
 function approvalsNote(backend: ApprovalBackend): string {
@@ -68,7 +80,9 @@ function approvalsNote(backend: ApprovalBackend): string {
 }
 
 /**
- * Register the `wcp_*` tools.
+ * Register the `wcp_*` tools; returns their names. The approval tools
+ * ({@link APPROVAL_TOOL_NAMES}) only with `allow_resolve: true`; `session` identifies the MCP
+ * session (the requester of its holds, who may not resolve them).
  *
  * @example
  * ```ts
@@ -84,7 +98,8 @@ export function registerWcpTools(
   server: McpServer,
   gov: Governor,
   approvals: ApprovalBackend,
-): void {
+  session: McpSession = { id: uuidV4() },
+): string[] {
   const opts = callOptionsShape(gov.config);
   const routeArgs = z.strictObject({
     capability_id: capabilityIdSchema.describe("Capability to route, e.g. cap.doc.summarize"),
@@ -127,7 +142,9 @@ export function registerWcpTools(
       "Route a capability request and, if allowed, execute the selected worker on this " +
       "server; returns the worker output with governance metadata (_meta['wcp/governance']: decision " +
       "id, matched rule, controls, receipt). Denials return isError with the deny code and decision " +
-      "id; STEWARD_HOLD returns an approval id (see wcp_approvals_list).",
+      "id. A request held for a human (STEWARD_HOLD) is put to the human through the client when it " +
+      "supports MCP elicitation, and runs once if approved; otherwise the result names the " +
+      "approval id and where a supervisor approves it.",
     inputSchema: routeArgs,
     annotations: { readOnlyHint: false, openWorldHint: true },
   }, (args: z.infer<typeof routeArgs>, extra: Extra) =>
@@ -135,7 +152,9 @@ export function registerWcpTools(
       const { capability_id, request, ...o } = args;
       const input = gov.buildInput(capability_id, request ?? {}, o, sessionFrom(extra));
       if ("code" in input) return errorResult(input, null);
-      return governedToolResult(await gov.dispatch(input, o.approval_id));
+      return governedToolResult(
+        await gov.dispatch(input, o.approval_id, dispatchContext(server, session, extra)),
+      );
     }));
 
   const searchArgs = z.strictObject({
@@ -374,6 +393,10 @@ export function registerWcpTools(
       });
     }));
 
+  const names: string[] = [...WCP_TOOL_NAMES];
+  if (!gov.config.allow_resolve) return names;
+  names.push(...APPROVAL_TOOL_NAMES);
+
   const resolveArgs = z.strictObject({
     approval_id: z.string().min(1).max(128),
     decision: z.enum(["approve", "deny"]),
@@ -384,23 +407,19 @@ export function registerWcpTools(
     description:
       "A supervisor's answer to a held request: approve (the requester may then execute " +
       "it once, by repeating the call with approval_id) or deny. This is a human's decision: confirm " +
-      `with the user before calling. ${note}`,
+      "with the user before calling. The session whose request was held cannot resolve it " +
+      `(APPROVER_IS_REQUESTER) unless hall_config.allow_self_approval. ${note}`,
     inputSchema: resolveArgs,
     outputSchema: approvalView,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   }, (args: z.infer<typeof resolveArgs>, extra: Extra) =>
     guarded(async () => {
-      if (!gov.config.allow_resolve) {
-        return errorResult({
-          code: "RESOLVE_NOT_ALLOWED",
-          message: "this server is configured not to resolve approvals",
-        }, null);
-      }
       const v = await approvals.resolve(
         args.approval_id,
         args.decision,
         args.note,
         tenantOf(extra),
+        sessionPrincipal(server, session),
       );
       return okResult(v as unknown as Record<string, unknown>);
     }));
@@ -413,8 +432,8 @@ export function registerWcpTools(
     "wcp_approval_escalate",
     {
       title: "Escalate an approval",
-      description: "Raise a pending approval to the next supervisor level (gatekeeper, executor, " +
-        `incident_commander). ${note}`,
+      description: "Raise a pending approval one supervisor level (advisory, gatekeeper, " +
+        `executor, incident_commander), renewing its deadline. ${note}`,
       inputSchema: escalateArgs,
       outputSchema: approvalView,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
@@ -425,4 +444,5 @@ export function registerWcpTools(
         return okResult(v as unknown as Record<string, unknown>);
       }),
   );
+  return names;
 }

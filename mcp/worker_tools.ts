@@ -15,6 +15,8 @@ import { callOptionsSchema } from "./_schemas.ts";
 import { TENANT_RISKS, type TenantRisk } from "../src/model.ts";
 import { WcpError } from "../src/errors.ts";
 import { getCatalog } from "../src/catalog/mod.ts";
+import { uuidV4 } from "../src/ids.ts";
+import { dispatchContext, type McpSession, type ToolExtra } from "./_session.ts";
 
 // A worker's JSON Schema as zod; a schema zod cannot represent is a configuration error.
 function fromJsonSchema(
@@ -71,7 +73,8 @@ export function sessionFrom(extra: { authInfo?: AuthInfo }): SessionIdentity | n
 }
 
 /**
- * Register the generated worker tools; returns their names.
+ * Register the generated worker tools; returns their names. `session` identifies the MCP session
+ * (recorded as `requested_by` when a call is held).
  *
  * @example
  * ```ts
@@ -83,7 +86,11 @@ export function sessionFrom(extra: { authInfo?: AuthInfo }): SessionIdentity | n
  * names.includes("cap_doc_summarize"); // true
  * ```
  */
-export function registerWorkerTools(server: McpServer, gov: Governor): string[] {
+export function registerWorkerTools(
+  server: McpServer,
+  gov: Governor,
+  session: McpSession = { id: uuidV4() },
+): string[] {
   const names: string[] = [];
   const catalog = getCatalog();
   const options = callOptionsSchema(gov.config).optional().describe(
@@ -113,32 +120,40 @@ export function registerWorkerTools(server: McpServer, gov: Governor): string[] 
     const description = `${what} Governed by WCP: ` +
       `each call is routed (${capabilityId}), gated and receipted; a denial returns isError with the ` +
       `deny code and decision id; a request held for a human returns STEWARD_HOLD with an approval id.`;
-    server.registerTool(name, {
-      title: entry ? `${entry.name} (${capabilityId})` : capabilityId,
-      description,
-      inputSchema,
-      ...(builtin
-        ? { outputSchema: z.object(builtin.output) }
-        : output
-        ? { outputSchema: output }
-        : {}),
-      annotations: { openWorldHint: !builtin },
-      _meta: { "wcp/capability_id": capabilityId },
-    }, (args: Record<string, unknown>, extra: { authInfo?: AuthInfo }) =>
-      guarded(async () => {
-        const { wcp, ...rest } = args as
-          & { wcp?: Record<string, unknown> }
-          & Record<string, unknown>;
-        const request = builtin ? rest : (rest.request as Record<string, unknown>);
-        const opts = wcp ?? {};
-        const input = gov.buildInput(capabilityId, request, opts, sessionFrom(extra));
-        if ("code" in input) {
-          return governedToolResult({ decision: null, executed: false, error: input });
-        }
-        return governedToolResult(
-          await gov.dispatch(input, opts.approval_id as string | undefined),
-        );
-      }));
+    server.registerTool(
+      name,
+      {
+        title: entry ? `${entry.name} (${capabilityId})` : capabilityId,
+        description,
+        inputSchema,
+        ...(builtin
+          ? { outputSchema: z.object(builtin.output) }
+          : output
+          ? { outputSchema: output }
+          : {}),
+        annotations: { openWorldHint: !builtin },
+        _meta: { "wcp/capability_id": capabilityId },
+      },
+      (args: Record<string, unknown>, extra: { authInfo?: AuthInfo } & ToolExtra) =>
+        guarded(async () => {
+          const { wcp, ...rest } = args as
+            & { wcp?: Record<string, unknown> }
+            & Record<string, unknown>;
+          const request = builtin ? rest : (rest.request as Record<string, unknown>);
+          const opts = wcp ?? {};
+          const input = gov.buildInput(capabilityId, request, opts, sessionFrom(extra));
+          if ("code" in input) {
+            return governedToolResult({ decision: null, executed: false, error: input });
+          }
+          return governedToolResult(
+            await gov.dispatch(
+              input,
+              opts.approval_id as string | undefined,
+              dispatchContext(server, session, extra),
+            ),
+          );
+        }),
+    );
     names.push(name);
   }
   return names;

@@ -13,6 +13,12 @@ import type { Checkpoint } from "./receipts/checkpoint.ts";
 /**
  * A worker as the hall shows it (`GET /wcp/workers`, `GET /wcp/workers/:id`).
  *
+ * Admins and the worker's own namespace get the `full` view. A namespace token also sees the
+ * workers of other namespaces that serve its tenant, in the `shared` view: `record` holds only
+ * what routing to it needs (id, species, capabilities, risk, controls, environments, blast
+ * radius) and `flagged`, `current_hash` and `attestation_verified` are null (another namespace's
+ * keys, endpoint, manifests and incidents are never shown).
+ *
  * @example
  * ```ts ignore
  * const w: HallWorker = await client.worker("org.acme.sum.1");
@@ -26,18 +32,46 @@ export interface HallWorker {
   namespace: string;
   /** `active` or `revoked` (revoked workers are never dispatched). */
   status: "active" | "revoked";
-  /** Set when a tamper was detected; cleared by re-enrolment. */
-  flagged: boolean;
-  /** Last verified current code hash (`sha256:…`) from an attestation submission, or null. */
+  /** `full` (admin, own namespace) or `shared` (another namespace's worker serving the caller). */
+  view: "full" | "shared";
+  /**
+   * Set when a tamper was detected; cleared only by an admin (`POST /wcp/workers/:id/clear-tamper`)
+   * or by a verified attestation of the registered code. Null in a `shared` view.
+   */
+  flagged: boolean | null;
+  /**
+   * Last verified current code hash (`sha256:…`) from an attestation submission, or null (none,
+   * or a `shared` view).
+   */
   current_hash: string | null;
-  /** Whether the last submitted manifest verified (null: none submitted). */
+  /** Whether the last submitted manifest verified (null: none submitted, or a `shared` view). */
   attestation_verified: boolean | null;
   /** RFC 3339. */
   enrolled_at: string;
   /** RFC 3339. */
   updated_at: string;
-  /** The validated, normalised record (as returned by `Registry.enroll`). */
+  /**
+   * The validated, normalised record (as returned by `Registry.enroll`); in a `shared` view only
+   * its routing fields.
+   */
   record: RegistryRecord;
+}
+
+/**
+ * Who raised or resolved a hold: the hall's token id and label, or an MCP session
+ * (`mcp-session:<id>`) and its client's name.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalPrincipal } from "@wcp/core";
+ * const by: ApprovalPrincipal = { principal_id: "tok_ops_1", label: "ops on-call" };
+ * ```
+ */
+export interface ApprovalPrincipal {
+  /** Token id (hall) or `mcp-session:<id>`. */
+  principal_id: string;
+  /** The token's label or the client's name. */
+  label: string;
 }
 
 /**
@@ -83,10 +117,15 @@ export interface HallApproval {
   created_at: string;
   /** RFC 3339; after it the approval can no longer be resolved. */
   expires_at: string;
+  /**
+   * The principal whose request was held (it cannot resolve the hold unless the hall allows
+   * self-approval); null for approvals stored before it was recorded.
+   */
+  requested_by: ApprovalPrincipal | null;
   /** RFC 3339 of approve/deny/expire, else null. */
   resolved_at: string | null;
-  /** Token id (or name) of the resolver, else null. */
-  resolved_by: string | null;
+  /** The principal that approved or denied it, else null. */
+  resolved_by: ApprovalPrincipal | null;
   /** Resolver's note, else null. */
   note: string | null;
   /** How many times it was escalated. */

@@ -13,6 +13,7 @@ import type { ChainReport } from "../receipts/chain.ts";
 // The rows the hall sends are declared once, in the core module its store builds on too.
 export type {
   AlertKind,
+  ApprovalPrincipal,
   ApprovalStatus,
   HallAlert,
   HallApproval,

@@ -200,6 +200,8 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     peers: options.peers,
     thread: options.thread,
   });
+  // Workers enrolled by namespace tokens before tenant binding serve their own tenant only.
+  await hall.bindLegacyWorkers();
   await hall.syncRegistry();
   // A chain tampered with while the hall was down is reported soon after start (in the
   // background: long chains must not delay serving).

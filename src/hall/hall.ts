@@ -22,6 +22,7 @@ import type { Principal } from "./security.ts";
 import type {
   AlertKind,
   AlertRow,
+  ApprovalPrincipal,
   ApprovalRow,
   DecisionRow,
   HallStore,
@@ -68,6 +69,19 @@ export interface HallInit {
 }
 
 const RECENT_DECISIONS = 20_000;
+
+/** The escalation ladder: each escalation moves a hold one level up (approval contract). */
+export const ESCALATION_LADDER: readonly SupervisorLevel[] = [
+  "advisory",
+  "gatekeeper",
+  "executor",
+  "incident_commander",
+];
+
+/** Who a hall principal is on an approval (`requested_by`, `resolved_by`). */
+export function approvalPrincipal(p: Principal): ApprovalPrincipal {
+  return { principal_id: p.token_id, label: p.label };
+}
 
 /** The hall's state and operations. */
 export class Hall {
@@ -144,6 +158,37 @@ export class Hall {
 
   #iso(): string {
     return new Date(this.now()).toISOString();
+  }
+
+  /**
+   * Workers enrolled with a namespace token before workers were bound to tenants (spec README
+   * decision 18) have no `tenants`, which would let them serve every tenant: give each its own
+   * namespace's tenant, in the store (idempotent; instances starting together write the same).
+   * Workers enrolled by an admin (or the demo bootstrap) without `tenants` keep serving everyone.
+   * Returns how many were bound.
+   */
+  async bindLegacyWorkers(): Promise<number> {
+    const [workers, tokens] = await Promise.all([
+      this.store.listWorkers(),
+      this.store.listTokens(),
+    ]);
+    const namespaceTokens = new Set(
+      tokens.filter((t) => t.role === "namespace").map((t) => t.token_id),
+    );
+    let bound = 0;
+    for (const w of workers) {
+      if (w.record.tenants !== undefined || !namespaceTokens.has(w.enrolled_by)) continue;
+      const { artifact_hash: _old, ...rest } = w.record;
+      let record: RegistryRecord;
+      try {
+        record = new Registry().enroll({ ...rest, tenants: [w.namespace] });
+      } catch {
+        continue; // a row the validator refuses is not routable anyway (syncRegistry skips it)
+      }
+      await this.store.putWorker({ ...w, record, updated_at: this.#iso() });
+      bound++;
+    }
+    return bound;
   }
 
   /** Rebuild the in-memory registry from the store (workers, hashes, confirmed bans). */
@@ -377,24 +422,30 @@ export class Hall {
    * Decide one request. Persists its telemetry and (for holds) the approval; publishes a
    * `decision` event; raises tamper and ban alerts.
    */
-  async decide(input: Record<string, unknown>): Promise<RouteDecision> {
-    return (await this.#decide(input, false)).decision;
+  async decide(
+    input: Record<string, unknown>,
+    by: ApprovalPrincipal | null = null,
+  ): Promise<RouteDecision> {
+    return (await this.#decide(input, false, by)).decision;
   }
 
   /**
    * `decide`, also returning the decision serialised as JSON (its events serialised once, for
    * both the response and the telemetry store). Field order: `telemetry_envelopes` comes last.
+   * `by` is the caller, recorded as `requested_by` on a hold.
    */
   async decideJson(
     input: Record<string, unknown>,
+    by: ApprovalPrincipal | null = null,
   ): Promise<{ decision: RouteDecision; json: string }> {
-    const r = await this.#decide(input, true);
+    const r = await this.#decide(input, true, by);
     return { decision: r.decision, json: r.json! };
   }
 
   async #decide(
     input: Record<string, unknown>,
     wantJson: boolean,
+    by: ApprovalPrincipal | null,
   ): Promise<{ decision: RouteDecision; json: string | null }> {
     const parentScore = await this.#parentChainScore(input);
     const parentId = typeof input.parent_decision_id === "string" ? input.parent_decision_id : null;
@@ -428,7 +479,7 @@ export class Hall {
     if (
       decision.outcome === "STEWARD_HOLD" && decision.pending_approval_id && !decision.dry_run
     ) {
-      await this.#hold(input, decision);
+      await this.#hold(input, decision, by);
     }
     this.events.publish("decision", {
       decision_id: decision.decision_id,
@@ -527,7 +578,11 @@ export class Hall {
     }
   }
 
-  async #hold(input: Record<string, unknown>, d: RouteDecision): Promise<void> {
+  async #hold(
+    input: Record<string, unknown>,
+    d: RouteDecision,
+    by: ApprovalPrincipal | null,
+  ): Promise<void> {
     const row: ApprovalRow = {
       approval_id: d.pending_approval_id!,
       decision_id: d.decision_id,
@@ -541,6 +596,7 @@ export class Hall {
       created_at: d.timestamp,
       expires_at: d.approval_expires_at ??
         new Date(this.now() + this.config.approval_ttl_seconds * 1000).toISOString(),
+      requested_by: by,
       resolved_at: null,
       resolved_by: null,
       note: null,
@@ -551,11 +607,14 @@ export class Hall {
     this.events.publish("approval", approvalEvent(row, "created"));
   }
 
-  /** Decide and, when allowed, execute. */
-  async dispatch(input: Record<string, unknown>): Promise<DispatchResult> {
-    const decision = await this.decide(input);
+  /** Decide and, when allowed, execute; `by` (the caller) is recorded on a hold. */
+  async dispatch(
+    input: Record<string, unknown>,
+    by: ApprovalPrincipal | null = null,
+  ): Promise<DispatchResult> {
+    const decision = await this.decide(input, by);
     if (decision.outcome !== "DISPATCH" || decision.dry_run) return { decision };
-    return await this.#execute(decision, input, "ALLOW", null);
+    return await this.#execute(decision, input, "ALLOW", null, by);
   }
 
   /** Execute an approved held request, exactly once. */
@@ -586,7 +645,13 @@ export class Hall {
     this.events.publish("approval", approvalEvent(consumed, "consumed"));
     const held = consumed.decision as RouteDecision;
     const decision: RouteDecision = { ...held, outcome: "DISPATCH", denied: false };
-    return await this.#execute(decision, consumed.input, `APPROVED:${approvalId}`, approvalId);
+    return await this.#execute(
+      decision,
+      consumed.input,
+      `APPROVED:${approvalId}`,
+      consumed,
+      consumed.requested_by ?? null,
+    );
   }
 
   // An approved request must be dispatched within the approval TTL counted from the approval.
@@ -616,8 +681,10 @@ export class Hall {
     decision: RouteDecision,
     input: Record<string, unknown>,
     policyDecision: string,
-    approvalId: string | null,
+    approval: ApprovalRow | null,
+    by: ApprovalPrincipal | null,
   ): Promise<DispatchResult> {
+    const approvalId = approval?.approval_id ?? null;
     const workerId = decision.selected_worker_id;
     const record: RegistryRecord | undefined = workerId ? this.registry.get(workerId) : undefined;
     if (!workerId || !record) {
@@ -640,13 +707,14 @@ export class Hall {
       endpoint: typeof record.endpoint === "string" ? record.endpoint : undefined,
     }, {
       timeoutMs: this.#workerTimeoutMs,
+      // A worker's sub-request is the original caller's: a hold of it is theirs to not resolve.
       sub: (sub) =>
         this.dispatch({
           ...sub,
           tenant_id: decision.tenant_id,
           correlation_id: decision.correlation_id,
           parent_decision_id: decision.decision_id,
-        }),
+        }, by),
     });
     const endedAt = this.now();
     const receipt = await this.receipts.mint({
@@ -666,6 +734,17 @@ export class Hall {
       matched_rule_id: decision.matched_rule_id,
       parent_decision_id: decision.parent_decision_id ?? null,
       approval_id: approvalId,
+      // Who let it run (spec README decision 19), covered by the receipt hash.
+      ...(approval
+        ? {
+          approval: {
+            approval_id: approval.approval_id,
+            resolved_by: approval.resolved_by,
+            note: approval.note,
+            resolved_at: approval.resolved_at,
+          },
+        }
+        : {}),
       execution_status: outcome.ok ? "succeeded" : "failed",
       result_hash: outcome.result_hash,
     }, endedAt);
@@ -715,10 +794,26 @@ export class Hall {
     note: string | null,
   ): Promise<ApprovalRow> {
     await this.expireApprovals();
+    const held = await this.store.getApproval(approvalId);
+    // Separation of duties (spec README decision 19): the principal whose request was held cannot
+    // resolve it (approve or deny) unless the hall allows self-approval. Rows stored before the
+    // requester was recorded (requested_by null) name nobody to refuse.
+    if (
+      held?.status === "pending" && held.requested_by?.principal_id === by.token_id &&
+      !this.config.allow_self_approval
+    ) {
+      throw new HttpError(
+        403,
+        "APPROVER_IS_REQUESTER",
+        "this token raised the held request and cannot resolve it; another supervisor must " +
+          "(or set hall_config.allow_self_approval)",
+        { path: "id", extra: { requested_by: held.requested_by } },
+      );
+    }
     const at = this.now();
     const row = await this.store.resolveApproval(approvalId, {
       status: decision === "approve" ? "approved" : "denied",
-      by: by.token_id,
+      by: approvalPrincipal(by),
       at: new Date(at).toISOString(),
       note,
       // From now on the deadline is for dispatching the approved request.
@@ -731,15 +826,26 @@ export class Hall {
     return row;
   }
 
-  /** Escalate a pending approval to the incident commander, with a fresh time to live. */
+  /**
+   * Escalate a pending approval one level up the ladder (advisory, gatekeeper, executor,
+   * incident_commander), with a fresh time to live; at the top, 409
+   * `APPROVAL_ESCALATION_EXHAUSTED`.
+   */
   async escalateApproval(approvalId: string, note: string | null): Promise<ApprovalRow> {
     await this.expireApprovals();
     const current = await this.store.getApproval(approvalId);
     if (!current || current.status !== "pending") throw await this.#notPending(approvalId);
-    const to: SupervisorLevel = "incident_commander";
-    if (current.supervisor_level === to) {
-      throw new HttpError(409, "ALREADY_AT_TOP", "already at incident_commander", { path: "id" });
+    const level = ESCALATION_LADDER.indexOf(current.supervisor_level as SupervisorLevel);
+    if (level === ESCALATION_LADDER.length - 1) {
+      throw new HttpError(
+        409,
+        "APPROVAL_ESCALATION_EXHAUSTED",
+        "already at incident_commander, the top of the escalation ladder",
+        { path: "id", extra: { supervisor_level: current.supervisor_level } },
+      );
     }
+    // A level the ladder does not know (a row written elsewhere) goes straight to the top.
+    const to: SupervisorLevel = level < 0 ? "incident_commander" : ESCALATION_LADDER[level + 1];
     const row = await this.store.escalateApproval(approvalId, {
       supervisor_level: to,
       at: this.#iso(),

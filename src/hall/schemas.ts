@@ -66,6 +66,15 @@ export const ResolveBody = z.strictObject({
 /** `POST /wcp/approvals/:id/escalate`. */
 export const EscalateBody = z.strictObject({ note: z.string().max(2000).optional() });
 
+/**
+ * `POST /wcp/workers/:id/clear-tamper` (admin): `register_current` makes the verified current
+ * hash the registered one (the admin accepts the new code).
+ */
+export const ClearTamperBody = z.strictObject({
+  note: z.string().max(2000).optional(),
+  register_current: z.boolean().optional(),
+});
+
 /** `POST /wcp/receipts/checkpoint`. */
 export const CheckpointBody = z.strictObject({ tenant_id: z.string().min(1).max(200) });
 

@@ -18,6 +18,8 @@ export interface Principal {
   role: TokenRow["role"];
   /** The namespace of a namespace token, else null. */
   namespace: string | null;
+  /** The token's operator label (recorded with its id in `requested_by` / `resolved_by`). */
+  label: string;
 }
 
 /** Variables the guards put on the Hono context. */
@@ -262,7 +264,7 @@ export class Authenticator {
 }
 
 function principalOf(row: TokenRow): Principal {
-  return { token_id: row.token_id, role: row.role, namespace: row.namespace };
+  return { token_id: row.token_id, role: row.role, namespace: row.namespace, label: row.label };
 }
 
 // Constant-time equality of two strings (time depends on the longer length only).

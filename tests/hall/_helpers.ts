@@ -24,9 +24,17 @@ import {
   EXAMPLE_RULES,
 } from "../../src/hall/bootstrap.ts";
 import { compileGate, GateConfigSchema } from "../../src/hall/file_config.ts";
+import { hashToken } from "../../src/hall/security.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
 
 export const ADMIN = "wcp_test-admin-token-0123456789abcdef0123456789abc";
+/**
+ * A second admin token: the supervisor who resolves holds raised with `ADMIN` (a token cannot
+ * resolve its own hold: spec README decision 19).
+ */
+export const APPROVER = "wcp_test-approver-token-0123456789abcdef012345678";
+/** The label of the `APPROVER` token. */
+export const APPROVER_LABEL = "approver (tests)";
 
 /** Deno.test options of hall tests: the hall keeps timers and streams open across a test. */
 export const HALL_TEST = { sanitizeOps: false, sanitizeResources: false };
@@ -53,7 +61,10 @@ export interface TestHall extends HallApp {
   grant: (namespace?: string, tier?: string) => Promise<NamespaceGrant>;
   /** `POST /wcp/route` of a request the example rules hold for a human: its approval id. */
   hold: (over?: Record<string, unknown>, token?: string | null) => Promise<string>;
-  /** `POST /wcp/approvals/:id/resolve` with `decision` (as admin unless `token` is given). */
+  /**
+   * `POST /wcp/approvals/:id/resolve` with `decision` (as the second admin, `APPROVER`, unless
+   * `token` is given).
+   */
   resolve: (id: string, decision: "approve" | "deny", token?: string | null) => Promise<Response>;
   stop: () => Promise<void>;
 }
@@ -94,6 +105,17 @@ export async function signedSubmission(
 export async function testHall(over: Partial<HallAppOptions> = {}): Promise<TestHall> {
   const store = over.store ?? await openSqliteStore(":memory:");
   await ensureAdminToken(store, Date.now(), ADMIN);
+  if (!(await store.findToken(hashToken(APPROVER)))) {
+    await store.createToken({
+      token_id: `tok_approver_${crypto.randomUUID().slice(0, 8)}`,
+      token_hash: hashToken(APPROVER),
+      role: "admin",
+      namespace: null,
+      label: APPROVER_LABEL,
+      created_at: new Date().toISOString(),
+      revoked_at: null,
+    });
+  }
   if ((await store.listWorkers()).length === 0) await enrollDemoWorkers(store, Date.now());
   const h = await createHallApp({
     store,
@@ -143,7 +165,7 @@ export async function testHall(over: Partial<HallAppOptions> = {}): Promise<Test
       assert.equal(d.outcome, "STEWARD_HOLD", JSON.stringify(d));
       return String(d.pending_approval_id);
     },
-    resolve: (id, decision, token) =>
+    resolve: (id, decision, token = APPROVER) =>
       req(`/wcp/approvals/${id}/resolve`, { method: "POST", token, json: { decision } }),
     stop: async () => {
       await h.close();

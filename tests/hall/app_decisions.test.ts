@@ -1,6 +1,7 @@
 // Route, dispatch, receipts, approvals, worker chains: through app.request().
 import assert from "node:assert/strict";
 import {
+  APPROVER,
   HALL_TEST,
   hallTest,
   j,
@@ -226,6 +227,7 @@ hallTest("approvals: hold, list pending, approve, dispatch exactly once", async 
 
   const ok = await h.req(`/wcp/approvals/${id}/resolve`, {
     method: "POST",
+    token: APPROVER,
     json: { decision: "approve", note: "fine" },
   });
   assert.equal(ok.status, 200);
@@ -272,7 +274,7 @@ function approvalClockTest(
   });
 }
 
-approvalClockTest("approvals: deny, escalate to incident_commander, expiry", async (h, clock) => {
+approvalClockTest("approvals: deny, escalate one level at a time, expiry", async (h, clock) => {
   const a1 = await h.hold();
   const a2 = await h.hold();
   const a3 = await h.hold();
@@ -288,15 +290,17 @@ approvalClockTest("approvals: deny, escalate to incident_commander, expiry", asy
   const esc = await j(
     await h.req(`/wcp/approvals/${a2}/escalate`, { method: "POST", json: { note: "sev" } }),
   );
-  assert.equal(esc.supervisor_level, "incident_commander");
+  // The ladder: gatekeeper (the example rule's level) -> executor -> incident_commander.
+  assert.equal(esc.supervisor_level, "executor");
   assert.equal(esc.escalations, 1);
-  const twice = await h.req(`/wcp/approvals/${a2}/escalate`, { method: "POST", json: {} });
-  assert.equal(twice.status, 409);
-  assert.deepEqual(
-    ((await j(twice)).error as Record<string, unknown>).path,
-    "id",
-    "the route parameter is named",
-  );
+  const top = await j(await h.req(`/wcp/approvals/${a2}/escalate`, { method: "POST", json: {} }));
+  assert.equal(top.supervisor_level, "incident_commander");
+  assert.equal(top.escalations, 2);
+  const over = await h.req(`/wcp/approvals/${a2}/escalate`, { method: "POST", json: {} });
+  assert.equal(over.status, 409);
+  const overError = (await j(over)).error as Record<string, unknown>;
+  assert.equal(overError.code, "APPROVAL_ESCALATION_EXHAUSTED");
+  assert.deepEqual(overError.path, "id", "the route parameter is named");
 
   clock.ms += 20_000; // a3 is past its 60 s; a2 got a fresh 60 s at escalation
   const pending = await j(await h.req("/wcp/approvals/pending"));

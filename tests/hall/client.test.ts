@@ -1,7 +1,7 @@
 // HallClient against the app (fetch bridged to app.request) and against scripted responses.
 import assert from "node:assert/strict";
 import { HallClient, HallError } from "../../src/client/mod.ts";
-import { ADMIN, routeInput, testHall } from "./_helpers.ts";
+import { ADMIN, APPROVER, routeInput, testHall } from "./_helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -34,10 +34,29 @@ Deno.test({
       assert.equal(pending.length, 1);
       const id = pending[0].approval_id;
       assert.equal((await c.approval(id)).status, "pending");
-      assert.equal((await c.escalateApproval(id, "urgent")).supervisor_level, "incident_commander");
-      assert.equal((await c.resolveApproval(id, "approve", "ok")).status, "approved");
+      assert.equal((await c.escalateApproval(id, "urgent")).supervisor_level, "executor");
+      // The token that raised the hold cannot resolve it; another admin (the approver) does.
+      const self = await c.resolveApproval(id, "approve", "mine").catch((e) => e);
+      assert.ok(self instanceof HallError);
+      assert.equal(self.status, 403);
+      assert.equal(self.code, "APPROVER_IS_REQUESTER");
+      const approver = new HallClient({
+        baseUrl: "http://localhost/",
+        token: APPROVER,
+        fetch: bridged(h),
+      });
+      const approved = await approver.resolveApproval(id, "approve", "ok");
+      assert.equal(approved.status, "approved");
+      assert.equal(approved.requested_by?.label, "admin (WCP_ADMIN_TOKEN)");
+      assert.equal(approved.resolved_by?.label, "approver (tests)");
       const run = await c.dispatchApproved(id);
       assert.equal(run.receipt?.approval_id, id);
+      assert.deepEqual(run.receipt?.approval, {
+        approval_id: id,
+        resolved_by: approved.resolved_by,
+        note: "ok",
+        resolved_at: approved.resolved_at,
+      });
       const twice = await c.dispatchApproved(id).catch((e) => e);
       assert.ok(twice instanceof HallError);
       assert.equal(twice.status, 409);

@@ -56,6 +56,7 @@ function approval(id: string, status: ApprovalRow["status"]): ApprovalRow {
     created_at: now.toISOString(),
     expires_at: new Date(now.getTime() + 60_000).toISOString(),
     resolved_at: null,
+    requested_by: null,
     resolved_by: null,
     note: null,
     escalations: 0,
@@ -221,8 +222,18 @@ Deno.test({
       // Racing resolutions: exactly one wins.
       const resolved = await Promise.all(
         stores.flatMap((s, i) => [
-          s.resolveApproval("ap-1", { status: "approved", by: `i${i}`, at, note: null }),
-          s.resolveApproval("ap-1", { status: "denied", by: `i${i}`, at, note: null }),
+          s.resolveApproval("ap-1", {
+            status: "approved",
+            by: { principal_id: `i${i}`, label: "" },
+            at,
+            note: null,
+          }),
+          s.resolveApproval("ap-1", {
+            status: "denied",
+            by: { principal_id: `i${i}`, label: "" },
+            at,
+            note: null,
+          }),
         ]),
       );
       const winners = resolved.filter((r) => r !== null);
@@ -230,7 +241,12 @@ Deno.test({
       if (winners[0]!.status === "denied") {
         // Force the path under test: a fresh approval resolved once, then consumed concurrently.
         await stores[0].createApproval(approval("ap-2", "pending"));
-        await stores[0].resolveApproval("ap-2", { status: "approved", by: "x", at, note: null });
+        await stores[0].resolveApproval("ap-2", {
+          status: "approved",
+          by: { principal_id: "x", label: "" },
+          at,
+          note: null,
+        });
       }
       const id = winners[0]!.status === "approved" ? "ap-1" : "ap-2";
       const consumed = await Promise.all(
@@ -260,7 +276,7 @@ async function approvedBatch(
     await store.createApproval({ ...approval(id, "pending"), created_at: created });
     const r = await store.resolveApproval(id, {
       status: "approved",
-      by: "op",
+      by: { principal_id: "op", label: "" },
       at: created,
       note: null,
       expires_at: deadline,
@@ -310,7 +326,11 @@ Deno.test({
             assert.equal(row?.consumed_at, justBefore);
           } else {
             assert.equal(row?.status, "expired");
-            assert.equal(row?.resolved_by, "op", "an expired approved row keeps its approver");
+            assert.deepEqual(
+              row?.resolved_by,
+              { principal_id: "op", label: "" },
+              "an expired approved row keeps its approver",
+            );
             assert.equal(row?.resolved_at, created);
             assert.equal(row?.consumed_at, null);
             // Not brought back: neither consumable (even with an earlier clock) nor resolvable.
@@ -318,7 +338,7 @@ Deno.test({
             assert.equal(
               await stores[2].resolveApproval(id, {
                 status: "approved",
-                by: "op2",
+                by: { principal_id: "op2", label: "" },
                 at: created,
                 note: null,
                 expires_at: "2026-12-01T21:00:00.000Z",
@@ -362,7 +382,7 @@ Deno.test({
       ids.forEach((id, k) => {
         resolves.push(stores[k % 3].resolveApproval(id, {
           status: "approved",
-          by: "op",
+          by: { principal_id: "op", label: "" },
           at: "2026-12-01T20:04:59.999Z",
           note: null,
           expires_at: newDeadline,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { openSqliteStore, SqliteStore } from "../../src/adapters/store/sqlite.ts";
 import { runStoreContract } from "./store_contract.ts";
 
@@ -35,7 +36,73 @@ Deno.test("sqlite store: data survives reopening the file, and two handles share
   for (let i = 1; i < chain.length; i++) {
     assert.equal(chain[i].prev_receipt_hash, chain[i - 1].receipt_hash);
   }
-  assert.equal(await c.migrationVersion(), 2);
+  assert.ok(await c.migrationVersion() >= 3);
   await c.close();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sqlite store: migration 3 gives approvals of an older hall requested_by and resolved_by objects", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "wcp-store-" });
+  const path = `${dir}/hall.sqlite`;
+  const fresh = await openSqliteStore(path);
+  const latest = await fresh.migrationVersion();
+  await fresh.close();
+  // Take the file back to migration 2 and write rows as a hall of that version did: resolved_by a
+  // token id string, no requested_by.
+  const db = new DatabaseSync(path);
+  db.exec(`DELETE FROM wcp_migrations WHERE version >= 3;
+    ALTER TABLE approvals DROP COLUMN requested_by; ALTER TABLE approvals DROP COLUMN resolved_by;`);
+  db.prepare("INSERT INTO tokens (token_id, token_hash, revoked_at, data) VALUES (?, ?, NULL, ?)")
+    .run("tok_ops", "ab".repeat(32), JSON.stringify({ token_id: "tok_ops", label: "ops desk" }));
+  const old = (id: string, status: string, by: string | null) => ({
+    approval_id: id,
+    decision_id: `d-${id}`,
+    tenant_id: "acme",
+    correlation_id: `c-${id}`,
+    capability_id: "cap.doc.x",
+    supervisor_level: "gatekeeper",
+    status,
+    input: {},
+    decision: {},
+    created_at: "2026-01-01T00:00:00.000Z",
+    expires_at: "2026-01-01T00:15:00.000Z",
+    resolved_at: by ? "2026-01-01T00:01:00.000Z" : null,
+    resolved_by: by,
+    note: null,
+    escalations: 0,
+    consumed_at: null,
+  });
+  const insert = db.prepare(
+    `INSERT INTO approvals (approval_id, status, tenant_id, created_at, expires_at, data)
+     VALUES (?, ?, 'acme', '2026-01-01T00:00:00.000Z', '2026-01-01T00:15:00.000Z', ?)`,
+  );
+  for (const a of [old("a-known", "approved", "tok_ops"), old("a-gone", "denied", "tok_gone")]) {
+    insert.run(a.approval_id, a.status, JSON.stringify(a));
+  }
+  insert.run("a-pending", "pending", JSON.stringify(old("a-pending", "pending", null)));
+  db.close();
+
+  const s = await openSqliteStore(path);
+  try {
+    assert.equal(await s.migrationVersion(), latest);
+    const known = await s.getApproval("a-known");
+    assert.deepEqual(known?.resolved_by, { principal_id: "tok_ops", label: "ops desk" });
+    assert.equal(known?.requested_by, null);
+    const gone = await s.getApproval("a-gone");
+    assert.deepEqual(gone?.resolved_by, { principal_id: "tok_gone", label: "" });
+    const pending = await s.getApproval("a-pending");
+    assert.equal(pending?.requested_by, null);
+    assert.equal(pending?.resolved_by, null);
+    // The migrated pending row is resolved like any other.
+    const r = await s.resolveApproval("a-pending", {
+      status: "denied",
+      by: { principal_id: "tok_ops", label: "ops desk" },
+      at: "2026-01-01T00:02:00.000Z",
+      note: "no",
+    });
+    assert.deepEqual(r?.resolved_by, { principal_id: "tok_ops", label: "ops desk" });
+  } finally {
+    await s.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

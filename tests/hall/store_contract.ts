@@ -36,6 +36,11 @@ function worker(id: string, ns: string, at = T0): WorkerRow {
   };
 }
 
+// Who raised and who resolved the holds below (spec README decision 19).
+const REQUESTER = { principal_id: "tok-agent", label: "agent ci" };
+const OP = { principal_id: "op", label: "ops desk" };
+const OP2 = { principal_id: "op2", label: "second desk" };
+
 function approval(id: string, expires = T2): ApprovalRow {
   return {
     approval_id: id,
@@ -49,6 +54,7 @@ function approval(id: string, expires = T2): ApprovalRow {
     decision: { decision_id: `d-${id}`, outcome: "STEWARD_HOLD" },
     created_at: T0,
     expires_at: expires,
+    requested_by: REQUESTER,
     resolved_at: null,
     resolved_by: null,
     note: null,
@@ -268,16 +274,21 @@ export function runStoreContract(
     assert.equal(esc?.supervisor_level, "incident_commander");
     assert.equal(esc?.escalations, 1);
 
-    const r = await s.resolveApproval("a1", { status: "approved", by: "op", at: T0, note: "ok" });
+    const r = await s.resolveApproval("a1", { status: "approved", by: OP, at: T0, note: "ok" });
     assert.equal(r?.status, "approved");
-    assert.equal(r?.resolved_by, "op");
+    assert.deepEqual(r?.resolved_by, OP);
+    assert.equal(r?.note, "ok");
+    assert.deepEqual(r?.requested_by, REQUESTER, "who raised the hold is kept");
+    assert.deepEqual((await s.getApproval("a1"))?.resolved_by, OP);
+    assert.deepEqual((await s.getApproval("a2"))?.requested_by, REQUESTER);
+    assert.equal((await s.getApproval("a2"))?.resolved_by, null);
     assert.equal(
-      await s.resolveApproval("a1", { status: "denied", by: "op2", at: T0, note: null }),
+      await s.resolveApproval("a1", { status: "denied", by: OP2, at: T0, note: null }),
       null,
     );
     // a3 expires at T1: resolving at T1 is too late.
     assert.equal(
-      await s.resolveApproval("a3", { status: "approved", by: "op", at: T1, note: null }),
+      await s.resolveApproval("a3", { status: "approved", by: OP, at: T1, note: null }),
       null,
     );
     const expired = await s.expireApprovals(T1);
@@ -293,14 +304,14 @@ export function runStoreContract(
   t("approvals: an approved request is consumed exactly once, even concurrently", async (s) => {
     await s.createApproval(approval("p1"));
     assert.equal(await s.consumeApproval("p1", T0), null, "pending cannot be consumed");
-    await s.resolveApproval("p1", { status: "approved", by: "op", at: T0, note: null });
+    await s.resolveApproval("p1", { status: "approved", by: OP, at: T0, note: null });
     const results = await Promise.all(
       Array.from({ length: 10 }, () => s.consumeApproval("p1", T1)),
     );
     assert.equal(results.filter((r) => r !== null).length, 1);
     assert.equal((await s.getApproval("p1"))?.status, "consumed");
     await s.createApproval(approval("p2"));
-    await s.resolveApproval("p2", { status: "denied", by: "op", at: T0, note: null });
+    await s.resolveApproval("p2", { status: "denied", by: OP, at: T0, note: null });
     assert.equal(await s.consumeApproval("p2", T1), null, "denied cannot be consumed");
   });
 
@@ -311,19 +322,19 @@ export function runStoreContract(
       // Approved at T0 with a dispatch deadline of T2 (after the pending deadline T1).
       const r = await s.resolveApproval("q1", {
         status: "approved",
-        by: "op",
+        by: OP,
         at: T0,
         note: null,
         expires_at: T2,
       });
       assert.equal(r?.expires_at, T2);
-      await s.resolveApproval("q2", { status: "approved", by: "op", at: T0, note: null });
+      await s.resolveApproval("q2", { status: "approved", by: OP, at: T0, note: null });
       assert.equal((await s.getApproval("q2"))?.expires_at, T1, "no expires_at: unchanged");
       // At T1 only q2 (deadline T1) expires; q1 is still approved and can be consumed until T2.
       assert.deepEqual((await s.expireApprovals(T1)).map((a) => a.approval_id), ["q2"]);
       const q2 = await s.getApproval("q2");
       assert.equal(q2?.status, "expired");
-      assert.equal(q2?.resolved_by, "op", "who approved it is kept");
+      assert.deepEqual(q2?.resolved_by, OP, "who approved it is kept");
       assert.equal(await s.consumeApproval("q2", T1), null, "an expired approval is not consumed");
       assert.equal((await s.getApproval("q1"))?.status, "approved");
       assert.equal(await s.consumeApproval("q1", T2), null, "consumed at its deadline: too late");
@@ -339,7 +350,7 @@ export function runStoreContract(
         const ids = Array.from({ length: 12 }, (_, i) => `race-${String(i).padStart(2, "0")}`);
         for (const id of ids) {
           await s.createApproval(approval(id, T1));
-          await s.resolveApproval(id, { status: "approved", by: "op", at: T0, note: null });
+          await s.resolveApproval(id, { status: "approved", by: OP, at: T0, note: null });
         }
         // Consumes just before the deadline T1 interleaved with expiries at it.
         const justBefore = new Date(Date.parse(T1) - 1).toISOString();

@@ -1,6 +1,12 @@
 // Shared helpers of the MCP tests: an in-process client/server pair and result accessors.
 
-import { Client, InMemoryTransport } from "./_sdk_client.ts";
+import {
+  Client,
+  type ElicitRequest,
+  ElicitRequestSchema,
+  type ElicitResult,
+  InMemoryTransport,
+} from "./_sdk_client.ts";
 import { createWcpMcpServer, Governor } from "../../mcp/server.ts";
 import type { WorkerFn } from "../../mcp/builtin_workers.ts";
 import { parseMcpConfig, type WcpMcpConfig } from "../../mcp/config.ts";
@@ -26,12 +32,23 @@ export async function connect(
     workers?: Record<string, WorkerFn>;
     approvals?: ApprovalBackend;
     governor?: Governor;
+    /** Declare the elicitation capability and answer `elicitation/create` with this. */
+    onElicit?: (params: ElicitRequest["params"]) => ElicitResult | Promise<ElicitResult>;
+    /** Client name (default `wcp-test`). */
+    clientName?: string;
   } = {},
 ): Promise<Pair> {
   const governor = options.governor ?? new Governor(config, { workers: options.workers });
   const server = createWcpMcpServer({ governor, approvals: options.approvals });
   const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "wcp-test", version: "1.0.0" });
+  const client = new Client(
+    { name: options.clientName ?? "wcp-test", version: "1.0.0" },
+    options.onElicit ? { capabilities: { elicitation: {} } } : {},
+  );
+  if (options.onElicit) {
+    const answer = options.onElicit;
+    client.setRequestHandler(ElicitRequestSchema, (req: ElicitRequest) => answer(req.params));
+  }
   await server.connect(b);
   await client.connect(a);
   return {

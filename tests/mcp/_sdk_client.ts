@@ -9,3 +9,7 @@ export { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 export { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/inMemory"
 export { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
+export { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
+export type { ElicitRequest, ElicitResult } from "@modelcontextprotocol/sdk/types.js";

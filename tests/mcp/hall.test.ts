@@ -20,12 +20,16 @@ import { createHallMcpHandler } from "../../mcp/hall_mount.ts";
 import { parseMcpConfig } from "../../mcp/config.ts";
 import { call, connect, demoWith, errorOf, gov } from "./_helpers.ts";
 import { Client, StreamableHTTPClientTransport } from "./_sdk_client.ts";
+import { HallClient } from "../../src/client/mod.ts";
 
 const ADMIN = "wcp_mcp-test-admin-token-0123456789abcdef0123456789";
+// A second admin: the supervisor who approves what the first one's agent asked for.
+const SUPERVISOR = "wcp_mcp-test-supervisor-token-0123456789abcdef01234";
 
 async function startHall(mcpHandler?: (req: Request) => Promise<Response>) {
   const store = await openSqliteStore(":memory:");
   await ensureAdminToken(store, Date.now(), ADMIN);
+  await ensureAdminToken(store, Date.now(), SUPERVISOR);
   await enrollDemoWorkers(store, Date.now());
   const h = await createHallApp({
     store,
@@ -64,6 +68,7 @@ Deno.test("hall mode: tools come from the hall's workers; the hall decides, exec
       const names = (await p.client.listTools()).tools.map((t) => t.name);
       assert.ok(names.includes("cap_doc_summarize"), names.join(","));
       assert.ok(names.includes("cap_msg_notify"));
+      assert.ok(!names.includes("wcp_approval_resolve"), "not offered to the requesting agent");
 
       const r = await call(p.client, "cap_doc_summarize", {
         request: { text: "Hello world. Second sentence." },
@@ -86,6 +91,12 @@ Deno.test("hall mode: tools come from the hall's workers; the hall decides, exec
       });
       assert.equal(errorOf(held).code, "STEWARD_HOLD");
       const approvalId = String(gov(held).approval_id);
+      // The answer says where a supervisor approves it: the hall's dashboard or CLI.
+      assert.ok(
+        errorOf(held).message.includes("http://localhost/dashboard"),
+        errorOf(held).message,
+      );
+      assert.ok(errorOf(held).message.includes(`wcp approvals approve ${approvalId}`));
       const list = await call(p.client, "wcp_approvals_list");
       assert.equal(list.structuredContent!.backend, "hall");
       assert.ok(
@@ -98,11 +109,17 @@ Deno.test("hall mode: tools come from the hall's workers; the hall decides, exec
         wcp: { approval_id: approvalId },
       });
       assert.equal(early.isError, true, "not approved yet");
-      const resolved = await call(p.client, "wcp_approval_resolve", {
-        approval_id: approvalId,
-        decision: "approve",
+      // The supervisor approves on the hall (as the dashboard and `wcp approvals approve` do).
+      const supervisor = new HallClient({
+        baseUrl: "http://localhost",
+        token: SUPERVISOR,
+        retries: 0,
+        fetch: hall.fetch,
       });
-      assert.equal(resolved.structuredContent!.status, "approved", resolved.content[0].text);
+      const resolved = await supervisor.resolveApproval(approvalId, "approve", "ok") as {
+        status: string;
+      };
+      assert.equal(resolved.status, "approved");
       const run = await call(p.client, "cap_msg_notify", {
         request: {},
         wcp: { approval_id: approvalId },
@@ -223,6 +240,8 @@ Deno.test("hall mount: MCP tools use the hall's own workers, approvals and recei
         names.includes("cap_doc_summarize") && names.includes("cap_msg_notify"),
         names.join(","),
       );
+      assert.ok(!names.includes("wcp_approval_resolve"), "approval tools off by default at /mcp");
+      assert.ok(!names.includes("wcp_approval_escalate"));
       const r = await admin.callTool({
         name: "cap_doc_summarize",
         arguments: { request: { text: "A b. C d." } },
@@ -245,6 +264,8 @@ Deno.test("hall mount: MCP tools use the hall's own workers, approvals and recei
       };
       assert.equal(pending.backend, "hall");
       assert.ok(pending.approvals.some((a) => a.approval_id === approvalId));
+      // The held answer names the hall's own dashboard and CLI.
+      assert.match(JSON.stringify(held.content), /http:\/\/localhost\/dashboard/);
     } finally {
       await admin.close();
     }
@@ -264,6 +285,61 @@ Deno.test("hall mount: MCP tools use the hall's own workers, approvals and recei
       assert.match(JSON.stringify(list.content), /admin|FORBIDDEN|403/i);
     } finally {
       await user.close();
+    }
+  } finally {
+    await hall.stop();
+  }
+});
+
+Deno.test("hall mount with allow_resolve: the hall refuses the token that raised the hold (APPROVER_IS_REQUESTER)", async () => {
+  let appFetch: (req: Request) => Response | Promise<Response> = () =>
+    new Response(null, { status: 503 });
+  const config = parseMcpConfig({
+    name: "hall /mcp with approval tools",
+    envs_allowed: ["dev"],
+    rules: { rules: [] },
+    allow_resolve: true,
+  });
+  const inner = createHallMcpHandler({ hallFetch: (req) => appFetch(req), config });
+  const hall = await startHall((req) => inner(req, { tenant: { tenant_id: "acme" } }));
+  appFetch = hall.fetch;
+  const connectAs = async (token: string) => {
+    const client = new Client({ name: "hall-mount", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+        fetch: hall.fetch,
+      }),
+    );
+    return client;
+  };
+  try {
+    const agent = await connectAs(ADMIN);
+    const supervisor = await connectAs(SUPERVISOR);
+    try {
+      const names = (await agent.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes("wcp_approval_resolve"), names.join(","));
+      const held = await agent.callTool({
+        name: "cap_msg_notify",
+        arguments: { request: { channel: "#x", message: "y" } },
+      });
+      const approvalId =
+        (held._meta as Record<string, { approval_id: string }>)["wcp/governance"].approval_id;
+      const self = await agent.callTool({
+        name: "wcp_approval_resolve",
+        arguments: { approval_id: approvalId, decision: "approve" },
+      });
+      assert.equal(self.isError, true);
+      assert.match(JSON.stringify(self.content), /APPROVER_IS_REQUESTER/);
+      const ok = await supervisor.callTool({
+        name: "wcp_approval_resolve",
+        arguments: { approval_id: approvalId, decision: "approve", note: "fine" },
+      });
+      assert.equal(ok.isError, undefined, JSON.stringify(ok.content));
+      assert.equal((ok.structuredContent as { status: string }).status, "approved");
+    } finally {
+      await agent.close();
+      await supervisor.close();
     }
   } finally {
     await hall.stop();

@@ -56,7 +56,7 @@ function post(url: string, body: string, headers: Record<string, string> = {}): 
 }
 
 Deno.test("http: SDK client lists and calls governed tools; each call runs for the token's tenant", async () => {
-  const governor = new Governor(demoWith());
+  const governor = new Governor(demoWith({ allow_resolve: true }));
   const srv = startServer(governor);
   const acme = await httpClient(srv.url, "tok-acme");
   const globex = await httpClient(srv.url, "tok-globex");
@@ -106,7 +106,14 @@ Deno.test("http: SDK client lists and calls governed tools; each call runs for t
       arguments: { approval_id: approvalId, decision: "approve" },
     });
     assert.equal(steal.isError, true);
-    assert.match(JSON.stringify(steal.content), /APPROVAL_NOT_FOUND/);
+    assert.match(JSON.stringify(steal.content), /APPROVAL_UNKNOWN/);
+    // The tenant whose request was held cannot resolve it either (separation of duties).
+    const self = await acme.callTool({
+      name: "wcp_approval_resolve",
+      arguments: { approval_id: approvalId, decision: "approve" },
+    });
+    assert.equal(self.isError, true);
+    assert.match(JSON.stringify(self.content), /APPROVER_IS_REQUESTER/);
     const runOther = await globex.callTool({
       name: "cap_msg_notify",
       arguments: { channel: "#c", message: "m", wcp: { approval_id: approvalId } },

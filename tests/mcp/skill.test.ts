@@ -1,7 +1,7 @@
 // SKILL.md names only MCP tools this server has and `wcp` commands the CLI has.
 
 import assert from "node:assert/strict";
-import { connect } from "./_helpers.ts";
+import { connect, demoWith } from "./_helpers.ts";
 import { toolsNamedIn } from "../../mcp/prompts.ts";
 import { COMMANDS } from "../../src/cli/main.ts";
 
@@ -14,7 +14,8 @@ Deno.test("SKILL.md: front matter names the skill and says when to use it", () =
 });
 
 Deno.test("SKILL.md: every MCP tool it names exists", async () => {
-  const p = await connect();
+  // With allow_resolve: SKILL.md also describes the approval tools a supervisor session gets.
+  const p = await connect(demoWith({ allow_resolve: true }));
   try {
     const tools = new Set((await p.client.listTools()).tools.map((t) => t.name));
     const prompts = new Set((await p.client.listPrompts()).prompts.map((x) => x.name));

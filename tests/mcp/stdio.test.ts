@@ -2,7 +2,12 @@
 // StdioClientTransport, and raw protocol lines (malformed JSON-RPC gets errors, serving goes on).
 
 import assert from "node:assert/strict";
-import { Client, StdioClientTransport } from "./_sdk_client.ts";
+import {
+  Client,
+  type ElicitRequest,
+  ElicitRequestSchema,
+  StdioClientTransport,
+} from "./_sdk_client.ts";
 import { DEMO_CONFIG_DOCUMENT } from "../../mcp/demo_config.ts";
 import { parseMcpConfig } from "../../mcp/config.ts";
 
@@ -341,5 +346,63 @@ Deno.test("README: the documented MCP client configuration starts a working serv
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("stdio: no approval tools for the agent; a held call asks the human by elicitation and runs once", async () => {
+  const start = async (elicit: boolean) => {
+    const transport = new StdioClientTransport({
+      command: DENO,
+      args: ["run", "--no-prompt", MAIN],
+      stderr: "pipe",
+    });
+    const client = new Client(
+      { name: "stdio-human", version: "1.0.0" },
+      elicit ? { capabilities: { elicitation: {} } } : {},
+    );
+    const asked: string[] = [];
+    if (elicit) {
+      client.setRequestHandler(ElicitRequestSchema, (req: ElicitRequest) => {
+        asked.push((req.params as { message: string }).message);
+        return { action: "accept", content: { decision: "approve", note: "go" } };
+      });
+    }
+    await client.connect(transport);
+    return { client, asked };
+  };
+  const human = await start(true);
+  try {
+    const names = (await human.client.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes("wcp_approvals_list"));
+    assert.ok(!names.includes("wcp_approval_resolve"), "the agent cannot approve over stdio");
+    const r = await human.client.callTool({
+      name: "cap_msg_notify",
+      arguments: { channel: "#ops", message: "deploy" },
+    }) as { isError?: boolean; content: unknown; _meta: Record<string, Record<string, unknown>> };
+    assert.equal(r.isError, undefined, JSON.stringify(r.content));
+    assert.equal(human.asked.length, 1);
+    const g = r._meta["wcp/governance"];
+    assert.ok(human.asked[0].includes(String(g.approval_id)));
+    const receipt = g.receipt as {
+      approval: { resolved_by: { principal_id: string }; note: string };
+    };
+    assert.match(receipt.approval.resolved_by.principal_id, /^mcp-elicitation:/);
+    assert.equal(receipt.approval.note, "go");
+  } finally {
+    await human.client.close();
+  }
+  const agent = await start(false);
+  try {
+    const r = await agent.client.callTool({
+      name: "cap_msg_notify",
+      arguments: { channel: "#ops", message: "deploy" },
+    }) as { isError?: boolean; content: { text: string }[] };
+    assert.equal(r.isError, true);
+    const e = JSON.parse(r.content[0].text).error;
+    assert.equal(e.code, "STEWARD_HOLD");
+    assert.match(e.message, /no approver/);
+    assert.ok(typeof e.approval_id === "string" && e.message.includes(e.approval_id));
+  } finally {
+    await agent.client.close();
   }
 });

@@ -9,6 +9,7 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import type {
   AlertRow,
+  ApprovalPrincipal,
   ApprovalRow,
   ApprovalStatus,
   BanRow,
@@ -73,6 +74,21 @@ const MIGRATIONS: string[] = [
     data TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS telemetry_packed_decision ON telemetry_packed(decision_id);
   CREATE INDEX IF NOT EXISTS telemetry_packed_corr ON telemetry_packed(correlation_id);
+  `,
+  // 3: separation of duties (spec README decision 19): the principal ids of who raised and who
+  // resolved a hold as columns; in the JSON, requested_by (null for older rows) and resolved_by
+  // as {principal_id, label} (an older row's token id, with its token's label when known)
+  `
+  ALTER TABLE approvals ADD COLUMN requested_by TEXT;
+  ALTER TABLE approvals ADD COLUMN resolved_by TEXT;
+  UPDATE approvals SET data = json_set(data, '$.requested_by', json('null'))
+    WHERE json_type(data, '$.requested_by') IS NULL;
+  UPDATE approvals SET resolved_by = json_extract(data, '$.resolved_by'),
+    data = json_set(data, '$.resolved_by', json_object(
+      'principal_id', json_extract(data, '$.resolved_by'),
+      'label', coalesce((SELECT json_extract(t.data, '$.label') FROM tokens t
+        WHERE t.token_id = json_extract(approvals.data, '$.resolved_by')), '')))
+    WHERE json_type(data, '$.resolved_by') = 'text';
   `,
 ];
 
@@ -477,14 +493,17 @@ export class SqliteStore implements HallStore {
   createApproval(row: ApprovalRow): Promise<void> {
     return this.#p(() => {
       this.#run(
-        `INSERT INTO approvals (approval_id, status, tenant_id, created_at, expires_at, data)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO approvals (approval_id, status, tenant_id, created_at, expires_at,
+         requested_by, resolved_by, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         row.approval_id,
         row.status,
         row.tenant_id,
         row.created_at,
         row.expires_at,
-        JSON.stringify(row),
+        row.requested_by?.principal_id ?? null,
+        row.resolved_by?.principal_id ?? null,
+        JSON.stringify({ ...row, requested_by: row.requested_by ?? null }),
       );
     });
   }
@@ -515,9 +534,11 @@ export class SqliteStore implements HallStore {
       const next = change(parse<ApprovalRow>(row));
       if (!next) return null;
       this.#run(
-        "UPDATE approvals SET status = ?, expires_at = ?, data = ? WHERE approval_id = ?",
+        `UPDATE approvals SET status = ?, expires_at = ?, resolved_by = ?, data = ?
+         WHERE approval_id = ?`,
         next.status,
         next.expires_at,
+        next.resolved_by?.principal_id ?? null,
         JSON.stringify(next),
         approvalId,
       );
@@ -528,7 +549,7 @@ export class SqliteStore implements HallStore {
     approvalId: string,
     r: {
       status: "approved" | "denied";
-      by: string;
+      by: ApprovalPrincipal;
       at: string;
       note: string | null;
       expires_at?: string;

@@ -9,7 +9,7 @@ import type { RouteDecision } from "../../model.ts";
 import { type HallEnv, jsonText, objectBody, principal } from "../_http.ts";
 import { checkTenantId, requireTenant } from "../_scope.ts";
 import { fromZod, HttpError } from "../errors.ts";
-import type { Hall } from "../hall.ts";
+import { approvalPrincipal, type Hall } from "../hall.ts";
 import { DispatchApprovedBody } from "../schemas.ts";
 import type { Principal } from "../security.ts";
 
@@ -50,7 +50,7 @@ export async function routeJson(
   input: Record<string, unknown>,
 ): Promise<string> {
   checkTenant(p, input);
-  const { decision, json } = await hall.decideJson(input);
+  const { decision, json } = await hall.decideJson(input, approvalPrincipal(p));
   const bad = invalidInput(decision);
   if (bad) throw bad;
   return json;
@@ -78,8 +78,9 @@ export function decideRoutes(hall: Hall): Hono<HallEnv> {
       const out = await hall.dispatchApproved(parsed.data.approval_id);
       return c.json(out, out.worker_error ? 502 : 200);
     }
-    checkTenant(principal(c), body);
-    const out = await hall.dispatch(body);
+    const p = principal(c);
+    checkTenant(p, body);
+    const out = await hall.dispatch(body, approvalPrincipal(p));
     const d = out.decision;
     const bad = invalidInput(d);
     if (bad) throw bad;

@@ -5,10 +5,11 @@
  */
 
 import { Hono } from "hono";
+import { servesTenant } from "../../registry.ts";
 import type { Hall } from "../hall.ts";
-import type { HallEnv } from "../_http.ts";
-import { HttpError } from "../errors.ts";
-import { publicWorker } from "./workers.ts";
+import { type HallEnv, principal } from "../_http.ts";
+import { namespaceOf } from "../security.ts";
+import { workerUnknown, workerView } from "./workers.ts";
 
 /** Features this hall implements (reported by `/wcp/health`). */
 export const FEATURES = [
@@ -75,13 +76,20 @@ export function healthRoute(hall: Hall): Hono<HallEnv> {
   return app;
 }
 
-/** Capabilities and workers (any token). */
+/**
+ * Capabilities and workers (any token). A namespace token lists and reads only its own
+ * namespace's workers and the active workers that serve its tenant (spec README decision 18);
+ * any other worker is answered as unknown.
+ */
 export function discoveryRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
   app.get("/wcp/capabilities", (c) => {
+    const p = principal(c);
+    const ns = p.role === "admin" ? null : p.namespace;
     const byCap = new Map<string, { workers: string[]; species: Set<string> }>();
     for (const w of hall.registry.workers()) {
       if (w.status === "revoked") continue;
+      if (ns !== null && namespaceOf(w.worker_id) !== ns && !servesTenant(w, ns)) continue;
       for (const cap of w.capabilities) {
         const e = byCap.get(cap) ?? { workers: [], species: new Set<string>() };
         e.workers.push(w.worker_id);
@@ -98,14 +106,17 @@ export function discoveryRoutes(hall: Hall): Hono<HallEnv> {
     return c.json({ capabilities, count: capabilities.length });
   });
   app.get("/wcp/workers", async (c) => {
+    const p = principal(c);
     const ns = c.req.query("namespace");
     const rows = await hall.store.listWorkers(ns ? { namespace: ns } : {});
-    return c.json({ workers: rows.map(publicWorker), count: rows.length });
+    const workers = rows.map((w) => workerView(p, w)).filter((w) => w !== null);
+    return c.json({ workers, count: workers.length });
   });
   app.get("/wcp/workers/:id", async (c) => {
     const row = await hall.store.getWorker(c.req.param("id"));
-    if (!row) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
-    return c.json(publicWorker(row));
+    const view = row ? workerView(principal(c), row) : null;
+    if (!view) throw workerUnknown();
+    return c.json(view);
   });
   return app;
 }

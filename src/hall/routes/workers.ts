@@ -2,6 +2,18 @@
  * Worker enrolment, update, revocation and attestation. Namespace tokens act only inside their
  * own namespace; tier limits cap the workers per namespace.
  *
+ * Trust boundaries (spec README decisions 18 and the tamper rules):
+ * - a worker enrolled with a namespace token serves that namespace's tenant only (`tenants` is
+ *   set to `[<namespace>]` when absent); a namespace token may narrow `tenants`, never widen it
+ *   (403 `TENANTS_FORBIDDEN`); only an admin lists other tenants or `"*"`; a PUT without
+ *   `tenants` keeps the worker's current value;
+ * - a namespace owner's PUT never changes the registered `attestation.code_hash` (403
+ *   `ATTESTATION_CHANGE_FORBIDDEN`; omitted, the registered attestation is kept): new code is
+ *   registered by a verified attestation (the first one), by an admin's PUT, or by an admin's
+ *   `clear-tamper` with `register_current`;
+ * - a tamper flag is cleared only by an admin (`POST /wcp/workers/:id/clear-tamper`) or by a
+ *   verified attestation whose package hash is the registered one; no PUT clears it.
+ *
  * @module
  */
 
@@ -12,20 +24,21 @@ import { trustedKeysFromRecord } from "../../attestation/ed25519.ts";
 import { WcpError } from "../../errors.ts";
 import { normalizeDigest } from "../../hash.ts";
 import type { RegistryRecord } from "../../model.ts";
-import { Registry } from "../../registry.ts";
+import { Registry, servesTenant } from "../../registry.ts";
 import { type HallEnv, objectBody, principal, validBody } from "../_http.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
-import { AttestationBody } from "../schemas.ts";
+import { AttestationBody, ClearTamperBody } from "../schemas.ts";
 import { namespaceOf, type Principal, requireAdmin, requireNamespace } from "../security.ts";
 import type { WorkerRow } from "../store/types.ts";
 
-/** A worker row as the API shows it. */
+/** A worker row as the API shows it to an admin or its own namespace (the `full` view). */
 export function publicWorker(w: WorkerRow): Record<string, unknown> {
   return {
     worker_id: w.worker_id,
     namespace: w.namespace,
     status: w.status,
+    view: "full",
     flagged: w.flagged,
     current_hash: w.current_hash,
     attestation_verified: w.attestation?.verified ?? null,
@@ -33,6 +46,124 @@ export function publicWorker(w: WorkerRow): Record<string, unknown> {
     updated_at: w.updated_at,
     record: w.record,
   };
+}
+
+// What another namespace's token sees of a worker that serves its tenant: enough to route to it,
+// none of the owner's keys, endpoint, contacts, attestation, tenant list or incidents.
+const SHARED_RECORD_FIELDS = [
+  "worker_id",
+  "worker_species_id",
+  "capabilities",
+  "risk_tier",
+  "idempotency",
+  "determinism",
+  "required_controls",
+  "currently_implements",
+  "allowed_environments",
+  "blast_radius",
+  "status",
+] as const;
+
+function sharedWorker(w: WorkerRow): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const f of SHARED_RECORD_FIELDS) {
+    if (w.record[f] !== undefined) record[f] = structuredClone(w.record[f]);
+  }
+  return {
+    worker_id: w.worker_id,
+    namespace: w.namespace,
+    status: w.status,
+    view: "shared",
+    flagged: null,
+    current_hash: null,
+    attestation_verified: null,
+    enrolled_at: w.enrolled_at,
+    updated_at: w.updated_at,
+    record,
+  };
+}
+
+/**
+ * A worker as `p` may see it, or null when it may not (spec README decision 18): admins and the
+ * worker's own namespace see everything; another namespace's token sees an active worker that
+ * serves its tenant in the `shared` view, and nothing of the others (answered as unknown).
+ */
+export function workerView(p: Principal, w: WorkerRow): Record<string, unknown> | null {
+  if (p.role === "admin" || w.namespace === p.namespace) return publicWorker(w);
+  if (p.namespace === null || w.status === "revoked") return null;
+  return servesTenant(w.record, p.namespace) ? sharedWorker(w) : null;
+}
+
+/** 404 `WORKER_UNKNOWN`: the same answer for an unknown worker and one the caller may not see. */
+export function workerUnknown(): HttpError {
+  return new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
+}
+
+// Re-validate a record after the hall changed fields of it (its artifact_hash is recomputed).
+function reenroll(record: RegistryRecord, change: Record<string, unknown>): RegistryRecord {
+  const { artifact_hash: _old, ...rest } = record;
+  return validateRecord({ ...rest, ...change });
+}
+
+// Decision 18: which tenants a worker serves (see the module comment). Returns the fields the
+// hall sets on the record (none when it keeps the record as given).
+function tenantBinding(
+  p: Principal,
+  record: RegistryRecord,
+  ns: string,
+  existing: RegistryRecord | null,
+): Record<string, unknown> {
+  if (record.tenants === undefined) {
+    if (existing?.tenants !== undefined) return { tenants: existing.tenants };
+    if (!existing && p.role !== "admin") return { tenants: [ns] };
+    return {}; // an admin's worker without tenants serves everyone
+  }
+  if (p.role === "admin") return {};
+  const everyone = existing !== null &&
+    (existing.tenants === undefined || existing.tenants.includes("*"));
+  record.tenants.forEach((t, i) => {
+    const granted = t === "*"
+      ? everyone
+      : t === ns || (existing !== null && servesTenant(existing, t));
+    if (!granted) {
+      throw new HttpError(
+        403,
+        "TENANTS_FORBIDDEN",
+        `tenants[${i}]: a worker enrolled with this token serves tenant '${ns}'; serving ` +
+          `${t === "*" ? 'every tenant ("*")' : `'${t}'`} needs an admin`,
+        { path: "tenants" },
+      );
+    }
+  });
+  return {};
+}
+
+// A namespace owner never changes the registered code hash with a PUT (an unsigned claim): the
+// attestation is kept when omitted and must name the registered hash when given.
+function attestationGuard(
+  p: Principal,
+  record: RegistryRecord,
+  existing: WorkerRow,
+): Record<string, unknown> {
+  if (p.role === "admin") return {};
+  const registered = existing.record.attestation?.code_hash ?? null;
+  if (registered === null && !existing.flagged) return {};
+  if (record.attestation === undefined) {
+    return existing.record.attestation ? { attestation: existing.record.attestation } : {};
+  }
+  const given = record.attestation.code_hash;
+  if (given === registered) return {};
+  const flaggedHash = existing.flagged && given === existing.current_hash;
+  throw new HttpError(
+    403,
+    "ATTESTATION_CHANGE_FORBIDDEN",
+    flaggedHash
+      ? "attestation.code_hash: this is the hash flagged as tampered; only an admin can accept " +
+        "it (POST /wcp/workers/:id/clear-tamper with register_current)"
+      : `attestation.code_hash: a namespace token cannot change the registered code hash ` +
+        `(${registered ?? "none"}); new code is registered by an admin`,
+    { path: "attestation.code_hash", extra: { registered_hash: registered } },
+  );
 }
 
 function validateRecord(body: Record<string, unknown>): RegistryRecord {
@@ -139,8 +270,10 @@ export function workerRoutes(
     const p = principal(c);
     const body = await objectBody(c);
     if (typeof body.worker_id === "string") ownNamespace(p, body.worker_id);
-    const record = validateRecord(body);
-    const ns = ownNamespace(p, record.worker_id);
+    const given = validateRecord(body);
+    const ns = ownNamespace(p, given.worker_id);
+    const binding = tenantBinding(p, given, ns, null);
+    const record = Object.keys(binding).length ? reenroll(given, binding) : given;
     checkEndpoint(p, record);
     // Serialise enrolments per namespace in this instance, so the tier count cannot be raced.
     const previous = enrolLocks.get(ns) ?? Promise.resolve();
@@ -211,7 +344,12 @@ export function workerRoutes(
         "a revoked worker cannot be updated; enrol a new id",
       );
     }
-    const record = validateRecord(body);
+    const given = validateRecord(body);
+    const change = {
+      ...tenantBinding(p, given, existing.namespace, existing.record),
+      ...attestationGuard(p, given, existing),
+    };
+    const record = Object.keys(change).length ? reenroll(given, change) : given;
     checkEndpoint(p, record);
     await checkBanned(hall, record);
     const sameCode = existing.record.attestation?.code_hash === record.attestation?.code_hash;
@@ -222,7 +360,8 @@ export function workerRoutes(
       // New code means the old verification no longer says anything about it.
       current_hash: sameCode ? existing.current_hash : null,
       attestation: sameCode ? existing.attestation : null,
-      flagged: false,
+      // A PUT never clears a tamper flag (an admin does, explicitly: clear-tamper).
+      flagged: existing.flagged,
       updated_at: iso(),
     };
     await hall.store.putWorker(row);
@@ -246,9 +385,11 @@ export function workerRoutes(
     return c.json(publicWorker((await hall.store.getWorker(id))!));
   });
 
+  // Manifests and hashes are the owner's and the admins' only: anyone else gets the unknown answer.
   app.get("/wcp/workers/:id/attestation", async (c) => {
+    const p = principal(c);
     const w = await hall.store.getWorker(c.req.param("id"));
-    if (!w) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
+    if (!w || (p.role !== "admin" && w.namespace !== p.namespace)) throw workerUnknown();
     return c.json({
       worker_id: w.worker_id,
       registered_hash: hall.registry.registeredHash(w.worker_id),
@@ -327,6 +468,10 @@ export function workerRoutes(
       } else if (registered !== computed.digest) {
         tampered = true;
         next.flagged = true;
+      } else {
+        // A fresh verified attestation of the registered code: the running code is the
+        // registered code again, so a tamper flag is cleared.
+        next.flagged = false;
       }
     }
     // A submission that does not verify changes nothing: the last verified attestation stays.
@@ -360,6 +505,9 @@ export function workerRoutes(
       );
     }
     hall.events.publish("worker", { change: "attested", worker_id: id, verified: result.ok });
+    if (result.ok && w.flagged && !next.flagged) {
+      hall.events.publish("worker", { change: "tamper_cleared", worker_id: id, by: "attestation" });
+    }
     return c.json({
       ...(result.ok ? {} : {
         error: {
@@ -377,6 +525,60 @@ export function workerRoutes(
       banned,
       meta: result.meta,
     }, result.ok ? 200 : 422);
+  });
+
+  // Admin only: clear a tamper flag, after looking into it. While the verified current hash still
+  // differs from the registered one, the admin must say which code is right: `register_current`
+  // registers the current hash (the new code is accepted); otherwise a verified attestation of
+  // the registered code is needed first (409 TAMPER_UNRESOLVED).
+  app.post("/wcp/workers/:id/clear-tamper", async (c) => {
+    const p = principal(c);
+    requireAdmin(p);
+    const id = c.req.param("id");
+    const body = await validBody(c, ClearTamperBody);
+    const w = await hall.store.getWorker(id);
+    if (!w) throw workerUnknown();
+    if (!w.flagged) {
+      throw new HttpError(409, "WORKER_NOT_FLAGGED", "this worker has no tamper flag", {
+        path: "worker_id",
+      });
+    }
+    const registered = w.record.attestation?.code_hash ?? null;
+    const current = w.current_hash;
+    const differs = current !== null && current !== registered;
+    let record = w.record;
+    if (differs && body.register_current) {
+      await checkBanned(hall, { ...record, attestation: { code_hash: current } });
+      record = reenroll(record, {
+        attestation: {
+          ...(record.attestation ?? {}),
+          code_hash: current,
+          hash_method: "admin_accepted",
+          attested_at: iso(),
+          attested_by: p.token_id,
+        },
+      });
+    } else if (differs) {
+      throw new HttpError(
+        409,
+        "TAMPER_UNRESOLVED",
+        `the verified current hash ${current} still differs from the registered hash ` +
+          `${registered ?? "(none)"}: submit a verified attestation of the registered code, or ` +
+          "pass register_current: true to register the current hash",
+        { path: "register_current", extra: { registered_hash: registered, current_hash: current } },
+      );
+    }
+    const row: WorkerRow = { ...w, record, flagged: false, updated_at: iso() };
+    await hall.store.putWorker(row);
+    hall.applyWorker(row);
+    hall.events.publish("worker", {
+      change: "tamper_cleared",
+      worker_id: id,
+      by: p.token_id,
+      note: body.note ?? null,
+      registered_hash: record.attestation?.code_hash ?? null,
+    });
+    return c.json(publicWorker(row));
   });
 
   return app;

@@ -21,6 +21,7 @@
 import postgres from "postgres";
 import type {
   AlertRow,
+  ApprovalPrincipal,
   ApprovalRow,
   ApprovalStatus,
   BanRow,
@@ -127,6 +128,17 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [{
       ord bigserial not null);
     create index alerts_open on alerts (created_at) where acknowledged_at is null;
   `,
+}, {
+  // Separation of duties (spec README decision 19): who raised a hold, and the resolver's label
+  // beside its id; rows resolved before keep their id and get the token's label when it is known.
+  version: 2,
+  sql: `
+    alter table approvals add column requested_by ${T}, add column requested_by_label text,
+      add column resolved_by_label text;
+    update approvals a set resolved_by_label = coalesce(
+        (select t.label from tokens t where t.token_id = a.resolved_by), '')
+      where a.resolved_by is not null;
+  `,
 }];
 
 function num(v: unknown): number {
@@ -211,8 +223,13 @@ function toApproval(r: Row): ApprovalRow {
     decision: parseJson(r.decision),
     created_at: r.created_at,
     expires_at: r.expires_at,
+    requested_by: r.requested_by === null || r.requested_by === undefined
+      ? null
+      : { principal_id: r.requested_by, label: r.requested_by_label ?? "" },
     resolved_at: r.resolved_at,
-    resolved_by: r.resolved_by,
+    resolved_by: r.resolved_by === null || r.resolved_by === undefined
+      ? null
+      : { principal_id: r.resolved_by, label: r.resolved_by_label ?? "" },
     note: r.note,
     escalations: num(r.escalations),
     consumed_at: r.consumed_at,
@@ -562,11 +579,14 @@ export class PostgresStore implements HallStore {
   async createApproval(a: ApprovalRow): Promise<void> {
     await this.#sql`insert into approvals (approval_id, decision_id, tenant_id, correlation_id,
       capability_id, supervisor_level, status, input, decision, created_at, expires_at,
-      resolved_at, resolved_by, note, escalations, consumed_at)
+      requested_by, requested_by_label, resolved_at, resolved_by, resolved_by_label, note,
+      escalations, consumed_at)
       values (${a.approval_id}, ${a.decision_id}, ${a.tenant_id}, ${a.correlation_id},
         ${a.capability_id}, ${a.supervisor_level}, ${a.status}, ${json(a.input)},
-        ${json(a.decision)}, ${a.created_at}, ${a.expires_at}, ${a.resolved_at},
-        ${a.resolved_by}, ${a.note}, ${a.escalations}, ${a.consumed_at})`;
+        ${json(a.decision)}, ${a.created_at}, ${a.expires_at},
+        ${a.requested_by?.principal_id ?? null}, ${a.requested_by?.label ?? null},
+        ${a.resolved_at}, ${a.resolved_by?.principal_id ?? null},
+        ${a.resolved_by?.label ?? null}, ${a.note}, ${a.escalations}, ${a.consumed_at})`;
   }
 
   async getApproval(approvalId: string): Promise<ApprovalRow | null> {
@@ -591,7 +611,7 @@ export class PostgresStore implements HallStore {
     approvalId: string,
     res: {
       status: "approved" | "denied";
-      by: string;
+      by: ApprovalPrincipal;
       at: string;
       note: string | null;
       expires_at?: string;
@@ -599,7 +619,8 @@ export class PostgresStore implements HallStore {
   ): Promise<ApprovalRow | null> {
     // A new expires_at (given on approve) is the deadline for dispatching the approved request.
     const [r] = await this.#sql`update approvals set status = ${res.status},
-      resolved_at = ${res.at}, resolved_by = ${res.by}, note = ${res.note},
+      resolved_at = ${res.at}, resolved_by = ${res.by.principal_id},
+      resolved_by_label = ${res.by.label}, note = ${res.note},
       expires_at = coalesce(${res.expires_at ?? null}::text, expires_at)
       where approval_id = ${approvalId} and status = 'pending' and expires_at > ${res.at}
       returning *`;

@@ -26,8 +26,14 @@ export type AlertKind = wire.AlertKind;
 /** Approval states. `consumed` means the approved request was dispatched (exactly once). */
 export type ApprovalStatus = wire.ApprovalStatus;
 
+/** Who raised or resolved a hold (token id and label, or an MCP session). */
+export type ApprovalPrincipal = wire.ApprovalPrincipal;
+
 /** One enrolled worker as the hall stores it (the API shows it as a `HallWorker`). */
-export interface WorkerRow extends Omit<wire.HallWorker, "attestation_verified"> {
+export interface WorkerRow
+  extends Omit<wire.HallWorker, "attestation_verified" | "view" | "flagged"> {
+  /** Set when a tamper was detected (cleared by an admin or a verified attestation). */
+  flagged: boolean;
   /** Last submitted attestation manifest (any JSON) and its verification result, or null. */
   attestation: { manifest: unknown; verified: boolean; verified_at: string; detail: string } | null;
   /** Token id that enrolled it. */
@@ -299,7 +305,7 @@ export interface HallStore {
     approvalId: string,
     resolution: {
       status: "approved" | "denied";
-      by: string;
+      by: ApprovalPrincipal;
       at: string;
       note: string | null;
       expires_at?: string;

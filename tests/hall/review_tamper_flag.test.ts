@@ -1,0 +1,156 @@
+// A tamper flag is cleared only by an admin (clear-tamper) or by a verified attestation of the
+// registered code, and a namespace owner's PUT never changes the registered code hash.
+import assert from "node:assert/strict";
+import { generateSigningKey, type SigningKey } from "../../src/attestation/mod.ts";
+import { recordHashJcs } from "../../src/registry.ts";
+import { err, hallTest, j, routeInput, signedSubmission, type TestHall } from "./_helpers.ts";
+
+const ID = "org.acme.sum.1";
+
+function record(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const r: Record<string, unknown> = {
+    worker_id: ID,
+    worker_species_id: "wrk.doc.summarizer",
+    capabilities: ["cap.doc.summarize"],
+    currently_implements: ["ctrl.obs.audit-log-append-only"],
+    ...extra,
+  };
+  r.artifact_hash = recordHashJcs(r);
+  return r;
+}
+
+const V1 = { "code/worker.py": "print('v1')\n" };
+const EVIL = { "code/worker.py": "print('evil')\n" };
+
+/**
+ * org.acme's worker, its v1 package attested (registered), then other code attested: flagged.
+ * The demo summarizer is revoked so that routing reaches this worker.
+ */
+async function flagged(h: TestHall): Promise<{
+  token: string;
+  key: SigningKey;
+  rec: Record<string, unknown>;
+  registered: string;
+  tampered: string;
+}> {
+  const { token } = await h.grant("org.acme");
+  const key = await generateSigningKey({ namespace: "org.acme" });
+  await h.req("/wcp/workers/org.demo.summarizer.1/revoke", { method: "POST" });
+  const enrol = await h.req("/wcp/workers", {
+    method: "POST",
+    token,
+    json: record({ public_keys: { [key.key_id]: key.public_key } }),
+  });
+  assert.equal(enrol.status, 201);
+  const attest = async (contents: Record<string, string>) =>
+    await j(
+      await h.req(`/wcp/workers/${ID}/attestation`, {
+        method: "POST",
+        token,
+        json: await signedSubmission(key, ID, contents),
+      }),
+    );
+  const first = await attest(V1);
+  assert.equal(first.verified, true);
+  const t = await attest(EVIL);
+  assert.equal(t.tampered, true);
+  const w = await j(await h.req(`/wcp/workers/${ID}`, { token }));
+  assert.equal(w.flagged, true);
+  // The owner's view of its record, as a client would PUT it back.
+  const { artifact_hash: _a, ...rec } = w.record;
+  return { token, key, rec, registered: first.package_hash, tampered: t.package_hash };
+}
+
+const route = async (h: TestHall) =>
+  await j(
+    await h.req("/wcp/route", { method: "POST", json: routeInput({ tenant_id: "org.acme" }) }),
+  );
+
+hallTest(
+  "tamper: an owner's PUT neither clears the flag nor registers the tampered hash",
+  () => ({ config: { require_worker_attestation: true } }),
+  async (h) => {
+    const f = await flagged(h);
+    const put = (rec: Record<string, unknown>) =>
+      h.req(`/wcp/workers/${ID}`, { method: "PUT", token: f.token, json: rec });
+
+    // The unchanged record: accepted, and the flag stays.
+    const same = await put(f.rec);
+    assert.equal(same.status, 200);
+    assert.equal((await j(same)).flagged, true);
+    assert.equal((await route(h)).deny_reason_if_denied.code, "DENY_WORKER_TAMPERED");
+
+    // The tampered hash as code_hash: refused, nothing changes.
+    const launder = await put({ ...f.rec, attestation: { code_hash: f.tampered } });
+    assert.equal(launder.status, 403);
+    const e = err(await j(launder));
+    assert.equal(e.code, "ATTESTATION_CHANGE_FORBIDDEN");
+    assert.equal(e.path, "attestation.code_hash");
+    // Any other hash too: the owner never changes the registered hash with a PUT.
+    const other = await put({ ...f.rec, attestation: { code_hash: "sha256:" + "c".repeat(64) } });
+    assert.equal(other.status, 403);
+    // Leaving attestation out keeps the registered one (it cannot be dropped to re-register).
+    const { attestation: _drop, ...bare } = f.rec;
+    const kept = await j(await put(bare));
+    assert.equal(kept.record.attestation.code_hash, f.registered);
+    const att = await j(await h.req(`/wcp/workers/${ID}/attestation`, { token: f.token }));
+    assert.equal(att.registered_hash, f.registered);
+    assert.equal(att.flagged, true);
+    assert.equal((await route(h)).deny_reason_if_denied.code, "DENY_WORKER_TAMPERED");
+
+    // An admin may change the code hash, but a PUT clears no flag, not even an admin's.
+    const byAdmin = await h.req(`/wcp/workers/${ID}`, { method: "PUT", json: f.rec });
+    assert.equal((await j(byAdmin)).flagged, true);
+  },
+);
+
+hallTest(
+  "tamper: only an admin clears the flag; a verified attestation of the registered code does too",
+  () => ({ config: { require_worker_attestation: true } }),
+  async (h) => {
+    const f = await flagged(h);
+    const clear = (json: unknown, token?: string) =>
+      h.req(`/wcp/workers/${ID}/clear-tamper`, { method: "POST", token, json });
+
+    assert.equal((await clear({}, f.token)).status, 403, "not the owner");
+    const unresolved = await clear({ note: "looked at it" });
+    assert.equal(unresolved.status, 409);
+    assert.equal(err(await j(unresolved)).code, "TAMPER_UNRESOLVED");
+
+    // The running code is the registered code again: a fresh verified attestation clears it.
+    const back = await j(
+      await h.req(`/wcp/workers/${ID}/attestation`, {
+        method: "POST",
+        token: f.token,
+        json: await signedSubmission(f.key, ID, V1),
+      }),
+    );
+    assert.equal(back.tampered, false);
+    assert.equal((await j(await h.req(`/wcp/workers/${ID}`))).flagged, false);
+    assert.equal((await route(h)).outcome, "DISPATCH");
+    assert.equal((await clear({})).status, 409, "nothing to clear");
+
+    // Flagged again; the admin accepts the new code: registered := the verified current hash.
+    await h.req(`/wcp/workers/${ID}/attestation`, {
+      method: "POST",
+      token: f.token,
+      json: await signedSubmission(f.key, ID, EVIL),
+    });
+    const accepted = await clear({ register_current: true, note: "release 2 approved" });
+    assert.equal(accepted.status, 200);
+    const w = await j(accepted);
+    assert.equal(w.flagged, false);
+    assert.equal(w.record.attestation.code_hash, f.tampered);
+    assert.equal(w.record.attestation.hash_method, "admin_accepted");
+    assert.equal((await route(h)).outcome, "DISPATCH");
+    const bad = await clear({ register_current: "yes" });
+    assert.equal(bad.status, 400);
+    assert.equal(err(await j(bad)).path, "register_current");
+    assert.equal((await clear({}, undefined)).status, 409);
+    assert.equal(
+      (await h.req("/wcp/workers/org.acme.none.1/clear-tamper", { method: "POST", json: {} }))
+        .status,
+      404,
+    );
+  },
+);
