@@ -14,6 +14,7 @@ import {
   type ChainReport,
   generateSigningKey,
   mintReceipt,
+  parseTrustedKeys,
   type Receipt,
   type TrustedKey,
   verifyReceiptChain,
@@ -60,12 +61,10 @@ async function generateDemo(n = 6): Promise<void> {
   await verifyNow();
 }
 
+// The library's one key reader: a list of {key_id, public_key}, the hall's GET /wcp/receipts/key
+// answer, a dashboard or `wcp receipts export` file, or a `wcp attest keygen` key file.
 function parseKeys(): TrustedKey[] {
-  const k = JSON.parse(keysText.value);
-  if (!Array.isArray(k)) {
-    throw new Error("trusted keys must be a JSON array of {key_id, public_key}");
-  }
-  return k;
+  return parseTrustedKeys(JSON.parse(keysText.value));
 }
 
 async function verifyNow(): Promise<void> {
@@ -223,7 +222,7 @@ export function ReceiptsPanel(): JSX.Element {
         />
         <TextArea
           id="trusted-keys"
-          label="Trusted keys (JSON array of {key_id, public_key})"
+          label="Trusted keys (a list of {key_id, public_key}, the hall's /wcp/receipts/key answer or a key file)"
           value={keysText.value}
           onInput={(v) => (keysText.value = v)}
           rows={5}

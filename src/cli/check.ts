@@ -7,8 +7,10 @@ import {
   type ComplianceLevel,
   type ComplianceReport,
   parseRules,
+  validateHallConfig,
   WcpError,
 } from "../../mod.ts";
+import { HallFileConfigSchema } from "../hall/file_config.ts";
 import { parentDir } from "../adapters/fs.ts";
 import { type Command, optString } from "./_args.ts";
 import { bold, EXIT, green, out, outJson, readJsonFile, red, UsageError } from "./_io.ts";
@@ -89,9 +91,23 @@ const check: Command = {
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
       throw new UsageError("HALL_CONFIG: expected a JSON object (hall.json or a HallConfig)");
     }
-    const d = doc as Record<string, unknown>;
+    const given = doc as Record<string, unknown>;
     // What the hall would refuse to load cannot count as configured.
-    if (d.policy_gate !== undefined) parseGate(d.policy_gate, "HALL_CONFIG");
+    if (given.policy_gate !== undefined) parseGate(given.policy_gate, "HALL_CONFIG");
+    if (given.hall_config !== undefined) {
+      try {
+        validateHallConfig(given.hall_config);
+      } catch (e) {
+        if (!(e instanceof WcpError)) throw e;
+        throw new UsageError(`HALL_CONFIG: hall_config.${e.path ? `${e.path}: ` : ""}${e.message}`);
+      }
+    }
+    // A hall.json without rules_file is read by the hall with rules.json beside it: so here too
+    // (the verdict is the hall's own: /wcp/health reports the same function's level).
+    const isHallFile = Object.keys(given).some((k) => k in HallFileConfigSchema.shape);
+    const d = isHallFile && given.rules === undefined && given.rules_file === undefined
+      ? { ...given, rules_file: "rules.json" }
+      : given;
     let rulesError: string | undefined;
     if (typeof d.rules === "object" && d.rules !== null) {
       try {
@@ -105,7 +121,9 @@ const check: Command = {
     if (typeof rulesFile === "string") {
       const full = rulesFile.startsWith("/") ? rulesFile : `${parentDir(path)}/${rulesFile}`;
       try {
-        parseRules(JSON.parse(await Deno.readTextFile(full)));
+        if (parseRules(JSON.parse(await Deno.readTextFile(full))).rules.length === 0) {
+          rulesError = `${rulesFile} holds no rules (the hall refuses it: everything is denied)`;
+        }
       } catch (e) {
         rulesError = e instanceof WcpError
           ? `${rulesFile}: ${e.message}`
@@ -114,7 +132,7 @@ const check: Command = {
           : `${rulesFile}: ${(e as Error).message}`;
       }
     }
-    const r = checkHallCompliance(doc, { rulesError });
+    const r = checkHallCompliance(d, { rulesError });
     const passed = RANK.indexOf(r.achieved_level) >= RANK.indexOf(want);
     if (ctx.json) outJson({ kind: "hall", file: path, required_level: want, passed, ...r });
     else printReport(path, r, want);

@@ -20,6 +20,10 @@ import { registryCommands } from "./registry.ts";
 import { attestCommands } from "./attest.ts";
 import { receiptsCommands } from "./receipts.ts";
 import { serveCommands } from "./serve.ts";
+import { approvalsCommands } from "./approvals.ts";
+import { tenantCommands } from "./tenants.ts";
+import { attestSubmitCommands } from "./attest_submit.ts";
+import { hallRulesCommands } from "./hall_rules.ts";
 
 /** The version printed by `wcp --version`. */
 export const WCP_CLI_VERSION = "0.1.0";
@@ -32,7 +36,11 @@ export const COMMANDS: Command[] = [
   ...lintCommands,
   ...checkCommands,
   ...registryCommands,
+  ...hallRulesCommands,
+  ...approvalsCommands,
+  ...tenantCommands,
   ...attestCommands,
+  ...attestSubmitCommands,
   ...receiptsCommands,
   ...serveCommands,
 ];

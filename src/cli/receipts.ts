@@ -1,9 +1,46 @@
-// `wcp receipts verify`: check a receipt chain (JSON Lines or a JSON array) offline.
+// `wcp receipts verify` (check a receipt chain offline) and `wcp receipts export` (a tenant's
+// chain and the hall's public keys in one file, the dashboard's export format).
 
-import { type KeyFile, verifyReceiptChain } from "../../mod.ts";
-import { type Command, optList, optString, positionals } from "./_args.ts";
-import { loadKeyFile } from "./_load.ts";
-import { dim, EXIT, green, out, outJson, Progress, readTextFile, red, UsageError } from "./_io.ts";
+import {
+  parseTrustedKeys,
+  type Receipt,
+  type TrustedKey,
+  verifyReceiptChain,
+  WcpError,
+} from "../../mod.ts";
+import { replaceFile } from "../adapters/fs.ts";
+import { type Command, optList, optString, positionals, requireString } from "./_args.ts";
+import { callHall, HALL_OPTS, hallClient } from "./_hall.ts";
+import {
+  dim,
+  EXIT,
+  FailedError,
+  green,
+  out,
+  outJson,
+  Progress,
+  readJsonFile,
+  readTextFile,
+  red,
+  UsageError,
+} from "./_io.ts";
+
+/**
+ * The trusted keys of a `--key` file, in any shape the library reads (`parseTrustedKeys`): the
+ * hall's `GET /wcp/receipts/key` answer, a dashboard or `wcp receipts export` file, a key file
+ * from `wcp attest keygen`, or a list of `{key_id, public_key}`.
+ */
+export async function loadReceiptKeys(path: string, flag = "--key"): Promise<TrustedKey[]> {
+  const doc = await readJsonFile(path, flag);
+  try {
+    return parseTrustedKeys(doc);
+  } catch (e) {
+    if (e instanceof WcpError) {
+      throw new UsageError(`${flag}: ${path}: ${e.path ? `${e.path}: ` : ""}${e.message}`, e.code);
+    }
+    throw e;
+  }
+}
 
 /** Receipts from JSON Lines, a JSON array, or `{receipts: [...]}` (the hall's answer). */
 function parseReceipts(text: string, path: string): unknown[] {
@@ -37,12 +74,14 @@ const verify: Command = {
       type: "string",
       multiple: true,
       arg: "KEYFILE",
-      help: "trusted receipt key file (public is enough; required)",
+      help: "trusted receipt keys: the hall's /wcp/receipts/key answer, an export, a key file or " +
+        "a list of {key_id, public_key} (required)",
     },
     tenant: { type: "string", arg: "ID", help: "expected tenant (default: the first receipt's)" },
   },
-  details:
-    'FILE: JSON Lines (one receipt per line), a JSON array, or {"receipts": [...]}; - for stdin.\n' +
+  details: 'FILE: JSON Lines (one receipt per line), a JSON array, or {"receipts": [...]} (so a\n' +
+    "`wcp receipts export` file); - for stdin. Keys are trusted only from --key (the same export\n" +
+    "file may be named, if you trust where it came from).\n" +
     "Exit status: 0 the chain verifies, 1 it is broken (the first break is printed), 2 bad input.",
   async run(ctx) {
     const [path] = positionals(ctx, ["FILE"]);
@@ -50,8 +89,8 @@ const verify: Command = {
     if (!keyPaths.length) {
       throw new UsageError("--key is required (the hall's receipt signing key)");
     }
-    const keys: KeyFile[] = [];
-    for (const p of keyPaths) keys.push(await loadKeyFile(p));
+    const keys: TrustedKey[] = [];
+    for (const p of keyPaths) keys.push(...(await loadReceiptKeys(p)));
     const receipts = parseReceipts(await readTextFile(path, "FILE"), path);
     if (!receipts.length) throw new UsageError(`FILE: ${path} holds no receipts`);
     const tenant = optString(ctx, "tenant");
@@ -81,5 +120,78 @@ const verify: Command = {
   },
 };
 
+const PAGE = 1000;
+
+/** Every receipt of a tenant's chain in seq order (paged by dispatched_at, checked contiguous). */
+async function fetchChain(
+  client: ReturnType<typeof hallClient>,
+  tenant: string,
+): Promise<Receipt[]> {
+  const byId = new Map<string, Receipt>();
+  let since: string | undefined;
+  while (true) {
+    const page = await callHall(
+      "receipts",
+      () => client.receipts({ tenant_id: tenant, limit: PAGE, ...(since ? { since } : {}) }),
+    );
+    const before = byId.size;
+    for (const r of page) byId.set(r.receipt_id, r);
+    if (page.length < PAGE) break;
+    if (byId.size === before) {
+      throw new FailedError(
+        `more than ${PAGE} receipts share dispatched_at ${since}: cannot page further`,
+        "EXPORT_INCOMPLETE",
+      );
+    }
+    since = page[page.length - 1].dispatched_at;
+  }
+  const list = [...byId.values()].sort((a, b) => a.seq - b.seq);
+  const gap = list.findIndex((r, i) => r.seq !== i);
+  if (gap >= 0) {
+    throw new FailedError(
+      `the hall's answers left a gap in ${tenant}'s chain at seq ${gap}; nothing written`,
+      "EXPORT_INCOMPLETE",
+    );
+  }
+  return list;
+}
+
+const exportCmd: Command = {
+  name: "receipts export",
+  summary: "Export a tenant's receipt chain with the hall's public receipt keys (one JSON file).",
+  options: {
+    ...HALL_OPTS,
+    tenant: { type: "string", arg: "ID", help: "tenant whose chain to export (required)" },
+    out: { type: "string", arg: "FILE", help: "write here (default: stdout)" },
+  },
+  details:
+    'Writes {"tenant_id", "exported_at", "keys", "receipts"}, the dashboard\'s export format, which\n' +
+    "`wcp receipts verify FILE --key KEYS` and the playground's Receipts panel read.\n" +
+    "Exit status: 0 written, 1 refused or incomplete, 2 bad input, 3 unreachable, 4 rate limited.",
+  async run(ctx) {
+    positionals(ctx, []);
+    const tenant = requireString(ctx, "tenant");
+    const target = optString(ctx, "out");
+    const client = hallClient(ctx);
+    const receipts = await fetchChain(client, tenant);
+    const { keys } = await callHall("receipt keys", () => client.receiptKeys());
+    const bundle = { tenant_id: tenant, exported_at: new Date().toISOString(), keys, receipts };
+    const text = JSON.stringify(bundle, null, 2) + "\n";
+    if (target === undefined) {
+      out(text.trimEnd());
+      return EXIT.ok;
+    }
+    try {
+      await replaceFile(target, text);
+    } catch (e) {
+      if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) throw e;
+      throw new UsageError(`--out: cannot write ${target}: ${(e as Error).message}`);
+    }
+    if (ctx.json) outJson({ file: target, tenant_id: tenant, count: receipts.length });
+    else out(`${green("exported")} ${receipts.length} receipt(s) of ${tenant} to ${target}`);
+    return EXIT.ok;
+  },
+};
+
 /** The receipts command group. */
-export const receiptsCommands: Command[] = [verify];
+export const receiptsCommands: Command[] = [verify, exportCmd];

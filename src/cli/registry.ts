@@ -1,14 +1,16 @@
-// `wcp enroll` and `wcp registry status|verify|ban-list`: talk to a hall with HallClient.
-// Unreachable hall: exit 3; rate limited: exit 4.
+// `wcp enroll [--update]` and `wcp registry status|verify|ban-list`: talk to a hall with
+// HallClient. Refused: exit 1; bad input: 2; unreachable hall: 3; rate limited: 4.
 
-import { HallClient, HallError, normalizeDigest, Registry, WcpError } from "../../mod.ts";
+import { type HallClient, normalizeDigest, Registry, WcpError } from "../../mod.ts";
 import { hashPackageDir } from "../adapters/fs.ts";
-import { type Command, type Context, optString, positionals } from "./_args.ts";
+import { type Command, optString, positionals } from "./_args.ts";
+import { callHall, HALL_OPTS, hallClient, hasToken } from "./_hall.ts";
 import { recordError, recordsOf } from "./_load.ts";
 import {
   bold,
   cyan,
   dim,
+  err,
   EXIT,
   green,
   out,
@@ -16,114 +18,59 @@ import {
   Progress,
   readJsonFile,
   red,
-  RemoteError,
   table,
   UsageError,
   yellow,
 } from "./_io.ts";
 
-const HALL_OPTS = {
-  hall: {
-    type: "string" as const,
-    arg: "URL",
-    help: "hall base URL (default $WCP_HALL_URL or http://127.0.0.1:8787)",
-  },
-  "token-env": {
-    type: "string" as const,
-    arg: "VAR",
-    help: "variable holding the bearer token (default WCP_TOKEN)",
-  },
-};
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A client for the hall named by --hall / $WCP_HALL_URL, with the token from --token-env. */
-export function hallClient(ctx: Context): HallClient {
-  const url = optString(ctx, "hall") ?? env("WCP_HALL_URL") ?? "http://127.0.0.1:8787";
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--hall: ${JSON.stringify(url)} is not a URL`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new UsageError(`--hall: ${JSON.stringify(url)} must be http:// or https://`);
-  }
-  const tokenVar = optString(ctx, "token-env") ?? "WCP_TOKEN";
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenVar)) {
-    throw new UsageError(`--token-env: ${JSON.stringify(tokenVar)} is not a variable name`);
-  }
-  const token = env(tokenVar);
-  return new HallClient({
-    baseUrl: url,
-    ...(token ? { token } : {}),
-    timeoutMs: 10_000,
-    retries: 1,
-    maxRetryAfterMs: 5_000,
-  });
-}
-
-/** Map a hall failure to the CLI's exit codes. */
-export async function callHall<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (!(e instanceof HallError)) throw e;
-    if (e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504) {
-      throw new RemoteError(`hall unreachable (${what}): ${e.message}`, EXIT.unreachable, e.code);
-    }
-    if (e.status === 429) {
-      const wait = e.retryAfterSeconds !== undefined ? `; retry after ${e.retryAfterSeconds}s` : "";
-      throw new RemoteError(`rate limited by the hall (${what})${wait}`, EXIT.rateLimited, e.code);
-    }
-    throw new RemoteError(
-      `${what}: hall answered ${e.status} ${e.code}: ${e.message}${
-        e.path ? ` (at ${e.path})` : ""
-      }`,
-      EXIT.failed,
-      e.code,
-    );
-  }
-}
-
 const enroll: Command = {
   name: "enroll",
-  summary: "Enroll a worker registry record with a hall (checked locally first).",
+  summary: "Enroll worker registry record(s) with a hall, or update them (--update).",
   positionals: "RECORD",
-  options: { ...HALL_OPTS },
-  details:
+  options: {
+    ...HALL_OPTS,
+    update: {
+      type: "boolean",
+      help: "update enrolled workers (PUT /wcp/workers/:id) instead of enrolling new ones",
+    },
+  },
+  details: 'RECORD: one record, a list, or {"workers": [...]}; checked locally first. Without\n' +
+    "artifact_hash, each record gets its JCS digest (the hall computes the same).\n" +
     "Exit status: 0 enrolled, 1 refused by the hall, 2 invalid record, 3 unreachable, 4 rate limited.",
   async run(ctx) {
     const [path] = positionals(ctx, ["RECORD"]);
     const records = recordsOf(await readJsonFile(path, "RECORD"), "RECORD");
-    // A record without artifact_hash gets the core's (JCS) hash, which halls require.
-    const toSend = records.map((record, i) => {
+    // Checked here first, so a bad field is named with its place in the file before any call.
+    records.forEach((record, i) => {
       try {
-        const stored = new Registry().enroll(record);
-        const given = (record as Record<string, unknown>).artifact_hash;
-        return given === undefined
-          ? { ...(record as object), artifact_hash: stored.artifact_hash }
-          : record;
+        new Registry().enroll(record);
       } catch (e) {
         if (e instanceof WcpError) throw recordError(`RECORD: ${path}`, i, e);
         throw e;
       }
     });
+    const update = ctx.values.update === true;
     const client = hallClient(ctx);
     const answers = [];
-    for (const record of toSend) {
-      answers.push(await callHall("enroll", () => client.enroll(record as never)));
+    for (const record of records) {
+      const id = (record as { worker_id: string }).worker_id;
+      answers.push(
+        await callHall(
+          update ? `update ${id}` : `enroll ${id}`,
+          () => update ? client.updateWorker(id, record as never) : client.enroll(record as never),
+        ),
+      );
     }
     if (ctx.json) outJson(records.length === 1 ? answers[0] : answers);
-    else {for (const r of records) {
-        out(`${green("enrolled")} ${(r as { worker_id: string }).worker_id}`);
-      }}
+    else {
+      for (const w of answers) {
+        out(
+          `${green(update ? "updated" : "enrolled")} ${w.worker_id} ${
+            dim(w.record.artifact_hash ?? "")
+          }`,
+        );
+      }
+    }
     return EXIT.ok;
   },
 };
@@ -136,14 +83,12 @@ const status: Command = {
     positionals(ctx, []);
     const client = hallClient(ctx);
     const health = await callHall("health", () => client.health());
+    // Health is public, the worker list is not: without a token it is left out (said on stderr);
+    // a token the hall refuses is an error (exit 1, the hall's answer on stderr).
     let workers: Awaited<ReturnType<HallClient["workers"]>> | null = null;
-    let workersError: string | null = null;
-    try {
-      workers = await callHall("workers", () => client.workers());
-    } catch (e) {
-      if (!(e instanceof RemoteError) || e.exitCode !== EXIT.failed) throw e;
-      workersError = e.message; // e.g. no token: health is public, the worker list is not
-    }
+    const workersError = hasToken() ? null : "not listed: no token (set WCP_TOKEN or --token-env)";
+    if (hasToken()) workers = await callHall("workers", () => client.workers());
+    else err(dim(`wcp registry status: workers ${workersError}`));
     if (ctx.json) {
       outJson({ health, workers, ...(workersError ? { workers_error: workersError } : {}) });
     } else {
@@ -170,7 +115,7 @@ const status: Command = {
             w.record.worker_species_id,
           ]))
         ) out(line);
-      } else if (workersError) out(dim(`workers: ${workersError}`));
+      }
     }
     return health.status === "ok" ? EXIT.ok : EXIT.failed;
   },

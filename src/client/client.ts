@@ -7,12 +7,14 @@
  */
 
 import type { RegistryRecord, RouteDecision, RouteInput } from "../model.ts";
-import { recordHashJcs } from "../registry.ts";
+import { validateRegistryRecord } from "../registry.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { Checkpoint, InclusionProof } from "../receipts/checkpoint.ts";
 import { HallError } from "./errors.ts";
 import { parseSseStream } from "./sse.ts";
+import type { TrustedKey } from "../attestation/ed25519.ts";
 import type {
+  ApprovalStatus,
   ChainVerification,
   DispatchResponse,
   HallAlert,
@@ -21,7 +23,10 @@ import type {
   HallCapability,
   HallCheckpoint,
   HallHealth,
+  HallNamespace,
   HallStreamEvent,
+  HallTier,
+  HallToken,
   HallWorker,
   NamespaceGrant,
   ReceiptFilter,
@@ -92,15 +97,19 @@ function retryAfterMs(header: string | null, nowMs: number): number | undefined 
   return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
 }
 
-/** The record with its `artifact_hash` (the JCS digest) when it has none; anything else as is. */
+/**
+ * The record with its `artifact_hash` when it has none: the JCS digest of the record as the hall
+ * stores it (`attestation.code_hash` normalised to `sha256:<hex>`), so the stored form verifies
+ * on its own. A record the core refuses is sent as is: the hall names the field.
+ */
 function withArtifactHash(record: unknown): unknown {
   if (typeof record !== "object" || record === null || Array.isArray(record)) return record;
   const r = record as Record<string, unknown>;
   if (r.artifact_hash !== undefined) return record;
   try {
-    return { ...r, artifact_hash: recordHashJcs(r) };
+    return { ...r, artifact_hash: validateRegistryRecord(r).artifact_hash };
   } catch {
-    return record; // not JSON-serialisable: the hall names the field
+    return record;
   }
 }
 
@@ -374,6 +383,88 @@ export class HallClient {
     return this.#request("POST", "/wcp/namespaces", body, options);
   }
 
+  /** `GET /wcp/namespaces` (admin: all; a namespace token: its own). */
+  async namespaces(options?: CallOptions): Promise<HallNamespace[]> {
+    const r = await this.#request<{ namespaces: HallNamespace[] }>(
+      "GET",
+      "/wcp/namespaces",
+      undefined,
+      options,
+    );
+    return r.namespaces;
+  }
+
+  /** `PUT /wcp/namespaces/:ns/tier` (admin). */
+  setNamespaceTier(namespace: string, tier: string, options?: CallOptions): Promise<HallNamespace> {
+    return this.#request(
+      "PUT",
+      `/wcp/namespaces/${encodeURIComponent(namespace)}/tier`,
+      { tier },
+      options,
+    );
+  }
+
+  /** `GET /wcp/tokens` (admin; never the secrets). */
+  async tokens(options?: CallOptions): Promise<HallToken[]> {
+    const r = await this.#request<{ tokens: HallToken[] }>(
+      "GET",
+      "/wcp/tokens",
+      undefined,
+      options,
+    );
+    return r.tokens;
+  }
+
+  /** `POST /wcp/tokens` (admin): the new token, shown once. */
+  createToken(
+    body: { role: "admin" | "namespace"; label: string; namespace?: string },
+    options?: CallOptions,
+  ): Promise<{ token: string; token_id: string; role: string; namespace: string | null }> {
+    return this.#request("POST", "/wcp/tokens", body, options);
+  }
+
+  /** `POST /wcp/tokens/:id/revoke` (admin; the last active admin token is refused, 409). */
+  revokeToken(
+    tokenId: string,
+    options?: CallOptions,
+  ): Promise<{ token_id: string; revoked: true }> {
+    return this.#request(
+      "POST",
+      `/wcp/tokens/${encodeURIComponent(tokenId)}/revoke`,
+      undefined,
+      options,
+    );
+  }
+
+  /** `GET /wcp/tiers`. */
+  async tiers(options?: CallOptions): Promise<HallTier[]> {
+    const r = await this.#request<{ tiers: HallTier[] }>("GET", "/wcp/tiers", undefined, options);
+    return r.tiers;
+  }
+
+  /** `PUT /wcp/tiers/:tier` (admin): create or change a tier. */
+  setTier(
+    tier: string,
+    limits: { max_workers: number; requests_per_minute: number },
+    options?: CallOptions,
+  ): Promise<HallTier> {
+    return this.#request("PUT", `/wcp/tiers/${encodeURIComponent(tier)}`, limits, options);
+  }
+
+  /** `GET /wcp/approvals[?status]` (admin): approvals in any state, or one state. */
+  async approvals(
+    filter: { status?: ApprovalStatus } = {},
+    options?: CallOptions,
+  ): Promise<HallApproval[]> {
+    const r = await this.#request<{ approvals: HallApproval[] }>(
+      "GET",
+      `/wcp/approvals${query(filter)}`,
+      undefined,
+      options,
+    );
+    return r.approvals;
+  }
+
   /** `GET /wcp/approvals/pending` (admin). */
   async pendingApprovals(options?: CallOptions): Promise<HallApproval[]> {
     const r = await this.#request<{ approvals: HallApproval[] }>(
@@ -460,6 +551,21 @@ export class HallClient {
       undefined,
       options,
     );
+  }
+
+  /**
+   * `GET /wcp/receipts/key`: the hall's public receipt keys, `{keys: [{key_id, public_key}]}`
+   * (read any key shape with `parseTrustedKeys`).
+   */
+  receiptKeys(options?: CallOptions): Promise<{ keys: TrustedKey[] }> {
+    return this.#request("GET", "/wcp/receipts/key", undefined, options);
+  }
+
+  /** `GET /wcp/rules`: the rules in force. */
+  rules(
+    options?: CallOptions,
+  ): Promise<{ rules: Record<string, unknown>[]; shadow_warnings: unknown[]; loaded_at: string }> {
+    return this.#request("GET", "/wcp/rules", undefined, options);
   }
 
   /** `POST /wcp/receipts/checkpoint`. */

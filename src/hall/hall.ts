@@ -119,6 +119,11 @@ export class Hall {
   #timers: ReturnType<typeof setInterval>[] = [];
   #closed = false;
 
+  /** Whether a policy gate is configured (one of the checks of the compliance level). */
+  get hasPolicyGate(): boolean {
+    return this.#gate !== undefined || this.#policyGate !== undefined;
+  }
+
   constructor(init: HallInit) {
     this.store = init.store;
     this.rules = init.rules;

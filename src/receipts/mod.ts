@@ -24,3 +24,4 @@ export * from "./chain.ts";
 export * from "./merkle.ts";
 export * from "./checkpoint.ts";
 export { generateSigningKey } from "../attestation/ed25519.ts";
+export * from "./keys.ts";

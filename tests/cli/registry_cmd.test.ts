@@ -165,7 +165,13 @@ Deno.test("registry commands against a real hall started by wcp serve", async (t
     await t.step(
       "a missing token is refused by the hall: exit 1 with the hall's code",
       async () => {
-        const r = await wcp([
+        const r = await wcp(["registry", "ban-list", "--hall", hall.url], {
+          env: { WCP_TOKEN: "" },
+        });
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /hall answered 401 .*no token sent/);
+        // A variable named with --token-env must be set: a usage error, before any request.
+        const unset = await wcp([
           "registry",
           "ban-list",
           "--hall",
@@ -173,8 +179,11 @@ Deno.test("registry commands against a real hall started by wcp serve", async (t
           "--token-env",
           "WCP_NO_SUCH_TOKEN",
         ]);
-        assert.equal(r.code, 1);
-        assert.match(r.stderr, /hall answered 401/);
+        assert.equal(unset.code, 2);
+        assert.match(
+          unset.stderr,
+          /--token-env: environment variable WCP_NO_SUCH_TOKEN is not set/,
+        );
       },
     );
   } finally {

@@ -24,7 +24,8 @@ function record(id: string, extra: Record<string, unknown> = {}): Record<string,
 hallTest("discovery: health is public; capabilities and workers need a token", async (h) => {
   const health = await j(await h.req("/wcp/health", { token: null }));
   assert.equal(health.status, "ok");
-  assert.equal(health.compliance_level, "WCP-Full");
+  // The test hall's floors (the defaults, no signatory tenants, attestation or envelopes).
+  assert.equal(health.compliance_level, "WCP-Standard");
   assert.equal((health.store as Record<string, unknown>).backend, "sqlite");
   assert.equal((health.counts as Record<string, number>).workers, 3);
   assert.equal((await h.req("/wcp/capabilities", { token: null })).status, 401);

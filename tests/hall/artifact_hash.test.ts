@@ -93,3 +93,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "hall: a hash over the record as sent but not its stored form is refused, nothing stored",
+  ...HALL_TEST,
+  fn: async () => {
+    const h = await testHall();
+    try {
+      const bare = {
+        ...RECORD,
+        worker_id: "org.acme.bare-hex.1",
+        attestation: { code_hash: "ab".repeat(32) },
+      };
+      // The as-sent digest (bare hex code_hash); the hall stores "sha256:" + hex.
+      const r = await h.req("/wcp/workers", {
+        method: "POST",
+        json: { ...bare, artifact_hash: recordHashJcs(bare) },
+      });
+      assert.equal(r.status, 400);
+      const e = err(await j(r));
+      assert.equal(e.path, "artifact_hash");
+      assert.match(String(e.message), /not its stored form/);
+      const stored = { ...bare, attestation: { code_hash: "sha256:" + "ab".repeat(32) } };
+      assert.ok(String(e.message).includes(recordHashJcs(stored)), String(e.message));
+      assert.equal((await h.req(`/wcp/workers/${bare.worker_id}`)).status, 404, "not stored");
+      // HallClient hashes the stored form, so the same record enrols and routes.
+      const c = new HallClient({
+        baseUrl: "http://localhost",
+        token: ADMIN,
+        fetch: async (input, init) => await h.app.request(new Request(input, init)),
+      });
+      const w = await c.enroll(bare);
+      assert.equal(w.record.artifact_hash, recordHashJcs(stored));
+      assert.equal((await c.worker(bare.worker_id)).status, "active");
+    } finally {
+      await h.stop();
+    }
+  },
+});

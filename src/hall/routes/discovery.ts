@@ -5,6 +5,7 @@
  */
 
 import { Hono } from "hono";
+import { checkHallCompliance, type ComplianceReport } from "../../catalog/compliance.ts";
 import { servesTenant } from "../../registry.ts";
 import type { Hall } from "../hall.ts";
 import { type HallEnv, principal } from "../_http.ts";
@@ -35,17 +36,32 @@ export const FEATURES = [
   "hot_reload_rules",
 ] as const;
 
+/**
+ * The compliance level of this hall's configuration, by the same function as `wcp check hall.json`
+ * (`checkHallCompliance`): its floors, the rules in force, whether a policy gate is configured;
+ * receipts, telemetry, dry run and discovery are always on here.
+ */
+export function hallCompliance(hall: Hall): ComplianceReport {
+  return checkHallCompliance({
+    hall_config: hall.config,
+    rules: { rules: hall.rules.rules },
+    ...(hall.hasPolicyGate ? { policy_gate: true } : {}),
+  });
+}
+
 /** Public health (no token needed); `authed` adds counts. */
 export function healthRoute(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
   app.get("/wcp/health", async (c) => {
     const ok = await hall.store.ping();
     const counts = ok ? await hall.store.counts().catch(() => null) : null;
+    const compliance = hallCompliance(hall);
     const body = {
       status: ok ? "ok" : "degraded",
       wcp_version: "0.1",
       api_version: 1,
-      compliance_level: "WCP-Full",
+      compliance_level: compliance.achieved_level,
+      compliance_gaps: compliance.gaps,
       features: FEATURES,
       counts: counts
         ? {

@@ -24,7 +24,7 @@ import { trustedKeysFromRecord } from "../../attestation/ed25519.ts";
 import { WcpError } from "../../errors.ts";
 import { normalizeDigest } from "../../hash.ts";
 import type { RegistryRecord } from "../../model.ts";
-import { Registry, servesTenant } from "../../registry.ts";
+import { recordHashJcs, recordHashPyCompat, Registry, servesTenant } from "../../registry.ts";
 import { type HallEnv, objectBody, principal, validBody } from "../_http.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
@@ -183,14 +183,30 @@ function validateRecord(body: Record<string, unknown>): RegistryRecord {
       });
     }
   }
+  let record: RegistryRecord;
   try {
-    return new Registry().enroll(body);
+    record = new Registry().enroll(body);
   } catch (e) {
     if (e instanceof WcpError) {
       throw new HttpError(400, e.code, e.message, { path: e.path });
     }
     throw e;
   }
+  // The hall re-reads the stored form (attestation.code_hash normalised to sha256:<hex>), so it
+  // must verify on its own: a hash that matched only the record as sent would be stored and then
+  // refused by every later load.
+  const own = recordHashJcs(record);
+  if (record.artifact_hash !== own && record.artifact_hash !== recordHashPyCompat(record)) {
+    throw new HttpError(
+      400,
+      "RECORD_INVALID",
+      `artifact_hash: matches the record as sent, not its stored form (attestation.code_hash ` +
+        `normalised to sha256:<hex>): expected ${own}, the SHA-256 of the JCS form of the ` +
+        "normalised record without artifact_hash; omit it and the hall computes it",
+      { path: "artifact_hash" },
+    );
+  }
+  return record;
 }
 
 async function checkBanned(hall: Hall, record: RegistryRecord): Promise<void> {
