@@ -6,6 +6,7 @@
 
 import type { Context } from "hono";
 import type { z } from "zod";
+import { parseJsonStrict, readBodyText } from "./_body.ts";
 import { fromZod, HttpError } from "./errors.ts";
 import type { HallVariables, Principal } from "./security.ts";
 
@@ -16,11 +17,12 @@ export type HallEnv = { Variables: HallVariables };
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
- * Parse the body as JSON (400 `INVALID_JSON` when it is not; 415 when it is sent as another
+ * Parse the body as JSON (400 `INVALID_JSON` when it is not, `INVALID_UTF8` for bytes that are
+ * not UTF-8, `DUPLICATE_KEY` for an object with a repeated key; 415 when it is sent as another
  * media type, such as the form encoding `curl -d` uses). Empty body gives `{}`.
  */
 export async function jsonBody(c: Context<HallEnv>): Promise<unknown> {
-  return parseJsonText(await c.req.text(), c.req.header("content-type"));
+  return parseJsonText(await readBodyText(() => c.req.arrayBuffer()), c.req.header("content-type"));
 }
 
 /** `jsonBody` over a body already read (the route fast lane reads it itself). */
@@ -35,8 +37,9 @@ export function parseJsonText(text: string, contentType: string | undefined | nu
     );
   }
   try {
-    return JSON.parse(text);
-  } catch {
+    return parseJsonStrict(text);
+  } catch (e) {
+    if (e instanceof HttpError) throw e; // a repeated key
     throw new HttpError(400, "INVALID_JSON", "the body is not valid JSON");
   }
 }

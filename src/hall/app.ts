@@ -13,6 +13,7 @@ import type { HallConfig } from "../config.ts";
 import type { PolicyGate, PolicyGateFn } from "../policy.ts";
 import { parseRules, type RuleSet } from "../rules.ts";
 import { WcpError } from "../errors.ts";
+import { ClientAbortError, isClientAbort } from "./_body.ts";
 import type { HallEnv } from "./_http.ts";
 import { type HallPeers, linkPeers } from "./cluster.ts";
 import { HttpError } from "./errors.ts";
@@ -128,6 +129,11 @@ function isRuleSet(x: unknown): x is RuleSet {
  * never a stack trace; an unexpected error is logged in one line and answered 500.
  */
 function errorResponse(err: unknown, method: string, path: string): Response {
+  if (isClientAbort(err)) {
+    // The client went away mid-body: nobody reads the answer and nothing is wrong here.
+    console.debug(`hall: debug: ${method} ${shortPath(path)}: the client closed mid-body`);
+    return jsonResponse(new ClientAbortError(err).body(), 400);
+  }
   if (err instanceof HttpError) {
     const res = jsonResponse(err.body(), err.status);
     for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
@@ -152,6 +158,25 @@ function jsonResponse(body: unknown, status: number): Response {
 // A path as echoed in messages and logs: a client's 5,000-character path stays a short line.
 function shortPath(path: string): string {
   return path.length <= 120 ? path : `${path.slice(0, 120)}… (${path.length} characters)`;
+}
+
+/**
+ * A request received over a connection (Deno.serve passes its connection info) must name its Host
+ * (RFC 9112 3.2: a request without one is a 400); without it the URL's host is a default, and the
+ * Host check below would pass a request that named none. In-process callers (MCP tool calls that
+ * re-enter the API, `app.request` in tests) pass no connection info and build their URLs themselves.
+ */
+const requireHostHeader: MiddlewareHandler<HallEnv> = async (c, next) => {
+  if (c.req.raw.headers.get("host") === null && isServeInfo(c.env)) {
+    throw new HttpError(400, "HOST_MISSING", "Host: the request has no Host header", {
+      path: "host",
+    });
+  }
+  await next();
+};
+
+function isServeInfo(env: unknown): boolean {
+  return typeof env === "object" && env !== null && "remoteAddr" in env;
 }
 
 function remoteAddress(info: unknown): string {
@@ -250,6 +275,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     await next();
     applySecurityHeaders(c.res.headers);
   });
+  app.use("*", requireHostHeader);
   app.use("*", hostOriginGuard(hosts, origins));
   app.use("*", corsGuard(origins));
   app.use(

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { readBodyText } from "./_body.ts";
 import { asObjectBody, isJsonType, parseJsonText } from "./_http.ts";
 import type { Hall } from "./hall.ts";
 import { routeJson } from "./routes/decide.ts";
@@ -75,7 +76,8 @@ export function withRouteFastLane(
     if (!p) return full(req, info); // 401 and the failed-login limit live there
     if (limiter.take(p.token_id, await deps.tierLimit(p)) !== 0) return full(req, info); // 429
     try {
-      const json = await routeJson(hall, p, asObjectBody(parseJsonText(await req.text(), type)));
+      const text = await readBodyText(() => req.bytes());
+      const json = await routeJson(hall, p, asObjectBody(parseJsonText(text, type)));
       return new Response(json, { headers: OK_HEADERS });
     } catch (err) {
       const res = deps.errorResponse(err, "POST", path);

@@ -13,16 +13,38 @@ interface Case {
   headers?: Record<string, string>;
   /** Leave Content-Length out (a chunked body). */
   noLength?: boolean;
+  /** The body as bytes (for bytes that are not UTF-8). */
+  bytes?: Uint8Array;
+  /** Sent as Deno.serve would (with connection info), not as an in-process call. */
+  served?: boolean;
   /** The lane answers it (else the full app must). */
   lane: boolean;
   status: number;
+  /** The error code expected. */
+  code?: string;
+}
+
+// What Deno.serve passes with a request received over a connection.
+const SERVED: Deno.ServeHandlerInfo<Deno.NetAddr> = {
+  remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 },
+  completed: Promise.resolve(),
+};
+
+// A route request's text with one more key: a second `tenant_id` (or `inner` inside request).
+function withDuplicate(where: "top" | "request"): string {
+  const text = JSON.stringify(routeInput({ correlation_id: CORR }));
+  return where === "top"
+    ? text.replace('"tenant_id":"acme"', '"tenant_id":"acme","tenant_id":"org.other"')
+    : text.replace('"text":', '"text":"first","text":');
 }
 
 function request(c: Case, token: string | null): Request {
-  const body = c.body ?? JSON.stringify(routeInput({ correlation_id: CORR }));
+  const body = c.bytes ?? new TextEncoder().encode(
+    c.body ?? JSON.stringify(routeInput({ correlation_id: CORR })),
+  );
   const headers = new Headers({ host: "localhost", "content-type": "application/json" });
   if (token) headers.set("authorization", `Bearer ${token}`);
-  if (!c.noLength) headers.set("content-length", String(new TextEncoder().encode(body).length));
+  if (!c.noLength) headers.set("content-length", String(body.length));
   for (const [k, v] of Object.entries(c.headers ?? {})) {
     if (v === "") headers.delete(k);
     else headers.set(k, v);
@@ -33,11 +55,11 @@ function request(c: Case, token: string | null): Request {
     body: c.noLength
       ? new ReadableStream({
         start(ctl) {
-          ctl.enqueue(new TextEncoder().encode(body));
+          ctl.enqueue(body);
           ctl.close();
         },
       })
-      : new TextEncoder().encode(body), // bytes: a string body would get a text/plain type
+      : body, // bytes: a string body would get a text/plain type
   });
 }
 
@@ -152,15 +174,59 @@ Deno.test({
           status: 200,
         }, ADMIN],
         [{ name: "a query string", path: "/wcp/route?x=1", lane: false, status: 200 }, ADMIN],
+        [{
+          name: "bytes that are not UTF-8",
+          bytes: new Uint8Array([
+            ...new TextEncoder().encode('{"correlation_id":"'),
+            0xc3,
+            0x28,
+            ...new TextEncoder().encode(`${CORR}"}`),
+          ]),
+          lane: true,
+          status: 400,
+          code: "INVALID_UTF8",
+        }, ADMIN],
+        [{
+          name: "a repeated key",
+          body: withDuplicate("top"),
+          lane: true,
+          status: 400,
+          code: "DUPLICATE_KEY",
+        }, ADMIN],
+        [{
+          name: "a repeated key inside request",
+          body: withDuplicate("request"),
+          lane: true,
+          status: 400,
+          code: "DUPLICATE_KEY",
+        }, ADMIN],
+        [{
+          name: "strings with colons and quotes (no key repeated)",
+          body: JSON.stringify(
+            routeInput({ correlation_id: CORR, request: { text: 'a": "b", "text": 1 :' } }),
+          ),
+          lane: true,
+          status: 200,
+        }, ADMIN],
+        [{
+          name: "no Host over a connection",
+          headers: { host: "" },
+          served: true,
+          lane: false,
+          status: 400,
+          code: "HOST_MISSING",
+        }, ADMIN],
       ];
       const reachedFull = countFull(h);
       for (const [c, token] of cases) {
         const before = reachedFull();
-        const viaLane = await answer(await h.fetch(request(c, token)));
+        const info = c.served ? SERVED : undefined;
+        const viaLane = await answer(await h.fetch(request(c, token), info));
         const full = reachedFull() - before;
         assert.equal(full, c.lane ? 0 : 1, `${c.name}: ${c.lane ? "lane" : "full app"} expected`);
-        const viaFull = await answer(await h.app.fetch(request(c, token)));
+        const viaFull = await answer(await h.app.fetch(request(c, token), info));
         assert.equal(viaLane.status, c.status, `${c.name}: ${viaLane.body.slice(0, 300)}`);
+        if (c.code) assert.equal(JSON.parse(viaLane.body).error.code, c.code, c.name);
         assert.deepEqual(viaLane, viaFull, c.name);
       }
     } finally {
