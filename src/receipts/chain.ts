@@ -206,6 +206,7 @@ function idOf(r: unknown): string | null {
  * `WcpError` `KEY_INVALID` (see {@link toKeyRing}). Each receipt's
  * shape, tenant, hash and signature are checked, then its link to the one before it; a link
  * that fails is classified as `duplicate`, `reordered`, `missing_link` or `broken_link`.
+ * Signatures are checked in batches (many Web Crypto calls in flight at once).
  *
  * @example
  * ```ts
@@ -228,7 +229,7 @@ export async function verifyReceiptChain(
   const ring = toKeyRing(options?.keys);
   if (!Array.isArray(receipts)) {
     return report(
-      [],
+      0,
       [{
         kind: "malformed",
         index: 0,
@@ -240,119 +241,288 @@ export async function verifyReceiptChain(
       options.now,
     );
   }
-  const breaks: ChainBreak[] = [];
-  const at = (i: number, kind: ChainBreakKind, message: string, extra: Partial<ChainBreak> = {}) =>
-    breaks.push({ kind, index: i, receipt_id: idOf(receipts[i]), message, ...extra });
+  return await verifyPages(
+    async function* () {
+      yield receipts;
+    },
+    ring,
+    { ...options, total: receipts.length },
+  );
+}
 
-  // Index the claimed hashes first, to tell a reordering from a missing receipt.
-  const firstIndexOf = new Map<string, number>();
-  receipts.forEach((r, i) => {
-    const h = (r as Record<string, unknown> | null)?.receipt_hash;
-    if (typeof h === "string" && !firstIndexOf.has(h)) firstIndexOf.set(h, i);
-  });
+/**
+ * Options of {@link verifyReceiptPages}.
+ *
+ * @example
+ * ```ts
+ * import type { VerifyPagesOptions } from "@wcp/core";
+ * const o: VerifyPagesOptions = { keys: [], total: 100_000 };
+ * ```
+ */
+export interface VerifyPagesOptions extends VerifyChainOptions {
+  /** The stream's length when known (passed to `onProgress`; default: receipts seen so far). */
+  total?: number;
+}
+
+/**
+ * {@link verifyReceiptChain} over a stream read page by page (e.g. from a database), holding one
+ * page at a time: the same checks and the same report as over the whole list. `pages` is called
+ * once, and a second time only when a link fails (its classification needs to know where the
+ * hashes it names occur); each call must yield the same receipts in the same order.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, mintReceipt, verifyReceiptPages } from "@wcp/core";
+ * const key = await generateSigningKey();
+ * const f = { tenant_id: "acme", correlation_id: "c", dispatched_at: "2026-01-01T00:00:00.000Z",
+ *   worker_id: "org.acme.w.1", capability_id: "cap.doc.summarize", policy_decision: "ALLOW",
+ *   controls_verified: [], artifact_hash: "sha256:" + "0".repeat(64) };
+ * const a = await mintReceipt(null, f, key);
+ * const b = await mintReceipt(a, f, key);
+ * async function* pages() {
+ *   yield [a];
+ *   yield [b];
+ * }
+ * (await verifyReceiptPages(pages, { keys: [key] })).ok; // true
+ * ```
+ */
+export async function verifyReceiptPages(
+  pages: () => AsyncIterable<readonly unknown[]>,
+  options: VerifyPagesOptions,
+): Promise<ChainReport> {
+  return await verifyPages(pages, toKeyRing(options?.keys), options);
+}
+
+/** A failed link, classified once every claimed hash's first index is known. */
+interface FailedLink {
+  index: number;
+  receipt_id: string | null;
+  hash: string;
+  prev: string | null;
+  seq: number;
+  expectedSeq: number;
+  prevSeq: number;
+  extra: Partial<ChainBreak>;
+}
+
+const SIGNATURE_BATCH = 512;
+
+async function verifyPages(
+  pages: () => AsyncIterable<readonly unknown[]>,
+  ring: KeyRing,
+  options: VerifyPagesOptions,
+): Promise<ChainReport> {
+  // Per index at most one break about the receipt itself and one about its link; the report
+  // lists them in that order (content, then link), by index.
+  const content: ChainBreak[] = [];
+  const failedLinks: FailedLink[] = [];
+  const signatures: {
+    index: number;
+    receipt_id: string | null;
+    key: string;
+    sig: string;
+    hash: string;
+  }[] = [];
+  const flush = async (): Promise<void> => {
+    if (signatures.length === 0) return;
+    const batch = signatures.splice(0);
+    const ok = await Promise.all(
+      batch.map((s) =>
+        ring.verify(s.key, fromHexStrict(s.sig) as Uint8Array, receiptSigningBytes(s.hash))
+      ),
+    );
+    batch.forEach((s, k) => {
+      if (!ok[k]) {
+        content.push({
+          kind: "bad_signature",
+          index: s.index,
+          receipt_id: s.receipt_id,
+          message: "signature does not verify",
+          found: s.key,
+        });
+      }
+    });
+  };
 
   let tenant: string | null = options.tenantId ?? null;
   let prevSeq = options.anchor ? options.anchor.seq : -1;
   let prevHash: string | null = options.anchor ? options.anchor.receipt_hash : null;
   let linkKnown = true;
-  for (let i = 0; i < receipts.length; i++) {
-    const problem = shapeProblem(receipts[i]);
-    if (problem !== null) {
-      at(i, "malformed", problem);
-      linkKnown = false; // the next link cannot be judged against an unreadable receipt
-      continue;
-    }
-    const r = receipts[i] as Record<string, unknown> & { seq: number; receipt_hash: string };
-    tenant ??= r.tenant_id as string;
-    let recomputed: string | null = null;
-    try {
-      recomputed = computeReceiptHash(r);
-    } catch { /* not JCS-serialisable: reported below as a mismatch */ }
-    if (r.tenant_id !== tenant) {
-      at(i, "tenant_mismatch", "receipt belongs to another tenant stream", {
-        expected: tenant,
-        found: r.tenant_id,
-      });
-    } else if (recomputed !== r.receipt_hash) {
-      at(i, "hash_mismatch", "content does not match receipt_hash", {
-        expected: recomputed,
-        found: r.receipt_hash,
-      });
-    } else if (ring.get(r.signing_key_id as string) === undefined) {
-      at(i, "unknown_key", "signed by a key that is not trusted", { found: r.signing_key_id });
-    } else if (
-      !await ring.verify(
-        r.signing_key_id as string,
-        fromHexStrict(r.signature as string) as Uint8Array,
-        receiptSigningBytes(r.receipt_hash),
-      )
-    ) {
-      at(i, "bad_signature", "signature does not verify", { found: r.signing_key_id });
-    }
-    if (linkKnown) {
-      const expectedSeq = prevSeq + 1;
-      if (r.prev_receipt_hash !== prevHash || r.seq !== expectedSeq) {
-        const dup = firstIndexOf.get(r.receipt_hash);
-        const target = r.prev_receipt_hash === null
-          ? undefined
-          : firstIndexOf.get(r.prev_receipt_hash as string);
-        const extra = {
-          expected: { seq: expectedSeq, prev_receipt_hash: prevHash },
-          found: { seq: r.seq, prev_receipt_hash: r.prev_receipt_hash },
-        };
-        if (dup !== undefined && dup < i) {
-          at(i, "duplicate", `same receipt as index ${dup}`, extra);
-        } else if (target !== undefined && target !== i - 1) {
-          at(
-            i,
-            "reordered",
-            `links to the receipt at index ${target}, not the one before it`,
-            extra,
-          );
-        } else if (r.seq > expectedSeq && target === undefined) {
-          at(i, "missing_link", `receipts ${expectedSeq}..${r.seq - 1} are missing`, extra);
-        } else if (r.seq < expectedSeq) {
-          at(i, "reordered", `seq ${r.seq} after seq ${prevSeq}`, extra);
-        } else {
-          at(i, "broken_link", "prev_receipt_hash does not match the previous receipt", extra);
+  let i = 0;
+  let last: unknown = null;
+  for await (const page of pages()) {
+    for (const item of page) {
+      last = item;
+      const problem = shapeProblem(item);
+      if (problem !== null) {
+        content.push({ kind: "malformed", index: i, receipt_id: idOf(item), message: problem });
+        linkKnown = false; // the next link cannot be judged against an unreadable receipt
+        i++;
+        continue;
+      }
+      const r = item as Record<string, unknown> & { seq: number; receipt_hash: string };
+      const id = r.receipt_id as string;
+      tenant ??= r.tenant_id as string;
+      let recomputed: string | null = null;
+      try {
+        recomputed = computeReceiptHash(r);
+      } catch { /* not JCS-serialisable: reported below as a mismatch */ }
+      if (r.tenant_id !== tenant) {
+        content.push({
+          kind: "tenant_mismatch",
+          index: i,
+          receipt_id: id,
+          message: "receipt belongs to another tenant stream",
+          expected: tenant,
+          found: r.tenant_id,
+        });
+      } else if (recomputed !== r.receipt_hash) {
+        content.push({
+          kind: "hash_mismatch",
+          index: i,
+          receipt_id: id,
+          message: "content does not match receipt_hash",
+          expected: recomputed,
+          found: r.receipt_hash,
+        });
+      } else if (ring.get(r.signing_key_id as string) === undefined) {
+        content.push({
+          kind: "unknown_key",
+          index: i,
+          receipt_id: id,
+          message: "signed by a key that is not trusted",
+          found: r.signing_key_id,
+        });
+      } else {
+        signatures.push({
+          index: i,
+          receipt_id: id,
+          key: r.signing_key_id as string,
+          sig: r.signature as string,
+          hash: r.receipt_hash,
+        });
+        if (signatures.length >= SIGNATURE_BATCH) await flush();
+      }
+      if (linkKnown) {
+        const expectedSeq = prevSeq + 1;
+        if (r.prev_receipt_hash !== prevHash || r.seq !== expectedSeq) {
+          failedLinks.push({
+            index: i,
+            receipt_id: id,
+            hash: r.receipt_hash,
+            prev: r.prev_receipt_hash as string | null,
+            seq: r.seq,
+            expectedSeq,
+            prevSeq,
+            extra: {
+              expected: { seq: expectedSeq, prev_receipt_hash: prevHash },
+              found: { seq: r.seq, prev_receipt_hash: r.prev_receipt_hash },
+            },
+          });
         }
       }
+      linkKnown = true;
+      prevSeq = r.seq;
+      prevHash = r.receipt_hash;
+      i++;
+      if (i % 256 === 0) options.onProgress?.(i, options.total ?? i);
     }
-    linkKnown = true;
-    prevSeq = r.seq;
-    prevHash = r.receipt_hash;
-    if ((i + 1) % 256 === 0) options.onProgress?.(i + 1, receipts.length);
   }
-  options.onProgress?.(receipts.length, receipts.length);
-  const last = receipts.length > 0 ? receipts[receipts.length - 1] : null;
+  await flush();
+  const count = i;
+  options.onProgress?.(count, options.total ?? count);
+  const links = failedLinks.length ? await classifyLinks(failedLinks, pages, count) : [];
+  const breaks = mergeBreaks(content, links);
   const headHash = typeof (last as Record<string, unknown> | null)?.receipt_hash === "string"
     ? (last as Record<string, string>).receipt_hash
     : null;
   if (options.head && (prevHash !== options.head.receipt_hash || prevSeq !== options.head.seq)) {
     breaks.push({
       kind: "truncated",
-      index: receipts.length,
+      index: count,
       receipt_id: null,
       expected: options.head,
       found: { seq: prevSeq, receipt_hash: prevHash },
       message: "the stream does not end at the expected head",
     });
   }
-  return report(receipts, breaks, headHash, tenant, options.now);
+  return report(count, breaks, headHash, tenant, options.now);
+}
+
+/** Content breaks and link breaks by index, content first at the same index. */
+function mergeBreaks(content: ChainBreak[], links: ChainBreak[]): ChainBreak[] {
+  content.sort((a, b) => a.index - b.index); // signature breaks arrive after later ones
+  const out: ChainBreak[] = [];
+  let c = 0;
+  let l = 0;
+  while (c < content.length || l < links.length) {
+    if (l >= links.length || (c < content.length && content[c].index <= links[l].index)) {
+      out.push(content[c++]);
+    } else {
+      out.push(links[l++]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Name each failed link: a duplicate of an earlier receipt, a link to a receipt elsewhere in the
+ * stream (reordered), a gap (missing), or a plain broken link. Reads the stream again for the
+ * first index of each hash the failed links name (of the first `count` entries).
+ */
+async function classifyLinks(
+  failed: FailedLink[],
+  pages: () => AsyncIterable<readonly unknown[]>,
+  count: number,
+): Promise<ChainBreak[]> {
+  const wanted = new Set<string>();
+  for (const f of failed) {
+    wanted.add(f.hash);
+    if (f.prev !== null) wanted.add(f.prev);
+  }
+  const firstIndexOf = new Map<string, number>();
+  let i = 0;
+  outer: for await (const page of pages()) {
+    for (const item of page) {
+      if (i >= count) break outer;
+      const h = (item as Record<string, unknown> | null)?.receipt_hash;
+      if (typeof h === "string" && wanted.has(h) && !firstIndexOf.has(h)) firstIndexOf.set(h, i);
+      i++;
+    }
+  }
+  return failed.map((f) => {
+    const at = (kind: ChainBreakKind, message: string): ChainBreak => ({
+      kind,
+      index: f.index,
+      receipt_id: f.receipt_id,
+      message,
+      ...f.extra,
+    });
+    const dup = firstIndexOf.get(f.hash);
+    const target = f.prev === null ? undefined : firstIndexOf.get(f.prev);
+    if (dup !== undefined && dup < f.index) return at("duplicate", `same receipt as index ${dup}`);
+    if (target !== undefined && target !== f.index - 1) {
+      return at("reordered", `links to the receipt at index ${target}, not the one before it`);
+    }
+    if (f.seq > f.expectedSeq && target === undefined) {
+      return at("missing_link", `receipts ${f.expectedSeq}..${f.seq - 1} are missing`);
+    }
+    if (f.seq < f.expectedSeq) return at("reordered", `seq ${f.seq} after seq ${f.prevSeq}`);
+    return at("broken_link", "prev_receipt_hash does not match the previous receipt");
+  });
 }
 
 function report(
-  receipts: readonly unknown[],
+  count: number,
   breaks: ChainBreak[],
   headHash: string | null,
   tenant: string | null,
   now: number | undefined,
 ): ChainReport {
-  breaks.sort((a, b) => a.index - b.index);
   const first = breaks[0];
   return {
     ok: breaks.length === 0,
-    count: receipts.length,
+    count,
     head_hash: headHash,
     breaks,
     event: first === undefined ? null : {

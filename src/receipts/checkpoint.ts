@@ -127,12 +127,79 @@ export async function makeCheckpoint(
   if (receipts.some((r) => r.tenant_id !== tenantId)) {
     throw new WcpError("RECEIPT_TENANT_MISMATCH", "tenant_id", "all receipts must be the tenant's");
   }
+  return await makeCheckpointFromRoot(
+    {
+      tenant_id: tenantId,
+      tree_size: receipts.length,
+      root: merkleRoot(leavesOf(receipts)),
+      head_receipt_hash: receipts.length ? receipts[receipts.length - 1].receipt_hash : null,
+    },
+    signer,
+    options,
+  );
+}
+
+/**
+ * What {@link makeCheckpointFromRoot} signs: a stream's size, Merkle root and last receipt hash,
+ * already computed (e.g. from a store that keeps the tree).
+ *
+ * @example
+ * ```ts
+ * import type { CheckpointTree } from "@wcp/core";
+ * const t: CheckpointTree = { tenant_id: "acme", tree_size: 1, root: new Uint8Array(32),
+ *   head_receipt_hash: "sha256:" + "0".repeat(64) };
+ * ```
+ */
+export interface CheckpointTree {
+  /** The stream's tenant. */
+  tenant_id: string;
+  /** Receipts covered (seq 0 .. tree_size - 1). */
+  tree_size: number;
+  /** The 32-byte RFC 6962 tree hash of their `receipt_hash` digests. */
+  root: Uint8Array;
+  /** `receipt_hash` of receipt `tree_size - 1` (null for an empty stream). */
+  head_receipt_hash: string | null;
+}
+
+/**
+ * Sign a checkpoint over a tree the caller has already hashed; the same checkpoint as
+ * {@link makeCheckpoint} over those receipts. The caller vouches that `root` is the tree hash of
+ * the stream's first `tree_size` receipts.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, makeCheckpointFromRoot, merkleRoot } from "@wcp/core";
+ * const cp = await makeCheckpointFromRoot(
+ *   { tenant_id: "acme", tree_size: 0, root: merkleRoot([]), head_receipt_hash: null },
+ *   await generateSigningKey(),
+ * );
+ * cp.root_hash; // "sha256:e3b0c442…"
+ * ```
+ */
+export async function makeCheckpointFromRoot(
+  tree: CheckpointTree,
+  signer: Ed25519Signer,
+  options: { now?: number } = {},
+): Promise<Checkpoint> {
+  if (typeof tree?.tenant_id !== "string" || tree.tenant_id === "") {
+    throw new WcpError("RECEIPT_INVALID", "tenant_id", "must be a non-empty string");
+  }
+  if (!Number.isSafeInteger(tree.tree_size) || tree.tree_size < 0) {
+    throw new WcpError("RECEIPT_INVALID", "tree_size", "must be an integer >= 0");
+  }
+  if (!(tree.root instanceof Uint8Array) || tree.root.length !== 32) {
+    throw new WcpError("RECEIPT_INVALID", "root", "must be 32 bytes");
+  }
+  if ((tree.tree_size === 0) !== (tree.head_receipt_hash === null)) {
+    throw new WcpError("RECEIPT_INVALID", "head_receipt_hash", "null exactly for an empty tree");
+  }
+  if (tree.head_receipt_hash !== null) leafOf(tree.head_receipt_hash);
   const body = {
     type: "wcp.receipt-checkpoint/v1" as const,
-    tenant_id: tenantId,
-    tree_size: receipts.length,
-    root_hash: "sha256:" + toHex(merkleRoot(leavesOf(receipts))),
-    head_receipt_hash: receipts.length ? receipts[receipts.length - 1].receipt_hash : null,
+    tenant_id: tree.tenant_id,
+    tree_size: tree.tree_size,
+    root_hash: "sha256:" + toHex(tree.root),
+    head_receipt_hash: tree.head_receipt_hash,
     issued_at: formatTimestamp(options.now ?? Date.now()),
     signing_key_id: signer.key_id,
   };

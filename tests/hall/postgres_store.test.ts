@@ -10,6 +10,9 @@ import { openPostgresStore, type PostgresStore } from "../../src/hall/store/post
 import type { ApprovalRow, BuiltReceipt, ChainLink } from "../../src/hall/store/types.ts";
 import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";
 import { sha256Hex } from "../../src/hash.ts";
+import { type Receipt, receiptInclusionProof } from "../../src/receipts/mod.ts";
+import { foldNodes, inclusionPlan, nodeKey } from "../../src/receipts/_stored_tree.ts";
+import { toHex } from "../../src/attestation/_bytes.ts";
 
 const ignore = skipPostgresTests();
 let schemaCounter = 0;
@@ -515,6 +518,53 @@ Deno.test({
       assert.deepEqual(newest.map((r) => r.event), [{ i: 19_997 }, { i: 19_998 }, { i: 19_999 }]);
       assert.equal((await a.listTelemetry({ decision_id: "d-12345" }))[0].correlation_id, "c-5");
     } finally {
+      await a.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "postgres store: migrate backfills the Merkle tree of chains written before it, and appends continue it",
+  ignore,
+  async fn() {
+    const pg = await sharedPostgres();
+    const schema = `tree_${Date.now().toString(36)}`;
+    const a = await openPostgresStore(pg.url, { schema, max: 2 });
+    const raw = postgres(pg.url, { max: 1, onnotice: () => {} });
+    const proof = async (index: number, size: number) => {
+      const out: string[] = [];
+      for (const p of inclusionPlan(index, size)) {
+        const hashes = await a.receiptTreeNodes("acme", p);
+        const m = new Map(p.map((r, i) => [nodeKey(r), hashes[i]!]));
+        out.push(toHex(foldNodes(p, (r) => m.get(nodeKey(r))!)));
+      }
+      return out;
+    };
+    const chain = async () =>
+      (await a.tenantChain("acme")).map((r) =>
+        ({ seq: r.seq, receipt_hash: r.receipt_hash }) as unknown as Receipt
+      );
+    try {
+      for (let i = 0; i < 41; i++) await a.appendReceipt("acme", (l) => receiptFor(l, `m${i}`));
+      assert.deepEqual(await proof(33, 41), receiptInclusionProof(await chain(), 33).audit_path);
+      // As a hall of the version before the tree left it: no tree rows, no tree columns set.
+      await raw.unsafe(`set search_path to "${schema}";
+        delete from receipt_tree; update chain_heads set tree_size = null, tree_frontier = null`);
+      assert.equal(await a.receiptTreeSize("acme"), 0);
+      // An append then writes no nodes (the tree stays behind and proofs refuse)...
+      await a.appendReceipt("acme", (l) => receiptFor(l, "m41"));
+      assert.equal(await a.receiptTreeSize("acme"), 0);
+      // ...until migrate (every start) backfills it; the next append continues it.
+      await a.migrate();
+      assert.equal(await a.receiptTreeSize("acme"), 42);
+      await a.appendReceipt("acme", (l) => receiptFor(l, "m42"));
+      assert.equal(await a.receiptTreeSize("acme"), 43);
+      const all = await chain();
+      assert.deepEqual(await proof(33, 43), receiptInclusionProof(all, 33).audit_path);
+      assert.deepEqual(await proof(42, 43), receiptInclusionProof(all, 42).audit_path);
+    } finally {
+      await raw.end();
       await a.close();
     }
   },

@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteStore, SqliteStore } from "../../src/adapters/store/sqlite.ts";
 import { runStoreContract } from "./store_contract.ts";
+import { sha256Hex } from "../../src/hash.ts";
+import { generateSigningKey, mintReceipt, type Receipt, receiptInclusionProof } from "../../mod.ts";
+import { foldNodes, inclusionPlan, nodeKey } from "../../src/receipts/_stored_tree.ts";
+import { toHex } from "../../src/attestation/_bytes.ts";
 
 const features = { approvedExpiry: true };
 runStoreContract("sqlite memory", () => Promise.resolve(new SqliteStore(":memory:")), features);
@@ -19,7 +23,7 @@ Deno.test("sqlite store: data survives reopening the file, and two handles share
   const build = (tag: string) => (link: { seq: number; prev_receipt_hash: string | null }) => ({
     receipt_id: crypto.randomUUID(),
     prev_receipt_hash: link.prev_receipt_hash,
-    receipt_hash: `sha256:${tag}-${link.seq}`,
+    receipt_hash: `sha256:${sha256Hex(`${tag}-${link.seq}`)}`,
     correlation_id: tag,
     dispatched_at: new Date().toISOString(),
   });
@@ -105,4 +109,61 @@ Deno.test("sqlite store: migration 3 gives approvals of an older hall requested_
     await s.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("sqlite store: migrate backfills the Merkle tree of chains written before it (and of a tree cut short)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "wcp-store-" });
+  const path = `${dir}/hall.sqlite`;
+  const key = await generateSigningKey();
+  const store = await openSqliteStore(path);
+  let prev: Receipt | null = null;
+  for (let i = 0; i < 45; i++) {
+    const fields = {
+      tenant_id: "acme",
+      correlation_id: `c-${i}`,
+      dispatched_at: "2026-01-01T00:00:00.000Z",
+      worker_id: "org.acme.w.1",
+      capability_id: "cap.doc.summarize",
+      policy_decision: "ALLOW",
+      controls_verified: [],
+      artifact_hash: "sha256:" + "0".repeat(64),
+    };
+    const r: Receipt = await mintReceipt(prev, fields, key);
+    await store.appendReceipt("acme", () => r as never);
+    prev = r;
+  }
+  await store.close();
+  const proofOf = async (index: number, size: number) => {
+    const s = await openSqliteStore(path);
+    try {
+      const plan = inclusionPlan(index, size);
+      const out: string[] = [];
+      for (const p of plan) {
+        const hashes = await s.receiptTreeNodes("acme", p);
+        const m = new Map(p.map((r, i) => [nodeKey(r), hashes[i]!]));
+        out.push(toHex(foldNodes(p, (r) => m.get(nodeKey(r))!)));
+      }
+      return { size: await s.receiptTreeSize("acme"), out };
+    } finally {
+      await s.close();
+    }
+  };
+  const chain = await (async () => {
+    const s = await openSqliteStore(path);
+    const rows = await s.tenantChain("acme");
+    await s.close();
+    return rows.map((r) => r.receipt as unknown as Receipt);
+  })();
+  const want = receiptInclusionProof(chain, 17).audit_path;
+  // As a hall before the tree: no tree rows at all. Reopening (migrate) builds it.
+  const db = new DatabaseSync(path);
+  db.exec("DELETE FROM receipt_tree");
+  db.close();
+  assert.deepEqual(await proofOf(17, 45), { size: 45, out: want });
+  // A tree that stops early (an older hall appended after it), or lost an inner node.
+  const db2 = new DatabaseSync(path);
+  db2.exec("DELETE FROM receipt_tree WHERE (level = 0 AND idx >= 30) OR level > 1");
+  db2.close();
+  assert.deepEqual(await proofOf(17, 45), { size: 45, out: want });
+  await Deno.remove(dir, { recursive: true });
 });

@@ -7,6 +7,21 @@
 
 import assert from "node:assert/strict";
 import { sha256Hex } from "../../src/hash.ts";
+import {
+  merkleRoot,
+  type Receipt,
+  receiptConsistencyProof,
+  receiptInclusionProof,
+} from "../../src/receipts/mod.ts";
+import {
+  consistencyPlan,
+  foldNodes,
+  inclusionPlan,
+  nodeKey,
+  rootNodes,
+  type TreeNodeRef,
+} from "../../src/receipts/_stored_tree.ts";
+import { fromHexStrict, toHex } from "../../src/attestation/_bytes.ts";
 import type {
   AlertRow,
   ApprovalRow,
@@ -99,6 +114,21 @@ async function withStore(make: StoreFactory, fn: (s: HallStore) => Promise<void>
  * runStoreContract("sqlite", () => Promise.resolve(new SqliteStore(":memory:")));
  * ```
  */
+/** The tree hash of a plan entry, read from the store's nodes. */
+async function fold(s: HallStore, tenant: string, refs: TreeNodeRef[]): Promise<Uint8Array> {
+  const hashes = await s.receiptTreeNodes(tenant, refs);
+  const byKey = new Map(refs.map((r, i) => [nodeKey(r), hashes[i]]));
+  return foldNodes(refs, (r) => {
+    const h = byKey.get(nodeKey(r));
+    assert.ok(h instanceof Uint8Array && h.length === 32, `node ${nodeKey(r)} is stored`);
+    return h;
+  });
+}
+
+function leaf(receiptHash: string): Uint8Array {
+  return fromHexStrict(receiptHash.slice(7))!;
+}
+
 export function runStoreContract(
   name: string,
   make: StoreFactory,
@@ -464,7 +494,103 @@ export function runStoreContract(
     const cps = await s.listCheckpoints("acme");
     assert.deepEqual(cps.map((c) => [c.tree_size, c.root]), [[1, "sha256:y"], [2, "sha256:z"]]);
     assert.deepEqual(cps[1].proof, { a: 1 });
+    // The newest within a size range (what a proof for receipt i, or a start, looks for).
+    await s.putCheckpoint({
+      tenant_id: "acme",
+      tree_size: 5,
+      root: "r5",
+      created_at: T1,
+      proof: {},
+    });
+    await s.putCheckpoint({
+      tenant_id: "beta",
+      tree_size: 9,
+      root: "b9",
+      created_at: T1,
+      proof: {},
+    });
+    assert.equal((await s.latestCheckpoint("acme"))?.tree_size, 5);
+    assert.equal((await s.latestCheckpoint("acme", { maxSize: 4 }))?.tree_size, 2);
+    assert.equal((await s.latestCheckpoint("acme", { minSize: 2, maxSize: 2 }))?.root, "sha256:z");
+    assert.equal(await s.latestCheckpoint("acme", { minSize: 6 }), null);
+    assert.equal(await s.latestCheckpoint("gamma"), null);
   });
+
+  t("receipts: head and lookup by id, per tenant", async (s) => {
+    assert.equal(await s.chainHead("acme"), null);
+    const a0 = await s.appendReceipt("acme", builder("h0"));
+    const a1 = await s.appendReceipt("acme", builder("h1"));
+    const b0 = await s.appendReceipt("beta", builder("h2"));
+    assert.equal((await s.chainHead("acme"))?.receipt_id, a1.receipt_id);
+    assert.equal((await s.chainHead("beta"))?.seq, 0);
+    assert.deepEqual(await s.getReceipt("acme", a0.receipt_id), a0);
+    assert.equal(await s.getReceipt("acme", b0.receipt_id), null, "another tenant's receipt");
+    assert.equal(await s.getReceipt("acme", "nope"), null);
+  });
+
+  t(
+    "receipt tree: appends store the RFC 6962 nodes; proofs read from them equal the in-memory ones",
+    async (s) => {
+      // Concurrent appends on two tenants, lengths that are not powers of two.
+      await Promise.all([
+        ...Array.from({ length: 37 }, (_, i) => s.appendReceipt("acme", builder(`t${i}`, i % 3))),
+        ...Array.from({ length: 6 }, (_, i) => s.appendReceipt("beta", builder(`u${i}`, 1))),
+      ]);
+      for (const [tenant, n] of [["acme", 37], ["beta", 6]] as const) {
+        assert.equal(await s.receiptTreeSize(tenant), n);
+        const chain = (await s.tenantChain(tenant)).map((r) => r.receipt as unknown as Receipt);
+        for (const size of [1, 2, 5, 6, 16, 17, 32, 37].filter((x) => x <= n)) {
+          const prefix = chain.slice(0, size);
+          assert.equal(
+            toHex(await fold(s, tenant, rootNodes(size))),
+            toHex(merkleRoot(prefix.map((r) => leaf(r.receipt_hash)))),
+            `${tenant} root of ${size}`,
+          );
+          for (const i of [0, size >> 1, size - 1]) {
+            const plan = inclusionPlan(i, size);
+            const got = [];
+            for (const p of plan) got.push(toHex(await fold(s, tenant, p)));
+            assert.deepEqual(
+              got,
+              receiptInclusionProof(prefix, i).audit_path,
+              `${tenant} ${i}/${size}`,
+            );
+          }
+          for (const old of [1, size >> 1, size - 1].filter((x) => x >= 1 && x < size)) {
+            const got = [];
+            for (const p of consistencyPlan(old, size)) got.push(toHex(await fold(s, tenant, p)));
+            assert.deepEqual(
+              got,
+              receiptConsistencyProof(prefix, old).proof,
+              `${tenant} ${old}->${size}`,
+            );
+          }
+        }
+      }
+      // Nodes are per tenant; nodes not (yet) complete are not stored.
+      assert.deepEqual(await s.receiptTreeNodes("beta", [{ level: 3, index: 0 }]), [null]);
+      assert.deepEqual(await s.receiptTreeNodes("gamma", [{ level: 0, index: 0 }]), [null]);
+      assert.equal(await s.receiptTreeSize("gamma"), 0);
+    },
+  );
+
+  t(
+    "receipt tree: a receipt_hash that cannot be a Merkle leaf is refused, nothing written",
+    async (s) => {
+      await s.appendReceipt("acme", builder("ok0"));
+      await assert.rejects(
+        s.appendReceipt("acme", async (link) => ({
+          ...(await builder("bad")(link)),
+          receipt_hash: "sha256:not-hex",
+        })),
+        /receipt_hash/,
+      );
+      assert.equal((await s.tenantChain("acme")).length, 1);
+      assert.equal(await s.receiptTreeSize("acme"), 1);
+      await s.appendReceipt("acme", builder("ok1"));
+      assert.equal(await s.receiptTreeSize("acme"), 2);
+    },
+  );
 
   t("telemetry and decisions", async (s) => {
     await s.appendTelemetry([

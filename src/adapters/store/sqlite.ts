@@ -29,6 +29,12 @@ import type {
   TokenRow,
   WorkerRow,
 } from "../../hall/store/types.ts";
+import {
+  rootNodes,
+  TreeFrontier,
+  type TreeNode,
+  type TreeNodeRef,
+} from "../../receipts/_stored_tree.ts";
 
 const MIGRATIONS: string[] = [
   // 1: initial schema
@@ -89,6 +95,13 @@ const MIGRATIONS: string[] = [
       'label', coalesce((SELECT json_extract(t.data, '$.label') FROM tokens t
         WHERE t.token_id = json_extract(approvals.data, '$.resolved_by')), '')))
     WHERE json_type(data, '$.resolved_by') = 'text';
+  `,
+  // 4: the RFC 6962 tree of each receipt chain, one row per complete subtree (level 0: the leaf
+  // hashes), written with the receipts; proofs read O(log n) of them. migrate() backfills it.
+  `
+  CREATE TABLE IF NOT EXISTS receipt_tree (
+    tenant_id TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, level, idx)) WITHOUT ROWID;
   `,
 ];
 
@@ -219,6 +232,8 @@ export class SqliteStore implements HallStore {
             new Date().toISOString(),
           );
         }
+        // Chains written before the tree existed (or by an older hall) get their tree now.
+        for (const tenant of this.#tenants()) this.#catchUpTree(tenant);
       });
     });
   }
@@ -668,12 +683,15 @@ export class SqliteStore implements HallStore {
       // Build outside the write lock (signing is async), chaining within the batch in memory.
       const start = new Map<string, Head>();
       const heads = new Map<string, Head>();
-      const built: { item: PendingAppend; row: ReceiptRow }[] = [];
+      // The right edge of each chain's Merkle tree (null: the stored tree is behind the chain).
+      const trees = new Map<string, TreeFrontier | null>();
+      const built: { item: PendingAppend; row: ReceiptRow; nodes: TreeNode[] }[] = [];
       for (const item of batch) {
         if (!heads.has(item.tenantId)) {
           const h = this.#head(item.tenantId);
           start.set(item.tenantId, h);
           heads.set(item.tenantId, h);
+          trees.set(item.tenantId, this.#frontierOrCatchUp(item.tenantId, h.seq + 1));
         }
         const head = heads.get(item.tenantId)!;
         const link: ChainLink = {
@@ -683,11 +701,14 @@ export class SqliteStore implements HallStore {
           prev_receipt: head.receipt,
         };
         let receipt: BuiltReceipt;
+        let nodes: TreeNode[];
         try {
           receipt = await item.build(link);
           if (receipt.prev_receipt_hash !== link.prev_receipt_hash) {
             throw new Error("receipt builder did not chain to the given prev_receipt_hash");
           }
+          // Refuses a receipt_hash that cannot be a Merkle leaf (before anything is written).
+          nodes = trees.get(item.tenantId)?.append(receipt.receipt_hash) ?? [];
         } catch (e) {
           item.reject(e);
           continue;
@@ -704,14 +725,15 @@ export class SqliteStore implements HallStore {
           receipt,
         };
         heads.set(item.tenantId, { seq: row.seq, hash: row.receipt_hash, receipt });
-        built.push({ item, row });
+        built.push({ item, row, nodes });
       }
       let committed: boolean;
       try {
         committed = this.#tx(() => {
           // Another process sharing the file may have appended meanwhile: then rebuild.
           for (const [tenant, h] of start) if (this.#head(tenant).seq !== h.seq) return false;
-          for (const { row } of built) {
+          for (const { row, nodes } of built) {
+            for (const n of nodes) this.#putNode(row.tenant_id, n);
             this.#run(
               `INSERT INTO receipts (tenant_id, seq, receipt_id, receipt_hash, prev_receipt_hash,
                correlation_id, decision_id, dispatched_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -739,6 +761,130 @@ export class SqliteStore implements HallStore {
       batch = built.map((b) => b.item);
     }
     for (const item of batch) item.reject(new Error("receipt chain is too contended"));
+  }
+
+  // ---- the receipt chains' Merkle trees ----
+  #putNode(tenantId: string, n: TreeNode): void {
+    this.#run(
+      "INSERT OR REPLACE INTO receipt_tree (tenant_id, level, idx, hash) VALUES (?, ?, ?, ?)",
+      tenantId,
+      n.level,
+      n.index,
+      n.hash,
+    );
+  }
+
+  #node(tenantId: string, ref: TreeNodeRef): Uint8Array | null {
+    const row = this.#get(
+      "SELECT hash FROM receipt_tree WHERE tenant_id = ? AND level = ? AND idx = ?",
+      tenantId,
+      ref.level,
+      ref.index,
+    ) as { hash: Uint8Array } | undefined;
+    return row ? new Uint8Array(row.hash) : null;
+  }
+
+  #treeSize(tenantId: string): number {
+    const row = this.#get(
+      "SELECT MAX(idx) AS m FROM receipt_tree WHERE tenant_id = ? AND level = 0",
+      tenantId,
+    ) as { m: number | null };
+    return row.m === null ? 0 : Number(row.m) + 1;
+  }
+
+  /** The tree's frontier at `size` leaves, or null when a node of it is not stored. */
+  #frontier(tenantId: string, size: number): TreeFrontier | null {
+    const nodes: TreeNode[] = [];
+    for (const ref of rootNodes(size)) {
+      const hash = this.#node(tenantId, ref);
+      if (hash === null) return null;
+      nodes.push({ ...ref, hash });
+    }
+    return new TreeFrontier(size, nodes);
+  }
+
+  #frontierOrCatchUp(tenantId: string, size: number): TreeFrontier | null {
+    if (this.#treeSize(tenantId) === size) {
+      const f = this.#frontier(tenantId, size);
+      if (f) return f;
+    }
+    this.#tx(() => this.#catchUpTree(tenantId));
+    return this.#treeSize(tenantId) === size ? this.#frontier(tenantId, size) : null;
+  }
+
+  /**
+   * Extend a chain's stored tree over the receipts it does not cover yet (all of them after the
+   * migration that added it), inside the caller's transaction. Stops before a receipt whose seq
+   * leaves a gap or whose receipt_hash is malformed (chain verification reports those; proofs
+   * then refuse the sizes the tree does not cover).
+   */
+  #catchUpTree(tenantId: string): void {
+    let size = this.#treeSize(tenantId);
+    let tree = this.#frontier(tenantId, size);
+    if (tree === null) {
+      this.#run("DELETE FROM receipt_tree WHERE tenant_id = ?", tenantId);
+      size = 0;
+      tree = new TreeFrontier(0, []);
+    }
+    const PAGE = 5000;
+    while (true) {
+      const rows = this.#all(
+        "SELECT seq, receipt_hash FROM receipts WHERE tenant_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
+        tenantId,
+        size,
+        PAGE,
+      ) as { seq: number; receipt_hash: string }[];
+      for (const r of rows) {
+        if (Number(r.seq) !== tree.size) return;
+        let nodes: TreeNode[];
+        try {
+          nodes = tree.append(r.receipt_hash);
+        } catch {
+          return;
+        }
+        for (const n of nodes) this.#putNode(tenantId, n);
+      }
+      if (rows.length < PAGE) return;
+      size = tree.size;
+    }
+  }
+
+  #tenants(): string[] {
+    return this.#all("SELECT DISTINCT tenant_id FROM receipts ORDER BY tenant_id").map((r) =>
+      String((r as { tenant_id: string }).tenant_id)
+    );
+  }
+
+  receiptTreeSize(tenantId: string): Promise<number> {
+    return this.#p(() => this.#treeSize(tenantId));
+  }
+
+  receiptTreeNodes(
+    tenantId: string,
+    refs: readonly TreeNodeRef[],
+  ): Promise<(Uint8Array | null)[]> {
+    return this.#p(() => refs.map((r) => this.#node(tenantId, r)));
+  }
+
+  chainHead(tenantId: string): Promise<ReceiptRow | null> {
+    return this.#p(() => {
+      const r = this.#get(
+        "SELECT * FROM receipts WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
+        tenantId,
+      );
+      return r ? this.#receiptRow(r) : null;
+    });
+  }
+
+  getReceipt(tenantId: string, receiptId: string): Promise<ReceiptRow | null> {
+    return this.#p(() => {
+      const r = this.#get(
+        "SELECT * FROM receipts WHERE receipt_id = ? AND tenant_id = ?",
+        receiptId,
+        tenantId,
+      );
+      return r ? this.#receiptRow(r) : null;
+    });
   }
 
   #receiptRow(r: unknown): ReceiptRow {
@@ -784,11 +930,7 @@ export class SqliteStore implements HallStore {
     return this.#p(() => rows.map((r) => this.#receiptRow(r)));
   }
   receiptTenants(): Promise<string[]> {
-    return this.#p(() =>
-      this.#all("SELECT DISTINCT tenant_id FROM receipts ORDER BY tenant_id").map((r) =>
-        String((r as { tenant_id: string }).tenant_id)
-      )
-    );
+    return this.#p(() => this.#tenants());
   }
   putCheckpoint(row: CheckpointRow): Promise<void> {
     return this.#p(() => {
@@ -805,6 +947,21 @@ export class SqliteStore implements HallStore {
       this.#all("SELECT data FROM checkpoints WHERE tenant_id = ? ORDER BY tree_size", tenantId)
         .map((r) => parse<CheckpointRow>(r))
     );
+  }
+  latestCheckpoint(
+    tenantId: string,
+    range: { minSize?: number; maxSize?: number } = {},
+  ): Promise<CheckpointRow | null> {
+    return this.#p(() => {
+      const r = this.#get(
+        `SELECT data FROM checkpoints WHERE tenant_id = ? AND tree_size >= ? AND tree_size <= ?
+         ORDER BY tree_size DESC LIMIT 1`,
+        tenantId,
+        range.minSize ?? 0,
+        range.maxSize ?? Number.MAX_SAFE_INTEGER,
+      );
+      return r ? parse<CheckpointRow>(r) : null;
+    });
   }
 
   // ---- telemetry, decisions, alerts ----

@@ -1,6 +1,6 @@
 /**
  * Evidence receipts: query, verify a tenant chain (a break raises a severity-1 alert), Merkle
- * checkpoints.
+ * checkpoints, inclusion and consistency proofs (from the store's tree nodes).
  *
  * @module
  */
@@ -105,6 +105,28 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
       });
     }
     return c.json(out);
+  });
+
+  // RFC 6962 consistency proof between two sizes of a tenant's chain (checkpoints' tree_size).
+  app.get("/wcp/receipts/consistency", async (c) => {
+    const tenant = c.req.query("tenant_id");
+    if (!tenant) {
+      throw new HttpError(400, "INVALID_QUERY", "tenant_id: required", { path: "tenant_id" });
+    }
+    const size = (name: string, required: boolean): number | undefined => {
+      const v = c.req.query(name);
+      if (v === undefined && !required) return undefined;
+      if (v === undefined || !/^\d{1,15}$/.test(v)) {
+        throw new HttpError(400, "INVALID_QUERY", `${name}: must be an integer >= 0`, {
+          path: name,
+        });
+      }
+      return Number(v);
+    };
+    const oldSize = size("old_size", true)!;
+    const newSize = size("new_size", false);
+    requireTenant(principal(c), tenant);
+    return c.json(await hall.receipts.consistency(tenant, oldSize, newSize));
   });
 
   app.get("/wcp/receipts/key", (c) => {

@@ -41,6 +41,8 @@ import type {
   TokenRow,
   WorkerRow,
 } from "./types.ts";
+import { toHex } from "../../attestation/_bytes.ts";
+import { rootNodes, TreeFrontier, type TreeNode } from "../../receipts/_stored_tree.ts";
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -138,6 +140,18 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [{
     update approvals a set resolved_by_label = coalesce(
         (select t.label from tokens t where t.token_id = a.resolved_by), '')
       where a.resolved_by is not null;
+  `,
+}, {
+  // The RFC 6962 tree of each receipt chain: one row per complete subtree (level 0: the leaf
+  // hashes), written in the append's transaction, so proofs read O(log n) rows. The head keeps
+  // the tree's size and right edge (the frontier's hashes, concatenated) for the next append.
+  // migrate() backfills chains whose tree_size is behind next_seq (all of them, the first time).
+  version: 4,
+  sql: `
+    create table receipt_tree (
+      tenant_id ${T} not null, level integer not null, idx bigint not null, hash bytea not null,
+      primary key (tenant_id, level, idx));
+    alter table chain_heads add column tree_size bigint, add column tree_frontier bytea;
   `,
 }];
 
@@ -368,6 +382,10 @@ export class PostgresStore implements HallStore {
         await tx`insert into wcp_migrations (version, applied_at)
           values (${m.version}, ${new Date().toISOString()})`;
       }
+      // Chains older than their tree (or appended by an older hall) get it now.
+      const behind = await tx`select tenant_id from chain_heads
+        where tree_size is distinct from next_seq order by tenant_id`;
+      for (const r of behind) await catchUpTree(tx as unknown as Sql, r.tenant_id as string);
     });
   }
 
@@ -678,10 +696,12 @@ export class PostgresStore implements HallStore {
       const begin = c`begin`.execute();
       // Creates the head on first use and, either way, takes its row lock; RETURNING sees the
       // latest committed head (not the statement's snapshot) after waiting for another appender.
-      const lock = c`insert into chain_heads (tenant_id, next_seq, receipt_hash, receipt)
-        values (${tenantId}, 0, null, null)
+      const lock = c`insert into chain_heads (tenant_id, next_seq, receipt_hash, receipt,
+          tree_size, tree_frontier)
+        values (${tenantId}, 0, null, null, 0, ''::bytea)
         on conflict (tenant_id) do update set tenant_id = excluded.tenant_id
-        returning next_seq, receipt_hash, receipt`.execute();
+        returning next_seq, receipt_hash, receipt, tree_size,
+          encode(tree_frontier, 'hex') as tree_frontier`.execute();
       open = true;
       await begin;
       const [head] = await lock;
@@ -694,6 +714,11 @@ export class PostgresStore implements HallStore {
         prev_receipt: parseJson<BuiltReceipt | null>(head.receipt),
       });
       checkBuilt(receipt, tenantId, seq, prev);
+      // The tree grows with the chain when it covers it (else it stays behind; see migrate).
+      const tree = frontierOf(head.tree_size, head.tree_frontier, seq);
+      const nodes: TreeNode[] = tree ? tree.append(receipt.receipt_hash) : [];
+      const treeSize = tree ? seq + 1 : head.tree_size;
+      const frontier = tree ? frontierHex(tree) : head.tree_frontier;
       const decisionId = typeof receipt.decision_id === "string" ? receipt.decision_id : null;
       const text = json(receipt);
       const write = c`with ins as (
@@ -702,9 +727,16 @@ export class PostgresStore implements HallStore {
           values (${tenantId}, ${seq}, ${receipt.receipt_id}, ${receipt.receipt_hash}, ${prev},
             ${receipt.correlation_id}, ${decisionId}, ${receipt.dispatched_at}, ${text})
           returning *),
+        tree as (
+          insert into receipt_tree (tenant_id, level, idx, hash)
+          select ${tenantId}, g, ${seq}::bigint >> g,
+            substring(decode(${nodes.map((n) => toHex(n.hash)).join("")}, 'hex') from g * 32 + 1
+              for 32)
+          from generate_series(0, ${nodes.length - 1}) g
+          on conflict (tenant_id, level, idx) do update set hash = excluded.hash),
         head as (
           update chain_heads set next_seq = ${seq + 1}, receipt_hash = ${receipt.receipt_hash},
-            receipt = ${text}
+            receipt = ${text}, tree_size = ${treeSize}, tree_frontier = decode(${frontier}, 'hex')
           where tenant_id = ${tenantId} and next_seq = ${seq} returning 1)
         select ins.*, 1 / (select count(*) from head)::int as head_moved from ins`.execute();
       // Division by zero above aborts the transaction if the head did not move with the insert.
@@ -770,6 +802,40 @@ export class PostgresStore implements HallStore {
     const rows = await this.#sql`select * from checkpoints where tenant_id = ${tenantId}
       order by tree_size`;
     return rows.map(toCheckpoint);
+  }
+
+  async latestCheckpoint(
+    tenantId: string,
+    range: { minSize?: number; maxSize?: number } = {},
+  ): Promise<CheckpointRow | null> {
+    const [r] = await this.#sql`select * from checkpoints where tenant_id = ${tenantId}
+      and tree_size >= ${range.minSize ?? 0}
+      and tree_size <= ${range.maxSize ?? Number.MAX_SAFE_INTEGER}
+      order by tree_size desc limit 1`;
+    return r ? toCheckpoint(r) : null;
+  }
+
+  async chainHead(tenantId: string): Promise<ReceiptRow | null> {
+    const [r] = await this.#sql`select * from receipts where tenant_id = ${tenantId}
+      order by seq desc limit 1`;
+    return r ? toReceipt(r) : null;
+  }
+
+  async getReceipt(tenantId: string, receiptId: string): Promise<ReceiptRow | null> {
+    const [r] = await this.#sql`select * from receipts where receipt_id = ${receiptId}
+      and tenant_id = ${tenantId}`;
+    return r ? toReceipt(r) : null;
+  }
+
+  async receiptTreeSize(tenantId: string): Promise<number> {
+    return await treeSizeOf(this.#sql, tenantId);
+  }
+
+  async receiptTreeNodes(
+    tenantId: string,
+    refs: readonly { level: number; index: number }[],
+  ): Promise<(Uint8Array | null)[]> {
+    return await treeNodes(this.#sql, tenantId, refs);
   }
 
   // ---- telemetry, decisions, alerts ----
@@ -889,6 +955,99 @@ function checkBuilt(r: BuiltReceipt, tenantId: string, seq: number, prev: string
       throw new ReceiptChainError(`receipt builder returned no ${f}`);
     }
   }
+}
+
+/** The head's stored frontier, when the tree covers the chain's `size` leaves; else null. */
+function frontierOf(treeSize: unknown, hex: unknown, size: number): TreeFrontier | null {
+  if (treeSize === null || num(treeSize) !== size || typeof hex !== "string") return null;
+  const refs = rootNodes(size);
+  if (hex.length !== refs.length * 64 || !/^[0-9a-f]*$/.test(hex)) return null;
+  return new TreeFrontier(
+    size,
+    refs.map((r, i) => ({ ...r, hash: hexBytes(hex.slice(i * 64, i * 64 + 64)) })),
+  );
+}
+
+function frontierHex(tree: TreeFrontier): string {
+  return tree.nodes().map((n) => toHex(n.hash)).join("");
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+async function treeSizeOf(q: Sql, tenantId: string): Promise<number> {
+  const [r] = await q`select coalesce(max(idx) + 1, 0) as n from receipt_tree
+    where tenant_id = ${tenantId} and level = 0`;
+  return num(r.n);
+}
+
+async function treeNodes(
+  q: Sql,
+  tenantId: string,
+  refs: readonly { level: number; index: number }[],
+): Promise<(Uint8Array | null)[]> {
+  if (refs.length === 0) return [];
+  const wanted = JSON.stringify(refs.map((r) => [r.level, r.index]));
+  const rows = await q`select level, idx, encode(hash, 'hex') as h from receipt_tree
+    where tenant_id = ${tenantId} and (level, idx) in (
+      select (e->>0)::integer, (e->>1)::bigint from jsonb_array_elements(${wanted}::text::jsonb) e)`;
+  const byKey = new Map(rows.map((r) => [`${num(r.level)}:${num(r.idx)}`, r.h as string]));
+  return refs.map((r) => {
+    const h = byKey.get(`${r.level}:${r.index}`);
+    return h === undefined ? null : hexBytes(h);
+  });
+}
+
+/**
+ * Extend a chain's stored tree over the receipts it does not cover (inside the caller's
+ * transaction, the head row locked first), and record its size and frontier on the head. Stops
+ * before a receipt whose seq leaves a gap or whose receipt_hash is malformed.
+ */
+async function catchUpTree(q: Sql, tenantId: string): Promise<void> {
+  await q`select 1 from chain_heads where tenant_id = ${tenantId} for update`;
+  let size = await treeSizeOf(q, tenantId);
+  const refs = rootNodes(size);
+  const have = await treeNodes(q, tenantId, refs);
+  let tree: TreeFrontier;
+  if (have.every((h) => h !== null)) {
+    tree = new TreeFrontier(size, refs.map((r, i) => ({ ...r, hash: have[i]! })));
+  } else {
+    await q`delete from receipt_tree where tenant_id = ${tenantId}`;
+    size = 0;
+    tree = new TreeFrontier(0, []);
+  }
+  const PAGE = 5000;
+  let done = false;
+  while (!done) {
+    const rows = await q`select seq, receipt_hash from receipts
+      where tenant_id = ${tenantId} and seq >= ${tree.size} order by seq limit ${PAGE}`;
+    const made: TreeNode[] = [];
+    for (const r of rows) {
+      if (num(r.seq) !== tree.size) {
+        done = true;
+        break;
+      }
+      try {
+        made.push(...tree.append(r.receipt_hash as string));
+      } catch {
+        done = true;
+        break;
+      }
+    }
+    if (made.length) {
+      const batch = JSON.stringify(made.map((n) => [n.level, n.index, toHex(n.hash)]));
+      await q`insert into receipt_tree (tenant_id, level, idx, hash)
+        select ${tenantId}, (e->>0)::integer, (e->>1)::bigint, decode(e->>2, 'hex')
+        from jsonb_array_elements(${batch}::text::jsonb) e
+        on conflict (tenant_id, level, idx) do update set hash = excluded.hash`;
+    }
+    if (rows.length < PAGE) done = true;
+  }
+  await q`update chain_heads set tree_size = ${tree.size},
+    tree_frontier = decode(${frontierHex(tree)}, 'hex') where tenant_id = ${tenantId}`;
 }
 
 function ident(name: string): string {

@@ -358,6 +358,29 @@ export interface HallStore {
   putCheckpoint(row: CheckpointRow): Promise<void>;
   /** A tenant's checkpoints, oldest first. */
   listCheckpoints(tenantId: string): Promise<CheckpointRow[]>;
+  /** The newest checkpoint of a tenant with `minSize <= tree_size <= maxSize`, or null. */
+  latestCheckpoint(
+    tenantId: string,
+    range?: { minSize?: number; maxSize?: number },
+  ): Promise<CheckpointRow | null>;
+  /** The last receipt of a tenant chain, or null for an empty chain. */
+  chainHead(tenantId: string): Promise<ReceiptRow | null>;
+  /** One receipt of a tenant chain by its id, or null. */
+  getReceipt(tenantId: string, receiptId: string): Promise<ReceiptRow | null>;
+
+  // ---- the RFC 6962 Merkle tree of each chain (`src/receipts/_stored_tree.ts`) ----
+  // Every complete subtree (level, index) is stored, written in the append's transaction (and
+  // backfilled by `migrate` for chains older than the tree), so a proof reads O(log n) nodes.
+  /**
+   * Leaves the stored tree covers: the chain's length, unless a stored receipt is malformed or
+   * missing (the tree stops before it) or an older hall appended without a tree.
+   */
+  receiptTreeSize(tenantId: string): Promise<number>;
+  /** Hashes (32 bytes) of stored complete subtrees, in the order asked; null when not stored. */
+  receiptTreeNodes(
+    tenantId: string,
+    nodes: readonly { level: number; index: number }[],
+  ): Promise<(Uint8Array | null)[]>;
 
   // ---- telemetry, decisions, alerts ----
   /** Append events (one transaction). */
