@@ -112,17 +112,33 @@ Deno.test("hall commands against a real hall", async (t) => {
       assert.equal(show.code, 0, show.stderr);
       assert.match(show.stdout, /"text": "deploy at noon"/, "the request itself is shown");
       assert.match(show.stdout, /held because example: notifications need a human's approval/);
-      assert.match(show.stdout, /asked by/);
+      assert.match(show.stdout, /asked by {5}admin \(WCP_ADMIN_TOKEN\) \(tok_\w+\)/);
       assert.match(show.stdout, /expires .*\(in \d+ (min|s)\)/);
       const esc = await wcp(["approvals", "escalate", id, ...H, "--note", "needs ops", "--json"], {
         env,
       });
       assert.equal(esc.code, 0, esc.stderr);
       assert.notEqual((esc.json() as { supervisor_level: string }).supervisor_level, "gatekeeper");
-      const ok = await wcp(["approvals", "approve", id, ...H, "--note", "fine"], { env });
+      // Separation of duties: the token that raised the hold may not resolve it (exit 1, the
+      // hall's 403 on stderr); a second supervisor does.
+      const self = await wcp(["approvals", "approve", id, ...H], { env });
+      assert.equal(self.code, 1, self.stdout + self.stderr);
+      assert.equal(self.stdout, "");
+      assert.ok(isOneLineError(self.stderr), self.stderr);
+      assert.match(self.stderr, /403 APPROVER_IS_REQUESTER/);
+      const second = await wcp(
+        ["tokens", "create", ...H, "--role", "admin", "--label", "second supervisor", "--json"],
+        { env },
+      );
+      assert.equal(second.code, 0, second.stderr);
+      const sup = { WCP_SUPERVISOR: (second.json() as { token: string }).token };
+      const S = [...H, "--token-env", "WCP_SUPERVISOR"];
+      const ok = await wcp(["approvals", "approve", id, ...S, "--note", "fine"], { env: sup });
       assert.equal(ok.code, 0, ok.stderr);
       assert.match(ok.stdout, /approved/);
-      const again = await wcp(["approvals", "deny", id, ...H], { env });
+      const resolved = await wcp(["approvals", "show", id, ...H], { env });
+      assert.match(resolved.stdout, /resolved .* by second supervisor \(tok_\w+\): fine/);
+      const again = await wcp(["approvals", "deny", id, ...S], { env: sup });
       assert.equal(again.code, 1, "not pending any more");
       assert.ok(isOneLineError(again.stderr), again.stderr);
       assert.match(again.stderr, /409 APPROVAL_NOT_PENDING/);
@@ -134,7 +150,7 @@ Deno.test("hall commands against a real hall", async (t) => {
       assert.match(twice.stderr, /409 APPROVAL_CONSUMED/);
       const held2 = await wcp(["dispatch", ...H, "--input", await notify("other")], { env });
       const id2 = held2.stdout.match(/approval ([0-9a-f-]{36})/)![1];
-      const no = await wcp(["approvals", "deny", id2, ...H, "--json"], { env });
+      const no = await wcp(["approvals", "deny", id2, ...S, "--json"], { env: sup });
       assert.equal(no.code, 0, no.stderr);
       assert.equal((no.json() as { status: string }).status, "denied");
       const unknown = await wcp(["approvals", "show", crypto.randomUUID(), ...H], { env });
