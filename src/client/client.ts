@@ -326,6 +326,24 @@ export class HallClient {
     );
   }
 
+  /**
+   * `POST /wcp/workers/:id/clear-tamper` (admin): clear a worker's tamper flag. While the verified
+   * current hash still differs from the registered one, `register_current: true` registers it (the
+   * new code is accepted); without it that is a 409 `TAMPER_UNRESOLVED`.
+   */
+  clearTamper(
+    workerId: string,
+    body: { note?: string; register_current?: boolean } = {},
+    options?: CallOptions,
+  ): Promise<HallWorker> {
+    return this.#request(
+      "POST",
+      `/wcp/workers/${encodeURIComponent(workerId)}/clear-tamper`,
+      body,
+      options,
+    );
+  }
+
   /** `POST /wcp/workers/:id/attestation`: submit a manifest with the package's file digests. */
   submitAttestation(
     workerId: string,
@@ -501,7 +519,10 @@ export class HallClient {
     );
   }
 
-  /** `POST /wcp/approvals/:id/escalate` (admin): to incident_commander. */
+  /**
+   * `POST /wcp/approvals/:id/escalate` (admin): one level up (advisory, gatekeeper, executor,
+   * incident_commander); at the top a 409 `APPROVAL_ESCALATION_EXHAUSTED`.
+   */
   escalateApproval(
     approvalId: string,
     note?: string,

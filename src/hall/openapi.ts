@@ -11,6 +11,7 @@ import {
   AttestationBody,
   BanReportBody,
   CheckpointBody,
+  ClearTamperBody,
   DispatchApprovedBody,
   EscalateBody,
   JsonObject,
@@ -19,6 +20,7 @@ import {
   TierBody,
   TokenBody,
 } from "./schemas.ts";
+import { SimulateBodySchema } from "./routes/simulate.ts";
 
 /** One documented operation. */
 export interface ApiOperation {
@@ -49,14 +51,15 @@ export const OPERATIONS: readonly ApiOperation[] = [
   {
     method: "get",
     path: "/wcp/workers",
-    summary: "Enrolled workers (?namespace=)",
+    summary:
+      "Enrolled workers (?namespace=); a namespace token gets its own (view full) and the active workers serving its tenant (view shared: routing fields only)",
     auth: "token",
     tag: "discovery",
   },
   {
     method: "get",
     path: "/wcp/workers/{id}",
-    summary: "One worker",
+    summary: "One worker; 404 WORKER_UNKNOWN also for a worker the caller may not see",
     auth: "token",
     tag: "discovery",
   },
@@ -80,7 +83,8 @@ export const OPERATIONS: readonly ApiOperation[] = [
   {
     method: "post",
     path: "/wcp/workers",
-    summary: "Enrol a worker (record with artifact_hash)",
+    summary:
+      'Enrol a worker (record with artifact_hash); a namespace token\'s worker serves its own tenant (tenants: [namespace]; others or "*" need an admin, 403 TENANTS_FORBIDDEN)',
     auth: "token",
     body: JsonObject,
     tag: "workers",
@@ -88,7 +92,8 @@ export const OPERATIONS: readonly ApiOperation[] = [
   {
     method: "put",
     path: "/wcp/workers/{id}",
-    summary: "Update a worker record",
+    summary:
+      "Update a worker record (tenants kept when omitted; a namespace token never widens them nor changes the registered attestation.code_hash: 403 ATTESTATION_CHANGE_FORBIDDEN; the tamper flag is kept)",
     auth: "token",
     body: JsonObject,
     tag: "workers",
@@ -103,7 +108,7 @@ export const OPERATIONS: readonly ApiOperation[] = [
   {
     method: "get",
     path: "/wcp/workers/{id}/attestation",
-    summary: "Attestation state",
+    summary: "Attestation state (owner namespace and admins; 404 for anyone else)",
     auth: "token",
     tag: "workers",
   },
@@ -114,6 +119,15 @@ export const OPERATIONS: readonly ApiOperation[] = [
       "Submit a package manifest with the per-file digests; the hall recomputes the package hash and accepts it only if the manifest signature (Ed25519 key of the worker's namespace in the record, or the HMAC secret) covers it; 422 with error.code ATTEST_* otherwise",
     auth: "token",
     body: AttestationBody,
+    tag: "workers",
+  },
+  {
+    method: "post",
+    path: "/wcp/workers/{id}/clear-tamper",
+    summary:
+      "Clear a tamper flag; register_current registers the verified current hash, else 409 TAMPER_UNRESOLVED while it differs from the registered one",
+    auth: "admin",
+    body: ClearTamperBody,
     tag: "workers",
   },
   {
@@ -222,7 +236,8 @@ export const OPERATIONS: readonly ApiOperation[] = [
   {
     method: "post",
     path: "/wcp/approvals/{id}/resolve",
-    summary: "Approve or deny (an approval's expires_at becomes the deadline to dispatch it)",
+    summary:
+      "Approve or deny (an approval's expires_at becomes the deadline to dispatch it); the token that raised the hold cannot: 403 APPROVER_IS_REQUESTER unless hall_config.allow_self_approval",
     auth: "admin",
     body: ResolveBody,
     tag: "approvals",
@@ -230,7 +245,8 @@ export const OPERATIONS: readonly ApiOperation[] = [
   {
     method: "post",
     path: "/wcp/approvals/{id}/escalate",
-    summary: "Escalate to incident_commander",
+    summary:
+      "Escalate one level (advisory, gatekeeper, executor, incident_commander) with a fresh expires_at; 409 APPROVAL_ESCALATION_EXHAUSTED at the top",
     auth: "admin",
     body: EscalateBody,
     tag: "approvals",
@@ -328,6 +344,22 @@ export const OPERATIONS: readonly ApiOperation[] = [
     method: "post",
     path: "/wcp/policy_gate/reload",
     summary: "Re-read hall.json's policy_gate and its Cedar policy file (a bad one is refused)",
+    auth: "admin",
+    tag: "rules",
+  },
+  {
+    method: "post",
+    path: "/wcp/simulate",
+    summary: "Replay recorded decisions against candidate rules, hall config or table gate; " +
+      "report every change grouped by (old, new outcome and deny code) with blast deltas",
+    auth: "admin",
+    body: SimulateBodySchema,
+    tag: "rules",
+  },
+  {
+    method: "get",
+    path: "/wcp/decision-records",
+    summary: "Recorded decisions for replay (?after_seq=&since=&limit=), oldest first",
     auth: "admin",
     tag: "rules",
   },
