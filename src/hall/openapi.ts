@@ -20,7 +20,6 @@ import {
   TierBody,
   TokenBody,
 } from "./schemas.ts";
-import { SimulateBodySchema } from "./routes/simulate.ts";
 
 /** One documented operation. */
 export interface ApiOperation {
@@ -344,22 +343,6 @@ export const OPERATIONS: readonly ApiOperation[] = [
     method: "post",
     path: "/wcp/policy_gate/reload",
     summary: "Re-read hall.json's policy_gate and its Cedar policy file (a bad one is refused)",
-    auth: "admin",
-    tag: "rules",
-  },
-  {
-    method: "post",
-    path: "/wcp/simulate",
-    summary: "Replay recorded decisions against candidate rules, hall config or table gate; " +
-      "report every change grouped by (old, new outcome and deny code) with blast deltas",
-    auth: "admin",
-    body: SimulateBodySchema,
-    tag: "rules",
-  },
-  {
-    method: "get",
-    path: "/wcp/decision-records",
-    summary: "Recorded decisions for replay (?after_seq=&since=&limit=), oldest first",
     auth: "admin",
     tag: "rules",
   },
