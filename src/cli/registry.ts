@@ -1,11 +1,11 @@
 // `wcp enroll [--update]` and `wcp registry status|verify|ban-list`: talk to a hall with
 // HallClient. Refused: exit 1; bad input: 2; unreachable hall: 3; rate limited: 4.
 
-import { type HallClient, normalizeDigest, Registry, WcpError } from "../../mod.ts";
+import { type HallClient, normalizeDigest, Registry, trustedKeyOf, WcpError } from "../../mod.ts";
 import { hashPackageDir } from "../adapters/fs.ts";
-import { type Command, optString, positionals } from "./_args.ts";
+import { type Command, optList, optString, positionals } from "./_args.ts";
 import { callHall, HALL_OPTS, hallClient, hasToken } from "./_hall.ts";
-import { recordError, recordsOf } from "./_load.ts";
+import { loadKeyFile, recordError, recordsOf } from "./_load.ts";
 import {
   bold,
   cyan,
@@ -33,6 +33,13 @@ const enroll: Command = {
       type: "boolean",
       help: "update enrolled workers (PUT /wcp/workers/:id) instead of enrolling new ones",
     },
+    key: {
+      type: "string",
+      multiple: true,
+      arg: "KEYFILE",
+      help: "add this Ed25519 key file's public key to public_keys (what the hall verifies " +
+        "wcp attest submit with)",
+    },
   },
   details: 'RECORD: one record, a list, or {"workers": [...]}; checked locally first. Without\n' +
     "artifact_hash, each record gets its JCS digest (the hall computes the same).\n" +
@@ -50,9 +57,24 @@ const enroll: Command = {
       }
     });
     const update = ctx.values.update === true;
+    // Only the public half goes into the record, keyed by its id (a private key file is fine).
+    const keys: Record<string, string> = {};
+    for (const p of optList(ctx, "key")) {
+      const k = trustedKeyOf(await loadKeyFile(p));
+      keys[k.key_id] = k.public_key;
+    }
+    const withKeys = Object.keys(keys).length
+      ? records.map((r) => {
+        const rec = r as Record<string, unknown>;
+        const had = typeof rec.public_keys === "object" && rec.public_keys !== null
+          ? rec.public_keys as Record<string, unknown>
+          : {};
+        return { ...rec, public_keys: { ...had, ...keys } };
+      })
+      : records;
     const client = hallClient(ctx);
     const answers = [];
-    for (const record of records) {
+    for (const record of withKeys) {
       const id = (record as { worker_id: string }).worker_id;
       answers.push(
         await callHall(
