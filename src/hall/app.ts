@@ -24,7 +24,7 @@ import { approvalRoutes } from "./routes/approvals.ts";
 import { banRoutes } from "./routes/bans.ts";
 import { decideRoutes } from "./routes/decide.ts";
 import { discoveryRoutes, healthRoute } from "./routes/discovery.ts";
-import { eventRoutes } from "./routes/events.ts";
+import { eventRoutes, StreamWatch } from "./routes/events.ts";
 import { receiptRoutes } from "./routes/receipts.ts";
 import { withRouteFastLane } from "./route_fast_lane.ts";
 import { ruleRoutes } from "./routes/rules.ts";
@@ -249,7 +249,18 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     tierCache.set(p.namespace, { rpm, at: now() });
     return rpm;
   };
-  const stopPeers = options.peers ? linkPeers(options.peers, hall, auth, limiter, failures) : null;
+  // Streams of a revoked token end when this hall drops its token cache: a revocation here
+  // (onInvalidate) or one another thread or instance reports (linkPeers' onForget).
+  const streams = new StreamWatch(async (hash) => (await store.findToken(hash)) !== null);
+  const recheckStreams = () => void streams.recheck();
+  const stopPeers = options.peers
+    ? linkPeers(options.peers, hall, auth, limiter, failures, recheckStreams)
+    : null;
+  const tellPeers = auth.onInvalidate;
+  auth.onInvalidate = () => {
+    tellPeers?.();
+    recheckStreams();
+  };
 
   const hosts = new Set(
     (options.allowedHosts ?? ["127.0.0.1", "localhost", "::1"]).map((h) =>
@@ -345,7 +356,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     app.route(base, tenantRoutes(hall, auth));
     app.route(base, approvalRoutes(hall));
     app.route(base, receiptRoutes(hall));
-    app.route(base, eventRoutes(hall));
+    app.route(base, eventRoutes(hall, streams));
     app.route(base, ruleRoutes(hall));
   }
 

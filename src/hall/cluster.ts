@@ -170,13 +170,18 @@ export function combinePeers(threads: HallPeers | undefined, instances: HallPeer
   };
 }
 
-/** Keep this thread's hall in step with the other threads; returns the stop function. */
+/**
+ * Keep this thread's hall in step with the other threads; returns the stop function.
+ * `onForget` runs after another thread or instance made this one drop its token cache (a token
+ * was revoked there: the app ends that token's event streams).
+ */
 export function linkPeers(
   peers: HallPeers,
   hall: Hall,
   auth: Authenticator,
   limiter: RateLimiter,
   failures: RateLimiter,
+  onForget?: () => void,
 ): () => void {
   limiter.shareSpending();
   failures.shareSpending();
@@ -200,6 +205,7 @@ export function linkPeers(
         break;
       case "auth":
         auth.forget();
+        onForget?.();
         break;
       case "rate":
         (m.limiter === "token" ? limiter : failures).absorb(m.spent);

@@ -11,7 +11,7 @@ import { HttpError } from "../errors.ts";
 import type { HallEvent } from "../events.ts";
 import type { Hall } from "../hall.ts";
 import { AckBody } from "../schemas.ts";
-import { namespaceOf, requireAdmin } from "../security.ts";
+import { bearerOf, hashToken, namespaceOf, requireAdmin } from "../security.ts";
 
 const MAX_STREAMS_PER_TOKEN = 16;
 const EVENT_NAMES: readonly HallEvent["event"][] = [
@@ -39,8 +39,59 @@ function lastEventId(raw: string | undefined): number {
   return Number(raw.trim());
 }
 
+/**
+ * The open event streams by bearer token (its SHA-256), so the streams of a revoked token end at
+ * once: `recheck` runs whenever this hall's token cache is dropped (a revocation here, on another
+ * thread of this process, or on another instance on the same PostgreSQL), and each stream also
+ * checks its token at every keep-alive (revocations by other processes on one SQLite file).
+ */
+export class StreamWatch {
+  readonly #streams = new Map<string, Set<() => void>>();
+  readonly #active: (tokenHash: string) => Promise<boolean>;
+
+  /** `active`: whether the token with this hash is still valid (the store's answer). */
+  constructor(active: (tokenHash: string) => Promise<boolean>) {
+    this.#active = active;
+  }
+
+  /** Register a stream's `end`; returns the unregister function. */
+  add(tokenHash: string, end: () => void): () => void {
+    let set = this.#streams.get(tokenHash);
+    if (!set) this.#streams.set(tokenHash, set = new Set());
+    set.add(end);
+    return () => {
+      set.delete(end);
+      if (set.size === 0 && this.#streams.get(tokenHash) === set) this.#streams.delete(tokenHash);
+    };
+  }
+
+  /** Whether the token is still valid (a store that cannot answer keeps the stream open). */
+  async active(tokenHash: string): Promise<boolean> {
+    try {
+      return await this.#active(tokenHash);
+    } catch {
+      return true;
+    }
+  }
+
+  /** End the streams of every token that is no longer valid. */
+  async recheck(): Promise<void> {
+    await Promise.all([...this.#streams].map(async ([hash, ends]) => {
+      if (await this.active(hash)) return;
+      for (const end of [...ends]) end();
+    }));
+  }
+
+  /** Open streams (all tokens). */
+  get size(): number {
+    let n = 0;
+    for (const s of this.#streams.values()) n += s.size;
+    return n;
+  }
+}
+
 /** SSE and alert routes. */
-export function eventRoutes(hall: Hall): Hono<HallEnv> {
+export function eventRoutes(hall: Hall, watch?: StreamWatch): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
   // Each open stream holds a subscriber; bound them per token so one token cannot exhaust memory.
@@ -83,6 +134,7 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
       ns === null || e.data.tenant_id === ns ||
       (e.event === "worker" && namespaceOf(String(e.data.worker_id ?? "")) === ns);
     const wanted = (e: HallEvent) => (!only || only.includes(e.event)) && visible(e);
+    const tokenHash = hashToken(bearerOf(c.req.header("authorization")) ?? "");
     return streamSSE(c, async (stream) => {
       const queue: HallEvent[] = last > 0 ? hall.events.since(last) : [];
       let wake: (() => void) | null = null;
@@ -92,12 +144,17 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
         wake?.();
       });
       let open = true;
+      let revoked = false;
       const end = () => {
         open = false;
         wake?.();
       };
       stream.onAbort(end);
       const undoClose = hall.events.onClose(end);
+      const unwatch = watch?.add(tokenHash, () => {
+        revoked = true;
+        end();
+      });
       await stream.writeSSE({
         event: "ready",
         data: JSON.stringify({ at: new Date().toISOString() }),
@@ -123,11 +180,27 @@ export function eventRoutes(hall: Hall): Hono<HallEnv> {
             };
           });
           wake = null;
-          if (open && queue.length === 0) await stream.write(": keep-alive\n\n");
+          if (open && queue.length === 0) {
+            // A token revoked where no message reaches this hall (another process on one SQLite
+            // file) ends its streams here, within one keep-alive interval.
+            if (watch && !(await watch.active(tokenHash))) {
+              revoked = true;
+              break;
+            }
+            await stream.write(": keep-alive\n\n");
+          }
+        }
+        // The client learns why (an EventSource that reconnects then gets the 401).
+        if (revoked) {
+          await stream.writeSSE({
+            event: "revoked",
+            data: JSON.stringify({ reason: "the token of this stream was revoked" }),
+          });
         }
       } finally {
         unsubscribe();
         undoClose();
+        unwatch?.();
         release();
       }
     });
