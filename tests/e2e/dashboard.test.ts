@@ -189,6 +189,12 @@ Deno.test({
     try {
       const api = new HallClient({ baseUrl: hall.url, token: TOKEN });
       await api.enroll({ ...WORKER, artifact_hash: recordHashJcs(WORKER) });
+      // The agent's token raises the holds; the dashboard's (TOKEN) resolves them: a token cannot
+      // resolve its own hold (spec README decision 19).
+      const agent = new HallClient({
+        baseUrl: hall.url,
+        token: (await api.createToken({ role: "admin", label: "agent" })).token,
+      });
       const { page, errors } = await openPage(browser);
 
       await t.step("sign in with the token; status and workers load", async () => {
@@ -208,7 +214,7 @@ Deno.test({
 
       let approvalId = "";
       await t.step("a held request arrives live and is approved from the inbox", async () => {
-        const decision = await api.route({
+        const decision = await agent.route({
           correlation_id: crypto.randomUUID(),
           tenant_id: "acme",
           env: "dev",
@@ -309,7 +315,7 @@ Deno.test({
       await t.step("escalate one held request and deny another from the inbox", async () => {
         const hold = async () =>
           String(
-            (await api.route({
+            (await agent.route({
               correlation_id: crypto.randomUUID(),
               tenant_id: "acme",
               env: "dev",
@@ -324,7 +330,8 @@ Deno.test({
         await upItem.waitFor();
         await upItem.locator('[data-action="escalate"]').click();
         await upItem.locator(".badge", { hasText: "escalated" }).waitFor();
-        assert.equal((await api.approval(up)).supervisor_level, "incident_commander");
+        // One level up the ladder from the gate's gatekeeper.
+        assert.equal((await api.approval(up)).supervisor_level, "executor");
         const noItem = page.locator(`[data-approval="${no}"]`);
         await noItem.locator('[data-action="deny"]').click();
         await noItem.waitFor({ state: "detached" });
