@@ -227,10 +227,11 @@ async function call(
   method: string,
   path: string,
   body?: unknown,
+  token: string = hall.token,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${hall.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${hall.token}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
@@ -266,13 +267,15 @@ Deno.test({
       const early = await call(b, "POST", "/wcp/dispatch", { approval_id: approvalId });
       assert.equal(early.status, 409, "not approved yet");
 
+      // Another admin approves (the token that raised the hold cannot: decision 19).
+      const approver = await call(b, "POST", "/wcp/tokens", { role: "admin", label: "approver" });
       const resolved = await call(b, "POST", `/wcp/approvals/${approvalId}/resolve`, {
         decision: "approve",
-      });
+      }, approver.body.token as string);
       assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
       const again = await call(a, "POST", `/wcp/approvals/${approvalId}/resolve`, {
         decision: "deny",
-      });
+      }, approver.body.token as string);
       assert.equal(again.status, 409, "a resolved approval cannot be resolved again elsewhere");
 
       // Six racing dispatches of the approved request on both instances: exactly one runs.

@@ -142,7 +142,12 @@ Deno.test({
       const next = await c.dispatch(routeInput());
       assert.equal(next.receipt?.seq, 3);
       assert.equal(next.receipt?.prev_receipt_hash, before.tenants[0].head_hash);
-      await c.resolveApproval(approvalId, "approve");
+      // Another admin approves (the token that raised the hold cannot: decision 19).
+      const approver = new HallClient({
+        baseUrl: r.url,
+        token: (await c.createToken({ role: "admin", label: "approver" })).token,
+      });
+      await approver.resolveApproval(approvalId, "approve");
       assert.equal((await c.dispatchApproved(approvalId)).decision.outcome, "DISPATCH");
     } finally {
       await stop(r);
