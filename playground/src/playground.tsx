@@ -12,6 +12,7 @@ import { useState } from "preact/hooks";
 import { AttestationPanel } from "./attestation/mod.tsx";
 import { CatalogPanel } from "./catalog.tsx";
 import { DecisionsPanel } from "./decisions/mod.tsx";
+import { DiffPanel } from "./diff.tsx";
 import { ReceiptsPanel } from "./receipts.tsx";
 import { PANELS, shareError, tab } from "./state.ts";
 import { Tabs } from "./ui.tsx";
@@ -61,6 +62,7 @@ export function PlaygroundApp(): JSX.Element {
           {tab.value === "decisions" && <DecisionsPanel />}
           {tab.value === "attestation" && <AttestationPanel />}
           {tab.value === "receipts" && <ReceiptsPanel />}
+          {tab.value === "diff" && <DiffPanel />}
           {tab.value === "catalog" && <CatalogPanel />}
         </Tabs>
       </main>

@@ -14,6 +14,7 @@ export const PANELS = [
   { id: "decisions", label: "Decisions" },
   { id: "attestation", label: "Attestation" },
   { id: "receipts", label: "Receipts" },
+  { id: "diff", label: "Diff" },
   { id: "catalog", label: "Catalog" },
 ] as const;
 

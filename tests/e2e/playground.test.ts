@@ -283,6 +283,41 @@ Deno.test({
         assert.deepEqual(errors, []);
       });
 
+      await t.step("diff: two rule sets compared exactly, each class with a witness", async () => {
+        await openPanel(page, "Diff");
+        // The example NEW (by hand): payments also in dev (widened), no RESTRICTED data to the
+        // summarizer (narrowed), a policy gate on schema migrations (changed).
+        await page.locator("#diff-summary", { hasText: "1 widened" }).waitFor();
+        assert.match(await text(page, "#diff-summary"), /1 widened.*1 narrowed.*1 changed/);
+        assert.match(
+          await text(page, "#diff-widened li"),
+          /capability_id = cap\.fin\.initiate-payment · env = dev.*now rule fin\.payment/,
+        );
+        assert.match(
+          await text(page, "#diff-narrowed li"),
+          /cap\.doc\.summarize · data_label = RESTRICTED.*was rule doc\.summarize/,
+        );
+        assert.match(await text(page, "#diff-changed li"), /db\.migrate-schema: policy_gate/);
+        await screenshot(page, "playground-diff");
+        const newRules = await page.locator("#diff-new").inputValue();
+        await page.locator("#diff-new").fill(await page.locator("#diff-old").inputValue());
+        await page.locator("#diff-summary", { hasText: "IDENTICAL" }).waitFor();
+        await page.locator("#diff-new").fill("{ not json");
+        await page.locator("#diff-new-error").waitFor();
+        assert.equal(await page.locator("#diff-result").count(), 0);
+        await page.locator("#diff-new").fill(newRules);
+        // The witness of the widened class, tried under NEW in the Decisions panel: a rule
+        // matches it now (under OLD: NO_MATCH).
+        await page.getByRole("button", { name: "Try widened witness 1 in Decisions" }).click();
+        await page.locator("#panel-decisions").waitFor();
+        assert.match(await page.locator("#input").inputValue(), /"env": "dev"/);
+        assert.match(await page.locator("#input").inputValue(), /cap\.fin\.initiate-payment/);
+        await page.locator("#matched-rule", { hasText: "fin.payment" }).waitFor();
+        await page.locator('[data-scenario="allowed"]').click();
+        await page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
+        assert.deepEqual(errors, []);
+      });
+
       await t.step("catalog: search, entity page, relations", async () => {
         await openPanel(page, "Catalog");
         await page.locator("#catalog-q").fill("summarize documents");
@@ -304,7 +339,7 @@ Deno.test({
       });
 
       await t.step("every control on every panel has an accessible name", async () => {
-        for (const name of ["Decisions", "Attestation", "Receipts", "Catalog"]) {
+        for (const name of ["Decisions", "Attestation", "Receipts", "Diff", "Catalog"]) {
           await openPanel(page, name);
           // Open every disclosure so hidden editors are checked too.
           await page.evaluate(`document.querySelectorAll("details").forEach((d) => d.open = true)`);
@@ -337,7 +372,7 @@ Deno.test({
         const phone = await openPage(browser, { width: 360, height: 740 });
         await phone.page.goto(server.url);
         await phone.page.locator("#decision-outcome").waitFor();
-        for (const name of ["Decisions", "Attestation", "Receipts", "Catalog"]) {
+        for (const name of ["Decisions", "Attestation", "Receipts", "Diff", "Catalog"]) {
           await openPanel(phone.page, name);
           const overflow = await phone.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth",
