@@ -248,3 +248,31 @@ hallTest("scope: a namespace token lists and reads only workers it owns or may u
   assert.equal(now.record.tenants, undefined, "another tenant's ids are not shown");
   assert.equal(now.record.owner, undefined);
 });
+
+hallTest(
+  "scope: a namespace token's event stream has no worker event of another namespace",
+  async (h) => {
+    const alpha = (await h.grant("org.alpha")).token;
+    const beta = (await h.grant("org.beta")).token;
+    const ac = new AbortController();
+    const res = await h.req("/wcp/events?events=worker", { token: beta, signal: ac.signal });
+    assert.equal(res.status, 200);
+    // Alpha enrols and attests (events about its worker), then beta enrols its own.
+    assert.equal(
+      (await h.req("/wcp/workers", { method: "POST", token: alpha, json: record(SPY) })).status,
+      201,
+    );
+    await h.req(`/wcp/workers/${SPY}/revoke`, { method: "POST", token: alpha });
+    const mine = "org.beta.sum.1";
+    assert.equal(
+      (await h.req("/wcp/workers", { method: "POST", token: beta, json: record(mine) })).status,
+      201,
+    );
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes(mine)) text += (await reader.read()).value ?? "";
+    ac.abort();
+    await reader.cancel().catch(() => {});
+    assert.ok(!text.includes(SPY), "alpha's worker events never reach beta");
+  },
+);
