@@ -20,6 +20,7 @@ import { registryCommands } from "./registry.ts";
 import { attestCommands } from "./attest.ts";
 import { receiptsCommands } from "./receipts.ts";
 import { serveCommands } from "./serve.ts";
+import { policyCommands } from "./policy.ts";
 import { approvalsCommands } from "./approvals.ts";
 import { tenantCommands } from "./tenants.ts";
 import { attestSubmitCommands } from "./attest_submit.ts";
@@ -42,6 +43,7 @@ export const COMMANDS: Command[] = [
   ...attestCommands,
   ...attestSubmitCommands,
   ...receiptsCommands,
+  ...policyCommands,
   ...serveCommands,
 ];
 

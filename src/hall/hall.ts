@@ -10,7 +10,7 @@ import { WcpError } from "../errors.ts";
 import { jcsDigest } from "../hash.ts";
 import { uuidV7 } from "../ids.ts";
 import type { RegistryRecord, RouteDecision, SupervisorLevel } from "../model.ts";
-import type { PolicyGate, PolicyGateFn } from "../policy.ts";
+import type { PolicyGate, PolicyGateFn, PolicyGateResult } from "../policy.ts";
 import { Registry } from "../registry.ts";
 import { makeDecision } from "../router.ts";
 import { parseRules, type RuleSet } from "../rules.ts";
@@ -30,6 +30,8 @@ import type {
   WorkerRow,
 } from "./store/types.ts";
 import type { TelemetryPipeline } from "./telemetry_sinks.ts";
+import { DecisionRecorder } from "./decision_records.ts";
+import { coreGateValue } from "../gates/types.ts";
 import { callWorker, type InProcessWorker, type WorkerCall } from "./worker_call.ts";
 import { decideWithGate, type GatedDecision, gateExtras, type LoadedGate } from "./gates.ts";
 import { receiptPolicyDecision } from "../gates/types.ts";
@@ -88,6 +90,8 @@ export class Hall {
   readonly store: HallStore;
   readonly events: EventHub = new EventHub();
   readonly telemetry: TelemetryPipeline;
+  /** One replay record per decision, for `POST /wcp/simulate`. */
+  readonly decisionRecords: DecisionRecorder;
   readonly receipts: ReceiptService;
   readonly config: HallConfig;
   readonly now: () => number;
@@ -132,6 +136,7 @@ export class Hall {
     this.#policyGate = init.policyGate;
     this.inProcessWorkers = init.inProcessWorkers;
     this.telemetry = init.telemetry;
+    this.decisionRecords = new DecisionRecorder(init.store);
     this.receipts = init.receipts;
     this.now = init.now;
     this.startedAt = init.now();
@@ -447,6 +452,23 @@ export class Hall {
     return { decision: r.decision, json: r.json! };
   }
 
+  /**
+   * The gate in force as a synchronous function, for what-if replay against `rules`: a hall.json
+   * table or Cedar gate, or the programmatic gate. Undefined without a gate or for an asynchronous
+   * (webhook) gate: a replay then uses the answers recorded with the decisions.
+   */
+  simulationGate(rules: RuleSet): PolicyGateFn | undefined {
+    const gate = this.#gate;
+    if (gate === undefined) {
+      const g = this.#policyGate;
+      if (g === undefined || typeof g === "function") return g;
+      return (ctx) => g.evaluate(ctx);
+    }
+    const sync = gate.sync;
+    if (sync === undefined) return undefined;
+    return (ctx) => coreGateValue(sync(ctx, gateExtras(rules, ctx))) as PolicyGateResult;
+  }
+
   async #decide(
     input: Record<string, unknown>,
     wantJson: boolean,
@@ -479,6 +501,7 @@ export class Hall {
     // Serialised before anything below can change the decision (nothing does; holds copy it).
     const json = wantJson ? jsonWithEvents(decision, eventsJson!) : null;
     this.telemetry.decision(decision, null, eventsJson);
+    this.decisionRecords.add(input, decision, parentScore);
     const wait = this.telemetry.backpressure();
     if (wait) await wait;
     if (
@@ -882,6 +905,7 @@ export class Hall {
     this.events.close();
     for (const t of this.#timers) clearInterval(t);
     await this.startupCheck.catch(() => []);
+    await this.decisionRecords.flush();
     await this.telemetry.close();
   }
 }

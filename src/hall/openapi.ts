@@ -20,6 +20,7 @@ import {
   TierBody,
   TokenBody,
 } from "./schemas.ts";
+import { SimulateBodySchema } from "./routes/simulate.ts";
 
 /** One documented operation. */
 export interface ApiOperation {
@@ -329,6 +330,22 @@ export const OPERATIONS: readonly ApiOperation[] = [
     summary: "Replace the rules (body) or re-read the rules file ({})",
     auth: "admin",
     body: z.union([JsonObject, z.array(z.unknown())]),
+    tag: "rules",
+  },
+  {
+    method: "post",
+    path: "/wcp/simulate",
+    summary: "Replay recorded decisions against candidate rules, hall config or table gate; " +
+      "report every change grouped by (old, new outcome and deny code) with blast deltas",
+    auth: "admin",
+    body: SimulateBodySchema,
+    tag: "rules",
+  },
+  {
+    method: "get",
+    path: "/wcp/decision-records",
+    summary: "Recorded decisions for replay (?after_seq=&since=&limit=), oldest first",
+    auth: "admin",
     tag: "rules",
   },
   {

@@ -16,6 +16,8 @@ import type {
   BuiltReceipt,
   ChainLink,
   CheckpointRow,
+  DecisionRecordQuery,
+  DecisionRecordRow,
   DecisionRow,
   HallStore,
   NamespaceRow,
@@ -29,6 +31,7 @@ import type {
   TokenRow,
   WorkerRow,
 } from "../../hall/store/types.ts";
+import type { DecisionRecord } from "../../simulate.ts";
 import {
   rootNodes,
   TreeFrontier,
@@ -102,6 +105,13 @@ const MIGRATIONS: string[] = [
   CREATE TABLE IF NOT EXISTS receipt_tree (
     tenant_id TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
     PRIMARY KEY (tenant_id, level, idx)) WITHOUT ROWID;
+  `,
+  // 5: one replay record per decision (what-if simulation, `POST /wcp/simulate`), in order
+  `
+  CREATE TABLE IF NOT EXISTS decision_records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, decision_id TEXT NOT NULL, created_at TEXT NOT NULL,
+    data TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS decision_records_time ON decision_records(created_at);
   `,
 ];
 
@@ -1134,6 +1144,28 @@ export class SqliteStore implements HallStore {
   getDecision(decisionId: string): Promise<DecisionRow | null> {
     const row = this.#get("SELECT data FROM decisions WHERE decision_id = ?", decisionId);
     return this.#p(() => row ? parse<DecisionRow>(row) : null);
+  }
+  appendDecisionRecords(records: DecisionRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return this.#p(() => {
+      this.#tx(() => {
+        const st = this.#stmt(
+          "INSERT INTO decision_records (decision_id, created_at, data) VALUES (?, ?, ?)",
+        );
+        for (const r of records) st.run(r.decision_id, r.timestamp, JSON.stringify(r));
+      });
+    });
+  }
+  listDecisionRecords(query: DecisionRecordQuery = {}): Promise<DecisionRecordRow[]> {
+    return this.#p(() =>
+      this.#all(
+        `SELECT seq, data FROM decision_records WHERE seq > ? AND created_at >= ?
+         ORDER BY seq LIMIT ?`,
+        Math.max(0, Math.floor(query.after_seq ?? 0)),
+        query.since ?? "",
+        cap(query.limit, 100),
+      ).map((r) => ({ seq: Number((r as { seq: number }).seq), record: parse<DecisionRecord>(r) }))
+    );
   }
   createAlert(row: AlertRow): Promise<void> {
     return this.#p(() => {

@@ -28,6 +28,8 @@ import type {
   BuiltReceipt,
   ChainLink,
   CheckpointRow,
+  DecisionRecordQuery,
+  DecisionRecordRow,
   DecisionRow,
   HallStore,
   NamespaceRow,
@@ -41,6 +43,7 @@ import type {
   TokenRow,
   WorkerRow,
 } from "./types.ts";
+import type { DecisionRecord } from "../../simulate.ts";
 import { toHex } from "../../attestation/_bytes.ts";
 import { rootNodes, TreeFrontier, type TreeNode } from "../../receipts/_stored_tree.ts";
 
@@ -152,6 +155,15 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [{
       tenant_id ${T} not null, level integer not null, idx bigint not null, hash bytea not null,
       primary key (tenant_id, level, idx));
     alter table chain_heads add column tree_size bigint, add column tree_frontier bytea;
+  `,
+}, {
+  // One replay record per decision (what-if simulation, `POST /wcp/simulate`), in order.
+  version: 5,
+  sql: `
+    create table decision_records (
+      seq bigserial primary key, decision_id ${T} not null, created_at ${T} not null,
+      record text not null);
+    create index decision_records_time on decision_records (created_at);
   `,
 }];
 
@@ -909,6 +921,28 @@ export class PostgresStore implements HallStore {
   async getDecision(decisionId: string): Promise<DecisionRow | null> {
     const [r] = await this.#sql`select * from decisions where decision_id = ${decisionId}`;
     return r ? toDecision(r) : null;
+  }
+
+  async appendDecisionRecords(records: DecisionRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += 1000) {
+      const chunk = records.slice(i, i + 1000).map((r) => ({
+        decision_id: r.decision_id,
+        created_at: r.timestamp,
+        record: JSON.stringify(r),
+      }));
+      // One statement per chunk; bigserial keeps the chunk's order.
+      await this.#sql`insert into decision_records ${
+        this.#sql(chunk, "decision_id", "created_at", "record")
+      }`;
+    }
+  }
+
+  async listDecisionRecords(query: DecisionRecordQuery = {}): Promise<DecisionRecordRow[]> {
+    const after = Math.max(0, Math.floor(query.after_seq ?? 0));
+    const rows = await this.#sql`select seq, record from decision_records
+      where seq > ${after} and created_at >= ${query.since ?? ""}
+      order by seq limit ${pageSize(query.limit, 100)}`;
+    return rows.map((r) => ({ seq: num(r.seq), record: parseJson<DecisionRecord>(r.record) }));
   }
 
   async createAlert(a: AlertRow): Promise<void> {

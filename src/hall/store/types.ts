@@ -17,6 +17,7 @@
  */
 
 import type { RouteDecision } from "../../model.ts";
+import type { DecisionRecord } from "../../simulate.ts";
 import type * as wire from "../../hall_wire.ts";
 
 // Rows the API sends are declared once, in the published core (`src/hall_wire.ts`): a row here is
@@ -174,6 +175,24 @@ export interface DecisionRow {
   chain_blast_score: number | null;
   /** RFC 3339. */
   created_at: string;
+}
+
+/** A decision's replay record (`DecisionRecord` of `src/simulate.ts`) with its position. */
+export interface DecisionRecordRow {
+  /** Position in recording order, from 1. */
+  seq: number;
+  /** The record. */
+  record: DecisionRecord;
+}
+
+/** Paging over replay records. */
+export interface DecisionRecordQuery {
+  /** Only records with a larger `seq` (default 0). */
+  after_seq?: number;
+  /** Only records decided at or after this RFC 3339 time. */
+  since?: string;
+  /** At most this many (default 100, cap 1000). */
+  limit?: number;
 }
 
 /** A Merkle checkpoint over a prefix of a tenant chain. */
@@ -396,6 +415,10 @@ export interface HallStore {
   recordDecision(row: DecisionRow): Promise<void>;
   /** A decision row, or null. */
   getDecision(decisionId: string): Promise<DecisionRow | null>;
+  /** Keep replay records of decisions, in this order (one transaction; for `/wcp/simulate`). */
+  appendDecisionRecords(records: DecisionRecord[]): Promise<void>;
+  /** Replay records after `after_seq` (default 0), oldest first, at most `limit` (cap 1000). */
+  listDecisionRecords(query?: DecisionRecordQuery): Promise<DecisionRecordRow[]>;
   /** Insert an alert. */
   createAlert(row: AlertRow): Promise<void>;
   /** Alerts, newest first; `acknowledged: false` gives only open ones. */

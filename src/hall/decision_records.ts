@@ -1,0 +1,84 @@
+/**
+ * The hall's replay log: one `DecisionRecord` per decision (its replayable input and outcome),
+ * written in batches off the request path, read page by page by `POST /wcp/simulate` and
+ * `GET /wcp/decision-records`.
+ *
+ * @module
+ */
+
+import { checkGateResult, type PolicyGateResult } from "../policy.ts";
+import type { RouteDecision } from "../model.ts";
+import { type DecisionRecord, decisionRecordOf } from "../simulate.ts";
+import type { HallStore } from "./store/types.ts";
+
+/** Records queued before a flush is started at once. */
+const FLUSH_AT = 2_000;
+/** Otherwise, flush this long after the first queued record. */
+const FLUSH_MS = 200;
+
+/**
+ * The answer of a gate the hall ran outside the core (`decision.policy_gate`, set by the hall's
+ * gates), unless the gate failed: a replay then decides with the same answer.
+ */
+function gateAnswerOf(d: RouteDecision): PolicyGateResult | null {
+  const g = (d as { policy_gate?: unknown }).policy_gate;
+  if (typeof g !== "object" || g === null) return null;
+  const rec = g as Record<string, unknown>;
+  if (rec.error_code !== undefined) return null;
+  if (d.deny_reason_if_denied?.code === "DENY_POLICY_GATE_INVALID_RESPONSE") return null;
+  const checked = checkGateResult({
+    decision: rec.decision,
+    policy_version: rec.policy_version,
+    reason: rec.reason,
+  }, d.policy_version);
+  return checked.ok ? checked.result : null;
+}
+
+/** Queues records and writes them in batches; `flush` before reading. */
+export class DecisionRecorder {
+  readonly #store: HallStore;
+  #queue: DecisionRecord[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #writing: Promise<void> = Promise.resolve();
+  /** The last write error (null when the last write succeeded), for health. */
+  lastError: string | null = null;
+
+  constructor(store: HallStore) {
+    this.#store = store;
+  }
+
+  /** Queue the record of a decision (invalid inputs are not recorded). */
+  add(input: unknown, decision: RouteDecision, parentChainBlastScore: number | null): void {
+    const r = decisionRecordOf(input, decision, parentChainBlastScore, gateAnswerOf(decision));
+    if (r === null) return;
+    this.#queue.push(r);
+    if (this.#queue.length >= FLUSH_AT) void this.flush();
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.flush();
+      }, FLUSH_MS);
+    }
+  }
+
+  /** Write everything queued so far (after any write in progress). */
+  flush(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#writing = this.#writing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await this.#store.appendDecisionRecords(batch);
+        this.lastError = null;
+      } catch (e) {
+        // Telemetry-like: a failed write is reported, never fails the decisions it records.
+        this.lastError = e instanceof Error ? e.message : String(e);
+      }
+    });
+    return this.#writing;
+  }
+}

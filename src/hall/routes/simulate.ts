@@ -1,0 +1,201 @@
+/**
+ * What-if replay at the hall (admin only): `POST /wcp/simulate` replays the recorded decisions
+ * against candidate rules, hall config and/or a table gate, with the registry in force, and
+ * answers the report of `simulateDecisions`; `GET /wcp/decision-records` pages through the
+ * records (the JSONL export `wcp policy export` writes).
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { validateHallConfig } from "../../config.ts";
+import { WcpError } from "../../errors.ts";
+import type { PolicyGateFn } from "../../policy.ts";
+import { parseRules, type RuleSet } from "../../rules.ts";
+import { DecisionSimulator, parseDecisionRecord, type SimulationReport } from "../../simulate.ts";
+import { type HallEnv, jsonBody, principal } from "../_http.ts";
+import { HttpError, zodPath } from "../errors.ts";
+import { compileGate, GateConfigSchema } from "../file_config.ts";
+import type { Hall } from "../hall.ts";
+import { requireAdmin } from "../security.ts";
+
+/** Most records one simulation replays. */
+export const MAX_SIMULATED_RECORDS = 1_000_000;
+const PAGE = 1000;
+
+/** The body of `POST /wcp/simulate`. */
+export const SimulateBodySchema = z.strictObject({
+  /** A rules document; default: the rules in force. */
+  rules: z.unknown().optional(),
+  /** Merged over the hall config in force. */
+  hall_config: z.record(z.string(), z.unknown()).optional(),
+  /** A table gate (hall.json's `policy_gate` without `type` or with `"table"`). */
+  policy_gate: z.unknown().optional(),
+  /** Only decisions at or after this RFC 3339 time. */
+  since: z.string().min(1).max(64).optional(),
+  /** Only records after this position. */
+  after_seq: z.number().int().min(0).optional(),
+  /** At most this many records (default and cap 1,000,000). */
+  limit: z.number().int().min(1).max(MAX_SIMULATED_RECORDS).optional(),
+  /** Examples per group (default 5). */
+  examples: z.number().int().min(0).max(50).optional(),
+});
+
+function bad(path: string, message: string, code = "INVALID_BODY"): never {
+  throw new HttpError(400, code, `${path}: ${message}`, { path });
+}
+
+/** The answer of `POST /wcp/simulate`. */
+export interface SimulateResponse extends SimulationReport {
+  /** Where the candidate parts came from. */
+  candidate: {
+    rules: "body" | "hall";
+    hall_config: "body" | "hall";
+    policy_gate: "body" | "hall" | "recorded";
+  };
+  /** Positions replayed (null when none). */
+  first_seq: number | null;
+  /** Last position replayed: pass it as `after_seq` to continue. */
+  last_seq: number | null;
+  /** True when `limit` stopped the replay before the last record. */
+  more: boolean;
+  /** Stored records that no longer parse (skipped). */
+  skipped_records: number;
+}
+
+/** The simulation routes. */
+export function simulateRoutes(hall: Hall): Hono<HallEnv> {
+  const app = new Hono<HallEnv>();
+
+  app.post("/wcp/simulate", async (c) => {
+    requireAdmin(principal(c));
+    const parsed = SimulateBodySchema.safeParse(await jsonBody(c));
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      bad(zodPath(i.path) || "body", i.message);
+    }
+    const body = parsed.data;
+    let rules: RuleSet = hall.rules;
+    if (body.rules !== undefined) {
+      try {
+        rules = parseRules(body.rules);
+      } catch (e) {
+        if (!(e instanceof WcpError)) throw e;
+        const at = e.path ? `rules.${e.path}` : "rules";
+        throw new HttpError(400, e.code, `candidate ${e.message}`, { path: at });
+      }
+    }
+    let config = hall.config;
+    if (body.hall_config !== undefined) {
+      try {
+        config = validateHallConfig({ ...hall.config, ...body.hall_config });
+      } catch (e) {
+        if (!(e instanceof WcpError)) throw e;
+        const at = e.path ? `hall_config.${e.path}` : "hall_config";
+        throw new HttpError(400, "CONFIG_INVALID", `${at}: ${e.message}`, { path: at });
+      }
+    }
+    let gate: PolicyGateFn | undefined;
+    let gateSource: SimulateResponse["candidate"]["policy_gate"];
+    if (body.policy_gate !== undefined) {
+      const g = GateConfigSchema.safeParse(body.policy_gate);
+      if (!g.success) {
+        const i = g.error.issues[0];
+        const at = i.path.length ? `policy_gate.${zodPath(i.path)}` : "policy_gate";
+        bad(at, `${i.message} (only a table gate can be simulated inline)`);
+      }
+      gate = compileGate(g.data);
+      gateSource = "body";
+    } else {
+      gate = hall.simulationGate(rules);
+      gateSource = gate ? "hall" : "recorded";
+    }
+    await hall.decisionRecords.flush();
+    const sim = new DecisionSimulator({
+      rules,
+      registry: hall.registry,
+      config,
+      ...(gate ? { policyGate: gate } : {}),
+    }, { examples: body.examples ?? 5 });
+    const limit = body.limit ?? MAX_SIMULATED_RECORDS;
+    let after = body.after_seq ?? 0;
+    let first: number | null = null;
+    let last: number | null = null;
+    let done = 0;
+    let skipped = 0;
+    let more = false;
+    while (done < limit) {
+      const page = await hall.store.listDecisionRecords({
+        after_seq: after,
+        ...(body.since ? { since: body.since } : {}),
+        limit: Math.min(PAGE, limit - done),
+      });
+      for (const row of page) {
+        try {
+          sim.add(parseDecisionRecord(row.record, `decision_records[${row.seq}]`));
+        } catch (e) {
+          if (!(e instanceof WcpError)) throw e;
+          skipped++;
+        }
+        first ??= row.seq;
+        last = row.seq;
+        done++;
+      }
+      if (page.length === 0) break;
+      after = page[page.length - 1].seq;
+      if (done >= limit) {
+        more = (await hall.store.listDecisionRecords({
+          after_seq: after,
+          ...(body.since ? { since: body.since } : {}),
+          limit: 1,
+        })).length > 0;
+        break;
+      }
+      // Let the hall serve other requests between pages.
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const response: SimulateResponse = {
+      ...sim.report(),
+      candidate: {
+        rules: body.rules !== undefined ? "body" : "hall",
+        hall_config: body.hall_config !== undefined ? "body" : "hall",
+        policy_gate: gateSource,
+      },
+      first_seq: first,
+      last_seq: last,
+      more,
+      skipped_records: skipped,
+    };
+    return c.json(response);
+  });
+
+  app.get("/wcp/decision-records", async (c) => {
+    requireAdmin(principal(c));
+    const num = (name: string, min: number, max: number): number | undefined => {
+      const v = c.req.query(name);
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < min || n > max) {
+        throw new HttpError(400, "INVALID_QUERY", `${name}: integer ${min}-${max}`, { path: name });
+      }
+      return n;
+    };
+    const after = num("after_seq", 0, Number.MAX_SAFE_INTEGER);
+    const limit = num("limit", 1, PAGE);
+    const since = c.req.query("since");
+    await hall.decisionRecords.flush();
+    const rows = await hall.store.listDecisionRecords({
+      ...(after !== undefined ? { after_seq: after } : {}),
+      ...(since ? { since } : {}),
+      limit: limit ?? 100,
+    });
+    return c.json({
+      records: rows.map((r) => r.record),
+      next_after_seq: rows.length ? rows[rows.length - 1].seq : after ?? 0,
+      count: rows.length,
+    });
+  });
+
+  return app;
+}
