@@ -28,7 +28,6 @@ import { eventRoutes, StreamWatch } from "./routes/events.ts";
 import { receiptRoutes } from "./routes/receipts.ts";
 import { withRouteFastLane } from "./route_fast_lane.ts";
 import { ruleRoutes } from "./routes/rules.ts";
-import { simulateRoutes } from "./routes/simulate.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { workerRoutes } from "./routes/workers.ts";
 import {
@@ -41,6 +40,7 @@ import {
   RateLimiter,
 } from "./security.ts";
 import { staticRoutes } from "./static.ts";
+import { guardStore } from "./store_guard.ts";
 import type { HallStore } from "./store/types.ts";
 import { TelemetryPipeline, type TelemetrySinkOptions } from "./telemetry_sinks.ts";
 import type { InProcessWorker } from "./worker_call.ts";
@@ -196,7 +196,8 @@ function remoteAddress(info: unknown): string {
  * ```
  */
 export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
-  const store = options.store;
+  // Store failures become 503 STORE_UNAVAILABLE and show in /wcp/health (store_guard.ts).
+  const store = guardStore(options.store);
   // Before anything is opened: a bad config must not leave timers or sinks behind.
   const config = effectiveConfig(options.config);
   let rules: RuleSet;
@@ -359,7 +360,6 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     app.route(base, receiptRoutes(hall));
     app.route(base, eventRoutes(hall, streams));
     app.route(base, ruleRoutes(hall));
-    app.route(base, simulateRoutes(hall));
   }
 
   return {

@@ -24,6 +24,10 @@ export interface TestPostgres {
   createDatabase(name: string): Promise<string>;
   /** Stops the server (fast shutdown) and removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its data (the database "goes away"); `resume` starts it again. */
+  pause(): Promise<void>;
+  /** Starts a paused server again on the same port, with its data. */
+  resume(): Promise<void>;
 }
 
 /**
@@ -259,11 +263,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     };
     // A free port can be taken between probing and binding; retry a few times.
     let port = 0;
-    for (let attempt = 0; attempt < 4 && !started; attempt++) {
-      port = freePort();
-      const opts = Object.entries({ ...settings, port: String(port) })
-        .map(([k, v]) => `-c ${k}=${v}`).join(" ");
-      const res = await run(`${bin}/pg_ctl`, [
+    const pgStart = (on: number) =>
+      run(`${bin}/pg_ctl`, [
         "start",
         "-D",
         data,
@@ -273,8 +274,12 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         "-t",
         "60",
         "-o",
-        opts,
+        Object.entries({ ...settings, port: String(on) }).map(([k, v]) => `-c ${k}=${v}`)
+          .join(" "),
       ], { cwd: dir, asUser });
+    for (let attempt = 0; attempt < 4 && !started; attempt++) {
+      port = freePort();
+      const res = await pgStart(port);
       if (res.code === 0) started = true;
       else if (!(await tail(log, 50)).includes("could not bind")) {
         throw new Error(`pg_ctl start failed (exit ${res.code}):\n${res.out}\n${await tail(log)}`);
@@ -301,7 +306,19 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     };
     const url = await createDatabase(database);
-    return { url, port, dir, createDatabase, stop: cleanup };
+    const pause = async () => {
+      if (!started) return;
+      const r = await run(`${bin}/pg_ctl`, stopArgs, { cwd: dir, asUser });
+      if (r.code !== 0) throw new Error(`pg_ctl stop failed: ${r.out}`);
+      started = false;
+    };
+    const resume = async () => {
+      if (started) return;
+      const r = await pgStart(port);
+      if (r.code !== 0) throw new Error(`pg_ctl start failed: ${r.out}\n${await tail(log)}`);
+      started = true;
+    };
+    return { url, port, dir, createDatabase, stop: cleanup, pause, resume };
   } catch (e) {
     await cleanup();
     throw e;

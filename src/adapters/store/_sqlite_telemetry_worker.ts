@@ -48,7 +48,7 @@ self.onmessage = (e: MessageEvent) => {
       for (const [d, c, data] of m.rows!) insert!.run(d, c, data);
       db!.exec("COMMIT");
     } catch (err) {
-      db!.exec("ROLLBACK");
+      if (db!.isTransaction) db!.exec("ROLLBACK"); // SQLite may have rolled back (disk full)
       throw err;
     }
     self.postMessage({ id: m.id, ok: true });

@@ -213,7 +213,9 @@ export class SqliteStore implements HallStore {
       this.#db.exec("COMMIT");
       return out;
     } catch (e) {
-      this.#db.exec("ROLLBACK");
+      // SQLite may have rolled back already (a full disk, an I/O error): a second ROLLBACK
+      // would throw "no transaction is active" and hide the error that matters.
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       throw e;
     }
   }
@@ -259,6 +261,16 @@ export class SqliteStore implements HallStore {
 
   migrationVersion(): Promise<number> {
     return this.#p(() => this.#currentVersion());
+  }
+
+  probeWrite(): Promise<void> {
+    return this.#p(() => {
+      this.#run(
+        "INSERT INTO meta (key, value) VALUES ('store_probe', ?) " +
+          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        new Date().toISOString(),
+      );
+    });
   }
 
   ping(): Promise<boolean> {

@@ -10,6 +10,7 @@ import { servesTenant } from "../../registry.ts";
 import type { Hall } from "../hall.ts";
 import { type HallEnv, principal } from "../_http.ts";
 import { namespaceOf } from "../security.ts";
+import { storeHealthOf } from "../store_guard.ts";
 import { workerUnknown, workerView } from "./workers.ts";
 
 /** Features this hall implements (reported by `/wcp/health`). */
@@ -53,11 +54,19 @@ export function hallCompliance(hall: Hall): ComplianceReport {
 export function healthRoute(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
   app.get("/wcp/health", async (c) => {
-    const ok = await hall.store.ping();
+    // A store that failed is probed with a small write: a full disk still answers reads.
+    const guard = storeHealthOf(hall.store);
+    if (guard?.failing) await guard.probe();
+    const failing = guard?.failing ??
+      (await hall.store.ping()
+        ? null
+        : { reason: `the ${hall.store.backend} store does not answer`, since: null });
+    const ok = failing === null;
     const counts = ok ? await hall.store.counts().catch(() => null) : null;
     const compliance = hallCompliance(hall);
     const body = {
       status: ok ? "ok" : "degraded",
+      ...(failing ? { reason: `store: ${failing.reason}` } : {}),
       wcp_version: "0.1",
       api_version: 1,
       compliance_level: compliance.achieved_level,
@@ -74,6 +83,8 @@ export function healthRoute(hall: Hall): Hono<HallEnv> {
       store: {
         backend: hall.store.backend,
         ok,
+        // Why the store is failing and since when (null while it works or only stops answering).
+        error: failing,
         migration_version: ok ? await hall.store.migrationVersion().catch(() => null) : null,
       },
       telemetry: { sinks: hall.telemetry.sinks, errors: hall.telemetry.sinkErrors },

@@ -408,6 +408,12 @@ export class PostgresStore implements HallStore {
     return num(v.v);
   }
 
+  async probeWrite(): Promise<void> {
+    await this.#sql`
+      insert into meta (key, value) values ('store_probe', ${new Date().toISOString()})
+      on conflict (key) do update set value = excluded.value`;
+  }
+
   async ping(): Promise<boolean> {
     try {
       const [r] = await this.#sql`select 1 as ok`;

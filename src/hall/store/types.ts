@@ -244,6 +244,11 @@ export interface HallStore {
   migrationVersion(): Promise<number>;
   /** Liveness probe; resolves `true` when the backend answers. */
   ping(): Promise<boolean>;
+  /**
+   * One small real write (the meta row `store_probe`), so the health check of a store that was
+   * failing (a full disk answers reads) can tell when writes work again. Rejects when they do not.
+   */
+  probeWrite?(): Promise<void>;
   /** Release connections / close the file. */
   close(): Promise<void>;
   /** Row counts. */
