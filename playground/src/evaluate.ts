@@ -13,6 +13,7 @@ import {
   makeDecision,
   parseRules,
   type PolicyContext,
+  type PolicyGateFn,
   Registry,
   type RouteDecision,
   type RuleSet,
@@ -61,8 +62,15 @@ function lint(rules: RuleSet, registry: Registry): LintFinding[] {
   });
 }
 
-/** Evaluate a world with a fixed clock injected by the caller (the page passes the real one). */
-export function evaluate(world: DecisionWorld, now: () => number = Date.now): Evaluation {
+/**
+ * Evaluate a world with a fixed clock injected by the caller (the page passes the real one).
+ * `policyGate` replaces the world's gate table (the Cedar panel passes its Cedar gate).
+ */
+export function evaluate(
+  world: DecisionWorld,
+  now: () => number = Date.now,
+  policyGate?: PolicyGateFn,
+): Evaluation {
   const errors: Evaluation["errors"] = {};
   let rules: RuleSet | null = null;
   try {
@@ -142,7 +150,12 @@ export function evaluate(world: DecisionWorld, now: () => number = Date.now): Ev
     rules,
     registry,
     config,
-    policyGate: tableGate(world.gate, gateCalls),
+    policyGate: policyGate
+      ? (ctx) => {
+        gateCalls.push(ctx);
+        return policyGate(ctx);
+      }
+      : tableGate(world.gate, gateCalls),
     currentWorkerHash: (id) => {
       const h = hashes[id];
       return typeof h === "string" ? h : null;

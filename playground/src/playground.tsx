@@ -11,6 +11,7 @@ import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { AttestationPanel } from "./attestation/mod.tsx";
 import { CatalogPanel } from "./catalog.tsx";
+import { CedarPanel } from "./cedar/panel.tsx";
 import { DecisionsPanel } from "./decisions/mod.tsx";
 import { DiffPanel } from "./diff.tsx";
 import { ReceiptsPanel } from "./receipts.tsx";
@@ -63,6 +64,7 @@ export function PlaygroundApp(): JSX.Element {
           {tab.value === "attestation" && <AttestationPanel />}
           {tab.value === "receipts" && <ReceiptsPanel />}
           {tab.value === "diff" && <DiffPanel />}
+          {tab.value === "cedar" && <CedarPanel />}
           {tab.value === "catalog" && <CatalogPanel />}
         </Tabs>
       </main>

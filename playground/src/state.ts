@@ -15,6 +15,7 @@ export const PANELS = [
   { id: "attestation", label: "Attestation" },
   { id: "receipts", label: "Receipts" },
   { id: "diff", label: "Diff" },
+  { id: "cedar", label: "Cedar" },
   { id: "catalog", label: "Catalog" },
 ] as const;
 

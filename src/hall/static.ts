@@ -18,9 +18,12 @@ const TYPES: Record<string, string> = {
   map: "application/json",
   ico: "image/x-icon",
   woff2: "font/woff2",
+  wasm: "application/wasm",
 };
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+// 'wasm-unsafe-eval': the playground's Cedar panel compiles the Cedar engine (served from here).
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+  "connect-src 'self'; " +
   "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Static routes over `dir` (absolute path), or hints when it is missing. */

@@ -23,6 +23,7 @@ const TYPES: Record<string, string> = {
   json: "application/json",
   png: "image/png",
   svg: "image/svg+xml",
+  wasm: "application/wasm",
 };
 
 /** A running static server. */

@@ -368,6 +368,73 @@ Deno.test({
         await other.page.context().close();
       });
 
+      await t.step("cedar: write a policy, see the gate's decisions change", async () => {
+        // The payment scenario's rule asks the policy gate; its capability is risk:critical.
+        await openPanel(page, "Decisions");
+        await page.locator('[data-scenario="approval"]').click();
+        await openPanel(page, "Cedar");
+        // The engine (cedar.js + its wasm, from this server) loads when the panel first opens.
+        await page.locator("#cedar-status", { hasText: "checked against the schema" }).waitFor({
+          timeout: 60_000,
+        });
+        await page.locator("#cedar-outcome", { hasText: "STEWARD_HOLD" }).waitFor();
+        assert.match(await text(page, "#cedar-answer"), /REQUIRE_HUMAN\s*critical-needs-executor/);
+        assert.match(
+          await text(page, '[data-cell="prod/RESTRICTED"]'),
+          /DENY\s*no-restricted-prod/,
+        );
+        assert.match(await text(page, '[data-cell="stage/PUBLIC"]'), /ALLOW\s*base/);
+        await screenshot(page, "playground-cedar");
+        const original = await page.locator("#cedar-policies").inputValue();
+        // A forbid for this tenant: the request the rules allow is now denied by the gate.
+        await page.locator("#cedar-policies").fill(
+          original + '\n@id("no-acme-payments")\nforbid(principal == WCP::Tenant::"acme", ' +
+            'action == WCP::Action::"cap.fin.initiate-payment", resource);\n',
+        );
+        await page.locator("#cedar-deny-code", { hasText: "DENY_POLICY_GATE" }).waitFor();
+        assert.match(await text(page, "#cedar-answer"), /DENY\s*no-acme-payments/);
+        assert.match(await text(page, '[data-cell="stage/PUBLIC"]'), /DENY\s*no-acme-payments/);
+        // A policy failing schema validation is refused, naming it and where; the last good
+        // policies still decide.
+        await page.locator("#cedar-policies").fill(
+          original + '\n@id("typo")\nforbid(principal, action, resource) ' +
+            'when { context.data_lable == WCP::DataLabel::"PUBLIC" };\n',
+        );
+        await page.locator("#cedar-policies-error").waitFor();
+        assert.match(
+          await text(page, "#cedar-policies-error"),
+          /policies\[typo\]: policies:\d+:\d+: policy 'typo' fails schema validation: attribute `data_lable`/,
+        );
+        assert.match(await text(page, "#cedar-status"), /Refused: the last policies/);
+        assert.equal(await text(page, "#cedar-deny-code"), "DENY_POLICY_GATE");
+        await screenshot(page, "playground-cedar-refused");
+        await page.locator("#cedar-policies").fill(original);
+        await page.locator("#cedar-outcome", { hasText: "STEWARD_HOLD" }).waitFor();
+        // Every control has an accessible name here too.
+        const unnamed = await page.evaluate(`[...document.querySelectorAll(
+          "#panel-cedar input, #panel-cedar select, #panel-cedar textarea, #panel-cedar button")]
+          .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+          .map((el) => el.outerHTML.slice(0, 80))`) as string[];
+        assert.deepEqual(unnamed, []);
+        await openPanel(page, "Decisions");
+        await page.locator('[data-scenario="allowed"]').click();
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("cedar: no horizontal scrolling at phone width (360 px)", async () => {
+        const phone = await openPage(browser, { width: 360, height: 740 });
+        await phone.page.goto(server.url);
+        await phone.page.locator("#decision-outcome").waitFor();
+        await openPanel(phone.page, "Cedar");
+        await phone.page.locator("#cedar-grid").waitFor({ timeout: 60_000 });
+        const overflow = await phone.page.evaluate(
+          "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        ) as number;
+        assert.ok(overflow <= 0, `Cedar overflows by ${overflow}px at 360px`);
+        assert.deepEqual(phone.errors, []);
+        await phone.page.context().close();
+      });
+
       await t.step("phone width (360 px): no horizontal scrolling", async () => {
         const phone = await openPage(browser, { width: 360, height: 740 });
         await phone.page.goto(server.url);
@@ -400,7 +467,10 @@ Deno.test({
       await t.step("offline: nothing but our own files was requested", () => {
         assert.deepEqual(foreign, []);
         const files = new Set(server.requested);
-        for (const f of files) assert.match(f, /^\/(index\.html|app\.js|app\.css)?$/, f);
+        // (cedar.js and its wasm: fetched only once the Cedar panel opened.)
+        for (const f of files) {
+          assert.match(f, /^\/(index\.html|app\.js|app\.css|cedar\.js|cedar_wasm_bg\.wasm)?$/, f);
+        }
         assert.deepEqual(errors, []);
       });
     } finally {
