@@ -7,9 +7,7 @@
 
 import type { RouteInput } from "./model.ts";
 import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
-import { jcsOrUndefined } from "./_jcs.ts";
-import { canonicalJson } from "./canonical_json.ts";
-import { WcpError } from "./errors.ts";
+import { plainJsonJcs, plainJsonProblem } from "./_plain_json.ts";
 import {
   asciiBytes,
   bytesDigest,
@@ -113,23 +111,15 @@ function requiredString(
 
 const LONE_SURROGATE = "must be well-formed Unicode (it holds a lone surrogate)";
 
-// Why a value the hot-path JCS writer refused is not plain JSON, naming the offending path
-// (slow path: only runs for a denial).
+// Why a value the hot-path writer refused is not plain JSON (spec README decision 21), naming the
+// offending value's path as the field (slow path: only runs for a denial).
 function notJson(v: unknown, field: string): FieldError {
-  try {
-    canonicalJson(v);
-  } catch (e) {
-    if (e instanceof WcpError) {
-      const at = field + (e.path ?? "").replace(/^\$/, "");
-      return { field, message: `${field} must be plain JSON: ${at} ${reasonOf(e)}` };
-    }
-  }
-  return { field, message: `${field} must be plain JSON (no cycles, nesting under 200)` };
-}
-
-function reasonOf(e: WcpError): string {
-  const p = e.path ?? "";
-  return p && e.message.startsWith(`${p}: `) ? e.message.slice(p.length + 2) : e.message;
+  const p = plainJsonProblem(v, field);
+  return {
+    field: p.path,
+    message: `${p.path} must be plain JSON (objects, arrays, strings, finite numbers, booleans, ` +
+      `null): ${p.reason}`,
+  };
 }
 
 // A string field that is optional: absent/null is fine, anything else must be a well-formed
@@ -170,7 +160,7 @@ function optionalObject(
     errors.push({ field, message: `${field} must be an object, got ${typeOf(v)}` });
     return [null, null];
   }
-  const j = jcsOrUndefined(v);
+  const j = plainJsonJcs(v);
   if (j === undefined) {
     errors.push(notJson(v, field));
     return [null, null];
@@ -204,12 +194,12 @@ export function checkRouteInput(raw: unknown): InputCheck {
 
   let request: Record<string, unknown> = EMPTY_REQUEST;
   let requestJcs = "{}";
-  const rq = raw.request;
+  const rq = requestOf(raw, errors);
   if (rq !== undefined) {
     if (!isObject(rq)) {
       errors.push({ field: "request", message: `request must be an object, got ${typeOf(rq)}` });
     } else {
-      const j = jcsOrUndefined(rq);
+      const j = plainJsonJcs(rq);
       if (j === undefined) errors.push(notJson(rq, "request"));
       else {
         request = rq;
@@ -283,6 +273,29 @@ export function checkRouteInput(raw: unknown): InputCheck {
 }
 
 const EMPTY_REQUEST: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+// `request` as a data property of the input: a getter could answer the hash and a later read
+// (the one that passes the request on) differently. `undefined` when absent or refused.
+function requestOf(raw: Record<string, unknown>, errors: FieldError[]): unknown {
+  const d = Object.getOwnPropertyDescriptor(raw, "request");
+  if (d === undefined) {
+    if (!("request" in raw)) return undefined;
+    errors.push({
+      field: "request",
+      message: "request must be plain JSON: it is inherited, not the input's own property",
+    });
+    return undefined;
+  }
+  if (!("value" in d)) {
+    errors.push({
+      field: "request",
+      message: "request must be plain JSON: it is a getter or setter (plain JSON has data " +
+        "properties only)",
+    });
+    return undefined;
+  }
+  return d.value;
+}
 
 /**
  * The two decision digests, `[artifact_hash, request_hash]` as bare hex. The JCS text of the
@@ -389,7 +402,7 @@ export function routeInputHash(input: unknown): string | null {
 /**
  * The decision's `request_hash`: `sha256:` + SHA-256 of the JCS form of `request` (absent means
  * `{}`). This is what evidence receipts carry as spec 5.7's `artifact_hash`. Null when `request` is
- * not a JSON object.
+ * not a plain JSON object (spec README decision 21: a Date, Map, class instance, getter, cycle…).
  *
  * @example
  * ```ts
@@ -401,7 +414,7 @@ export function routeInputHash(input: unknown): string | null {
 export function requestHash(request: unknown): string | null {
   const r = request === undefined ? {} : request;
   if (!isObject(r)) return null;
-  const j = jcsOrUndefined(r);
+  const j = plainJsonJcs(r);
   return j === undefined ? null : "sha256:" + sha256HexOfString(j);
 }
 

@@ -85,11 +85,8 @@ Deno.test("canonicalJson callers: a too-deep value is bad input everywhere", () 
     fields: string[];
     errors: { field: string; message: string }[];
   };
-  assert.deepEqual(reason.fields, ["request"]);
-  assert.match(
-    reason.errors[0].message,
-    /^request must be plain JSON: request\.a\.a.* nested too deep/,
-  );
+  assert.deepEqual(reason.fields, ["request" + ".a".repeat(200)]);
+  assert.match(reason.errors[0].message, /^request\.a\.a.* must be plain JSON.* nested too deep/);
   assert.match(reason.errors[0].message, /the limit is 200 levels/);
 });
 

@@ -349,9 +349,10 @@ Deno.test("deny codes: a lone surrogate anywhere in the input is DENY_INVALID_IN
       [{ policy_version: "v\ud800" }, "policy_version", "policy_version"],
       [{ task_id: "\ud800" }, "task_id", "task_id"],
       [{ parent_decision_id: "p\udfff" }, "parent_decision_id", "parent_decision_id"],
-      [{ request: { notes: ["ok", "x\ud800"] } }, "request", "request.notes[1]"],
-      [{ request: { ["k\udc00"]: 1 } }, "request", "request.k\udc00"],
-      [{ privilege_context: { a: "\ud800" } }, "privilege_context", "privilege_context.a"],
+      // Inside request (and the other objects), the field is the offending value's path.
+      [{ request: { notes: ["ok", "x\ud800"] } }, "request.notes[1]", "request.notes[1]"],
+      [{ request: { ["k\udc00"]: 1 } }, 'request["k\\udc00"]', 'request["k\\udc00"]'],
+      [{ privilege_context: { a: "\ud800" } }, "privilege_context.a", "privilege_context.a"],
     ] as const
   ) {
     const { d, events } = decide(input(overrides));
