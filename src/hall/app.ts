@@ -28,6 +28,7 @@ import { eventRoutes, StreamWatch } from "./routes/events.ts";
 import { receiptRoutes } from "./routes/receipts.ts";
 import { withRouteFastLane } from "./route_fast_lane.ts";
 import { ruleRoutes } from "./routes/rules.ts";
+import { simulateRoutes } from "./routes/simulate.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { workerRoutes } from "./routes/workers.ts";
 import {
@@ -360,6 +361,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     app.route(base, receiptRoutes(hall));
     app.route(base, eventRoutes(hall, streams));
     app.route(base, ruleRoutes(hall));
+    app.route(base, simulateRoutes(hall));
   }
 
   return {
