@@ -65,7 +65,8 @@ export type MatchField = typeof MATCH_FIELDS[number];
  * @example
  * ```ts
  * import { parseRules, type Rule } from "@wcp/core";
- * const rule: Rule = parseRules([{ rule_id: "r1" }]).rules[0];
+ * const rule: Rule = parseRules([{ rule_id: "r1", decision: { candidate_workers_ranked: [] } }])
+ *   .rules[0];
  * rule.decision.preconditions.must_have_correlation_id; // true (default)
  * ```
  */
@@ -127,7 +128,7 @@ export interface RuleEscalation {
  * @example
  * ```ts
  * import { parseRules } from "@wcp/core";
- * const d = parseRules([{ rule_id: "r1", decision: {
+ * const d = parseRules([{ rule_id: "r1", decision: { candidate_workers_ranked: [],
  *   required_controls_suggested: ["ctrl.b", "ctrl.a", "ctrl.b"] } }]).rules[0].decision;
  * d.required_controls_suggested; // ["ctrl.a", "ctrl.b"] (a sorted set)
  * ```
@@ -156,7 +157,9 @@ export interface RuleDecision {
  * @example
  * ```ts
  * import { parseRules } from "@wcp/core";
- * const rs = parseRules([{ rule_id: "all" }, { rule_id: "late", match: { env: "prod" } }]);
+ * const decision = { candidate_workers_ranked: [] };
+ * const rs = parseRules([{ rule_id: "all", decision },
+ *   { rule_id: "late", match: { env: "prod" }, decision }]);
  * rs.shadowWarnings[0].kind; // "subsumed"
  * ```
  */
@@ -177,7 +180,8 @@ export interface ShadowWarning {
  * @example
  * ```ts
  * import { parseRules } from "@wcp/core";
- * const rs = parseRules([{ rule_id: "r1", decision: { escalation: { policy_gat: true } } }]);
+ * const rs = parseRules([{ rule_id: "r1",
+ *   decision: { candidate_workers_ranked: [], escalation: { policy_gat: true } } }]);
  * rs.warnings[0].path; // "rules[0].decision.escalation.policy_gat"
  * ```
  */
@@ -196,7 +200,8 @@ export interface RuleSetWarning {
  * @example
  * ```ts
  * import { parseRules } from "@wcp/core";
- * const rs = parseRules([{ rule_id: "r1", match: { capability_id: "cap.doc.summarize" } }]);
+ * const rs = parseRules([{ rule_id: "r1", match: { capability_id: "cap.doc.summarize" },
+ *   decision: { candidate_workers_ranked: [{ worker_species_id: "wrk.doc.summarizer" }] } }]);
  * rs.match({ capability_id: "cap.doc.summarize", env: "dev", data_label: "PUBLIC",
  *   tenant_risk: "low", qos_class: "P2" })?.rule_id; // "r1"
  * ```
@@ -245,8 +250,8 @@ export const DEFAULT_RULE_PRECONDITIONS: Readonly<PreconditionsChecked> = PRECON
  * @example
  * ```ts
  * import { parseRules, toEscalation } from "@wcp/core";
- * const rule = parseRules([{ rule_id: "r1", decision: { escalation: { policy_gate: true } } }])
- *   .rules[0];
+ * const rule = parseRules([{ rule_id: "r1",
+ *   decision: { candidate_workers_ranked: [], escalation: { policy_gate: true } } }]).rules[0];
  * const esc = toEscalation(rule.decision.escalation);
  * esc.rationale = "held"; // allowed: a copy
  * ```

@@ -605,7 +605,8 @@ export class DecisionSimulator {
  *   tenant_risk: "low", qos_class: "P2", capability_id: "cap.doc.summarize" };
  * const before = parseRules([]);
  * const record = decisionRecordOf(input, makeDecision(input, { rules: before }))!;
- * const after = parseRules([{ rule_id: "r1", match: { capability_id: "cap.doc.summarize" } }]);
+ * const after = parseRules([{ rule_id: "r1", match: { capability_id: "cap.doc.summarize" },
+ *   decision: { candidate_workers_ranked: [] } }]);
  * const report = simulateDecisions([record], { rules: after });
  * report.changed; // 1
  * report.groups[0].new_deny_code; // "DENY_NO_AVAILABLE_WORKER" (r1 has no candidates)

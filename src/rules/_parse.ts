@@ -152,9 +152,14 @@ export function parseDocument(doc: unknown): ParsedRules {
     caps[i] = m.cap;
     bits[i] = m.bits;
     comboMask(m.bits, masks, i * MASK_WORDS);
-    const decision = raw.decision === undefined
-      ? EMPTY_DECISION
-      : parseDecision(raw.decision, `${path}.decision`, who, id, col);
+    if (raw.decision === undefined) {
+      fail(
+        `${path}.decision`,
+        `${who}: decision is required: a decision block whose candidate_workers_ranked lists ` +
+          "the workers this rule routes to",
+      );
+    }
+    const decision = parseDecision(raw.decision, `${path}.decision`, who, id, col);
     rules[i] = Object.freeze({ rule_id: id, match: m.written, decision });
   }
   return { rules: Object.freeze(rules), caps, bits, masks, warnings: Object.freeze(col.warnings) };
@@ -209,7 +214,7 @@ function parseDecision(
 ): RuleDecision {
   if (!isPlainObject(raw)) fail(path, `${who}: decision must be an object, got ${typeName(raw)}`);
   col.unknownKeys(raw, DECISION_KEYS, path, id);
-  return Object.freeze({
+  const decision: RuleDecision = Object.freeze({
     candidate_workers_ranked: parseCandidates(
       raw.candidate_workers_ranked,
       `${path}.candidate_workers_ranked`,
@@ -231,6 +236,18 @@ function parseDecision(
     preconditions: parsePreconditions(raw.preconditions, `${path}.preconditions`, who, id, col),
     max_blast_by_env: parseMaxBlast(raw.max_blast_by_env, `${path}.max_blast_by_env`, who),
   });
+  // A decision without a candidate list is a half-written rule, not a choice: refused. An explicit
+  // empty list (the references' "route nowhere", conformance vector CV-002) stays valid: it denies
+  // every request it matches with DENY_NO_AVAILABLE_WORKER, and `lintRules` reports it. Checked
+  // after the other fields, so a malformed one is named first.
+  if (raw.candidate_workers_ranked === undefined) {
+    fail(
+      path,
+      `${who}: decision has no candidate_workers_ranked: list the workers this rule routes to ` +
+        "([] routes nowhere: every request it matches is denied)",
+    );
+  }
+  return decision;
 }
 
 function parseCandidates(

@@ -244,10 +244,11 @@ interface Group {
  * @example
  * ```ts
  * import { diffRuleSets, parseRules } from "@wcp/core";
+ * const decision = { candidate_workers_ranked: [{ worker_species_id: "wrk.doc.summarizer" }] };
  * const oldRules = parseRules([{ rule_id: "r1", match: { capability_id: "cap.doc.summarize",
- *   env: "dev" } }]);
+ *   env: "dev" }, decision }]);
  * const newRules = parseRules([{ rule_id: "r1", match: { capability_id: "cap.doc.summarize",
- *   env: { in: ["dev", "prod"] } } }]);
+ *   env: { in: ["dev", "prod"] } }, decision }]);
  * const d = diffRuleSets(oldRules, newRules);
  * d.widened.length; // 1
  * d.widened[0].match; // { capability_id: "cap.doc.summarize", env: "prod" }

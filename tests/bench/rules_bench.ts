@@ -27,16 +27,19 @@ function ruleDoc(n: number): unknown[] {
   for (const env of ["dev", "stage", "prod"]) {
     for (const qos_class of ["P0", "P1"]) {
       rules.splice(Math.floor(rules.length / 2), 0, {
+        decision: { candidate_workers_ranked: [] },
         rule_id: `hot-${env}-${qos_class}`,
         match: { capability_id: "cap.bench.hot", env, qos_class },
       });
     }
   }
   rules.push({
+    decision: { candidate_workers_ranked: [] },
     rule_id: "wild-restricted-edge",
     match: { capability_id: { any: true }, data_label: "RESTRICTED", env: "edge" },
   });
   rules.push({
+    decision: { candidate_workers_ranked: [] },
     rule_id: "wild-p0",
     match: { capability_id: { not_in: ["cap.bench.c0"] }, qos_class: "P0", tenant_risk: "high" },
   });

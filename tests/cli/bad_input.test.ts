@@ -186,6 +186,7 @@ Deno.test("a reader that closes the pipe early ends the command quietly (no 'Bro
   const rules = Array.from({ length: 5000 }, (_, i) => ({
     rule_id: `r${i}`,
     match: { capability_id: `cap.x.c${i}` },
+    decision: { candidate_workers_ranked: [] },
   }));
   await Deno.writeTextFile(`${dir}/rules.json`, JSON.stringify(rules));
   const child = new Deno.Command("deno", {

@@ -218,7 +218,10 @@ Deno.test("lint: records: unserved species, unselectable workers, unrouted capab
 
 Deno.test("lint: ignored keys, empty rule sets, rules without candidates, foreign objects", () => {
   assert.deepEqual(codes(lintRules(parseRules([]))), ["EMPTY_RULE_SET:null:rules"]);
-  const rs = parseRules([{ rule_id: "n", decision: { escalation: { polcy_gate: true } } }]);
+  const rs = parseRules([{
+    rule_id: "n",
+    decision: { candidate_workers_ranked: [], escalation: { polcy_gate: true } },
+  }]);
   assert.deepEqual(codes(lintRules(rs)), [
     "IGNORED_KEY:n:rules[0].decision.escalation.polcy_gate",
     "NO_CANDIDATES:n:rules[0].decision.candidate_workers_ranked",
@@ -241,7 +244,11 @@ Deno.test("lint: a wildcard rule covered across many capabilities is named with 
 });
 
 Deno.test("lint: options of the wrong shape are one INVALID_OPTION error naming the option", () => {
-  const rs = parseRules([{ rule_id: "a", match: { capability_id: "cap.a" } }]);
+  const rs = parseRules([{
+    decision: { candidate_workers_ranked: [] },
+    rule_id: "a",
+    match: { capability_id: "cap.a" },
+  }]);
   const bad: [Record<string, unknown>, string][] = [
     [{ capabilities: 5 }, "capabilities"],
     [{ species: "wrk.a" }, "species"], // a string would be read as single characters

@@ -24,8 +24,16 @@ const scenarios: Record<DenyCode, Scenario> = {
   DENY_SHADOW_RULES_DETECTED: () =>
     decide(input({ env: "prod" }), {
       rules: parseRules([
-        { rule_id: "all", match: { capability_id: { any: true } } },
-        { rule_id: "late", match: { capability_id: "cap.doc.summarize" } },
+        {
+          decision: { candidate_workers_ranked: [] },
+          rule_id: "all",
+          match: { capability_id: { any: true } },
+        },
+        {
+          decision: { candidate_workers_ranked: [] },
+          rule_id: "late",
+          match: { capability_id: "cap.doc.summarize" },
+        },
       ]),
     }).d,
   DENY_NO_MATCHING_RULE: () => decide(input({ capability_id: "cap.fin.transfer" })).d,

@@ -302,7 +302,7 @@ Deno.test("properties: hostile inputs and callbacks deny instead of throwing", (
 });
 
 Deno.test("properties: no shared mutable defaults between decisions (B-16)", () => {
-  const rules = parseRules([{ rule_id: "r" }]);
+  const rules = parseRules([{ decision: { candidate_workers_ranked: [] }, rule_id: "r" }]);
   const a = makeDecision({}, { rules });
   a.escalation_effective.human_required_default = true;
   a.escalation_effective.human_required_if.push({ x: 1 });
@@ -315,7 +315,10 @@ Deno.test("properties: no shared mutable defaults between decisions (B-16)", () 
   assert.equal(b.preconditions_checked.must_have_correlation_id, true);
   assert.deepEqual(b.required_controls_effective, []);
   assert.deepEqual(b.candidate_workers_ranked, []);
-  const r1 = parseRules([{ rule_id: "r", decision: { required_controls_suggested: ["ctrl.a"] } }]);
+  const r1 = parseRules([{
+    rule_id: "r",
+    decision: { candidate_workers_ranked: [], required_controls_suggested: ["ctrl.a"] },
+  }]);
   const c = makeDecision(input({ capability_id: "cap.x.y" }), { rules: r1 });
   c.required_controls_effective.push("ctrl.b");
   assert.deepEqual(r1.rules[0].decision.required_controls_suggested, ["ctrl.a"]);

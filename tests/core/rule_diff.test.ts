@@ -174,8 +174,13 @@ const dec = { candidate_workers_ranked: [{ worker_species_id: "wrk.doc.summarize
 
 Deno.test("diffRuleSets: adding prod to a rule widens exactly cap x prod, with a witness", () => {
   const d = diffRuleSets(
-    parseRules([{ rule_id: "r1", match: { capability_id: "cap.doc.summarize", env: "dev" } }]),
     parseRules([{
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "r1",
+      match: { capability_id: "cap.doc.summarize", env: "dev" },
+    }]),
+    parseRules([{
+      decision: { candidate_workers_ranked: [] },
       rule_id: "r1",
       match: { capability_id: "cap.doc.summarize", env: { in: ["dev", "prod"] } },
     }]),
@@ -193,8 +198,16 @@ Deno.test("diffRuleSets: adding prod to a rule widens exactly cap x prod, with a
 
 Deno.test("diffRuleSets: a catch-all removed narrows every id, named or not, as one class", () => {
   const d = diffRuleSets(
-    parseRules([{ rule_id: "only", match: { capability_id: "cap.a" } }, { rule_id: "all" }]),
-    parseRules([{ rule_id: "only", match: { capability_id: "cap.a" } }]),
+    parseRules([{
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "only",
+      match: { capability_id: "cap.a" },
+    }, { decision: { candidate_workers_ranked: [] }, rule_id: "all" }]),
+    parseRules([{
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "only",
+      match: { capability_id: "cap.a" },
+    }]),
   );
   assert.equal(d.narrowed.length, 1);
   assert.deepEqual(d.narrowed[0].match, { capability_id: { not_in: ["cap.a"] } });
@@ -217,7 +230,10 @@ Deno.test("diffRuleSets: the same rules in any key order are identical; a rename
   const a = [{ rule_id: "r", match: { env: "dev", qos_class: "P0" }, decision: dec }];
   const b = [{ rule_id: "r", match: { qos_class: "P0", env: "dev" }, decision: dec }];
   assert.equal(diffRuleSets(parseRules(a), parseRules(b)).identical, true);
-  const renamed = diffRuleSets(parseRules(a), parseRules([{ ...b[0], rule_id: "s" }]));
+  const renamed = diffRuleSets(
+    parseRules(a),
+    parseRules([{ ...b[0], rule_id: "s" }]),
+  );
   assert.deepEqual(renamed.changed.map((c) => c.aspects), [["rule_id"]]);
   assert.deepEqual(renamed.changed[0].match, {
     capability_id: { any: true },
@@ -228,7 +244,11 @@ Deno.test("diffRuleSets: the same rules in any key order are identical; a rename
 
 Deno.test("diffRuleSets: the witness id for unnamed ids avoids every named id", () => {
   const d = diffRuleSets(
-    parseRules([{ rule_id: "x", match: { capability_id: "cap.unnamed.other" } }]),
+    parseRules([{
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "x",
+      match: { capability_id: "cap.unnamed.other" },
+    }]),
     parseRules([]),
   );
   assert.equal(d.unnamed_capability_witness, "cap.unnamed.other.2");
@@ -239,7 +259,11 @@ Deno.test("diffRuleSets: the witness id for unnamed ids avoids every named id", 
 Deno.test("diffRuleSets: shadowed rules of either side are listed (prod/edge denial)", () => {
   const d = diffRuleSets(
     parseRules([]),
-    parseRules([{ rule_id: "all" }, { rule_id: "late", match: { env: "prod" } }]),
+    parseRules([{ decision: { candidate_workers_ranked: [] }, rule_id: "all" }, {
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "late",
+      match: { env: "prod" },
+    }]),
   );
   assert.deepEqual(d.shadowed_rule_ids, { old: [], new: ["late"] });
 });

@@ -23,7 +23,11 @@ type Cond =
   | { eq: string }
   | { in: string[] }
   | { not_in: string[] };
-type RawRule = { rule_id: string; match: Partial<Record<MatchField, Cond>> };
+type RawRule = {
+  rule_id: string;
+  match: Partial<Record<MatchField, Cond>>;
+  decision: { candidate_workers_ranked: [] };
+};
 type Input = Record<MatchField, string>;
 
 function condArb(values: string[]): fc.Arbitrary<Cond> {
@@ -61,7 +65,7 @@ const ruleSetArb = fc.array(fc.tuple(matchArb, fc.nat(), fc.boolean()), {
         const src = rules[pick % rules.length].match;
         match = Object.fromEntries(Object.entries(src).reverse());
       }
-      rules.push({ rule_id: `r${i}`, match });
+      rules.push({ decision: { candidate_workers_ranked: [] }, rule_id: `r${i}`, match });
     });
     return rules;
   },

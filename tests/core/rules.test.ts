@@ -34,12 +34,27 @@ function rejects(doc: unknown, path: string, text?: string | RegExp): void {
 }
 
 const rule = (match: unknown, extra: Record<string, unknown> = {}) => ({
-  rules: [{ rule_id: "ok" }, { rule_id: "r-x", match, ...extra }],
+  rules: [{ decision: { candidate_workers_ranked: [] }, rule_id: "ok" }, {
+    decision: { candidate_workers_ranked: [] },
+    rule_id: "r-x",
+    match,
+    ...extra,
+  }],
 });
 
 Deno.test("parseRules: document shapes", () => {
-  assert.equal(parseRules({ rules: [{ rule_id: "a" }] }).rules.length, 1);
-  assert.equal(parseRules([{ rule_id: "a" }, { rule_id: "b" }]).rules.length, 2);
+  assert.equal(
+    parseRules({ rules: [{ decision: { candidate_workers_ranked: [] }, rule_id: "a" }] }).rules
+      .length,
+    1,
+  );
+  assert.equal(
+    parseRules([{ decision: { candidate_workers_ranked: [] }, rule_id: "a" }, {
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "b",
+    }]).rules.length,
+    2,
+  );
   assert.equal(parseRules({ rules: [], version: "1" }).rules.length, 0);
   rejects({}, "rules", "missing");
   rejects({ rules: {} }, "rules", "must be an array");
@@ -51,13 +66,32 @@ Deno.test("parseRules: document shapes", () => {
 
 Deno.test("parseRules: rule objects and rule_id", () => {
   rejects([null], "rules[0]", "a rule must be an object, got null");
-  rejects([{ rule_id: "a" }, []], "rules[1]", "got an array");
-  rejects([{ match: {} }], "rules[0].rule_id", "rule_id is required");
-  rejects([{ rule_id: "" }], "rules[0].rule_id", "non-empty string");
-  rejects([{ rule_id: "   " }], "rules[0].rule_id", "non-empty string");
-  rejects([{ rule_id: 7 }], "rules[0].rule_id", "got the number 7");
   rejects(
-    [{ rule_id: "a" }, { rule_id: "b" }, { rule_id: "a" }],
+    [{ decision: { candidate_workers_ranked: [] }, rule_id: "a" }, []],
+    "rules[1]",
+    "got an array",
+  );
+  rejects([{ match: {} }], "rules[0].rule_id", "rule_id is required");
+  rejects(
+    [{ decision: { candidate_workers_ranked: [] }, rule_id: "" }],
+    "rules[0].rule_id",
+    "non-empty string",
+  );
+  rejects(
+    [{ decision: { candidate_workers_ranked: [] }, rule_id: "   " }],
+    "rules[0].rule_id",
+    "non-empty string",
+  );
+  rejects(
+    [{ decision: { candidate_workers_ranked: [] }, rule_id: 7 }],
+    "rules[0].rule_id",
+    "got the number 7",
+  );
+  rejects(
+    [{ decision: { candidate_workers_ranked: [] }, rule_id: "a" }, {
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "b",
+    }, { decision: { candidate_workers_ranked: [] }, rule_id: "a" }],
     "rules[2].rule_id",
     "rule 'a': rule_id is already used by rules[0]",
   );
@@ -176,7 +210,7 @@ Deno.test("parseRules: cyclic or deep echo data is an error, not a crash", () =>
 });
 
 Deno.test("parseRules: defaults for missing blocks", () => {
-  const r = parseRules([{ rule_id: "bare" }]).rules[0];
+  const r = parseRules([{ decision: { candidate_workers_ranked: [] }, rule_id: "bare" }]).rules[0];
   assert.deepEqual(r.match, {});
   assert.deepEqual(r.decision, {
     candidate_workers_ranked: [],
@@ -302,7 +336,10 @@ Deno.test("parseRules: compiled rules are deeply frozen and decoupled from the i
 Deno.test("toEscalation / toPreconditions give fresh mutable copies", () => {
   const r = parseRules([{
     rule_id: "e",
-    decision: { escalation: { human_required_if: [{ a: 1 }], supervisor_level: "advisory" } },
+    decision: {
+      candidate_workers_ranked: [],
+      escalation: { human_required_if: [{ a: 1 }], supervisor_level: "advisory" },
+    },
   }]).rules[0];
   const a = toEscalation(r.decision.escalation);
   a.human_required_if[0].a = 2;
@@ -334,27 +371,48 @@ Deno.test("match: every operator on every field", () => {
     ["qos_class", { in: ["P2", "P3"] }, "P3", "P1"],
   ];
   for (const [field, cond, yes, no] of cases) {
-    const rs = parseRules([{ rule_id: "r", match: { [field]: cond } }]);
+    const rs = parseRules([{
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "r",
+      match: { [field]: cond },
+    }]);
     const what = `${field} ${JSON.stringify(cond)}`;
     assert.equal(rs.match({ ...BASE, [field]: yes })?.rule_id, "r", what);
     assert.equal(rs.match({ ...BASE, [field]: no }), undefined, what);
     assert.equal(rs.matchIndex({ ...BASE, [field]: no }), -1, what);
   }
   const any = parseRules([{
+    decision: { candidate_workers_ranked: [] },
     rule_id: "r",
     match: { capability_id: { any: true }, env: { any: true } },
   }]);
   assert.equal(any.match({ ...BASE, capability_id: "whatever", env: "edge" })?.rule_id, "r");
   // Exact strings are case-sensitive (behaviour.md 3.3).
-  const cs = parseRules([{ rule_id: "r", match: { capability_id: "cap.A" } }]);
+  const cs = parseRules([{
+    decision: { candidate_workers_ranked: [] },
+    rule_id: "r",
+    match: { capability_id: "cap.A" },
+  }]);
   assert.equal(cs.match({ ...BASE, capability_id: "cap.a" }), undefined);
 });
 
 Deno.test("match: first match wins, fail closed", () => {
   const rs = parseRules([
-    { rule_id: "prod-sum", match: { capability_id: "cap.doc.summarize", env: "prod" } },
-    { rule_id: "sum", match: { capability_id: "cap.doc.summarize" } },
-    { rule_id: "restricted", match: { data_label: "RESTRICTED" } },
+    {
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "prod-sum",
+      match: { capability_id: "cap.doc.summarize", env: "prod" },
+    },
+    {
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "sum",
+      match: { capability_id: "cap.doc.summarize" },
+    },
+    {
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "restricted",
+      match: { data_label: "RESTRICTED" },
+    },
   ]);
   assert.equal(rs.match({ ...BASE, env: "prod" })?.rule_id, "prod-sum");
   assert.equal(rs.match(BASE)?.rule_id, "sum");
@@ -366,7 +424,7 @@ Deno.test("match: first match wins, fail closed", () => {
   assert.equal(rs.match({ ...BASE, capability_id: "cap.other" }), undefined);
   assert.equal(parseRules([]).match(BASE), undefined);
   // Invalid enum values (the router validates first) never match, even a catch-all.
-  const all = parseRules([{ rule_id: "all" }]);
+  const all = parseRules([{ decision: { candidate_workers_ranked: [] }, rule_id: "all" }]);
   assert.equal(all.match({ ...BASE, env: "production" }), undefined);
   assert.equal(all.match({ ...BASE, capability_id: 5 as unknown as string }), undefined);
   assert.equal(all.match(null as unknown as Fields), undefined);
@@ -381,16 +439,22 @@ Deno.test("match: capabilities with many rules and not_in use per-capability tab
   for (const e of envs) {
     for (const q of qos) {
       rules.push({
+        decision: { candidate_workers_ranked: [] },
         rule_id: `a-${e}-${q}`,
         match: { capability_id: "cap.a", env: e, qos_class: q },
       });
     }
   }
   rules.splice(3, 0, {
+    decision: { candidate_workers_ranked: [] },
     rule_id: "not-b",
     match: { capability_id: { not_in: ["cap.b"] }, env: "edge" },
   });
-  rules.push({ rule_id: "tail", match: { capability_id: { any: true } } });
+  rules.push({
+    decision: { candidate_workers_ranked: [] },
+    rule_id: "tail",
+    match: { capability_id: { any: true } },
+  });
   const rs = parseRules(rules);
   assert.equal(
     rs.match({ ...BASE, capability_id: "cap.a", env: "dev", qos_class: "P3" })?.rule_id,
@@ -426,7 +490,11 @@ Deno.test("parseRules: the conformance vectors' rules all load and match", async
     if (!v.rule) continue;
     const rs = parseRules({ rules: [v.rule] });
     assert.equal(rs.warnings.length, 0, v.id);
-    assert.equal(rs.match(v.input)?.rule_id, (v.rule as { rule_id: string }).rule_id, v.id);
+    assert.equal(
+      rs.match(v.input)?.rule_id,
+      (v.rule as { decision: { candidate_workers_ranked: [] }; rule_id: string }).rule_id,
+      v.id,
+    );
     n++;
   }
   assert.ok(n >= 10);
@@ -436,58 +504,129 @@ Deno.test("shadowWarnings: the reference's documented cases", () => {
   const ids = (doc: unknown) =>
     parseRules(doc).shadowWarnings.map((w) => [w.shadowing_rule_id, w.shadowed_rule_id, w.kind]);
   // {} before anything is a shadow.
-  assert.deepEqual(ids([{ rule_id: "all" }, { rule_id: "x", match: { env: "prod" } }]), [
-    ["all", "x", "subsumed"],
-  ]);
+  assert.deepEqual(
+    ids([{ decision: { candidate_workers_ranked: [] }, rule_id: "all" }, {
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "x",
+      match: { env: "prod" },
+    }]),
+    [
+      ["all", "x", "subsumed"],
+    ],
+  );
   // Narrower after broader.
   assert.deepEqual(
     ids([
-      { rule_id: "a", match: { capability_id: "cap.a" } },
-      { rule_id: "b", match: { capability_id: "cap.a", env: "prod" } },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "a",
+        match: { capability_id: "cap.a" },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "b",
+        match: { capability_id: "cap.a", env: "prod" },
+      },
     ]),
     [["a", "b", "subsumed"]],
   );
   // B-3: a specific rule followed by a catch-all is NOT a shadow.
   assert.deepEqual(
     ids([
-      { rule_id: "a", match: { capability_id: "cap.a" } },
-      { rule_id: "all", match: { capability_id: { any: true } } },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "a",
+        match: { capability_id: "cap.a" },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "all",
+        match: { capability_id: { any: true } },
+      },
     ]),
     [],
   );
   // B-4: exact duplicates are reported, whatever the key order.
   assert.deepEqual(
     ids([
-      { rule_id: "a", match: { env: "prod", capability_id: "cap.a" } },
-      { rule_id: "b", match: { capability_id: "cap.a", env: "prod" } },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "a",
+        match: { env: "prod", capability_id: "cap.a" },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "b",
+        match: { capability_id: "cap.a", env: "prod" },
+      },
     ]),
     [["a", "b", "duplicate"]],
   );
   // in covers eq and exact; in-lists compare as sets; the enum domain is finite.
   assert.deepEqual(
     ids([
-      { rule_id: "a", match: { capability_id: { in: ["cap.b", "cap.a"] } } },
-      { rule_id: "b", match: { capability_id: { eq: "cap.a" } } },
-      { rule_id: "c", match: { capability_id: { in: ["cap.a", "cap.b"] } } },
-      { rule_id: "d", match: { capability_id: "cap.z", env: { not_in: ["dev", "stage"] } } },
-      { rule_id: "e", match: { capability_id: "cap.z", env: { in: ["edge", "prod"] } } },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "a",
+        match: { capability_id: { in: ["cap.b", "cap.a"] } },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "b",
+        match: { capability_id: { eq: "cap.a" } },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "c",
+        match: { capability_id: { in: ["cap.a", "cap.b"] } },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "d",
+        match: { capability_id: "cap.z", env: { not_in: ["dev", "stage"] } },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "e",
+        match: { capability_id: "cap.z", env: { in: ["edge", "prod"] } },
+      },
     ]),
     [["a", "b", "subsumed"], ["a", "c", "duplicate"], ["d", "e", "duplicate"]],
   );
   // not_in X covers not_in Y iff X is a subset of Y; covers an in-list that avoids X.
   assert.deepEqual(
     ids([
-      { rule_id: "n1", match: { capability_id: { not_in: ["cap.a"] } } },
-      { rule_id: "n2", match: { capability_id: { not_in: ["cap.a", "cap.b"] } } },
-      { rule_id: "n3", match: { capability_id: { in: ["cap.c"] } } },
-      { rule_id: "n4", match: { capability_id: "cap.a" } },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "n1",
+        match: { capability_id: { not_in: ["cap.a"] } },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "n2",
+        match: { capability_id: { not_in: ["cap.a", "cap.b"] } },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "n3",
+        match: { capability_id: { in: ["cap.c"] } },
+      },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "n4",
+        match: { capability_id: "cap.a" },
+      },
     ]),
     [["n1", "n2", "subsumed"], ["n1", "n3", "subsumed"]],
   );
   // Unsatisfiable rules are reported, but are not "shadowed".
   const u = parseRules([
-    { rule_id: "u", match: { qos_class: { not_in: ["P0", "P1", "P2", "P3"] } } },
-    { rule_id: "v", match: { env: "dev" } },
+    {
+      decision: { candidate_workers_ranked: [] },
+      rule_id: "u",
+      match: { qos_class: { not_in: ["P0", "P1", "P2", "P3"] } },
+    },
+    { decision: { candidate_workers_ranked: [] }, rule_id: "v", match: { env: "dev" } },
   ]);
   assert.deepEqual(u.shadowWarnings.map((w) => [w.shadowing_rule_id, w.kind]), [[
     null,
@@ -499,19 +638,23 @@ Deno.test("shadowWarnings: the reference's documented cases", () => {
 
 Deno.test("shadowedRuleIds are sorted and list duplicates and subsumed rules", () => {
   const rs = parseRules([
-    { rule_id: "all" },
-    { rule_id: "zeta", match: { env: "dev" } },
-    { rule_id: "alpha", match: { env: "prod" } },
+    { decision: { candidate_workers_ranked: [] }, rule_id: "all" },
+    { decision: { candidate_workers_ranked: [] }, rule_id: "zeta", match: { env: "dev" } },
+    { decision: { candidate_workers_ranked: [] }, rule_id: "alpha", match: { env: "prod" } },
   ]);
   assert.deepEqual(rs.shadowedRuleIds, ["alpha", "zeta"]);
   assert.ok(rs.shadowWarnings.every((w) => w.message.includes("'all'")));
 });
 
 Deno.test("parseRules: 100,000 rules compile and match", () => {
-  const rules = Array.from({ length: 100_000 }, (_, i) => ({
-    rule_id: `r${i}`,
-    match: { capability_id: `cap.bench.c${i}`, env: i % 2 ? "prod" : { any: true } },
-  }));
+  const rules = Array.from(
+    { length: 100_000 },
+    (_, i) => ({
+      decision: { candidate_workers_ranked: [] },
+      rule_id: `r${i}`,
+      match: { capability_id: `cap.bench.c${i}`, env: i % 2 ? "prod" : { any: true } },
+    }),
+  );
   const rs = parseRules({ rules });
   assert.equal(rs.shadowWarnings.length, 0);
   assert.equal(
@@ -531,13 +674,18 @@ Deno.test("match: the bounded per-capability table cache evicts and rebuilds cor
     for (const env of envs) {
       for (const qos_class of ["P0", "P1"]) {
         rules.push({
+          decision: { candidate_workers_ranked: [] },
           rule_id: `c${c}-${env}-${qos_class}`,
           match: { capability_id: `cap.c${c}`, env, qos_class },
         });
       }
     }
   }
-  rules.push({ rule_id: "tail", match: { env: "edge" } });
+  rules.push({
+    decision: { candidate_workers_ranked: [] },
+    rule_id: "tail",
+    match: { env: "edge" },
+  });
   const rs = new CompiledRuleSet(parseDocument(rules), 3);
   for (let round = 0; round < 3; round++) {
     for (let c = 9; c >= 0; c--) {
@@ -560,7 +708,7 @@ Deno.test("match: the bounded per-capability table cache evicts and rebuilds cor
 
 Deno.test("parseRules: a JSON '__proto__' key in echoed data stays data", () => {
   const doc = JSON.parse(
-    '[{"rule_id":"p","decision":{"recommended_profiles":[{"__proto__":{"admin":true},"id":"x"}]}}]',
+    '[{"rule_id":"p","decision":{"candidate_workers_ranked":[],"recommended_profiles":[{"__proto__":{"admin":true},"id":"x"}]}}]',
   );
   const prof = parseRules(doc).rules[0].decision.recommended_profiles[0];
   assert.equal(Object.getPrototypeOf(prof), Object.prototype);
@@ -573,28 +721,42 @@ Deno.test("shadows between not_in lists: subset covers, for short and long lists
   const long = Array.from({ length: 8 }, (_, i) => `cap.x.v${i}`);
   for (const values of [["cap.x.a", "cap.x.b"], long]) {
     const rs = parseRules([
-      { rule_id: "narrow", match: { capability_id: { not_in: values }, env: "prod" } },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "narrow",
+        match: { capability_id: { not_in: values }, env: "prod" },
+      },
       // Excludes more (a superset of the first list): every request it takes, "narrow" takes.
       {
+        decision: { candidate_workers_ranked: [] },
         rule_id: "wider",
         match: { capability_id: { not_in: [...values, "cap.x.z"] }, env: "prod" },
       },
       // Excludes a value the first rule accepts... and misses one it excludes: not covered.
       {
+        decision: { candidate_workers_ranked: [] },
         rule_id: "other",
         match: { capability_id: { not_in: [...values.slice(1), "cap.x.z"] }, env: "prod" },
       },
       // Covered on the capability, but not on env.
-      { rule_id: "dev", match: { capability_id: { not_in: [...values, "cap.x.y"] } } },
+      {
+        decision: { candidate_workers_ranked: [] },
+        rule_id: "dev",
+        match: { capability_id: { not_in: [...values, "cap.x.y"] } },
+      },
     ]);
     assert.deepEqual(rs.shadowedRuleIds, ["wider"], values.join());
     assert.equal(rs.shadowWarnings[0].shadowing_rule_id, "narrow");
     // Many rules sharing one excluded value: none covers another.
     const shared = parseRules(
-      Array.from({ length: 300 }, (_, i) => ({
-        rule_id: `s${i}`,
-        match: { capability_id: { not_in: [values[0], `cap.y.b${i}`] } },
-      })),
+      Array.from(
+        { length: 300 },
+        (_, i) => ({
+          decision: { candidate_workers_ranked: [] },
+          rule_id: `s${i}`,
+          match: { capability_id: { not_in: [values[0], `cap.y.b${i}`] } },
+        }),
+      ),
     );
     assert.deepEqual(shared.shadowedRuleIds, []);
   }
