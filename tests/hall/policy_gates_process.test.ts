@@ -26,10 +26,11 @@ const FORBID_PROD = `${PERMIT}
 forbid(principal, action, resource == WCP::Environment::"prod");
 `;
 
-function spawn(dir: string): Deno.ChildProcess {
+function spawn(dir: string, threads = 1): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      ...(threads > 1 ? ["--unstable-net"] : []),
       "--allow-net=127.0.0.1,localhost",
       // As `deno task serve` grants (with the test's data dir for ./data).
       `--allow-read=${dir},${ROOT}/playground/dist,${ROOT}/src,${ROOT}/mcp`,
@@ -40,6 +41,8 @@ function spawn(dir: string): Deno.ChildProcess {
       dir,
       "--port",
       "0",
+      "--threads",
+      String(threads),
     ],
     env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1" },
     stdout: "piped",
@@ -139,6 +142,64 @@ Deno.test({
       );
       assert.doesNotMatch(err, /^\s+at /m, "no stack trace");
     } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "process: with --threads 2, both threads load the Cedar gate and both take a reload",
+  ...opts,
+  fn: async () => {
+    const dir = await setup(FORBID_PROD);
+    const child = spawn(dir, 2);
+    let text = "";
+    const decoder = new TextDecoder();
+    for (const s of [child.stdout, child.stderr]) {
+      s.pipeTo(new WritableStream({ write: (c) => void (text += decoder.decode(c)) })).catch(
+        () => {},
+      );
+    }
+    try {
+      const until = Date.now() + 30_000;
+      while (!/listening on http:\/\/\S+ \(2 threads\)/.test(text)) {
+        assert.ok(Date.now() < until && !/hall:.*(refused|did not start)/.test(text), text);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const url = /listening on (http:\/\/\S+)/.exec(text)![1];
+      // Each question on a fresh connection: /wcp/health names the thread, then the route request
+      // on the same connection is decided by that thread.
+      const ask = async (): Promise<[number, string]> => {
+        const client = Deno.createHttpClient({});
+        try {
+          const h = await (await fetch(`${url}/wcp/health`, { client })).json();
+          const r = await fetch(`${url}/wcp/route`, {
+            client,
+            method: "POST",
+            headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+            body: JSON.stringify(routeInput({ env: "prod" })),
+          });
+          return [h.threads.index, (await r.json()).policy_gate?.decision];
+        } finally {
+          client.close();
+        }
+      };
+      const answers = async (want: string) => {
+        const seen = new Map<number, string>();
+        for (let i = 0; i < 200 && !(seen.get(0) === want && seen.get(1) === want); i++) {
+          const [thread, decision] = await ask();
+          seen.set(thread, decision);
+        }
+        return Object.fromEntries(seen);
+      };
+      assert.deepEqual(await answers("DENY"), { 0: "DENY", 1: "DENY" });
+      await Deno.writeTextFile(`${dir}/policies.cedar`, PERMIT);
+      assert.deepEqual(await answers("ALLOW"), { 0: "ALLOW", 1: "ALLOW" }, text);
+    } finally {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
       await Deno.remove(dir, { recursive: true });
     }
   },
