@@ -600,9 +600,31 @@ export class Hall {
   }
 
   async #flag(workerId: string): Promise<void> {
-    const w = await this.store.getWorker(workerId);
-    if (w && !w.flagged) {
-      await this.store.putWorker({ ...w, flagged: true, updated_at: this.#iso() });
+    await this.withWorkerLock(workerId, async () => {
+      const w = await this.store.getWorker(workerId);
+      if (w && !w.flagged) {
+        await this.store.putWorker({ ...w, flagged: true, updated_at: this.#iso() });
+      }
+    });
+  }
+
+  #workerLocks = new Map<string, Promise<unknown>>();
+  /**
+   * Run `fn` (a read-modify-write of one worker row) after the previous one for the same worker
+   * in this hall has finished, so an update, an attestation, a tamper flag and its clearing never
+   * overwrite each other's fields (a PUT that read the row before an attestation flagged it would
+   * otherwise write the old current hash and flag back). Other processes on the same store are not
+   * serialised by it.
+   */
+  async withWorkerLock<T>(workerId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#workerLocks.get(workerId) ?? Promise.resolve();
+    const run = previous.catch(() => {}).then(fn);
+    const tail = run.catch(() => {});
+    this.#workerLocks.set(workerId, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#workerLocks.get(workerId) === tail) this.#workerLocks.delete(workerId);
     }
   }
 

@@ -2,8 +2,18 @@
 // registered code, and a namespace owner's PUT never changes the registered code hash.
 import assert from "node:assert/strict";
 import { generateSigningKey, type SigningKey } from "../../src/attestation/mod.ts";
+import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import type { WorkerRow } from "../../src/hall/store/types.ts";
 import { recordHashJcs } from "../../src/registry.ts";
-import { err, hallTest, j, routeInput, signedSubmission, type TestHall } from "./_helpers.ts";
+import {
+  err,
+  hallTest,
+  j,
+  routeInput,
+  signedSubmission,
+  type TestHall,
+  withHall,
+} from "./_helpers.ts";
 
 const ID = "org.acme.sum.1";
 
@@ -154,3 +164,84 @@ hallTest(
     );
   },
 );
+
+Deno.test({
+  name: "tamper: a PUT racing an attestation of other code cannot write the old hash back",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // A store whose first getBan after `armed` waits for `release` (the PUT checks the ban list
+    // between reading the row and writing it), and that reports the rows it writes.
+    const inner = await openSqliteStore(":memory:");
+    let armed = false;
+    let release = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    let attestationWrote = () => {};
+    const wrote = new Promise<void>((r) => (attestationWrote = r));
+    const store = new Proxy(inner, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target);
+        if (prop === "getBan") {
+          return async (h: string) => {
+            if (armed) {
+              armed = false;
+              await released;
+            }
+            return await target.getBan(h);
+          };
+        }
+        if (prop === "putWorker") {
+          return async (row: WorkerRow) => {
+            await target.putWorker(row);
+            if (row.flagged) attestationWrote();
+          };
+        }
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    await withHall({ store, config: { require_worker_attestation: true } }, async (h) => {
+      const { token } = await h.grant("org.acme");
+      const key = await generateSigningKey({ namespace: "org.acme" });
+      await h.req("/wcp/workers/org.demo.summarizer.1/revoke", { method: "POST" });
+      const rec = record({ public_keys: { [key.key_id]: key.public_key } });
+      assert.equal((await h.req("/wcp/workers", { method: "POST", token, json: rec })).status, 201);
+      const v1 = await h.req(`/wcp/workers/${ID}/attestation`, {
+        method: "POST",
+        token,
+        json: await signedSubmission(key, ID, V1),
+      });
+      const { artifact_hash: _a, ...current } = (await j(await h.req(`/wcp/workers/${ID}`))).record;
+      assert.equal((await j(v1)).verified, true);
+
+      // The owner's PUT reads the row, then waits in the ban check; meanwhile other code is
+      // attested. The gate opens when the attestation has written its flag (no serialisation)
+      // or has queued behind the PUT (one read-modify-write per worker at a time).
+      armed = true;
+      const put = h.req(`/wcp/workers/${ID}`, { method: "PUT", token, json: current });
+      const lock = h.hall.withWorkerLock.bind(h.hall);
+      let queued = () => {};
+      const behind = new Promise<void>((r) => (queued = r));
+      let calls = 0;
+      h.hall.withWorkerLock = (id, fn) => {
+        if (id === ID && ++calls === 2) queued();
+        return lock(id, fn);
+      };
+      const evil = h.req(`/wcp/workers/${ID}/attestation`, {
+        method: "POST",
+        token,
+        json: await signedSubmission(key, ID, EVIL),
+      });
+      await Promise.race([wrote, behind]);
+      release();
+      assert.equal((await put).status, 200);
+      assert.equal((await j(await evil)).tampered, true);
+      const after = await j(await h.req(`/wcp/workers/${ID}`));
+      assert.equal(after.flagged, true, "the tamper flag survives the PUT");
+      assert.equal(
+        (await route(h)).deny_reason_if_denied.code,
+        "DENY_WORKER_TAMPERED",
+        "the attested other code is still refused",
+      );
+    });
+  },
+});

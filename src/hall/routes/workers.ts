@@ -349,41 +349,44 @@ export function workerRoutes(
         path: "worker_id",
       });
     }
-    const existing = await hall.store.getWorker(id);
-    if (!existing) {
-      throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
-    }
-    if (existing.status === "revoked") {
-      throw new HttpError(
-        409,
-        "WORKER_REVOKED",
-        "a revoked worker cannot be updated; enrol a new id",
-      );
-    }
-    const given = validateRecord(body);
-    const change = {
-      ...tenantBinding(p, given, existing.namespace, existing.record),
-      ...attestationGuard(p, given, existing),
-    };
-    const record = Object.keys(change).length ? reenroll(given, change) : given;
-    checkEndpoint(p, record);
-    await checkBanned(hall, record);
-    const sameCode = existing.record.attestation?.code_hash === record.attestation?.code_hash;
-    const row: WorkerRow = {
-      ...existing,
-      record,
-      status: record.status === "revoked" ? "revoked" : "active",
-      // New code means the old verification no longer says anything about it.
-      current_hash: sameCode ? existing.current_hash : null,
-      attestation: sameCode ? existing.attestation : null,
-      // A PUT never clears a tamper flag (an admin does, explicitly: clear-tamper).
-      flagged: existing.flagged,
-      updated_at: iso(),
-    };
-    await hall.store.putWorker(row);
-    hall.applyWorker(row);
-    hall.events.publish("worker", { change: "updated", worker_id: id });
-    return c.json(publicWorker(row));
+    // One read-modify-write of this worker at a time (see Hall.withWorkerLock).
+    return await hall.withWorkerLock(id, async () => {
+      const existing = await hall.store.getWorker(id);
+      if (!existing) {
+        throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
+      }
+      if (existing.status === "revoked") {
+        throw new HttpError(
+          409,
+          "WORKER_REVOKED",
+          "a revoked worker cannot be updated; enrol a new id",
+        );
+      }
+      const given = validateRecord(body);
+      const change = {
+        ...tenantBinding(p, given, existing.namespace, existing.record),
+        ...attestationGuard(p, given, existing),
+      };
+      const record = Object.keys(change).length ? reenroll(given, change) : given;
+      checkEndpoint(p, record);
+      await checkBanned(hall, record);
+      const sameCode = existing.record.attestation?.code_hash === record.attestation?.code_hash;
+      const row: WorkerRow = {
+        ...existing,
+        record,
+        status: record.status === "revoked" ? "revoked" : "active",
+        // New code means the old verification no longer says anything about it.
+        current_hash: sameCode ? existing.current_hash : null,
+        attestation: sameCode ? existing.attestation : null,
+        // A PUT never clears a tamper flag (an admin does, explicitly: clear-tamper).
+        flagged: existing.flagged,
+        updated_at: iso(),
+      };
+      await hall.store.putWorker(row);
+      hall.applyWorker(row);
+      hall.events.publish("worker", { change: "updated", worker_id: id });
+      return c.json(publicWorker(row));
+    });
   });
 
   app.post("/wcp/workers/:id/revoke", async (c) => {
@@ -425,122 +428,128 @@ export function workerRoutes(
     const id = c.req.param("id");
     ownNamespace(p, id);
     const body = await validBody(c, AttestationBody);
-    const w = await hall.store.getWorker(id);
-    if (!w) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
-    let computed;
-    try {
-      computed = packageHash(body.files);
-    } catch (e) {
-      if (e instanceof WcpError) throw new HttpError(400, e.code, e.message, { path: e.path });
-      throw e;
-    }
-    const mode = manifestMode(body.manifest);
-    let keys;
-    try {
-      keys = trustedKeysFromRecord(w.record);
-    } catch (e) {
-      if (e instanceof WcpError) throw new HttpError(400, e.code, e.message, { path: e.path });
-      throw e;
-    }
-    const common = {
-      manifest: body.manifest,
-      computed,
-      workerId: w.worker_id,
-      workerSpeciesId: w.record.worker_species_id,
-      now: hall.now(),
-    };
-    const result = mode === "ed25519"
-      ? await verifyManifest({ ...common, mode: "ed25519", keys })
-      : await verifyManifest({ ...common, mode: "hmac-sha256", secret: options.hmacSecret });
-    const at = iso();
-    const registered = hall.registry.registeredHash(id);
-    let next: WorkerRow = {
-      ...w,
-      attestation: {
-        manifest: body.manifest,
-        verified: result.ok,
-        verified_at: at,
-        detail: result.deny_code ?? "ok",
-      },
-      updated_at: at,
-    };
-    let tampered = false;
-    if (result.ok) {
-      next.current_hash = computed.digest;
-      if (!registered) {
-        // First verified package: it becomes the registered code hash.
-        const { artifact_hash: _drop, ...rest } = w.record;
-        const record = new Registry().enroll({
-          ...rest,
-          attestation: {
-            ...(w.record.attestation ?? {}),
-            code_hash: computed.digest,
-            hash_method: "signed_manifest",
-            attested_at: at,
-            attested_by: p.token_id,
-          },
-        });
-        next = { ...next, record };
-      } else if (registered !== computed.digest) {
-        tampered = true;
-        next.flagged = true;
-      } else {
-        // A fresh verified attestation of the registered code: the running code is the
-        // registered code again, so a tamper flag is cleared.
-        next.flagged = false;
+    return await hall.withWorkerLock(id, async () => {
+      const w = await hall.store.getWorker(id);
+      if (!w) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
+      let computed;
+      try {
+        computed = packageHash(body.files);
+      } catch (e) {
+        if (e instanceof WcpError) throw new HttpError(400, e.code, e.message, { path: e.path });
+        throw e;
       }
-    }
-    // A submission that does not verify changes nothing: the last verified attestation stays.
-    if (result.ok) {
-      await hall.store.putWorker(next);
-      hall.applyWorker(next);
-    }
-    const ban = await hall.store.getBan(computed.digest);
-    const banned = ban?.status === "confirmed";
-    if (banned) {
-      await hall.alert(
-        "banned_hash",
-        1,
-        `worker ${id} submitted a banned package`,
-        computed.digest,
-        {
+      const mode = manifestMode(body.manifest);
+      let keys;
+      try {
+        keys = trustedKeysFromRecord(w.record);
+      } catch (e) {
+        if (e instanceof WcpError) throw new HttpError(400, e.code, e.message, { path: e.path });
+        throw e;
+      }
+      const common = {
+        manifest: body.manifest,
+        computed,
+        workerId: w.worker_id,
+        workerSpeciesId: w.record.worker_species_id,
+        now: hall.now(),
+      };
+      const result = mode === "ed25519"
+        ? await verifyManifest({ ...common, mode: "ed25519", keys })
+        : await verifyManifest({ ...common, mode: "hmac-sha256", secret: options.hmacSecret });
+      const at = iso();
+      const registered = hall.registry.registeredHash(id);
+      let next: WorkerRow = {
+        ...w,
+        attestation: {
+          manifest: body.manifest,
+          verified: result.ok,
+          verified_at: at,
+          detail: result.deny_code ?? "ok",
+        },
+        updated_at: at,
+      };
+      let tampered = false;
+      if (result.ok) {
+        next.current_hash = computed.digest;
+        if (!registered) {
+          // First verified package: it becomes the registered code hash.
+          const { artifact_hash: _drop, ...rest } = w.record;
+          const record = new Registry().enroll({
+            ...rest,
+            attestation: {
+              ...(w.record.attestation ?? {}),
+              code_hash: computed.digest,
+              hash_method: "signed_manifest",
+              attested_at: at,
+              attested_by: p.token_id,
+            },
+          });
+          next = { ...next, record };
+        } else if (registered !== computed.digest) {
+          tampered = true;
+          next.flagged = true;
+        } else {
+          // A fresh verified attestation of the registered code: the running code is the
+          // registered code again, so a tamper flag is cleared.
+          next.flagged = false;
+        }
+      }
+      // A submission that does not verify changes nothing: the last verified attestation stays.
+      if (result.ok) {
+        await hall.store.putWorker(next);
+        hall.applyWorker(next);
+      }
+      const ban = await hall.store.getBan(computed.digest);
+      const banned = ban?.status === "confirmed";
+      if (banned) {
+        await hall.alert(
+          "banned_hash",
+          1,
+          `worker ${id} submitted a banned package`,
+          computed.digest,
+          {
+            worker_id: id,
+          },
+        );
+      }
+      if (tampered) {
+        await hall.alert(
+          "tamper",
+          1,
+          `worker ${id} package hash differs from the registered hash`,
+          id,
+          {
+            registered_hash: registered,
+            current_hash: computed.digest,
+          },
+        );
+      }
+      hall.events.publish("worker", { change: "attested", worker_id: id, verified: result.ok });
+      if (result.ok && w.flagged && !next.flagged) {
+        hall.events.publish("worker", {
+          change: "tamper_cleared",
           worker_id: id,
-        },
-      );
-    }
-    if (tampered) {
-      await hall.alert(
-        "tamper",
-        1,
-        `worker ${id} package hash differs from the registered hash`,
-        id,
-        {
-          registered_hash: registered,
-          current_hash: computed.digest,
-        },
-      );
-    }
-    hall.events.publish("worker", { change: "attested", worker_id: id, verified: result.ok });
-    if (result.ok && w.flagged && !next.flagged) {
-      hall.events.publish("worker", { change: "tamper_cleared", worker_id: id, by: "attestation" });
-    }
-    return c.json({
-      ...(result.ok ? {} : {
-        error: {
-          code: result.deny_code ?? "ATTEST_FAILED",
-          message: "the manifest does not verify; nothing was registered",
-          path: "manifest",
-        },
-      }),
-      worker_id: id,
-      verified: result.ok,
-      deny_code: result.deny_code,
-      package_hash: computed.digest,
-      registered_hash: hall.registry.registeredHash(id),
-      tampered,
-      banned,
-      meta: result.meta,
-    }, result.ok ? 200 : 422);
+          by: "attestation",
+        });
+      }
+      return c.json({
+        ...(result.ok ? {} : {
+          error: {
+            code: result.deny_code ?? "ATTEST_FAILED",
+            message: "the manifest does not verify; nothing was registered",
+            path: "manifest",
+          },
+        }),
+        worker_id: id,
+        verified: result.ok,
+        deny_code: result.deny_code,
+        package_hash: computed.digest,
+        registered_hash: hall.registry.registeredHash(id),
+        tampered,
+        banned,
+        meta: result.meta,
+      }, result.ok ? 200 : 422);
+    });
   });
 
   // Admin only: clear a tamper flag, after looking into it. While the verified current hash still
@@ -552,49 +561,54 @@ export function workerRoutes(
     requireAdmin(p);
     const id = c.req.param("id");
     const body = await validBody(c, ClearTamperBody);
-    const w = await hall.store.getWorker(id);
-    if (!w) throw workerUnknown();
-    if (!w.flagged) {
-      throw new HttpError(409, "WORKER_NOT_FLAGGED", "this worker has no tamper flag", {
-        path: "worker_id",
+    return await hall.withWorkerLock(id, async () => {
+      const w = await hall.store.getWorker(id);
+      if (!w) throw workerUnknown();
+      if (!w.flagged) {
+        throw new HttpError(409, "WORKER_NOT_FLAGGED", "this worker has no tamper flag", {
+          path: "worker_id",
+        });
+      }
+      const registered = w.record.attestation?.code_hash ?? null;
+      const current = w.current_hash;
+      const differs = current !== null && current !== registered;
+      let record = w.record;
+      if (differs && body.register_current) {
+        await checkBanned(hall, { ...record, attestation: { code_hash: current } });
+        record = reenroll(record, {
+          attestation: {
+            ...(record.attestation ?? {}),
+            code_hash: current,
+            hash_method: "admin_accepted",
+            attested_at: iso(),
+            attested_by: p.token_id,
+          },
+        });
+      } else if (differs) {
+        throw new HttpError(
+          409,
+          "TAMPER_UNRESOLVED",
+          `the verified current hash ${current} still differs from the registered hash ` +
+            `${registered ?? "(none)"}: submit a verified attestation of the registered code, or ` +
+            "pass register_current: true to register the current hash",
+          {
+            path: "register_current",
+            extra: { registered_hash: registered, current_hash: current },
+          },
+        );
+      }
+      const row: WorkerRow = { ...w, record, flagged: false, updated_at: iso() };
+      await hall.store.putWorker(row);
+      hall.applyWorker(row);
+      hall.events.publish("worker", {
+        change: "tamper_cleared",
+        worker_id: id,
+        by: p.token_id,
+        note: body.note ?? null,
+        registered_hash: record.attestation?.code_hash ?? null,
       });
-    }
-    const registered = w.record.attestation?.code_hash ?? null;
-    const current = w.current_hash;
-    const differs = current !== null && current !== registered;
-    let record = w.record;
-    if (differs && body.register_current) {
-      await checkBanned(hall, { ...record, attestation: { code_hash: current } });
-      record = reenroll(record, {
-        attestation: {
-          ...(record.attestation ?? {}),
-          code_hash: current,
-          hash_method: "admin_accepted",
-          attested_at: iso(),
-          attested_by: p.token_id,
-        },
-      });
-    } else if (differs) {
-      throw new HttpError(
-        409,
-        "TAMPER_UNRESOLVED",
-        `the verified current hash ${current} still differs from the registered hash ` +
-          `${registered ?? "(none)"}: submit a verified attestation of the registered code, or ` +
-          "pass register_current: true to register the current hash",
-        { path: "register_current", extra: { registered_hash: registered, current_hash: current } },
-      );
-    }
-    const row: WorkerRow = { ...w, record, flagged: false, updated_at: iso() };
-    await hall.store.putWorker(row);
-    hall.applyWorker(row);
-    hall.events.publish("worker", {
-      change: "tamper_cleared",
-      worker_id: id,
-      by: p.token_id,
-      note: body.note ?? null,
-      registered_hash: record.attestation?.code_hash ?? null,
+      return c.json(publicWorker(row));
     });
-    return c.json(publicWorker(row));
   });
 
   return app;
