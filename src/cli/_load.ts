@@ -13,9 +13,9 @@ import {
 } from "../../mod.ts";
 import {
   compileGate,
-  type GateConfig,
-  GateConfigSchema,
   HallFileConfigSchema,
+  type PolicyGateConfig,
+  PolicyGateConfigSchema,
 } from "../hall/file_config.ts";
 import { pathExists, readKeyFile } from "../adapters/fs.ts";
 import { readJsonFile, UsageError } from "./_io.ts";
@@ -136,12 +136,23 @@ export async function loadConfig(
     throw new UsageError(`${flag}: ${probe.deny_reason_if_denied?.message ?? configStep.detail}`);
   }
   if (d.policy_gate === undefined) return { config };
-  return { config, policyGate: compileGate(parseGate(d.policy_gate, flag)) };
+  const gate = parseGate(d.policy_gate, flag);
+  if (gate.type !== "table") {
+    // Cedar and webhook gates run at the hall (src/hall/gates.ts), not in this command.
+    throw new UsageError(
+      `${flag}: policy_gate.type: a ${gate.type} gate is run by the hall; this command ` +
+        "evaluates the table gate only",
+    );
+  }
+  return { config, policyGate: compileGate(gate) };
 }
 
-/** A hall file's `policy_gate` (the hall's own schema), or a usage error naming the field. */
-export function parseGate(value: unknown, flag: string): GateConfig {
-  const gate = GateConfigSchema.safeParse(value);
+/**
+ * A hall file's `policy_gate` (the hall's own schema: table, cedar or webhook), or a usage error
+ * naming the field. (A Cedar gate's policies are checked against the schema when the hall loads.)
+ */
+export function parseGate(value: unknown, flag: string): PolicyGateConfig {
+  const gate = PolicyGateConfigSchema.safeParse(value);
   if (!gate.success) {
     const issue = gate.error.issues[0];
     const at = issue.path.length ? `policy_gate.${issue.path.join(".")}` : "policy_gate";
