@@ -48,7 +48,9 @@ hallTest(
       json: { approval_id: held.approval_id },
     });
     assert.equal(stolen.status, 403);
-    assert.equal((await j(stolen)).error.path, "approval_id");
+    const stolenError = (await j(stolen)).error;
+    assert.equal(stolenError.code, "APPROVAL_MISMATCH");
+    assert.equal(stolenError.path, "approval_id");
     const approval = await j(await h.req(`/wcp/approvals/${held.approval_id}`));
     assert.equal(approval.status, "approved", "the refused attempt did not consume it");
 

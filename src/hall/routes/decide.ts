@@ -72,8 +72,16 @@ export function decideRoutes(hall: Hall): Hono<HallEnv> {
       if (!parsed.success) throw fromZod(parsed.error);
       const p = principal(c);
       if (p.role !== "admin") {
+        // Another tenant's approval (approval contract: 403 APPROVAL_MISMATCH).
         const held = await hall.store.getApproval(parsed.data.approval_id);
-        if (held) requireTenant(p, held.tenant_id, "approval_id");
+        if (held && held.tenant_id !== p.namespace) {
+          throw new HttpError(
+            403,
+            "APPROVAL_MISMATCH",
+            `approval_id: held for another tenant; this token acts for '${p.namespace}' only`,
+            { path: "approval_id" },
+          );
+        }
       }
       const out = await hall.dispatchApproved(parsed.data.approval_id);
       return c.json(out, out.worker_error ? 502 : 200);
