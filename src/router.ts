@@ -153,6 +153,8 @@ class Run {
   // and whether selection enforces them (the rule's or the hall's floor).
   needed: readonly string[] = EMPTY;
   controlsEnforced = false;
+  // The first candidate the controls step found implementing them (selection need not re-check it).
+  metBy: RegistryRecord | null = null;
   escalation: Escalation | null = null;
   pre: PreconditionsChecked | null = null;
   blastScore: number | null = null;
@@ -512,6 +514,7 @@ function lacking(needed: readonly string[], w: RegistryRecord): string[] | null 
 function verifiedControls(run: Run, w: RegistryRecord): string[] {
   const required = run.controls;
   if (required.length === 0) return [];
+  if (w === run.metBy) return required.slice(); // it implements every one the hall does not
   const own = Array.isArray(w.currently_implements) ? w.currently_implements : EMPTY;
   const hall = run.cfg.hall_provided_controls;
   const out: string[] = [];
@@ -553,6 +556,7 @@ function stepControls(
         const lack = lacking(needed, w);
         if (lack === null) {
           met = true;
+          run.metBy = w;
           break outer;
         }
         lacks ??= new Set();
@@ -843,7 +847,7 @@ function stepSelection(
         const reg = registry!.registeredHash(id);
         if (bansActive && reg !== null && registry!.isBanned(reg)) skip = "banned";
       }
-      if (skip === null && checkControls) {
+      if (skip === null && checkControls && w !== run.metBy) {
         lack = lacking(run.needed, w);
         if (lack !== null) {
           skip = "missing_controls";

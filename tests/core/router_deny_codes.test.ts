@@ -278,7 +278,7 @@ Deno.test("deny codes: a wrongly typed config field denies instead of guessing",
   assert.match(d.deny_reason_if_denied!.message, /require_signatory/);
   // Every switch of the Hall config, not just one.
   const switches = Object.entries(DEFAULT_HALL_CONFIG).filter(([, v]) => typeof v === "boolean");
-  assert.equal(switches.length, 8);
+  assert.equal(switches.length, 9);
   for (const [key] of switches) {
     const r = decide(input(), { config: { [key]: "false" } as never }).d.deny_reason_if_denied;
     assert.equal(r?.code, "DENY_INTERNAL_ERROR", key);

@@ -108,10 +108,11 @@ const MIGRATIONS: string[] = [
   `,
   // 5: one replay record per decision (what-if simulation, `POST /wcp/simulate`), in order
   `
+  -- Packed: one row per appended batch (a JSON array), records first_seq..last_seq; last_at is
+  -- the batch's latest timestamp. One insert per batch keeps the cost per decision small.
   CREATE TABLE IF NOT EXISTS decision_records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, decision_id TEXT NOT NULL, created_at TEXT NOT NULL,
+    first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, last_at TEXT NOT NULL,
     data TEXT NOT NULL);
-  CREATE INDEX IF NOT EXISTS decision_records_time ON decision_records(created_at);
   `,
 ];
 
@@ -1160,24 +1161,53 @@ export class SqliteStore implements HallStore {
   appendDecisionRecords(records: DecisionRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return this.#p(() => {
+      const data = JSON.stringify(records);
+      let lastAt = "";
+      for (const r of records) if (r.timestamp > lastAt) lastAt = r.timestamp;
       this.#tx(() => {
-        const st = this.#stmt(
-          "INSERT INTO decision_records (decision_id, created_at, data) VALUES (?, ?, ?)",
+        const top = this.#get(
+          "SELECT last_seq FROM decision_records ORDER BY first_seq DESC LIMIT 1",
+        ) as { last_seq: number } | undefined;
+        const first = (top ? Number(top.last_seq) : 0) + 1;
+        this.#run(
+          "INSERT INTO decision_records (first_seq, last_seq, last_at, data) VALUES (?, ?, ?, ?)",
+          first,
+          first + records.length - 1,
+          lastAt,
+          data,
         );
-        for (const r of records) st.run(r.decision_id, r.timestamp, JSON.stringify(r));
       });
     });
   }
   listDecisionRecords(query: DecisionRecordQuery = {}): Promise<DecisionRecordRow[]> {
-    return this.#p(() =>
-      this.#all(
-        `SELECT seq, data FROM decision_records WHERE seq > ? AND created_at >= ?
-         ORDER BY seq LIMIT ?`,
-        Math.max(0, Math.floor(query.after_seq ?? 0)),
-        query.since ?? "",
-        cap(query.limit, 100),
-      ).map((r) => ({ seq: Number((r as { seq: number }).seq), record: parse<DecisionRecord>(r) }))
-    );
+    return this.#p(() => {
+      const after = Math.max(0, Math.floor(query.after_seq ?? 0));
+      const since = query.since ?? "";
+      const limit = cap(query.limit, 100);
+      const out: DecisionRecordRow[] = [];
+      let from = after;
+      while (out.length < limit) {
+        const rows = this.#all(
+          `SELECT first_seq, last_seq, data FROM decision_records
+           WHERE last_seq > ? AND last_at >= ? ORDER BY first_seq LIMIT 4`,
+          from,
+          since,
+        ) as { first_seq: number; last_seq: number; data: string }[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const first = Number(row.first_seq);
+          const list = JSON.parse(row.data) as DecisionRecord[];
+          for (let i = 0; i < list.length && out.length < limit; i++) {
+            const seq = first + i;
+            if (seq <= after || list[i].timestamp < since) continue;
+            out.push({ seq, record: list[i] });
+          }
+          from = Number(row.last_seq);
+          if (out.length >= limit) break;
+        }
+      }
+      return out;
+    });
   }
   createAlert(row: AlertRow): Promise<void> {
     return this.#p(() => {

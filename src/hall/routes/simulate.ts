@@ -190,8 +190,17 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
       ...(since ? { since } : {}),
       limit: limit ?? 100,
     });
+    const records = [];
+    for (const r of rows) {
+      // Stored compact (defaults left out): answered whole, as `DecisionRecord`s.
+      try {
+        records.push(parseDecisionRecord(r.record, `decision_records[${r.seq}]`));
+      } catch (e) {
+        if (!(e instanceof WcpError)) throw e;
+      }
+    }
     return c.json({
-      records: rows.map((r) => r.record),
+      records,
       next_after_seq: rows.length ? rows[rows.length - 1].seq : after ?? 0,
       count: rows.length,
     });
