@@ -569,3 +569,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "postgres store: migration 2 keeps an older hall's approvals, their resolvers with their token's label",
+  ignore,
+  async fn() {
+    const pg = await sharedPostgres();
+    const schema = `sod_${Date.now().toString(36)}`;
+    const a = await openPostgresStore(pg.url, { schema, max: 2 });
+    const raw = postgres(pg.url, { max: 1, onnotice: () => {} });
+    try {
+      // Back to the schema before migration 2, with rows as a hall of that version wrote them.
+      await raw.unsafe(`set search_path to "${schema}";
+        delete from wcp_migrations where version = 2;
+        alter table approvals drop column requested_by, drop column requested_by_label,
+          drop column resolved_by_label;
+        insert into tokens (token_id, token_hash, role, namespace, label, created_at)
+          values ('tok_ops', '${"ab".repeat(32)}', 'admin', null, 'ops desk',
+            '2026-01-01T00:00:00.000Z');`);
+      const old = (id: string, status: string, by: string | null) =>
+        raw.unsafe(
+          `insert into "${schema}".approvals (approval_id, decision_id, tenant_id, correlation_id,
+            capability_id, supervisor_level, status, input, decision, created_at, expires_at,
+            resolved_at, resolved_by)
+          values ($1, $1, 'acme', $1, 'cap.doc.x', 'gatekeeper', $2, '{}', '{}',
+            '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z', $3, $4)`,
+          [id, status, by ? "2026-01-01T00:01:00.000Z" : null, by],
+        );
+      await old("a-known", "approved", "tok_ops");
+      await old("a-gone", "denied", "tok_gone");
+      await old("a-pending", "pending", null);
+      await a.migrate();
+      const known = await a.getApproval("a-known");
+      assert.deepEqual(known?.resolved_by, { principal_id: "tok_ops", label: "ops desk" });
+      assert.equal(known?.requested_by, null);
+      assert.deepEqual((await a.getApproval("a-gone"))?.resolved_by, {
+        principal_id: "tok_gone",
+        label: "",
+      });
+      const pending = await a.getApproval("a-pending");
+      assert.equal(pending?.requested_by, null);
+      assert.equal(pending?.resolved_by, null);
+      const r = await a.resolveApproval("a-pending", {
+        status: "denied",
+        by: { principal_id: "tok_ops", label: "ops desk" },
+        at: "2026-01-01T00:02:00.000Z",
+        note: "no",
+      });
+      assert.deepEqual(r?.resolved_by, { principal_id: "tok_ops", label: "ops desk" });
+    } finally {
+      await raw.end();
+      await a.close();
+    }
+  },
+});
