@@ -346,6 +346,16 @@ Deno.test({
         await pg.page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
         // The path (the playground writes its state into the fragment 300 ms after a change).
         assert.equal(new URL(pg.page.url()).pathname, "/playground/");
+        // The Cedar panel's engine compiles under the hall's CSP ('wasm-unsafe-eval') and its
+        // wasm is served as application/wasm.
+        await pg.page.getByRole("tab", { name: "Cedar" }).click();
+        await pg.page.locator("#cedar-status", { hasText: "checked against the schema" }).waitFor({
+          timeout: 60_000,
+        });
+        const wasm = await fetch(`${hall.url}/playground/cedar_wasm_bg.wasm`);
+        assert.equal(wasm.headers.get("content-type"), "application/wasm");
+        await wasm.body?.cancel();
+        await pg.page.getByRole("tab", { name: "Decisions" }).click();
         await pg.page.locator("#to-dashboard").click();
         await pg.page.locator("#sign-in").waitFor(); // a new browser context: sign in first
         assert.deepEqual(pg.errors, []); // no CSP violation either
