@@ -159,6 +159,13 @@ export interface GovernorOptions {
    * config's `hall.url`; the hall's own `/mcp` passes its origin).
    */
   hallUrl?: string;
+  /**
+   * Receipt chains to mint into (default: a new in-memory `ReceiptBook` with a key generated for
+   * the process). The gateway passes one signed with its persisted key, shared across rebuilds.
+   */
+  receipts?: ReceiptBook;
+  /** Local approvals to use (default: a new in-memory store); shared across rebuilds. */
+  approvals?: LocalApprovalStore;
 }
 
 function gateFromConfig(gate: NonNullable<WcpMcpConfig["policy_gate"]>): PolicyGateFn {
@@ -275,11 +282,11 @@ export class Governor {
       }
       throw e;
     }
-    this.approvals = new LocalApprovalStore(this.#now, {
+    this.approvals = options.approvals ?? new LocalApprovalStore(this.#now, {
       ttlSeconds: this.#hallConfig.approval_ttl_seconds,
       allowSelfApproval: this.#hallConfig.allow_self_approval === true,
     });
-    this.receipts = new ReceiptBook(this.#now);
+    this.receipts = options.receipts ?? new ReceiptBook(this.#now);
   }
 
   /** Capabilities served by at least one enrolled worker this server can execute, sorted. */

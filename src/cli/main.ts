@@ -25,6 +25,7 @@ import { approvalsCommands } from "./approvals.ts";
 import { tenantCommands } from "./tenants.ts";
 import { attestSubmitCommands } from "./attest_submit.ts";
 import { hallRulesCommands } from "./hall_rules.ts";
+import { gatewayCommands } from "./gateway.ts";
 
 /** The version printed by `wcp --version`. */
 export const WCP_CLI_VERSION = "0.1.0";
@@ -45,6 +46,7 @@ export const COMMANDS: Command[] = [
   ...receiptsCommands,
   ...policyCommands,
   ...serveCommands,
+  ...gatewayCommands,
 ];
 
 const EXIT_HELP = `Exit codes:
