@@ -90,7 +90,11 @@ const verify: Command = {
       throw new UsageError("--key is required (the hall's receipt signing key)");
     }
     const keys: TrustedKey[] = [];
-    for (const p of keyPaths) keys.push(...(await loadReceiptKeys(p)));
+    for (const p of keyPaths) {
+      const found = await loadReceiptKeys(p);
+      if (!found.length) throw new UsageError(`--key: ${p} holds no key`);
+      keys.push(...found);
+    }
     const receipts = parseReceipts(await readTextFile(path, "FILE"), path);
     if (!receipts.length) throw new UsageError(`FILE: ${path} holds no receipts`);
     const tenant = optString(ctx, "tenant");

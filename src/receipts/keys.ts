@@ -42,8 +42,8 @@ function keyAt(v: unknown, path: string): TrustedKey {
  * - one key `{"key_id", "public_key", "namespace"?}`;
  * - a list of keys or key files (the playground's trusted-keys field).
  *
- * Throws `WcpError` `KEY_INVALID` with the offending `path` (e.g. `keys[1].key_id`), also when the
- * document holds no key at all.
+ * Throws `WcpError` `KEY_INVALID` with the offending `path` (e.g. `keys[1].key_id`). An empty list
+ * is read as no trusted key (nothing verifies).
  *
  * @example
  * ```ts
@@ -76,8 +76,6 @@ export function parseTrustedKeys(doc: unknown): TrustedKey[] {
         "file or a list of {key_id, public_key}",
     );
   }
-  if (list.length === 0) {
-    throw new WcpError("KEY_INVALID", base, "holds no key");
-  }
+  // An empty list is "trust no key": every signature then fails to verify (fail closed).
   return list.map((k, i) => keyAt(k, `${base}[${i}]`));
 }

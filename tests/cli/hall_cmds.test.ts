@@ -298,6 +298,10 @@ Deno.test("hall commands against a real hall", async (t) => {
         const bad = await wcp(["receipts", "verify", out, "--key", notKeys]);
         assert.equal(bad.code, 2);
         assert.match(bad.stderr, /--key: .*expected receipt keys/);
+        const none = await file(dir, "none.json", { keys: [] });
+        const empty = await wcp(["receipts", "verify", out, "--key", none]);
+        assert.equal(empty.code, 2);
+        assert.match(empty.stderr, /--key: .* holds no key/);
       },
     );
   } finally {
