@@ -90,7 +90,12 @@ try {
 
   const cli = [
     "run",
+    // The permissions of `deno task wcp`.
     "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-net=127.0.0.1,localhost",
+    "--allow-run=deno",
     new URL("../src/cli/main.ts", import.meta.url).pathname,
     "policy",
     "simulate",
