@@ -144,23 +144,16 @@ export function compileGate(config: GateConfig | PolicyGateConfig): PolicyGateFn
       `a ${config.type} gate is run by the hall (loadGate in src/hall/gates.ts), not compiled`,
     );
   }
-  const rules = config.rules;
   return (ctx: PolicyContext): PolicyGateResult => {
-    for (const [i, r] of rules.entries()) {
-      const m = r.match;
-      if (
-        matches(m.capability_id, ctx.capability_id) && matches(m.env, ctx.env) &&
-        matches(m.data_label, ctx.data_label) && matches(m.tenant_risk, ctx.tenant_risk) &&
-        matches(m.qos_class, ctx.qos_class) && matches(m.tenant_id, ctx.tenant_id) &&
-        (m.min_blast_score === undefined || ctx.blast_score >= m.min_blast_score)
-      ) {
-        return {
-          decision: r.decision,
-          policy_version: config.policy_version,
-          reason: r.reason ?? `policy_gate.rules[${i}]`,
-          ...(r.supervisor_level ? { supervisor_level: r.supervisor_level } : {}),
-        };
-      }
+    const i = matchGateRule(config, ctx);
+    if (i >= 0) {
+      const r = config.rules[i];
+      return {
+        decision: r.decision,
+        policy_version: config.policy_version,
+        reason: r.reason ?? `policy_gate.rules[${i}]`,
+        ...(r.supervisor_level ? { supervisor_level: r.supervisor_level } : {}),
+      };
     }
     return {
       decision: config.default,
@@ -168,6 +161,16 @@ export function compileGate(config: GateConfig | PolicyGateConfig): PolicyGateFn
       reason: "policy_gate.default",
     };
   };
+}
+
+/** The position of the table's first rule matching `ctx`, or -1 (the default applies). */
+export function matchGateRule(config: GateConfig, ctx: PolicyContext): number {
+  return config.rules.findIndex(({ match: m }) =>
+    matches(m.capability_id, ctx.capability_id) && matches(m.env, ctx.env) &&
+    matches(m.data_label, ctx.data_label) && matches(m.tenant_risk, ctx.tenant_risk) &&
+    matches(m.qos_class, ctx.qos_class) && matches(m.tenant_id, ctx.tenant_id) &&
+    (m.min_blast_score === undefined || ctx.blast_score >= m.min_blast_score)
+  );
 }
 
 /** Environments, re-exported for schema users. */

@@ -47,6 +47,7 @@ import type { RuleSet } from "../rules.ts";
 import {
   type CedarGateConfig,
   compileGate,
+  matchGateRule,
   parseHallFileConfig,
   type PolicyGateConfig,
   type WebhookGateConfig,
@@ -293,7 +294,10 @@ export async function loadGate(
     type: "table",
     policy_version: cfg.policy_version,
     info: { type: "table", policy_version: cfg.policy_version, rule_count: cfg.rules.length },
-    sync: (ctx) => ({ ...fn(ctx), determining_policies: [] }),
+    sync: (ctx) => {
+      const i = matchGateRule(cfg, ctx);
+      return { ...fn(ctx), determining_policies: i >= 0 ? [`policy_gate.rules[${i}]`] : [] };
+    },
   };
 }
 

@@ -234,6 +234,23 @@ Deno.test({
         const d = await route(h, { env: "dev" });
         assert.equal(d.policy_gate.type, "table");
         assert.equal(d.policy_version, "tbl.v2");
+        assert.deepEqual(d.policy_gate.determining_policies, [], "the default decided");
+        await Deno.writeTextFile(
+          `${dir}/hall.json`,
+          JSON.stringify({
+            policy_gate: {
+              default: "DENY",
+              rules: [{ match: { env: "stage" }, decision: "DENY" }, {
+                match: { env: "dev" },
+                decision: "ALLOW",
+                reason: "dev is open",
+              }],
+            },
+          }),
+        );
+        assert.equal((await h.req("/wcp/policy_gate/reload", { method: "POST" })).status, 200);
+        const t = await route(h, { env: "dev" });
+        assert.deepEqual(t.policy_gate.determining_policies, ["policy_gate.rules[1]"]);
       });
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -482,4 +499,50 @@ Deno.test("webhook: a bad signature config is refused at load, naming the field"
   // And a good one loads.
   const g = await load({ type: "webhook", url, secret_env: "GATE_KEY" }, { GATE_KEY: SECRET });
   assert.equal(g?.type, "webhook");
+});
+
+Deno.test({
+  name: "cedar: the gate reloads with the rules (the schema holds the capabilities the rules name)",
+  ...HALL_TEST,
+  fn: async () => {
+    const custom = `${BASE}
+@id("no-custom-in-prod")
+forbid(principal, action == WCP::Action::"cap.acme.custom", resource == WCP::Environment::"prod");
+`;
+    const dir = await gateDir({ type: "cedar", policies_file: "policies.cedar" }, {
+      "policies.cedar": BASE,
+    });
+    try {
+      await withGateHall(dir, async (h) => {
+        // cap.acme.custom is in neither the catalog nor the rules: the policy is refused.
+        await Deno.writeTextFile(`${dir}/policies.cedar`, custom);
+        const refused = await h.req("/wcp/policy_gate/reload", { method: "POST" });
+        assert.equal(refused.status, 422);
+        assert.match(String(err(await j(refused)).message), /no-custom-in-prod/);
+        // Rules naming it: accepted, and the gate reloads with them against the new schema.
+        const rules = structuredClone(RULES);
+        rules.rules.push({
+          rule_id: "custom",
+          match: { capability_id: "cap.acme.custom" },
+          decision: {
+            candidate_workers_ranked: [{ worker_species_id: "wrk.doc.summarizer" }],
+            escalation: { policy_gate: true },
+          },
+        });
+        const r = await h.req("/wcp/rules/reload", { method: "POST", json: rules });
+        const body = await j(r);
+        assert.equal(r.status, 200, JSON.stringify(body));
+        assert.deepEqual(body.policy_gate, { ok: true });
+        const d = await route(h, { capability_id: "cap.acme.custom", env: "prod" });
+        assert.deepEqual(d.policy_gate.determining_policies, ["no-custom-in-prod"]);
+        // A hall without a hall.json gate says nothing about one.
+      });
+      await withHall({ rules: RULES, policyGate: undefined }, async (h) => {
+        const r = await j(await h.req("/wcp/rules/reload", { method: "POST", json: RULES }));
+        assert.equal(r.policy_gate, undefined);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -37,11 +37,21 @@ export function ruleRoutes(hall: Hall): Hono<HallEnv> {
       await Deno.writeTextFile(tmp, JSON.stringify(body, null, 2) + "\n", { mode: 0o600 });
       await Deno.rename(tmp, hall.rulesPath);
     }
+    // The policy gate reloads with the rules (a Cedar schema holds the rules' capability ids); a
+    // refused gate leaves the one in force and is reported here, the rules stay accepted.
+    const gate = await hall.reloadGate().then(
+      () => ({ ok: true }),
+      (e) =>
+        e instanceof HttpError && e.code === "NO_POLICY_GATE_CONFIG"
+          ? null
+          : { ok: false, error: e instanceof Error ? e.message : String(e) },
+    );
     return c.json({
       ok: true,
       rule_count: rules.rules.length,
       shadow_warnings: rules.shadowWarnings,
       loaded_at: hall.rulesLoadedAt,
+      ...(gate ? { policy_gate: gate } : {}),
     });
   });
 
