@@ -13,7 +13,6 @@
  */
 
 import { merkleLeafHash, merkleNodeHash } from "./merkle.ts";
-import { fromHexStrict } from "../attestation/_bytes.ts";
 import { WcpError } from "../errors.ts";
 
 /** A complete subtree: leaves `[index * 2^level, (index + 1) * 2^level)`. */
@@ -106,6 +105,35 @@ export function consistencyPlan(oldSize: number, size: number): TreeNodeRef[][] 
   return out;
 }
 
+function popcount(n: number): number {
+  let c = 0;
+  for (let x = n; x > 0; x = Math.floor(x / 2)) c += x % 2;
+  return c;
+}
+
+/**
+ * A node's place in the order nodes are made as leaves are appended (0, 1, 2, …): node (L, i) is
+ * made by leaf m = (i + 1) * 2^L - 1, after the 2m - popcount(m) nodes of the first m leaves, as
+ * the L-th node that leaf completes. A store keyed by it writes every node at the end of its
+ * chain's key range.
+ */
+export function nodePosition(ref: TreeNodeRef): number {
+  const m = (ref.index + 1) * 2 ** ref.level - 1;
+  return 2 * m - popcount(m) + ref.level;
+}
+
+/** Leaves of a tree whose last made node has position `last` (-1 for none). */
+export function leavesAtPosition(last: number): number {
+  if (last < 0) return 0;
+  // 2n - popcount(n) nodes for n leaves, so the last node of n leaves is at 2n - popcount(n) - 1.
+  for (let n = Math.max(1, Math.floor((last + 1) / 2));; n++) {
+    if (2 * n - popcount(n) - 1 === last) return n;
+    if (2 * n - popcount(n) - 1 > last) {
+      throw new Error(`receipt tree: no tree ends at node position ${last}`);
+    }
+  }
+}
+
 /** The key of a node in a lookup map. */
 export function nodeKey(ref: TreeNodeRef): string {
   return `${ref.level}:${ref.index}`;
@@ -128,15 +156,24 @@ export function foldNodes(
   return h;
 }
 
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** Value of a lowercase hex digit's char code (the text is checked by DIGEST first). */
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : c - 87;
+}
+
 /** The 32-byte leaf input of a `sha256:<hex>` receipt hash, or `RECEIPT_INVALID`. */
 export function receiptLeafInput(receiptHash: unknown): Uint8Array {
-  const raw = typeof receiptHash === "string" && /^sha256:[0-9a-f]{64}$/.test(receiptHash)
-    ? fromHexStrict(receiptHash.slice(7))
-    : null;
-  if (raw === null) {
+  if (typeof receiptHash !== "string" || !DIGEST.test(receiptHash)) {
     throw new WcpError("RECEIPT_INVALID", "receipt_hash", "must be sha256:<64 lowercase hex>");
   }
-  return raw;
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    out[i] = (nibble(receiptHash.charCodeAt(7 + 2 * i)) << 4) |
+      nibble(receiptHash.charCodeAt(8 + 2 * i));
+  }
+  return out;
 }
 
 /**

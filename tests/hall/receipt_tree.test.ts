@@ -15,6 +15,7 @@ import {
 } from "../../mod.ts";
 import { CHECKPOINT_EVERY, type ReceiptService } from "../../src/hall/receipt_service.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
+import { nodePosition } from "../../src/receipts/_stored_tree.ts";
 import { HALL_TEST, j, testHall } from "./_helpers.ts";
 
 const T = Date.parse("2026-12-01T20:00:00.000Z");
@@ -157,7 +158,8 @@ Deno.test(
         "UPDATE receipts SET data = json_set(data, '$.worker_id', 'org.acme.w.1') WHERE seq = 41",
       );
       // The stored tree no longer gives the checkpoint's root: the whole chain is verified.
-      db.exec("UPDATE receipt_tree SET hash = zeroblob(32) WHERE level = 5 AND idx = 0");
+      db.prepare("UPDATE receipt_tree SET hash = zeroblob(32) WHERE pos = ?")
+        .run(nodePosition({ level: 5, index: 0 }));
       db.close();
       const s4 = await openSqliteStore(path);
       const reads4 = countReads(s4);

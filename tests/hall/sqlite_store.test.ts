@@ -4,7 +4,12 @@ import { openSqliteStore, SqliteStore } from "../../src/adapters/store/sqlite.ts
 import { runStoreContract } from "./store_contract.ts";
 import { sha256Hex } from "../../src/hash.ts";
 import { generateSigningKey, mintReceipt, type Receipt, receiptInclusionProof } from "../../mod.ts";
-import { foldNodes, inclusionPlan, nodeKey } from "../../src/receipts/_stored_tree.ts";
+import {
+  foldNodes,
+  inclusionPlan,
+  nodeKey,
+  nodePosition,
+} from "../../src/receipts/_stored_tree.ts";
 import { toHex } from "../../src/attestation/_bytes.ts";
 
 const features = { approvedExpiry: true };
@@ -160,10 +165,22 @@ Deno.test("sqlite store: migrate backfills the Merkle tree of chains written bef
   db.exec("DELETE FROM receipt_tree");
   db.close();
   assert.deepEqual(await proofOf(17, 45), { size: 45, out: want });
-  // A tree that stops early (an older hall appended after it), or lost an inner node.
+  // A tree that stops early (an older hall appended after it): continued from leaf 30.
   const db2 = new DatabaseSync(path);
-  db2.exec("DELETE FROM receipt_tree WHERE (level = 0 AND idx >= 30) OR level > 1");
+  db2.prepare("DELETE FROM receipt_tree WHERE pos >= ?").run(nodePosition({ level: 0, index: 30 }));
   db2.close();
+  assert.deepEqual(await proofOf(17, 45), { size: 45, out: want });
+  // One that lost a node of its right edge: rebuilt.
+  const db3 = new DatabaseSync(path);
+  db3.prepare("DELETE FROM receipt_tree WHERE pos = ?").run(nodePosition({ level: 5, index: 0 }));
+  db3.close();
+  assert.deepEqual(await proofOf(17, 45), { size: 45, out: want });
+  // A table of the migration's first form (level, idx) is rebuilt in the current one.
+  const db4 = new DatabaseSync(path);
+  db4.exec(`DROP TABLE receipt_tree; CREATE TABLE receipt_tree (tenant_id TEXT NOT NULL,
+    level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, level, idx)) WITHOUT ROWID`);
+  db4.close();
   assert.deepEqual(await proofOf(17, 45), { size: 45, out: want });
   await Deno.remove(dir, { recursive: true });
 });

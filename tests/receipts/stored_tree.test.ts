@@ -9,7 +9,9 @@ import {
   consistencyPlan,
   foldNodes,
   inclusionPlan,
+  leavesAtPosition,
   nodeKey,
+  nodePosition,
   planNodes,
   rootNodes,
   TreeFrontier,
@@ -171,3 +173,15 @@ function hexOf(r: UnsignedReceipt): Uint8Array {
   const h = r.receipt_hash.slice(7);
   return Uint8Array.from({ length: 32 }, (_, i) => parseInt(h.slice(i * 2, i * 2 + 2), 16));
 }
+
+Deno.test("stored tree: node positions are the order appends make the nodes in", () => {
+  const tree = new TreeFrontier(0, []);
+  let pos = 0;
+  for (let n = 1; n <= 600; n++) {
+    for (const node of tree.append("sha256:" + n.toString(16).padStart(64, "0"))) {
+      assert.equal(nodePosition(node), pos++, `node ${node.level}:${node.index}`);
+    }
+    assert.equal(leavesAtPosition(pos - 1), n);
+  }
+  assert.equal(leavesAtPosition(-1), 0);
+});

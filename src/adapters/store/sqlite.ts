@@ -33,11 +33,19 @@ import type {
 } from "../../hall/store/types.ts";
 import type { DecisionRecord } from "../../simulate.ts";
 import {
+  leavesAtPosition,
+  nodePosition,
   rootNodes,
   TreeFrontier,
   type TreeNode,
   type TreeNodeRef,
 } from "../../receipts/_stored_tree.ts";
+
+const RECEIPT_TREE = `
+  CREATE TABLE IF NOT EXISTS receipt_tree (
+    tenant_id TEXT NOT NULL, pos INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, pos)) WITHOUT ROWID;
+  `;
 
 const MIGRATIONS: string[] = [
   // 1: initial schema
@@ -101,11 +109,9 @@ const MIGRATIONS: string[] = [
   `,
   // 4: the RFC 6962 tree of each receipt chain, one row per complete subtree (level 0: the leaf
   // hashes), written with the receipts; proofs read O(log n) of them. migrate() backfills it.
-  `
-  CREATE TABLE IF NOT EXISTS receipt_tree (
-    tenant_id TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
-    PRIMARY KEY (tenant_id, level, idx)) WITHOUT ROWID;
-  `,
+  // Keyed by the order nodes are made in (`nodePosition`), so a commit adds rows at the end of
+  // each chain's range instead of at one place per level (measured: ~20 µs less per receipt).
+  RECEIPT_TREE,
   // 5: one replay record per decision (what-if simulation, `POST /wcp/simulate`), in order
   `
   -- Packed: one row per appended batch (a JSON array), records first_seq..last_seq; last_at is
@@ -244,6 +250,12 @@ export class SqliteStore implements HallStore {
             v,
             new Date().toISOString(),
           );
+        }
+        // A receipt_tree of this migration's first form (keyed by level and index; in main for an
+        // hour) is rebuilt in the current one.
+        const cols = this.#all("PRAGMA table_info(receipt_tree)") as { name: string }[];
+        if (cols.some((c) => c.name === "level")) {
+          this.#db.exec(`DROP TABLE receipt_tree; ${RECEIPT_TREE}`);
         }
         // Chains written before the tree existed (or by an older hall) get their tree now.
         for (const tenant of this.#tenants()) this.#catchUpTree(tenant);
@@ -714,7 +726,14 @@ export class SqliteStore implements HallStore {
           const h = this.#head(item.tenantId);
           start.set(item.tenantId, h);
           heads.set(item.tenantId, h);
-          trees.set(item.tenantId, this.#frontierOrCatchUp(item.tenantId, h.seq + 1));
+          // The frontier this process last committed, unless the chain moved on without it.
+          const cached = this.#trees.get(item.tenantId);
+          trees.set(
+            item.tenantId,
+            cached && cached.size === h.seq + 1
+              ? new TreeFrontier(cached.size, cached.nodes())
+              : this.#frontierOrCatchUp(item.tenantId, h.seq + 1),
+          );
         }
         const head = heads.get(item.tenantId)!;
         const link: ChainLink = {
@@ -755,8 +774,12 @@ export class SqliteStore implements HallStore {
         committed = this.#tx(() => {
           // Another process sharing the file may have appended meanwhile: then rebuild.
           for (const [tenant, h] of start) if (this.#head(tenant).seq !== h.seq) return false;
-          for (const { row, nodes } of built) {
-            for (const n of nodes) this.#putNode(row.tenant_id, n);
+          this.#putNodes(
+            built.flatMap(({ row, nodes }) =>
+              nodes.map((n): [string, TreeNode] => [row.tenant_id, n])
+            ),
+          );
+          for (const { row } of built) {
             this.#run(
               `INSERT INTO receipts (tenant_id, seq, receipt_id, receipt_hash, prev_receipt_hash,
                correlation_id, decision_id, dispatched_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -778,6 +801,10 @@ export class SqliteStore implements HallStore {
         return;
       }
       if (committed) {
+        for (const [tenant, tree] of trees) {
+          if (tree) this.#trees.set(tenant, tree);
+          else this.#trees.delete(tenant);
+        }
         for (const { item, row } of built) item.resolve(row);
         return;
       }
@@ -787,32 +814,44 @@ export class SqliteStore implements HallStore {
   }
 
   // ---- the receipt chains' Merkle trees ----
-  #putNode(tenantId: string, n: TreeNode): void {
-    this.#run(
-      "INSERT OR REPLACE INTO receipt_tree (tenant_id, level, idx, hash) VALUES (?, ?, ?, ?)",
-      tenantId,
-      n.level,
-      n.index,
-      n.hash,
-    );
+  // Per tenant, the tree's right edge as of this process's last committed append (saves reading
+  // it back for every batch; re-read when the chain has grown through another handle).
+  #trees = new Map<string, TreeFrontier>();
+
+  // Many rows per INSERT (64 at a time): a statement per node cost more than the node itself.
+  #putNodes(nodes: [string, TreeNode][]): void {
+    const CHUNK = 64;
+    const sql = (k: number) =>
+      "INSERT OR REPLACE INTO receipt_tree (tenant_id, pos, hash) VALUES " +
+      Array(k).fill("(?, ?, ?)").join(", ");
+    let i = 0;
+    for (; i + CHUNK <= nodes.length; i += CHUNK) {
+      this.#run(
+        sql(CHUNK),
+        ...nodes.slice(i, i + CHUNK).flatMap(([t, n]) => [t, nodePosition(n), n.hash]),
+      );
+    }
+    for (; i < nodes.length; i++) {
+      const [t, n] = nodes[i];
+      this.#run(sql(1), t, nodePosition(n), n.hash);
+    }
   }
 
   #node(tenantId: string, ref: TreeNodeRef): Uint8Array | null {
     const row = this.#get(
-      "SELECT hash FROM receipt_tree WHERE tenant_id = ? AND level = ? AND idx = ?",
+      "SELECT hash FROM receipt_tree WHERE tenant_id = ? AND pos = ?",
       tenantId,
-      ref.level,
-      ref.index,
+      nodePosition(ref),
     ) as { hash: Uint8Array } | undefined;
     return row ? new Uint8Array(row.hash) : null;
   }
 
   #treeSize(tenantId: string): number {
     const row = this.#get(
-      "SELECT MAX(idx) AS m FROM receipt_tree WHERE tenant_id = ? AND level = 0",
+      "SELECT MAX(pos) AS m FROM receipt_tree WHERE tenant_id = ?",
       tenantId,
     ) as { m: number | null };
-    return row.m === null ? 0 : Number(row.m) + 1;
+    return row.m === null ? 0 : leavesAtPosition(Number(row.m));
   }
 
   /** The tree's frontier at `size` leaves, or null when a node of it is not stored. */
@@ -857,17 +896,22 @@ export class SqliteStore implements HallStore {
         size,
         PAGE,
       ) as { seq: number; receipt_hash: string }[];
+      const made: [string, TreeNode][] = [];
+      let stop = false;
       for (const r of rows) {
-        if (Number(r.seq) !== tree.size) return;
-        let nodes: TreeNode[];
-        try {
-          nodes = tree.append(r.receipt_hash);
-        } catch {
-          return;
+        if (Number(r.seq) !== tree.size) {
+          stop = true;
+          break;
         }
-        for (const n of nodes) this.#putNode(tenantId, n);
+        try {
+          for (const n of tree.append(r.receipt_hash)) made.push([tenantId, n]);
+        } catch {
+          stop = true;
+          break;
+        }
       }
-      if (rows.length < PAGE) return;
+      this.#putNodes(made);
+      if (stop || rows.length < PAGE) return;
       size = tree.size;
     }
   }
