@@ -426,6 +426,8 @@ export interface SimulationReport {
 export interface SimulationOptions {
   /** Examples kept per group (default 5). */
   examples?: number;
+  /** Called with every changed decision, in order (to list them all, e.g. as JSON Lines). */
+  onChange?: (change: SimulationExample) => void;
 }
 
 // A fixed clock keeps replays deterministic; timestamps do not influence outcomes.
@@ -475,6 +477,7 @@ export class DecisionSimulator {
   readonly #options: DecisionOptions;
   readonly #gate: PolicyGate | PolicyGateFn | undefined;
   readonly #examples: number;
+  readonly #onChange: ((change: SimulationExample) => void) | undefined;
   #current: DecisionRecord | null = null;
   #seq = 0;
   #total = 0;
@@ -489,6 +492,7 @@ export class DecisionSimulator {
   /** Replay against `candidate`. */
   constructor(candidate: SimulationCandidate, options: SimulationOptions = {}) {
     this.#examples = Math.max(0, Math.floor(options.examples ?? 5));
+    this.#onChange = options.onChange;
     this.#gate = candidate.policyGate;
     const registry = candidate.registry;
     const recorded = (ctx: Parameters<PolicyGateFn>[0]): PolicyGateResult => {
@@ -553,9 +557,9 @@ export class DecisionSimulator {
     s.total += delta;
     if (delta < s.min) s.min = delta;
     if (delta > s.max) s.max = delta;
-    if (g.examples.length < this.#examples) {
+    if (g.examples.length < this.#examples || this.#onChange !== undefined) {
       const i = record.input;
-      g.examples.push({
+      const example: SimulationExample = {
         decision_id: record.decision_id,
         timestamp: record.timestamp,
         input: {
@@ -569,7 +573,9 @@ export class DecisionSimulator {
         changed,
         old: side(record, record.deny_code),
         new: side(d, newCode),
-      });
+      };
+      if (g.examples.length < this.#examples) g.examples.push(example);
+      this.#onChange?.(example);
     }
   }
 

@@ -396,6 +396,11 @@ const simulate: Command = {
     since: { type: "string", arg: "TIME", help: "with --hall: only decisions at or after TIME" },
     limit: { type: "string", arg: "N", help: "with --hall: at most N records (default 1000000)" },
     examples: { type: "string", arg: "N", help: "examples per group (default 5)" },
+    changes: {
+      type: "string",
+      arg: "FILE",
+      help: "with --records: write every changed decision to FILE (JSON Lines)",
+    },
     "fail-on-change": { type: "boolean", help: "exit 1 when any decision would change" },
   },
   details:
@@ -419,7 +424,7 @@ const simulate: Command = {
     let report: SimulationReport;
     let source: string;
     if (hall !== undefined) {
-      for (const f of ["registry"]) {
+      for (const f of ["registry", "changes"]) {
         if (optString(ctx, f) !== undefined) {
           throw new UsageError(`--${f} is for --records (the hall uses its own)`);
         }
@@ -450,13 +455,42 @@ const simulate: Command = {
       const rules = await loadRules(rulesPath);
       const { config, policyGate } = await loadConfig(optString(ctx, "config"));
       const registry = await loadRegistry(optString(ctx, "registry"));
+      const changesPath = optString(ctx, "changes");
+      let changes: Deno.FsFile | null = null;
+      let pending: string[] = [];
+      const enc = new TextEncoder();
+      const drain = async () => {
+        if (!changes || pending.length === 0) return;
+        const bytes = enc.encode(pending.join(""));
+        pending = [];
+        let done = 0;
+        while (done < bytes.length) done += await changes.write(bytes.subarray(done));
+      };
+      if (changesPath !== undefined) {
+        try {
+          changes = await Deno.open(changesPath, { write: true, create: true, truncate: true });
+        } catch (e) {
+          throw new UsageError(`--changes: cannot write ${changesPath}: ${(e as Error).message}`);
+        }
+      }
       const sim = new DecisionSimulator({
         rules,
         registry,
         config,
         ...(policyGate ? { policyGate } : {}),
-      }, { examples });
-      for await (const r of readRecords(recordsPath!)) sim.add(r);
+      }, {
+        examples,
+        ...(changes ? { onChange: (c) => pending.push(JSON.stringify(c) + "\n") } : {}),
+      });
+      try {
+        for await (const r of readRecords(recordsPath!)) {
+          sim.add(r);
+          if (pending.length >= 1000) await drain();
+        }
+        await drain();
+      } finally {
+        changes?.close();
+      }
       report = sim.report();
       source = recordsPath!;
     }

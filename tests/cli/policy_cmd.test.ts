@@ -91,6 +91,11 @@ Deno.test("policy simulate --records: the fixture's four flips; bad lines are ex
 
   const dir = await tempDir();
   try {
+    const changes = `${dir}/changes.jsonl`;
+    const c = await wcp([...args, "--changes", changes, "--examples", "0"]);
+    assert.equal(c.code, 0, c.stderr);
+    const listed = (await Deno.readTextFile(changes)).trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(listed.map((x) => x.decision_id), ["d2", "d3", "d4", "d9"]);
     const lines = (await Deno.readTextFile(`${FIX}records.jsonl`)).trim().split("\n");
     lines[2] = lines[2].replace('"env":"prod"', '"env":"moon"');
     const bad = `${dir}/bad.jsonl`;

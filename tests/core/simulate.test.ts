@@ -201,3 +201,13 @@ Deno.test("simulate: the parent chain's recorded blast total counts against the 
   });
   assert.deepEqual(lower.groups.map((g) => g.new_outcome), ["DISPATCH"]);
 });
+
+Deno.test("simulate: onChange sees every changed decision in order, whatever the example cap", () => {
+  const seen: string[] = [];
+  const report = simulateDecisions(records, {
+    rules: parseRules(json("new_rules.json")),
+    registry: registry(),
+  }, { examples: 0, onChange: (c) => seen.push(c.decision_id) });
+  assert.deepEqual(seen, ["d2", "d3", "d4", "d9"]);
+  assert.deepEqual(report.groups.map((g) => g.examples.length), [0, 0, 0]);
+});

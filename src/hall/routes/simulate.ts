@@ -39,7 +39,7 @@ export const SimulateBodySchema = z.strictObject({
   /** At most this many records (default and cap 1,000,000). */
   limit: z.number().int().min(1).max(MAX_SIMULATED_RECORDS).optional(),
   /** Examples per group (default 5). */
-  examples: z.number().int().min(0).max(50).optional(),
+  examples: z.number().int().min(0).max(1000).optional(),
 });
 
 function bad(path: string, message: string, code = "INVALID_BODY"): never {
