@@ -137,6 +137,46 @@ Deno.test("README walkthrough: scaffold, run, enrol, rule, dispatch, sign, submi
       });
       assert.equal(v.code, 0, v.stdout + v.stderr);
     });
+    await t.step("a manifest signed by a key the record does not list is refused", async () => {
+      const other = `${dir}/other.key.json`;
+      assert.equal(
+        (await wcp(["attest", "keygen", "--out", other, "--namespace", "org.acme"], { env })).code,
+        0,
+      );
+      const manifest = `${dir}/other-manifest.json`;
+      const s = await wcp([
+        "attest",
+        "sign",
+        pkg,
+        "--worker-id",
+        "org.acme.translator.1",
+        "--species",
+        "wrk.doc.translator",
+        "--version",
+        "1.0.0",
+        "--key",
+        other,
+        "--manifest",
+        manifest,
+      ], { env });
+      assert.equal(s.code, 0, s.stderr);
+      const r = await wcp([
+        "attest",
+        "submit",
+        pkg,
+        "--worker-id",
+        "org.acme.translator.1",
+        "--manifest",
+        manifest,
+        "--json",
+      ], { env });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.equal((r.json() as { verified: boolean }).verified, false);
+      assert.match(
+        r.stderr,
+        /ATTEST_KEY_UNKNOWN: the manifest does not verify; nothing was registered/,
+      );
+    });
     await t.step("a changed package is refused as a tamper", async () => {
       await Deno.writeTextFile(`${pkg}/worker.ts`, "// changed\n", { append: true });
       const s = await wcp([
