@@ -7,6 +7,7 @@
 
 import { openSqliteStore } from "../adapters/store/sqlite.ts";
 import type { HallConfig } from "../config.ts";
+import { type HallListener, serveHall } from "./_listen.ts";
 import { createHallApp, type HallApp } from "./app.ts";
 import { DEMO_WORKERS } from "./bootstrap.ts";
 import { createOwnerOnly } from "./data_dir.ts";
@@ -37,6 +38,8 @@ export interface HallSetup {
   hmacSecret: string | undefined;
   registrySyncMs: number;
   reusePort: boolean;
+  /** Close a connection with no request in flight after this long (Slowloris); 0 = never. */
+  headerTimeoutMs: number;
   /** Set when the hall runs several threads. */
   peers: PeerSeed | undefined;
   /** Names this process to the other instances on the store (the same in all its threads). */
@@ -51,7 +54,7 @@ export interface HallSetup {
 /** A serving hall thread. */
 export interface HallThread {
   hallApp: HallApp;
-  server: Deno.HttpServer<Deno.NetAddr>;
+  server: HallListener;
   store: HallStore;
   /** The port actually bound (for `--port 0`). */
   port: number;
@@ -159,12 +162,13 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
   appFetch = hallApp.fetch;
   let port = setup.port;
   const listening = Promise.withResolvers<void>();
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let server: HallListener;
   try {
-    server = Deno.serve({
+    server = serveHall({
       hostname: setup.host,
       port: setup.port,
-      ...(setup.reusePort ? { reusePort: true } : {}),
+      reusePort: setup.reusePort,
+      headerTimeoutMs: setup.headerTimeoutMs,
       onListen: (addr) => {
         port = addr.port;
         listening.resolve();

@@ -96,6 +96,11 @@ export const HallFileConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).optional(),
   /** Threads serving the port (`--threads`). */
   threads: z.number().int().min(1).max(64).optional(),
+  /**
+   * Seconds a connection may go without a request in flight (a slow or unfinished request head,
+   * an idle keep-alive) before it is closed (`--header-timeout`; default 30; 0 = never).
+   */
+  header_timeout_seconds: z.number().min(0).max(3600).optional(),
   rules_file: z.string().min(1).optional(),
   database_url: z.string().min(1).optional(),
   hall_config: z.record(z.string(), z.unknown()).optional(),

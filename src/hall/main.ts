@@ -12,6 +12,9 @@
  *   of this process on one port (needs `deno run --unstable-net`, which the serve task passes);
  *   they share the store and tell each other about events, registry, rules, token revocations
  *   and rate-limit spending.
+ *   --header-timeout S (`header_timeout_seconds` in hall.json; default 30, 0 = never): close a
+ *   connection that has no request in flight for S seconds (an unfinished request head:
+ *   Slowloris; an idle keep-alive connection).
  *   --reuse-port: share the port with other hall processes on this machine (SO_REUSEPORT, Linux;
  *   needs `deno run --unstable-net`); the kernel spreads connections over them. On SQLite they
  *   share the database file and re-read the registry every second.
@@ -43,6 +46,7 @@ const USAGE = `wcp hall: the Worker Class Protocol hall server
 usage: deno task serve [--host H] [--port P] [--data-dir D] [--config FILE]
                        [--database-url postgres://...] [--rate-limit N] [--new-admin-token]
                        [--threads N] [--reuse-port (several hall processes, one port)]
+                       [--header-timeout SECONDS (default 30; 0 = never)]
 
 environment: WCP_HALL_HOST WCP_HALL_PORT WCP_HALL_THREADS WCP_DATA_DIR WCP_HALL_CONFIG WCP_DATABASE_URL
              WCP_ADMIN_TOKEN WCP_ATTEST_HMAC_KEY WCP_OTLP_ENDPOINT WCP_TELEMETRY_JSONL`;
@@ -126,6 +130,7 @@ async function main(): Promise<void> {
         "new-admin-token": { type: "boolean" },
         "reuse-port": { type: "boolean" },
         threads: { type: "string" },
+        "header-timeout": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -196,6 +201,15 @@ async function main(): Promise<void> {
   const threads = Number(threadsText);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     fail(`--threads: '${threadsText}' is not a whole number from 1 to 64`);
+  }
+
+  const headerText = args["header-timeout"] ?? String(fileConfig.header_timeout_seconds ?? 30);
+  const headerTimeout = Number(headerText);
+  if (
+    headerText.trim() === "" || !Number.isFinite(headerTimeout) || headerTimeout < 0 ||
+    headerTimeout > 3600
+  ) {
+    fail(`--header-timeout: '${headerText}' is not a number of seconds from 0 to 3600`);
   }
 
   // Checked before the store is opened (nothing is written to it on a bad start).
@@ -287,6 +301,7 @@ async function main(): Promise<void> {
     // back: re-read it every second. Threads of this process also tell each other at once.
     registrySyncMs: store.backend === "postgres" || reusePort ? 1_000 : 0,
     reusePort,
+    headerTimeoutMs: Math.round(headerTimeout * 1000),
     peers: threads > 1 ? newPeerSeed() : undefined,
     processId: crypto.randomUUID(),
     chainChecks: true,
@@ -367,6 +382,12 @@ async function main(): Promise<void> {
   );
   console.log(`wcp hall: data directory ${dataDir} (store: ${store.backend})`);
   console.log(`wcp hall: rules ${rulesPath} (${hallApp.hall.rules.rules.length} rules)`);
+  if (headerTimeout > 0 && !first.server.headerTimeout) {
+    console.error(
+      "wcp hall: warning: this Deno cannot enforce --header-timeout (serving without it; " +
+        "put a reverse proxy with a header timeout in front)",
+    );
+  }
   if (newAdmin) console.log(`wcp hall: admin token (shown once, stored hashed): ${newAdmin}`);
   else console.log("wcp hall: admin token: set at first start (use --new-admin-token for another)");
 

@@ -37,9 +37,15 @@ async function start(
   dataDir: string,
   umask: string,
   env: Record<string, string> = {},
+  extra: string[] = [],
 ): Promise<Running> {
   const child = new Deno.Command("sh", {
-    args: ["-c", `umask ${umask} && exec "$0" "$@"`, Deno.execPath(), ...hallArgs(dataDir)],
+    args: [
+      "-c",
+      `umask ${umask} && exec "$0" "$@"`,
+      Deno.execPath(),
+      ...hallArgs(dataDir, extra),
+    ],
     env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
@@ -197,6 +203,118 @@ Deno.test({
       await after.close();
       assert.equal(rows.length, 1);
       assert.notEqual(rows[0].revoked_at, null);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+// Reads until the server closes the connection (null), or gives up after `boundMs`: a generous
+// bound far above the timeout under test, so only a connection that is never closed fails.
+async function closedByServer(conn: Deno.Conn, boundMs: number): Promise<boolean> {
+  const buf = new Uint8Array(4096);
+  let timer: number | undefined;
+  const bound = new Promise<"open">((ok) => timer = setTimeout(() => ok("open"), boundMs));
+  try {
+    while (true) {
+      const r = await Promise.race([conn.read(buf).catch(() => null), bound]);
+      if (r === "open") return false;
+      if (r === null) return true;
+    }
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }
+}
+
+Deno.test({
+  name: "process: --header-timeout closes connections that never finish their request head",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hygiene-" });
+    const r = await start(`${dir}/data`, "077", {}, ["--header-timeout", "1"]);
+    try {
+      const port = Number(new URL(r.url).port);
+      // An SSE stream (a request in flight) outlives the timeout.
+      const ac = new AbortController();
+      const events = await fetch(`${r.url}/wcp/events?events=decision`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+        signal: ac.signal,
+      });
+      const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("event: ready")) text += (await reader.read()).value ?? "";
+
+      // A head that stops half-way, and one trickled a byte at a time (Slowloris).
+      const half = await Deno.connect({ hostname: "127.0.0.1", port });
+      await half.write(
+        new TextEncoder().encode("POST /wcp/route HTTP/1.1\r\nHost: 127.0.0.1\r\nCont"),
+      );
+      const trickle = await Deno.connect({ hostname: "127.0.0.1", port });
+      let sent = 0;
+      const head = "GET /wcp/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(200);
+      const dripping = (async () => {
+        for (; sent < head.length; sent++) {
+          try {
+            await trickle.write(new TextEncoder().encode(head[sent]));
+          } catch {
+            return; // closed by the server
+          }
+          await new Promise((ok) => setTimeout(ok, 100));
+        }
+      })();
+      assert.equal(await closedByServer(half, 20_000), true, "the half head was never closed");
+      assert.equal(
+        await closedByServer(trickle, 20_000),
+        true,
+        "the trickled head was never closed",
+      );
+      await dripping;
+      assert.ok(sent < head.length, "closed before the trickled head was complete");
+
+      // The stream is still open and delivers; normal requests are served.
+      const res = await fetch(`${r.url}/wcp/route`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify(routeInput()),
+      });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      while (!text.includes("event: decision")) text += (await reader.read()).value ?? "";
+      ac.abort();
+    } finally {
+      await stop(r);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "process: --header-timeout and header_timeout_seconds refuse a bad value in one line",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-hygiene-" });
+    try {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: hallArgs(dir, ["--header-timeout", "soon"]),
+        env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 2, stderr);
+      assert.match(stderr, /--header-timeout: 'soon' is not a number of seconds/);
+      Deno.writeTextFileSync(`${dir}/hall.json`, JSON.stringify({ header_timeout_seconds: -1 }));
+      const bad = await new Deno.Command(Deno.execPath(), {
+        args: hallArgs(dir),
+        env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(bad.code, 2);
+      assert.match(new TextDecoder().decode(bad.stderr), /header_timeout_seconds/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
