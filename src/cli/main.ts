@@ -51,8 +51,9 @@ export const COMMANDS: Command[] = [
 
 const EXIT_HELP = `Exit codes:
   0  ok / allowed
-  1  denied, not found, or a failed check
-  2  usage error or bad input (one line on stderr naming the flag or field)
+  1  denied or held, refused by the hall (401, 403, 404, 409), not found, or a failed check
+  2  usage error or bad input (one line on stderr naming the flag or field), an invalid
+     RouteInput, or a --token-env variable that is not set
   3  the hall could not be reached
   4  the hall rate-limited the request`;
 
