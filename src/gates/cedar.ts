@@ -24,7 +24,6 @@
  * @module
  */
 
-import type { CatalogData } from "../catalog/types.ts";
 import { WcpError } from "../errors.ts";
 import { sha256Hex } from "../hash.ts";
 import { DATA_LABELS, ENVS, SUPERVISOR_LEVELS, type SupervisorLevel } from "../model.ts";
@@ -114,6 +113,12 @@ export interface CedarEngine {
 
 // ---- schema ----
 
+/** What the schema and requests read from the catalog (a `CatalogData` fits). */
+export interface CedarCatalog {
+  /** Catalog entries: capabilities (actions) and species (workers) with their risk tiers. */
+  entries: readonly { id: string; type: string; risk_tier?: string }[];
+}
+
 const CONTEXT_TYPE = {
   type: "Record",
   attributes: {
@@ -148,7 +153,7 @@ function domainOf(capabilityId: string): string {
  * ```
  */
 export function cedarSchema(
-  catalog: CatalogData,
+  catalog: CedarCatalog,
   extraCapabilities: readonly string[] = [],
 ): { WCP: { entityTypes: Record<string, unknown>; actions: Record<string, unknown> } } {
   const actions: Record<string, unknown> = {};
@@ -221,7 +226,7 @@ export interface CedarCatalogIndex {
  * cedarCatalogIndex(bundledCatalogData()).riskTier.get("cap.doc.summarize"); // "low"
  * ```
  */
-export function cedarCatalogIndex(catalog: CatalogData): CedarCatalogIndex {
+export function cedarCatalogIndex(catalog: CedarCatalog): CedarCatalogIndex {
   const riskTier = new Map<string, string>();
   for (const e of catalog.entries) if (e.risk_tier) riskTier.set(e.id, e.risk_tier);
   return { riskTier };

@@ -8,3 +8,17 @@
 export * from "./types.ts";
 export * from "./cedar.ts";
 export * from "./webhook.ts";
+// The core types these signatures use (also exported by `@wcp/core`).
+export type { PolicyContext, PolicyGateResult } from "../policy.ts";
+export {
+  DATA_LABELS,
+  type DataLabel,
+  type Env,
+  ENVS,
+  QOS_CLASSES,
+  type QosClass,
+  SUPERVISOR_LEVELS,
+  type SupervisorLevel,
+  TENANT_RISKS,
+  type TenantRisk,
+} from "../model.ts";

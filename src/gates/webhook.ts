@@ -115,7 +115,7 @@ export function webhookBody(ctx: PolicyContext, meta: WebhookRequestMeta): strin
 /** Longest cache lifetime a webhook may ask for (one day). */
 export const WEBHOOK_MAX_CACHE_TTL_SECONDS = 86_400;
 
-/** A webhook's answer, as {@linkcode WebhookAnswerSchema} accepts it. */
+/** A webhook's answer, as {@linkcode parseWebhookAnswer} accepts it (strict: no other field). */
 export interface WebhookAnswer {
   /** The decision. */
   decision: "ALLOW" | "DENY" | "REQUIRE_HUMAN";
@@ -131,8 +131,9 @@ export interface WebhookAnswer {
   cache_ttl_seconds?: number;
 }
 
-/** The webhook's answer: strict (an unknown field is a malformed answer). */
-export const WebhookAnswerSchema: z.ZodType<WebhookAnswer> = z.strictObject({
+// The webhook's answer (zod): strict, an unknown field is a malformed answer. Public through
+// parseWebhookAnswer.
+const WebhookAnswerSchema: z.ZodType<WebhookAnswer> = z.strictObject({
   decision: z.enum(["ALLOW", "DENY", "REQUIRE_HUMAN"]),
   reason: z.string().max(500).optional(),
   policy_version: z.string().min(1).max(100).optional(),
