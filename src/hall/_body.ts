@@ -9,7 +9,8 @@
  * parsed value counting the keys it kept: the colons are at least the keys in the text, so equal
  * counts prove every key was kept. Otherwise (strings with colons) the keys in the text are
  * counted exactly, and only when that differs is the text parsed again, slowly, to name the
- * repeated key. Measured on a route body: about a fifth of `JSON.parse`'s own time.
+ * repeated key. Measured on a route body: 0.84 µs against 0.59 µs for `JSON.parse` alone
+ * (1.3 µs against 0.70 µs when its strings hold colons).
  *
  * @module
  */
