@@ -106,6 +106,14 @@ hallTest("simulate: admin only; bad candidates are 400 naming the path", async (
   assert.equal(err(badGate.body).path, "policy_gate.default");
   const badKey = await simulate(h, { rulez: [] });
   assert.equal(badKey.status, 400);
+  const badSince = await simulate(h, { since: "yesterday" });
+  assert.equal(badSince.status, 400);
+  assert.equal(err(badSince.body).path, "since");
+  // A bound in another offset is compared as the UTC time it is.
+  const future = await simulate(h, { since: "2999-01-01T00:00:00+02:00" });
+  assert.equal(future.body.total, 0);
+  const past = await simulate(h, { since: "2000-01-01T00:00:00Z" });
+  assert.equal(past.body.total, 4);
 });
 
 hallTest(

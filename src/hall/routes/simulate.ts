@@ -46,6 +46,18 @@ function bad(path: string, message: string, code = "INVALID_BODY"): never {
   throw new HttpError(400, code, `${path}: ${message}`, { path });
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A `since` bound as the stored timestamps are written (UTC, milliseconds, `Z`), or a 400. */
+function sinceOf(v: string | undefined, code: string): string | undefined {
+  if (v === undefined) return undefined;
+  const t = RFC3339.test(v) ? Date.parse(v) : NaN;
+  if (Number.isNaN(t)) {
+    bad("since", `must be an RFC 3339 time, got ${JSON.stringify(v.slice(0, 64))}`, code);
+  }
+  return new Date(t).toISOString();
+}
+
 /** The answer of `POST /wcp/simulate`. */
 export interface SimulateResponse extends SimulationReport {
   /** Where the candidate parts came from. */
@@ -76,6 +88,7 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
       bad(zodPath(i.path) || "body", i.message);
     }
     const body = parsed.data;
+    const since = sinceOf(body.since, "INVALID_BODY");
     let rules: RuleSet = hall.rules;
     if (body.rules !== undefined) {
       try {
@@ -128,7 +141,7 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
     while (done < limit) {
       const page = await hall.store.listDecisionRecords({
         after_seq: after,
-        ...(body.since ? { since: body.since } : {}),
+        ...(since ? { since } : {}),
         limit: Math.min(PAGE, limit - done),
       });
       for (const row of page) {
@@ -147,7 +160,7 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
       if (done >= limit) {
         more = (await hall.store.listDecisionRecords({
           after_seq: after,
-          ...(body.since ? { since: body.since } : {}),
+          ...(since ? { since } : {}),
           limit: 1,
         })).length > 0;
         break;
@@ -183,7 +196,7 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
     };
     const after = num("after_seq", 0, Number.MAX_SAFE_INTEGER);
     const limit = num("limit", 1, PAGE);
-    const since = c.req.query("since");
+    const since = sinceOf(c.req.query("since"), "INVALID_QUERY");
     await hall.decisionRecords.flush();
     const rows = await hall.store.listDecisionRecords({
       ...(after !== undefined ? { after_seq: after } : {}),
