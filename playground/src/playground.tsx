@@ -2,7 +2,7 @@
 /** @jsxImportSource preact */
 /// <reference lib="dom" />
 /**
- * The playground shell: header, share button and the four panels.
+ * The playground shell: header, share button and the panels.
  *
  * @module
  */
