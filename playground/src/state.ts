@@ -8,6 +8,7 @@ import { effect, signal } from "@preact/signals";
 import { baseWorld, type DecisionWorld } from "./examples.ts";
 import { type GateRow, sanitizeGateRows } from "./gate.ts";
 import { decodeState, encodeState } from "./share.ts";
+import { DEFAULT_CEDAR } from "./cedar/default.ts";
 
 /** Panels of the playground. */
 export const PANELS = [
@@ -39,6 +40,8 @@ export const inputText = signal(base.input);
 export const bansText = signal(base.bans);
 /** Last scenario loaded (menu state only). */
 export const scenarioId = signal("allowed");
+/** The Cedar panel's policies. */
+export const cedarText = signal(DEFAULT_CEDAR);
 /** Catalog search query. */
 export const catalogQuery = signal("");
 /** Catalog entity shown, if any. */
@@ -60,6 +63,8 @@ interface Shared {
   tab: string;
   world: DecisionWorld;
   catalog: { q: string; id: string | null };
+  /** The Cedar panel's policies (absent in older links: the defaults). */
+  cedar?: string;
 }
 
 function snapshot(): Shared {
@@ -76,6 +81,7 @@ function snapshot(): Shared {
       bans: bansText.value,
     },
     catalog: { q: catalogQuery.value, id: catalogEntity.value },
+    ...(cedarText.value === DEFAULT_CEDAR ? {} : { cedar: cedarText.value }),
   };
 }
 
@@ -96,6 +102,7 @@ function restore(value: unknown): void {
       bans: text(w.bans, base.bans),
     });
   }
+  cedarText.value = typeof s.cedar === "string" ? s.cedar : DEFAULT_CEDAR;
   if (s.catalog && typeof s.catalog === "object") {
     if (typeof s.catalog.q === "string") catalogQuery.value = s.catalog.q;
     if (typeof s.catalog.id === "string") catalogEntity.value = s.catalog.id;

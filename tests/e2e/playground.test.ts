@@ -386,6 +386,7 @@ Deno.test({
         assert.match(await text(page, '[data-cell="stage/PUBLIC"]'), /ALLOW\s*base/);
         await screenshot(page, "playground-cedar");
         const original = await page.locator("#cedar-policies").inputValue();
+        const before = page.url();
         // A forbid for this tenant: the request the rules allow is now denied by the gate.
         await page.locator("#cedar-policies").fill(
           original + '\n@id("no-acme-payments")\nforbid(principal == WCP::Tenant::"acme", ' +
@@ -394,6 +395,19 @@ Deno.test({
         await page.locator("#cedar-deny-code", { hasText: "DENY_POLICY_GATE" }).waitFor();
         assert.match(await text(page, "#cedar-answer"), /DENY\s*no-acme-payments/);
         assert.match(await text(page, '[data-cell="stage/PUBLIC"]'), /DENY\s*no-acme-payments/);
+        // The policies travel in the share link: a fresh tab shows them deciding the same.
+        await page.waitForFunction(
+          (b) => location.href !== b,
+          before,
+        );
+        const shared = await openPage(browser);
+        await shared.page.goto(page.url());
+        await shared.page.locator("#cedar-deny-code", { hasText: "DENY_POLICY_GATE" }).waitFor({
+          timeout: 60_000,
+        });
+        assert.match(await shared.page.locator("#cedar-policies").inputValue(), /no-acme-payments/);
+        assert.deepEqual(shared.errors, []);
+        await shared.page.context().close();
         // A policy failing schema validation is refused, naming it and where; the last good
         // policies still decide.
         await page.locator("#cedar-policies").fill(

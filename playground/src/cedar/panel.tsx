@@ -34,6 +34,7 @@ import { evaluate } from "../evaluate.ts";
 import { errorText } from "../errors.ts";
 import {
   bansText,
+  cedarText,
   configText,
   gateRows,
   hashesText,
@@ -43,26 +44,6 @@ import {
 } from "../state.ts";
 import { Badge, JsonView, TextArea } from "../ui.tsx";
 
-/** The policies the panel starts with (for the Decisions panel's example world). */
-export const DEFAULT_CEDAR =
-  `// Cedar policies for the policy gate (rules with escalation.policy_gate).
-// permit = ALLOW, forbid = DENY (forbid wins; no permit: DENY);
-// @require_human("<level>") holds the request for a human instead.
-@id("base")
-permit(principal, action, resource);
-
-@id("no-restricted-prod")
-forbid(principal, action, resource == WCP::Environment::"prod")
-when { context.data_label == WCP::DataLabel::"RESTRICTED" };
-
-@id("critical-needs-executor")
-@require_human("executor")
-forbid(principal, action in WCP::Action::"risk:critical", resource == WCP::Environment::"prod");
-`;
-
-/** The policy text (kept while the page is open). */
-export const cedarText = signal(DEFAULT_CEDAR);
-
 type EngineState =
   | { state: "idle" }
   | { state: "loading" }
@@ -71,7 +52,7 @@ type EngineState =
 
 const engineState = signal<EngineState>({ state: "idle" });
 /** The policies last compiled (debounced while typing). */
-const compiledText = signal(DEFAULT_CEDAR);
+const compiledText = signal(cedarText.value);
 
 function loadEngine(): void {
   if (engineState.value.state !== "idle") return;
