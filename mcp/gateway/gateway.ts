@@ -79,14 +79,18 @@ export interface GatewayOptions {
   signingKey?: SigningKey;
   /** Durable receipt file (every receipt is appended before the call returns). */
   receiptFile?: ReceiptFile;
-  /** Approvals (default in memory). */
-  approvals?: GatewayApprovals;
+  /** Keep approvals in this file (`<state>/approvals.json`); default memory only. */
+  approvalsPath?: string;
   /** Diagnostics (stderr). */
   log?: (message: string) => void;
   /** Clock. */
   now?: () => number;
-  /** How to approve without elicitation, for held calls' messages (e.g. the CLI line). */
-  approveHint?: string;
+  /**
+   * How a person approves a hold without elicitation, for held calls' answers: a function of the
+   * approval id giving the words and the command (e.g. `wcp gateway approvals approve ID --config
+   * F`). Default: the MCP server's wording (no approver reachable).
+   */
+  approveHint?: (approvalId: string) => { text: string; cli: string };
   /** How to accept a changed definition (e.g. `wcp gateway pins accept ... --config F`). */
   pinsHint?: string;
 }
@@ -113,6 +117,7 @@ export class Gateway {
   readonly #log: (message: string) => void;
   readonly #now: () => number;
   readonly #pinsHint: string;
+  readonly #approveHint: GatewayOptions["approveHint"];
   #listed = new Map<string, UpstreamTool[]>();
   #tools = new Map<string, GatewayTool>();
   #blocked = new Map<string, BlockedTool>();
@@ -126,10 +131,12 @@ export class Gateway {
     this.pins = options.pins ?? new MemoryPinStore();
     this.receipts = new ReceiptBook(this.#now, options.signingKey);
     const hc = config.governance.hall_config;
-    this.approvals = options.approvals ?? new GatewayApprovals(this.#now, {
+    this.approvals = new GatewayApprovals(this.#now, {
       ttlSeconds: typeof hc.approval_ttl_seconds === "number" ? hc.approval_ttl_seconds : undefined,
       allowSelfApproval: hc.allow_self_approval === true,
+      ...(options.approvalsPath ? { path: options.approvalsPath } : {}),
     });
+    this.#approveHint = options.approveHint;
     this.#receiptFile = options.receiptFile;
     this.#pinsHint = options.pinsHint ?? "an approver must accept the new definition";
     this.upstreams = new Map(
@@ -359,6 +366,24 @@ export class Gateway {
   async #result(r: GovernedResult): Promise<CallToolResult> {
     if (r.receipt && this.#receiptFile) await this.#receiptFile.append(r.receipt);
     const meta = governanceMeta(r);
+    if (r.error?.code === "STEWARD_HOLD" && this.#approveHint && r.approval) {
+      const a = r.approval;
+      const hint = this.#approveHint(a.approval_id);
+      return errorResult(
+        {
+          ...r.error,
+          message: `held for a ${a.supervisor_level} (approval ${a.approval_id}, expires ` +
+            `${a.expires_at}); ${hint.text}`,
+          details: {
+            ...r.error.details,
+            approve_with: { cli: hint.cli },
+            repeat_with: { [APPROVAL_ARG]: a.approval_id },
+          },
+        },
+        r.decision,
+        meta,
+      );
+    }
     if (r.error) return errorResult(r.error, r.decision, meta);
     const out = r.output as CallToolResult;
     return { ...out, _meta: { ...(out._meta ?? {}), [GOVERNANCE_META_KEY]: meta } };

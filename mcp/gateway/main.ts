@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { WcpError } from "../../src/errors.ts";
 import { LineTransport } from "../stdio.ts";
 import { type GatewayConfig, loadGatewayConfigFile, quickGatewayConfig } from "./config.ts";
-import { Gateway, type GatewayOptions } from "./gateway.ts";
+import { APPROVAL_ARG, Gateway, type GatewayOptions } from "./gateway.ts";
 import { createGatewayServer } from "./face.ts";
 import { createGatewayHttpHandler } from "./http.ts";
 import { FilePinStore } from "./pins.ts";
@@ -55,6 +55,16 @@ export async function stateOptions(
   await ensureStateDir(dir);
   return {
     log,
+    approvalsPath: `${dir}/${STATE_FILES.approvals}`,
+    approveHint: (id) => {
+      const cli = `wcp gateway approvals approve ${id} --config ${configPath}`;
+      return {
+        text: `the client cannot ask the human here (no MCP elicitation): a person (not the ` +
+          `agent) approves it with \`${cli}\` (or denies it: approvals deny), then repeat the ` +
+          `same call with ${APPROVAL_ARG}: "${id}"`,
+        cli,
+      };
+    },
     pins: new FilePinStore(`${dir}/${STATE_FILES.pins}`),
     signingKey: await stateSigningKey(dir),
     receiptFile: new ReceiptFile(runReceiptPath(dir)),

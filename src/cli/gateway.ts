@@ -15,6 +15,7 @@ import {
 import { acceptPending, definitionDiff, FilePinStore } from "../../mcp/gateway/pins.ts";
 import { mintPinReceipt, STATE_FILES, stateSigningKey } from "../../mcp/gateway/state.ts";
 import { UPSTREAM_ENV } from "../../mcp/gateway/upstream.ts";
+import { resolveInFile, withApprovalsFile } from "../../mcp/gateway/approvals.ts";
 
 function flagValue(args: string[], name: string): string | undefined {
   for (let i = 0; i < args.length; i++) {
@@ -264,5 +265,98 @@ const pins: Command = {
   },
 };
 
+function whoAmI(ctx: { values: Record<string, unknown> }): { principal_id: string; label: string } {
+  let user = "unknown";
+  try {
+    user = Deno.env.get("USER") ?? "unknown";
+  } catch { /* no env permission */ }
+  const by = typeof ctx.values.by === "string" ? ctx.values.by : user;
+  return { principal_id: `cli:${user}`, label: by };
+}
+
+const approvals: Command = {
+  name: "gateway approvals",
+  summary: "Held calls of a gateway: list, approve ID, deny ID (for clients without elicitation).",
+  positionals: "list|approve|deny [ID]",
+  options: {
+    config: { type: "string", arg: "FILE", help: "the gateway configuration" },
+    note: { type: "string", arg: "TEXT", help: "approve/deny: the note (in the receipt)" },
+    by: { type: "string", arg: "NAME", help: "approve/deny: your name (default $USER)" },
+  },
+  details: "A held call (STEWARD_HOLD) names its approval id; approving it here lets the agent\n" +
+    "repeat the same call with wcp_approval_id, which then runs once (within\n" +
+    "hall_config.approval_ttl_seconds). Refusals: APPROVAL_UNKNOWN, APPROVAL_EXPIRED,\n" +
+    "APPROVAL_NOT_PENDING (exit 1).",
+  async run(ctx) {
+    const [action, id] = ctx.positionals;
+    if (!["list", "approve", "deny"].includes(action ?? "")) {
+      throw new UsageError("the first argument is list, approve or deny");
+    }
+    const configPath = requireString(ctx, "config");
+    const cfg = await loadConfig(configPath);
+    if (!cfg.state_dir) {
+      throw new UsageError("--config: this gateway keeps no state (state_dir: null)");
+    }
+    const path = `${cfg.state_dir}/${STATE_FILES.approvals}`;
+    if (action === "list") {
+      const now = Date.now();
+      const rows = await Promise.resolve(withApprovalsFile(path, (doc) => ({
+        write: false,
+        value: Object.values(doc.approvals).map((e) => ({
+          ...e.view,
+          status: e.view.status === "pending" && now >= Date.parse(e.view.expires_at)
+            ? "expired"
+            : e.view.status,
+          request: e.input.request,
+        })),
+      })));
+      if (ctx.json) {
+        outJson({ approvals: rows });
+        return EXIT.ok;
+      }
+      const t = [["APPROVAL", "STATUS", "CAPABILITY", "LEVEL", "EXPIRES", "REQUEST"]];
+      for (const r of rows) {
+        t.push([
+          r.approval_id,
+          r.status,
+          r.capability_id,
+          r.supervisor_level,
+          r.expires_at,
+          JSON.stringify(r.request).slice(0, 60),
+        ]);
+      }
+      out(...table(t));
+      return EXIT.ok;
+    }
+    if (!id) throw new UsageError(`${action}: name the approval id (see approvals list)`);
+    const ttl = typeof cfg.governance.hall_config.approval_ttl_seconds === "number"
+      ? cfg.governance.hall_config.approval_ttl_seconds
+      : 900;
+    let view;
+    try {
+      view = resolveInFile(
+        path,
+        id,
+        action as "approve" | "deny",
+        whoAmI(ctx),
+        optString(ctx, "note"),
+        Date.now(),
+        ttl,
+      );
+    } catch (e) {
+      if (e instanceof WcpError) throw new FailedError(e.message, e.code);
+      throw e;
+    }
+    if (ctx.json) outJson(view);
+    else {
+      out(
+        `${view.status} ${id} (${view.capability_id})` +
+          (view.status === "approved" ? "; the agent may now repeat the call, once" : ""),
+      );
+    }
+    return EXIT.ok;
+  },
+};
+
 /** The gateway commands. */
-export const gatewayCommands: Command[] = [gateway, pins];
+export const gatewayCommands: Command[] = [gateway, pins, approvals];

@@ -17,6 +17,18 @@ import {
 } from "./_gateway_helpers.ts";
 import type { ElicitRequest } from "./_sdk_client.ts";
 
+const CLI = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+
+async function wcp(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command("deno", {
+    args: ["run", "--quiet", "--allow-read", "--allow-write", "--allow-env", CLI, ...args],
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
 function includes(text: string, part: string): void {
   assert.ok(text.includes(part), `expected ${JSON.stringify(part)} in ${text.slice(0, 500)}`);
 }
@@ -185,6 +197,42 @@ Deno.test("gateway: stock MCP servers governed and receipted through the gateway
           arguments: { message: "something else", wcp_approval_id: e.approval_id },
         });
         assert.equal(errorOf(other).code, "APPROVAL_MISMATCH");
+        // Where to approve: the CLI, by a person; then the same call runs once.
+        const cli = String((e.approve_with as Record<string, unknown>).cli);
+        assert.ok(cli.startsWith(`wcp gateway approvals approve ${e.approval_id} --config `), cli);
+        const approved = await wcp([
+          "gateway",
+          "approvals",
+          "approve",
+          String(e.approval_id),
+          "--note",
+          "fine by me",
+          "--config",
+          configPath,
+        ]);
+        assert.equal(approved.code, 0, approved.stderr);
+        const ran = await plain.client.callTool({
+          name: "everything_echo",
+          arguments: { message: "later", wcp_approval_id: e.approval_id },
+        });
+        assert.ok(!ran.isError, textOf(ran));
+        includes(textOf(ran), "later");
+        const facts = (governance(ran).receipt as Record<string, unknown>).approval as Record<
+          string,
+          Record<string, unknown>
+        >;
+        assert.ok(String(facts.resolved_by.principal_id).startsWith("cli:"));
+        assert.equal(facts.note, "fine by me");
+        const twice = await plain.client.callTool({
+          name: "everything_echo",
+          arguments: { message: "later", wcp_approval_id: e.approval_id },
+        });
+        assert.equal(errorOf(twice).code, "APPROVAL_CONSUMED");
+        const list = await wcp(["gateway", "approvals", "list", "--config", configPath, "--json"]);
+        const row = JSON.parse(list.stdout).approvals.find((a: { approval_id: string }) =>
+          a.approval_id === e.approval_id
+        );
+        assert.equal(row.status, "consumed");
       },
     );
 
@@ -224,8 +272,7 @@ Deno.test("gateway: stock MCP servers governed and receipted through the gateway
       );
       const files = [...Deno.readDirSync(`${state}/receipts`)]
         .filter((e) => e.name.endsWith(".jsonl") && e.name !== "pins.jsonl");
-      // One file per gateway run that executed something (the no-elicitation one ran nothing).
-      assert.equal(files.length, 1);
+      assert.equal(files.length, 2); // one per gateway run (two clients, two processes)
       let total = 0;
       for (const f of files) {
         const lines = (await Deno.readTextFile(`${state}/receipts/${f.name}`)).trim().split("\n");
@@ -234,8 +281,9 @@ Deno.test("gateway: stock MCP servers governed and receipted through the gateway
         const report = await verifyReceiptChain(receipts, { keys: key });
         assert(report.ok, JSON.stringify(report));
       }
-      // get-sum, echo (approved), read, write (approved): four executions, four receipts.
-      assert.equal(total, 4);
+      // get-sum, echo (approved by elicitation), echo (approved with the CLI), read, write
+      // (approved): five executions, five receipts.
+      assert.equal(total, 5);
       const mode = (await Deno.stat(`${state}/receipt-key.json`)).mode! & 0o777;
       assert.equal(mode, 0o600);
     });
