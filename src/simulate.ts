@@ -369,7 +369,7 @@ export interface SimulationExample {
   >;
   /** Which of outcome, deny_code, matched_rule_id, selected_worker_id changed. */
   changed: string[];
-  /** Recorded. */
+  /** Recorded (or decided against the baseline). */
   old: SimulatedSide;
   /** Replayed against the candidate. */
   new: SimulatedSide;
@@ -428,6 +428,12 @@ export interface SimulationOptions {
   examples?: number;
   /** Called with every changed decision, in order (to list them all, e.g. as JSON Lines). */
   onChange?: (change: SimulationExample) => void;
+  /**
+   * Decide the old side again against this (typically the rules, config and gate in force)
+   * instead of taking what was recorded: the report then shows only what the candidate changes,
+   * not what changed since the decisions were made (a revoked worker, a new ban).
+   */
+  baseline?: SimulationCandidate;
 }
 
 // A fixed clock keeps replays deterministic; timestamps do not influence outcomes.
@@ -453,6 +459,50 @@ function side(d: {
 const dispatched = (s: { outcome: Outcome; blast_dimensions_score: number | null }): number =>
   s.outcome === "DISPATCH" ? s.blast_dimensions_score ?? 0 : 0;
 
+/** Decides records again against one candidate. */
+class Replayer {
+  readonly #options: DecisionOptions;
+  readonly #withGate: DecisionOptions;
+  readonly #gate: PolicyGate | PolicyGateFn | undefined;
+  #current: DecisionRecord | null = null;
+  #seq = 0;
+
+  constructor(candidate: SimulationCandidate) {
+    this.#gate = candidate.policyGate;
+    const registry = candidate.registry;
+    const gate = (ctx: Parameters<PolicyGateFn>[0]): PolicyGateResult => {
+      const g = this.#gate;
+      if (g !== undefined) return typeof g === "function" ? g(ctx) : g.evaluate(ctx);
+      const answer = this.#current?.gate_answer;
+      if (answer) return answer;
+      throw new Error("no policy gate");
+    };
+    this.#options = {
+      rules: candidate.rules,
+      ...(registry !== undefined ? { registry } : {}),
+      ...(candidate.config !== undefined ? { config: candidate.config } : {}),
+      currentWorkerHash: candidate.currentWorkerHash ??
+        ((id) => registry?.registeredHash(id) ?? null),
+      chainBlastScore: () => this.#current?.parent_chain_blast_score ?? null,
+      now: () => REPLAY_NOW,
+      newId: () => `sim-${++this.#seq}`,
+    };
+    // Without a gate, only records carrying an answer have one (the rest deny as unconfigured).
+    this.#withGate = { ...this.#options, policyGate: gate };
+  }
+
+  decide(record: DecisionRecord): SimulatedSide {
+    this.#current = record;
+    try {
+      const opts = this.#gate !== undefined || record.gate_answer ? this.#withGate : this.#options;
+      const d = makeDecision(record.input, opts);
+      return side(d, d.deny_reason_if_denied?.code ?? null);
+    } finally {
+      this.#current = null;
+    }
+  }
+}
+
 /**
  * A streaming replay: `add` records one at a time (from a file, a store page), then `report`.
  *
@@ -474,12 +524,10 @@ const dispatched = (s: { outcome: Outcome; blast_dimensions_score: number | null
  * ```
  */
 export class DecisionSimulator {
-  readonly #options: DecisionOptions;
-  readonly #gate: PolicyGate | PolicyGateFn | undefined;
+  readonly #new: Replayer;
+  readonly #old: Replayer | null;
   readonly #examples: number;
   readonly #onChange: ((change: SimulationExample) => void) | undefined;
-  #current: DecisionRecord | null = null;
-  #seq = 0;
   #total = 0;
   #changed = 0;
   readonly #outcomes = {
@@ -489,63 +537,40 @@ export class DecisionSimulator {
   readonly #blast = { old: 0, new: 0 };
   readonly #groups = new Map<string, SimulationGroup>();
 
-  /** Replay against `candidate`. */
+  /** Replay against `candidate` (and `options.baseline` for the old side, when given). */
   constructor(candidate: SimulationCandidate, options: SimulationOptions = {}) {
     this.#examples = Math.max(0, Math.floor(options.examples ?? 5));
     this.#onChange = options.onChange;
-    this.#gate = candidate.policyGate;
-    const registry = candidate.registry;
-    const recorded = (ctx: Parameters<PolicyGateFn>[0]): PolicyGateResult => {
-      const g = this.#gate;
-      if (g !== undefined) return typeof g === "function" ? g(ctx) : g.evaluate(ctx);
-      const answer = this.#current?.gate_answer;
-      if (answer) return answer;
-      throw new Error("no policy gate");
-    };
-    this.#options = {
-      rules: candidate.rules,
-      ...(registry !== undefined ? { registry } : {}),
-      ...(candidate.config !== undefined ? { config: candidate.config } : {}),
-      currentWorkerHash: candidate.currentWorkerHash ??
-        ((id) => registry?.registeredHash(id) ?? null),
-      chainBlastScore: () => this.#current?.parent_chain_blast_score ?? null,
-      now: () => REPLAY_NOW,
-      newId: () => `sim-${++this.#seq}`,
-    };
-    // Without a gate, only records carrying an answer have one (the rest deny as unconfigured).
-    this.#withGate = { ...this.#options, policyGate: recorded };
+    this.#new = new Replayer(candidate);
+    this.#old = options.baseline ? new Replayer(options.baseline) : null;
   }
-  readonly #withGate: DecisionOptions;
 
   /** Replay one record. */
   add(record: DecisionRecord): void {
-    this.#current = record;
-    const opts = this.#gate !== undefined || record.gate_answer ? this.#withGate : this.#options;
-    const d = makeDecision(record.input, opts);
-    this.#current = null;
-    const newCode = d.deny_reason_if_denied?.code ?? null;
+    const n = this.#new.decide(record);
+    const o = this.#old ? this.#old.decide(record) : side(record, record.deny_code);
     this.#total++;
-    this.#outcomes.old[record.outcome]++;
-    this.#outcomes.new[d.outcome]++;
-    const oldBlast = dispatched(record), newBlast = dispatched(d);
+    this.#outcomes.old[o.outcome]++;
+    this.#outcomes.new[n.outcome]++;
+    const oldBlast = dispatched(o), newBlast = dispatched(n);
     this.#blast.old += oldBlast;
     this.#blast.new += newBlast;
     const changed: string[] = [];
-    if (record.outcome !== d.outcome) changed.push("outcome");
-    if (record.deny_code !== newCode) changed.push("deny_code");
-    if (record.matched_rule_id !== d.matched_rule_id) changed.push("matched_rule_id");
-    if (record.selected_worker_id !== d.selected_worker_id) changed.push("selected_worker_id");
+    if (o.outcome !== n.outcome) changed.push("outcome");
+    if (o.deny_code !== n.deny_code) changed.push("deny_code");
+    if (o.matched_rule_id !== n.matched_rule_id) changed.push("matched_rule_id");
+    if (o.selected_worker_id !== n.selected_worker_id) changed.push("selected_worker_id");
     if (changed.length === 0) return;
     this.#changed++;
-    const key = `${record.outcome} ${record.deny_code} ${d.outcome} ${newCode}`;
+    const key = `${o.outcome} ${o.deny_code} ${n.outcome} ${n.deny_code}`;
     let g = this.#groups.get(key);
     const delta = newBlast - oldBlast;
     if (g === undefined) {
       g = {
-        old_outcome: record.outcome,
-        old_deny_code: record.deny_code,
-        new_outcome: d.outcome,
-        new_deny_code: newCode,
+        old_outcome: o.outcome,
+        old_deny_code: o.deny_code,
+        new_outcome: n.outcome,
+        new_deny_code: n.deny_code,
         count: 0,
         dispatched_blast_delta: { total: 0, min: delta, max: delta },
         examples: [],
@@ -571,8 +596,8 @@ export class DecisionSimulator {
           qos_class: i.qos_class,
         },
         changed,
-        old: side(record, record.deny_code),
-        new: side(d, newCode),
+        old: o,
+        new: n,
       };
       if (g.examples.length < this.#examples) g.examples.push(example);
       this.#onChange?.(example);

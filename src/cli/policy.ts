@@ -401,6 +401,17 @@ const simulate: Command = {
       arg: "FILE",
       help: "with --records: write every changed decision to FILE (JSON Lines)",
     },
+    old: {
+      type: "string",
+      arg: "recorded|current",
+      help: "with --hall: the old side as recorded (default), or decided again with what is in " +
+        "force (only the candidate's changes)",
+    },
+    "old-rules": {
+      type: "string",
+      arg: "FILE",
+      help: "with --records: decide the old side again with these rules (same config, registry)",
+    },
     "fail-on-change": { type: "boolean", help: "exit 1 when any decision would change" },
   },
   details:
@@ -408,8 +419,10 @@ const simulate: Command = {
     "  hall.json] [--registry registry.json]   (attestation assumes registered hashes)\n" +
     "From a hall: wcp policy simulate --hall URL --token-env VAR [--rules new.json] [--config F]\n" +
     "  (the hall replays its own records against its registry; parts not given are the hall's)\n" +
-    "Old = what was recorded; new = the decision replayed. Groups: (old outcome, deny code) ->\n" +
-    "(new outcome, deny code), with examples and the change of dispatched blast.\n" +
+    "Old = what was recorded (or, with --old current / --old-rules, decided again: only the\n" +
+    "candidate's changes, not drift since); new = the decision replayed.\n" +
+    "Groups: (old outcome, deny code) -> (new outcome, deny code), with examples and the change\n" +
+    "of dispatched blast.\n" +
     "Exit status: 0, 1 with --fail-on-change when a decision changes, 2 bad input, 3 hall unreachable.",
   async run(ctx) {
     if (ctx.positionals.length) {
@@ -424,7 +437,7 @@ const simulate: Command = {
     let report: SimulationReport;
     let source: string;
     if (hall !== undefined) {
-      for (const f of ["registry", "changes"]) {
+      for (const f of ["registry", "changes", "old-rules"]) {
         if (optString(ctx, f) !== undefined) {
           throw new UsageError(`--${f} is for --records (the hall uses its own)`);
         }
@@ -440,6 +453,13 @@ const simulate: Command = {
       const since = optString(ctx, "since");
       if (since !== undefined) body.since = since;
       if (ctx.values.limit !== undefined) body.limit = optInt(ctx, "limit", 1_000_000);
+      const old = optString(ctx, "old");
+      if (old !== undefined) {
+        if (old !== "recorded" && old !== "current") {
+          throw new UsageError(`--old must be recorded or current, got ${JSON.stringify(old)}`);
+        }
+        body.old = old;
+      }
       report = await hallFetch(ctx, hall, "/wcp/simulate", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -447,7 +467,7 @@ const simulate: Command = {
       }, 600_000) as SimulationReport;
       source = hall;
     } else {
-      for (const f of ["since", "limit"]) {
+      for (const f of ["since", "limit", "old"]) {
         if (ctx.values[f] !== undefined) throw new UsageError(`--${f} is for --hall`);
       }
       const rulesPath = optString(ctx, "rules");
@@ -455,6 +475,10 @@ const simulate: Command = {
       const rules = await loadRules(rulesPath);
       const { config, policyGate } = await loadConfig(optString(ctx, "config"));
       const registry = await loadRegistry(optString(ctx, "registry"));
+      const oldRulesPath = optString(ctx, "old-rules");
+      const oldRules = oldRulesPath === undefined
+        ? null
+        : await loadRules(oldRulesPath, "--old-rules");
       const changesPath = optString(ctx, "changes");
       let changes: Deno.FsFile | null = null;
       let pending: string[] = [];
@@ -480,6 +504,11 @@ const simulate: Command = {
         ...(policyGate ? { policyGate } : {}),
       }, {
         examples,
+        ...(oldRules
+          ? {
+            baseline: { rules: oldRules, registry, config, ...(policyGate ? { policyGate } : {}) },
+          }
+          : {}),
         ...(changes ? { onChange: (c) => pending.push(JSON.stringify(c) + "\n") } : {}),
       });
       try {

@@ -88,6 +88,11 @@ Deno.test("policy simulate --records: the fixture's four flips; bad lines are ex
   // Replayed against the rules they were recorded under: nothing changes, exit 0 even so.
   const same = await wcp([...args.slice(0, 5), OLD, ...args.slice(6), "--fail-on-change"]);
   assert.equal(same.code, 0, same.stdout + same.stderr);
+  // Against the old rules decided again (not as recorded): the same four flips here, since the
+  // registry has not changed since the fixture was recorded.
+  const base = await wcp([...args, "--old-rules", OLD, "--json"]);
+  assert.equal(base.code, 0, base.stderr);
+  assert.equal((base.json() as { changed: number }).changed, 4);
 
   const dir = await tempDir();
   try {
@@ -116,6 +121,9 @@ Deno.test("policy simulate --records: the fixture's four flips; bad lines are ex
       "http://127.0.0.1:9",
     ]);
     assert.equal(both.code, 2);
+    const oldWithFiles = await wcp([...args, "--old", "current"]);
+    assert.equal(oldWithFiles.code, 2);
+    assert.match(oldWithFiles.stderr, /--old is for --hall/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -211,3 +211,37 @@ Deno.test("simulate: onChange sees every changed decision in order, whatever the
   assert.deepEqual(seen, ["d2", "d3", "d4", "d9"]);
   assert.deepEqual(report.groups.map((g) => g.examples.length), [0, 0, 0]);
 });
+
+Deno.test("simulate: a baseline separates the candidate's changes from drift since recording", () => {
+  // The translator is no longer enrolled: d5 (translate/dev, recorded DISPATCH) now finds no worker.
+  const reg = new Registry();
+  reg.enroll(json("registry.json").workers[0]);
+  const oldRules = parseRules(json("old_rules.json"));
+  const drift = simulateDecisions(records, { rules: oldRules, registry: reg });
+  assert.deepEqual(
+    drift.groups.map((g) => [g.examples[0].decision_id, g.new_deny_code]),
+    [["d5", "DENY_NO_AVAILABLE_WORKER"]],
+  );
+  // Against a baseline of the same rules and registry, the same candidate changes nothing.
+  const none = simulateDecisions(records, { rules: oldRules, registry: reg }, {
+    baseline: { rules: oldRules, registry: reg },
+  });
+  assert.equal(none.changed, 0);
+  // The new rules against that baseline: the hand-worked flips of d2, d3 and d9 (d4 would
+  // dispatch to the translator, which is gone: DENY_NO_MATCHING_RULE -> DENY_NO_AVAILABLE_WORKER).
+  const r = simulateDecisions(
+    records,
+    { rules: parseRules(json("new_rules.json")), registry: reg },
+    {
+      baseline: { rules: oldRules, registry: reg },
+    },
+  );
+  assert.deepEqual(
+    r.groups.map((g) => [g.old_deny_code, g.new_outcome, g.new_deny_code, g.count]),
+    [
+      [null, "STEWARD_HOLD", null, 2],
+      ["DENY_NO_MATCHING_RULE", "DENY", "DENY_NO_AVAILABLE_WORKER", 1],
+      ["DENY_REQUIRES_HUMAN", "DENY", "DENY_REQUIRES_HUMAN", 1],
+    ],
+  );
+});

@@ -134,3 +134,32 @@ hallTest(
     assert.equal((await h.req("/wcp/decision-records", { token: ns.token })).status, 403);
   },
 );
+
+hallTest(
+  "simulate: old current replays the old side too, so drift since recording is not reported",
+  async (h) => {
+    await fourDecisions(h);
+    // Drift: the greeter is revoked after its decision was recorded.
+    const revoke = await h.req("/wcp/workers/org.demo.greeter.1/revoke", {
+      method: "POST",
+      json: {},
+    });
+    assert.equal(revoke.status, 200, await revoke.text());
+    const recorded = await simulate(h, {});
+    assert.deepEqual(
+      recorded.body.groups.map((g: Record<string, unknown>) => [g.old_outcome, g.new_deny_code]),
+      [["DISPATCH", "DENY_NO_AVAILABLE_WORKER"]],
+    );
+    const current = await simulate(h, { old: "current" });
+    assert.equal(current.body.old, "current");
+    assert.equal(current.body.changed, 0);
+    // The RESTRICTED candidate against the current old side: still exactly its one flip.
+    const rules = structuredClone(EXAMPLE_RULES);
+    rules.rules[0].match.data_label = { in: ["PUBLIC", "INTERNAL", "RESTRICTED"] };
+    const both = await simulate(h, { rules, old: "current" });
+    assert.deepEqual(
+      both.body.groups.map((g: Record<string, unknown>) => [g.old_deny_code, g.new_outcome]),
+      [["DENY_NO_MATCHING_RULE", "DISPATCH"]],
+    );
+  },
+);

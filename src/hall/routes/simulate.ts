@@ -40,6 +40,11 @@ export const SimulateBodySchema = z.strictObject({
   limit: z.number().int().min(1).max(MAX_SIMULATED_RECORDS).optional(),
   /** Examples per group (default 5). */
   examples: z.number().int().min(0).max(1000).optional(),
+  /**
+   * The old side: what was recorded (default), or `current`: each record decided again with the
+   * rules, config, gate and registry in force, so only the candidate's changes are reported.
+   */
+  old: z.enum(["recorded", "current"]).optional(),
 });
 
 function bad(path: string, message: string, code = "INVALID_BODY"): never {
@@ -60,6 +65,8 @@ function sinceOf(v: string | undefined, code: string): string | undefined {
 
 /** The answer of `POST /wcp/simulate`. */
 export interface SimulateResponse extends SimulationReport {
+  /** The old side: as recorded, or decided again with what is in force. */
+  old: "recorded" | "current";
   /** Where the candidate parts came from. */
   candidate: {
     rules: "body" | "hall";
@@ -130,7 +137,21 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
       registry: hall.registry,
       config,
       ...(gate ? { policyGate: gate } : {}),
-    }, { examples: body.examples ?? 5 });
+    }, {
+      examples: body.examples ?? 5,
+      ...(body.old === "current"
+        ? {
+          baseline: {
+            rules: hall.rules,
+            registry: hall.registry,
+            config: hall.config,
+            ...(hall.simulationGate(hall.rules)
+              ? { policyGate: hall.simulationGate(hall.rules) }
+              : {}),
+          },
+        }
+        : {}),
+    });
     const limit = body.limit ?? MAX_SIMULATED_RECORDS;
     let after = body.after_seq ?? 0;
     let first: number | null = null;
@@ -170,6 +191,7 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
     }
     const response: SimulateResponse = {
       ...sim.report(),
+      old: body.old ?? "recorded",
       candidate: {
         rules: body.rules !== undefined ? "body" : "hall",
         hall_config: body.hall_config !== undefined ? "body" : "hall",
