@@ -135,12 +135,13 @@ export function guardStore(store: HallStore, now: () => number = Date.now): Hall
     failing = null;
     warned = 0;
   };
-  const wrapped = new Map<PropertyKey, unknown>();
+  // Wrapped methods, by name and by the function wrapped (a method replaced later is rewrapped).
+  const wrapped = new Map<PropertyKey, { of: unknown; fn: unknown }>();
   const guarded = new Proxy(store, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
       if (typeof value !== "function" || prop === "close") return value;
-      let fn = wrapped.get(prop);
+      let fn = wrapped.get(prop)?.of === value ? wrapped.get(prop)!.fn : undefined;
       if (!fn) {
         const write = typeof prop === "string" && !READS.test(prop);
         fn = (...args: unknown[]) => {
@@ -158,7 +159,7 @@ export function guardStore(store: HallStore, now: () => number = Date.now): Hall
             throw fail(e);
           });
         };
-        wrapped.set(prop, fn);
+        wrapped.set(prop, { of: value, fn });
       }
       return fn;
     },

@@ -213,7 +213,7 @@ Deno.test({
 // bound far above the timeout under test, so only a connection that is never closed fails.
 async function closedByServer(conn: Deno.Conn, boundMs: number): Promise<boolean> {
   const buf = new Uint8Array(4096);
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const bound = new Promise<"open">((ok) => timer = setTimeout(() => ok("open"), boundMs));
   try {
     while (true) {

@@ -14,7 +14,7 @@ interface Case {
   /** Leave Content-Length out (a chunked body). */
   noLength?: boolean;
   /** The body as bytes (for bytes that are not UTF-8). */
-  bytes?: Uint8Array;
+  bytes?: Uint8Array<ArrayBuffer>;
   /** Sent as Deno.serve would (with connection info), not as an in-process call. */
   served?: boolean;
   /** The lane answers it (else the full app must). */
@@ -39,7 +39,7 @@ function withDuplicate(where: "top" | "request"): string {
 }
 
 function request(c: Case, token: string | null): Request {
-  const body = c.bytes ?? new TextEncoder().encode(
+  const body: Uint8Array<ArrayBuffer> = c.bytes ?? new TextEncoder().encode(
     c.body ?? JSON.stringify(routeInput({ correlation_id: CORR })),
   );
   const headers = new Headers({ host: "localhost", "content-type": "application/json" });
