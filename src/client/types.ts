@@ -33,7 +33,7 @@ export type {
  * @example
  * ```ts ignore
  * const h: HallHealth = await new HallClient({ baseUrl: "http://127.0.0.1:8787" }).health();
- * h.compliance_level; // "WCP-Full"
+ * h.compliance_level; // e.g. "WCP-Standard" (see h.compliance_gaps)
  * ```
  */
 export interface HallHealth {
@@ -43,8 +43,13 @@ export interface HallHealth {
   wcp_version: string;
   /** API version (the `x-wcp-api-version` header). */
   api_version: number;
-  /** `WCP-Full` for this hall. */
+  /**
+   * The compliance level of the hall's configuration (`WCP-Basic`, `WCP-Standard`, `WCP-Full` or
+   * `none`), computed by `checkHallCompliance` as `wcp check hall.json` does.
+   */
   compliance_level: string;
+  /** The failed checks behind that level, each `level: label (detail)`. */
+  compliance_gaps?: string[];
   /** Implemented features. */
   features: string[];
   /** Row counts, or null when the store is down. */
