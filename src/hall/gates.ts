@@ -184,6 +184,31 @@ async function webhookSecret(cfg: WebhookGateConfig, lc: GateLoadContext): Promi
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 
+// The body as text, or null past `max` bytes (reading stops there: a huge answer is not buffered).
+async function readCapped(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
 async function loadWebhook(cfg: WebhookGateConfig, lc: GateLoadContext): Promise<LoadedGate> {
   const secret = await webhookSecret(cfg, lc);
   const url = new URL(cfg.url);
@@ -238,16 +263,28 @@ async function loadWebhook(cfg: WebhookGateConfig, lc: GateLoadContext): Promise
         await res.body?.cancel().catch(() => {});
         return gateFailure("GATE_HTTP_STATUS", `the webhook answered HTTP ${res.status}`, version);
       }
-      text = await res.text();
+      const read = await readCapped(res, MAX_ANSWER_BYTES);
+      if (read === null) {
+        return {
+          decision: "DENY",
+          policy_version: version,
+          reason: `policy_gate_answer_invalid: (answer): larger than ${MAX_ANSWER_BYTES} bytes`,
+          determining_policies: [],
+          error_code: "GATE_ANSWER_INVALID",
+          invalid: {
+            path: "(answer)",
+            message: `larger than ${MAX_ANSWER_BYTES} bytes`,
+            answer: null,
+          },
+        };
+      }
+      text = read;
     } catch (e) {
       if (signal.aborted) {
         return gateFailure("GATE_TIMEOUT", `no answer within ${cfg.timeout_ms} ms`, version);
       }
       const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
       return gateFailure("GATE_UNREACHABLE", `the webhook could not be reached: ${why}`, version);
-    }
-    if (text.length > MAX_ANSWER_BYTES) {
-      return parseWebhookAnswer({ "(answer)": "too large" }, version);
     }
     let raw: unknown;
     try {

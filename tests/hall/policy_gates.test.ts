@@ -415,6 +415,11 @@ Deno.test({
         ],
         [() => new Response("<html>"), "DENY_POLICY_GATE_INVALID_RESPONSE", /not JSON/],
         [
+          () => new Response(`{"decision":"ALLOW","reason":"${"x".repeat(70_000)}"}`),
+          "DENY_POLICY_GATE_INVALID_RESPONSE",
+          /larger than 65536 bytes/,
+        ],
+        [
           () => Response.json({ decision: "ALLOW" }, { status: 503 }),
           "DENY_POLICY_GATE",
           /^policy_gate_http_status: the webhook answered HTTP 503/,
