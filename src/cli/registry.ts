@@ -119,6 +119,7 @@ const status: Command = {
           health.status === "ok" ? green(health.status) : yellow(health.status)
         } (${health.compliance_level}, WCP ${health.wcp_version})`,
       );
+      for (const gap of health.compliance_gaps ?? []) out(dim(`          gap: ${gap}`));
       out(`${bold("store")}     ${health.store.backend} ${health.store.ok ? "ok" : red("down")}`);
       if (health.counts) {
         out(

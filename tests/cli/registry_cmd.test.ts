@@ -59,7 +59,9 @@ Deno.test("registry commands against a real hall started by wcp serve", async (t
       assert.equal(j.health.status, "ok");
       assert.ok(Array.isArray(j.workers));
       const text = await wcp(["registry", "status", "--hall", hall.url], { env });
-      assert.match(text.stdout, /^hall {6}ok/);
+      assert.match(text.stdout, /^hall {6}ok \(WCP-Standard, WCP 0\.1\)/);
+      // Why not WCP-Full: the gaps of the hall's own configuration.
+      assert.match(text.stdout, /gap: full: privilege envelopes are enforced/);
     });
     await t.step("enroll a record, then registry verify it", async () => {
       const dir = await tempDir();
