@@ -135,8 +135,16 @@ export class ReceiptService {
   /** Verify one tenant's whole chain, read in pages, signatures checked in batches. */
   async verify(tenantId: string): Promise<ChainReport> {
     const seen = { last: null as ReceiptRow | null, tree: null as TreeFrontier | null };
+    // The tree of the verified receipts is computed when a checkpoint may follow, or when the
+    // checks that continue from here have none yet (they sign the next checkpoints).
+    const [head, newest] = await Promise.all([
+      this.#store.chainHead(tenantId),
+      this.#store.latestCheckpoint(tenantId),
+    ]);
+    const wantTree = !this.#verified.get(tenantId)?.tree ||
+      (head !== null && head.seq + 1 - (newest?.tree_size ?? 0) >= CHECKPOINT_EVERY);
     const report = await verifyReceiptPages(
-      this.#pages(tenantId, -1, new TreeFrontier(0, []), seen),
+      this.#pages(tenantId, -1, wantTree ? new TreeFrontier(0, []) : null, seen),
       { keys: this.#ring },
     );
     if (report.ok && seen.last) await this.#afterVerified(tenantId, seen.last, seen.tree);
@@ -152,6 +160,8 @@ export class ReceiptService {
   async #afterVerified(tenantId: string, last: ReceiptRow, tree: TreeFrontier | null) {
     const size = last.seq + 1;
     const known = tree !== null && tree.size === size ? tree : null;
+    // An anchor that carries its tree is kept rather than replaced by one without.
+    if (known === null && this.#verified.get(tenantId)?.tree) return;
     this.#verified.set(tenantId, { seq: last.seq, receipt_hash: last.receipt_hash, tree: known });
     if (known === null) return;
     const newest = await this.#store.latestCheckpoint(tenantId);

@@ -12,7 +12,8 @@
 
 import { canonicalJson } from "../canonical_json.ts";
 import { WcpError } from "../errors.ts";
-import { normalizeDigest, sha256Hex } from "../hash.ts";
+import { normalizeDigest } from "../hash.ts";
+import { sha256HexOfString } from "../_sha256.ts";
 import { uuidV7 } from "../ids.ts";
 import { toHex, utf8 } from "../attestation/_bytes.ts";
 import type { Ed25519Signer } from "../attestation/ed25519.ts";
@@ -144,7 +145,9 @@ export function computeReceiptHash(receipt: Readonly<Record<string, unknown>>): 
   const rest: Record<string, unknown> = { ...receipt };
   delete rest.receipt_hash;
   delete rest.signature;
-  return "sha256:" + sha256Hex(receiptJcs(rest));
+  // The hot-path SHA-256 (differentially tested against @noble/hashes): receipt verification
+  // hashes every receipt of a chain.
+  return "sha256:" + sha256HexOfString(receiptJcs(rest));
 }
 
 /** JCS of receipt content; anything JCS cannot hold is `RECEIPT_INVALID`, never a RangeError. */
