@@ -195,13 +195,34 @@ export interface HallBan {
   evidence_url: string | null;
   /** RFC 3339. */
   reported_at: string;
-  /** `reported` (not yet enforced) or `confirmed` (enforced at dispatch). */
-  status: "reported" | "confirmed";
+  /**
+   * `reported` (not yet enforced), `confirmed` (enforced at dispatch), `rejected` (a report an
+   * admin turned down: never enforced) or `lifted` (a confirmed ban an admin withdrew: no longer
+   * enforced). Confirming a rejected or lifted entry enforces it again.
+   */
+  status: BanStatus;
   /** RFC 3339 when confirmed, else null. */
   confirmed_at: string | null;
   /** Token id that confirmed it, else null. */
   confirmed_by: string | null;
+  /** RFC 3339 of the last rejection or lift; absent or null while none. */
+  reviewed_at?: string | null;
+  /** Token id that rejected or lifted it; absent or null while none. */
+  reviewed_by?: string | null;
+  /** The reviewer's note on the rejection or lift; absent or null while none. */
+  review_note?: string | null;
 }
+
+/**
+ * States of a ban list entry (see `HallBan.status`).
+ *
+ * @example
+ * ```ts
+ * import type { BanStatus } from "@wcp/core";
+ * const enforced: BanStatus = "confirmed";
+ * ```
+ */
+export type BanStatus = "reported" | "confirmed" | "rejected" | "lifted";
 
 /**
  * A signed Merkle checkpoint over a prefix of a tenant's receipt chain.

@@ -15,6 +15,7 @@ import { parseSseStream } from "./sse.ts";
 import type { TrustedKey } from "../attestation/ed25519.ts";
 import type {
   ApprovalStatus,
+  BanStatus,
   ChainVerification,
   DispatchResponse,
   HallAlert,
@@ -379,9 +380,32 @@ export class HallClient {
     );
   }
 
+  /** `POST /wcp/ban-list/:sha256/reject` (admin): turn down a report (409 unless `reported`). */
+  rejectBan(sha256: string, note?: string, options?: CallOptions): Promise<HallBan> {
+    return this.#request(
+      "POST",
+      `/wcp/ban-list/${encodeURIComponent(sha256)}/reject`,
+      note === undefined ? {} : { note },
+      options,
+    );
+  }
+
+  /**
+   * `POST /wcp/ban-list/:sha256/lift` (admin): withdraw a confirmed ban, no longer enforced at
+   * dispatch (409 unless `confirmed`; `confirmBan` enforces it again).
+   */
+  liftBan(sha256: string, note?: string, options?: CallOptions): Promise<HallBan> {
+    return this.#request(
+      "POST",
+      `/wcp/ban-list/${encodeURIComponent(sha256)}/lift`,
+      note === undefined ? {} : { note },
+      options,
+    );
+  }
+
   /** `GET /wcp/ban-list`. */
   async banList(
-    filter: { status?: "reported" | "confirmed" } = {},
+    filter: { status?: BanStatus } = {},
     options?: CallOptions,
   ): Promise<HallBan[]> {
     const r = await this.#request<{ bans: HallBan[] }>(

@@ -15,6 +15,7 @@ export type {
   AlertKind,
   ApprovalPrincipal,
   ApprovalStatus,
+  BanStatus,
   HallAlert,
   HallApproval,
   HallBan,

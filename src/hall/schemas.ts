@@ -37,6 +37,9 @@ export const BanReportBody = z.strictObject({
     .optional(),
 });
 
+/** `POST /wcp/ban-list/:sha256/reject` and `.../lift` (admin): why (optional). */
+export const BanReviewBody = z.strictObject({ note: z.string().max(2000).optional() });
+
 /** `POST /wcp/namespaces`. */
 export const NamespaceBody = z.strictObject({
   namespace: NamespaceId,

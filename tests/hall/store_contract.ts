@@ -289,6 +289,43 @@ export function runStoreContract(
     assert.equal((await s.counts()).bans_confirmed, 1);
   });
 
+  t("ban list: reject only a report, lift only a confirmed ban, confirm again", async (s) => {
+    const entry = (sha256: string) => ({
+      sha256,
+      reason: "malware",
+      source: "t1",
+      evidence_url: null,
+      reported_at: T0,
+      status: "reported" as const,
+      confirmed_at: null,
+      confirmed_by: null,
+    });
+    const r = "sha256:" + "d".repeat(64);
+    const c = "sha256:" + "e".repeat(64);
+    await s.reportBan(entry(r));
+    await s.reportBan(entry(c));
+    await s.confirmBan(c, "admin", T1);
+    // From the wrong state nothing changes (the row comes back as it is).
+    assert.equal((await s.reviewBan(r, "lifted", "admin", T1, null))?.status, "reported");
+    assert.equal((await s.reviewBan(c, "rejected", "admin", T1, null))?.status, "confirmed");
+    const rejected = await s.reviewBan(r, "rejected", "admin", T1, "false positive");
+    assert.equal(rejected?.status, "rejected");
+    assert.equal(rejected?.reviewed_by, "admin");
+    assert.equal(rejected?.review_note, "false positive");
+    // Twice keeps the first review.
+    assert.equal((await s.reviewBan(r, "rejected", "other", T2, null))?.reviewed_by, "admin");
+    const lifted = await s.reviewBan(c, "lifted", "admin", T2, null);
+    assert.equal(lifted?.status, "lifted");
+    assert.equal(lifted?.reviewed_at, T2);
+    assert.equal((await s.getBan(c))?.status, "lifted");
+    assert.equal((await s.counts()).bans_confirmed, 0);
+    assert.deepEqual((await s.listBans({ status: "rejected" })).map((b) => b.sha256), [r]);
+    assert.equal(await s.reviewBan("sha256:" + "f".repeat(64), "lifted", "a", T1, null), null);
+    // A lifted ban confirmed again is enforced again.
+    assert.equal((await s.confirmBan(c, "admin", T2))?.status, "confirmed");
+    assert.equal((await s.counts()).bans_confirmed, 1);
+  });
+
   t("approvals: resolve only pending and unexpired; escalate; expire", async (s) => {
     await s.createApproval(approval("a1"));
     await s.createApproval(approval("a2"));

@@ -525,6 +525,37 @@ export class SqliteStore implements HallStore {
       })
     );
   }
+  reviewBan(
+    sha256: string,
+    to: "rejected" | "lifted",
+    by: string,
+    at: string,
+    note: string | null,
+  ): Promise<BanRow | null> {
+    const from = to === "rejected" ? "reported" : "confirmed";
+    return this.#p(() =>
+      this.#tx(() => {
+        const existing = this.#get("SELECT data FROM bans WHERE sha256 = ?", sha256);
+        if (!existing) return null;
+        const b = parse<BanRow>(existing);
+        if (b.status !== from) return b;
+        const next: BanRow = {
+          ...b,
+          status: to,
+          reviewed_at: at,
+          reviewed_by: by,
+          review_note: note,
+        };
+        this.#run(
+          "UPDATE bans SET status = ?, data = ? WHERE sha256 = ?",
+          to,
+          JSON.stringify(next),
+          sha256,
+        );
+        return next;
+      })
+    );
+  }
   getBan(sha256: string): Promise<BanRow | null> {
     const row = this.#get("SELECT data FROM bans WHERE sha256 = ?", sha256);
     return this.#p(() => row ? parse<BanRow>(row) : null);

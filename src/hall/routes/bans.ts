@@ -1,16 +1,18 @@
 /**
- * The ban list: report (any token), confirm (admin), list. Confirmed hashes are refused at dispatch.
+ * The ban list: report (any token), confirm, reject, lift (admin), list. Confirmed hashes are
+ * refused at dispatch; a rejected report and a lifted ban are not (confirm enforces them again).
  *
  * @module
  */
 
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { normalizeDigest } from "../../hash.ts";
 import { type HallEnv, principal, validBody } from "../_http.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
-import { BanReportBody } from "../schemas.ts";
+import { BanReportBody, BanReviewBody } from "../schemas.ts";
 import { requireAdmin } from "../security.ts";
+import type { BanStatus } from "../../hall_wire.ts";
 import type { BanRow } from "../store/types.ts";
 
 function digestOr400(value: string, path: string): string {
@@ -22,6 +24,8 @@ function digestOr400(value: string, path: string): string {
   }
   return d;
 }
+
+const BAN_STATUSES = ["reported", "confirmed", "rejected", "lifted"] as const;
 
 /** Ban list routes. */
 export function banRoutes(hall: Hall): Hono<HallEnv> {
@@ -70,14 +74,45 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
     return c.json(row);
   });
 
+  // Reject a report (it is never enforced) or lift a confirmed ban (no longer enforced). Each
+  // applies to one state only; the other states answer 409 BAN_STATE naming the current one.
+  const review = (to: "rejected" | "lifted") => async (c: Context<HallEnv>) => {
+    const p = principal(c);
+    requireAdmin(p);
+    const sha = digestOr400(c.req.param("sha256") ?? "", "sha256");
+    const body = await validBody(c, BanReviewBody);
+    const from = to === "rejected" ? "reported" : "confirmed";
+    const row = await hall.store.reviewBan(sha, to, p.token_id, iso(), body.note ?? null);
+    if (!row) {
+      throw new HttpError(404, "BAN_UNKNOWN", "no such hash on the ban list", { path: "sha256" });
+    }
+    if (row.status !== to) {
+      throw new HttpError(
+        409,
+        "BAN_STATE",
+        `status: this entry is ${row.status}; only a ${from} entry can be ${to}` +
+          (to === "rejected" && row.status === "confirmed" ? " (lift a confirmed ban)" : "") +
+          (to === "lifted" && row.status === "reported" ? " (reject a report)" : ""),
+        { path: "status", extra: { status: row.status } },
+      );
+    }
+    if (to === "lifted") {
+      hall.registry.unban(sha);
+      hall.peers?.send({ t: "registry" });
+    }
+    return c.json(row);
+  };
+  app.post("/wcp/ban-list/:sha256/reject", review("rejected"));
+  app.post("/wcp/ban-list/:sha256/lift", review("lifted"));
+
   app.get("/wcp/ban-list", async (c) => {
     const status = c.req.query("status");
-    if (status !== undefined && status !== "reported" && status !== "confirmed") {
-      throw new HttpError(400, "INVALID_QUERY", "status: must be reported or confirmed", {
+    if (status !== undefined && !(BAN_STATUSES as readonly string[]).includes(status)) {
+      throw new HttpError(400, "INVALID_QUERY", `status: one of ${BAN_STATUSES.join(", ")}`, {
         path: "status",
       });
     }
-    const bans = await hall.store.listBans(status ? { status } : {});
+    const bans = await hall.store.listBans(status ? { status: status as BanStatus } : {});
     return c.json({ bans, count: bans.length });
   });
 

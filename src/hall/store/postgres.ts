@@ -43,9 +43,9 @@ import type {
   TokenRow,
   WorkerRow,
 } from "./types.ts";
-import type { DecisionRecord } from "../../simulate.ts";
 import { toHex } from "../../attestation/_bytes.ts";
 import { rootNodes, TreeFrontier, type TreeNode } from "../../receipts/_stored_tree.ts";
+import type { DecisionRecord } from "../../simulate.ts";
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -165,6 +165,16 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [{
       record text not null);
     create index decision_records_time on decision_records (created_at);
   `,
+}, {
+  // Ban review: a report can be rejected and a confirmed ban lifted (by whom, when, why).
+  version: 6,
+  sql: `
+    alter table bans drop constraint if exists bans_status_check;
+    alter table bans add constraint bans_status_check
+      check (status in ('reported', 'confirmed', 'rejected', 'lifted'));
+    alter table bans add column reviewed_at ${T}, add column reviewed_by ${T},
+      add column review_note text;
+  `,
 }];
 
 function num(v: unknown): number {
@@ -233,6 +243,12 @@ function toBan(r: Row): BanRow {
     status: r.status,
     confirmed_at: r.confirmed_at,
     confirmed_by: r.confirmed_by,
+    // As the SQLite store: the review fields only once an entry was rejected or lifted.
+    ...(r.reviewed_at == null ? {} : {
+      reviewed_at: r.reviewed_at,
+      reviewed_by: r.reviewed_by,
+      review_note: r.review_note,
+    }),
   };
 }
 
@@ -594,6 +610,20 @@ export class PostgresStore implements HallStore {
   async confirmBan(sha256: string, by: string, at: string): Promise<BanRow | null> {
     const [r] = await this.#sql`update bans set status = 'confirmed', confirmed_at = ${at},
       confirmed_by = ${by} where sha256 = ${sha256} and status <> 'confirmed' returning *`;
+    return r ? toBan(r) : await this.getBan(sha256);
+  }
+
+  async reviewBan(
+    sha256: string,
+    to: "rejected" | "lifted",
+    by: string,
+    at: string,
+    note: string | null,
+  ): Promise<BanRow | null> {
+    const from = to === "rejected" ? "reported" : "confirmed";
+    const [r] = await this.#sql`update bans set status = ${to}, reviewed_at = ${at},
+      reviewed_by = ${by}, review_note = ${note} where sha256 = ${sha256} and status = ${from}
+      returning *`;
     return r ? toBan(r) : await this.getBan(sha256);
   }
 

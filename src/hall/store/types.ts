@@ -307,6 +307,19 @@ export interface HallStore {
   reportBan(row: BanRow): Promise<BanRow>;
   /** Confirm a reported hash; null when unknown. Confirming twice keeps the first confirmation. */
   confirmBan(sha256: string, by: string, at: string): Promise<BanRow | null>;
+  /**
+   * Reject a reported hash (`to: "rejected"`) or lift a confirmed ban (`to: "lifted"`), in one
+   * step: the row changes only while its status is `reported` (reject) or `confirmed` (lift).
+   * Returns the row as it is afterwards (unchanged when its status did not allow it; the caller
+   * compares `status`), or null when unknown. Doing it twice keeps the first review.
+   */
+  reviewBan(
+    sha256: string,
+    to: "rejected" | "lifted",
+    by: string,
+    at: string,
+    note: string | null,
+  ): Promise<BanRow | null>;
   /** A ban row, or null. */
   getBan(sha256: string): Promise<BanRow | null>;
   /** All bans (optionally by status) ordered by `reported_at`. */
