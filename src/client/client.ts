@@ -25,6 +25,7 @@ import type {
   HallCheckpoint,
   HallHealth,
   HallNamespace,
+  HallStats,
   HallStreamEvent,
   HallTier,
   HallToken,
@@ -648,6 +649,18 @@ export class HallClient {
     options?: CallOptions,
   ): Promise<TelemetryList> {
     return this.#request("GET", `/wcp/telemetry${query(filter)}`, undefined, options);
+  }
+
+  /**
+   * `GET /wcp/stats`: decisions per minute by outcome, top deny codes and dispatch latency per
+   * worker over a window (RFC 3339 `since` / `until`; default the last 30 minutes, at most 24 h).
+   * A namespace token gets its own tenant's figures.
+   */
+  stats(
+    filter: { since?: string; until?: string; tenant_id?: string } = {},
+    options?: CallOptions,
+  ): Promise<HallStats> {
+    return this.#request("GET", `/wcp/stats${query(filter)}`, undefined, options);
   }
 
   /**

@@ -154,3 +154,50 @@ export interface TelemetryList {
   /** Count. */
   count: number;
 }
+
+/**
+ * `GET /wcp/stats`: what the dashboard charts over a window (default the last 30 minutes, at most
+ * 24 hours): decisions per minute by outcome and the top deny codes (from the hall's replay log;
+ * input the core refuses as invalid is not in it), dispatch latency per worker (from the receipts).
+ *
+ * @example
+ * ```ts ignore
+ * const s: HallStats = await client.stats({ since: "2026-12-07T12:00:00Z" });
+ * s.decisions.per_minute.map((m) => m.DENY);
+ * ```
+ */
+export interface HallStats {
+  /** Window start (RFC 3339, inclusive). */
+  since: string;
+  /** Window end (RFC 3339, exclusive). */
+  until: string;
+  /** The tenant the figures cover, or null for every tenant (admin). */
+  tenant_id: string | null;
+  /** Decisions in the window. */
+  decisions: {
+    /** All of them. */
+    total: number;
+    /** By outcome (`DISPATCH`, `DENY`, `STEWARD_HOLD`). */
+    by_outcome: Record<string, number>;
+    /** One entry per minute of the window, oldest first. */
+    per_minute: { minute: string; DISPATCH: number; DENY: number; STEWARD_HOLD: number }[];
+    /** The most frequent deny codes, most frequent first (at most 10). */
+    top_deny_codes: { code: string; count: number }[];
+  };
+  /** Executed dispatches per worker, slowest p95 first (durations in ms). */
+  dispatch: {
+    /** All of them. */
+    total: number;
+    /** Per worker. */
+    workers: {
+      worker_id: string;
+      count: number;
+      failed: number;
+      p50_ms: number;
+      p95_ms: number;
+      max_ms: number;
+    }[];
+  };
+  /** True when the window held more than was read (100,000 decisions, 1,000 receipts). */
+  truncated: boolean;
+}
