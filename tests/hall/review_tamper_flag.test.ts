@@ -178,6 +178,8 @@ Deno.test({
     const released = new Promise<void>((r) => (release = r));
     let attestationWrote = () => {};
     const wrote = new Promise<void>((r) => (attestationWrote = r));
+    let waiting = () => {};
+    const putWaits = new Promise<void>((r) => (waiting = r));
     const store = new Proxy(inner, {
       get(target, prop) {
         const v = Reflect.get(target, prop, target);
@@ -185,6 +187,7 @@ Deno.test({
           return async (h: string) => {
             if (armed) {
               armed = false;
+              waiting();
               await released;
             }
             return await target.getBan(h);
@@ -216,8 +219,6 @@ Deno.test({
       // The owner's PUT reads the row, then waits in the ban check; meanwhile other code is
       // attested. The gate opens when the attestation has written its flag (no serialisation)
       // or has queued behind the PUT (one read-modify-write per worker at a time).
-      armed = true;
-      const put = h.req(`/wcp/workers/${ID}`, { method: "PUT", token, json: current });
       const lock = h.hall.withWorkerLock.bind(h.hall);
       let queued = () => {};
       const behind = new Promise<void>((r) => (queued = r));
@@ -226,6 +227,9 @@ Deno.test({
         if (id === ID && ++calls === 2) queued();
         return lock(id, fn);
       };
+      armed = true;
+      const put = h.req(`/wcp/workers/${ID}`, { method: "PUT", token, json: current });
+      await putWaits; // the PUT has read the row and waits in its ban check
       const evil = h.req(`/wcp/workers/${ID}/attestation`, {
         method: "POST",
         token,
@@ -242,6 +246,73 @@ Deno.test({
         "DENY_WORKER_TAMPERED",
         "the attested other code is still refused",
       );
+    });
+  },
+});
+
+Deno.test({
+  name: "workers: a revocation during an attestation is not undone by the attestation's write",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // The first getWorker after `armed` hands out the row, then waits for `release`: the
+    // attestation holds a row read before the revocation.
+    const inner = await openSqliteStore(":memory:");
+    let armed = false;
+    let release = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    let holding = () => {};
+    const held = new Promise<void>((r) => (holding = r));
+    const store = new Proxy(inner, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target);
+        if (prop === "getWorker") {
+          return async (id: string) => {
+            const row = await target.getWorker(id);
+            if (armed && id === ID) {
+              armed = false;
+              holding();
+              await released;
+            }
+            return row;
+          };
+        }
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    await withHall({ store }, async (h) => {
+      const { token } = await h.grant("org.acme");
+      const key = await generateSigningKey({ namespace: "org.acme" });
+      await h.req("/wcp/workers/org.demo.summarizer.1/revoke", { method: "POST" });
+      const rec = record({ public_keys: { [key.key_id]: key.public_key } });
+      assert.equal((await h.req("/wcp/workers", { method: "POST", token, json: rec })).status, 201);
+      const submission = await signedSubmission(key, ID, V1);
+
+      const lock = h.hall.withWorkerLock.bind(h.hall);
+      let queued = () => {};
+      const behind = new Promise<void>((r) => (queued = r));
+      let calls = 0;
+      h.hall.withWorkerLock = (id, fn) => {
+        if (id === ID && ++calls === 2) queued();
+        return lock(id, fn);
+      };
+      armed = true;
+      const attest = h.req(`/wcp/workers/${ID}/attestation`, {
+        method: "POST",
+        token,
+        json: submission,
+      });
+      await held; // the attestation has read the row (still active) and waits
+      const revoke = h.req(`/wcp/workers/${ID}/revoke`, { method: "POST", token });
+      // The revocation either finished (nothing serialises it with the attestation) or waits
+      // behind it; then the attestation goes on with the row it read.
+      await Promise.race([revoke, behind]);
+      release();
+      assert.equal((await revoke).status, 200);
+      await (await attest).body?.cancel();
+      assert.equal((await j(await h.req(`/wcp/workers/${ID}`))).status, "revoked");
+      const d = await route(h);
+      assert.equal(d.outcome, "DENY", "a revoked worker is never selected");
     });
   },
 });

@@ -393,15 +393,19 @@ export function workerRoutes(
     const p = principal(c);
     const id = c.req.param("id");
     ownNamespace(p, id);
-    const ok = await hall.store.revokeWorker(id, iso());
-    if (!ok) {
-      const w = await hall.store.getWorker(id);
-      if (!w) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
-      throw new HttpError(409, "WORKER_REVOKED", "already revoked", { path: "worker_id" });
-    }
-    hall.registry.revoke(id);
-    hall.events.publish("worker", { change: "revoked", worker_id: id });
-    return c.json(publicWorker((await hall.store.getWorker(id))!));
+    // Inside the worker's lock: a PUT or an attestation that read the row before the revocation
+    // would otherwise write it back as active.
+    return await hall.withWorkerLock(id, async () => {
+      const ok = await hall.store.revokeWorker(id, iso());
+      if (!ok) {
+        const w = await hall.store.getWorker(id);
+        if (!w) throw workerUnknown();
+        throw new HttpError(409, "WORKER_REVOKED", "already revoked", { path: "worker_id" });
+      }
+      hall.registry.revoke(id);
+      hall.events.publish("worker", { change: "revoked", worker_id: id });
+      return c.json(publicWorker((await hall.store.getWorker(id))!));
+    });
   });
 
   // Manifests and hashes are the owner's and the admins' only: anyone else gets the unknown answer.
