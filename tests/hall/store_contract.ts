@@ -185,6 +185,11 @@ export function runStoreContract(
     assert.equal(await s.countActiveWorkers("org.acme"), 1);
     assert.equal(await s.getWorker("org.nope.z"), null);
     assert.equal((await s.counts()).workers, 2);
+    // Revocation is final: a write prepared from the row read before it changes nothing.
+    const revoked = await s.getWorker("org.acme.a");
+    await s.putWorker({ ...replaced, flagged: true, updated_at: T2 });
+    assert.deepEqual(await s.getWorker("org.acme.a"), revoked);
+    assert.equal(await s.countActiveWorkers("org.acme"), 1);
   });
 
   t("tokens, namespaces, tiers", async (s) => {

@@ -340,7 +340,8 @@ export class SqliteStore implements HallStore {
       this.#run(
         `INSERT INTO workers (worker_id, namespace, status, enrolled_at, data) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(worker_id) DO UPDATE SET namespace = excluded.namespace,
-       status = excluded.status, enrolled_at = excluded.enrolled_at, data = excluded.data`,
+       status = excluded.status, enrolled_at = excluded.enrolled_at, data = excluded.data
+       WHERE workers.status <> 'revoked'`,
         row.worker_id,
         row.namespace,
         row.status,

@@ -490,7 +490,8 @@ export class PostgresStore implements HallStore {
         record = excluded.record, status = excluded.status, current_hash = excluded.current_hash,
         attestation = excluded.attestation, flagged = excluded.flagged,
         enrolled_by = excluded.enrolled_by, enrolled_at = excluded.enrolled_at,
-        updated_at = excluded.updated_at`;
+        updated_at = excluded.updated_at
+      where workers.status <> 'revoked'`;
   }
 
   async getWorker(workerId: string): Promise<WorkerRow | null> {

@@ -261,7 +261,11 @@ export interface HallStore {
   setMetaIfAbsent(key: string, value: string): Promise<string>;
 
   // ---- workers ----
-  /** Insert or replace a worker row (by `worker_id`). */
+  /**
+   * Insert or replace a worker row (by `worker_id`), atomically leaving a revoked row as it is:
+   * revocation is final (the hall enrols a new id instead), so a write prepared from a row read
+   * before the revocation, on any instance, never brings the worker back.
+   */
   putWorker(row: WorkerRow): Promise<void>;
   /** A worker, or null. */
   getWorker(workerId: string): Promise<WorkerRow | null>;
