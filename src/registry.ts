@@ -340,10 +340,36 @@ interface Entry {
   record: RegistryRecord;
   available: boolean;
   hash: string | null;
+  /** Where the worker sits among its species' workers (see `enroll`'s `position`). */
+  position: string;
+  /** Order of first enrolment (a worker removed and enrolled again gets a new one). */
+  seq: number;
+}
+
+/** Options of {@link Registry.enroll}. */
+export interface EnrollOptions {
+  /**
+   * Where the worker sits among the workers of its species (the order the router tries them):
+   * workers are ordered by `position` (string order), then by first enrolment. Omitted: a new
+   * worker gets `""` and a re-enrolled one keeps its place, so without positions the order is
+   * the enrolment order. A hall mirroring a store passes the store's order (its enrolment time
+   * and id), so a registry kept up to date change by change orders workers exactly as one loaded
+   * from scratch.
+   */
+  position?: string;
+}
+
+// Entries of one species, ordered by (position, seq).
+function before(a: Entry, b: Entry): boolean {
+  return a.position < b.position || (a.position === b.position && a.seq < b.seq);
 }
 
 /**
  * In-memory registry. Pure: persistence is the hall's job (it replays records into one).
+ *
+ * Every change updates the species index and the controls in place (O(log n) for a worker of a
+ * species with n workers), so the decision after an enrolment costs what any other does, at any
+ * registry size.
  *
  * @example
  * ```ts
@@ -357,16 +383,99 @@ interface Entry {
 export class Registry {
   #entries = new Map<string, Entry>();
   #bans = new Map<string, BanEntry>();
-  // Derived indexes, rebuilt lazily after any change so re-enrolment never leaves stale entries.
-  #bySpecies: Map<string, RegistryRecord[]> | null = null;
-  #controls: Set<string> | null = null;
+  // The species index: entries of each species in (position, seq) order, and their records in
+  // the same order (what `workersForSpecies` hands the router).
+  #bySpecies = new Map<string, { entries: Entry[]; records: RegistryRecord[] }>();
+  // Controls of the non-revoked workers, with how many workers implement each.
+  #controlCounts = new Map<string, number>();
+  #controls = new Set<string>();
+  #seq = 0;
 
   #version = 0;
 
-  #changed(): void {
-    this.#bySpecies = null;
-    this.#controls = null;
-    this.#version++;
+  // Where `e` is (or would be inserted) in its species list: the first index not before it.
+  static #find(list: Entry[], e: Entry): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(list[mid], e)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #index(e: Entry): void {
+    const species = e.record.worker_species_id;
+    let s = this.#bySpecies.get(species);
+    if (!s) this.#bySpecies.set(species, s = { entries: [], records: [] });
+    const last = s.entries[s.entries.length - 1];
+    if (last === undefined || before(last, e)) {
+      s.entries.push(e);
+      s.records.push(e.record);
+    } else {
+      const i = Registry.#find(s.entries, e);
+      s.entries.splice(i, 0, e);
+      s.records.splice(i, 0, e.record);
+    }
+    this.#indexControls(e.record);
+  }
+
+  #unindex(e: Entry): void {
+    const species = e.record.worker_species_id;
+    const s = this.#bySpecies.get(species);
+    if (s) {
+      const i = Registry.#find(s.entries, e);
+      if (s.entries[i] === e) {
+        if (s.entries.length === 1) this.#bySpecies.delete(species);
+        else if (i === s.entries.length - 1) {
+          s.entries.pop();
+          s.records.pop();
+        } else {
+          s.entries.splice(i, 1);
+          s.records.splice(i, 1);
+        }
+      }
+    }
+    this.#unindexControls(e.record);
+  }
+
+  // Replace an entry's record, keeping the indexes in step (same species and position: in place).
+  #replace(e: Entry, record: RegistryRecord, position: string): void {
+    const old = e.record;
+    if (old.worker_species_id === record.worker_species_id && e.position === position) {
+      const s = this.#bySpecies.get(old.worker_species_id)!;
+      const i = Registry.#find(s.entries, e);
+      this.#unindexControls(old);
+      e.record = record;
+      s.records[i] = record;
+      this.#indexControls(record);
+      return;
+    }
+    this.#unindex(e);
+    e.record = record;
+    e.position = position;
+    this.#index(e);
+  }
+
+  #indexControls(r: RegistryRecord): void {
+    if (r.status === "revoked") return;
+    for (const c of r.currently_implements ?? []) {
+      const n = this.#controlCounts.get(c) ?? 0;
+      this.#controlCounts.set(c, n + 1);
+      if (n === 0) this.#controls.add(c);
+    }
+  }
+
+  #unindexControls(r: RegistryRecord): void {
+    if (r.status === "revoked") return;
+    for (const c of r.currently_implements ?? []) {
+      const n = this.#controlCounts.get(c) ?? 0;
+      if (n <= 1) {
+        this.#controlCounts.delete(c);
+        this.#controls.delete(c);
+      } else this.#controlCounts.set(c, n - 1);
+    }
   }
 
   /**
@@ -390,6 +499,7 @@ export class Registry {
    * Validate and enroll (or replace) a record; returns the stored, normalised record with
    * `artifact_hash` set. Throws `WcpError` (code `RECORD_INVALID`, `path` = field). Re-enrolling a
    * worker id replaces its species, capabilities, controls and hash; availability is kept.
+   * `options.position` orders the workers of a species (see {@link EnrollOptions}).
    *
    * @example
    * ```ts
@@ -400,16 +510,29 @@ export class Registry {
    * rec.attestation?.code_hash; // "sha256:abab…"
    * ```
    */
-  enroll(record: unknown): RegistryRecord {
+  enroll(record: unknown, options: EnrollOptions = {}): RegistryRecord {
+    const position = options.position;
+    if (position !== undefined && typeof position !== "string") {
+      invalid("position", `must be a string, got ${describe(position)}`);
+    }
     const stored = validateRegistryRecord(record);
     const prev = this.#entries.get(stored.worker_id);
     const hash = stored.attestation ? stored.attestation.code_hash : null;
-    this.#entries.set(stored.worker_id, {
-      record: stored,
-      available: prev ? prev.available : true,
-      hash,
-    });
-    this.#changed();
+    if (prev) {
+      this.#replace(prev, stored, position ?? prev.position);
+      prev.hash = hash;
+    } else {
+      const e: Entry = {
+        record: stored,
+        available: true,
+        hash,
+        position: position ?? "",
+        seq: ++this.#seq,
+      };
+      this.#entries.set(stored.worker_id, e);
+      this.#index(e);
+    }
+    this.#version++;
     return structuredClone(stored);
   }
 
@@ -463,9 +586,12 @@ export class Registry {
    * ```
    */
   remove(workerId: string): boolean {
-    const had = this.#entries.delete(workerId);
-    if (had) this.#changed();
-    return had;
+    const e = this.#entries.get(workerId);
+    if (!e) return false;
+    this.#unindex(e);
+    this.#entries.delete(workerId);
+    this.#version++;
+    return true;
   }
 
   /**
@@ -484,8 +610,8 @@ export class Registry {
   revoke(workerId: string): boolean {
     const e = this.#entries.get(workerId);
     if (!e) return false;
-    e.record = { ...e.record, status: "revoked" };
-    this.#changed();
+    this.#replace(e, { ...e.record, status: "revoked" }, e.position);
+    this.#version++;
     return true;
   }
 
@@ -532,7 +658,8 @@ export class Registry {
   /**
    * Controls implemented by the enrolled, non-revoked workers (`currently_implements`, united).
    * Informational only: the router never uses this pool (spec README decision 17: a rule's
-   * required controls are met by the selected worker's own controls or the hall's).
+   * required controls are met by the selected worker's own controls or the hall's). The set is
+   * the registry's own, kept up to date in place (its order is not meaningful).
    *
    * @example
    * ```ts
@@ -544,14 +671,6 @@ export class Registry {
    * ```
    */
   controlsPresent(): ReadonlySet<string> {
-    if (this.#controls === null) {
-      const s = new Set<string>();
-      for (const e of this.#entries.values()) {
-        if (e.record.status === "revoked") continue;
-        for (const c of e.record.currently_implements ?? []) s.add(c);
-      }
-      this.#controls = s;
-    }
     return this.#controls;
   }
 
@@ -569,8 +688,9 @@ export class Registry {
   }
 
   /**
-   * Enrolled workers of a species (including revoked or unavailable ones), in enrolment order.
-   * The returned records are the registry's own: treat them as read-only.
+   * Enrolled workers of a species (including revoked or unavailable ones), in enrolment order
+   * (by `position` first, when enrolments gave one). The list and its records are the registry's
+   * own, kept up to date in place: treat them as read-only and read them before the next change.
    *
    * @example
    * ```ts
@@ -579,16 +699,7 @@ export class Registry {
    * ```
    */
   workersForSpecies(speciesId: string): readonly RegistryRecord[] {
-    if (this.#bySpecies === null) {
-      const m = new Map<string, RegistryRecord[]>();
-      for (const e of this.#entries.values()) {
-        const list = m.get(e.record.worker_species_id);
-        if (list) list.push(e.record);
-        else m.set(e.record.worker_species_id, [e.record]);
-      }
-      this.#bySpecies = m;
-    }
-    return this.#bySpecies.get(speciesId) ?? EMPTY;
+    return this.#bySpecies.get(speciesId)?.records ?? EMPTY;
   }
 
   /**
