@@ -291,10 +291,12 @@ export class ReceiptService {
     receiptId: string,
     now: number,
   ): Promise<{ receipt: BuiltReceipt; proof: InclusionProof; checkpoint: unknown } | null> {
-    const row = await this.#store.getReceipt(tenantId, receiptId);
+    const [row, treeSize] = await Promise.all([
+      this.#store.getReceipt(tenantId, receiptId),
+      this.#store.receiptTreeSize(tenantId),
+    ]);
     if (!row) return null;
     const index = row.seq;
-    const treeSize = await this.#store.receiptTreeSize(tenantId);
     if (index >= treeSize) throw treeBehind(tenantId);
     const cp = await this.#store.latestCheckpoint(tenantId, {
       minSize: index + 1,

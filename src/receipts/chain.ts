@@ -316,6 +316,7 @@ interface FailedLink {
 }
 
 const SIGNATURE_BATCH = 512;
+const MAX_INFLIGHT = 4;
 
 async function verifyPages(
   pages: () => AsyncIterable<readonly unknown[]>,
@@ -333,23 +334,29 @@ async function verifyPages(
     sig: string;
     hash: string;
   }[] = [];
-  const flush = async (): Promise<void> => {
+  // Batches of signature checks in flight while the next receipts are read and hashed (a ring
+  // that verifies off the main thread then works in parallel with it).
+  const inflight: Promise<void>[] = [];
+  const flush = (): void => {
     if (signatures.length === 0) return;
     const batch = signatures.splice(0);
-    const ok = await Promise.all(
-      batch.map((s) => ring.verify(s.key, signatureBytes(s.sig), receiptSigningBytes(s.hash))),
-    );
-    batch.forEach((s, k) => {
-      if (!ok[k]) {
-        content.push({
-          kind: "bad_signature",
-          index: s.index,
-          receipt_id: s.receipt_id,
-          message: "signature does not verify",
-          found: s.key,
+    inflight.push(
+      Promise.all(
+        batch.map((s) => ring.verify(s.key, signatureBytes(s.sig), receiptSigningBytes(s.hash))),
+      ).then((ok) => {
+        batch.forEach((s, k) => {
+          if (!ok[k]) {
+            content.push({
+              kind: "bad_signature",
+              index: s.index,
+              receipt_id: s.receipt_id,
+              message: "signature does not verify",
+              found: s.key,
+            });
+          }
         });
-      }
-    });
+      }),
+    );
   };
 
   let tenant: string | null = options.tenantId ?? null;
@@ -409,7 +416,10 @@ async function verifyPages(
           sig: r.signature as string,
           hash: r.receipt_hash,
         });
-        if (signatures.length >= SIGNATURE_BATCH) await flush();
+        if (signatures.length >= SIGNATURE_BATCH) {
+          flush();
+          if (inflight.length >= MAX_INFLIGHT) await inflight.shift();
+        }
       }
       if (linkKnown) {
         const expectedSeq = prevSeq + 1;
@@ -436,7 +446,8 @@ async function verifyPages(
       if (i % 256 === 0) options.onProgress?.(i, options.total ?? i);
     }
   }
-  await flush();
+  flush();
+  await Promise.all(inflight);
   const count = i;
   options.onProgress?.(count, options.total ?? count);
   const links = failedLinks.length ? await classifyLinks(failedLinks, pages, count) : [];
