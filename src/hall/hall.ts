@@ -225,6 +225,16 @@ export class Hall {
     this.#currentHashes = hashes;
   }
 
+  /**
+   * Re-read one worker from the store and apply it to the mirror (after a write: the store may
+   * have kept a row another thread or instance revoked meanwhile). Returns the stored row.
+   */
+  async applyStoredWorker(workerId: string): Promise<WorkerRow | null> {
+    const row = await this.store.getWorker(workerId);
+    if (row) this.applyWorker(row);
+    return row;
+  }
+
   /** Apply one worker row to the mirror without a full sync. */
   applyWorker(row: WorkerRow): void {
     this.registry.enroll(row.record);

@@ -12,6 +12,7 @@ import {
   routeInput,
   signedSubmission,
   type TestHall,
+  testHall,
   withHall,
 } from "./_helpers.ts";
 
@@ -314,5 +315,72 @@ Deno.test({
       const d = await route(h);
       assert.equal(d.outcome, "DENY", "a revoked worker is never selected");
     });
+  },
+});
+
+Deno.test({
+  name: "workers: an attestation on another hall racing a revocation neither revives nor routes it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp-revoke-race-" });
+    const path = `${dir}/hall.sqlite`;
+    const a = await testHall({ store: await openSqliteStore(path) });
+    let b: TestHall | null = null;
+    try {
+      const { token } = await a.grant("org.acme");
+      const key = await generateSigningKey({ namespace: "org.acme" });
+      await a.req("/wcp/workers/org.demo.summarizer.1/revoke", { method: "POST" });
+      const rec = record({ public_keys: { [key.key_id]: key.public_key } });
+      assert.equal((await a.req("/wcp/workers", { method: "POST", token, json: rec })).status, 201);
+
+      // Hall B on the same file; its attestation reads the row, then waits until A revoked it.
+      const inner = await openSqliteStore(path);
+      let armed = false;
+      let holding = () => {};
+      const held = new Promise<void>((r) => (holding = r));
+      let release = () => {};
+      const released = new Promise<void>((r) => (release = r));
+      const store = new Proxy(inner, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target);
+          if (prop === "getWorker") {
+            return async (id: string) => {
+              const row = await target.getWorker(id);
+              if (armed && id === ID) {
+                armed = false;
+                holding();
+                await released;
+              }
+              return row;
+            };
+          }
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+      b = await testHall({ store });
+      armed = true;
+      const attest = b.req(`/wcp/workers/${ID}/attestation`, {
+        method: "POST",
+        token,
+        json: await signedSubmission(key, ID, V1),
+      });
+      await held;
+      assert.equal((await a.req(`/wcp/workers/${ID}/revoke`, { method: "POST" })).status, 200);
+      release();
+      await (await attest).body?.cancel();
+      assert.equal((await a.store.getWorker(ID))?.status, "revoked", "the store keeps it revoked");
+      const onB = await j(
+        await b.req("/wcp/route", {
+          method: "POST",
+          json: routeInput({ tenant_id: "org.acme" }),
+        }),
+      );
+      assert.equal(onB.outcome, "DENY", "hall B does not route to it either");
+    } finally {
+      await b?.stop();
+      await a.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

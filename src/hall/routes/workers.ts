@@ -383,9 +383,9 @@ export function workerRoutes(
         updated_at: iso(),
       };
       await hall.store.putWorker(row);
-      hall.applyWorker(row);
+      const stored = (await hall.applyStoredWorker(id)) ?? row;
       hall.events.publish("worker", { change: "updated", worker_id: id });
-      return c.json(publicWorker(row));
+      return c.json(publicWorker(stored));
     });
   });
 
@@ -501,7 +501,7 @@ export function workerRoutes(
       // A submission that does not verify changes nothing: the last verified attestation stays.
       if (result.ok) {
         await hall.store.putWorker(next);
-        hall.applyWorker(next);
+        await hall.applyStoredWorker(id);
       }
       const ban = await hall.store.getBan(computed.digest);
       const banned = ban?.status === "confirmed";
@@ -603,7 +603,7 @@ export function workerRoutes(
       }
       const row: WorkerRow = { ...w, record, flagged: false, updated_at: iso() };
       await hall.store.putWorker(row);
-      hall.applyWorker(row);
+      const stored = (await hall.applyStoredWorker(id)) ?? row;
       hall.events.publish("worker", {
         change: "tamper_cleared",
         worker_id: id,
@@ -611,7 +611,7 @@ export function workerRoutes(
         note: body.note ?? null,
         registered_hash: record.attestation?.code_hash ?? null,
       });
-      return c.json(publicWorker(row));
+      return c.json(publicWorker(stored));
     });
   });
 
