@@ -222,7 +222,17 @@ export const SCENARIOS: readonly Scenario[] = [
     id: "no-worker",
     label: "Denied: no worker may run in edge",
     expect: "DENY_NO_AVAILABLE_WORKER",
-    world: () => withInput({ env: "edge", data_label: "PUBLIC" }),
+    // The hall keeps the audit log itself, so the controls step passes for every candidate
+    // (decision 17: otherwise a rule whose only candidate may not run here has no candidate that
+    // meets its controls, DENY_MISSING_REQUIRED_CONTROLS) and selection finds none allowed in edge.
+    world: () => ({
+      ...withInput({ env: "edge", data_label: "PUBLIC" }),
+      config: json({
+        require_signatory: true,
+        allowed_tenants: ["acme", "globex"],
+        hall_provided_controls: ["ctrl.obs.audit-log-append-only"],
+      }),
+    }),
   },
   {
     id: "banned",
