@@ -39,6 +39,7 @@ Deno.test("auth cache: a verified token is looked up once per TTL, not per reque
       token_id: "tok_1",
       role: "admin",
       namespace: null,
+      label: "t",
     });
   }
   assert.equal(lookups(), 1);
