@@ -4,6 +4,9 @@
 import assert from "node:assert/strict";
 
 const STORE = new URL("../../src/adapters/store/sqlite.ts", import.meta.url).href;
+// The probe lives outside the repository, so it names the project's configuration (its import map
+// resolves the store's bare specifiers, e.g. @noble/hashes); reading it needs no permission.
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 
 Deno.test("sqlite telemetry: stored in-thread when the worker module may not be read", async () => {
   const dir = await Deno.makeTempDir({ prefix: "wcp_review_tel_" });
@@ -27,7 +30,7 @@ console.log(JSON.stringify(back.map((r) => r.decision_id)));
 `,
     );
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", `--allow-read=${dir}`, `--allow-write=${dir}`, script],
+      args: ["run", "--config", CONFIG, `--allow-read=${dir}`, `--allow-write=${dir}`, script],
       env: { NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
