@@ -40,3 +40,4 @@ export * from "./src/receipts/mod.ts";
 export * from "./src/catalog/mod.ts";
 export * from "./src/client/mod.ts";
 export * from "./src/lint.ts";
+export * from "./src/engine/mod.ts";

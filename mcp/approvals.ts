@@ -15,24 +15,24 @@
  * @module
  */
 
-import type { RouteDecision, RouteInput, SupervisorLevel } from "../src/model.ts";
-import { SUPERVISOR_LEVELS } from "../src/model.ts";
-import { formatTimestamp } from "../src/ids.ts";
+import type { RouteDecision, RouteInput } from "../src/model.ts";
 import { WcpError } from "../src/errors.ts";
+import {
+  type ApprovalFacts,
+  approvalFacts,
+  type ApprovalPrincipal,
+  type ApprovalSettings,
+  type ApprovalStatus,
+  consumeRefusal,
+  type EngineApproval,
+  escalationTarget,
+  heldApproval,
+  resolveRefusal,
+} from "../src/engine/mod.ts";
+import { ApprovalError } from "../src/engine/mod.ts";
 
-/** Status of an approval. `consumed`: approved and executed (single use). */
-export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "consumed";
-
-/**
- * Who raised or resolved a hold: an MCP session (`mcp-session:<id>`), the human answering through
- * the client (`mcp-elicitation:<id>`), or a hall token (id and label).
- */
-export interface ApprovalPrincipal {
-  /** Stable id of the principal. */
-  principal_id: string;
-  /** What to show: the client's name, the token's label. */
-  label: string;
-}
+export { ApprovalError, ESCALATION_LADDER } from "../src/engine/mod.ts";
+export type { ApprovalFacts, ApprovalPrincipal, ApprovalStatus };
 
 /** What callers see of an approval. */
 export interface ApprovalView {
@@ -69,18 +69,6 @@ export interface ApprovalView {
   resolved_at: string | null;
 }
 
-/** The approval facts an approved dispatch's evidence receipt carries (`approval`). */
-export interface ApprovalFacts {
-  /** The approval that allowed the dispatch. */
-  approval_id: string;
-  /** Who approved it. */
-  resolved_by: ApprovalPrincipal | null;
-  /** Their note. */
-  note: string | null;
-  /** When (RFC 3339). */
-  resolved_at: string | null;
-}
-
 /** The approvals interface the tools use. */
 export interface ApprovalBackend {
   /** `local` (in memory) or `hall`. */
@@ -105,29 +93,6 @@ export interface ApprovalBackend {
   escalate(id: string, note?: string, tenantId?: string): Promise<ApprovalView>;
 }
 
-/** A refusal about an approval, carrying the approval's `status` where the contract wants it. */
-export class ApprovalError extends WcpError {
-  /** The approval's status, when it matters (`APPROVAL_NOT_PENDING`). */
-  readonly status: ApprovalStatus | undefined;
-
-  /** Create an approval error (`path` is always `approval_id`). */
-  constructor(code: string, message: string, status?: ApprovalStatus) {
-    super(code, "approval_id", message);
-    this.name = "ApprovalError";
-    this.status = status;
-  }
-}
-
-/** The escalation ladder: one level per escalation, `advisory` to `incident_commander`. */
-export const ESCALATION_LADDER: readonly SupervisorLevel[] = SUPERVISOR_LEVELS;
-
-interface Entry {
-  view: ApprovalView;
-  input: RouteInput;
-  /** Deadline of the current state (pending: to resolve; approved: to dispatch). */
-  deadlineMs: number;
-}
-
 /** Options of `LocalApprovalStore`. */
 export interface LocalApprovalOptions {
   /** Time to live of a pending approval, and of an approved one from its approval (default 900). */
@@ -136,8 +101,37 @@ export interface LocalApprovalOptions {
   allowSelfApproval?: boolean;
 }
 
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The view of an approval row. */
+export function approvalView(r: EngineApproval): ApprovalView {
+  const ctx = (r.decision as RouteDecision).escalation_context;
+  return {
+    approval_id: r.approval_id,
+    decision_id: r.decision_id,
+    status: r.status,
+    capability_id: r.capability_id,
+    tenant_id: r.tenant_id,
+    supervisor_level: r.supervisor_level,
+    created_at: r.created_at,
+    expires_at: r.expires_at,
+    escalation_context: (ctx ?? null) as Record<string, unknown> | null,
+    escalations: r.escalations,
+    note: r.note,
+    requested_by: r.requested_by ? { ...r.requested_by } : null,
+    resolved_by: r.resolved_by ? { ...r.resolved_by } : null,
+    resolved_at: r.resolved_at,
+  };
+}
+
 /**
- * In-memory approvals for one server process (used when no hall URL is configured).
+ * In-memory approvals for one server process (used when no hall URL is configured): rows kept in
+ * a map, moved by the engine's approval rules (`src/engine/approvals.ts`: who may resolve, the
+ * ladder, the deadlines, the refusals), synchronously (the state changes before a view method's
+ * promise is returned). The row
+ * methods (`createApproval` ... `consumeApproval`) are the approvals half of the engine's store
+ * port; the view methods (`hold`, `resolve`, `escalate`, `consume`, `listPending`) are what the
+ * tools, the gateway and the tests use.
  *
  * @example
  * ```ts
@@ -149,10 +143,9 @@ export interface LocalApprovalOptions {
 export class LocalApprovalStore implements ApprovalBackend {
   /** Always `local`. */
   readonly kind = "local" as const;
-  #entries = new Map<string, Entry>();
+  #rows = new Map<string, EngineApproval>();
   #now: () => number;
-  #ttlMs: number;
-  #allowSelf: boolean;
+  #settings: ApprovalSettings;
 
   /**
    * @param now Clock in epoch milliseconds.
@@ -160,9 +153,99 @@ export class LocalApprovalStore implements ApprovalBackend {
    */
   constructor(now: () => number = Date.now, options: LocalApprovalOptions = {}) {
     this.#now = now;
-    this.#ttlMs = (options.ttlSeconds ?? 900) * 1000;
-    this.#allowSelf = options.allowSelfApproval === true;
+    this.#settings = {
+      approval_ttl_seconds: options.ttlSeconds ?? 900,
+      allow_self_approval: options.allowSelfApproval === true,
+      default_supervisor_level: "gatekeeper",
+    };
   }
+
+  // ---- rows: the approvals half of the engine's store port ----
+
+  // A row past its deadline reads as expired (pending: not resolved; approved: not dispatched).
+  #row(id: string): EngineApproval | undefined {
+    const r = this.#rows.get(id);
+    if (r && (r.status === "pending" || r.status === "approved")) {
+      if (this.#now() >= Date.parse(r.expires_at)) r.status = "expired";
+    }
+    return r;
+  }
+
+  /** Insert a new pending approval. */
+  createApproval(row: EngineApproval): Promise<void> {
+    this.#rows.set(row.approval_id, structuredClone(row));
+    return Promise.resolve();
+  }
+
+  /** A row, or null. */
+  getApproval(id: string): Promise<EngineApproval | null> {
+    const r = this.#row(id);
+    return Promise.resolve(r ? structuredClone(r) : null);
+  }
+
+  /** Approve or deny a pending, unexpired row; null otherwise. */
+  resolveApproval(
+    id: string,
+    res: {
+      status: "approved" | "denied";
+      by: ApprovalPrincipal;
+      at: string;
+      note: string | null;
+      expires_at?: string;
+    },
+  ): Promise<EngineApproval | null> {
+    const r = this.#row(id);
+    if (!r || r.status !== "pending") return Promise.resolve(null);
+    r.status = res.status;
+    r.resolved_by = { ...res.by };
+    r.resolved_at = res.at;
+    r.note = res.note;
+    if (res.expires_at) r.expires_at = res.expires_at;
+    return Promise.resolve(structuredClone(r));
+  }
+
+  /** Escalate a pending, unexpired row; null otherwise. */
+  escalateApproval(
+    id: string,
+    e: { supervisor_level: string; at: string; expires_at: string; note?: string | null },
+  ): Promise<EngineApproval | null> {
+    const r = this.#row(id);
+    if (!r || r.status !== "pending") return Promise.resolve(null);
+    r.supervisor_level = e.supervisor_level;
+    r.escalations++;
+    r.expires_at = e.expires_at;
+    r.note = e.note ?? r.note;
+    return Promise.resolve(structuredClone(r));
+  }
+
+  /** Mark overdue rows expired; returns them. */
+  expireApprovals(_now: string): Promise<EngineApproval[]> {
+    const out: EngineApproval[] = [];
+    for (const [id, r] of this.#rows) {
+      const before = r.status;
+      if (this.#row(id)!.status === "expired" && before !== "expired") {
+        out.push(structuredClone(r));
+      }
+    }
+    return Promise.resolve(out);
+  }
+
+  /**
+   * `approved` -> `consumed`, once, through {@link consume} (so a subclass's bookkeeping runs);
+   * throws the precise refusal.
+   */
+  consumeApproval(id: string, _at: string): Promise<EngineApproval | null> {
+    try {
+      const r = this.#rows.get(id);
+      if (!r) throw consumeRefusal(id, null)!;
+      this.consume(id, r.tenant_id, r.capability_id);
+      return Promise.resolve(structuredClone(this.#rows.get(id)!));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  // ---- views ----
 
   /** Record a held decision raised by `requestedBy`; returns its view. */
   hold(
@@ -170,78 +253,51 @@ export class LocalApprovalStore implements ApprovalBackend {
     input: RouteInput,
     requestedBy: ApprovalPrincipal | null = null,
   ): ApprovalView {
-    const id = decision.pending_approval_id;
-    if (!id) throw new WcpError("APPROVAL_INVALID", "pending_approval_id", "decision is not held");
-    const now = this.#now();
-    const deadlineMs = decision.approval_expires_at
-      ? Date.parse(decision.approval_expires_at)
-      : now + this.#ttlMs;
-    const view: ApprovalView = {
-      approval_id: id,
-      decision_id: decision.decision_id,
-      status: "pending",
-      capability_id: decision.capability_id,
-      tenant_id: decision.tenant_id,
-      supervisor_level: decision.supervisor_level ?? "gatekeeper",
-      created_at: formatTimestamp(now),
-      expires_at: formatTimestamp(deadlineMs),
-      escalation_context: (decision.escalation_context ?? null) as Record<string, unknown> | null,
-      escalations: 0,
-      note: null,
-      requested_by: requestedBy ? { ...requestedBy } : null,
-      resolved_by: null,
-      resolved_at: null,
-    };
-    this.#entries.set(id, { view, input, deadlineMs });
-    return copy(view);
+    if (!decision.pending_approval_id) {
+      throw new WcpError("APPROVAL_INVALID", "pending_approval_id", "decision is not held");
+    }
+    const row = heldApproval(
+      input as unknown as Record<string, unknown>,
+      decision,
+      requestedBy,
+      this.#settings,
+      this.#now(),
+    );
+    // The deadline counts from when this store learnt of the hold.
+    row.created_at = iso(this.#now());
+    row.supervisor_level = decision.supervisor_level ?? "gatekeeper";
+    this.#rows.set(row.approval_id, row);
+    return approvalView(row);
   }
 
   /** One approval (any status), or null; tenant-scoped like the other calls. */
   get(id: string, tenantId?: string): ApprovalView | null {
-    try {
-      return copy(this.#get(id, tenantId).view);
-    } catch {
-      return null;
-    }
+    const r = this.#row(id);
+    if (!r || (tenantId !== undefined && r.tenant_id !== tenantId)) return null;
+    return approvalView(r);
   }
 
-  #get(id: string, tenantId?: string): Entry {
-    const e = this.#entries.get(id);
-    // Another tenant's approval is reported exactly like a missing one.
-    if (!e || (tenantId !== undefined && e.view.tenant_id !== tenantId)) {
+  /** The held input of an approval, or null. */
+  inputOf(id: string): RouteInput | null {
+    const r = this.#rows.get(id);
+    return r ? r.input as unknown as RouteInput : null;
+  }
+
+  // Another tenant's approval is reported exactly like a missing one.
+  #scoped(id: string, tenantId?: string): void {
+    const r = this.#rows.get(id);
+    if (!r || (tenantId !== undefined && r.tenant_id !== tenantId)) {
       throw new ApprovalError("APPROVAL_UNKNOWN", `no approval "${id}"`);
     }
-    const s = e.view.status;
-    if ((s === "pending" || s === "approved") && this.#now() >= e.deadlineMs) {
-      e.view.status = "expired";
-    }
-    return e;
-  }
-
-  #pending(id: string, tenantId?: string): Entry {
-    const e = this.#get(id, tenantId);
-    if (e.view.status === "expired") {
-      throw new ApprovalError("APPROVAL_EXPIRED", `approval "${id}" expired`, "expired");
-    }
-    if (e.view.status !== "pending") {
-      throw new ApprovalError(
-        "APPROVAL_NOT_PENDING",
-        `approval "${id}" is ${e.view.status}`,
-        e.view.status,
-      );
-    }
-    return e;
   }
 
   /** Pending approvals, oldest first. */
   listPending(tenantId?: string): Promise<ApprovalView[]> {
     const out: ApprovalView[] = [];
-    for (const id of this.#entries.keys()) {
-      const e = this.#get(id);
-      if (
-        e.view.status === "pending" && (tenantId === undefined || e.view.tenant_id === tenantId)
-      ) {
-        out.push(copy(e.view));
+    for (const id of this.#rows.keys()) {
+      const r = this.#row(id)!;
+      if (r.status === "pending" && (tenantId === undefined || r.tenant_id === tenantId)) {
+        out.push(approvalView(r));
       }
     }
     return Promise.resolve(out);
@@ -259,33 +315,30 @@ export class LocalApprovalStore implements ApprovalBackend {
     tenantId?: string,
     by?: ApprovalPrincipal,
   ): Promise<ApprovalView> {
+    // The state changes before the promise is returned (the gateway applies file resolutions
+    // this way); the rules are the engine's.
     try {
       if (!by || typeof by.principal_id !== "string" || by.principal_id === "") {
         throw new WcpError("APPROVAL_INVALID", "resolved_by", "who resolves must be known");
       }
-      const e = this.#pending(id, tenantId);
-      const requester = e.view.requested_by?.principal_id;
-      if (!this.#allowSelf && requester !== undefined && requester === by.principal_id) {
-        throw new ApprovalError(
-          "APPROVER_IS_REQUESTER",
-          `approval "${id}" was raised by this session (${by.principal_id}); another supervisor ` +
-            "must resolve it (or set hall_config.allow_self_approval)",
-          "pending",
-        );
-      }
+      this.#scoped(id, tenantId);
+      const r = this.#row(id) ?? null;
+      const refused = resolveRefusal(id, r, by, this.#settings.allow_self_approval);
+      if (refused) throw refused;
       const now = this.#now();
-      e.view.status = decision === "approve" ? "approved" : "denied";
-      e.view.note = note ?? null;
-      e.view.resolved_by = { principal_id: by.principal_id, label: String(by.label ?? "") };
-      e.view.resolved_at = formatTimestamp(now);
-      if (decision === "approve") {
-        e.deadlineMs = now + this.#ttlMs;
-        e.view.expires_at = formatTimestamp(e.deadlineMs);
-      }
-      return Promise.resolve(copy(e.view));
-    } catch (err) {
-      return Promise.reject(err);
+      r!.status = decision === "approve" ? "approved" : "denied";
+      r!.resolved_by = { principal_id: by.principal_id, label: String(by.label ?? "") };
+      r!.resolved_at = iso(now);
+      r!.note = note ?? null;
+      if (decision === "approve") r!.expires_at = iso(now + this.#ttlMs());
+      return Promise.resolve(approvalView(r!));
+    } catch (e) {
+      return Promise.reject(e);
     }
+  }
+
+  #ttlMs(): number {
+    return this.#settings.approval_ttl_seconds * 1000;
   }
 
   /**
@@ -295,25 +348,17 @@ export class LocalApprovalStore implements ApprovalBackend {
    */
   escalate(id: string, note?: string, tenantId?: string): Promise<ApprovalView> {
     try {
-      const e = this.#pending(id, tenantId);
-      const i = ESCALATION_LADDER.indexOf(e.view.supervisor_level as SupervisorLevel);
-      if (i === ESCALATION_LADDER.length - 1) {
-        throw new ApprovalError(
-          "APPROVAL_ESCALATION_EXHAUSTED",
-          `approval "${id}" is already at ${e.view.supervisor_level}, the top of the ladder`,
-          "pending",
-        );
-      }
-      e.view.supervisor_level = i < 0
-        ? ESCALATION_LADDER[ESCALATION_LADDER.length - 1]
-        : ESCALATION_LADDER[i + 1];
-      e.view.escalations++;
-      e.view.note = note ?? e.view.note;
-      e.deadlineMs = this.#now() + this.#ttlMs;
-      e.view.expires_at = formatTimestamp(e.deadlineMs);
-      return Promise.resolve(copy(e.view));
-    } catch (err) {
-      return Promise.reject(err);
+      this.#scoped(id, tenantId);
+      const r = this.#row(id) ?? null;
+      const to = escalationTarget(id, r);
+      if (to instanceof ApprovalError) throw to;
+      r!.supervisor_level = to;
+      r!.escalations++;
+      r!.note = note ?? r!.note;
+      r!.expires_at = iso(this.#now() + this.#ttlMs());
+      return Promise.resolve(approvalView(r!));
+    } catch (e) {
+      return Promise.reject(e);
     }
   }
 
@@ -328,50 +373,19 @@ export class LocalApprovalStore implements ApprovalBackend {
     tenantId: string,
     capabilityId: string,
   ): { input: RouteInput; facts: ApprovalFacts } {
-    const e = this.#get(id);
-    if (e.view.tenant_id !== tenantId || e.view.capability_id !== capabilityId) {
+    const r = this.#row(id);
+    if (r && (r.tenant_id !== tenantId || r.capability_id !== capabilityId)) {
       throw new ApprovalError(
         "APPROVAL_MISMATCH",
         `approval "${id}" was granted for another tenant or capability`,
       );
     }
-    const s = e.view.status;
-    if (s === "expired") {
-      throw new ApprovalError(
-        "APPROVAL_EXPIRED",
-        `approval "${id}" expired: an approved request must run within the approval's time to live`,
-        s,
-      );
-    }
-    if (s === "consumed") {
-      throw new ApprovalError(
-        "APPROVAL_CONSUMED",
-        `approval "${id}" was already used (an approved request runs once)`,
-        s,
-      );
-    }
-    if (s !== "approved") {
-      throw new ApprovalError("APPROVAL_NOT_APPROVED", `approval "${id}" is ${s}`, s);
-    }
-    e.view.status = "consumed";
-    return {
-      input: e.input,
-      facts: {
-        approval_id: id,
-        resolved_by: e.view.resolved_by ? { ...e.view.resolved_by } : null,
-        note: e.view.note,
-        resolved_at: e.view.resolved_at,
-      },
-    };
+    const refused = consumeRefusal(id, r ?? null);
+    if (refused) throw refused;
+    r!.status = "consumed";
+    r!.consumed_at = iso(this.#now());
+    return { input: r!.input as unknown as RouteInput, facts: approvalFacts(r!) };
   }
-}
-
-function copy(v: ApprovalView): ApprovalView {
-  return {
-    ...v,
-    requested_by: v.requested_by ? { ...v.requested_by } : null,
-    resolved_by: v.resolved_by ? { ...v.resolved_by } : null,
-  };
 }
 
 /** What a human is asked about a held request (built by {@link approvalQuestion}). */

@@ -7,25 +7,10 @@
 
 import { z } from "zod";
 
-/** What a worker receives when the server executes it after an allowed decision. */
-export interface WorkerCall {
-  /** The enrolled worker chosen by the decision. */
-  worker_id: string;
-  /** The capability requested. */
-  capability_id: string;
-  /** Propagated correlation id. */
-  correlation_id: string;
-  /** The decision that allowed this execution. */
-  decision_id: string;
-  /** Tenant the work is done for. */
-  tenant_id: string;
-  /** Environment. */
-  env: string;
-  /** Data label. */
-  data_label: string;
-  /** The request payload. */
-  request: Record<string, unknown>;
-}
+import type { WorkerCall } from "../src/engine/mod.ts";
+
+/** What a worker receives when the server executes it after an allowed decision (the engine's). */
+export type { WorkerCall };
 
 /** A worker implementation: returns the worker's output (a JSON value). */
 export type WorkerFn = (call: WorkerCall) => unknown | Promise<unknown>;

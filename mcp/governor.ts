@@ -8,10 +8,20 @@
  */
 
 import { makeDecision } from "../src/router.ts";
-import { parseRules, type RuleSet } from "../src/rules.ts";
-import { Registry } from "../src/registry.ts";
+import type { RuleSet } from "../src/rules.ts";
+import type { Registry } from "../src/registry.ts";
 import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../src/policy.ts";
-import { type HallConfig, validateHallConfig } from "../src/config.ts";
+import type { HallConfig } from "../src/config.ts";
+import {
+  Engine,
+  type EngineDispatch as EngineResult,
+  EngineError,
+  type EngineStore,
+  loadWorld,
+  workerFailed,
+  workerSucceeded,
+  worldWorkerCheck,
+} from "../src/engine/mod.ts";
 import {
   DATA_LABELS,
   type DataLabel,
@@ -26,10 +36,9 @@ import {
 import { WcpError } from "../src/errors.ts";
 import { uuidV4 } from "../src/ids.ts";
 import type { WcpMcpConfig, WorkerSpec } from "./config.ts";
-import { BUILTIN_WORKERS, type WorkerCall, type WorkerFn } from "./builtin_workers.ts";
+import { BUILTIN_WORKERS, type WorkerFn } from "./builtin_workers.ts";
 import {
   ApprovalError,
-  type ApprovalFacts,
   type ApprovalPrincipal,
   type ApprovalQuestion,
   approvalQuestion,
@@ -227,8 +236,9 @@ export class Governor {
   readonly #executors = new Map<string, WorkerFn>();
   readonly #specs: Record<string, WorkerSpec>;
   readonly #gate: PolicyGateFn | undefined;
-  readonly #hallConfig: Partial<HallConfig>;
+  readonly #hallConfig: HallConfig;
   readonly #now: () => number;
+  readonly #engine: Engine;
   /** The hall deciding for this server, when there is one. */
   readonly engine: DispatchEngine | undefined;
   readonly #hallUrl: string | undefined;
@@ -239,24 +249,23 @@ export class Governor {
     this.#now = options.now ?? Date.now;
     this.engine = options.engine;
     this.#hallUrl = (options.hallUrl ?? config.hall?.url)?.replace(/\/+$/, "");
-    try {
-      this.rules = parseRules(config.rules);
-    } catch (e) {
-      if (e instanceof WcpError) throw new WcpError(e.code, `rules.${e.path}`, e.message);
-      throw e;
-    }
-    this.registry = new Registry();
-    config.registry.forEach((rec, i) => {
-      try {
-        this.registry.enroll(rec);
-      } catch (e) {
-        if (e instanceof WcpError) {
-          throw new WcpError(e.code, `registry[${i}].${e.path}`, e.message);
-        }
-        throw e;
-      }
-    });
     this.#specs = config.workers;
+    this.#gate = config.policy_gate ? gateFromConfig(config.policy_gate) : undefined;
+    // Loaded once, at startup: rules, records and hall_config (unknown keys, wrong types and
+    // ranges) are refused naming the part and the field.
+    const hashes: Record<string, string> = {};
+    for (const [id, spec] of Object.entries(config.workers)) {
+      if (spec.current_hash !== undefined) hashes[id] = spec.current_hash;
+    }
+    const world = loadWorld({
+      rules: config.rules,
+      registry: config.registry,
+      hall_config: config.hall_config,
+      current_hashes: hashes,
+    }, { hall_config: "MCP_CONFIG_INVALID" });
+    this.rules = world.rules;
+    this.registry = world.registry;
+    this.#hallConfig = world.config;
     const fetchFn = options.fetch ?? fetch;
     for (const [id, spec] of Object.entries(config.workers)) {
       if (!this.registry.get(id)) {
@@ -272,21 +281,57 @@ export class Governor {
       );
     }
     for (const [id, fn] of Object.entries(options.workers ?? {})) this.#executors.set(id, fn);
-    this.#gate = config.policy_gate ? gateFromConfig(config.policy_gate) : undefined;
-    // Validated once, at startup: unknown keys, wrong types and ranges name the key.
-    try {
-      this.#hallConfig = validateHallConfig(config.hall_config);
-    } catch (e) {
-      if (e instanceof WcpError) {
-        throw new WcpError("MCP_CONFIG_INVALID", `hall_config.${e.path}`, e.message);
-      }
-      throw e;
-    }
     this.approvals = options.approvals ?? new LocalApprovalStore(this.#now, {
       ttlSeconds: this.#hallConfig.approval_ttl_seconds,
       allowSelfApproval: this.#hallConfig.allow_self_approval === true,
     });
     this.receipts = options.receipts ?? new ReceiptBook(this.#now);
+    this.#engine = this.#makeEngine();
+  }
+
+  // The engine over this server's ports: the in-memory approvals and receipt book, the
+  // configured executors, the world loaded above.
+  #makeEngine(): Engine {
+    const approvals = this.approvals;
+    const store: EngineStore = {
+      // Through the view API, so a store that keeps holds elsewhere too (the gateway's file) sees it.
+      createApproval: (row) => {
+        approvals.hold(
+          row.decision as RouteDecision,
+          row.input as unknown as RouteInput,
+          row.requested_by,
+        );
+        return Promise.resolve();
+      },
+      getApproval: (id) => approvals.getApproval(id),
+      resolveApproval: (id, r) => approvals.resolveApproval(id, r),
+      escalateApproval: (id, e) => approvals.escalateApproval(id, e),
+      expireApprovals: (now) => approvals.expireApprovals(now),
+      consumeApproval: (id, at) => approvals.consumeApproval(id, at),
+      appendReceipt: (fields, at) => this.receipts.append(fields, at),
+    };
+    return new Engine({
+      store,
+      now: this.#now,
+      decide: (input) => ({ decision: this.decide(input as unknown as RouteInput) }),
+      settings: () => ({
+        approval_ttl_seconds: this.#hallConfig.approval_ttl_seconds,
+        allow_self_approval: this.#hallConfig.allow_self_approval === true,
+        default_supervisor_level: "gatekeeper",
+      }),
+      workers: () =>
+        worldWorkerCheck({ registry: this.registry, currentHash: (id) => this.currentHash(id) }),
+      worker: {
+        canCall: (id) => this.#executors.has(id),
+        call: async (call) => {
+          try {
+            return workerSucceeded((await this.#executors.get(call.worker_id)!(call)) ?? null);
+          } catch (e) {
+            return workerFailed(e instanceof Error ? e.message : String(e));
+          }
+        },
+      },
+    });
   }
 
   /** Capabilities served by at least one enrolled worker this server can execute, sorted. */
@@ -443,24 +488,40 @@ export class Governor {
     if (approvalId !== undefined) {
       return await this.#runApproved(approvalId, input.tenant_id, input.capability_id);
     }
-    const decision = this.decide(input);
+    let out: EngineResult;
+    try {
+      out = await this.#engine.dispatch(
+        input as unknown as Record<string, unknown>,
+        ctx.requestedBy ?? null,
+      );
+    } catch (e) {
+      return refused(e);
+    }
+    const decision = out.decision;
     if (decision.outcome === "DENY") return denied(decision);
     if (decision.outcome === "STEWARD_HOLD") return await this.#hold(decision, input, ctx);
-    return await this.#execute(decision, input, null);
+    return executed(out);
   }
 
-  /** Consume an approval and run the request it approved (re-decided with the approval). */
+  /** Consume an approval and run the request it approved (the engine re-checks its worker). */
   async #runApproved(id: string, tenantId: string, capabilityId: string): Promise<GovernedResult> {
-    let taken: { input: RouteInput; facts: ApprovalFacts };
+    let out: EngineResult;
     try {
-      taken = this.approvals.consume(id, tenantId, capabilityId);
+      out = await this.#engine.dispatchApproved(id, {
+        tenant_id: tenantId,
+        capability_id: capabilityId,
+      });
     } catch (e) {
-      return { decision: null, executed: false, error: approvalError(e) };
+      return e instanceof EngineError && e.decision ? refused(e) : {
+        decision: null,
+        executed: false,
+        error: approvalError(e),
+        ...(this.approvals.get(id, tenantId)
+          ? { approval: this.approvals.get(id, tenantId)! }
+          : {}),
+      };
     }
-    const decision = this.decide(taken.input, false, id);
-    const approval = this.approvals.get(id) ?? undefined;
-    if (decision.outcome === "DENY") return { ...denied(decision), approval };
-    return { ...await this.#execute(decision, taken.input, taken.facts), approval };
+    return { ...executed(out), approval: this.approvals.get(id) ?? undefined };
   }
 
   async #hold(
@@ -468,7 +529,14 @@ export class Governor {
     input: RouteInput,
     ctx: DispatchContext,
   ): Promise<GovernedResult> {
-    const approval = this.approvals.hold(decision, input, ctx.requestedBy ?? null);
+    const approval = this.approvals.get(decision.pending_approval_id ?? "");
+    if (!approval) {
+      return {
+        decision,
+        executed: false,
+        error: { code: "APPROVAL_UNKNOWN", message: "the hold was not recorded" },
+      };
+    }
     if (!ctx.askHuman) return this.#heldResult(decision, approval, null);
     let answer: HumanAnswer;
     try {
@@ -652,57 +720,30 @@ export class Governor {
     }
     return { decision: d, executed: true, output: out.result, receipt };
   }
+}
 
-  async #execute(
-    decision: RouteDecision,
-    input: RouteInput,
-    approval: ApprovalFacts | null,
-  ): Promise<GovernedResult> {
-    const workerId = decision.selected_worker_id;
-    const run = workerId ? this.#executors.get(workerId) : undefined;
-    if (!workerId || !run) {
-      return {
-        decision,
-        executed: false,
-        error: {
-          code: "WORKER_NOT_EXECUTABLE",
-          message: `no executor for worker "${workerId}" on this server`,
-        },
-      };
-    }
-    const call: WorkerCall = {
-      worker_id: workerId,
-      capability_id: input.capability_id,
-      correlation_id: input.correlation_id,
-      decision_id: decision.decision_id,
-      tenant_id: input.tenant_id,
-      env: input.env,
-      data_label: input.data_label,
-      request: input.request ?? {},
+// What an execution produced, as a governed result (a failed worker still has its receipt).
+function executed(out: EngineResult): GovernedResult {
+  const receipt = out.receipt as WcpReceipt;
+  if (out.worker_error) {
+    return {
+      decision: out.decision,
+      executed: true,
+      receipt,
+      error: { code: "WORKER_FAILED", message: out.worker_error },
     };
-    let output: unknown;
-    let failure: string | null = null;
-    try {
-      output = await run(call);
-    } catch (e) {
-      failure = e instanceof Error ? e.message : String(e);
-    }
-    const receipt = await this.receipts.mint(decision, {
-      policy_decision: approval ? "REQUIRE_HUMAN:approved" : "ALLOW",
-      execution_status: failure === null ? "ok" : "error",
-      // Decision 19: the receipt of an approved dispatch says who approved it, when and why.
-      ...(approval ? { approval } : {}),
-    });
-    if (failure !== null) {
-      return {
-        decision,
-        executed: true,
-        receipt,
-        error: { code: "WORKER_FAILED", message: failure },
-      };
-    }
-    return { decision, executed: true, output, receipt };
   }
+  return { decision: out.decision, executed: true, output: out.result, receipt };
+}
+
+// An engine refusal after a decision (no executor for the selected worker): nothing ran.
+function refused(e: unknown): GovernedResult {
+  if (!(e instanceof EngineError)) throw e;
+  return {
+    decision: e.decision ?? null,
+    executed: false,
+    error: { code: e.code, message: e.message, ...(e.path ? { path: e.path } : {}) },
+  };
 }
 
 function denied(decision: RouteDecision): GovernedResult {

@@ -15,6 +15,8 @@ import {
 import { generateSigningKey, type SigningKey, type TrustedKey } from "../src/attestation/mod.ts";
 import type { RouteDecision } from "../src/model.ts";
 import { formatTimestamp } from "../src/ids.ts";
+import type { AppendedReceipt, Signer } from "../src/engine/mod.ts";
+import type { ReceiptFields } from "../src/receipts/mod.ts";
 
 /** A receipt as minted by the core. */
 export type WcpReceipt = Receipt;
@@ -74,43 +76,46 @@ export class ReceiptBook {
 
   /** Mint and append the receipt of an execution allowed by `decision`. */
   mint(decision: RouteDecision, extras: Record<string, unknown>): Promise<Receipt> {
+    return this.append({
+      tenant_id: decision.tenant_id,
+      correlation_id: decision.correlation_id,
+      dispatched_at: formatTimestamp(this.#now()),
+      worker_id: decision.selected_worker_id ?? "",
+      capability_id: decision.capability_id,
+      policy_decision: String(extras.policy_decision ?? "ALLOW"),
+      controls_verified: decision.controls_verified ?? [],
+      artifact_hash: decision.request_hash ?? "",
+      decision_id: decision.decision_id,
+      ...extras,
+    }).then((r) => r.receipt);
+  }
+
+  /**
+   * Sign and append a receipt with the engine's fields (the receipt half of the engine's store
+   * port).
+   */
+  append(fields: ReceiptFields, at: number = this.#now()): Promise<AppendedReceipt> {
     // Mints run one at a time: signing is async, and two mints reading the same head would fork
     // the chain.
-    const next = this.#tail.then(() => this.#mintNow(decision, extras));
+    const next = this.#tail.then(() => this.#mintNow(fields, at));
     this.#tail = next.catch(() => undefined);
     return next;
   }
 
-  async #mintNow(decision: RouteDecision, extras: Record<string, unknown>): Promise<Receipt> {
-    const signer = await this.#signer();
-    const chain = this.#chains.get(decision.tenant_id) ?? [];
-    this.#chains.set(decision.tenant_id, chain);
+  async #mintNow(fields: ReceiptFields, at: number): Promise<AppendedReceipt> {
+    const signer: Signer = await this.#signer();
+    const chain = this.#chains.get(fields.tenant_id) ?? [];
+    this.#chains.set(fields.tenant_id, chain);
     const prev = chain.length > 0 ? chain[chain.length - 1] : null;
-    const receipt = await mintReceipt(
-      prev,
-      {
-        tenant_id: decision.tenant_id,
-        correlation_id: decision.correlation_id,
-        dispatched_at: formatTimestamp(this.#now()),
-        worker_id: decision.selected_worker_id ?? "",
-        capability_id: decision.capability_id,
-        policy_decision: String(extras.policy_decision ?? "ALLOW"),
-        controls_verified: decision.controls_verified ?? [],
-        artifact_hash: decision.request_hash ?? "",
-        decision_id: decision.decision_id,
-        ...extras,
-      },
-      signer,
-      { now: this.#now() },
-    );
+    const receipt = await mintReceipt(prev, fields, signer, { now: at });
     chain.push(receipt);
     // Drop in batches so the cost of trimming stays small per mint.
     if (chain.length > this.#maxKept + Math.ceil(this.#maxKept / 10)) {
       const dropped = chain.splice(0, chain.length - this.#maxKept);
       const last = dropped[dropped.length - 1];
-      this.#anchors.set(decision.tenant_id, { seq: last.seq, receipt_hash: last.receipt_hash });
+      this.#anchors.set(fields.tenant_id, { seq: last.seq, receipt_hash: last.receipt_hash });
     }
-    return receipt;
+    return { receipt_id: receipt.receipt_id, seq: receipt.seq, receipt };
   }
 
   /** Verify the chain kept for a tenant, from its anchor. */

@@ -69,7 +69,7 @@ Deno.test("elicitation: the human approves through the client and the held call 
     assert.deepEqual(Object.keys(q.requestedSchema.properties).sort(), ["decision", "note"]);
     // The receipt carries the approval facts; the approver is the human via the client.
     const receipt = gov(r).receipt as Record<string, unknown>;
-    assert.equal(receipt.policy_decision, "REQUIRE_HUMAN:approved");
+    assert.equal(receipt.policy_decision, `APPROVED:${approvalId}`);
     const approval = receipt.approval as Record<string, unknown>;
     assert.equal(approval.approval_id, approvalId);
     assert.equal(approval.note, "ok for the deploy");

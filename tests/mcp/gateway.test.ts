@@ -155,8 +155,8 @@ Deno.test("gateway: stock MCP servers governed and receipted through the gateway
         includes(asked[0].message, "cap.mcp.everything.echo");
         const g = governance(r);
         const receipt = g.receipt as Record<string, unknown>;
-        assert.equal(receipt.policy_decision, "REQUIRE_HUMAN:approved");
         const approval = receipt.approval as Record<string, unknown>;
+        assert.equal(receipt.policy_decision, `APPROVED:${approval.approval_id}`);
         assert.equal(approval.note, "human says approve");
         // The approval ran once: the same call with its id is refused.
         const again = await gw.client.callTool({

@@ -97,7 +97,7 @@ Deno.test("gateway: a hanging tools/call is an error result after the call timeo
     );
     // It was dispatched, so it has a receipt that says it failed.
     const receipt = governance(r).receipt as Record<string, unknown>;
-    assert.equal(receipt.execution_status, "error");
+    assert.equal(receipt.execution_status, "failed");
     const ok = await gw.client.callTool({ name: "live_lookup", arguments: { word: "w" } });
     assert.equal(textOf(ok), "looked up w");
   } finally {

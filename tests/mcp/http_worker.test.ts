@@ -85,7 +85,7 @@ Deno.test("http worker: JSON Schemas become tool schemas; the worker gets the go
     const failed = await call(p.client, "cap_doc_translate", { request: { text: "hi", to: "de" } });
     assert.equal(errorOf(failed).code, "WORKER_FAILED");
     assert.match(errorOf(failed).message, /HTTP 500/);
-    assert.equal((gov(failed).receipt as { execution_status: string }).execution_status, "error");
+    assert.equal((gov(failed).receipt as { execution_status: string }).execution_status, "failed");
   } finally {
     await p.close();
     await worker.shutdown();

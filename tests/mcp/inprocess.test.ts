@@ -226,7 +226,7 @@ Deno.test("STEWARD_HOLD is not executed; approve, then the held request runs onc
     });
     assert.equal(
       (gov(run).receipt as Record<string, unknown>).policy_decision,
-      "REQUIRE_HUMAN:approved",
+      `APPROVED:${approvalId}`,
     );
 
     const again = await call(p.client, "cap_msg_notify", {
@@ -376,7 +376,7 @@ Deno.test("a failing worker is reported as WORKER_FAILED and still receipted", a
     const r = await call(p.client, "cap_doc_redact", { text: "x" });
     assert.equal(errorOf(r).code, "WORKER_FAILED");
     assert.match(errorOf(r).message, /disk full/);
-    assert.equal((gov(r).receipt as Record<string, unknown>).execution_status, "error");
+    assert.equal((gov(r).receipt as Record<string, unknown>).execution_status, "failed");
   } finally {
     await p.close();
   }

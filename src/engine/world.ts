@@ -1,0 +1,175 @@
+/**
+ * "The world" a decision is made in, loaded once: rules, registry (records and bans), hall
+ * config, policy gate and the workers' current code hashes. Every error names the part and the
+ * field (`rules.rules[0].match`, `registry[2].worker_id`, `bans[0].sha256`, `hall_config.x`).
+ *
+ * @module
+ */
+
+import { type HallConfig, validateHallConfig } from "../config.ts";
+import { WcpError } from "../errors.ts";
+import { makeDecision } from "../router.ts";
+import type { RouteDecision } from "../model.ts";
+import type { PolicyGate, PolicyGateFn } from "../policy.ts";
+import { Registry } from "../registry.ts";
+import { parseRules, type RuleSet } from "../rules.ts";
+import type { Clock, WorkerCheck } from "./types.ts";
+
+/** What a world is loaded from (documents as parsed JSON; everything but `rules` optional). */
+export interface WorldSource {
+  /** A rules document (as for `parseRules`), or rules already parsed. */
+  rules: unknown;
+  /** Registry records to enroll. */
+  registry?: readonly unknown[];
+  /** Ban entries (`{sha256, reason, reported_at, source}`). */
+  bans?: readonly unknown[];
+  /** Worker ids to revoke after enrolment. */
+  revoked?: readonly string[];
+  /** A partial HallConfig (validated; unknown keys refused). */
+  hall_config?: unknown;
+  /** The policy gate (already compiled: a table compiles with `compileGateTable`). */
+  policy_gate?: PolicyGate | PolicyGateFn;
+  /** Current code hash of workers whose code was measured, by worker id. */
+  current_hashes?: Readonly<Record<string, string>>;
+}
+
+/** A loaded world. */
+export interface World {
+  /** Compiled rules. */
+  rules: RuleSet;
+  /** Enrolled workers and bans. */
+  registry: Registry;
+  /** The effective hall config (defaults filled in). */
+  config: HallConfig;
+  /** The policy gate, if any. */
+  policy_gate?: PolicyGate | PolicyGateFn;
+  /** Current code hash of a worker (measured, else the registered one). */
+  currentHash(workerId: string): string | null;
+}
+
+function prefixed(prefix: string, e: unknown, code?: string): never {
+  if (e instanceof WcpError) {
+    throw new WcpError(code ?? e.code, e.path ? `${prefix}.${e.path}` : prefix, e.message);
+  }
+  throw e;
+}
+
+function isRuleSet(v: unknown): v is RuleSet {
+  return typeof v === "object" && v !== null && Array.isArray((v as RuleSet).rules) &&
+    Array.isArray((v as RuleSet).shadowWarnings);
+}
+
+/** The parts of a world, as error paths name them. */
+export type WorldPart = "rules" | "registry" | "bans" | "hall_config";
+
+/**
+ * Load a world; throws `WcpError` whose `path` starts with the part at fault. `codes` replaces
+ * the error code of a bad part (a face's own `MCP_CONFIG_INVALID`), else the part's own code.
+ *
+ * @example
+ * ```ts
+ * import { loadWorld } from "@wcp/core";
+ * try {
+ *   loadWorld({ rules: { rules: [] }, registry: [{ worker_id: "x" }] });
+ * } catch (e) {
+ *   (e as { path: string }).path.startsWith("registry[0]"); // true
+ * }
+ * ```
+ */
+export function loadWorld(
+  source: WorldSource,
+  codes: Partial<Record<WorldPart, string>> = {},
+): World {
+  let rules: RuleSet;
+  try {
+    rules = isRuleSet(source.rules) ? source.rules : parseRules(source.rules);
+  } catch (e) {
+    prefixed("rules", e, codes.rules);
+  }
+  const registry = new Registry();
+  (source.registry ?? []).forEach((rec, i) => {
+    try {
+      registry.enroll(rec as never);
+    } catch (e) {
+      prefixed(`registry[${i}]`, e, codes.registry);
+    }
+  });
+  (source.bans ?? []).forEach((ban, i) => {
+    try {
+      registry.ban(ban as never);
+    } catch (e) {
+      prefixed(`bans[${i}]`, e, codes.bans);
+    }
+  });
+  for (const id of source.revoked ?? []) {
+    if (registry.get(id)) registry.revoke(id);
+  }
+  let config: HallConfig;
+  try {
+    config = validateHallConfig(source.hall_config as Partial<HallConfig> | undefined);
+  } catch (e) {
+    prefixed("hall_config", e, codes.hall_config);
+  }
+  const hashes = source.current_hashes ?? {};
+  return {
+    rules,
+    registry,
+    config,
+    ...(source.policy_gate ? { policy_gate: source.policy_gate } : {}),
+    currentHash: (id) => hashes[id] ?? registry.registeredHash(id),
+  };
+}
+
+/**
+ * Decide one request in a world (the core's `makeDecision`).
+ *
+ * @example
+ * ```ts
+ * import { decideIn, loadWorld } from "@wcp/core";
+ * const d = decideIn(loadWorld({ rules: { rules: [] } }), { capability_id: "cap.x.y" });
+ * d.outcome; // "DENY"
+ * ```
+ */
+export function decideIn(
+  world: World,
+  input: unknown,
+  options: { now?: Clock; policyGate?: PolicyGate | PolicyGateFn } = {},
+): RouteDecision {
+  return makeDecision(input, {
+    rules: world.rules,
+    registry: world.registry,
+    config: world.config,
+    policyGate: options.policyGate ?? world.policy_gate,
+    currentWorkerHash: (id) => world.currentHash(id),
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+/**
+ * Whether a worker of a world may still run an approved request: enrolled, not revoked, no
+ * banned registered or current hash, code unchanged since enrolment.
+ *
+ * @example
+ * ```ts
+ * import { loadWorld, worldWorkerCheck } from "@wcp/core";
+ * worldWorkerCheck(loadWorld({ rules: { rules: [] } })).unavailable("org.x.y.1") !== null; // true
+ * ```
+ */
+export function worldWorkerCheck(world: Pick<World, "registry" | "currentHash">): WorkerCheck {
+  return {
+    unavailable(workerId) {
+      const rec = workerId ? world.registry.get(workerId) : undefined;
+      if (!workerId || !rec) return "the approved worker is no longer enrolled";
+      if (rec.status === "revoked") return "the approved worker was revoked";
+      const registered = world.registry.registeredHash(workerId);
+      const current = world.currentHash(workerId);
+      if ([registered, current].some((h) => h !== null && world.registry.isBanned(h))) {
+        return "the approved worker's code hash is banned";
+      }
+      if (registered !== null && current !== null && registered !== current) {
+        return "the approved worker changed its code since the approval";
+      }
+      return null;
+    },
+  };
+}
