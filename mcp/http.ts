@@ -22,6 +22,8 @@ import { Governor } from "./governor.ts";
 import { invalidParamsResponse } from "./_guard.ts";
 import type { TenantRisk } from "../src/model.ts";
 import { uuidV4 } from "../src/ids.ts";
+// Type only: whoever passes an OAuthResourceServer has loaded jose (oauth.ts).
+import type { OAuthError, OAuthResourceServer } from "./oauth.ts";
 
 /** The authenticated caller of one HTTP request. */
 export interface HttpTenant {
@@ -51,6 +53,15 @@ export interface McpHttpOptions extends WcpMcpServerOptions {
   allowedOrigins?: string[];
   /** The authenticated tenant of a request (from the bearer token), or null for the config's. */
   resolveTenant?: (req: Request) => HttpTenant | null | Promise<HttpTenant | null>;
+  /**
+   * OAuth 2.1 (MCP authorization spec): every request needs a JWT access token this resource
+   * server accepts (then `resolveTenant` is not asked); its namespace is the tenant (an admin
+   * token: the config's). The protected resource metadata is answered at
+   * `/.well-known/oauth-protected-resource[<path>]`, and 401s name it in `WWW-Authenticate`.
+   */
+  oauth?: OAuthResourceServer;
+  /** The endpoint's path, for the resource URL when `oauth` has no `resource`. Default `/mcp`. */
+  path?: string;
 }
 
 /** Loopback host names accepted by default. */
@@ -115,14 +126,8 @@ export function guardRequest(
   allowedHosts: string[],
   allowedOrigins: string[],
 ): Response | null {
-  const host = req.headers.get("host") ?? new URL(req.url).host;
-  if (!hostAllowed(host, allowedHosts)) {
-    return jsonRpcError(403, -32000, `Forbidden: Host header "${host}" is not allowed`);
-  }
-  const origin = req.headers.get("origin");
-  if (!originAllowed(origin, host, allowedOrigins)) {
-    return jsonRpcError(403, -32000, `Forbidden: Origin "${origin}" is not allowed`);
-  }
+  const refused = guardHostOrigin(req, allowedHosts, allowedOrigins);
+  if (refused) return refused;
   if (req.method !== "POST") {
     return jsonRpcError(
       405,
@@ -134,6 +139,65 @@ export function guardRequest(
     );
   }
   return null;
+}
+
+/** The Host/Origin (DNS-rebinding) part of `guardRequest`: a 403, or null. */
+export function guardHostOrigin(
+  req: Request,
+  allowedHosts: string[],
+  allowedOrigins: string[],
+): Response | null {
+  const host = req.headers.get("host") ?? new URL(req.url).host;
+  if (!hostAllowed(host, allowedHosts)) {
+    return jsonRpcError(403, -32000, `Forbidden: Host header "${host}" is not allowed`);
+  }
+  const origin = req.headers.get("origin");
+  if (!originAllowed(origin, host, allowedOrigins)) {
+    return jsonRpcError(403, -32000, `Forbidden: Origin "${origin}" is not allowed`);
+  }
+  return null;
+}
+
+/**
+ * The tenant and principal of a request by its OAuth access token, or the 401/403/503 answer
+ * (with `WWW-Authenticate` naming the protected resource metadata).
+ */
+async function oauthCaller(
+  req: Request,
+  oauth: OAuthResourceServer,
+  resource: string,
+): Promise<Response | { tenant: HttpTenant | null; principal_id: string }> {
+  const m = /^Bearer\s+(\S+)$/i.exec((req.headers.get("authorization") ?? "").trim());
+  const refuse = (status: number, message: string, challenge: string | null) =>
+    jsonRpcError(status, -32000, message, challenge ? { "www-authenticate": challenge } : {});
+  if (!m) {
+    return refuse(401, "Unauthorized: send an OAuth access token", oauth.challenge(resource));
+  }
+  if (!oauth.handles(m[1])) {
+    const problem = { error: "invalid_token" as const, message: "the token is not a JWT" };
+    return refuse(401, `Unauthorized: ${problem.message}`, oauth.challenge(resource, problem));
+  }
+  try {
+    const id = await oauth.authenticate(m[1], resource);
+    return {
+      tenant: id.namespace ? { tenant_id: id.namespace } : null,
+      principal_id: id.principal_id,
+    };
+  } catch (e) {
+    // OAuthError, known by name: this module does not load jose itself.
+    if (!(e instanceof Error) || e.name !== "OAuthError") throw e;
+    const err = e as OAuthError;
+    const what = err.status === 403
+      ? "Forbidden"
+      : err.status === 401
+      ? "Unauthorized"
+      : "Unavailable";
+    return refuse(
+      err.status,
+      `${what}: ${err.message} [${err.code}]`,
+      err.status === 503 ? null : oauth.challenge(resource, err),
+    );
+  }
 }
 
 /**
@@ -399,20 +463,43 @@ export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
   // and the authenticated tenant, never a fresh id per request.
   const handlerId = uuidV4();
 
+  const oauth = options.oauth;
   return async (req: Request, context?: McpRequestContext): Promise<Response> => {
+    const resource = oauth?.resourceFor(req.url, options.path ?? "/mcp");
+    if (oauth && resource && req.method === "GET") {
+      const path = new URL(req.url).pathname;
+      if (oauth.isMetadataPath(path, resource)) {
+        return guardHostOrigin(req, allowedHosts, allowedOrigins) ??
+          oauth.metadataResponse(resource);
+      }
+    }
     const refused = guardRequest(req, allowedHosts, allowedOrigins);
     if (refused) return refused;
+    // Authorization before the body is read (an unauthenticated caller gets the challenge only).
+    let caller: { tenant: HttpTenant | null; principal_id: string } | null = null;
+    if (oauth && resource && context?.tenant === undefined) {
+      const r = await oauthCaller(req, oauth, resource);
+      if (r instanceof Response) {
+        await req.body?.cancel().catch(() => {});
+        return r;
+      }
+      caller = r;
+    }
     const body = await readJsonRpcBody(req);
     if (body instanceof Response) return body;
     const tenant = context?.tenant !== undefined
       ? context.tenant
+      : caller
+      ? caller.tenant
       : options.resolveTenant
       ? await options.resolveTenant(req)
       : null;
+    // The session (the requester of its holds) is the OAuth principal when there is one.
+    const who = caller?.principal_id ?? tenant?.tenant_id;
     const server = createWcpMcpServer({
       governor,
       approvals: options.approvals,
-      session: { id: tenant ? `${handlerId}/${tenant.tenant_id}` : handlerId },
+      session: { id: who ? `${handlerId}/${who}` : handlerId },
     });
     return await serveWithServer(req, server, authInfoFor(tenant), body);
   };

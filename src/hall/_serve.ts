@@ -103,6 +103,28 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
     allowedHosts: setup.allowedHosts,
     allowedOrigins: fileConfig.allowed_origins,
   });
+  // OAuth for /mcp (hall.json `oauth`): jose is loaded only when it is configured.
+  let oauth;
+  if (fileConfig.oauth) {
+    const { OAuthResourceServer } = await import("../../mcp/oauth.ts");
+    oauth = new OAuthResourceServer(fileConfig.oauth, {
+      onUnavailable: (issuer, reason) =>
+        console.error(
+          `wcp hall: OAuth: the keys of ${issuer} could not be fetched (${reason}); /mcp answers ` +
+            "503 to its tokens until they can be (is --allow-net granted for its JWKS host?)",
+        ),
+    });
+    for (const host of oauth.fetchHosts()) {
+      if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {
+        throw new WcpError(
+          "CONFIG_INVALID",
+          "oauth",
+          `the hall may not connect to ${host} for the issuer's keys: run it with ` +
+            `--allow-net=127.0.0.1,localhost,${host} (README, Hall server: OAuth for /mcp)`,
+        );
+      }
+    }
+  }
   // Other threads of this process, and other instances on the same PostgreSQL database.
   const open = store.openPeerChannel?.bind(store);
   const peers = combinePeers(
@@ -113,6 +135,7 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
   try {
     hallApp = await createHallApp({
       mcpHandler,
+      oauth,
       store,
       rules: setup.rulesDoc,
       rulesPath: setup.rulesPath,

@@ -45,6 +45,8 @@ import { guardStore } from "./store_guard.ts";
 import type { HallStore } from "./store/types.ts";
 import { TelemetryPipeline, type TelemetrySinkOptions } from "./telemetry_sinks.ts";
 import type { InProcessWorker } from "./worker_call.ts";
+// Type only: jose (behind OAuthResourceServer) is loaded by whoever builds one (_serve.ts).
+import type { OAuthError, OAuthResourceServer } from "../../mcp/oauth.ts";
 
 /** Options of `createHallApp`. */
 export interface HallAppOptions {
@@ -80,6 +82,13 @@ export interface HallAppOptions {
     req: Request,
     context?: { tenant?: { tenant_id: string } | null },
   ) => Promise<Response>;
+  /**
+   * OAuth 2.1 for `/mcp` (MCP authorization spec): protected resource metadata at
+   * `/.well-known/oauth-protected-resource[/mcp]`, JWT access tokens of the configured issuers at
+   * `/mcp` (and on the `/wcp/*` calls its tools make in process), a `WWW-Authenticate` naming the
+   * metadata on `/mcp`'s 401s. The hall's own tokens keep working everywhere.
+   */
+  oauth?: OAuthResourceServer;
   /** Absolute path of `playground/dist` for `/playground` and `/dashboard`. */
   staticDir?: string;
   /** Clock (epoch ms). */
@@ -139,7 +148,9 @@ function errorResponse(err: unknown, method: string, path: string): Response {
   if (err instanceof HttpError) {
     const res = jsonResponse(err.body(), err.status);
     for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
-    if (err.status === 401) res.headers.set("www-authenticate", 'Bearer realm="wcp-hall"');
+    if (err.status === 401 && !res.headers.has("www-authenticate")) {
+      res.headers.set("www-authenticate", 'Bearer realm="wcp-hall"');
+    }
     return res;
   }
   if (err instanceof WcpError) {
@@ -309,9 +320,84 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", staticRoutes(options.staticDir));
 
+  // OAuth for /mcp (mcp/oauth.ts): the protected resource metadata is public (RFC 9728), at the
+  // root well-known path and at the one suffixed with the resource's path.
+  const oauth = options.oauth;
+  if (oauth) {
+    app.get("/.well-known/oauth-protected-resource/*", (c, next) => {
+      const resource = oauth.resourceFor(c.req.url, "/mcp");
+      if (!oauth.isMetadataPath(c.req.path, resource)) return next();
+      return oauth.metadataResponse(resource);
+    });
+    app.get(
+      "/.well-known/oauth-protected-resource",
+      (c) => oauth.metadataResponse(oauth.resourceFor(c.req.url, "/mcp")),
+    );
+  }
+  const knownNamespaces = new Map<string, number>();
+  const oauthPrincipal = async (
+    c: Parameters<MiddlewareHandler<HallEnv>>[0],
+    token: string,
+  ): Promise<Principal> => {
+    const o = oauth!;
+    const resource = o.resourceFor(c.req.url, "/mcp");
+    // The token's audience is /mcp: the hall's API takes it only from /mcp's own tools (requests
+    // made in process, which carry no connection), never from the network.
+    if (c.req.path !== "/mcp" && isServeInfo(c.env)) {
+      throw new HttpError(
+        401,
+        "INVALID_TOKEN",
+        "an OAuth access token is accepted at /mcp only; the hall's API takes the hall's tokens",
+      );
+    }
+    let id;
+    try {
+      id = await o.authenticate(token, resource);
+    } catch (e) {
+      // OAuthError, known by name: this module does not load jose (oauth.ts) itself.
+      if (!(e instanceof Error) || e.name !== "OAuthError") throw e;
+      const err = e as OAuthError;
+      throw new HttpError(err.status, err.code, err.message, {
+        headers: err.status === 503
+          ? { "retry-after": "5" }
+          : { "www-authenticate": o.challenge(resource, err) },
+      });
+    }
+    if (id.namespace !== null) {
+      // An issuer's claim cannot conjure a tenant: the namespace must be registered here.
+      const seen = knownNamespaces.get(id.namespace);
+      if (seen === undefined || now() - seen > 5_000) {
+        if (!(await store.getNamespace(id.namespace))) {
+          throw new HttpError(
+            403,
+            "NAMESPACE_UNKNOWN",
+            `the token acts for namespace '${id.namespace}', which this hall does not have ` +
+              "(an admin registers it: POST /wcp/namespaces)",
+          );
+        }
+        if (knownNamespaces.size > 10_000) knownNamespaces.clear();
+        knownNamespaces.set(id.namespace, now());
+      }
+    }
+    return { token_id: id.principal_id, role: id.role, namespace: id.namespace, label: id.label };
+  };
+
   const requireToken: MiddlewareHandler<HallEnv> = async (c, next) => {
     const token = bearerOf(c.req.header("authorization"));
-    const p = token ? await auth.authenticate(token) : null;
+    let p: Principal | null = null;
+    let refused: HttpError | null = null;
+    if (token && oauth?.handles(token)) {
+      try {
+        p = await oauthPrincipal(c, token);
+      } catch (e) {
+        // A valid token without the scope (403) or keys that cannot be fetched (503) are no
+        // failed authentication; the rest are.
+        if (!(e instanceof HttpError) || e.status !== 401) throw e;
+        refused = e;
+      }
+    } else if (token) {
+      p = await auth.authenticate(token);
+    }
     if (!p) {
       const wait = failures.take(`ip:${remoteAddress(c.env)}`, failedLimit);
       if (wait) {
@@ -319,10 +405,25 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
           headers: { "retry-after": String(wait) },
         });
       }
+      if (refused) throw refused;
+      // On /mcp the challenge names the protected resource metadata (MCP authorization spec).
+      const challenge = oauth && c.req.path === "/mcp"
+        ? {
+          headers: {
+            "www-authenticate": token
+              ? oauth.challenge(oauth.resourceFor(c.req.url, "/mcp"), {
+                error: "invalid_token",
+                message: "unknown or revoked bearer token",
+              })
+              : oauth.challenge(oauth.resourceFor(c.req.url, "/mcp")),
+          },
+        }
+        : undefined;
       throw new HttpError(
         401,
         token ? "INVALID_TOKEN" : "UNAUTHENTICATED",
         token ? "unknown or revoked bearer token" : "send Authorization: Bearer <token>",
+        challenge,
       );
     }
     const wait = limiter.take(p.token_id, await tierLimit(p));

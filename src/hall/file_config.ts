@@ -10,6 +10,7 @@ import { ENVS, SUPERVISOR_LEVELS } from "../model.ts";
 import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../policy.ts";
 import { zodPath } from "./errors.ts";
 import { WcpError } from "../errors.ts";
+import { OAuthConfigSchema } from "../../mcp/oauth_config.ts";
 
 const stringOrList = z.union([z.string(), z.array(z.string()).min(1)]);
 
@@ -118,6 +119,11 @@ export const HallFileConfigSchema = z.strictObject({
   worker_origins: z.array(z.string().url()).optional(),
   /** An MCP server config file (see mcp/); when set, MCP is served at /mcp behind the hall's auth. */
   mcp_config: z.string().min(1).optional(),
+  /**
+   * OAuth 2.1 for `/mcp` (the MCP authorization spec): JWT access tokens of these issuers, bound
+   * to the resource, besides the hall's own tokens (`mcp/oauth_config.ts`).
+   */
+  oauth: OAuthConfigSchema.optional(),
 });
 /** Parsed `hall.json`. */
 export type HallFileConfig = z.infer<typeof HallFileConfigSchema>;
