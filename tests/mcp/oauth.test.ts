@@ -528,3 +528,116 @@ Deno.test("jose stays out of the core library's graph (mod.ts)", async () => {
   assert.ok(specifiers.some((s) => s.endsWith("/mod.ts")), "deno info listed the graph");
   assert.deepEqual(specifiers.filter((s) => /jose|oidc-provider|mcp\/oauth/.test(s)), []);
 });
+
+// The hall as an operator starts it: `deno task serve`'s own flags, ./data pointed elsewhere.
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+async function serveTaskFlags(dataDir: string): Promise<string[]> {
+  const task: string = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.serve;
+  return task.split(/\s+/).slice(2).filter((w) => w.startsWith("--")).map((w) =>
+    /^--allow-(read|write)=/.test(w) ? w.replace("./data", dataDir) : w
+  );
+}
+
+/** Run the hall to its exit (killed after a minute should it serve instead: a failure, no hang). */
+async function serveOutput(dir: string, flags: string[]): Promise<Deno.CommandOutput> {
+  const child = startServe(dir, flags).spawn();
+  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  try {
+    return await child.output();
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
+function startServe(dir: string, flags: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, `${ROOT}src/hall/main.ts`],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", WCP_DATA_DIR: dir, WCP_HALL_PORT: "0", WCP_ADMIN_TOKEN: ADMIN },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+Deno.test("deno task serve with oauth: an issuer the task may not reach stops the start with one line naming the host to grant", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "wcp_oauth_serve_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/hall.json`,
+      JSON.stringify({ oauth: { issuer: "https://auth.example.com" } }),
+      { mode: 0o600 },
+    );
+    const out = await serveOutput(dir, await serveTaskFlags(dir));
+    const err = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 2, err);
+    assert.match(err, /--allow-net=127\.0\.0\.1,localhost,auth\.example\.com/);
+    assert.doesNotMatch(err, /\n\s+at /, "no stack trace");
+
+    await Deno.writeTextFile(
+      `${dir}/hall.json`,
+      JSON.stringify({ oauth: { issuer: "https://auth.example.com", algorithms: ["HS256"] } }),
+      { mode: 0o600 },
+    );
+    const bad = await serveOutput(dir, await serveTaskFlags(dir));
+    assert.equal(bad.code, 2);
+    assert.match(new TextDecoder().decode(bad.stderr), /oauth\.algorithms\[0\]: HS256 is refused/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task serve with oauth: the hall process serves the metadata and takes the provider's token at /mcp", async () => {
+  const idp = await startOidcProvider(CLIENTS, SCOPES);
+  const dir = await Deno.makeTempDir({ prefix: "wcp_oauth_serve_" });
+  await Deno.writeTextFile(
+    `${dir}/hall.json`,
+    JSON.stringify({ oauth: { issuer: idp.issuer, required_scopes: ["mcp"] } }),
+    { mode: 0o600 },
+  );
+  const child = startServe(dir, await serveTaskFlags(dir)).spawn();
+  const errText: string[] = [];
+  const errDone = child.stderr.pipeTo(
+    new WritableStream({ write: (c) => void errText.push(new TextDecoder().decode(c)) }),
+  );
+  const reader = child.stdout.getReader();
+  try {
+    let out = "";
+    while (!/listening on (http:\/\/\S+)/.test(out)) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, `hall exited: ${out} ${errText.join("")}`);
+      out += new TextDecoder().decode(value);
+    }
+    const base = /listening on (http:\/\/\S+)/.exec(out)![1];
+    const doc = await (await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)).json();
+    assert.equal(doc.resource, `${base}/mcp`);
+    assert.deepEqual(doc.authorization_servers, [idp.issuer]);
+    const ns = await fetch(`${base}/wcp/namespaces`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ namespace: "org.acme", tier: "team", owner: "acme" }),
+    });
+    assert.equal(ns.status, 201);
+    await ns.body?.cancel();
+    const token = await idp.token("acme-agent", doc.resource, "mcp wcp:ns:org.acme");
+    const client = await mcpClient(`${base}/mcp`, token);
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes("wcp_route"), names.join(","));
+    } finally {
+      await client.close();
+    }
+    const anon = await post(`${base}/mcp`);
+    assert.equal(anon.status, 401);
+    assert.match(anon.headers.get("www-authenticate") ?? "", /resource_metadata="/);
+    await anon.body?.cancel();
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await reader.cancel().catch(() => {});
+    await errDone.catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+    await idp.close();
+  }
+});
