@@ -122,16 +122,16 @@ export function nodePosition(ref: TreeNodeRef): number {
   return 2 * m - popcount(m) + ref.level;
 }
 
-/** Leaves of a tree whose last made node has position `last` (-1 for none). */
+/**
+ * Leaves whose nodes all lie at or before position `last` (-1 for none): the size of a tree whose
+ * last stored node is there (a store then checks that the tree's frontier is stored).
+ */
 export function leavesAtPosition(last: number): number {
-  if (last < 0) return 0;
-  // 2n - popcount(n) nodes for n leaves, so the last node of n leaves is at 2n - popcount(n) - 1.
-  for (let n = Math.max(1, Math.floor((last + 1) / 2));; n++) {
-    if (2 * n - popcount(n) - 1 === last) return n;
-    if (2 * n - popcount(n) - 1 > last) {
-      throw new Error(`receipt tree: no tree ends at node position ${last}`);
-    }
-  }
+  // 2n - popcount(n) nodes for n leaves, so the last node of n leaves is at 2n - popcount(n) - 1,
+  // which grows with n: the answer is the largest n with that position <= last.
+  let n = Math.max(0, Math.floor((last + 1) / 2) - 64);
+  while (2 * (n + 1) - popcount(n + 1) - 1 <= last) n++;
+  return n;
 }
 
 /** The key of a node in a lookup map. */

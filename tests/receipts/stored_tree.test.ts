@@ -182,6 +182,9 @@ Deno.test("stored tree: node positions are the order appends make the nodes in",
       assert.equal(nodePosition(node), pos++, `node ${node.level}:${node.index}`);
     }
     assert.equal(leavesAtPosition(pos - 1), n);
+    // A position inside an append (its leaf stored, a parent not): the leaves before it.
+    if (n > 1) assert.equal(leavesAtPosition(pos - 2), n - 1);
   }
   assert.equal(leavesAtPosition(-1), 0);
+  assert.equal(leavesAtPosition(0), 1);
 });
