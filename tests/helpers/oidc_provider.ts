@@ -3,7 +3,7 @@
 // it issues JWT access tokens (RFC 9068, RS256) whose audience is the resource asked for.
 
 import http from "node:http";
-import { exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import Provider, { errors } from "oidc-provider";
 
 /** One client of the provider (client_secret_basic, client credentials only). */
@@ -23,6 +23,8 @@ export interface TestIssuer {
   kid: string;
   /** An access token for `client_id` bound to `resource` with `scope` (client credentials). */
   token(client_id: string, resource: string, scope: string): Promise<string>;
+  /** A JWT signed with the provider's own key and kid (for claims the provider never issues). */
+  sign(payload: JWTPayload, typ?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,8 @@ export async function startOidcProvider(
       }
       return body.access_token as string;
     },
+    sign: (payload, typ = "at+jwt") =>
+      new SignJWT(payload).setProtectedHeader({ alg: "RS256", typ, kid }).sign(privateKey),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

@@ -335,6 +335,49 @@ Deno.test("hall /mcp OAuth: wrong audience, expired, unknown key, forged signatu
   }
 });
 
+Deno.test("hall /mcp OAuth: with the provider's own key: nbf ahead of the skew, an untrusted issuer, a non-access-token typ, no sub, a bad namespace claim are refused", async () => {
+  const f = await startHall();
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const base = {
+      iss: f.idp.issuer,
+      sub: "acme-agent",
+      aud: f.resource,
+      iat: now,
+      exp: now + 300,
+      scope: "mcp wcp:ns:org.acme",
+    };
+    const code = async (token: string) => (await refusal(await post(f.resource, token))).code;
+    // The same claims pass (so each refusal below is the one claim's doing).
+    const ok = await post(f.resource, await f.idp.sign(base));
+    assert.equal(ok.status, 200);
+    await ok.body?.cancel();
+    const soon = await post(f.resource, await f.idp.sign({ ...base, nbf: now + 20 }));
+    assert.equal(soon.status, 200, "nbf within the 30 s skew");
+    await soon.body?.cancel();
+    assert.equal(await code(await f.idp.sign({ ...base, nbf: now + 120 })), "TOKEN_NOT_YET_VALID");
+    assert.equal(
+      await code(await f.idp.sign({ ...base, iss: "http://127.0.0.1:1" })),
+      "ISSUER_UNTRUSTED",
+    );
+    assert.equal(await code(await f.idp.sign(base, "logout+jwt")), "INVALID_TOKEN");
+    const { sub: _sub, ...noSub } = base;
+    assert.equal(await code(await f.idp.sign(noSub)), "INVALID_TOKEN");
+    assert.equal(
+      await code(await f.idp.sign({ ...base, scope: "mcp", wcp_namespace: "Acme Corp" })),
+      "INVALID_TOKEN",
+    );
+    // Two namespaces (a scope and a different claim) are refused, not picked from.
+    const two = await refusal(
+      await post(f.resource, await f.idp.sign({ ...base, wcp_namespace: "org.other" })),
+    );
+    assert.equal(two.status, 403);
+    assert.equal(two.code, "NAMESPACE_AMBIGUOUS");
+  } finally {
+    await f.stop();
+  }
+});
+
 Deno.test("hall /mcp OAuth: scopes: a missing required scope is 403 insufficient_scope; no namespace, an unknown one, or a JWT on /wcp/* from the network are refused", async () => {
   const f = await startHall();
   try {
