@@ -14,6 +14,12 @@ import { uuidV4 } from "../../src/ids.ts";
 import type { Gateway } from "./gateway.ts";
 import { createGatewayServer } from "./face.ts";
 
+/** The handler, and a way to end every session (their open streams) before shutting down. */
+export type GatewayHttpHandler = ((req: Request) => Promise<Response>) & {
+  /** Close every session's transport (ends their SSE streams). */
+  closeAll(): Promise<void>;
+};
+
 /** Options of `createGatewayHttpHandler`. */
 export interface GatewayHttpOptions {
   /** Accepted Host names (any port); default loopback. */
@@ -48,13 +54,13 @@ function hostName(host: string): string {
 export function createGatewayHttpHandler(
   gateway: Gateway,
   options: GatewayHttpOptions = {},
-): (req: Request) => Promise<Response> {
+): GatewayHttpHandler {
   const allowed = (options.allowedHosts ?? LOOPBACK).map((h) =>
     h.includes(":") && !h.startsWith("[") ? `[${h}]` : h.toLowerCase()
   );
   const max = options.maxSessions ?? 1000;
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  return async (req: Request): Promise<Response> => {
+  const handler = async (req: Request): Promise<Response> => {
     const host = req.headers.get("host") ?? new URL(req.url).host;
     if (!allowed.includes(hostName(host))) return refuse(403, `Forbidden: Host "${host}"`);
     const origin = req.headers.get("origin");
@@ -91,4 +97,11 @@ export function createGatewayHttpHandler(
     await server.connect(transport);
     return await transport.handleRequest(req, authInfo ? { authInfo } : undefined);
   };
+  return Object.assign(handler, {
+    closeAll: async () => {
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(all.map((t) => t.close().catch(() => {})));
+    },
+  });
 }

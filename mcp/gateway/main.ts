@@ -149,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
           ? handler(req)
           : Promise.resolve(new Response("not found", { status: 404 })),
     );
-    const stop = () => void server.shutdown();
+    const stop = () => void handler.closeAll().then(() => server.shutdown());
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
     await server.finished;

@@ -10,7 +10,7 @@
 // @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { StdioClientTransport as StdioTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
@@ -114,16 +114,22 @@ export class Upstream {
   async #open(): Promise<Client> {
     const spec = this.spec;
     const client = new Client(GATEWAY_CLIENT_INFO, { capabilities: {} });
-    const transport = "command" in spec
-      ? new StdioClientTransport({
+    // Loaded only for a stdio upstream: its spawn code reads OSTYPE at import (a gateway with
+    // HTTP upstreams only needs no --allow-env).
+    const Stdio = "command" in spec
+      ? (await import("@modelcontextprotocol/sdk/client/stdio.js"))
+        .StdioClientTransport as typeof StdioTransport
+      : null;
+    const transport = "command" in spec && Stdio
+      ? new Stdio({
         command: spec.command,
         args: spec.args,
         env: spec.env,
         ...(spec.cwd ? { cwd: spec.cwd } : {}),
         stderr: "inherit",
       })
-      : new StreamableHTTPClientTransport(new URL(spec.url), {
-        requestInit: { headers: spec.headers },
+      : new StreamableHTTPClientTransport(new URL((spec as { url: string }).url), {
+        requestInit: { headers: (spec as { headers: Record<string, string> }).headers },
       });
     client.onclose = () => {
       if (this.#client === client) {
