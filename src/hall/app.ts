@@ -29,6 +29,7 @@ import { receiptRoutes } from "./routes/receipts.ts";
 import { withRouteFastLane } from "./route_fast_lane.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { simulateRoutes } from "./routes/simulate.ts";
+import { statsRoutes } from "./routes/stats.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { workerRoutes } from "./routes/workers.ts";
 import {
@@ -463,6 +464,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     app.route(base, eventRoutes(hall, streams));
     app.route(base, ruleRoutes(hall));
     app.route(base, simulateRoutes(hall));
+    app.route(base, statsRoutes(hall));
   }
 
   return {
