@@ -123,6 +123,18 @@ const STEPS = [
 ] as const;
 type StepName = typeof STEPS[number];
 
+/**
+ * The decision pipeline's steps in the order they run: the names a `trace` reports (a decision
+ * stops at the first `deny` or `hold`; later steps do not appear in its trace).
+ *
+ * @example
+ * ```ts
+ * import { PIPELINE_STEPS } from "@wcp/core";
+ * PIPELINE_STEPS.indexOf("match") < PIPELINE_STEPS.indexOf("policy"); // true
+ * ```
+ */
+export const PIPELINE_STEPS: readonly string[] = STEPS;
+
 class Denial {
   constructor(readonly reason: DenyReason, readonly escalation?: Escalation) {}
 }

@@ -2,21 +2,18 @@
 /** @jsxImportSource preact */
 /// <reference lib="dom" />
 /**
- * Entry point of the bundle: the playground (`index.html`) or the hall dashboard
- * (`dashboard.html`), chosen by `<body data-mode>`.
+ * Entry point of the playground's bundle (`app.js`, loaded by `index.html`). The hall dashboard
+ * is its own bundle (`dashboard/main.tsx`, `dashboard.js`).
  *
  * @module
  */
 
 import { render } from "preact";
-import { DashboardApp } from "./dashboard/mod.tsx";
 import { PlaygroundApp } from "./playground.tsx";
 import { keepUrlInSync, restoreFromUrl } from "./state.ts";
 
 const root = document.getElementById("app");
-if (root && document.body.dataset.mode === "dashboard") {
-  render(<DashboardApp />, root);
-} else if (root) {
+if (root) {
   // Restore a shared link before the first render, so the page never flashes the defaults.
   restoreFromUrl().finally(() => {
     render(<PlaygroundApp />, root);

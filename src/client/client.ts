@@ -33,6 +33,7 @@ import type {
   NamespaceGrant,
   ReceiptFilter,
   TelemetryList,
+  WorkerAttestation,
 } from "./types.ts";
 
 /**
@@ -342,6 +343,19 @@ export class HallClient {
       "POST",
       `/wcp/workers/${encodeURIComponent(workerId)}/clear-tamper`,
       body,
+      options,
+    );
+  }
+
+  /**
+   * `GET /wcp/workers/:id/attestation` (admin or the worker's namespace): the registered and
+   * verified current hashes, the tamper flag and the last submitted attestation.
+   */
+  workerAttestation(workerId: string, options?: CallOptions): Promise<WorkerAttestation> {
+    return this.#request(
+      "GET",
+      `/wcp/workers/${encodeURIComponent(workerId)}/attestation`,
+      undefined,
       options,
     );
   }

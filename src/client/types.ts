@@ -201,3 +201,34 @@ export interface HallStats {
   /** True when the window held more than was read (100,000 decisions, 1,000 receipts). */
   truncated: boolean;
 }
+
+/**
+ * `GET /wcp/workers/:id/attestation`: what the hall knows of a worker's code.
+ *
+ * @example
+ * ```ts ignore
+ * const a: WorkerAttestation = await client.workerAttestation("org.acme.sum.1");
+ * a.flagged; // true after a verified package that differs from the registered hash
+ * ```
+ */
+export interface WorkerAttestation {
+  /** Worker id. */
+  worker_id: string;
+  /** The registered code hash (`sha256:…`), or null. */
+  registered_hash: string | null;
+  /** The last verified current hash, or null. */
+  current_hash: string | null;
+  /** The tamper flag. */
+  flagged: boolean;
+  /** The last verified submission (one that does not verify is not kept), or null. */
+  attestation: {
+    /** The submitted manifest. */
+    manifest: Record<string, unknown>;
+    /** Whether it verified. */
+    verified: boolean;
+    /** RFC 3339. */
+    verified_at: string;
+    /** `ok` or the `ATTEST_*` code. */
+    detail: string;
+  } | null;
+}

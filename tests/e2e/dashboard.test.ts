@@ -6,8 +6,10 @@
  */
 
 import assert from "node:assert/strict";
-import { HallClient, recordHashJcs } from "../../mod.ts";
+import { generateSigningKey, HallClient, HallError, recordHashJcs } from "../../mod.ts";
+import { signedSubmission } from "../hall/_helpers.ts";
 import { launch, openPage, ROOT, screenshot } from "./_browser.ts";
+import type { Page } from "playwright-core";
 
 const TOKEN = "wcp_e2e_" + crypto.randomUUID().replaceAll("-", "");
 
@@ -160,8 +162,52 @@ const RULES = {
       required_controls_suggested: ["ctrl.obs.audit-log-append-only"],
       escalation: { policy_gate: true },
     },
+  }, {
+    // Over the cap a sync is held for a human (spec 9: the chain's blast total is capped).
+    rule_id: "data.sync",
+    match: { capability_id: "cap.data.sync" },
+    decision: {
+      candidate_workers_ranked: [{ worker_species_id: "wrk.data.syncer" }],
+      max_blast_by_env: { dev: 4 },
+      escalation: { hold_over_cap: true },
+    },
   }],
 };
+
+const SYNCER = {
+  worker_id: "org.acme.syncer.1",
+  worker_species_id: "wrk.data.syncer",
+  capabilities: ["cap.data.sync"],
+  blast_radius: { data: 3, network: 1, financial: 0, time: 1, reversibility: "reversible" },
+};
+
+const input = (capability_id: string) => ({
+  correlation_id: crypto.randomUUID(),
+  tenant_id: "acme",
+  env: "dev",
+  data_label: "INTERNAL",
+  tenant_risk: "low",
+  qos_class: "P2",
+  capability_id,
+});
+
+type Submission = Parameters<HallClient["submitAttestation"]>[1];
+
+/** Controls without an accessible name (label, aria-label, aria-labelledby or text). */
+function unlabelled(page: Page): Promise<string[]> {
+  return page.evaluate(`[...document.querySelectorAll("input, select, textarea, button")]
+    .filter((el) => !((el.labels && el.labels.length > 0) || el.getAttribute("aria-label") ||
+      el.getAttribute("aria-labelledby") ||
+      (el.tagName === "BUTTON" && el.textContent.trim())))
+    .map((el) => el.tagName.toLowerCase() + "#" + el.id)`) as Promise<string[]>;
+}
+
+/** Horizontal overflow of the page, in px (0 or less: none). */
+function overflow(page: Page): Promise<number> {
+  return page.evaluate(
+    "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+  ) as Promise<number>;
+}
 const HALL_JSON = {
   rules_file: "rules.json",
   policy_gate: {
@@ -228,6 +274,15 @@ Deno.test({
         await page.locator("#feed li", { hasText: "STEWARD_HOLD" }).first().waitFor();
         const item = page.locator(`[data-approval="${approvalId}"]`);
         await item.waitFor();
+        // The card shows who asked, why it is held, the request and the time left.
+        assert.match(await item.locator("[data-requester]").textContent() ?? "", /agent/);
+        assert.match(
+          await item.locator("[data-hold-reasons]").textContent() ?? "",
+          /payments need a human/,
+        );
+        assert.match(await item.locator("[data-countdown]").textContent() ?? "", /Expires in \d/);
+        await item.getByText("The full request").click();
+        assert.match(await item.locator("pre.json").first().textContent() ?? "", /"env": "dev"/);
         await screenshot(page, "dashboard-pending");
         await item.getByLabel("Note").fill("checked with finance");
         await item.locator('[data-action="approve"]').click();
@@ -239,6 +294,50 @@ Deno.test({
         await screenshot(page, "dashboard-approved");
         assert.deepEqual(errors, []);
       });
+
+      await t.step("the requester's own token is refused, and the card says so", async () => {
+        // Held with the dashboard's own token: the hall refuses that token as its approver.
+        const own = String(
+          (await api.route(input("cap.fin.initiate-payment"))).pending_approval_id,
+        );
+        const card = page.locator(`[data-approval="${own}"]`);
+        await card.waitFor();
+        await card.locator('[data-action="approve"]').click();
+        const refusal = card.locator('[data-card-error="APPROVER_IS_REQUESTER"]');
+        await refusal.waitFor();
+        assert.match(await refusal.textContent() ?? "", /cannot resolve your own request/);
+        assert.equal((await api.approval(own)).status, "pending");
+        await screenshot(page, "dashboard-own-request");
+        await agent.resolveApproval(own, "deny", "not mine to approve");
+        await card.waitFor({ state: "detached" });
+        // Chromium logs the 403 response itself; nothing else may be logged.
+        assert.deepEqual(errors.filter((e) => !/status of 403/.test(e)), []);
+        errors.length = 0;
+      });
+
+      await t.step(
+        "a hold over the chain's blast cap shows the dimensions, the chain total and the cap",
+        async () => {
+          await api.enroll(SYNCER); // artifact_hash filled in by HallClient
+          const held = await agent.route(input("cap.data.sync"));
+          assert.equal(held.outcome, "STEWARD_HOLD", JSON.stringify(held));
+          const card = page.locator(`[data-approval="${held.pending_approval_id}"]`);
+          await card.waitFor();
+          assert.equal(await card.locator("[data-chain-total]").textContent(), "5");
+          assert.equal(await card.locator("[data-blast-cap]").textContent(), "4");
+          assert.match(await card.locator("[data-blast]").textContent() ?? "", /over the cap by 1/);
+          assert.equal(await card.locator(".dims li").count(), 5);
+          assert.match(
+            await card.locator("[data-hold-reasons]").textContent() ?? "",
+            /blast_over_cap/,
+          );
+          await card.scrollIntoViewIfNeeded();
+          await screenshot(page, "dashboard-blast-cap");
+          await card.locator('[data-action="deny"]').click();
+          await card.waitFor({ state: "detached" });
+          assert.deepEqual(errors, []);
+        },
+      );
 
       await t.step(
         "the approved request is dispatched once; its receipt chain shows valid",
@@ -336,13 +435,29 @@ Deno.test({
         await noItem.locator('[data-action="deny"]').click();
         await noItem.waitFor({ state: "detached" });
         assert.equal((await api.approval(no)).status, "denied");
-        assert.equal(await page.locator("#approvals li").count(), 1); // the escalated one waits
+        assert.equal(await page.locator("#approvals > li").count(), 1); // the escalated one waits
         assert.deepEqual(errors, []);
       });
 
       await t.step("the hall serves the playground too", async () => {
         const pg = await openPage(browser);
         await pg.page.goto(`${hall.url}/playground`);
+        await pg.page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
+        // The decision's pipeline as a diagram: every step passed; a denial marks where it
+        // stopped and what was not reached.
+        await pg.page.locator("#pipeline", { hasText: "match" }).waitFor();
+        assert.equal(await pg.page.locator("#pipeline [data-state=deny]").count(), 0);
+        await pg.page.locator('[data-scenario="missing-controls"]').click();
+        await pg.page.locator("#pipeline-stop", { hasText: "controls" }).waitFor();
+        const stop = pg.page.locator('#pipeline [aria-current="step"]');
+        assert.equal(await stop.getAttribute("data-step"), "controls");
+        assert.equal(
+          await pg.page.locator('#pipeline [data-step="policy"]').getAttribute("data-state"),
+          "unreached",
+        );
+        await pg.page.locator("#pipeline").scrollIntoViewIfNeeded();
+        await screenshot(pg.page, "playground-pipeline");
+        await pg.page.locator('[data-scenario="allowed"]').click();
         await pg.page.locator("#decision-outcome", { hasText: "DISPATCH" }).waitFor();
         // The path (the playground writes its state into the fragment 300 ms after a change).
         assert.equal(new URL(pg.page.url()).pathname, "/playground/");
@@ -407,18 +522,299 @@ Deno.test({
         assert.ok(await page.locator('#feed li[data-event="decision"]').count() > 0);
       });
 
+      await t.step(
+        "Workers: enrol a pasted record (its hash computed), update, revoke",
+        async () => {
+          await page.getByRole("tab", { name: "Workers" }).click();
+          const rec = {
+            worker_id: "org.acme.greeter.7",
+            worker_species_id: "wrk.doc.summarizer",
+            capabilities: ["cap.doc.summarize"],
+            currently_implements: ["ctrl.obs.audit-log-append-only"],
+            endpoint: "http://127.0.0.1:9/",
+          };
+          await page.locator("#enrol-record").fill(JSON.stringify(rec));
+          // The hash the hall will store, computed in the page before anything is sent.
+          assert.match(
+            await page.locator("#enrol-hash").textContent() ?? "",
+            new RegExp(`\\(computed\\): ${recordHashJcs(rec)}`),
+          );
+          await page.locator("#enrol-submit").click();
+          const row = page.locator('[data-worker="org.acme.greeter.7"]');
+          await row.waitFor();
+          assert.equal((await api.worker(rec.worker_id)).record.artifact_hash, recordHashJcs(rec));
+          // A record refused by the core names the field before it is sent.
+          await page.locator("#enrol-record").fill(JSON.stringify({ ...rec, capabilities: "x" }));
+          await page.locator("#enrol-record-error", { hasText: "capabilities" }).waitFor();
+          assert.equal(await page.locator("#enrol-submit").isDisabled(), true);
+          // Upload a record file instead.
+          const file = `${dataDir}/record.json`;
+          await Deno.writeTextFile(
+            file,
+            JSON.stringify({ ...rec, worker_id: "org.acme.greeter.8", endpoint: undefined }),
+          );
+          await page.locator("#enrol-file").setInputFiles(file);
+          await page.locator("#enrol-hash", { hasText: "computed" }).waitFor();
+          await page.locator("#enrol-submit").click();
+          await page.locator('[data-worker="org.acme.greeter.8"]').waitFor();
+
+          // Manage: attestation status, update the record, revoke.
+          await row.locator('[data-action="details"]').click();
+          await row.locator('[data-attestation="org.acme.greeter.7"]').waitFor();
+          assert.match(
+            await row.locator('[data-attestation="org.acme.greeter.7"]').textContent() ?? "",
+            /none submitted/,
+          );
+          assert.match(await row.textContent() ?? "", /serves every tenant/);
+          const edit = row.locator("textarea");
+          const changed = JSON.parse(await edit.inputValue());
+          changed.tenants = ["acme"];
+          await edit.fill(JSON.stringify(changed, null, 2));
+          await row.locator('[data-action="update"]').click();
+          await row.getByText("serves acme;").waitFor();
+          assert.deepEqual((await api.worker(rec.worker_id)).record.tenants, ["acme"]);
+          await screenshot(page, "dashboard-workers");
+          await row.locator('[data-action="revoke"]').click();
+          await row.locator('[data-action="confirm-revoke"]').click();
+          await row.locator(".badge", { hasText: "revoked" }).waitFor();
+          assert.equal((await api.worker(rec.worker_id)).status, "revoked");
+          assert.deepEqual(errors, []);
+        },
+      );
+
+      await t.step(
+        "Workers: a tamper flag with its history; the admin clears it, accepting the new code",
+        async () => {
+          const id = "org.acme.sum.9";
+          const key = await generateSigningKey({ namespace: "org.acme" });
+          await api.enroll({
+            worker_id: id,
+            worker_species_id: "wrk.doc.summarizer",
+            capabilities: ["cap.doc.summarize"],
+            currently_implements: ["ctrl.obs.audit-log-append-only"],
+            public_keys: { [key.key_id]: key.public_key },
+          });
+          const v1 = await api.submitAttestation(
+            id,
+            await signedSubmission(key, id, { "worker.py": "print('v1')\n" }) as Submission,
+          );
+          assert.equal(v1.verified, true);
+          const v2 = await api.submitAttestation(
+            id,
+            await signedSubmission(key, id, { "worker.py": "print('v2')\n" }) as Submission,
+          );
+          assert.equal(v2.tampered, true);
+          const row = page.locator(`[data-worker="${id}"]`);
+          await row.locator(".badge", { hasText: "tamper flag" }).waitFor();
+          await row.locator('[data-action="details"]').click();
+          await row.locator(".badge", { hasText: "differs" }).waitFor();
+          // The history lists the enrolment, the tamper alert and the last attestation.
+          const history = row.locator(`[data-history="${id}"]`);
+          await history.getByText("tamper").first().waitFor();
+          assert.match(await history.textContent() ?? "", /enrolled[\s\S]*tamper/);
+          await row.getByLabel("What you checked").fill("v2 is the vendor's hotfix");
+          await row.getByLabel(/Accept the new code/).check();
+          await screenshot(page, "dashboard-tamper");
+          await row.locator('[data-action="clear-tamper"]').click();
+          await row.locator(".badge", { hasText: "tamper flag" }).waitFor({ state: "detached" });
+          const w = await api.worker(id);
+          assert.equal(w.flagged, false);
+          assert.equal(w.record.attestation?.code_hash, v2.package_hash);
+          assert.deepEqual(errors, []);
+        },
+      );
+
+      await t.step(
+        "Tenants: a namespace and a token, each shown once; revoke; a tier; change a tier",
+        async () => {
+          await page.getByRole("tab", { name: "Tenants" }).click();
+          await page.locator("#new-ns-namespace").fill("org.beta");
+          await page.locator("#new-ns-owner").fill("beta ops");
+          await page.locator("#new-ns-create").click();
+          const shown = page.locator("#revealed-value");
+          await shown.waitFor();
+          const nsToken = await shown.inputValue();
+          // The token shown works, for its namespace only.
+          const beta = new HallClient({ baseUrl: hall.url, token: nsToken });
+          assert.deepEqual((await beta.namespaces()).map((n) => n.namespace), ["org.beta"]);
+          await screenshot(page, "dashboard-token-once");
+          await page.locator("#dismiss-token").click();
+          await shown.waitFor({ state: "detached" });
+          assert.equal(await page.getByText(nsToken).count(), 0); // never shown again
+          await page.locator('[data-namespace="org.beta"]').waitFor();
+
+          await page.locator("#new-token-role").selectOption("namespace");
+          await page.locator("#new-token-namespace").selectOption("org.beta");
+          await page.locator("#new-token-label").fill("beta ci");
+          await page.locator("#new-token-create").click();
+          await shown.waitFor();
+          const ci = await shown.inputValue();
+          await page.locator("#dismiss-token").click();
+          const tokenRow = page.locator("#tokens tr", { hasText: "beta ci" });
+          await tokenRow.locator('[data-action="revoke-token"]').click();
+          await tokenRow.locator('[data-action="confirm-revoke-token"]').click();
+          await tokenRow.locator(".badge", { hasText: "revoked" }).waitFor();
+          await assert.rejects(
+            () => new HallClient({ baseUrl: hall.url, token: ci, retries: 0 }).namespaces(),
+            (e) => e instanceof HallError && e.status === 401,
+          );
+
+          await page.locator("#new-tier-name").fill("gold");
+          await page.locator("#new-tier-max").fill("50");
+          await page.locator("#new-tier-rpm").fill("600");
+          await page.locator("#new-tier-create").click();
+          await page.locator('[data-tier="gold"]').waitFor();
+          await page.locator("#ns-tier-org\\.beta").selectOption("gold");
+          await page.locator('[data-namespace="org.beta"] [data-action="set-tier"]').click();
+          await page.locator('[data-namespace="org.beta"] [data-action="set-tier"]').waitFor({
+            state: "detached",
+          });
+          assert.equal(
+            (await api.namespaces()).find((n) => n.namespace === "org.beta")?.tier,
+            "gold",
+          );
+          assert.deepEqual(
+            (await api.tiers()).find((x) => x.tier === "gold"),
+            { tier: "gold", max_workers: 50, requests_per_minute: 600 },
+          );
+          assert.deepEqual(errors, []);
+        },
+      );
+
+      await t.step("Bans: report, reject a report, confirm and lift a ban", async () => {
+        await page.getByRole("tab", { name: "Bans" }).click();
+        const a = "sha256:" + "a7".repeat(32);
+        const b = "sha256:" + "b8".repeat(32);
+        for (const [hash, why] of [[a, "false alarm"], [b, "credential stealer"]]) {
+          await page.locator("#ban-sha").fill(hash);
+          await page.locator("#ban-reason").fill(why);
+          await page.locator("#ban-report").click();
+          await page.locator(`[data-ban="${hash}"]`).waitFor();
+        }
+        await page.locator(`[data-ban="${a}"]`).getByLabel("Note").fill("the vendor's build");
+        await page.locator(`[data-ban="${a}"] [data-action="reject-ban"]`).click();
+        await page.locator(`[data-ban="${a}"][data-status="rejected"]`).waitFor();
+        await page.locator(`[data-ban="${b}"] [data-action="confirm-ban"]`).click();
+        await page.locator(`[data-ban="${b}"][data-status="confirmed"]`).waitFor();
+        await screenshot(page, "dashboard-bans");
+        await page.locator(`[data-ban="${b}"]`).getByLabel("Why lift it").fill("rebuilt clean");
+        await page.locator(`[data-ban="${b}"] [data-action="lift-ban"]`).click();
+        await page.locator(`[data-ban="${b}"][data-status="lifted"]`).waitFor();
+        const list = await api.banList();
+        assert.equal(list.find((x) => x.sha256 === a)?.status, "rejected");
+        assert.equal(list.find((x) => x.sha256 === a)?.review_note, "the vendor's build");
+        assert.equal(list.find((x) => x.sha256 === b)?.status, "lifted");
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("Receipts: the chain drawn as linked blocks, a break marked", async () => {
+        // Two more approved payments: three receipts for acme.
+        for (let i = 0; i < 2; i++) {
+          const id = String(
+            (await agent.route(input("cap.fin.initiate-payment"))).pending_approval_id,
+          );
+          await api.resolveApproval(id, "approve");
+          assert.ok((await api.dispatchApproved(id)).receipt);
+        }
+        await page.getByRole("tab", { name: "Receipts" }).click();
+        await page.locator("#chain-tenant").selectOption("acme");
+        await page.locator("#chain-load").click();
+        await page.locator("#chain-verdict", { hasText: "CHAIN VALID" }).waitFor();
+        assert.equal(await page.locator("#chain-blocks > li").count(), 3);
+        assert.equal(await page.locator("#chain-blocks [data-broken]").count(), 0);
+        await screenshot(page, "dashboard-chain");
+        // The same chain with one receipt changed on its way to the page: this browser's check
+        // (with the hall's public keys) finds it and marks the block.
+        await page.route(/\/wcp\/receipts\?/, async (route) => {
+          const res = await route.fetch();
+          const body = await res.json();
+          const r = body.receipts.find((x: { seq: number }) => x.seq === 1);
+          r.capability_id = "cap.doc.summarize";
+          await route.fulfill({ response: res, json: body });
+        });
+        await page.locator("#chain-load").click();
+        await page.locator("#chain-verdict", { hasText: "CHAIN BROKEN" }).waitFor();
+        const broken = page.locator('#chain-blocks > li[data-index="1"]');
+        assert.equal(await broken.getAttribute("data-broken"), "hash_mismatch");
+        assert.match(await broken.textContent() ?? "", /BREAK/);
+        await page.unroute(/\/wcp\/receipts\?/);
+        await screenshot(page, "dashboard-chain-broken");
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("Charts: decisions per minute, top deny codes, latency per worker", async () => {
+        await page.getByRole("tab", { name: "Charts" }).click();
+        await page.locator("#chart-decisions svg").waitFor();
+        const s = await api.stats({ since: new Date(Date.now() - 30 * 60_000).toISOString() });
+        assert.ok(s.decisions.total > 0);
+        // The legend's totals are the hall's (a decision or two may land between the reads).
+        const shown = Number(await page.locator('[data-total="DENY"]').textContent());
+        assert.ok(shown > 0 && shown <= s.decisions.by_outcome.DENY, `${shown}`);
+        assert.ok(await page.locator("#chart-decisions rect.bar-deny").count() > 0);
+        await page.locator('#chart-deny-codes [data-bar="DENY_NO_MATCHING_RULE"]').waitFor();
+        await page.locator('#chart-latency [data-bar="org.acme.payments.1"]').waitFor();
+        assert.match(
+          await page.locator("#latency-table").textContent() ?? "",
+          /org\.acme\.payments\.1\s*3\s*3/, // 3 calls, all failed: it has no code here
+        );
+        await page.locator("#stats-window").selectOption("24 hours");
+        // 1,440 minutes or so in at most 120 bars: each bar sums several minutes.
+        await page.locator("#chart-decisions figcaption", { hasText: /per 1[23] minutes/ })
+          .waitFor();
+        await screenshot(page, "dashboard-charts");
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step(
+        "keyboard and labels: arrow keys move between tabs; every control is named",
+        async () => {
+          await page.getByRole("tab", { name: "Charts" }).focus();
+          await page.keyboard.press("ArrowRight");
+          assert.equal(
+            await page.getByRole("tab", { name: "Receipts" }).getAttribute("aria-selected"),
+            "true",
+          );
+          await page.keyboard.press("Home");
+          assert.equal(
+            await page.getByRole("tab", { name: "Overview" }).getAttribute("aria-selected"),
+            "true",
+          );
+          for (const name of ["Overview", "Workers", "Tenants", "Bans", "Charts", "Receipts"]) {
+            await page.getByRole("tab", { name }).click();
+            assert.deepEqual(await unlabelled(page), [], name);
+          }
+          await page.getByRole("tab", { name: "Overview" }).click();
+          assert.deepEqual(errors, []);
+        },
+      );
+
       await t.step("phone width (360 px): the dashboard does not scroll sideways", async () => {
         const phone = await openPage(browser, { width: 360, height: 740 });
         await phone.page.goto(`${hall.url}/dashboard/`);
         await phone.page.locator("#token").fill(TOKEN);
         await phone.page.locator("#sign-in").click();
         await phone.page.locator("#h-feed .badge", { hasText: "live" }).waitFor();
-        await phone.page.locator("#approvals li").first().waitFor();
-        const overflow = await phone.page.evaluate(
-          "document.documentElement.scrollWidth - document.documentElement.clientWidth",
-        ) as number;
-        assert.ok(overflow <= 0, `overflows by ${overflow}px`);
+        await phone.page.locator("#approvals > li").first().waitFor();
+        const over = await overflow(phone.page);
+        assert.ok(over <= 0, `overflows by ${over}px`);
         await screenshot(phone.page, "dashboard-phone");
+        for (const name of ["Workers", "Tenants", "Bans", "Charts", "Receipts"]) {
+          await phone.page.getByRole("tab", { name }).click();
+          if (name === "Workers") {
+            await phone.page.locator('[data-worker="org.acme.sum.9"] [data-action="details"]')
+              .click();
+            await phone.page.locator('[data-attestation="org.acme.sum.9"]').waitFor();
+          }
+          if (name === "Charts") await phone.page.locator("#chart-decisions svg").waitFor();
+          if (name === "Receipts") {
+            await phone.page.locator("#chain-tenant").selectOption("acme");
+            await phone.page.locator("#chain-load").click();
+            await phone.page.locator("#chain-blocks > li").first().waitFor();
+          }
+          const o = await overflow(phone.page);
+          assert.ok(o <= 0, `${name} overflows by ${o}px`);
+          await screenshot(phone.page, `dashboard-phone-${name.toLowerCase()}`);
+        }
         assert.deepEqual(phone.errors, []);
         await phone.page.context().close();
       });
@@ -461,6 +857,80 @@ Deno.test({
         // The 401 responses themselves are logged by Chromium as console errors; nothing else may be.
         assert.deepEqual(other.errors.filter((e) => !/401/.test(e)), []);
         await other.page.context().close();
+      });
+    } finally {
+      await browser.close();
+      await hall.stop();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "hall dashboard: first-run setup on a hall with only its bootstrap admin",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const dataDir = await Deno.makeTempDir({ prefix: "wcp-e2e-setup-" });
+    const hall = await startHall(dataDir);
+    const browser = await launch();
+    try {
+      const api = new HallClient({ baseUrl: hall.url, token: TOKEN });
+      const { page, errors } = await openPage(browser);
+      await t.step("the setup opens by itself at first sign-in", async () => {
+        await page.goto(`${hall.url}/dashboard/`);
+        await page.locator("#token").fill(TOKEN);
+        await page.locator("#sign-in").click();
+        await page.locator("#setup").waitFor();
+        assert.equal(
+          await page.getByRole("tab", { name: "Setup" }).getAttribute("aria-selected"),
+          "true",
+        );
+        await screenshot(page, "dashboard-setup");
+        assert.deepEqual(await unlabelled(page), []);
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("create the first namespace; its token is shown once and works", async () => {
+        await page.locator("#setup-ns-namespace").fill("org.first");
+        await page.locator("#setup-ns-owner").fill("ops@first.example");
+        await page.locator("#setup-ns-create").click();
+        await page.locator("#revealed-value").waitFor();
+        const token = await page.locator("#revealed-value").inputValue();
+        const owner = new HallClient({ baseUrl: hall.url, token });
+        assert.deepEqual((await owner.namespaces()).map((n) => n.namespace), ["org.first"]);
+        await page.locator('[data-step="namespace"].done').waitFor();
+        await screenshot(page, "dashboard-setup-token");
+        await page.locator("#dismiss-token").click();
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("an approver's admin token, then on to enrolment", async () => {
+        await page.locator("#setup-approver-create").click();
+        await page.locator("#revealed-value").waitFor();
+        const approver = await page.locator("#revealed-value").inputValue();
+        await page.locator("#dismiss-token").click();
+        await page.locator('[data-step="approver"].done').waitFor();
+        const tokens = await api.tokens();
+        assert.equal(tokens.filter((x) => x.role === "admin" && !x.revoked_at).length, 2);
+        assert.equal(
+          (await new HallClient({ baseUrl: hall.url, token: approver }).tokens()).length,
+          3,
+        );
+        assert.match(
+          await page.locator("[data-step=enrol] pre").textContent() ?? "",
+          /org\.first\./,
+        );
+        await page.locator("#setup-to-workers").click();
+        await page.locator("#enrol-record").waitFor();
+        assert.deepEqual(errors, []);
+      });
+
+      await t.step("the setup stays closed once closed", async () => {
+        await page.getByRole("tab", { name: "Setup" }).click();
+        await page.locator("#setup-done").click();
+        assert.equal(await page.getByRole("tab", { name: "Setup" }).count(), 0);
+        assert.deepEqual(errors, []);
       });
     } finally {
       await browser.close();

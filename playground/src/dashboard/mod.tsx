@@ -2,8 +2,10 @@
 /** @jsxImportSource preact */
 /// <reference lib="dom" />
 /**
- * The hall dashboard: status and counters, the live event feed (SSE with the bearer token),
- * workers (enrolled and catalog species), the approvals inbox, alerts and receipt chain status.
+ * The hall dashboard: an overview (status and counters, receipt chain status, the approvals
+ * inbox, alerts, the live feed, workers), first-run setup, workers (enrol, update, revoke,
+ * attestation, tamper flag), namespaces, tokens and tiers, the ban list, charts and the receipt
+ * chain drawn as blocks. Its own bundle (`dashboard.js`), loaded only by `dashboard.html`.
  *
  * @module
  */
@@ -14,39 +16,94 @@ import {
   actionMessage,
   hallUrl,
   loadError,
+  loadStats,
   logout,
+  nowMs,
   refresh,
+  setupOpen,
+  tab,
   token,
   useEventStream,
 } from "./state.ts";
+import { BansTab } from "./bans.tsx";
+import { ChainTab } from "./chain.tsx";
+import { Charts } from "./charts.tsx";
 import { Feed } from "./feed.tsx";
 import { Alerts, Approvals } from "./inbox.tsx";
 import { Login } from "./login.tsx";
+import { ManageWorkers } from "./manage_workers.tsx";
+import { Setup } from "./setup.tsx";
 import { Status } from "./status.tsx";
+import { Revealed, TenantsTab } from "./tenants.tsx";
 import { Workers } from "./workers.tsx";
+import { Tabs } from "../ui.tsx";
+
+const TABS = [
+  { id: "setup", label: "Setup" },
+  { id: "overview", label: "Overview" },
+  { id: "workers", label: "Workers" },
+  { id: "tenants", label: "Tenants" },
+  { id: "bans", label: "Bans" },
+  { id: "charts", label: "Charts" },
+  { id: "receipts", label: "Receipts" },
+] as const;
+
+function Overview(): JSX.Element {
+  return (
+    <div class="two-col">
+      <div class="col">
+        <Status />
+        <Approvals />
+        <Alerts />
+      </div>
+      <div class="col">
+        <Feed />
+        <Workers />
+      </div>
+    </div>
+  );
+}
+
+const PANELS: Record<string, () => JSX.Element> = {
+  setup: Setup,
+  overview: Overview,
+  workers: ManageWorkers,
+  tenants: TenantsTab,
+  bans: BansTab,
+  charts: Charts,
+  receipts: ChainTab,
+};
 
 function Board(): JSX.Element {
   useEventStream();
   useEffect(() => {
     refresh();
     const t = setInterval(refresh, 10_000);
-    return () => clearInterval(t);
+    const tick = setInterval(() => (nowMs.value = Date.now()), 1000);
+    return () => {
+      clearInterval(t);
+      clearInterval(tick);
+    };
   }, [token.value]);
+  const tabs = TABS.filter((t) => t.id !== "setup" || setupOpen.value);
+  const current = tabs.some((t) => t.id === tab.value) ? tab.value : "overview";
+  const Panel = PANELS[current];
   return (
     <main>
       {loadError.value && <p class="error" role="alert">{loadError.value}</p>}
       {actionMessage.value && <p role="status" id="action-message">{actionMessage.value}</p>}
-      <div class="two-col">
-        <div class="col">
-          <Status />
-          <Approvals />
-          <Alerts />
-        </div>
-        <div class="col">
-          <Feed />
-          <Workers />
-        </div>
-      </div>
+      <Revealed />
+      <Tabs
+        label="Dashboard sections"
+        tabs={tabs}
+        selected={current}
+        onSelect={(id) => {
+          tab.value = id;
+          if (id === "charts") loadStats();
+        }}
+      >
+        <Panel />
+      </Tabs>
     </main>
   );
 }

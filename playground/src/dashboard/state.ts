@@ -6,16 +6,21 @@
  * @module
  */
 
-import { signal } from "@preact/signals";
+import { computed, signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import {
   type ChainVerification,
   type HallAlert,
   type HallApproval,
+  type HallBan,
   HallClient,
   HallError,
   type HallHealth,
+  type HallNamespace,
+  type HallStats,
   type HallStreamEvent,
+  type HallTier,
+  type HallToken,
   type HallWorker,
 } from "../../../mod.ts";
 import { errorText } from "../errors.ts";
@@ -42,6 +47,35 @@ export const chains = signal<ChainVerification | null>(null);
 export const notes = signal<Record<string, string>>({});
 export const actionMessage = signal<string | null>(null);
 export const loadError = signal<string | null>(null);
+export const namespaces = signal<HallNamespace[]>([]);
+export const tokens = signal<HallToken[] | null>(null);
+export const tiers = signal<HallTier[]>([]);
+export const bans = signal<HallBan[]>([]);
+export const stats = signal<HallStats | null>(null);
+/** Minutes of the charts' window. */
+export const statsWindow = signal(30);
+/** The dashboard's tab. */
+export const tab = signal("overview");
+/** Ticks every second while signed in (expiry countdowns). */
+export const nowMs = signal(Date.now());
+/** An error answered to an action on one approval card, by approval id. */
+export const cardErrors = signal<Record<string, { code: string; message: string }>>({});
+/** A secret the hall shows once (a new token), until the operator dismisses it. */
+export const revealed = signal<{ title: string; token: string; token_id: string } | null>(null);
+/** Set once the first-run setup was offered; closed only by the operator. */
+export const setupOpen = signal(false);
+
+/** The signed-in token is an admin's (it may list tokens). */
+export const isAdmin = computed(() => tokens.value !== null);
+
+/**
+ * First run: the hall has no namespace yet and its only active token is the bootstrap admin's
+ * (the one signed in).
+ */
+export const firstRun = computed(() =>
+  tokens.value !== null && namespaces.value.length === 0 &&
+  tokens.value.filter((t) => t.revoked_at === null).length === 1
+);
 
 let seq = 0;
 
@@ -69,6 +103,14 @@ export async function refresh(): Promise<void> {
     ["approvals", () => c.pendingApprovals().then((v) => (approvals.value = v))],
     ["alerts", () => c.alerts().then((v) => (alerts.value = v))],
     ["chains", () => c.verifyChain().then((v) => (chains.value = v))],
+    ["namespaces", () => c.namespaces().then((v) => (namespaces.value = v))],
+    ["tokens", () =>
+      c.tokens().then((v) => (tokens.value = v), (e) => {
+        tokens.value = null;
+        throw e;
+      })],
+    ["tiers", () => c.tiers().then((v) => (tiers.value = v))],
+    ["bans", () => c.banList().then((v) => (bans.value = v))],
   ] as const;
   const results = await Promise.allSettled(parts.map(([, load]) => load()));
   const failed: string[] = [];
@@ -86,6 +128,29 @@ export async function refresh(): Promise<void> {
   }
   refused.value = denied;
   loadError.value = failed.length ? failed.join("; ") : null;
+  if (firstRun.value && !setupOpen.value) {
+    setupOpen.value = true;
+    tab.value = "setup";
+  }
+  if (tab.value === "charts") await loadStats();
+}
+
+/** Reload the charts' figures for the chosen window. */
+export async function loadStats(): Promise<void> {
+  try {
+    // Both ends from this clock: the window is exactly the chosen one (at most 24 h).
+    const until = Date.now();
+    stats.value = await client().stats({
+      since: new Date(until - statsWindow.value * 60_000).toISOString(),
+      until: new Date(until).toISOString(),
+    });
+    const { stats: _gone, ...rest } = refused.value;
+    refused.value = rest;
+  } catch (e) {
+    if (e instanceof HallError && e.status === 403) {
+      refused.value = { ...refused.value, stats: errorText(e) };
+    } else loadError.value = `stats: ${errorText(e)}`;
+  }
 }
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -147,16 +212,37 @@ export function useEventStream(): void {
   }, [token.value]);
 }
 
-/** Run an operator action, report it, then refresh. */
-export async function act(label: string, fn: () => Promise<unknown>): Promise<void> {
+/**
+ * Run an operator action, report it, then refresh. Returns whether it succeeded; `onError`
+ * receives the hall's refusal (to show it where the action was taken).
+ */
+export async function act(
+  label: string,
+  fn: () => Promise<unknown>,
+  onError?: (e: unknown) => void,
+): Promise<boolean> {
   actionMessage.value = `${label}…`;
+  let ok = true;
   try {
     await fn();
     actionMessage.value = `${label}: done.`;
   } catch (e) {
+    ok = false;
     actionMessage.value = `${label} failed: ${errorText(e)}`;
+    onError?.(e);
   }
   await refresh();
+  return ok;
+}
+
+/** An approval card's action, whose refusal is shown on the card itself. */
+export function actOnApproval(id: string, label: string, fn: () => Promise<unknown>): void {
+  const { [id]: _old, ...rest } = cardErrors.value;
+  cardErrors.value = rest;
+  act(label, fn, (e) => {
+    const code = e instanceof HallError ? e.code : "ERROR";
+    cardErrors.value = { ...cardErrors.value, [id]: { code, message: errorText(e) } };
+  });
 }
 
 /**

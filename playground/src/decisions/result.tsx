@@ -11,6 +11,7 @@ import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
 import { Badge, JsonView } from "../ui.tsx";
 import { evaluation } from "./evaluation.ts";
+import { Pipeline } from "./pipeline.tsx";
 
 let firstDecisionMarked = false;
 
@@ -79,6 +80,7 @@ export function Result(): JSX.Element {
         <dt>decided in</dt>
         <dd id="decision-ms">{ev.ms < 0.1 ? "< 0.1 ms" : `${ev.ms.toFixed(1)} ms`}</dd>
       </dl>
+      <Pipeline decision={d} />
       <h3>Trace</h3>
       {d.trace && d.trace.length > 0
         ? (
