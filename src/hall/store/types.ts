@@ -410,8 +410,9 @@ export interface HallStore {
   getReceipt(tenantId: string, receiptId: string): Promise<ReceiptRow | null>;
 
   // ---- the RFC 6962 Merkle tree of each chain (`src/receipts/_stored_tree.ts`) ----
-  // Every complete subtree (level, index) is stored, written in the append's transaction (and
-  // backfilled by `migrate` for chains older than the tree), so a proof reads O(log n) nodes.
+  // Every complete subtree (level, index) is stored (PostgreSQL: written in the append's
+  // transaction; SQLite: derived from committed receipts in bulk, and brought up to the chain's
+  // head before any read; both backfilled by `migrate`), so a proof reads O(log n) nodes.
   /**
    * Leaves the stored tree covers: the chain's length, unless a stored receipt is malformed or
    * missing (the tree stops before it) or an older hall appended without a tree.
