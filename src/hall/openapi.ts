@@ -296,6 +296,13 @@ export const OPERATIONS: readonly ApiOperation[] = [
   },
   {
     method: "get",
+    path: "/wcp/receipts/consistency",
+    summary: "RFC 6962 consistency proof between two chain sizes (?tenant_id&old_size[&new_size])",
+    auth: "token",
+    tag: "receipts",
+  },
+  {
+    method: "get",
     path: "/wcp/receipts/key",
     summary: "The receipt signing public key",
     auth: "token",
