@@ -6,7 +6,7 @@
 //
 // (PORT, default 8791), then enrol examples/hello-ts/record.json with its endpoint.
 
-/** What the hall sends (src/hall/worker_call.ts). */
+/** What the hall sends (the WorkerCall of @wcp/core, src/engine/types.ts). */
 export interface WorkerCall {
   correlation_id: string;
   decision_id: string;
@@ -15,6 +15,8 @@ export interface WorkerCall {
   worker_id: string;
   request: Record<string, unknown>;
   env: string;
+  /** Data label of the request (sent by halls from this version on). */
+  data_label?: string;
 }
 
 function isCall(v: unknown): v is WorkerCall {

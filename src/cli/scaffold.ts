@@ -12,7 +12,7 @@ function workerTs(capability: string, species: string): string {
   return `// The worker's logic. The hall POSTs a WorkerCall as JSON and reads back the JSON result;
 // it mints the evidence receipt itself, so the worker only reports what it did.
 
-/** What the hall sends (see @wcp/core src/hall/worker_call.ts). */
+/** What the hall sends (the WorkerCall of @wcp/core, src/engine/types.ts). */
 export interface WorkerCall {
   correlation_id: string;
   decision_id: string;
@@ -21,6 +21,8 @@ export interface WorkerCall {
   worker_id: string;
   request: Record<string, unknown>;
   env: string;
+  /** Data label of the request (sent by halls from this version on). */
+  data_label?: string;
 }
 
 /** The capability this worker serves. */

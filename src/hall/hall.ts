@@ -7,11 +7,11 @@
 
 import { type HallConfig, validateHallConfig } from "../config.ts";
 import { WcpError } from "../errors.ts";
-import { jcsDigest } from "../hash.ts";
 import { uuidV7 } from "../ids.ts";
 import type { RegistryRecord, RouteDecision, SupervisorLevel } from "../model.ts";
 import type { PolicyGate, PolicyGateFn, PolicyGateResult } from "../policy.ts";
 import { Registry } from "../registry.ts";
+import type { Receipt } from "../receipts/mod.ts";
 import { makeDecision } from "../router.ts";
 import { parseRules, type RuleSet } from "../rules.ts";
 import type { HallPeers } from "./cluster.ts";
@@ -32,9 +32,18 @@ import type {
 import type { TelemetryPipeline } from "./telemetry_sinks.ts";
 import { DecisionRecorder } from "./decision_records.ts";
 import { coreGateValue } from "../gates/types.ts";
-import { callWorker, type InProcessWorker, type WorkerCall } from "./worker_call.ts";
-import { decideWithGate, type GatedDecision, gateExtras, type LoadedGate } from "./gates.ts";
-import { receiptPolicyDecision } from "../gates/types.ts";
+import { callWorker, type InProcessWorker } from "./worker_call.ts";
+import {
+  ApprovalError,
+  type Decided,
+  Engine,
+  type EngineDispatch,
+  EngineError,
+  type EngineStore,
+  ESCALATION_LADDER as LADDER,
+  worldWorkerCheck,
+} from "../engine/mod.ts";
+import { decideWithGate, gateExtras, type LoadedGate } from "./gates.ts";
 
 /** Result of a dispatch. */
 export interface DispatchResult {
@@ -72,13 +81,57 @@ export interface HallInit {
 
 const RECENT_DECISIONS = 20_000;
 
-/** The escalation ladder: each escalation moves a hold one level up (approval contract). */
-export const ESCALATION_LADDER: readonly SupervisorLevel[] = [
-  "advisory",
-  "gatekeeper",
-  "executor",
-  "incident_commander",
-];
+/** The escalation ladder: each escalation moves a hold one level up (the engine's). */
+export const ESCALATION_LADDER: readonly SupervisorLevel[] = LADDER;
+
+// The hall's HTTP status for each engine code (the engine throws codes; only the hall maps them).
+const ENGINE_STATUS: Record<string, number> = {
+  APPROVAL_UNKNOWN: 404,
+  APPROVAL_NOT_PENDING: 409,
+  APPROVAL_EXPIRED: 410,
+  APPROVAL_CONSUMED: 409,
+  APPROVAL_NOT_APPROVED: 409,
+  APPROVAL_ESCALATION_EXHAUSTED: 409,
+  APPROVAL_MISMATCH: 403,
+  APPROVER_IS_REQUESTER: 403,
+  APPROVAL_INVALID: 400,
+  WORKER_UNAVAILABLE: 409,
+  NO_SELECTED_WORKER: 500,
+  WORKER_NOT_EXECUTABLE: 500,
+};
+
+/**
+ * An engine refusal as the hall's HTTP error (`path` for approval ids: `id` on the approval
+ * routes, `approval_id` on dispatch); anything else is rethrown as it is.
+ */
+export function httpErrorOf(e: unknown, approvalPath = "approval_id"): unknown {
+  if (!(e instanceof ApprovalError) && !(e instanceof EngineError)) return e;
+  const status = ENGINE_STATUS[e.code] ?? 500;
+  const extra: Record<string, unknown> = { ...e.details };
+  if (e instanceof ApprovalError && e.status && extra.status === undefined) {
+    extra.status = e.status;
+  }
+  const path = e.path === "approval_id" ? approvalPath : e.path;
+  return new HttpError(status, e.code, e.message, {
+    ...(path ? { path } : {}),
+    ...(Object.keys(extra).length ? { extra } : {}),
+  });
+}
+
+// An engine call whose refusals become HTTP errors.
+async function http<T>(run: Promise<T>, approvalPath?: string): Promise<T> {
+  try {
+    return await run;
+  } catch (e) {
+    throw httpErrorOf(e, approvalPath);
+  }
+}
+
+// What the hall answers for a dispatch (the engine's result without the approval row).
+function dispatchResult(out: EngineDispatch): DispatchResult {
+  const { approval: _row, ...rest } = out;
+  return rest;
+}
 
 /** Who a hall principal is on an approval (`requested_by`, `resolved_by`). */
 export function approvalPrincipal(p: Principal): ApprovalPrincipal {
@@ -122,6 +175,8 @@ export class Hall {
   #workerTimeoutMs: number;
   #timers: ReturnType<typeof setInterval>[] = [];
   #closed = false;
+  /** The governance engine this hall is a face of (dispatch, approvals, receipts). */
+  readonly engine: Engine;
 
   /** Whether a policy gate is configured (one of the checks of the compliance level). */
   get hasPolicyGate(): boolean {
@@ -144,6 +199,7 @@ export class Hall {
     this.#workerTimeoutMs = init.workerTimeoutMs;
     this.peers = init.peers;
     this.thread = init.thread ?? { index: 0, count: 1 };
+    this.engine = this.#makeEngine();
     const peers = init.peers;
     if (peers) {
       const nextId = peers.nextEventId;
@@ -168,6 +224,65 @@ export class Hall {
 
   #iso(): string {
     return new Date(this.now()).toISOString();
+  }
+
+  // The engine over the hall's ports: its store and receipt service, its workers (in process or
+  // by endpoint), its decision path (gate, telemetry, replay records), its event hub.
+  #makeEngine(): Engine {
+    const store = this.store;
+    const engineStore: EngineStore = {
+      createApproval: (row) => store.createApproval(row as ApprovalRow),
+      getApproval: (id) => store.getApproval(id),
+      resolveApproval: (id, r) => store.resolveApproval(id, r),
+      escalateApproval: (id, e) =>
+        store.escalateApproval(id, {
+          supervisor_level: e.supervisor_level,
+          at: e.at,
+          expires_at: e.expires_at,
+        }),
+      expireApprovals: (now) => store.expireApprovals(now),
+      consumeApproval: (id, at) => store.consumeApproval(id, at),
+      // The receipt service signs and chains (its rows hold the minted receipt).
+      appendReceipt: async (fields, at) => {
+        const row = await this.receipts.mint(fields, at);
+        return { receipt_id: row.receipt_id, seq: row.seq, receipt: row.receipt as Receipt };
+      },
+      recordExecuted: (d) => this.#recordExecuted(d),
+    };
+    return new Engine({
+      store: engineStore,
+      now: this.now,
+      decide: (input) => this.#decideOnly(input, false),
+      decided: (d) => this.#decided(d),
+      settings: () => this.config,
+      workers: () =>
+        worldWorkerCheck({
+          registry: this.registry,
+          currentHash: (id) => this.#currentHashes.get(id) ?? null,
+        }),
+      events: (kind, payload) => this.events.publish(kind, payload),
+      executed: (r) =>
+        this.telemetry.dispatch({
+          decision: r.decision,
+          worker_id: r.worker_id,
+          started_at: r.started_at,
+          ended_at: r.ended_at,
+          ok: r.outcome.ok,
+          receipt_id: r.receipt.receipt_id,
+          usage: r.outcome.usage,
+          error: r.outcome.error ?? undefined,
+        }),
+      worker: {
+        canCall: (id) => this.registry.get(id) !== undefined,
+        call: (call, sub) => {
+          const record = this.registry.get(call.worker_id);
+          return callWorker(call, {
+            fn: this.inProcessWorkers[call.worker_id],
+            endpoint: typeof record?.endpoint === "string" ? record.endpoint : undefined,
+          }, { timeoutMs: this.#workerTimeoutMs, sub });
+        },
+      },
+    });
   }
 
   /**
@@ -484,6 +599,13 @@ export class Hall {
     wantJson: boolean,
     by: ApprovalPrincipal | null,
   ): Promise<{ decision: RouteDecision; json: string | null }> {
+    const r = await this.engine.decide(input, by, (i) => this.#decideOnly(i, wantJson));
+    return { decision: r.decision, json: r.json ?? null };
+  }
+
+  // Decide (the gate, the core), persist telemetry and the replay record; the engine then
+  // records a hold and calls #decided.
+  async #decideOnly(input: Record<string, unknown>, wantJson: boolean): Promise<Decided> {
     const parentScore = await this.#parentChainScore(input);
     const parentId = typeof input.parent_decision_id === "string" ? input.parent_decision_id : null;
     const hashes = this.#currentHashes;
@@ -514,11 +636,11 @@ export class Hall {
     this.decisionRecords.add(input, decision, parentScore);
     const wait = this.telemetry.backpressure();
     if (wait) await wait;
-    if (
-      decision.outcome === "STEWARD_HOLD" && decision.pending_approval_id && !decision.dry_run
-    ) {
-      await this.#hold(input, decision, by);
-    }
+    return { decision, json };
+  }
+
+  // After a decision and its hold were recorded: the decision event, tamper and ban alerts.
+  async #decided(decision: RouteDecision): Promise<void> {
     this.events.publish("decision", {
       decision_id: decision.decision_id,
       correlation_id: decision.correlation_id,
@@ -531,7 +653,6 @@ export class Hall {
       timestamp: decision.timestamp,
     });
     await this.#integrityAlerts(decision);
-    return { decision, json };
   }
 
   // Only executed decisions can be parents of a worker chain, so only they are recorded, durably
@@ -638,252 +759,42 @@ export class Hall {
     }
   }
 
-  async #hold(
-    input: Record<string, unknown>,
-    d: RouteDecision,
-    by: ApprovalPrincipal | null,
-  ): Promise<void> {
-    const row: ApprovalRow = {
-      approval_id: d.pending_approval_id!,
-      decision_id: d.decision_id,
-      tenant_id: d.tenant_id,
-      correlation_id: d.correlation_id,
-      capability_id: d.capability_id,
-      supervisor_level: d.supervisor_level ?? this.config.default_supervisor_level,
-      status: "pending",
-      input,
-      decision: d,
-      created_at: d.timestamp,
-      expires_at: d.approval_expires_at ??
-        new Date(this.now() + this.config.approval_ttl_seconds * 1000).toISOString(),
-      requested_by: by,
-      resolved_at: null,
-      resolved_by: null,
-      note: null,
-      escalations: 0,
-      consumed_at: null,
-    };
-    await this.store.createApproval(row);
-    this.events.publish("approval", approvalEvent(row, "created"));
-  }
-
   /** Decide and, when allowed, execute; `by` (the caller) is recorded on a hold. */
   async dispatch(
     input: Record<string, unknown>,
     by: ApprovalPrincipal | null = null,
   ): Promise<DispatchResult> {
-    const decision = await this.decide(input, by);
-    if (decision.outcome !== "DISPATCH" || decision.dry_run) return { decision };
-    return await this.#execute(decision, input, "ALLOW", null, by);
+    return dispatchResult(await http(this.engine.dispatch(input, by)));
   }
 
-  /** Execute an approved held request, exactly once. */
+  /**
+   * Execute an approved held request, exactly once (within the approval TTL of its approval,
+   * after re-checking its worker: revocation, bans, code changes).
+   */
   async dispatchApproved(approvalId: string): Promise<DispatchResult> {
-    await this.expireApprovals();
-    // Re-check what may have changed while the request waited (revocation, bans, code changes)
-    // before consuming, so a refused dispatch leaves the approval usable once the worker is fixed.
-    const pre = await this.store.getApproval(approvalId);
-    if (pre?.status === "approved") {
-      // Also checked here, from the approval time, in case a store keeps the pending deadline.
-      if (this.#approvedDeadline(pre) <= this.now()) throw approvalExpired(pre);
-      this.#checkApprovedWorker(pre.decision as RouteDecision);
-    }
-    const consumed = await this.store.consumeApproval(approvalId, this.#iso());
-    if (!consumed) {
-      const a = await this.store.getApproval(approvalId);
-      if (!a) throw new HttpError(404, "APPROVAL_UNKNOWN", "approval_id: no such approval");
-      if (a.status === "expired" || a.status === "approved") throw approvalExpired(a);
-      throw new HttpError(
-        409,
-        a.status === "consumed" ? "APPROVAL_CONSUMED" : "APPROVAL_NOT_APPROVED",
-        a.status === "consumed"
-          ? "this approved request was already dispatched"
-          : `approval is ${a.status}, not approved`,
-        { path: "approval_id", extra: { status: a.status } },
-      );
-    }
-    this.events.publish("approval", approvalEvent(consumed, "consumed"));
-    const held = consumed.decision as RouteDecision;
-    const decision: RouteDecision = { ...held, outcome: "DISPATCH", denied: false };
-    return await this.#execute(
-      decision,
-      consumed.input,
-      `APPROVED:${approvalId}`,
-      consumed,
-      consumed.requested_by ?? null,
-    );
-  }
-
-  // An approved request must be dispatched within the approval TTL counted from the approval.
-  #approvedDeadline(a: ApprovalRow): number {
-    const approvedAt = Date.parse(a.resolved_at ?? a.created_at);
-    return approvedAt + this.config.approval_ttl_seconds * 1000;
-  }
-
-  #checkApprovedWorker(held: RouteDecision): void {
-    const workerId = held.selected_worker_id;
-    const rec = workerId ? this.registry.get(workerId) : undefined;
-    const registered = workerId ? this.registry.registeredHash(workerId) : null;
-    const current = workerId ? this.#currentHashes.get(workerId) ?? null : null;
-    const banned = [registered, current].some((h) => h !== null && this.registry.isBanned(h));
-    const tampered = registered !== null && current !== null && registered !== current;
-    if (!rec || rec.status === "revoked" || banned || tampered) {
-      throw new HttpError(
-        409,
-        "WORKER_UNAVAILABLE",
-        "the approved worker was revoked, banned or changed its code since the approval",
-        { extra: { worker_id: workerId } },
-      );
-    }
-  }
-
-  async #execute(
-    decision: RouteDecision,
-    input: Record<string, unknown>,
-    policyDecision: string,
-    approval: ApprovalRow | null,
-    by: ApprovalPrincipal | null,
-  ): Promise<DispatchResult> {
-    const approvalId = approval?.approval_id ?? null;
-    const workerId = decision.selected_worker_id;
-    const record: RegistryRecord | undefined = workerId ? this.registry.get(workerId) : undefined;
-    if (!workerId || !record) {
-      throw new HttpError(500, "NO_SELECTED_WORKER", "the decision selected no enrolled worker");
-    }
-    const call: WorkerCall = {
-      correlation_id: decision.correlation_id,
-      decision_id: decision.decision_id,
-      tenant_id: decision.tenant_id,
-      capability_id: decision.capability_id,
-      worker_id: workerId,
-      request: (input.request ?? {}) as Record<string, unknown>,
-      env: String(decision.env),
-    };
-    await this.#recordExecuted(decision);
-    const startedAt = this.now();
-    const dispatchedAt = new Date(startedAt).toISOString();
-    const outcome = await callWorker(call, {
-      fn: this.inProcessWorkers[workerId],
-      endpoint: typeof record.endpoint === "string" ? record.endpoint : undefined,
-    }, {
-      timeoutMs: this.#workerTimeoutMs,
-      // A worker's sub-request is the original caller's: a hold of it is theirs to not resolve.
-      sub: (sub) =>
-        this.dispatch({
-          ...sub,
-          tenant_id: decision.tenant_id,
-          correlation_id: decision.correlation_id,
-          parent_decision_id: decision.decision_id,
-        }, by),
-    });
-    const endedAt = this.now();
-    const receipt = await this.receipts.mint({
-      tenant_id: decision.tenant_id,
-      correlation_id: decision.correlation_id,
-      dispatched_at: dispatchedAt,
-      worker_id: workerId,
-      capability_id: decision.capability_id,
-      policy_decision: receiptPolicyDecision(
-        policyDecision,
-        (decision as GatedDecision).policy_gate,
-      ),
-      controls_verified: decision.controls_verified ?? [],
-      artifact_hash: decision.request_hash ?? jcsDigest(call.request),
-      decision_id: decision.decision_id,
-      worker_species_id: decision.selected_worker_species_id,
-      matched_rule_id: decision.matched_rule_id,
-      parent_decision_id: decision.parent_decision_id ?? null,
-      approval_id: approvalId,
-      // Who let it run (spec README decision 19), covered by the receipt hash.
-      ...(approval
-        ? {
-          approval: {
-            approval_id: approval.approval_id,
-            resolved_by: approval.resolved_by,
-            note: approval.note,
-            resolved_at: approval.resolved_at,
-          },
-        }
-        : {}),
-      execution_status: outcome.ok ? "succeeded" : "failed",
-      result_hash: outcome.result_hash,
-    }, endedAt);
-    this.telemetry.dispatch({
-      decision,
-      worker_id: workerId,
-      started_at: startedAt,
-      ended_at: endedAt,
-      ok: outcome.ok,
-      receipt_id: receipt.receipt_id,
-      usage: outcome.usage,
-      error: outcome.error ?? undefined,
-    });
-    this.events.publish("dispatch", {
-      decision_id: decision.decision_id,
-      correlation_id: decision.correlation_id,
-      tenant_id: decision.tenant_id,
-      capability_id: decision.capability_id,
-      worker_id: workerId,
-      ok: outcome.ok,
-      receipt_id: receipt.receipt_id,
-      seq: receipt.seq,
-      approval_id: approvalId,
-    });
-    return {
-      decision,
-      result: outcome.result,
-      receipt: receipt.receipt,
-      worker_error: outcome.error,
-      ...(approvalId ? { approval_id: approvalId } : {}),
-    };
+    return dispatchResult(await http(this.engine.dispatchApproved(approvalId)));
   }
 
   /** Expire overdue approvals and publish them. */
   async expireApprovals(): Promise<ApprovalRow[]> {
     if (this.#closed) return [];
-    const expired = await this.store.expireApprovals(this.#iso());
-    for (const a of expired) this.events.publish("approval", approvalEvent(a, "expired"));
-    return expired;
+    return await this.engine.approvals.expire() as ApprovalRow[];
   }
 
-  /** Approve or deny a pending approval. */
+  /**
+   * Approve or deny a pending approval. Separation of duties (spec README decision 19): the
+   * principal whose request was held cannot resolve it unless the hall allows self-approval.
+   */
   async resolveApproval(
     approvalId: string,
     decision: "approve" | "deny",
     by: Principal,
     note: string | null,
   ): Promise<ApprovalRow> {
-    await this.expireApprovals();
-    const held = await this.store.getApproval(approvalId);
-    // Separation of duties (spec README decision 19): the principal whose request was held cannot
-    // resolve it (approve or deny) unless the hall allows self-approval. Rows stored before the
-    // requester was recorded (requested_by null) name nobody to refuse.
-    if (
-      held?.status === "pending" && held.requested_by?.principal_id === by.token_id &&
-      !this.config.allow_self_approval
-    ) {
-      throw new HttpError(
-        403,
-        "APPROVER_IS_REQUESTER",
-        "this token raised the held request and cannot resolve it; another supervisor must " +
-          "(or set hall_config.allow_self_approval)",
-        { path: "id", extra: { requested_by: held.requested_by } },
-      );
-    }
-    const at = this.now();
-    const row = await this.store.resolveApproval(approvalId, {
-      status: decision === "approve" ? "approved" : "denied",
-      by: approvalPrincipal(by),
-      at: new Date(at).toISOString(),
-      note,
-      // From now on the deadline is for dispatching the approved request.
-      ...(decision === "approve"
-        ? { expires_at: new Date(at + this.config.approval_ttl_seconds * 1000).toISOString() }
-        : {}),
-    });
-    if (!row) throw await this.#notPending(approvalId);
-    this.events.publish("approval", approvalEvent(row, row.status));
-    return row;
+    return await http(
+      this.engine.approvals.resolve(approvalId, decision, approvalPrincipal(by), note),
+      "id",
+    ) as ApprovalRow;
   }
 
   /**
@@ -892,43 +803,7 @@ export class Hall {
    * `APPROVAL_ESCALATION_EXHAUSTED`.
    */
   async escalateApproval(approvalId: string, note: string | null): Promise<ApprovalRow> {
-    await this.expireApprovals();
-    const current = await this.store.getApproval(approvalId);
-    if (!current || current.status !== "pending") throw await this.#notPending(approvalId);
-    const level = ESCALATION_LADDER.indexOf(current.supervisor_level as SupervisorLevel);
-    if (level === ESCALATION_LADDER.length - 1) {
-      throw new HttpError(
-        409,
-        "APPROVAL_ESCALATION_EXHAUSTED",
-        "already at incident_commander, the top of the escalation ladder",
-        { path: "id", extra: { supervisor_level: current.supervisor_level } },
-      );
-    }
-    // A level the ladder does not know (a row written elsewhere) goes straight to the top.
-    const to: SupervisorLevel = level < 0 ? "incident_commander" : ESCALATION_LADDER[level + 1];
-    const row = await this.store.escalateApproval(approvalId, {
-      supervisor_level: to,
-      at: this.#iso(),
-      expires_at: new Date(this.now() + this.config.approval_ttl_seconds * 1000).toISOString(),
-    });
-    if (!row) throw await this.#notPending(approvalId);
-    this.events.publish("approval", {
-      ...approvalEvent(row, "escalated"),
-      from_level: current.supervisor_level,
-      note,
-    });
-    return row;
-  }
-
-  async #notPending(approvalId: string): Promise<HttpError> {
-    const a = await this.store.getApproval(approvalId);
-    if (!a) return new HttpError(404, "APPROVAL_UNKNOWN", "no such approval", { path: "id" });
-    return new HttpError(
-      a.status === "expired" ? 410 : 409,
-      a.status === "expired" ? "APPROVAL_EXPIRED" : "APPROVAL_NOT_PENDING",
-      `approval is ${a.status}`,
-      { path: "id", extra: { status: a.status } },
-    );
+    return await http(this.engine.approvals.escalate(approvalId, note), "id") as ApprovalRow;
   }
 
   /** Stop timers and flush sinks (the store is closed by its owner). */
@@ -954,29 +829,6 @@ function jsonWithEvents(d: RouteDecision, eventsJson: string): string {
     holder.telemetry_envelopes = events;
   }
   return `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"telemetry_envelopes":${eventsJson}}`;
-}
-
-function approvalExpired(a: ApprovalRow): HttpError {
-  return new HttpError(
-    410,
-    "APPROVAL_EXPIRED",
-    "the approved request was not dispatched within the approval time to live",
-    { path: "approval_id", extra: { status: "expired", approval_id: a.approval_id } },
-  );
-}
-
-function approvalEvent(a: ApprovalRow, change: string): Record<string, unknown> {
-  return {
-    change,
-    approval_id: a.approval_id,
-    decision_id: a.decision_id,
-    tenant_id: a.tenant_id,
-    correlation_id: a.correlation_id,
-    capability_id: a.capability_id,
-    supervisor_level: a.supervisor_level,
-    status: a.status,
-    expires_at: a.expires_at,
-  };
 }
 
 /**

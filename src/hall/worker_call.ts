@@ -5,27 +5,15 @@
  * @module
  */
 
-import { jcsDigest } from "../hash.ts";
 import { spanIdFor, traceIdFor } from "./telemetry_sinks.ts";
-import type { ModelUsage } from "./telemetry_sinks.ts";
+import {
+  type WorkerCall,
+  type WorkerOutcome,
+  workerSucceeded as succeeded,
+} from "../engine/mod.ts";
 
-/** What a worker receives. */
-export interface WorkerCall {
-  /** Propagated correlation id. */
-  correlation_id: string;
-  /** The dispatching decision: pass it as `parent_decision_id` when asking the hall for more. */
-  decision_id: string;
-  /** Requesting tenant. */
-  tenant_id: string;
-  /** Capability to perform. */
-  capability_id: string;
-  /** The worker being called. */
-  worker_id: string;
-  /** The payload. */
-  request: Record<string, unknown>;
-  /** Environment of the request. */
-  env: string;
-}
+/** What a worker receives and what a call came to: the engine's one type of each. */
+export type { WorkerCall, WorkerOutcome };
 
 /** An in-process worker; `sub` lets it ask the hall for a sub-capability (a worker chain). */
 export type InProcessWorker = (
@@ -33,51 +21,7 @@ export type InProcessWorker = (
   context: { sub: (input: Record<string, unknown>) => Promise<unknown> },
 ) => unknown | Promise<unknown>;
 
-/** The outcome of a worker call. */
-export interface WorkerOutcome {
-  ok: boolean;
-  result: unknown;
-  error: string | null;
-  usage?: ModelUsage;
-  /** `sha256:` + SHA-256 of the JCS form of a successful result; null on failure. */
-  result_hash: string | null;
-}
-
-// A result the receipt cannot hash (a lone surrogate, NaN, a cycle) must not leave an executed call
-// without a receipt: it is recorded as a failed call with no result, and the receipt is still minted.
-function succeeded(result: unknown): WorkerOutcome {
-  try {
-    return {
-      ok: true,
-      result,
-      error: null,
-      usage: usageOf(result),
-      result_hash: jcsDigest(result),
-    };
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    return {
-      ok: false,
-      result: null,
-      error: `worker result is not JSON the hall can hash: ${why}`,
-      result_hash: null,
-    };
-  }
-}
-
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-
-function usageOf(result: unknown): ModelUsage | undefined {
-  if (!result || typeof result !== "object") return undefined;
-  const u = (result as Record<string, unknown>).usage;
-  if (!u || typeof u !== "object") return undefined;
-  const x = u as Record<string, unknown>;
-  return {
-    model: typeof x.model === "string" ? x.model : undefined,
-    input_tokens: typeof x.input_tokens === "number" ? x.input_tokens : undefined,
-    output_tokens: typeof x.output_tokens === "number" ? x.output_tokens : undefined,
-  };
-}
 
 // Read a body as text, giving up (null) as soon as it exceeds `max` bytes.
 async function readLimited(res: Response, max: number): Promise<string | null> {
