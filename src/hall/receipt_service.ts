@@ -213,21 +213,14 @@ export class ReceiptService {
     return { seq: size - 1, receipt_hash: head.receipt_hash, tree };
   }
 
-  // Whether this service has run a check yet (the first one is the hall's start check).
-  #started = false;
-
   /**
    * Verify what was appended since the last check (every tenant), or every whole chain with
    * `full`. Without a last check in this process, an incremental check starts after the newest
-   * signed checkpoint that still holds (see `#fromCheckpoint`; the whole chain otherwise). So
-   * does the first check of the service even when `full`: the hall's start check, which must
-   * not re-verify 100k receipts at every start. Returns the broken tenants, with their reports.
+   * signed checkpoint that still holds (see `#fromCheckpoint`; the whole chain otherwise): the
+   * hall's start check, which must not re-verify 100k receipts at every start. Returns the broken
+   * tenants, with their reports.
    */
   async check(full: boolean): Promise<{ tenant_id: string; report: ChainReport }[]> {
-    if (!this.#started) {
-      this.#started = true;
-      full = false;
-    }
     const broken: { tenant_id: string; report: ChainReport }[] = [];
     for (const tenant of await this.#store.receiptTenants()) {
       const anchor = full ? null : this.#verified.get(tenant) ?? await this.#fromCheckpoint(tenant);
