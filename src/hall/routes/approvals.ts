@@ -6,61 +6,124 @@
  */
 
 import { Hono } from "hono";
-import { type HallEnv, principal, validBody } from "../_http.ts";
+import { z } from "zod";
+import { type HallEnv, principal } from "../_http.ts";
+import { Approval, list } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { EscalateBody, ResolveBody } from "../schemas.ts";
-import { requireAdmin } from "../security.ts";
-import type { ApprovalStatus } from "../store/types.ts";
+import { fails, mount, operation } from "./_declare.ts";
 
 const STATUSES = ["pending", "approved", "denied", "expired", "consumed"] as const;
+const Id = z.object({ id: z.string() });
+const Approvals = list("approvals", Approval);
+
+/** The approval operations. */
+export const approvalOps = {
+  pending: operation({
+    method: "get",
+    path: "/wcp/approvals/pending",
+    operationId: "listPendingApprovals",
+    summary: "Pending approvals (spec 5.8)",
+    tag: "approvals",
+    auth: "admin",
+    responses: { 200: { description: "The pending approvals", schema: Approvals } },
+  }),
+  list: operation({
+    method: "get",
+    path: "/wcp/approvals",
+    operationId: "listApprovals",
+    summary: "Approvals (?status=)",
+    tag: "approvals",
+    auth: "admin",
+    query: z.object({
+      status: z.enum(STATUSES, { error: `one of ${STATUSES.join(", ")}` }).optional(),
+    }),
+    responses: { 200: { description: "Approvals, newest first", schema: Approvals } },
+  }),
+  get: operation({
+    method: "get",
+    path: "/wcp/approvals/{id}",
+    operationId: "getApproval",
+    summary: "One approval",
+    tag: "approvals",
+    auth: "admin",
+    params: Id,
+    responses: {
+      200: { description: "The approval", schema: Approval },
+      404: fails("APPROVAL_UNKNOWN"),
+    },
+  }),
+  resolve: operation({
+    method: "post",
+    path: "/wcp/approvals/{id}/resolve",
+    operationId: "resolveApproval",
+    summary:
+      "Approve or deny (an approval's expires_at becomes the deadline to dispatch it); the token that raised the hold cannot: 403 APPROVER_IS_REQUESTER unless hall_config.allow_self_approval",
+    tag: "approvals",
+    auth: "admin",
+    params: Id,
+    body: ResolveBody,
+    responses: {
+      200: { description: "The resolved approval", schema: Approval },
+      404: fails("APPROVAL_UNKNOWN"),
+      409: fails("Not pending (APPROVAL_NOT_PENDING)"),
+    },
+  }),
+  escalate: operation({
+    method: "post",
+    path: "/wcp/approvals/{id}/escalate",
+    operationId: "escalateApproval",
+    summary:
+      "Escalate one level (advisory, gatekeeper, executor, incident_commander) with a fresh expires_at; 409 APPROVAL_ESCALATION_EXHAUSTED at the top",
+    tag: "approvals",
+    auth: "admin",
+    params: Id,
+    body: EscalateBody,
+    responses: {
+      200: { description: "The escalated approval", schema: Approval },
+      404: fails("APPROVAL_UNKNOWN"),
+      409: fails("Not pending, or at the top level"),
+    },
+  }),
+};
 
 /** Approval routes. */
 export function approvalRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
+  const ops = approvalOps;
 
-  app.get("/wcp/approvals/pending", async (c) => {
-    requireAdmin(principal(c));
+  mount(app, ops.pending, async (c) => {
     await hall.expireApprovals();
     const approvals = await hall.store.listApprovals({ status: "pending" });
     return c.json({ approvals, count: approvals.length });
   });
 
-  app.get("/wcp/approvals", async (c) => {
-    requireAdmin(principal(c));
+  mount(app, ops.list, async (c, { query }) => {
     await hall.expireApprovals();
-    const status = c.req.query("status");
-    if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
-      throw new HttpError(400, "INVALID_QUERY", `status: one of ${STATUSES.join(", ")}`, {
-        path: "status",
-      });
-    }
     const approvals = await hall.store.listApprovals(
-      status ? { status: status as ApprovalStatus } : {},
+      query.status ? { status: query.status } : {},
     );
     return c.json({ approvals, count: approvals.length });
   });
 
-  app.get("/wcp/approvals/:id", async (c) => {
-    requireAdmin(principal(c));
+  mount(app, ops.get, async (c, { params }) => {
     await hall.expireApprovals();
-    const a = await hall.store.getApproval(c.req.param("id"));
+    const a = await hall.store.getApproval(params.id);
     if (!a) throw new HttpError(404, "APPROVAL_UNKNOWN", "no such approval", { path: "id" });
     return c.json(a);
   });
 
-  app.post("/wcp/approvals/:id/resolve", async (c) => {
+  mount(app, ops.resolve, async (c, { params, body }) => {
     const p = principal(c);
-    requireAdmin(p);
-    const body = await validBody(c, ResolveBody);
-    const row = await hall.resolveApproval(c.req.param("id"), body.decision, p, body.note ?? null);
+    const b = await body();
+    const row = await hall.resolveApproval(params.id, b.decision, p, b.note ?? null);
     return c.json(row);
   });
 
-  app.post("/wcp/approvals/:id/escalate", async (c) => {
-    requireAdmin(principal(c));
-    const body = await validBody(c, EscalateBody);
-    const row = await hall.escalateApproval(c.req.param("id"), body.note ?? null);
+  mount(app, ops.escalate, async (c, { params, body }) => {
+    const b = await body();
+    const row = await hall.escalateApproval(params.id, b.note ?? null);
     return c.json(row);
   });
 

@@ -6,14 +6,15 @@
  */
 
 import { type Context, Hono } from "hono";
+import { z } from "zod";
 import { normalizeDigest } from "../../hash.ts";
-import { type HallEnv, principal, validBody } from "../_http.ts";
+import { type HallEnv, principal } from "../_http.ts";
+import { Ban, list } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { BanReportBody, BanReviewBody } from "../schemas.ts";
-import { requireAdmin } from "../security.ts";
-import type { BanStatus } from "../../hall_wire.ts";
 import type { BanRow } from "../store/types.ts";
+import { fails, mount, operation, type OperationInput } from "./_declare.ts";
 
 function digestOr400(value: string, path: string): string {
   const d = normalizeDigest(value);
@@ -27,14 +28,89 @@ function digestOr400(value: string, path: string): string {
 
 const BAN_STATUSES = ["reported", "confirmed", "rejected", "lifted"] as const;
 
+// The digest is checked by the route (400 INVALID_BODY naming sha256, as for the report's body).
+const Sha = z.object({ sha256: z.string().describe("sha256:<64 hex> or 64 hex digits") });
+
+/** The ban list operations. */
+export const banOps = {
+  report: operation({
+    method: "post",
+    path: "/wcp/ban-list/report",
+    operationId: "reportBan",
+    summary: "Report a hash",
+    tag: "ban list",
+    auth: "token",
+    body: BanReportBody,
+    responses: {
+      200: { description: "Already on the list: the stored entry", schema: Ban },
+      201: { description: "Reported", schema: Ban },
+    },
+  }),
+  confirm: operation({
+    method: "post",
+    path: "/wcp/ban-list/{sha256}/confirm",
+    operationId: "confirmBan",
+    summary: "Confirm a reported hash (enforced at dispatch)",
+    tag: "ban list",
+    auth: "admin",
+    params: Sha,
+    responses: {
+      200: { description: "Confirmed", schema: Ban },
+      404: fails("BAN_UNKNOWN: report the hash first"),
+    },
+  }),
+  reject: operation({
+    method: "post",
+    path: "/wcp/ban-list/{sha256}/reject",
+    operationId: "rejectBan",
+    summary: "Reject a report (never enforced); 409 BAN_STATE unless it is reported",
+    tag: "ban list",
+    auth: "admin",
+    params: Sha,
+    body: BanReviewBody,
+    responses: {
+      200: { description: "Rejected", schema: Ban },
+      404: fails("BAN_UNKNOWN"),
+      409: fails("BAN_STATE: the entry is not reported"),
+    },
+  }),
+  lift: operation({
+    method: "post",
+    path: "/wcp/ban-list/{sha256}/lift",
+    operationId: "liftBan",
+    summary: "Lift a confirmed ban (no longer enforced); 409 BAN_STATE unless it is confirmed",
+    tag: "ban list",
+    auth: "admin",
+    params: Sha,
+    body: BanReviewBody,
+    responses: {
+      200: { description: "Lifted", schema: Ban },
+      404: fails("BAN_UNKNOWN"),
+      409: fails("BAN_STATE: the entry is not confirmed"),
+    },
+  }),
+  list: operation({
+    method: "get",
+    path: "/wcp/ban-list",
+    operationId: "listBans",
+    summary: "The ban list (?status=)",
+    tag: "ban list",
+    auth: "token",
+    query: z.object({
+      status: z.enum(BAN_STATUSES, { error: `one of ${BAN_STATUSES.join(", ")}` }).optional(),
+    }),
+    responses: { 200: { description: "Entries", schema: list("bans", Ban) } },
+  }),
+};
+
 /** Ban list routes. */
 export function banRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
   const iso = () => new Date(hall.now()).toISOString();
 
-  app.post("/wcp/ban-list/report", async (c) => {
+  mount(app, banOps.report, async (c, input) => {
     const p = principal(c);
-    const body = await validBody(c, BanReportBody);
+    const body = await input.body();
     const row: BanRow = {
       sha256: digestOr400(body.sha256, "sha256"),
       reason: body.reason,
@@ -49,10 +125,9 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
     return c.json(stored, stored === row || stored.reported_at === row.reported_at ? 201 : 200);
   });
 
-  app.post("/wcp/ban-list/:sha256/confirm", async (c) => {
+  mount(app, banOps.confirm, async (c, { params }) => {
     const p = principal(c);
-    requireAdmin(p);
-    const sha = digestOr400(c.req.param("sha256"), "sha256");
+    const sha = digestOr400(params.sha256, "sha256");
     const row = await hall.store.confirmBan(sha, p.token_id, iso());
     if (!row) throw new HttpError(404, "BAN_UNKNOWN", "report the hash first", { path: "sha256" });
     hall.registry.ban({
@@ -76,11 +151,14 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
 
   // Reject a report (it is never enforced) or lift a confirmed ban (no longer enforced). Each
   // applies to one state only; the other states answer 409 BAN_STATE naming the current one.
-  const review = (to: "rejected" | "lifted") => async (c: Context<HallEnv>) => {
+  const review = (to: "rejected" | "lifted") =>
+  async (
+    c: Context<HallEnv>,
+    input: OperationInput<typeof BanReviewBody, z.ZodType, typeof Sha>,
+  ) => {
     const p = principal(c);
-    requireAdmin(p);
-    const sha = digestOr400(c.req.param("sha256") ?? "", "sha256");
-    const body = await validBody(c, BanReviewBody);
+    const sha = digestOr400(input.params.sha256, "sha256");
+    const body = await input.body();
     const from = to === "rejected" ? "reported" : "confirmed";
     const row = await hall.store.reviewBan(sha, to, p.token_id, iso(), body.note ?? null);
     if (!row) {
@@ -102,17 +180,11 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
     }
     return c.json(row);
   };
-  app.post("/wcp/ban-list/:sha256/reject", review("rejected"));
-  app.post("/wcp/ban-list/:sha256/lift", review("lifted"));
+  mount(app, banOps.reject, review("rejected"));
+  mount(app, banOps.lift, review("lifted"));
 
-  app.get("/wcp/ban-list", async (c) => {
-    const status = c.req.query("status");
-    if (status !== undefined && !(BAN_STATUSES as readonly string[]).includes(status)) {
-      throw new HttpError(400, "INVALID_QUERY", `status: one of ${BAN_STATUSES.join(", ")}`, {
-        path: "status",
-      });
-    }
-    const bans = await hall.store.listBans(status ? { status: status as BanStatus } : {});
+  mount(app, banOps.list, async (c, { query }) => {
+    const bans = await hall.store.listBans(query.status ? { status: query.status } : {});
     return c.json({ bans, count: bans.length });
   });
 

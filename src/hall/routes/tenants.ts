@@ -6,12 +6,127 @@
  */
 
 import { Hono } from "hono";
-import { type HallEnv, principal, validBody } from "../_http.ts";
+import { z } from "zod";
+import { type HallEnv, principal } from "../_http.ts";
+import { list, Namespace, Tier, Token } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { NamespaceBody, NamespaceId, TierBody, TokenBody } from "../schemas.ts";
-import { type Authenticator, hashToken, newToken, requireAdmin } from "../security.ts";
+import { type Authenticator, hashToken, newToken } from "../security.ts";
 import type { TokenRow } from "../store/types.ts";
+import { fails, mount, operation } from "./_declare.ts";
+
+/** The namespace, token and tier operations. */
+export const tenantOps = {
+  createNamespace: operation({
+    method: "post",
+    path: "/wcp/namespaces",
+    operationId: "createNamespace",
+    summary: "Register a signatory namespace; returns its token once",
+    tag: "tenants",
+    auth: "admin",
+    body: NamespaceBody,
+    responses: {
+      201: {
+        description: "Registered, with the owner token (shown once)",
+        schema: Namespace.extend({ token: z.string(), token_id: z.string() }),
+      },
+      409: fails("NAMESPACE_EXISTS"),
+    },
+  }),
+  listNamespaces: operation({
+    method: "get",
+    path: "/wcp/namespaces",
+    operationId: "listNamespaces",
+    summary: "Namespaces (a namespace token sees its own)",
+    tag: "tenants",
+    auth: "token",
+    responses: { 200: { description: "Namespaces", schema: list("namespaces", Namespace) } },
+  }),
+  setNamespaceTier: operation({
+    method: "put",
+    path: "/wcp/namespaces/{ns}/tier",
+    operationId: "setNamespaceTier",
+    summary: "Move a namespace to another tier",
+    tag: "tenants",
+    auth: "admin",
+    // Checked by the route (400 INVALID_PATH "namespace: invalid").
+    params: z.object({ ns: z.string().describe("org.<name> or x.<name>") }),
+    body: NamespaceBody.pick({ tier: true }),
+    responses: {
+      200: { description: "The namespace on its new tier", schema: Namespace },
+      404: fails("NAMESPACE_UNKNOWN"),
+    },
+  }),
+  createToken: operation({
+    method: "post",
+    path: "/wcp/tokens",
+    operationId: "createToken",
+    summary: "Issue a token (shown once)",
+    tag: "tenants",
+    auth: "admin",
+    body: TokenBody,
+    responses: {
+      201: {
+        description: "The token (shown once)",
+        schema: z.object({
+          token: z.string(),
+          token_id: z.string(),
+          role: z.enum(["admin", "namespace"]),
+          namespace: z.string().nullable(),
+        }),
+      },
+    },
+  }),
+  listTokens: operation({
+    method: "get",
+    path: "/wcp/tokens",
+    operationId: "listTokens",
+    summary: "Tokens (never their hashes)",
+    tag: "tenants",
+    auth: "admin",
+    responses: { 200: { description: "Tokens", schema: list("tokens", Token) } },
+  }),
+  revokeToken: operation({
+    method: "post",
+    path: "/wcp/tokens/{id}/revoke",
+    operationId: "revokeToken",
+    summary: "Revoke a token",
+    tag: "tenants",
+    auth: "admin",
+    params: z.object({ id: z.string() }),
+    responses: {
+      200: {
+        description: "Revoked",
+        schema: z.object({ token_id: z.string(), revoked: z.literal(true) }),
+      },
+      404: fails("TOKEN_UNKNOWN"),
+      409: fails("LAST_ADMIN_TOKEN"),
+    },
+  }),
+  listTiers: operation({
+    method: "get",
+    path: "/wcp/tiers",
+    operationId: "listTiers",
+    summary: "Tiers and their limits",
+    tag: "tenants",
+    auth: "token",
+    responses: { 200: { description: "Tiers", schema: list("tiers", Tier) } },
+  }),
+  putTier: operation({
+    method: "put",
+    path: "/wcp/tiers/{tier}",
+    operationId: "putTier",
+    summary: "Create or change a tier",
+    tag: "tenants",
+    auth: "admin",
+    params: z.object({
+      tier: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lowercase letters, digits, - and _"),
+    }),
+    body: TierBody,
+    responses: { 200: { description: "The tier", schema: Tier } },
+  }),
+};
 
 /** Create a token row and return the plain token (shown once). */
 export async function issueToken(
@@ -43,9 +158,10 @@ function publicToken(t: TokenRow): Omit<TokenRow, "token_hash"> {
 export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
-  app.post("/wcp/namespaces", async (c) => {
-    requireAdmin(principal(c));
-    const body = await validBody(c, NamespaceBody);
+  const ops = tenantOps;
+
+  mount(app, ops.createNamespace, async (c, input) => {
+    const body = await input.body();
     if (!(await hall.store.getTier(body.tier))) {
       throw new HttpError(400, "INVALID_BODY", `tier: unknown tier '${body.tier}'`, {
         path: "tier",
@@ -62,18 +178,17 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
     return c.json({ ...row, token: t.token, token_id: t.token_id }, 201);
   });
 
-  app.get("/wcp/namespaces", async (c) => {
+  mount(app, ops.listNamespaces, async (c) => {
     const p = principal(c);
     const all = await hall.store.listNamespaces();
     const namespaces = p.role === "admin" ? all : all.filter((n) => n.namespace === p.namespace);
     return c.json({ namespaces, count: namespaces.length });
   });
 
-  app.put("/wcp/namespaces/:ns/tier", async (c) => {
-    requireAdmin(principal(c));
-    const ns = NamespaceId.safeParse(c.req.param("ns"));
+  mount(app, ops.setNamespaceTier, async (c, input) => {
+    const ns = NamespaceId.safeParse(input.params.ns);
     if (!ns.success) throw new HttpError(400, "INVALID_PATH", "namespace: invalid", { path: "ns" });
-    const body = await validBody(c, NamespaceBody.pick({ tier: true }));
+    const body = await input.body();
     const row = await hall.store.getNamespace(ns.data);
     if (!row) throw new HttpError(404, "NAMESPACE_UNKNOWN", "no such namespace", { path: "ns" });
     if (!(await hall.store.getTier(body.tier))) {
@@ -85,9 +200,8 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
     return c.json({ ...row, tier: body.tier });
   });
 
-  app.post("/wcp/tokens", async (c) => {
-    requireAdmin(principal(c));
-    const body = await validBody(c, TokenBody);
+  mount(app, ops.createToken, async (c, input) => {
+    const body = await input.body();
     if (body.role === "namespace") {
       if (!body.namespace) {
         throw new HttpError(400, "INVALID_BODY", "namespace: required for a namespace token", {
@@ -108,15 +222,13 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
     return c.json({ ...t, role: body.role, namespace: body.namespace ?? null }, 201);
   });
 
-  app.get("/wcp/tokens", async (c) => {
-    requireAdmin(principal(c));
+  mount(app, ops.listTokens, async (c) => {
     const tokens = (await hall.store.listTokens()).map(publicToken);
     return c.json({ tokens, count: tokens.length });
   });
 
-  app.post("/wcp/tokens/:id/revoke", async (c) => {
-    requireAdmin(principal(c));
-    const id = c.req.param("id");
+  mount(app, ops.revokeToken, async (c, { params }) => {
+    const id = params.id;
     // Revoking the last active admin token would lock every operator out of the API until a
     // restart with --new-admin-token; refuse it (create another admin token first). The store
     // checks and revokes in one step, so two admins revoking each other at once leave one.
@@ -136,20 +248,14 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
     return c.json({ token_id: id, revoked: true });
   });
 
-  app.get("/wcp/tiers", async (c) => {
+  mount(app, ops.listTiers, async (c) => {
     const tiers = await hall.store.listTiers();
     return c.json({ tiers, count: tiers.length });
   });
 
-  app.put("/wcp/tiers/:tier", async (c) => {
-    requireAdmin(principal(c));
-    const tier = c.req.param("tier");
-    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(tier)) {
-      throw new HttpError(400, "INVALID_PATH", "tier: lowercase letters, digits, - and _", {
-        path: "tier",
-      });
-    }
-    const body = await validBody(c, TierBody);
+  mount(app, ops.putTier, async (c, input) => {
+    const tier = input.params.tier;
+    const body = await input.body();
     const row = { tier, ...body };
     await hall.store.putTier(row);
     return c.json(row);
