@@ -7,6 +7,7 @@ import { generateSigningKey, mintReceipt, type Receipt, receiptInclusionProof } 
 import {
   foldNodes,
   inclusionPlan,
+  leavesAtPosition,
   nodeKey,
   nodePosition,
 } from "../../src/receipts/_stored_tree.ts";
@@ -183,4 +184,40 @@ Deno.test("sqlite store: migrate backfills the Merkle tree of chains written bef
   db4.close();
   assert.deepEqual(await proofOf(17, 45), { size: 45, out: want });
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sqlite store: a chain's Merkle tree is extended in bulk inside appends, before any read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "wcp-store-" });
+  const path = `${dir}/hall.sqlite`;
+  const s = await openSqliteStore(path);
+  const build = (i: number) => (link: { seq: number; prev_receipt_hash: string | null }) => ({
+    receipt_id: crypto.randomUUID(),
+    prev_receipt_hash: link.prev_receipt_hash,
+    receipt_hash: `sha256:${sha256Hex(`lag-${i}`)}`,
+    correlation_id: `c-${i}`,
+    dispatched_at: new Date().toISOString(),
+  });
+  const stored = () => {
+    const db = new DatabaseSync(path);
+    try {
+      const r = db.prepare("SELECT MAX(pos) AS m FROM receipt_tree WHERE tenant_id = 'acme'")
+        .get() as { m: number | null };
+      return r.m === null ? 0 : leavesAtPosition(r.m);
+    } finally {
+      db.close();
+    }
+  };
+  try {
+    for (let i = 0; i < 100; i++) await s.appendReceipt("acme", build(i));
+    assert.equal(stored(), 0, "not yet 256 receipts ahead: no tree rows written");
+    for (let i = 100; i < 600; i++) await s.appendReceipt("acme", build(i));
+    // Extended when 256 ahead (in the 257th append) and again at 513: 512 leaves, no read yet.
+    assert.equal(stored(), 512);
+    // A read brings it up to the head.
+    assert.equal(await s.receiptTreeSize("acme"), 600);
+    assert.equal(stored(), 600);
+  } finally {
+    await s.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
