@@ -4,12 +4,19 @@
 
 import type { McpServer } from "./_sdk_server.ts";
 import type { ApprovalPrincipal } from "./approvals.ts";
-import type { DispatchContext } from "./governor.ts";
+import type { DispatchContext, DispatchEngine } from "./governor.ts";
 
 /** One MCP session: a stdio connection, or (stateless HTTP) the handler and its caller. */
 export interface McpSession {
   /** Stable id, unique per session (a UUID for stdio and in-process servers). */
   readonly id: string;
+  /**
+   * Who the mounting server authenticated (the hall's token): recorded as `requested_by` instead
+   * of `mcp-session:<id>`.
+   */
+  readonly principal?: ApprovalPrincipal;
+  /** The hall engine bound to that principal (the hall's own `/mcp`). */
+  readonly engine?: DispatchEngine;
 }
 
 /** What the SDK hands a tool callback besides its arguments (the parts used here). */
@@ -30,6 +37,7 @@ function clientName(server: McpServer): string {
 
 /** The session's principal: the agent's side (`mcp-session:<id>`), named by its client. */
 export function sessionPrincipal(server: McpServer, session: McpSession): ApprovalPrincipal {
+  if (session.principal) return { ...session.principal };
   return { principal_id: `mcp-session:${session.id}`, label: clientName(server) };
 }
 
@@ -57,7 +65,10 @@ export function dispatchContext(
   session: McpSession,
   extra: ToolExtra,
 ): DispatchContext {
-  const ctx: DispatchContext = { requestedBy: sessionPrincipal(server, session) };
+  const ctx: DispatchContext = {
+    requestedBy: sessionPrincipal(server, session),
+    ...(session.engine ? { engine: session.engine } : {}),
+  };
   if (!clientCanElicit(server)) return ctx;
   ctx.askHuman = async (question, approval) => {
     const left = Date.parse(approval.expires_at) - Date.now();

@@ -108,6 +108,11 @@ export interface DispatchContext {
    * the question could not be asked or answered (the approval then stays pending).
    */
   askHuman?: (question: ApprovalQuestion, approval: ApprovalView) => Promise<HumanAnswer>;
+  /**
+   * The hall engine for this call, bound to the principal the hall authenticated (the hall's own
+   * `/mcp`); replaces the governor's `engine` for the call.
+   */
+  engine?: DispatchEngine;
 }
 
 /** What one governed call produced. */
@@ -175,6 +180,11 @@ export interface GovernorOptions {
   receipts?: ReceiptBook;
   /** Local approvals to use (default: a new in-memory store); shared across rebuilds. */
   approvals?: LocalApprovalStore;
+  /**
+   * A registry already loaded (the hall's own, for its `/mcp`), used as it is instead of
+   * enrolling `config.registry`.
+   */
+  registry?: Registry;
 }
 
 function gateFromConfig(gate: NonNullable<WcpMcpConfig["policy_gate"]>): PolicyGateFn {
@@ -259,12 +269,12 @@ export class Governor {
     }
     const world = loadWorld({
       rules: config.rules,
-      registry: config.registry,
+      registry: options.registry ? [] : config.registry,
       hall_config: config.hall_config,
       current_hashes: hashes,
     }, { hall_config: "MCP_CONFIG_INVALID" });
     this.rules = world.rules;
-    this.registry = world.registry;
+    this.registry = options.registry ?? world.registry;
     this.#hallConfig = world.config;
     const fetchFn = options.fetch ?? fetch;
     for (const [id, spec] of Object.entries(config.workers)) {
@@ -356,7 +366,8 @@ export class Governor {
 
   /** Whether this server can execute a worker (with a hall engine: the hall executes all). */
   canExecute(workerId: string): boolean {
-    return this.engine !== undefined || this.#executors.has(workerId);
+    if (this.engine !== undefined) return this.registry.get(workerId)?.status !== "revoked";
+    return this.#executors.has(workerId);
   }
 
   /** Current code hash of a worker (config `current_hash`, else the registered one). */
@@ -467,10 +478,11 @@ export class Governor {
   }
 
   /** Decide only, as a dry run (by the hall engine when there is one). */
-  async route(input: RouteInput): Promise<RouteDecision> {
-    return this.engine
-      ? await this.engine.route({ ...input, dry_run: true })
-      : this.decide(input, true);
+  async route(
+    input: RouteInput,
+    engine: DispatchEngine | undefined = this.engine,
+  ): Promise<RouteDecision> {
+    return engine ? await engine.route({ ...input, dry_run: true }) : this.decide(input, true);
   }
 
   /**
@@ -484,7 +496,8 @@ export class Governor {
     approvalId?: string,
     ctx: DispatchContext = {},
   ): Promise<GovernedResult> {
-    if (this.engine) return await this.#dispatchRemote(this.engine, input, approvalId);
+    const engine = ctx.engine ?? this.engine;
+    if (engine) return await this.#dispatchRemote(engine, input, approvalId);
     if (approvalId !== undefined) {
       return await this.#runApproved(approvalId, input.tenant_id, input.capability_id);
     }

@@ -1,9 +1,11 @@
 /**
- * The MCP endpoint for a hall's own `/mcp` route. Every tool call goes back into the hall's HTTP
- * API in process, carrying the caller's bearer token: the MCP tools therefore see exactly the
- * hall's workers, rules, approvals and receipt chains, and are authorised exactly as the
- * caller's token is on `/wcp/*` (approvals need an admin token, and so on). Nothing leaves the
- * process. The approval tools are not offered by default (decision 19: the token whose requests
+ * The MCP endpoint for a hall's own `/mcp` route. Given the hall (`hall`), every tool call goes
+ * to the hall's engine with the principal the hall authenticated for `/mcp` (`context.principal`),
+ * under the same scope rules as `/wcp/*` (`src/hall/mcp_face.ts`: a namespace token acts for its
+ * tenant, approvals need an admin token): no second authentication, no JSON round trip, the
+ * hall's in-memory registry instead of a worker listing, one Governor reused until the hall's
+ * registry is rebuilt. Without `hall` (or without a principal) the older way remains: every tool
+ * call re-enters the hall's HTTP API in process (`hallFetch`) with the caller's bearer token. The approval tools are not offered by default (decision 19: the token whose requests
  * are held approves nothing through them; a held call names the dashboard and CLI instead); with
  * `allow_resolve: true` in the mount's config they are, and the hall itself refuses a token that
  * resolves its own hold (`APPROVER_IS_REQUESTER`).
@@ -33,11 +35,23 @@ import {
 } from "./http.ts";
 import { createWcpMcpServer } from "./server.ts";
 import { HallClient } from "../src/client/mod.ts";
+import type { Hall } from "../src/hall/hall.ts";
+import { hallMcpFace } from "../src/hall/mcp_face.ts";
+import type { Registry } from "../src/registry.ts";
+import { uuidV4 } from "../src/ids.ts";
 
 /** Options of `createHallMcpHandler`. */
 export interface HallMountOptions {
-  /** The hall app's own fetch (late-bound is fine: it is called per request). */
-  hallFetch: (req: Request) => Response | Promise<Response>;
+  /**
+   * The hall itself (late-bound: called per request): tool calls go to its engine with the
+   * principal the hall authenticated. Preferred over `hallFetch`.
+   */
+  hall?: () => Hall | undefined;
+  /**
+   * The hall app's own fetch (late-bound is fine: it is called per request), for a mount without
+   * `hall`: tool calls then re-enter the hall's HTTP API with the caller's token.
+   */
+  hallFetch?: (req: Request) => Response | Promise<Response>;
   /**
    * Session bounds (env, data labels, QoS, default tenant for admin tokens). Default: env `dev`
    * with `stage`, `prod` and `edge` allowed, labels PUBLIC..RESTRICTED, no default tenant.
@@ -55,6 +69,14 @@ const DEFAULT_MOUNT_CONFIG = {
   envs_allowed: ["dev", "stage", "prod", "edge"],
   data_labels: { default: "INTERNAL", min: "PUBLIC", max: "RESTRICTED" },
   rules: { rules: [] },
+};
+
+// The shared Governor's engine: every call of the hall's /mcp brings its own, bound to the
+// principal the hall authenticated (DispatchContext.engine); reaching this one is a bug.
+const NO_PRINCIPAL_ENGINE: DispatchEngine = {
+  route: () => Promise.reject(new Error("no authenticated principal for this call")),
+  dispatch: () => Promise.reject(new Error("no authenticated principal for this call")),
+  dispatchApproved: () => Promise.reject(new Error("no authenticated principal for this call")),
 };
 
 function bearer(req: Request): string | undefined {
@@ -80,17 +102,59 @@ export function createHallMcpHandler(options: HallMountOptions): McpHttpHandler 
   new Governor({ ...config, registry: [], workers: {} });
   const allowedHosts = options.allowedHosts ?? LOOPBACK;
   const allowedOrigins = options.allowedOrigins ?? [];
+  // One Governor over the hall's registry, rebuilt only when the hall replaces its registry.
+  let cached: { registry: Registry; governor: Governor; origin: string } | undefined;
+  const governorFor = (hall: Hall, origin: string): Governor => {
+    if (cached?.registry !== hall.registry || cached.origin !== origin) {
+      const governor = new Governor({ ...config, registry: [], workers: {} }, {
+        engine: NO_PRINCIPAL_ENGINE,
+        registry: hall.registry,
+        hallUrl: origin,
+      });
+      cached = { registry: hall.registry, governor, origin };
+    }
+    return cached.governor;
+  };
   return async (req: Request, context?: McpRequestContext): Promise<Response> => {
     const refused = guardRequest(req, allowedHosts, allowedOrigins);
     if (refused) return refused;
     // A body that is no JSON-RPC message is refused before the hall is asked for its workers.
     const body = await readJsonRpcBody(req);
     if (body instanceof Response) return body;
+    const tenant: HttpTenant | null = context?.tenant ?? null;
+    const hall = options.hall?.();
+    const principal = context?.principal;
+    if (hall && principal) {
+      const face = hallMcpFace(hall, principal);
+      const engine: DispatchEngine = {
+        route: (input) => face.route(input as unknown as Record<string, unknown>),
+        dispatch: (input) => face.dispatch(input as unknown as Record<string, unknown>),
+        dispatchApproved: (id) => face.dispatchApproved(id),
+        verifyChain: (tenantId) => face.verifyChain(tenantId),
+      };
+      const server = createWcpMcpServer({
+        governor: governorFor(hall, new URL(req.url).origin),
+        approvals: new HallApprovals(face),
+        session: { id: uuidV4(), principal: face.requester, engine },
+      });
+      return await serveWithServer(req, server, authInfoFor(tenant), body);
+    }
+    if (!options.hallFetch) {
+      return new Response(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32000, message: "hall: /mcp is not connected to a hall" },
+        }),
+        { status: 503, headers: { "content-type": "application/json" } },
+      );
+    }
+    const hallFetch = options.hallFetch;
     const client = new HallClient({
       baseUrl: new URL(req.url).origin,
       token: bearer(req),
       retries: 0,
-      fetch: (input, init) => Promise.resolve(options.hallFetch(new Request(input, init))),
+      fetch: (input, init) => Promise.resolve(hallFetch(new Request(input, init))),
     });
     let records: unknown[];
     try {
@@ -125,7 +189,6 @@ export function createHallMcpHandler(options: HallMountOptions): McpHttpHandler 
       engine,
       hallUrl: origin,
     });
-    const tenant: HttpTenant | null = context?.tenant ?? null;
     const server = createWcpMcpServer({ governor, approvals: new HallApprovals(client) });
     return await serveWithServer(req, server, authInfoFor(tenant), body);
   };

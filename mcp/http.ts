@@ -37,6 +37,16 @@ export interface HttpTenant {
 export interface McpRequestContext {
   /** The authenticated tenant; null means "use the configured tenant". */
   tenant?: HttpTenant | null;
+  /**
+   * The principal the mounting hall authenticated (its token id, role, namespace and label): the
+   * hall's `/mcp` calls the engine as this principal.
+   */
+  principal?: {
+    token_id: string;
+    role: "admin" | "namespace";
+    namespace: string | null;
+    label: string;
+  };
 }
 
 /** The handler: a web-standard request in, a response out. */

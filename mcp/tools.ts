@@ -121,7 +121,7 @@ export function registerWcpTools(
       const { capability_id, request, ...o } = args;
       const input = gov.buildInput(capability_id, request ?? {}, o, sessionFrom(extra));
       if ("code" in input) return errorResult(input, null);
-      const d = await gov.route(input);
+      const d = await gov.route(input, session.engine ?? gov.engine);
       return okResult({
         decision_id: d.decision_id,
         outcome: d.outcome,
@@ -353,8 +353,9 @@ export function registerWcpTools(
   }, (args: z.infer<typeof receiptsArgs>, extra: Extra) =>
     guarded(async () => {
       const tenant = sessionFrom(extra)?.tenant_id ?? gov.config.tenant?.tenant_id;
-      if (!args.receipts && gov.engine?.verifyChain && tenant) {
-        const report = await gov.engine.verifyChain(tenant) as Record<string, unknown>;
+      const engine = session.engine ?? gov.engine;
+      if (!args.receipts && engine?.verifyChain && tenant) {
+        const report = await engine.verifyChain(tenant) as Record<string, unknown>;
         return okResult({ tenant_id: tenant, source: "hall", ...report });
       }
       const report = args.receipts

@@ -83,8 +83,9 @@ export async function openHallStore(
 /** Build the app over `store` and serve it; resolves once listening. */
 export async function serveHallThread(setup: HallSetup, store: HallStore): Promise<HallThread> {
   const { fileConfig } = setup;
-  // /mcp: the MCP server over the hall's own API (its workers, rules, approvals, receipts and
-  // authorisation; every tool call re-enters /wcp/* in process with the caller's token).
+  // /mcp: the MCP server as a face of the hall's engine (its workers, rules, approvals, receipts
+  // and authorisation), called with the principal the hall authenticated for /mcp.
+  const hallRef: { hall?: HallApp["hall"] } = {};
   let appFetch: (req: Request) => Response | Promise<Response> = () =>
     new Response(null, { status: 503 });
   const { createHallMcpHandler } = await import("../../mcp/hall_mount.ts");
@@ -98,6 +99,7 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
     }
   }
   const mcpHandler = createHallMcpHandler({
+    hall: () => hallRef.hall,
     hallFetch: (req) => appFetch(req),
     config: mcpBounds,
     allowedHosts: setup.allowedHosts,
@@ -183,6 +185,7 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
     }
   }
   appFetch = hallApp.fetch;
+  hallRef.hall = hallApp.hall;
   let port = setup.port;
   const listening = Promise.withResolvers<void>();
   let server: HallListener;

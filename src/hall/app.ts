@@ -81,7 +81,7 @@ export interface HallAppOptions {
    */
   mcpHandler?: (
     req: Request,
-    context?: { tenant?: { tenant_id: string } | null },
+    context?: { tenant?: { tenant_id: string } | null; principal?: Principal },
   ) => Promise<Response>;
   /**
    * OAuth 2.1 for `/mcp` (MCP authorization spec): protected resource metadata at
@@ -445,7 +445,12 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     app.use("/mcp", requireToken);
     app.all("/mcp", (c) => {
       const p = c.get("principal");
-      return handler(c.req.raw, { tenant: p.namespace ? { tenant_id: p.namespace } : null });
+      // The principal authenticated here: the mount calls the hall's engine as it (no second
+      // authentication, no request back into /wcp/*).
+      return handler(c.req.raw, {
+        tenant: p.namespace ? { tenant_id: p.namespace } : null,
+        principal: p,
+      });
     });
   }
 

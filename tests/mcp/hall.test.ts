@@ -15,7 +15,8 @@ import {
 import { compileGate, GateConfigSchema } from "../../src/hall/file_config.ts";
 import { connectHall } from "../../mcp/hall_backend.ts";
 import { Governor } from "../../mcp/governor.ts";
-import { createMcpHttpHandler } from "../../mcp/http.ts";
+import { createMcpHttpHandler, type McpRequestContext } from "../../mcp/http.ts";
+import type { Hall } from "../../src/hall/hall.ts";
 import { createHallMcpHandler } from "../../mcp/hall_mount.ts";
 import { parseMcpConfig } from "../../mcp/config.ts";
 import { call, connect, demoWith, errorOf, gov } from "./_helpers.ts";
@@ -26,7 +27,9 @@ const ADMIN = "wcp_mcp-test-admin-token-0123456789abcdef0123456789";
 // A second admin: the supervisor who approves what the first one's agent asked for.
 const SUPERVISOR = "wcp_mcp-test-supervisor-token-0123456789abcdef01234";
 
-async function startHall(mcpHandler?: (req: Request) => Promise<Response>) {
+async function startHall(
+  mcpHandler?: (req: Request, context?: McpRequestContext) => Promise<Response>,
+) {
   const store = await openSqliteStore(":memory:");
   await ensureAdminToken(store, Date.now(), ADMIN);
   await ensureAdminToken(store, Date.now(), SUPERVISOR);
@@ -42,6 +45,7 @@ async function startHall(mcpHandler?: (req: Request) => Promise<Response>) {
     Promise.resolve(h.app.fetch(new Request(input, init)));
   return {
     fetch: fetchFn,
+    hall: h.hall,
     stop: async () => {
       await h.close();
       await store.close();
@@ -216,12 +220,20 @@ Deno.test("mounted in the hall at /mcp: bearer auth first, then the MCP server a
 });
 
 Deno.test("hall mount: MCP tools use the hall's own workers, approvals and receipts, with the caller's token", async () => {
-  let appFetch: (req: Request) => Response | Promise<Response> = () =>
-    new Response(null, { status: 503 });
-  const inner = createHallMcpHandler({ hallFetch: (req) => appFetch(req) });
-  // What the hall does: the bearer check first, then the handler with the principal's tenant.
-  const hall = await startHall((req) => inner(req, { tenant: { tenant_id: "acme" } }));
-  appFetch = hall.fetch;
+  // The mount calls the hall's engine with the principal the hall authenticated: its own HTTP
+  // API is never asked (hallFetch is there only to count).
+  const ref: { hall?: Hall } = {};
+  let apiCalls = 0;
+  const inner = createHallMcpHandler({
+    hall: () => ref.hall,
+    hallFetch: () => (apiCalls++, new Response(null, { status: 503 })),
+  });
+  // What the hall does: the bearer check first, then the handler with the principal (the admin
+  // token gets a tenant here, as a mount config's default tenant would give it).
+  const hall = await startHall((req, ctx) =>
+    inner(req, { ...ctx, tenant: ctx?.tenant ?? { tenant_id: "acme" } })
+  );
+  ref.hall = hall.hall;
   const connectAs = async (token: string) => {
     const client = new Client({ name: "hall-mount", version: "1.0.0" });
     await client.connect(
@@ -286,6 +298,14 @@ Deno.test("hall mount: MCP tools use the hall's own workers, approvals and recei
     } finally {
       await user.close();
     }
+    assert.equal(apiCalls, 0, "no tool call re-entered the hall's HTTP API");
+    // The hold was raised by the token the hall authenticated for /mcp.
+    const rows = await hall.hall.store.listApprovals({ status: "pending" });
+    assert.ok(rows.length > 0);
+    assert.ok(
+      rows.every((r) => r.requested_by?.label !== undefined && r.requested_by.principal_id !== ""),
+    );
+    assert.ok(rows.every((r) => !r.requested_by!.principal_id.startsWith("mcp-session:")));
   } finally {
     await hall.stop();
   }
@@ -300,9 +320,17 @@ Deno.test("hall mount with allow_resolve: the hall refuses the token that raised
     rules: { rules: [] },
     allow_resolve: true,
   });
-  const inner = createHallMcpHandler({ hallFetch: (req) => appFetch(req), config });
-  const hall = await startHall((req) => inner(req, { tenant: { tenant_id: "acme" } }));
+  const ref: { hall?: Hall } = {};
+  const inner = createHallMcpHandler({
+    hall: () => ref.hall,
+    hallFetch: (req) => appFetch(req),
+    config,
+  });
+  const hall = await startHall((req, ctx) =>
+    inner(req, { ...ctx, tenant: ctx?.tenant ?? { tenant_id: "acme" } })
+  );
   appFetch = hall.fetch;
+  ref.hall = hall.hall;
   const connectAs = async (token: string) => {
     const client = new Client({ name: "hall-mount", version: "1.0.0" });
     await client.connect(
