@@ -26,6 +26,11 @@ const WINDOWS: Record<string, number> = {
 };
 
 const hhmm = (iso: string) => iso.slice(11, 16);
+// A window of a day or more names the day too.
+const when = (iso: string, s: HallStats) =>
+  Date.parse(s.until) - Date.parse(s.since) >= 86_400_000
+    ? iso.slice(5, 16).replace("T", " ")
+    : hhmm(iso);
 
 function DecisionsChart(props: { s: HallStats }): JSX.Element {
   const { per, bars } = rebucket(props.s.decisions.per_minute);
@@ -80,8 +85,20 @@ function DecisionsChart(props: { s: HallStats }): JSX.Element {
             </g>
           );
         })}
-        <text x={L} y={H - 4} class="tick">{hhmm(props.s.since)}</text>
-        <text x={W} y={H - 4} class="tick" text-anchor="end">{hhmm(props.s.until)} UTC</text>
+        {[0.25, 0.5, 0.75].map((f) => {
+          const i = Math.round(bars.length * f);
+          return bars[i]
+            ? (
+              <text key={f} x={L + i * bw} y={H - 4} class="tick" text-anchor="middle">
+                {hhmm(bars[i].minute)}
+              </text>
+            )
+            : null;
+        })}
+        <text x={L} y={H - 4} class="tick">{when(props.s.since, props.s)}</text>
+        <text x={W} y={H - 4} class="tick" text-anchor="end">
+          {when(props.s.until, props.s)} UTC
+        </text>
       </svg>
       <ul class="legend">
         {OUTCOMES.map((o) => (
@@ -226,8 +243,8 @@ export function Charts(): JSX.Element {
             <p class="warning">The window holds more than the hall reads for one chart.</p>
           )}
           <p class="muted">
-            {s.tenant_id ? `Tenant ${s.tenant_id}` : "All tenants"}, {hhmm(s.since)}–{hhmm(s.until)}
-            {" "}
+            {s.tenant_id ? `Tenant ${s.tenant_id}` : "All tenants"},{" "}
+            {when(s.since, s)}–{when(s.until, s)}{" "}
             UTC. Input the core refuses as invalid is not in the replay log, so not counted here.
           </p>
           <DecisionsChart s={s} />

@@ -91,14 +91,16 @@ export function Setup(): JSX.Element {
             >
               Workers
             </button>{" "}
-            tab, or from a shell with the namespace's token:
+            tab, or from a shell. With the namespace's token an HTTP worker's endpoint must be an
+            origin listed in <code>hall.json</code>'s <code>worker_origins</code>{" "}
+            (403 ENDPOINT_NOT_ALLOWED otherwise); an admin token may register any endpoint.
           </p>
           <pre
             class="json"
             tabIndex={0}
             aria-label="Enrolment commands"
           >{`export WCP_HALL_URL=${hallUrl.value}
-export WCP_TOKEN=<the namespace token>
+export WCP_TOKEN=<the namespace or an admin token>
 deno task wcp scaffold hello --worker-id ${ns[0]?.namespace ?? "org.acme"}.hello.1 \\
   --capability cap.doc.summarize --port 8790
 deno task wcp enroll hello/registry_record.json`}</pre>
