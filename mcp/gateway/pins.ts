@@ -425,3 +425,60 @@ export class FilePinStore implements PinStore {
     }
   }
 }
+
+/** The two store calls a hall-backed pin store needs (`HallStore` has them). */
+export interface PinRows {
+  /** The stored pins of a gateway (JSON and version), or null. */
+  getGatewayPins(name: string): Promise<{ version: number; data: string } | null>;
+  /** Compare-and-set: write as version `expected + 1` if the stored version is `expected`. */
+  putGatewayPins(name: string, expected: number, data: string, at: string): Promise<boolean>;
+}
+
+/**
+ * Pins in the hall's store (table `gateway_pins`, one versioned row per gateway name): every
+ * read goes to the table, and a change is a compare-and-set on the row's version, retried when
+ * another thread or instance wrote first, so instances on one PostgreSQL agree on the pins.
+ *
+ * @example
+ * ```ts ignore
+ * const pins = new StorePinStore(hallStore, "team gateway");
+ * ```
+ */
+export class StorePinStore implements PinStore {
+  readonly #rows: PinRows;
+  readonly #name: string;
+  readonly #now: () => number;
+
+  /** Pins of gateway `name` in `rows`. */
+  constructor(rows: PinRows, name: string, now: () => number = Date.now) {
+    this.#rows = rows;
+    this.#name = name;
+    this.#now = now;
+  }
+
+  async #load(): Promise<{ version: number; doc: PinsDoc }> {
+    const r = await this.#rows.getGatewayPins(this.#name);
+    return r
+      ? { version: r.version, doc: parsePins(r.data, `gateway_pins[${this.#name}]`) }
+      : { version: 0, doc: emptyPins() };
+  }
+
+  /** The pins as stored now. */
+  async read(): Promise<PinsDoc> {
+    return (await this.#load()).doc;
+  }
+
+  /** Change the pins; retried on a concurrent write (up to 50 times). */
+  async update<T>(change: (doc: PinsDoc) => T): Promise<T> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { version, doc } = await this.#load();
+      const before = JSON.stringify(doc);
+      const result = change(doc);
+      const after = JSON.stringify(doc);
+      if (after === before) return result;
+      const at = formatTimestamp(this.#now());
+      if (await this.#rows.putGatewayPins(this.#name, version, after, at)) return result;
+    }
+    throw new WcpError("PINS_CONFLICT", "gateway_pins", "the pins kept changing under this write");
+  }
+}
