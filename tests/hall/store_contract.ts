@@ -192,6 +192,76 @@ export function runStoreContract(
     assert.equal(await s.countActiveWorkers("org.acme"), 1);
   });
 
+  t("registry changes: only the rows written after a version, in order, paged", async (s) => {
+    const empty = await s.listRegistryChanges(0);
+    assert.deepEqual(empty, { version: 0, workers: [], bans: [], more: false });
+    await s.putWorker(worker("org.acme.a", "org.acme", T0));
+    await s.putWorker(worker("org.acme.b", "org.acme", T1));
+    const sha = "sha256:" + "d".repeat(64);
+    await s.reportBan({
+      sha256: sha,
+      reason: "malware",
+      source: "t1",
+      evidence_url: null,
+      reported_at: T0,
+      status: "reported",
+      confirmed_at: null,
+      confirmed_by: null,
+    });
+    const all = await s.listRegistryChanges(0);
+    assert.deepEqual(all.workers.map((w) => w.worker_id), ["org.acme.a", "org.acme.b"]);
+    assert.deepEqual(all.workers[0], worker("org.acme.a", "org.acme", T0));
+    assert.deepEqual(all.bans.map((b) => [b.sha256, b.status]), [[sha, "reported"]]);
+    assert.equal(all.more, false);
+    const v1 = all.version;
+    assert.ok(v1 >= 3);
+    // Nothing written since: nothing listed, the version stays.
+    assert.deepEqual(await s.listRegistryChanges(v1), {
+      version: v1,
+      workers: [],
+      bans: [],
+      more: false,
+    });
+    // An update, a revocation, a confirmation: each listed once, as it is now.
+    await s.putWorker({ ...worker("org.acme.b", "org.acme", T1), current_hash: sha });
+    assert.equal(await s.revokeWorker("org.acme.a", T2), true);
+    await s.confirmBan(sha, "admin", T1);
+    const next = await s.listRegistryChanges(v1);
+    assert.deepEqual(next.workers.map((w) => [w.worker_id, w.status, w.current_hash]), [
+      ["org.acme.b", "active", sha],
+      ["org.acme.a", "revoked", null],
+    ]);
+    assert.deepEqual(next.bans.map((b) => b.status), ["confirmed"]);
+    assert.ok(next.version > v1);
+    // Writes that change nothing (a revoked row is never replaced, a ban confirmed twice) give
+    // no new version.
+    await s.putWorker({ ...worker("org.acme.a", "org.acme", T0), updated_at: T2 });
+    assert.equal(await s.revokeWorker("org.acme.a", T2), false);
+    await s.confirmBan(sha, "other", T2);
+    assert.equal((await s.listRegistryChanges(next.version)).workers.length, 0);
+    assert.equal((await s.listRegistryChanges(next.version)).bans.length, 0);
+    // A lifted ban is a change too.
+    await s.reviewBan(sha, "lifted", "admin", T2, null);
+    const lifted = await s.listRegistryChanges(next.version);
+    assert.deepEqual(lifted.bans.map((b) => b.status), ["lifted"]);
+    // Paged: one change at a time, in the order written, each version larger than the last.
+    const seen: string[] = [];
+    let since = 0;
+    for (let guard = 0; guard < 10; guard++) {
+      const page = await s.listRegistryChanges(since, 1);
+      assert.ok(page.workers.length + page.bans.length <= 1);
+      seen.push(...page.workers.map((w) => w.worker_id), ...page.bans.map((b) => b.status));
+      if (page.workers.length + page.bans.length === 0) break;
+      assert.ok(page.version > since);
+      assert.equal(page.more, true);
+      since = page.version;
+    }
+    assert.deepEqual(seen, ["org.acme.b", "org.acme.a", "lifted"]);
+    assert.equal(since, lifted.version);
+    await assert.rejects(() => s.listRegistryChanges(-1), /since/);
+    await assert.rejects(() => s.listRegistryChanges(1.5), /since/);
+  });
+
   t("tokens, namespaces, tiers", async (s) => {
     const hash = sha256Hex("secret");
     await s.createToken({

@@ -23,6 +23,7 @@ import type {
   NamespaceRow,
   ReceiptQuery,
   ReceiptRow,
+  RegistryChanges,
   StoreCounts,
   TelemetryBatch,
   TelemetryQuery,
@@ -124,6 +125,50 @@ const MIGRATIONS: string[] = [
     first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, last_at TEXT NOT NULL,
     data TEXT NOT NULL);
   `,
+  // 6: registry versions (issue 14): every insert or update of a worker or ban row gives it the
+  // next value of one counter (triggers, so every write path counts), kept beside the rows in
+  // registry_versions, and a hall mirroring the registry asks only for the rows changed since the
+  // version it has (listRegistryChanges). SQLite serialises writers, so versions become visible
+  // in order. Rows already there are numbered once, workers first. Re-runnable as it stands.
+  `
+  CREATE TABLE IF NOT EXISTS registry_counter (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS registry_versions (
+    kind INTEGER NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS registry_versions_order ON registry_versions(version);
+  INSERT INTO registry_versions (kind, key, version)
+    SELECT 0, worker_id, (SELECT coalesce(max(version), 0) FROM registry_versions) + rowid
+    FROM workers WHERE worker_id NOT IN (SELECT key FROM registry_versions WHERE kind = 0);
+  INSERT INTO registry_versions (kind, key, version)
+    SELECT 1, sha256, (SELECT coalesce(max(version), 0) FROM registry_versions) + rowid
+    FROM bans WHERE sha256 NOT IN (SELECT key FROM registry_versions WHERE kind = 1);
+  INSERT OR IGNORE INTO registry_counter (id, v) VALUES (1, 0);
+  UPDATE registry_counter SET v = max(v, (SELECT coalesce(max(version), 0) FROM registry_versions));
+  CREATE TRIGGER IF NOT EXISTS workers_version_insert AFTER INSERT ON workers BEGIN
+    UPDATE registry_counter SET v = v + 1 WHERE id = 1;
+    DELETE FROM registry_versions WHERE kind = 0 AND key = NEW.worker_id;
+    INSERT INTO registry_versions (kind, key, version)
+      VALUES (0, NEW.worker_id, (SELECT v FROM registry_counter WHERE id = 1));
+  END;
+  CREATE TRIGGER IF NOT EXISTS workers_version_update AFTER UPDATE ON workers BEGIN
+    UPDATE registry_counter SET v = v + 1 WHERE id = 1;
+    DELETE FROM registry_versions WHERE kind = 0 AND key = NEW.worker_id;
+    INSERT INTO registry_versions (kind, key, version)
+      VALUES (0, NEW.worker_id, (SELECT v FROM registry_counter WHERE id = 1));
+  END;
+  CREATE TRIGGER IF NOT EXISTS bans_version_insert AFTER INSERT ON bans BEGIN
+    UPDATE registry_counter SET v = v + 1 WHERE id = 1;
+    DELETE FROM registry_versions WHERE kind = 1 AND key = NEW.sha256;
+    INSERT INTO registry_versions (kind, key, version)
+      VALUES (1, NEW.sha256, (SELECT v FROM registry_counter WHERE id = 1));
+  END;
+  CREATE TRIGGER IF NOT EXISTS bans_version_update AFTER UPDATE ON bans BEGIN
+    UPDATE registry_counter SET v = v + 1 WHERE id = 1;
+    DELETE FROM registry_versions WHERE kind = 1 AND key = NEW.sha256;
+    INSERT INTO registry_versions (kind, key, version)
+      VALUES (1, NEW.sha256, (SELECT v FROM registry_counter WHERE id = 1));
+  END;
+  `,
 ];
 
 type Row = Record<string, SQLInputValue>;
@@ -139,6 +184,13 @@ type Head = { seq: number; hash: string | null; receipt: BuiltReceipt | null };
 
 function parse<T>(row: unknown): T {
   return JSON.parse((row as { data: string }).data) as T;
+}
+
+// A registry version to list changes after: a non-negative safe integer.
+function checkSince(since: unknown): asserts since is number {
+  if (typeof since !== "number" || !Number.isSafeInteger(since) || since < 0) {
+    throw new RangeError(`since: must be a registry version (an integer >= 0), got ${since}`);
+  }
 }
 
 function cap(limit: number | undefined, fallback: number): number {
@@ -390,6 +442,35 @@ export class SqliteStore implements HallStore {
         return true;
       })
     );
+  }
+
+  listRegistryChanges(since: number, limit?: number): Promise<RegistryChanges> {
+    return this.#p(() => {
+      checkSince(since);
+      const n = cap(limit, 1000);
+      // One statement: one snapshot of both tables (one counter for both: the order is total).
+      const rows = this.#all(
+        `SELECT v.kind, v.version, coalesce(w.data, b.data) AS data FROM registry_versions v
+         LEFT JOIN workers w ON v.kind = 0 AND w.worker_id = v.key
+         LEFT JOIN bans b ON v.kind = 1 AND b.sha256 = v.key
+         WHERE v.version > ? ORDER BY v.version LIMIT ?`,
+        since,
+        n,
+      ) as { kind: number; version: number; data: string | null }[];
+      const out: RegistryChanges = {
+        version: since,
+        workers: [],
+        bans: [],
+        more: rows.length === n,
+      };
+      for (const r of rows) {
+        out.version = Number(r.version);
+        if (r.data === null) continue; // (rows are never deleted)
+        if (r.kind === 0) out.workers.push(JSON.parse(r.data) as WorkerRow);
+        else out.bans.push(JSON.parse(r.data) as BanRow);
+      }
+      return out;
+    });
   }
 
   // ---- tokens, namespaces, tiers ----

@@ -35,6 +35,7 @@ import type {
   NamespaceRow,
   ReceiptQuery,
   ReceiptRow,
+  RegistryChanges,
   StoreCounts,
   StorePeerChannel,
   TelemetryQuery,
@@ -65,6 +66,8 @@ type Sql = postgres.Sql;
 
 /** Advisory lock key (first half) reserved for hall migrations. */
 const MIGRATION_LOCK = 0x77637031; // "wcp1"
+/** Advisory lock key (first half) serialising registry writes (worker and ban rows). */
+const REGISTRY_LOCK = 0x77637032; // "wcp2"
 const MAX_PAGE = 1000;
 
 /** Bytewise-sorted text, for ids and RFC 3339 times, whatever the database's collation. */
@@ -175,7 +178,54 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [{
     alter table bans add column reviewed_at ${T}, add column reviewed_by ${T},
       add column review_note text;
   `,
+}, {
+  // Registry versions (issue 14): every insert or update of a worker or ban row gives it the
+  // next value of one sequence (triggers, so every write path counts), and a hall mirroring the
+  // registry asks only for the rows changed since the version it has (listRegistryChanges).
+  // A sequence alone hands out numbers in an order transactions may not commit in, so each
+  // writing statement first takes a transaction-scoped advisory lock (released after the commit
+  // is visible): registry writes are serialised and versions become visible in order, which lets
+  // a reader resume from the largest version it saw. Taken per statement, before any row lock,
+  // so two writers never wait on each other in a circle. Registry writes are rare (enrolments,
+  // revocations, bans). Rows already there are numbered once.
+  version: 7,
+  sql: `
+    create sequence registry_version_seq;
+    alter table workers add column version bigint;
+    alter table bans add column version bigint;
+    update workers set version = nextval('registry_version_seq');
+    update bans set version = nextval('registry_version_seq');
+    alter table workers alter column version set not null;
+    alter table bans alter column version set not null;
+    create index workers_version on workers (version);
+    create index bans_version on bans (version);
+    create function wcp_registry_write_lock() returns trigger language plpgsql as $fn$
+    begin
+      perform pg_advisory_xact_lock(${REGISTRY_LOCK}, 0);
+      return null;
+    end $fn$;
+    create function wcp_registry_version() returns trigger language plpgsql as $fn$
+    begin
+      new.version := nextval('registry_version_seq');
+      return new;
+    end $fn$;
+    create trigger workers_write_lock before insert or update on workers
+      for each statement execute function wcp_registry_write_lock();
+    create trigger bans_write_lock before insert or update on bans
+      for each statement execute function wcp_registry_write_lock();
+    create trigger workers_version before insert or update on workers
+      for each row execute function wcp_registry_version();
+    create trigger bans_version before insert or update on bans
+      for each row execute function wcp_registry_version();
+  `,
 }];
+
+// A registry version to list changes after: a non-negative safe integer.
+function checkSince(since: unknown): asserts since is number {
+  if (typeof since !== "number" || !Number.isSafeInteger(since) || since < 0) {
+    throw new RangeError(`since: must be a registry version (an integer >= 0), got ${since}`);
+  }
+}
 
 function num(v: unknown): number {
   return typeof v === "number" ? v : Number(v);
@@ -517,6 +567,34 @@ export class PostgresStore implements HallStore {
     const rows = await this.#sql`update workers set status = 'revoked', updated_at = ${at}
       where worker_id = ${workerId} and status <> 'revoked' returning worker_id`;
     return rows.length === 1;
+  }
+
+  async listRegistryChanges(since: number, limit?: number): Promise<RegistryChanges> {
+    checkSince(since);
+    const n = limit === undefined ? MAX_PAGE : Math.max(1, pageSize(limit, MAX_PAGE));
+    // One snapshot for both tables (a change committed between two reads could be skipped).
+    const [workers, bans] = await this.#sql.begin(
+      "isolation level repeatable read read only",
+      (tx) => [
+        tx`select * from workers where version > ${since} order by version limit ${n}`,
+        tx`select * from bans where version > ${since} order by version limit ${n}`,
+      ],
+    );
+    // A table that filled its page may have more rows after its last one: stop there.
+    let bound = Infinity;
+    if (workers.length === n) bound = num(workers[n - 1].version);
+    if (bans.length === n) bound = Math.min(bound, num(bans[n - 1].version));
+    const merged = [
+      ...workers.map((r) => ({ v: num(r.version), w: true, r })),
+      ...bans.map((r) => ({ v: num(r.version), w: false, r })),
+    ].filter((x) => x.v <= bound).sort((a, b) => a.v - b.v);
+    const page = merged.slice(0, n);
+    return {
+      version: page.length ? page[page.length - 1].v : since,
+      workers: page.filter((x) => x.w).map((x) => toWorker(x.r)),
+      bans: page.filter((x) => !x.w).map((x) => toBan(x.r)),
+      more: bound !== Infinity || merged.length > n,
+    };
   }
 
   // ---- tokens, namespaces, tiers ----
@@ -877,6 +955,13 @@ export class PostgresStore implements HallStore {
   }
 
   async receiptTreeSize(tenantId: string): Promise<number> {
+    // A tree left behind (an older hall appended without it) is caught up here, not at the next
+    // start: under the head's row lock, so appends wait for it and then continue the tree.
+    const [h] = await this.#sql`select next_seq, tree_size from chain_heads
+      where tenant_id = ${tenantId}`;
+    if (h && (h.tree_size === null || num(h.tree_size) !== num(h.next_seq))) {
+      await this.#sql.begin((tx) => catchUpTree(tx as unknown as Sql, tenantId));
+    }
     return await treeSizeOf(this.#sql, tenantId);
   }
 

@@ -216,6 +216,24 @@ export interface StoreCounts {
 }
 
 /**
+ * What changed in the registry (worker and ban rows) after a registry version, for a hall that
+ * mirrors the store change by change (`listRegistryChanges`).
+ */
+export interface RegistryChanges {
+  /**
+   * The registry version these changes bring the caller to: the largest version among them, or
+   * the `since` asked for when nothing changed. Pass it as `since` next time.
+   */
+  version: number;
+  /** Worker rows written after `since`, as they are now, oldest change first. */
+  workers: WorkerRow[];
+  /** Ban rows written after `since` (any status), as they are now, oldest change first. */
+  bans: BanRow[];
+  /** True when the page stopped at `limit`: ask again from `version` for the rest. */
+  more: boolean;
+}
+
+/**
  * The store. Implementations: `SqliteStore` (`src/adapters/store/sqlite.ts`),
  * `PostgresStore` (`src/hall/store/postgres.ts`).
  */
@@ -275,6 +293,15 @@ export interface HallStore {
   countActiveWorkers(namespace: string): Promise<number>;
   /** Set status `revoked`; false when unknown or already revoked. */
   revokeWorker(workerId: string, at: string): Promise<boolean>;
+  /**
+   * The registry rows (workers and bans) written after registry version `since` (0: all of
+   * them), oldest change first, at most `limit` rows (default 1000). Every insert or update of a
+   * worker or ban row gives it the next registry version (one counter for both tables, filled by
+   * the database itself, so every write path counts), and a version is visible only once every
+   * smaller one is: a caller that asks again from the returned `version` misses nothing. Rows
+   * are never deleted. The cost is O(changes), whatever the number of workers.
+   */
+  listRegistryChanges(since: number, limit?: number): Promise<RegistryChanges>;
 
   // ---- tokens, namespaces, tiers ----
   /** Store a token row (token_id unique, token_hash unique). */
