@@ -65,7 +65,7 @@ async function writeConfig(dir: string, server: Record<string, unknown>): Promis
   return path;
 }
 
-async function waitForLine(stream: ReadableStream<Uint8Array>, needle: string): Promise<void> {
+async function waitForLine(stream: ReadableStream<BufferSource>, needle: string): Promise<void> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
   const deadline = Date.now() + 60_000;

@@ -93,7 +93,7 @@ export async function startHall(options: StartHallOptions = {}): Promise<HallPro
 
   let text = "";
   let onText: (() => void) | null = null;
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
+  const drain = async (stream: ReadableStream<BufferSource>) => {
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
       text += chunk;
       onText?.();
