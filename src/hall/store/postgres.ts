@@ -955,13 +955,6 @@ export class PostgresStore implements HallStore {
   }
 
   async receiptTreeSize(tenantId: string): Promise<number> {
-    // A tree left behind (an older hall appended without it) is caught up here, not at the next
-    // start: under the head's row lock, so appends wait for it and then continue the tree.
-    const [h] = await this.#sql`select next_seq, tree_size from chain_heads
-      where tenant_id = ${tenantId}`;
-    if (h && (h.tree_size === null || num(h.tree_size) !== num(h.next_seq))) {
-      await this.#sql.begin((tx) => catchUpTree(tx as unknown as Sql, tenantId));
-    }
     return await treeSizeOf(this.#sql, tenantId);
   }
 
