@@ -19,6 +19,7 @@ import {
 } from "../src/model.ts";
 import { TENANT_RISKS, type TenantRisk } from "../src/model.ts";
 import { WcpError } from "../src/errors.ts";
+import { type GateTable, parseGateTable } from "../src/gates/table.ts";
 import { BUILTIN_WORKER_NAMES, type BuiltinWorkerName } from "./builtin_workers.ts";
 
 /** How one enrolled worker is executed by this server. */
@@ -40,7 +41,10 @@ export type WorkerSpec =
     current_hash?: string;
   };
 
-/** One clause of the declarative policy gate. */
+/**
+ * One clause of the older MCP gate form (`policy_gate.clauses[].when`); such a gate still loads,
+ * converted to the shared gate table (`when` -> `match`).
+ */
 export interface PolicyClause {
   /** Exact values to match (all must hold); an absent field matches anything. */
   when: Partial<
@@ -80,12 +84,12 @@ export interface WcpMcpConfig {
   workers: Record<string, WorkerSpec>;
   /** Hall floors (partial `HallConfig`). */
   hall_config: Record<string, unknown>;
-  /** Declarative policy gate (first matching clause wins), or null for none. */
-  policy_gate: {
-    version: string;
-    default: "ALLOW" | "DENY" | "REQUIRE_HUMAN";
-    clauses: PolicyClause[];
-  } | null;
+  /**
+   * Declarative policy gate: the gate table shared with hall.json and the playground
+   * (`policy_version`, `default`, `rules[].match`; first match wins), or null for none. The older
+   * form (`version`, `clauses[].when`) is converted on load.
+   */
+  policy_gate: GateTable | null;
   /** A hall to use for approvals (and `wcp_dispatch` with `via: "hall"`), or null. */
   hall: { url: string; token_env: string } | null;
   /**
@@ -99,8 +103,6 @@ export interface WcpMcpConfig {
 
 const env = z.enum(ENVS);
 const label = z.enum(DATA_LABELS);
-const level = z.enum(["advisory", "gatekeeper", "executor", "incident_commander"]);
-const gateDecision = z.enum(["ALLOW", "DENY", "REQUIRE_HUMAN"]);
 
 const workerSpec = z.union([
   z.strictObject({
@@ -136,22 +138,8 @@ const configSchema = z.strictObject({
   registry: z.array(z.unknown()).default([]),
   workers: z.record(z.string(), workerSpec).default({}),
   hall_config: z.record(z.string(), z.unknown()).default({}),
-  policy_gate: z.strictObject({
-    version: z.string().min(1),
-    default: gateDecision.default("ALLOW"),
-    clauses: z.array(z.strictObject({
-      when: z.strictObject({
-        capability_id: z.string().optional(),
-        env: env.optional(),
-        data_label: label.optional(),
-        tenant_risk: z.enum(TENANT_RISKS).optional(),
-        qos_class: z.enum(QOS_CLASSES).optional(),
-      }),
-      decision: gateDecision,
-      reason: z.string().min(1),
-      supervisor_level: level.optional(),
-    })).default([]),
-  }).nullable().default(null),
+  // Validated by the shared gate table's own parser (parseGateTable), which names the field.
+  policy_gate: z.unknown().optional(),
   hall: z.strictObject({
     url: z.url({ protocol: /^https?$/ }),
     token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default("WCP_HALL_TOKEN"),
@@ -222,7 +210,9 @@ export function parseMcpConfig(doc: unknown): WcpMcpConfig {
     registry: c.registry,
     workers: c.workers as Record<string, WorkerSpec>,
     hall_config: c.hall_config,
-    policy_gate: c.policy_gate,
+    policy_gate: c.policy_gate === undefined || c.policy_gate === null
+      ? null
+      : parseGateTable(c.policy_gate, "policy_gate", "MCP_CONFIG_INVALID"),
     hall: c.hall,
     allow_resolve: c.allow_resolve,
   };

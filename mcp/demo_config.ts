@@ -97,10 +97,10 @@ export const DEMO_CONFIG_DOCUMENT: Readonly<Record<string, unknown>> = Object.fr
   },
   hall_config: { approval_ttl_seconds: 900 },
   policy_gate: {
-    version: "pol.demo.v1",
+    policy_version: "pol.demo.v1",
     default: "ALLOW",
-    clauses: [{
-      when: { capability_id: "cap.msg.notify" },
+    rules: [{
+      match: { capability_id: "cap.msg.notify" },
       decision: "REQUIRE_HUMAN",
       reason: "DEMO: notifications need a human's approval",
       supervisor_level: "gatekeeper",

@@ -10,7 +10,8 @@
 import { makeDecision } from "../src/router.ts";
 import type { RuleSet } from "../src/rules.ts";
 import type { Registry } from "../src/registry.ts";
-import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../src/policy.ts";
+import type { PolicyGateFn } from "../src/policy.ts";
+import { compileGateTable } from "../src/gates/table.ts";
 import type { HallConfig } from "../src/config.ts";
 import {
   Engine,
@@ -187,25 +188,6 @@ export interface GovernorOptions {
   registry?: Registry;
 }
 
-function gateFromConfig(gate: NonNullable<WcpMcpConfig["policy_gate"]>): PolicyGateFn {
-  return (ctx: PolicyContext): PolicyGateResult => {
-    for (const clause of gate.clauses) {
-      const hit = Object.entries(clause.when).every(([k, v]) =>
-        (ctx as unknown as Record<string, unknown>)[k] === v
-      );
-      if (hit) {
-        return {
-          decision: clause.decision,
-          policy_version: gate.version,
-          reason: clause.reason,
-          ...(clause.supervisor_level ? { supervisor_level: clause.supervisor_level } : {}),
-        };
-      }
-    }
-    return { decision: gate.default, policy_version: gate.version, reason: "default" };
-  };
-}
-
 function httpWorker(url: string, fetchFn: typeof fetch): WorkerFn {
   return async (call) => {
     const res = await fetchFn(url, {
@@ -260,7 +242,7 @@ export class Governor {
     this.engine = options.engine;
     this.#hallUrl = (options.hallUrl ?? config.hall?.url)?.replace(/\/+$/, "");
     this.#specs = config.workers;
-    this.#gate = config.policy_gate ? gateFromConfig(config.policy_gate) : undefined;
+    this.#gate = config.policy_gate ? compileGateTable(config.policy_gate) : undefined;
     // Loaded once, at startup: rules, records and hall_config (unknown keys, wrong types and
     // ranges) are refused naming the part and the field.
     const hashes: Record<string, string> = {};

@@ -1,11 +1,13 @@
 /**
- * The playground's policy gate: a first-match table over the gate context. A row's `*` matches
- * anything; when no row matches the gate denies (fail closed).
+ * The playground's policy gate: the panel's rows (a `*` cell matches anything) are the shared gate
+ * table of hall.json and the MCP config (`src/gates/table.ts`), compiled by the same matcher; when
+ * no row matches the gate denies (fail closed).
  *
  * @module
  */
 
-import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../../mod.ts";
+import type { PolicyContext, PolicyGateFn } from "../../mod.ts";
+import { compileGateTable, type GateTable } from "../../src/gates/table.ts";
 
 /** The fields a gate row can match on. */
 export const GATE_FIELDS = ["capability_id", "env", "data_label", "tenant_risk"] as const;
@@ -31,19 +33,10 @@ export const GATE_POLICY_VERSION = "pol.playground.v1";
 
 /** Compile a table into a gate function; `calls` records every context it was asked about. */
 export function tableGate(rows: readonly GateRow[], calls?: PolicyContext[]): PolicyGateFn {
-  return (ctx: PolicyContext): PolicyGateResult => {
+  const gate = compileGateTable(toHallGate(rows));
+  return (ctx: PolicyContext) => {
     calls?.push(ctx);
-    const row = rows.find((r) =>
-      GATE_FIELDS.every((f) => r[f] === "*" || r[f] === (ctx[f] as string))
-    );
-    if (!row) {
-      return {
-        decision: "DENY",
-        policy_version: GATE_POLICY_VERSION,
-        reason: "no gate row matched (fail closed)",
-      };
-    }
-    return { decision: row.decision, policy_version: GATE_POLICY_VERSION, reason: row.reason };
+    return gate(ctx);
   };
 }
 
@@ -58,21 +51,15 @@ export function sanitizeGateRows(value: unknown): GateRow[] {
   );
 }
 
-/** The hall's declarative gate (`hall.json` `policy_gate`) equivalent to a table. */
-export interface HallGateConfig {
-  /** Version the hall answers with. */
-  policy_version: string;
-  /** What the hall answers when no rule matches: the table fails closed. */
-  default: "DENY";
-  /** Rules in table order; `*` cells are left out (they match anything). */
-  rules: { match: Record<string, string>; decision: GateRow["decision"]; reason: string }[];
-}
+/** The hall's declarative gate (`hall.json` `policy_gate`): the shared gate table. */
+export type HallGateConfig = GateTable;
 
 /** Export a table as the hall's `policy_gate` block, so a gate designed here runs in a hall. */
 export function toHallGate(rows: readonly GateRow[]): HallGateConfig {
   return {
     policy_version: GATE_POLICY_VERSION,
     default: "DENY",
+    default_reason: "no gate row matched (fail closed)",
     rules: rows.map((r) => ({
       match: Object.fromEntries(GATE_FIELDS.filter((f) => r[f] !== "*").map((f) => [f, r[f]])),
       decision: r.decision,

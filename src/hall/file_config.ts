@@ -6,39 +6,26 @@
  */
 
 import { z } from "zod";
-import { ENVS, SUPERVISOR_LEVELS } from "../model.ts";
-import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../policy.ts";
+import { ENVS } from "../model.ts";
+import type { PolicyContext, PolicyGateFn } from "../policy.ts";
+import {
+  compileGateTable,
+  GateRuleSchema as SharedGateRuleSchema,
+  type GateTable,
+  GateTableSchema,
+  matchGateTable,
+} from "../gates/table.ts";
 import { zodPath } from "./errors.ts";
 import { WcpError } from "../errors.ts";
 import { OAuthConfigSchema } from "../../mcp/oauth_config.ts";
 
-const stringOrList = z.union([z.string(), z.array(z.string()).min(1)]);
+/** One rule of the declarative policy gate (the shared gate table's, `src/gates/table.ts`). */
+export const GateRuleSchema = SharedGateRuleSchema;
 
-/** One rule of the declarative policy gate: first match wins. */
-export const GateRuleSchema = z.strictObject({
-  match: z.strictObject({
-    capability_id: stringOrList.optional(),
-    env: stringOrList.optional(),
-    data_label: stringOrList.optional(),
-    tenant_risk: stringOrList.optional(),
-    qos_class: stringOrList.optional(),
-    tenant_id: stringOrList.optional(),
-    min_blast_score: z.number().int().min(0).max(100).optional(),
-  }),
-  decision: z.enum(["ALLOW", "DENY", "REQUIRE_HUMAN"]),
-  reason: z.string().max(500).optional(),
-  supervisor_level: z.enum(SUPERVISOR_LEVELS).optional(),
-});
-
-/** The declarative policy gate: consulted for rules whose escalation sets `policy_gate`. */
-export const GateConfigSchema = z.strictObject({
-  type: z.literal("table").optional(),
-  policy_version: z.string().min(1).max(100).default("pol.hall.v1"),
-  default: z.enum(["ALLOW", "DENY", "REQUIRE_HUMAN"]).default("ALLOW"),
-  rules: z.array(GateRuleSchema).max(1000).default([]),
-});
+/** The declarative policy gate: the shared gate table (hall.json, MCP config, playground). */
+export const GateConfigSchema = GateTableSchema;
 /** Parsed gate configuration. */
-export type GateConfig = z.infer<typeof GateConfigSchema>;
+export type GateConfig = GateTable;
 
 /** A Cedar policy gate: policies (a file beside hall.json, or inline) checked against the schema. */
 export const CedarGateConfigSchema = z.strictObject({
@@ -138,11 +125,6 @@ export function parseHallFileConfig(doc: unknown): HallFileConfig {
   return r.data;
 }
 
-function matches(cond: string | string[] | undefined, value: string): boolean {
-  if (cond === undefined) return true;
-  return Array.isArray(cond) ? cond.includes(value) : cond === value;
-}
-
 /**
  * Compile the declarative gate into the core's `PolicyGateFn`. A Cedar or webhook `policy_gate`
  * is refused here (`CONFIG_INVALID`): the hall loads those with `loadGate` (gates.ts).
@@ -155,33 +137,12 @@ export function compileGate(config: GateConfig | PolicyGateConfig): PolicyGateFn
       `a ${config.type} gate is run by the hall (loadGate in src/hall/gates.ts), not compiled`,
     );
   }
-  return (ctx: PolicyContext): PolicyGateResult => {
-    const i = matchGateRule(config, ctx);
-    if (i >= 0) {
-      const r = config.rules[i];
-      return {
-        decision: r.decision,
-        policy_version: config.policy_version,
-        reason: r.reason ?? `policy_gate.rules[${i}]`,
-        ...(r.supervisor_level ? { supervisor_level: r.supervisor_level } : {}),
-      };
-    }
-    return {
-      decision: config.default,
-      policy_version: config.policy_version,
-      reason: "policy_gate.default",
-    };
-  };
+  return compileGateTable(config as GateTable);
 }
 
 /** The position of the table's first rule matching `ctx`, or -1 (the default applies). */
 export function matchGateRule(config: GateConfig, ctx: PolicyContext): number {
-  return config.rules.findIndex(({ match: m }) =>
-    matches(m.capability_id, ctx.capability_id) && matches(m.env, ctx.env) &&
-    matches(m.data_label, ctx.data_label) && matches(m.tenant_risk, ctx.tenant_risk) &&
-    matches(m.qos_class, ctx.qos_class) && matches(m.tenant_id, ctx.tenant_id) &&
-    (m.min_blast_score === undefined || ctx.blast_score >= m.min_blast_score)
-  );
+  return matchGateTable(config, ctx);
 }
 
 /** Environments, re-exported for schema users. */

@@ -1,0 +1,192 @@
+/**
+ * The one declarative policy-gate table: its schema, its matcher and its compiler, shared by
+ * `hall.json` (`policy_gate`), the MCP server's config (`policy_gate`) and the playground's gate
+ * panel. First matching rule wins; a rule's `match` fields are exact values or lists of values
+ * (absent: anything), plus `min_blast_score`.
+ *
+ * The MCP config's older form (`version`, `clauses[].when`) still loads: {@linkcode parseGateTable}
+ * converts it (`version` -> `policy_version`, `clauses` -> `rules`, `when` -> `match`).
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { SUPERVISOR_LEVELS } from "../model.ts";
+import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../policy.ts";
+import { WcpError } from "../errors.ts";
+
+const stringOrList = z.union([z.string(), z.array(z.string()).min(1)]);
+const decision = z.enum(["ALLOW", "DENY", "REQUIRE_HUMAN"]);
+
+/** One rule of the gate table: first match wins. */
+export const GateRuleSchema: z.ZodType<GateRule> = z.strictObject({
+  match: z.strictObject({
+    capability_id: stringOrList.optional(),
+    env: stringOrList.optional(),
+    data_label: stringOrList.optional(),
+    tenant_risk: stringOrList.optional(),
+    qos_class: stringOrList.optional(),
+    tenant_id: stringOrList.optional(),
+    min_blast_score: z.number().int().min(0).max(100).optional(),
+  }),
+  decision,
+  reason: z.string().max(500).optional(),
+  supervisor_level: z.enum(SUPERVISOR_LEVELS).optional(),
+});
+
+/** The gate table (consulted for rules whose escalation sets `policy_gate`). */
+export const GateTableSchema = z.strictObject({
+  type: z.literal("table").optional(),
+  policy_version: z.string().min(1).max(100).default("pol.hall.v1"),
+  default: decision.default("ALLOW"),
+  /** The reason of the default answer (default `policy_gate.default`). */
+  default_reason: z.string().min(1).max(500).optional(),
+  rules: z.array(GateRuleSchema).max(1000).default([]),
+});
+
+/** What a table rule matches (absent fields match anything). */
+export interface GateMatch {
+  /** Capability id, or any of a list. */
+  capability_id?: string | string[];
+  /** Environment, or any of a list. */
+  env?: string | string[];
+  /** Data label, or any of a list. */
+  data_label?: string | string[];
+  /** Tenant risk, or any of a list. */
+  tenant_risk?: string | string[];
+  /** QoS class, or any of a list. */
+  qos_class?: string | string[];
+  /** Tenant id, or any of a list. */
+  tenant_id?: string | string[];
+  /** The effective blast score is at least this. */
+  min_blast_score?: number;
+}
+
+/** One rule of a gate table. */
+export interface GateRule {
+  /** When it applies. */
+  match: GateMatch;
+  /** What the gate answers. */
+  decision: "ALLOW" | "DENY" | "REQUIRE_HUMAN";
+  /** Why (default `policy_gate.rules[<i>]`). */
+  reason?: string;
+  /** For `REQUIRE_HUMAN`: who must act. */
+  supervisor_level?: (typeof SUPERVISOR_LEVELS)[number];
+}
+
+/** A parsed gate table. */
+export interface GateTable {
+  /** `table` (optional in files). */
+  type?: "table";
+  /** The version the answers carry. */
+  policy_version: string;
+  /** The answer when no rule matches. */
+  default: "ALLOW" | "DENY" | "REQUIRE_HUMAN";
+  /** The reason of the default answer. */
+  default_reason?: string;
+  /** Rules in order. */
+  rules: GateRule[];
+}
+
+function zodAt(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : (out ? "." : "") + String(p);
+  return out;
+}
+
+// The MCP config's older shape, converted field for field.
+function fromClauses(v: Record<string, unknown>): Record<string, unknown> {
+  const { version, clauses, ...rest } = v;
+  return {
+    ...rest,
+    ...(version !== undefined ? { policy_version: version } : {}),
+    rules: Array.isArray(clauses)
+      ? clauses.map((c) => {
+        if (typeof c !== "object" || c === null) return c;
+        const { when, ...r } = c as Record<string, unknown>;
+        return { ...r, match: when ?? {} };
+      })
+      : clauses,
+  };
+}
+
+/**
+ * Validate a gate table (the older MCP form `version`/`clauses`/`when` is converted); throws
+ * `WcpError` `code` (default `POLICY_GATE_INVALID`) with `path` under `prefix`.
+ *
+ * @example
+ * ```ts
+ * import { parseGateTable } from "@wcp/core/gates";
+ * parseGateTable({ version: "v1", clauses: [{ when: { env: "prod" }, decision: "DENY",
+ *   reason: "no" }] }).rules[0].match.env; // "prod"
+ * ```
+ */
+export function parseGateTable(
+  doc: unknown,
+  prefix = "policy_gate",
+  code = "POLICY_GATE_INVALID",
+): GateTable {
+  const isOld = typeof doc === "object" && doc !== null && !Array.isArray(doc) &&
+    ("clauses" in doc || "version" in doc) && !("rules" in doc) && !("policy_version" in doc);
+  const r = GateTableSchema.safeParse(isOld ? fromClauses(doc as Record<string, unknown>) : doc);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    const rel = zodAt(i.code === "unrecognized_keys" ? [...i.path, i.keys[0]] : i.path);
+    throw new WcpError(code, rel ? `${prefix}.${rel}` : prefix, i.message);
+  }
+  return r.data as GateTable;
+}
+
+function matches(cond: string | string[] | undefined, value: string): boolean {
+  if (cond === undefined) return true;
+  return Array.isArray(cond) ? cond.includes(value) : cond === value;
+}
+
+/**
+ * The position of the table's first rule matching `ctx`, or -1 (the default applies).
+ *
+ * @example
+ * ```ts
+ * import { matchGateTable } from "@wcp/core/gates";
+ * matchGateTable({ policy_version: "v", default: "ALLOW", rules: [{ match: { env: "prod" },
+ *   decision: "DENY" }] }, { env: "dev" } as never); // -1
+ * ```
+ */
+export function matchGateTable(table: GateTable, ctx: PolicyContext): number {
+  return table.rules.findIndex(({ match: m }) =>
+    matches(m.capability_id, ctx.capability_id) && matches(m.env, ctx.env) &&
+    matches(m.data_label, ctx.data_label) && matches(m.tenant_risk, ctx.tenant_risk) &&
+    matches(m.qos_class, ctx.qos_class) && matches(m.tenant_id, ctx.tenant_id) &&
+    (m.min_blast_score === undefined || ctx.blast_score >= m.min_blast_score)
+  );
+}
+
+/**
+ * Compile a gate table into the core's synchronous gate.
+ *
+ * @example
+ * ```ts
+ * import { compileGateTable } from "@wcp/core/gates";
+ * const gate = compileGateTable({ policy_version: "v1", default: "DENY", rules: [] });
+ * gate({ env: "dev" } as never).reason; // "policy_gate.default"
+ * ```
+ */
+export function compileGateTable(table: GateTable): PolicyGateFn {
+  return (ctx: PolicyContext): PolicyGateResult => {
+    const i = matchGateTable(table, ctx);
+    if (i >= 0) {
+      const r = table.rules[i];
+      return {
+        decision: r.decision,
+        policy_version: table.policy_version,
+        reason: r.reason ?? `policy_gate.rules[${i}]`,
+        ...(r.supervisor_level ? { supervisor_level: r.supervisor_level } : {}),
+      };
+    }
+    return {
+      decision: table.default,
+      policy_version: table.policy_version,
+      reason: table.default_reason ?? "policy_gate.default",
+    };
+  };
+}
