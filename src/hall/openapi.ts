@@ -1,461 +1,197 @@
 /**
- * The OpenAPI 3.1 document of the hall API, served at `/openapi.json`. Request bodies are
- * generated from the same zod schemas the routes validate with.
+ * The OpenAPI 3.1 document of the hall API, served at `/openapi.json`, generated from the route
+ * declarations (`routes/_declare.ts`): each operation's `operationId`, parameters, request body
+ * and one schema per response come from the same zod schemas the routes validate with, converted
+ * by zod's `z.toJSONSchema`; shared shapes (RouteInput, RouteDecision, Receipt, Error, ...) are
+ * components (`api_schemas.ts`).
  *
  * @module
  */
 
 import { z } from "zod";
-import {
-  AckBody,
-  AttestationBody,
-  BanReportBody,
-  BanReviewBody,
-  CheckpointBody,
-  ClearTamperBody,
-  DispatchApprovedBody,
-  EscalateBody,
-  JsonObject,
-  NamespaceBody,
-  ResolveBody,
-  TierBody,
-  TokenBody,
-} from "./schemas.ts";
-import { SimulateBodySchema } from "./routes/simulate.ts";
+import { COMPONENTS, ErrorBody } from "./api_schemas.ts";
+import type { Operation, OperationAuth } from "./routes/_declare.ts";
+import { approvalOps } from "./routes/approvals.ts";
+import { banOps } from "./routes/bans.ts";
+import { decideOps } from "./routes/decide.ts";
+import { discoveryOps } from "./routes/discovery.ts";
+import { eventOps } from "./routes/events.ts";
+import { receiptOps } from "./routes/receipts.ts";
+import { ruleOps } from "./routes/rules.ts";
+import { simulateOps } from "./routes/simulate.ts";
+import { statsOps } from "./routes/stats.ts";
+import { tenantOps } from "./routes/tenants.ts";
+import { workerOps } from "./routes/workers.ts";
 
-/** One documented operation. */
+/** One documented operation (what the route declarations say). */
 export interface ApiOperation {
   method: "get" | "post" | "put";
   path: string;
+  operationId: string;
   summary: string;
-  auth: "none" | "token" | "admin";
-  body?: z.ZodType;
+  auth: OperationAuth;
   tag: string;
 }
 
-/** Every route of the API (a test checks each is served). */
-export const OPERATIONS: readonly ApiOperation[] = [
-  {
-    method: "get",
-    path: "/wcp/health",
-    summary: "Health, compliance level, features, counts",
-    auth: "none",
-    tag: "discovery",
-  },
-  {
-    method: "get",
-    path: "/wcp/capabilities",
-    summary: "Capabilities served by enrolled workers",
-    auth: "token",
-    tag: "discovery",
-  },
-  {
-    method: "get",
-    path: "/wcp/workers",
-    summary:
-      "Enrolled workers (?namespace=); a namespace token gets its own (view full) and the active workers serving its tenant (view shared: routing fields only)",
-    auth: "token",
-    tag: "discovery",
-  },
-  {
-    method: "get",
-    path: "/wcp/workers/{id}",
-    summary: "One worker; 404 WORKER_UNKNOWN also for a worker the caller may not see",
-    auth: "token",
-    tag: "discovery",
-  },
-  {
-    method: "post",
-    path: "/wcp/route",
-    summary: "Decide a RouteInput (never executes)",
-    auth: "token",
-    body: JsonObject,
-    tag: "decisions",
-  },
-  {
-    method: "post",
-    path: "/wcp/dispatch",
-    summary:
-      "Decide and execute; or {approval_id} for an approved request (within approval_ttl_seconds of the approval, else 410 APPROVAL_EXPIRED)",
-    auth: "token",
-    body: z.union([JsonObject, DispatchApprovedBody]),
-    tag: "decisions",
-  },
-  {
-    method: "post",
-    path: "/wcp/workers",
-    summary:
-      'Enrol a worker (record with artifact_hash); a namespace token\'s worker serves its own tenant (tenants: [namespace]; others or "*" need an admin, 403 TENANTS_FORBIDDEN)',
-    auth: "token",
-    body: JsonObject,
-    tag: "workers",
-  },
-  {
-    method: "put",
-    path: "/wcp/workers/{id}",
-    summary:
-      "Update a worker record (tenants kept when omitted; a namespace token never widens them nor changes the registered attestation.code_hash: 403 ATTESTATION_CHANGE_FORBIDDEN; the tamper flag is kept)",
-    auth: "token",
-    body: JsonObject,
-    tag: "workers",
-  },
-  {
-    method: "post",
-    path: "/wcp/workers/{id}/revoke",
-    summary: "Revoke a worker",
-    auth: "token",
-    tag: "workers",
-  },
-  {
-    method: "get",
-    path: "/wcp/workers/{id}/attestation",
-    summary: "Attestation state (owner namespace and admins; 404 for anyone else)",
-    auth: "token",
-    tag: "workers",
-  },
-  {
-    method: "post",
-    path: "/wcp/workers/{id}/attestation",
-    summary:
-      "Submit a package manifest with the per-file digests; the hall recomputes the package hash and accepts it only if the manifest signature (Ed25519 key of the worker's namespace in the record, or the HMAC secret) covers it; 422 with error.code ATTEST_* otherwise",
-    auth: "token",
-    body: AttestationBody,
-    tag: "workers",
-  },
-  {
-    method: "post",
-    path: "/wcp/workers/{id}/clear-tamper",
-    summary:
-      "Clear a tamper flag; register_current registers the verified current hash, else 409 TAMPER_UNRESOLVED while it differs from the registered one",
-    auth: "admin",
-    body: ClearTamperBody,
-    tag: "workers",
-  },
-  {
-    method: "post",
-    path: "/wcp/ban-list/report",
-    summary: "Report a hash",
-    auth: "token",
-    body: BanReportBody,
-    tag: "ban list",
-  },
-  {
-    method: "post",
-    path: "/wcp/ban-list/{sha256}/confirm",
-    summary: "Confirm a reported hash (enforced at dispatch)",
-    auth: "admin",
-    tag: "ban list",
-  },
-  {
-    method: "post",
-    path: "/wcp/ban-list/{sha256}/reject",
-    summary: "Reject a report (never enforced); 409 BAN_STATE unless it is reported",
-    auth: "admin",
-    body: BanReviewBody,
-    tag: "ban list",
-  },
-  {
-    method: "post",
-    path: "/wcp/ban-list/{sha256}/lift",
-    summary: "Lift a confirmed ban (no longer enforced); 409 BAN_STATE unless it is confirmed",
-    auth: "admin",
-    body: BanReviewBody,
-    tag: "ban list",
-  },
-  {
-    method: "get",
-    path: "/wcp/ban-list",
-    summary: "The ban list (?status=)",
-    auth: "token",
-    tag: "ban list",
-  },
-  {
-    method: "post",
-    path: "/wcp/namespaces",
-    summary: "Register a signatory namespace; returns its token once",
-    auth: "admin",
-    body: NamespaceBody,
-    tag: "tenants",
-  },
-  {
-    method: "get",
-    path: "/wcp/namespaces",
-    summary: "Namespaces (a namespace token sees its own)",
-    auth: "token",
-    tag: "tenants",
-  },
-  {
-    method: "put",
-    path: "/wcp/namespaces/{ns}/tier",
-    summary: "Move a namespace to another tier",
-    auth: "admin",
-    body: NamespaceBody.pick({ tier: true }),
-    tag: "tenants",
-  },
-  {
-    method: "post",
-    path: "/wcp/tokens",
-    summary: "Issue a token (shown once)",
-    auth: "admin",
-    body: TokenBody,
-    tag: "tenants",
-  },
-  {
-    method: "get",
-    path: "/wcp/tokens",
-    summary: "Tokens (never their hashes)",
-    auth: "admin",
-    tag: "tenants",
-  },
-  {
-    method: "post",
-    path: "/wcp/tokens/{id}/revoke",
-    summary: "Revoke a token",
-    auth: "admin",
-    tag: "tenants",
-  },
-  {
-    method: "get",
-    path: "/wcp/tiers",
-    summary: "Tiers and their limits",
-    auth: "token",
-    tag: "tenants",
-  },
-  {
-    method: "put",
-    path: "/wcp/tiers/{tier}",
-    summary: "Create or change a tier",
-    auth: "admin",
-    body: TierBody,
-    tag: "tenants",
-  },
-  {
-    method: "get",
-    path: "/wcp/approvals/pending",
-    summary: "Pending approvals (spec 5.8)",
-    auth: "admin",
-    tag: "approvals",
-  },
-  {
-    method: "get",
-    path: "/wcp/approvals",
-    summary: "Approvals (?status=)",
-    auth: "admin",
-    tag: "approvals",
-  },
-  {
-    method: "get",
-    path: "/wcp/approvals/{id}",
-    summary: "One approval",
-    auth: "admin",
-    tag: "approvals",
-  },
-  {
-    method: "post",
-    path: "/wcp/approvals/{id}/resolve",
-    summary:
-      "Approve or deny (an approval's expires_at becomes the deadline to dispatch it); the token that raised the hold cannot: 403 APPROVER_IS_REQUESTER unless hall_config.allow_self_approval",
-    auth: "admin",
-    body: ResolveBody,
-    tag: "approvals",
-  },
-  {
-    method: "post",
-    path: "/wcp/approvals/{id}/escalate",
-    summary:
-      "Escalate one level (advisory, gatekeeper, executor, incident_commander) with a fresh expires_at; 409 APPROVAL_ESCALATION_EXHAUSTED at the top",
-    auth: "admin",
-    body: EscalateBody,
-    tag: "approvals",
-  },
-  {
-    method: "get",
-    path: "/wcp/receipts",
-    summary: "Receipts (?tenant_id&correlation_id&since&until&limit)",
-    auth: "token",
-    tag: "receipts",
-  },
-  {
-    method: "get",
-    path: "/wcp/receipts/tenants",
-    summary: "Tenants with receipts",
-    auth: "token",
-    tag: "receipts",
-  },
-  {
-    method: "get",
-    path: "/wcp/receipts/verify",
-    summary: "Verify tenant chains (?tenant_id=)",
-    auth: "token",
-    tag: "receipts",
-  },
-  {
-    method: "post",
-    path: "/wcp/receipts/checkpoint",
-    summary: "Sign a Merkle checkpoint of a tenant chain",
-    auth: "token",
-    body: CheckpointBody,
-    tag: "receipts",
-  },
-  {
-    method: "get",
-    path: "/wcp/receipts/checkpoints",
-    summary: "Checkpoints of a tenant (?tenant_id=)",
-    auth: "token",
-    tag: "receipts",
-  },
-  {
-    method: "get",
-    path: "/wcp/receipts/proof",
-    summary: "Inclusion proof of a receipt against a signed checkpoint (?tenant_id&receipt_id)",
-    auth: "token",
-    tag: "receipts",
-  },
-  {
-    method: "get",
-    path: "/wcp/receipts/consistency",
-    summary: "RFC 6962 consistency proof between two chain sizes (?tenant_id&old_size[&new_size])",
-    auth: "token",
-    tag: "receipts",
-  },
-  {
-    method: "get",
-    path: "/wcp/receipts/key",
-    summary: "The receipt signing public key",
-    auth: "token",
-    tag: "receipts",
-  },
-  {
-    method: "get",
-    path: "/wcp/events",
-    summary: "Server-Sent Events: decision, dispatch, approval, alert, rules, worker",
-    auth: "token",
-    tag: "events",
-  },
-  {
-    method: "get",
-    path: "/wcp/alerts",
-    summary: "Alerts (?open=true|false)",
-    auth: "admin",
-    tag: "events",
-  },
-  {
-    method: "post",
-    path: "/wcp/alerts/{id}/ack",
-    summary: "Acknowledge an alert",
-    auth: "admin",
-    body: AckBody,
-    tag: "events",
-  },
-  { method: "get", path: "/wcp/rules", summary: "Rules in force", auth: "token", tag: "rules" },
-  {
-    method: "post",
-    path: "/wcp/rules/reload",
-    summary: "Replace the rules (body) or re-read the rules file ({})",
-    auth: "admin",
-    body: z.union([JsonObject, z.array(z.unknown())]),
-    tag: "rules",
-  },
-  {
-    method: "post",
-    path: "/wcp/simulate",
-    summary: "Replay recorded decisions against candidate rules, hall config or table gate; " +
-      "report every change grouped by (old, new outcome and deny code) with blast deltas",
-    auth: "admin",
-    body: SimulateBodySchema,
-    tag: "rules",
-  },
-  {
-    method: "get",
-    path: "/wcp/decision-records",
-    summary: "Recorded decisions for replay (?after_seq=&since=&limit=), oldest first",
-    auth: "admin",
-    tag: "rules",
-  },
-  {
-    method: "get",
-    path: "/wcp/policy_gate",
-    summary:
-      "The hall.json policy gate in force (table, Cedar, webhook) and the last refused reload",
-    auth: "admin",
-    tag: "rules",
-  },
-  {
-    method: "post",
-    path: "/wcp/policy_gate/reload",
-    summary: "Re-read hall.json's policy_gate and its Cedar policy file (a bad one is refused)",
-    auth: "admin",
-    tag: "rules",
-  },
-  {
-    method: "get",
-    path: "/wcp/telemetry",
-    summary: "Stored telemetry events (?decision_id&correlation_id)",
-    auth: "token",
-    tag: "rules",
-  },
-  {
-    method: "get",
-    path: "/wcp/stats",
-    summary: "Decisions per minute by outcome, top deny codes, dispatch latency per worker " +
-      "(?since&until&tenant_id; at most 24 h; a namespace token: its tenant)",
-    auth: "token",
-    tag: "rules",
-  },
-];
+/** Every declared operation, in document order (a test checks each is served). */
+export const DECLARED: readonly Operation[] = [
+  discoveryOps,
+  decideOps,
+  workerOps,
+  banOps,
+  tenantOps,
+  approvalOps,
+  receiptOps,
+  eventOps,
+  ruleOps,
+  simulateOps,
+  statsOps,
+].flatMap((group) => Object.values(group) as Operation[]);
 
-const ERROR = {
-  type: "object",
-  properties: {
-    error: {
-      type: "object",
-      properties: {
-        code: { type: "string" },
-        message: { type: "string" },
-        path: { type: "string" },
-      },
-      required: ["code", "message"],
-    },
-  },
+/** Every route of the API. */
+export const OPERATIONS: readonly ApiOperation[] = DECLARED.map((op) => ({
+  method: op.method,
+  path: op.path,
+  operationId: op.operationId,
+  summary: op.summary,
+  auth: op.auth,
+  tag: op.tag,
+}));
+
+// Answers any operation may give (the guards in front of every route).
+const COMMON: Record<number, string> = {
+  400: "Invalid body, query, path or header; `error.path` names the field",
+  401: "Missing or unknown bearer token",
+  403: "Forbidden (role, namespace, tenant, tier, origin)",
+  413: "Body too large",
+  429: "Rate limited; see Retry-After",
+  500: "Internal error (nothing internal is shown)",
+  503: "The store is unavailable (STORE_UNAVAILABLE)",
 };
+
+type Json = Record<string, unknown>;
+
+function clean(schema: Json): Json {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}
 
 /** Build the document. */
 export function openApiDocument(): Record<string, unknown> {
+  // One registry: the components by name, then each operation's own schemas under temporary
+  // ids (inlined into the operation afterwards); references between them become $refs.
+  const registry = z.registry<{ id: string }>();
+  const ids = new Map<z.ZodType, string>();
+  const inline = new Set<string>();
+  for (const [name, schema] of Object.entries(COMPONENTS)) {
+    registry.add(schema, { id: name });
+    ids.set(schema, name);
+  }
+  const idOf = (schema: z.ZodType, id: string): string => {
+    const known = ids.get(schema);
+    if (known) return known;
+    registry.add(schema, { id });
+    ids.set(schema, id);
+    inline.add(id);
+    return id;
+  };
+  const uri = (id: string) => `#/components/schemas/${id}`;
+  type Slot = { op: Operation; body?: string; query?: string; params?: string; res: string[] };
+  const slots: Slot[] = DECLARED.map((op) => {
+    const body = op.bodyDoc ?? op.body;
+    return {
+      op,
+      ...(body ? { body: idOf(body, `${op.operationId}_body`) } : {}),
+      ...(op.query ? { query: idOf(op.query, `${op.operationId}_query`) } : {}),
+      ...(op.params ? { params: idOf(op.params, `${op.operationId}_params`) } : {}),
+      res: Object.entries(op.responses).map(([status, r]) =>
+        idOf(r.schema, `${op.operationId}_${status}`)
+      ),
+    };
+  });
+  const input = (z.toJSONSchema(registry, { uri, io: "input", unrepresentable: "any" }) as {
+    schemas: Record<string, Json>;
+  }).schemas;
+  const output = (z.toJSONSchema(registry, { uri, io: "output", unrepresentable: "any" }) as {
+    schemas: Record<string, Json>;
+  }).schemas;
+  const ref = (id: string, io: "input" | "output"): Json =>
+    inline.has(id) ? clean((io === "input" ? input : output)[id]) : { $ref: uri(id) };
+
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of OPERATIONS) {
-    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-      name: m[1],
-      in: "path",
-      required: true,
-      schema: { type: "string" },
-    }));
+  for (const { op, body, query, params, res } of slots) {
+    const parameters: Json[] = [];
+    const addParams = (id: string | undefined, where: "path" | "query") => {
+      if (!id) return;
+      const s = clean(input[id]);
+      const props = (s.properties ?? {}) as Record<string, Json>;
+      const required = new Set((s.required ?? []) as string[]);
+      for (const [name, schema] of Object.entries(props)) {
+        const { description, ...rest } = schema;
+        parameters.push({
+          name,
+          in: where,
+          required: where === "path" || required.has(name),
+          ...(typeof description === "string" ? { description } : {}),
+          schema: rest,
+        });
+      }
+    };
+    addParams(params, "path");
+    // Path parameters the declaration leaves out are still documented (strings).
+    for (const m of op.path.matchAll(/\{(\w+)\}/g)) {
+      if (!parameters.some((p) => p.name === m[1] && p.in === "path")) {
+        parameters.push({ name: m[1], in: "path", required: true, schema: { type: "string" } });
+      }
+    }
+    addParams(query, "query");
+    for (const [name, description] of Object.entries(op.headers ?? {})) {
+      parameters.push({
+        name,
+        in: "header",
+        required: false,
+        description,
+        schema: { type: "string" },
+      });
+    }
+    const responses: Record<string, unknown> = {};
+    Object.entries(op.responses).forEach(([status, r], i) => {
+      responses[status] = {
+        description: r.description,
+        content: { [r.contentType ?? "application/json"]: { schema: ref(res[i], "output") } },
+      };
+    });
+    for (const [status, description] of Object.entries(COMMON)) {
+      if (responses[status]) continue;
+      if (op.auth === "public" && (status === "401" || status === "429")) continue;
+      responses[status] = {
+        description,
+        content: { "application/json": { schema: { $ref: uri(ids.get(ErrorBody)!) } } },
+      };
+    }
+    const bodyOptional = body !== undefined && op.body !== undefined &&
+      op.body.safeParse({}).success;
     (paths[op.path] ??= {})[op.method] = {
+      operationId: op.operationId,
       summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
       tags: [op.tag],
-      ...(op.auth === "none" ? { security: [] } : {}),
-      ...(op.auth === "admin" ? { description: "Needs an admin token." } : {}),
-      ...(params.length ? { parameters: params } : {}),
-      ...(op.body
+      ...(op.auth === "public" ? { security: [] } : {}),
+      ...(op.auth === "admin" ? { "x-wcp-auth": "admin" } : { "x-wcp-auth": op.auth }),
+      ...(parameters.length ? { parameters } : {}),
+      ...(body
         ? {
           requestBody: {
-            required: true,
-            content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input" }) } },
+            required: !bodyOptional,
+            content: { "application/json": { schema: ref(body, "input") } },
           },
         }
         : {}),
-      responses: {
-        "200": { description: "OK (JSON)" },
-        "400": {
-          description: "Invalid body or query; `error.path` names the field",
-          content: { "application/json": { schema: ERROR } },
-        },
-        "401": { description: "Missing or unknown bearer token" },
-        "403": { description: "Forbidden (role, namespace, tenant, tier, origin)" },
-        "413": { description: "Body too large" },
-        "429": { description: "Rate limited; see Retry-After" },
-      },
+      responses,
     };
   }
+  const schemas: Record<string, Json> = {};
+  for (const name of Object.keys(COMPONENTS)) schemas[name] = clean(output[name]);
   return {
     openapi: "3.1.0",
     info: {
@@ -465,14 +201,18 @@ export function openApiDocument(): Record<string, unknown> {
         "Worker Class Protocol 0.1 hall (@wcp/core). Errors: {error:{code,message,path?}}. " +
         "A namespace token (org.x, x.y) acts as the tenant of the same name: it decides, " +
         "dispatches and reads receipts, telemetry and events for that tenant only (403 " +
-        "TENANT_FORBIDDEN otherwise); admin tokens act for every tenant.",
+        "TENANT_FORBIDDEN otherwise); admin tokens act for every tenant. Operations marked " +
+        "`x-wcp-auth: admin` need an admin token.",
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
     },
     servers: [
       { url: "/", description: "the spec's paths (/wcp/...)" },
       { url: "/v1", description: "the same API under its explicit version" },
     ],
+    tags: [...new Set(DECLARED.map((o) => o.tag))].map((name) => ({ name })),
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas,
     },
     security: [{ bearer: [] }],
     paths,

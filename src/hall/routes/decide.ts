@@ -5,13 +5,68 @@
  */
 
 import { Hono } from "hono";
+import { z } from "zod";
 import type { RouteDecision } from "../../model.ts";
-import { type HallEnv, jsonText, objectBody, principal } from "../_http.ts";
+import { type HallEnv, jsonText, principal } from "../_http.ts";
 import { checkTenantId, requireTenant } from "../_scope.ts";
+import {
+  DispatchResult,
+  ErrorBody,
+  RouteDecision as RouteDecisionSchema,
+  RouteInput,
+} from "../api_schemas.ts";
 import { fromZod, HttpError } from "../errors.ts";
 import { approvalPrincipal, type Hall } from "../hall.ts";
-import { DispatchApprovedBody } from "../schemas.ts";
+import { DispatchApprovedBody, JsonObject } from "../schemas.ts";
 import type { Principal } from "../security.ts";
+import { fails, mount, operation } from "./_declare.ts";
+
+/** The decision operations. */
+export const decideOps = {
+  route: operation({
+    method: "post",
+    path: "/wcp/route",
+    operationId: "route",
+    summary: "Decide a RouteInput (never executes)",
+    tag: "decisions",
+    auth: "token",
+    // Any object: the core validates a RouteInput and names the field (a recorded decision).
+    body: JsonObject,
+    bodyDoc: RouteInput,
+    responses: {
+      200: { description: "The decision (read outcome)", schema: RouteDecisionSchema },
+      400: fails(
+        "DENY_INVALID_INPUT (error.fields, error.decision) or a body that is not a JSON object",
+      ),
+    },
+  }),
+  dispatch: operation({
+    method: "post",
+    path: "/wcp/dispatch",
+    operationId: "dispatch",
+    summary:
+      "Decide and execute; or {approval_id} for an approved request (within approval_ttl_seconds of the approval, else 410 APPROVAL_EXPIRED)",
+    tag: "decisions",
+    auth: "token",
+    body: JsonObject,
+    bodyDoc: z.union([RouteInput, DispatchApprovedBody]),
+    responses: {
+      200: {
+        description: "Dispatched (or a dry run): the decision, the worker's result, the receipt",
+        schema: DispatchResult,
+      },
+      202: { description: "Held for a human: approval_id", schema: DispatchResult },
+      403: {
+        description: "Denied (the decision), or a token that may not act for the tenant",
+        schema: z.union([DispatchResult, ErrorBody]),
+      },
+      404: fails("APPROVAL_UNKNOWN"),
+      409: fails("The approval is not approved (or already consumed)"),
+      410: fails("APPROVAL_EXPIRED"),
+      502: { description: "The worker failed (the receipt records it)", schema: DispatchResult },
+    },
+  }),
+};
 
 // Invalid input is still a decision (recorded, with telemetry), answered as a 400 naming fields.
 function invalidInput(d: RouteDecision): HttpError | null {
@@ -60,13 +115,14 @@ export async function routeJson(
 export function decideRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
-  app.post(
-    "/wcp/route",
-    async (c) => jsonText(await routeJson(hall, principal(c), await objectBody(c))),
+  mount(
+    app,
+    decideOps.route,
+    async (c, input) => jsonText(await routeJson(hall, principal(c), await input.body())),
   );
 
-  app.post("/wcp/dispatch", async (c) => {
-    const body = await objectBody(c);
+  mount(app, decideOps.dispatch, async (c, input) => {
+    const body = await input.body();
     if ("approval_id" in body) {
       const parsed = DispatchApprovedBody.safeParse(body);
       if (!parsed.success) throw fromZod(parsed.error);

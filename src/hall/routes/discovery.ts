@@ -5,13 +5,77 @@
  */
 
 import { Hono } from "hono";
+import { z } from "zod";
 import { checkHallCompliance, type ComplianceReport } from "../../catalog/compliance.ts";
 import { servesTenant } from "../../registry.ts";
 import type { Hall } from "../hall.ts";
 import { type HallEnv, principal } from "../_http.ts";
+import { Health, list, Worker } from "../api_schemas.ts";
 import { namespaceOf } from "../security.ts";
 import { storeHealthOf } from "../store_guard.ts";
+import { fails, mount, operation } from "./_declare.ts";
 import { workerUnknown, workerView } from "./workers.ts";
+
+/** The discovery operations (spec 5.6). */
+export const discoveryOps = {
+  health: operation({
+    method: "get",
+    path: "/wcp/health",
+    operationId: "getHealth",
+    summary: "Health, compliance level, features, counts",
+    tag: "discovery",
+    auth: "public",
+    responses: {
+      200: { description: "Serving", schema: Health },
+      503: { description: "Degraded: the store fails (reason, store.error)", schema: Health },
+    },
+  }),
+  capabilities: operation({
+    method: "get",
+    path: "/wcp/capabilities",
+    operationId: "listCapabilities",
+    summary: "Capabilities served by enrolled workers",
+    tag: "discovery",
+    auth: "token",
+    responses: {
+      200: {
+        description: "Capabilities with the workers and species serving them",
+        schema: list(
+          "capabilities",
+          z.object({
+            capability_id: z.string(),
+            workers: z.array(z.string()),
+            worker_species: z.array(z.string()),
+          }),
+        ),
+      },
+    },
+  }),
+  workers: operation({
+    method: "get",
+    path: "/wcp/workers",
+    operationId: "listWorkers",
+    summary:
+      "Enrolled workers (?namespace=); a namespace token gets its own (view full) and the active workers serving its tenant (view shared: routing fields only)",
+    tag: "discovery",
+    auth: "token",
+    query: z.object({ namespace: z.string().optional() }),
+    responses: { 200: { description: "Workers", schema: list("workers", Worker) } },
+  }),
+  worker: operation({
+    method: "get",
+    path: "/wcp/workers/{id}",
+    operationId: "getWorker",
+    summary: "One worker; 404 WORKER_UNKNOWN also for a worker the caller may not see",
+    tag: "discovery",
+    auth: "token",
+    params: z.object({ id: z.string() }),
+    responses: {
+      200: { description: "The worker", schema: Worker },
+      404: fails("WORKER_UNKNOWN"),
+    },
+  }),
+};
 
 /** Features this hall implements (reported by `/wcp/health`). */
 export const FEATURES = [
@@ -53,7 +117,7 @@ export function hallCompliance(hall: Hall): ComplianceReport {
 /** Public health (no token needed); `authed` adds counts. */
 export function healthRoute(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
-  app.get("/wcp/health", async (c) => {
+  mount(app, discoveryOps.health, async (c) => {
     // A store that failed is probed with a small write: a full disk still answers reads.
     const guard = storeHealthOf(hall.store);
     if (guard?.failing) await guard.probe();
@@ -110,7 +174,7 @@ export function healthRoute(hall: Hall): Hono<HallEnv> {
  */
 export function discoveryRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
-  app.get("/wcp/capabilities", (c) => {
+  mount(app, discoveryOps.capabilities, (c) => {
     const p = principal(c);
     const ns = p.role === "admin" ? null : p.namespace;
     const byCap = new Map<string, { workers: string[]; species: Set<string> }>();
@@ -132,15 +196,15 @@ export function discoveryRoutes(hall: Hall): Hono<HallEnv> {
       }));
     return c.json({ capabilities, count: capabilities.length });
   });
-  app.get("/wcp/workers", async (c) => {
+  mount(app, discoveryOps.workers, async (c, { query }) => {
     const p = principal(c);
-    const ns = c.req.query("namespace");
+    const ns = query.namespace;
     const rows = await hall.store.listWorkers(ns ? { namespace: ns } : {});
     const workers = rows.map((w) => workerView(p, w)).filter((w) => w !== null);
     return c.json({ workers, count: workers.length });
   });
-  app.get("/wcp/workers/:id", async (c) => {
-    const row = await hall.store.getWorker(c.req.param("id"));
+  mount(app, discoveryOps.worker, async (c, { params }) => {
+    const row = await hall.store.getWorker(params.id);
     const view = row ? workerView(principal(c), row) : null;
     if (!view) throw workerUnknown();
     return c.json(view);

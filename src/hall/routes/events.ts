@@ -6,12 +6,15 @@
 
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { type HallEnv, principal, validBody } from "../_http.ts";
+import { z } from "zod";
+import { type HallEnv, principal } from "../_http.ts";
+import { Alert, list } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { HallEvent } from "../events.ts";
 import type { Hall } from "../hall.ts";
 import { AckBody } from "../schemas.ts";
-import { bearerOf, hashToken, namespaceOf, requireAdmin } from "../security.ts";
+import { bearerOf, hashToken, namespaceOf } from "../security.ts";
+import { fails, mount, operation } from "./_declare.ts";
 
 const MAX_STREAMS_PER_TOKEN = 16;
 const EVENT_NAMES: readonly HallEvent["event"][] = [
@@ -38,6 +41,66 @@ function lastEventId(raw: string | undefined): number {
   }
   return Number(raw.trim());
 }
+
+const LIMIT = "integer 1-1000";
+
+/** The event and alert operations. */
+export const eventOps = {
+  events: operation({
+    method: "get",
+    path: "/wcp/events",
+    operationId: "streamEvents",
+    summary: "Server-Sent Events: decision, dispatch, approval, alert, rules, worker",
+    description: "A `ready` event first; each event has an id (resume with `Last-Event-ID` or " +
+      "`?last_event_id=`); a `revoked` event ends the stream of a revoked token.",
+    tag: "events",
+    auth: "token",
+    // Checked by the route (400 INVALID_QUERY naming the unknown event).
+    query: z.object({
+      events: z.string().optional().describe(
+        `Comma-separated event names (${EVENT_NAMES.join(", ")})`,
+      ),
+      last_event_id: z.string().optional().describe("Resume after this event id"),
+    }),
+    headers: { "Last-Event-ID": "Resume after this event id (digits)" },
+    responses: {
+      200: {
+        description: "The event stream",
+        contentType: "text/event-stream",
+        schema: z.string().describe("`event:`, `id:` and `data:` (JSON) lines"),
+      },
+      429: fails("TOO_MANY_STREAMS (16 per token)"),
+    },
+  }),
+  alerts: operation({
+    method: "get",
+    path: "/wcp/alerts",
+    operationId: "listAlerts",
+    summary: "Alerts (?open=true|false)",
+    tag: "events",
+    auth: "admin",
+    query: z.object({
+      open: z.enum(["true", "false"], { error: "true or false" }).optional(),
+      limit: z.coerce.number({ error: LIMIT }).int({ error: LIMIT }).min(1, { error: LIMIT })
+        .max(1000, { error: LIMIT }).optional(),
+    }),
+    responses: { 200: { description: "Alerts", schema: list("alerts", Alert) } },
+  }),
+  ack: operation({
+    method: "post",
+    path: "/wcp/alerts/{id}/ack",
+    operationId: "acknowledgeAlert",
+    summary: "Acknowledge an alert",
+    tag: "events",
+    auth: "admin",
+    params: z.object({ id: z.string() }),
+    body: AckBody,
+    responses: {
+      200: { description: "Acknowledged", schema: Alert },
+      404: fails("ALERT_UNKNOWN"),
+    },
+  }),
+};
 
 /**
  * The open event streams by bearer token (its SHA-256), so the streams of a revoked token end at
@@ -96,12 +159,12 @@ export function eventRoutes(hall: Hall, watch?: StreamWatch): Hono<HallEnv> {
 
   // Each open stream holds a subscriber; bound them per token so one token cannot exhaust memory.
   const open = new Map<string, number>();
-  app.get("/wcp/events", (c) => {
+  mount(app, eventOps.events, (c, { query }) => {
     const p = principal(c);
     const tokenId = p.token_id;
     // Validate before a stream slot is taken.
-    const last = lastEventId(c.req.header("last-event-id") ?? c.req.query("last_event_id"));
-    const only = c.req.query("events")?.split(",").filter(Boolean);
+    const last = lastEventId(c.req.header("last-event-id") ?? query.last_event_id);
+    const only = query.events?.split(",").filter(Boolean);
     const unknown = only?.find((e) => !(EVENT_NAMES as readonly string[]).includes(e));
     if (unknown !== undefined) {
       throw new HttpError(
@@ -208,17 +271,9 @@ export function eventRoutes(hall: Hall, watch?: StreamWatch): Hono<HallEnv> {
 
   // Alerts span tenants (chain breaks, tamper, banned hashes): reading and acknowledging them is
   // for admins, so a namespace token can neither see others' incidents nor silence them.
-  app.get("/wcp/alerts", async (c) => {
-    requireAdmin(principal(c));
-    const open = c.req.query("open");
-    if (open !== undefined && open !== "true" && open !== "false") {
-      throw new HttpError(400, "INVALID_QUERY", "open: true or false", { path: "open" });
-    }
-    const limit = c.req.query("limit");
-    const n = limit === undefined ? undefined : Number(limit);
-    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) {
-      throw new HttpError(400, "INVALID_QUERY", "limit: integer 1-1000", { path: "limit" });
-    }
+  mount(app, eventOps.alerts, async (c, { query }) => {
+    const open = query.open;
+    const n = query.limit;
     const alerts = await hall.store.listAlerts({
       ...(open === "true"
         ? { acknowledged: false }
@@ -230,12 +285,11 @@ export function eventRoutes(hall: Hall, watch?: StreamWatch): Hono<HallEnv> {
     return c.json({ alerts, count: alerts.length });
   });
 
-  app.post("/wcp/alerts/:id/ack", async (c) => {
+  mount(app, eventOps.ack, async (c, input) => {
     const p = principal(c);
-    requireAdmin(p);
-    await validBody(c, AckBody);
+    await input.body();
     const row = await hall.store.acknowledgeAlert(
-      c.req.param("id"),
+      input.params.id,
       p.token_id,
       new Date(hall.now()).toISOString(),
     );

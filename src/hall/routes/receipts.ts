@@ -6,18 +6,163 @@
  */
 
 import { Hono } from "hono";
-import { type HallEnv, principal, validBody, validQuery } from "../_http.ts";
+import { z } from "zod";
+import { type HallEnv, principal } from "../_http.ts";
 import { readScope, requireTenant } from "../_scope.ts";
+import { Checkpoint, list, Receipt, SignedCheckpoint } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { CheckpointBody, ReceiptQueryParams } from "../schemas.ts";
+import { fails, mount, operation } from "./_declare.ts";
+
+const required = (name: string) =>
+  z.string({ error: "required" }).min(1, { error: "required" }).describe(name);
+const Size = z.string().regex(/^\d{1,15}$/, "must be an integer >= 0").transform(Number);
+
+/** The receipt operations. */
+export const receiptOps = {
+  list: operation({
+    method: "get",
+    path: "/wcp/receipts",
+    operationId: "listReceipts",
+    summary: "Receipts (?tenant_id&correlation_id&since&until&limit)",
+    tag: "receipts",
+    auth: "token",
+    query: ReceiptQueryParams,
+    responses: { 200: { description: "Receipts", schema: list("receipts", Receipt) } },
+  }),
+  tenants: operation({
+    method: "get",
+    path: "/wcp/receipts/tenants",
+    operationId: "listReceiptTenants",
+    summary: "Tenants with receipts",
+    tag: "receipts",
+    auth: "token",
+    responses: { 200: { description: "Tenants", schema: list("tenants", z.string()) } },
+  }),
+  verify: operation({
+    method: "get",
+    path: "/wcp/receipts/verify",
+    operationId: "verifyReceipts",
+    summary: "Verify tenant chains (?tenant_id=)",
+    tag: "receipts",
+    auth: "token",
+    query: z.object({
+      tenant_id: z.string().min(1, "invalid").max(200, "invalid").optional(),
+    }),
+    responses: {
+      200: {
+        description: "One report per chain (a break raises a severity-1 alert)",
+        schema: z.object({
+          ok: z.boolean(),
+          key_id: z.string(),
+          tenants: z.array(z.object({
+            tenant_id: z.string(),
+            ok: z.boolean(),
+            count: z.number().int(),
+            head_hash: z.string().nullable(),
+            breaks: z.array(z.record(z.string(), z.unknown())),
+            event: z.record(z.string(), z.unknown()).nullable(),
+          })),
+        }),
+      },
+    },
+  }),
+  checkpoint: operation({
+    method: "post",
+    path: "/wcp/receipts/checkpoint",
+    operationId: "createCheckpoint",
+    summary: "Sign a Merkle checkpoint of a tenant chain",
+    tag: "receipts",
+    auth: "token",
+    body: CheckpointBody,
+    responses: {
+      201: { description: "The signed checkpoint", schema: Checkpoint },
+      404: fails("NO_RECEIPTS"),
+    },
+  }),
+  checkpoints: operation({
+    method: "get",
+    path: "/wcp/receipts/checkpoints",
+    operationId: "listCheckpoints",
+    summary: "Checkpoints of a tenant (?tenant_id=)",
+    tag: "receipts",
+    auth: "token",
+    query: z.object({ tenant_id: required("tenant_id") }),
+    responses: {
+      200: { description: "Checkpoints", schema: list("checkpoints", Checkpoint) },
+    },
+  }),
+  proof: operation({
+    method: "get",
+    path: "/wcp/receipts/proof",
+    operationId: "getInclusionProof",
+    summary: "Inclusion proof of a receipt against a signed checkpoint (?tenant_id&receipt_id)",
+    tag: "receipts",
+    auth: "token",
+    query: z.object({ tenant_id: required("tenant_id"), receipt_id: required("receipt_id") }),
+    responses: {
+      200: {
+        description: "The receipt, its audit path and the checkpoint it is proved against",
+        schema: z.object({
+          receipt: Receipt,
+          proof: z.object({
+            receipt_hash: z.string(),
+            leaf_index: z.number().int(),
+            tree_size: z.number().int(),
+            audit_path: z.array(z.string()),
+          }),
+          checkpoint: SignedCheckpoint,
+        }),
+      },
+      404: fails("RECEIPT_UNKNOWN"),
+    },
+  }),
+  consistency: operation({
+    method: "get",
+    path: "/wcp/receipts/consistency",
+    operationId: "getConsistencyProof",
+    summary: "RFC 6962 consistency proof between two sizes of a tenant chain " +
+      "(?tenant_id&old_size&new_size)",
+    tag: "receipts",
+    auth: "token",
+    query: z.object({
+      tenant_id: required("tenant_id"),
+      old_size: z.string({ error: "must be an integer >= 0" }).pipe(Size),
+      new_size: Size.optional(),
+    }),
+    responses: {
+      200: {
+        description: "The proof",
+        schema: z.object({
+          old_size: z.number().int(),
+          new_size: z.number().int(),
+          proof: z.array(z.string()),
+        }),
+      },
+    },
+  }),
+  key: operation({
+    method: "get",
+    path: "/wcp/receipts/key",
+    operationId: "getReceiptKeys",
+    summary: "The receipt signing public keys",
+    tag: "receipts",
+    auth: "token",
+    responses: {
+      200: {
+        description: "Trusted keys (the signing key first)",
+        schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }),
+      },
+    },
+  }),
+};
 
 /** Receipt routes. */
 export function receiptRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
-  app.get("/wcp/receipts", async (c) => {
-    const q = validQuery(c, ReceiptQueryParams);
+  mount(app, receiptOps.list, async (c, { query: q }) => {
     if (q.since && q.until && Date.parse(q.since) > Date.parse(q.until)) {
       throw new HttpError(400, "INVALID_QUERY", "until: must not be before since", {
         path: "until",
@@ -28,7 +173,7 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     return c.json({ receipts: rows.map((r) => r.receipt), count: rows.length });
   });
 
-  app.get("/wcp/receipts/tenants", async (c) => {
+  mount(app, receiptOps.tenants, async (c) => {
     const scope = readScope(principal(c), undefined);
     const tenants = (await hall.store.receiptTenants()).filter((t) =>
       scope === null || t === scope
@@ -36,11 +181,8 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     return c.json({ tenants, count: tenants.length });
   });
 
-  app.get("/wcp/receipts/verify", async (c) => {
-    const tenant = c.req.query("tenant_id");
-    if (tenant !== undefined && (tenant === "" || tenant.length > 200)) {
-      throw new HttpError(400, "INVALID_QUERY", "tenant_id: invalid", { path: "tenant_id" });
-    }
+  mount(app, receiptOps.verify, async (c, { query }) => {
+    const tenant = query.tenant_id;
     const scope = readScope(principal(c), tenant);
     const tenants = scope !== null ? [scope] : await hall.store.receiptTenants();
     const reports = [];
@@ -68,8 +210,8 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     });
   });
 
-  app.post("/wcp/receipts/checkpoint", async (c) => {
-    const body = await validBody(c, CheckpointBody);
+  mount(app, receiptOps.checkpoint, async (c, input) => {
+    const body = await input.body();
     requireTenant(principal(c), body.tenant_id);
     const row = await hall.receipts.checkpoint(body.tenant_id, hall.now());
     if (!row) {
@@ -78,25 +220,16 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     return c.json(row, 201);
   });
 
-  app.get("/wcp/receipts/checkpoints", async (c) => {
-    const tenant = c.req.query("tenant_id");
-    if (!tenant) {
-      throw new HttpError(400, "INVALID_QUERY", "tenant_id: required", { path: "tenant_id" });
-    }
+  mount(app, receiptOps.checkpoints, async (c, { query }) => {
+    const tenant = query.tenant_id;
     requireTenant(principal(c), tenant);
     const checkpoints = await hall.store.listCheckpoints(tenant);
     return c.json({ checkpoints, count: checkpoints.length });
   });
 
-  app.get("/wcp/receipts/proof", async (c) => {
-    const tenant = c.req.query("tenant_id");
-    const receiptId = c.req.query("receipt_id");
-    if (!tenant) {
-      throw new HttpError(400, "INVALID_QUERY", "tenant_id: required", { path: "tenant_id" });
-    }
-    if (!receiptId) {
-      throw new HttpError(400, "INVALID_QUERY", "receipt_id: required", { path: "receipt_id" });
-    }
+  mount(app, receiptOps.proof, async (c, { query }) => {
+    const tenant = query.tenant_id;
+    const receiptId = query.receipt_id;
     requireTenant(principal(c), tenant);
     const out = await hall.receipts.proof(tenant, receiptId, hall.now());
     if (!out) {
@@ -108,28 +241,15 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
   });
 
   // RFC 6962 consistency proof between two sizes of a tenant's chain (checkpoints' tree_size).
-  app.get("/wcp/receipts/consistency", async (c) => {
-    const tenant = c.req.query("tenant_id");
-    if (!tenant) {
-      throw new HttpError(400, "INVALID_QUERY", "tenant_id: required", { path: "tenant_id" });
-    }
-    const size = (name: string, required: boolean): number | undefined => {
-      const v = c.req.query(name);
-      if (v === undefined && !required) return undefined;
-      if (v === undefined || !/^\d{1,15}$/.test(v)) {
-        throw new HttpError(400, "INVALID_QUERY", `${name}: must be an integer >= 0`, {
-          path: name,
-        });
-      }
-      return Number(v);
-    };
-    const oldSize = size("old_size", true)!;
-    const newSize = size("new_size", false);
+  mount(app, receiptOps.consistency, async (c, { query }) => {
+    const tenant = query.tenant_id;
+    const oldSize = query.old_size;
+    const newSize = query.new_size;
     requireTenant(principal(c), tenant);
     return c.json(await hall.receipts.consistency(tenant, oldSize, newSize));
   });
 
-  app.get("/wcp/receipts/key", (c) => {
+  mount(app, receiptOps.key, (c) => {
     return c.json({ keys: hall.receipts.trusted });
   });
 

@@ -6,17 +6,114 @@
  */
 
 import { Hono } from "hono";
-import { type HallEnv, jsonBody, principal } from "../_http.ts";
+import { z } from "zod";
+import { type HallEnv, principal } from "../_http.ts";
+import { GateStatus, list, RulesReload } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { readScope } from "../_scope.ts";
-import { requireAdmin } from "../security.ts";
+import { JsonObject } from "../schemas.ts";
+import { fails, mount, operation } from "./_declare.ts";
+
+const LIMIT = "integer 1-1000";
+
+/** The rules, policy gate and telemetry operations. */
+export const ruleOps = {
+  rules: operation({
+    method: "get",
+    path: "/wcp/rules",
+    operationId: "getRules",
+    summary: "Rules in force",
+    tag: "rules",
+    auth: "token",
+    responses: {
+      200: {
+        description: "The rules, their shadow warnings, when they were loaded",
+        schema: z.object({
+          rules: z.array(z.record(z.string(), z.unknown())),
+          shadow_warnings: z.array(z.unknown()),
+          loaded_at: z.string().nullable(),
+          rules_file: z.boolean(),
+        }),
+      },
+    },
+  }),
+  reload: operation({
+    method: "post",
+    path: "/wcp/rules/reload",
+    operationId: "reloadRules",
+    summary: "Replace the rules (body) or re-read the rules file ({})",
+    tag: "rules",
+    auth: "admin",
+    // Any JSON: the rules parser names what is wrong (RULES_INVALID).
+    body: z.unknown(),
+    bodyDoc: z.union([JsonObject, z.array(z.unknown())]),
+    bodyAnyJson: true,
+    responses: {
+      200: { description: "Accepted (the policy gate reloads with them)", schema: RulesReload },
+      400: fails("RULES_INVALID (the old rules stay), naming the field"),
+    },
+  }),
+  gate: operation({
+    method: "get",
+    path: "/wcp/policy_gate",
+    operationId: "getPolicyGate",
+    summary:
+      "The hall.json policy gate in force (table, Cedar, webhook) and the last refused reload",
+    tag: "rules",
+    auth: "admin",
+    responses: { 200: { description: "The gate in force", schema: GateStatus } },
+  }),
+  gateReload: operation({
+    method: "post",
+    path: "/wcp/policy_gate/reload",
+    operationId: "reloadPolicyGate",
+    summary: "Re-read hall.json's policy_gate and its Cedar policy file (a bad one is refused)",
+    tag: "rules",
+    auth: "admin",
+    responses: {
+      200: {
+        description: "Reloaded",
+        schema: GateStatus.extend({ ok: z.literal(true) }),
+      },
+      409: fails("NO_POLICY_GATE_CONFIG"),
+    },
+  }),
+  telemetry: operation({
+    method: "get",
+    path: "/wcp/telemetry",
+    operationId: "listTelemetry",
+    summary: "Stored telemetry events (?decision_id&correlation_id)",
+    tag: "rules",
+    auth: "token",
+    query: z.object({
+      decision_id: z.string().optional(),
+      correlation_id: z.string().optional(),
+      limit: z.coerce.number({ error: LIMIT }).int({ error: LIMIT }).min(1, { error: LIMIT })
+        .max(1000, { error: LIMIT }).optional(),
+    }),
+    responses: {
+      200: {
+        description: "Events, oldest first (a namespace token: its tenant's)",
+        schema: list(
+          "events",
+          z.looseObject({
+            event_id: z.string(),
+            timestamp: z.string(),
+            decision_id: z.string(),
+            correlation_id: z.string(),
+          }),
+        ),
+      },
+    },
+  }),
+};
 
 /** Rules and telemetry routes. */
 export function ruleRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
-  app.get("/wcp/rules", (c) =>
+  mount(app, ruleOps.rules, (c) =>
     c.json({
       rules: hall.rules.rules,
       shadow_warnings: hall.rules.shadowWarnings,
@@ -24,9 +121,8 @@ export function ruleRoutes(hall: Hall): Hono<HallEnv> {
       rules_file: hall.rulesPath ? true : false,
     }));
 
-  app.post("/wcp/rules/reload", async (c) => {
-    requireAdmin(principal(c));
-    const body = await jsonBody(c);
+  mount(app, ruleOps.reload, async (c, input) => {
+    const body = await input.body();
     const empty = typeof body === "object" && body !== null && !Array.isArray(body) &&
       Object.keys(body).length === 0;
     const rules = empty ? await hall.reloadRulesFile() : hall.reloadRules(body);
@@ -57,25 +153,17 @@ export function ruleRoutes(hall: Hall): Hono<HallEnv> {
 
   // The hall.json policy gate: what is in force, and a reload (hall.json's policy_gate and the
   // Cedar policy file re-read and checked; a bad one is refused and the old gate stays).
-  app.get("/wcp/policy_gate", (c) => {
-    requireAdmin(principal(c));
+  mount(app, ruleOps.gate, (c) => {
     return c.json(hall.gateStatus);
   });
 
-  app.post("/wcp/policy_gate/reload", async (c) => {
-    requireAdmin(principal(c));
+  mount(app, ruleOps.gateReload, async (c) => {
     await hall.reloadGate();
     return c.json({ ok: true, ...hall.gateStatus });
   });
 
-  app.get("/wcp/telemetry", async (c) => {
-    const decision_id = c.req.query("decision_id");
-    const correlation_id = c.req.query("correlation_id");
-    const limit = c.req.query("limit");
-    const n = limit === undefined ? undefined : Number(limit);
-    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) {
-      throw new HttpError(400, "INVALID_QUERY", "limit: integer 1-1000", { path: "limit" });
-    }
+  mount(app, ruleOps.telemetry, async (c, { query }) => {
+    const { decision_id, correlation_id, limit: n } = query;
     await hall.telemetry.flush();
     const events = await hall.store.listTelemetry({
       ...(decision_id ? { decision_id } : {}),

@@ -14,11 +14,11 @@ import { WcpError } from "../../errors.ts";
 import type { PolicyGateFn } from "../../policy.ts";
 import { parseRules, type RuleSet } from "../../rules.ts";
 import { DecisionSimulator, parseDecisionRecord, type SimulationReport } from "../../simulate.ts";
-import { type HallEnv, jsonBody, principal } from "../_http.ts";
+import type { HallEnv } from "../_http.ts";
 import { HttpError, zodPath } from "../errors.ts";
 import { compileGate, GateConfigSchema } from "../file_config.ts";
 import type { Hall } from "../hall.ts";
-import { requireAdmin } from "../security.ts";
+import { mount, operation } from "./_declare.ts";
 
 /** Most records one simulation replays. */
 export const MAX_SIMULATED_RECORDS = 1_000_000;
@@ -83,18 +83,80 @@ export interface SimulateResponse extends SimulationReport {
   skipped_records: number;
 }
 
+const SimulationReportSchema = z.object({
+  total: z.number().int(),
+  changed: z.number().int(),
+  unchanged: z.number().int(),
+  outcomes: z.object({
+    old: z.record(z.string(), z.number().int()),
+    new: z.record(z.string(), z.number().int()),
+  }),
+  dispatched_blast: z.object({ old: z.number(), new: z.number(), delta: z.number() }),
+  groups: z.array(z.record(z.string(), z.unknown())),
+  old: z.enum(["recorded", "current"]),
+  candidate: z.object({
+    rules: z.enum(["body", "hall"]),
+    hall_config: z.enum(["body", "hall"]),
+    policy_gate: z.enum(["body", "hall", "recorded"]),
+  }),
+  first_seq: z.number().int().nullable(),
+  last_seq: z.number().int().nullable(),
+  more: z.boolean(),
+  skipped_records: z.number().int(),
+});
+
+/** The simulation operations. */
+export const simulateOps = {
+  simulate: operation({
+    method: "post",
+    path: "/wcp/simulate",
+    operationId: "simulate",
+    summary: "Replay recorded decisions against candidate rules, hall config or table gate; " +
+      "report every change grouped by (old, new outcome and deny code) with blast deltas",
+    tag: "rules",
+    auth: "admin",
+    body: SimulateBodySchema,
+    bodyAnyJson: true,
+    // The first issue, named by its field (the body itself: `body`), without the issue list.
+    bodyError: (e) => {
+      const i = e.issues[0];
+      const at = zodPath(i.path) || "body";
+      return new HttpError(400, "INVALID_BODY", `${at}: ${i.message}`, { path: at });
+    },
+    responses: { 200: { description: "The report", schema: SimulationReportSchema } },
+  }),
+  records: operation({
+    method: "get",
+    path: "/wcp/decision-records",
+    operationId: "listDecisionRecords",
+    summary: "Recorded decisions for replay (?after_seq=&since=&limit=), oldest first",
+    tag: "rules",
+    auth: "admin",
+    // Checked by the route (400 INVALID_QUERY naming the parameter).
+    query: z.object({
+      after_seq: z.string().optional().describe("integer >= 0"),
+      since: z.string().optional().describe("RFC 3339 time"),
+      limit: z.string().optional().describe("integer 1-1000 (default 100)"),
+    }),
+    responses: {
+      200: {
+        description: "Records, and where to continue",
+        schema: z.object({
+          records: z.array(z.record(z.string(), z.unknown())),
+          next_after_seq: z.number().int(),
+          count: z.number().int(),
+        }),
+      },
+    },
+  }),
+};
+
 /** The simulation routes. */
 export function simulateRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
-  app.post("/wcp/simulate", async (c) => {
-    requireAdmin(principal(c));
-    const parsed = SimulateBodySchema.safeParse(await jsonBody(c));
-    if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      bad(zodPath(i.path) || "body", i.message);
-    }
-    const body = parsed.data;
+  mount(app, simulateOps.simulate, async (c, input) => {
+    const body = await input.body();
     const since = sinceOf(body.since, "INVALID_BODY");
     let rules: RuleSet = hall.rules;
     if (body.rules !== undefined) {
@@ -205,8 +267,7 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
     return c.json(response);
   });
 
-  app.get("/wcp/decision-records", async (c) => {
-    requireAdmin(principal(c));
+  mount(app, simulateOps.records, async (c) => {
     const num = (name: string, min: number, max: number): number | undefined => {
       const v = c.req.query(name);
       if (v === undefined) return undefined;

@@ -13,11 +13,14 @@
  */
 
 import { Hono } from "hono";
+import { z } from "zod";
 import { type HallEnv, principal } from "../_http.ts";
 import { readScope } from "../_scope.ts";
+import { Stats } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { OUTCOMES } from "../../model.ts";
+import { mount, operation } from "./_declare.ts";
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const MINUTE = 60_000;
@@ -97,20 +100,36 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, i)];
 }
 
+/** The stats operation. */
+export const statsOps = {
+  stats: operation({
+    method: "get",
+    path: "/wcp/stats",
+    operationId: "getStats",
+    summary: "Decisions per minute by outcome, top deny codes, dispatch latency per worker " +
+      "(?since&until&tenant_id; at most 24 h; a namespace token: its tenant)",
+    tag: "rules",
+    auth: "token",
+    query: z.object({
+      tenant_id: z.string().min(1, "invalid").max(200, "invalid").optional(),
+      // Checked by the route (400 INVALID_QUERY naming the parameter).
+      since: z.string().optional().describe("RFC 3339 time (default: until - 30 minutes)"),
+      until: z.string().optional().describe("RFC 3339 time (default: now)"),
+    }),
+    responses: { 200: { description: "The figures of the window", schema: Stats } },
+  }),
+};
+
 /** Stats routes. */
 export function statsRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
 
-  app.get("/wcp/stats", async (c) => {
+  mount(app, statsOps.stats, async (c, { query }) => {
     const p = principal(c);
-    const tenantParam = c.req.query("tenant_id");
-    if (tenantParam !== undefined && (tenantParam === "" || tenantParam.length > 200)) {
-      throw new HttpError(400, "INVALID_QUERY", "tenant_id: invalid", { path: "tenant_id" });
-    }
-    const scope = readScope(p, tenantParam);
+    const scope = readScope(p, query.tenant_id);
     const now = hall.now();
-    const until = timeParam(c.req.query("until"), "until") ?? now;
-    const since = timeParam(c.req.query("since"), "since") ?? until - DEFAULT_WINDOW_MS;
+    const until = timeParam(query.until, "until") ?? now;
+    const since = timeParam(query.since, "since") ?? until - DEFAULT_WINDOW_MS;
     if (since >= until) {
       throw new HttpError(400, "INVALID_QUERY", "since: must be before until", { path: "since" });
     }

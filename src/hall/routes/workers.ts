@@ -18,6 +18,7 @@
  */
 
 import { type Context, Hono } from "hono";
+import { z } from "zod";
 import { packageHash } from "../../attestation/package_hash.ts";
 import { manifestMode, verifyManifest } from "../../attestation/verify.ts";
 import { trustedKeysFromRecord } from "../../attestation/ed25519.ts";
@@ -25,12 +26,117 @@ import { WcpError } from "../../errors.ts";
 import { normalizeDigest } from "../../hash.ts";
 import type { RegistryRecord } from "../../model.ts";
 import { recordHashJcs, recordHashPyCompat, Registry, servesTenant } from "../../registry.ts";
-import { type HallEnv, objectBody, principal, validBody } from "../_http.ts";
+import { type HallEnv, principal } from "../_http.ts";
+import {
+  AttestationResult,
+  AttestationState,
+  RegistryRecord as RecordSchema,
+  Worker,
+} from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
-import { AttestationBody, ClearTamperBody } from "../schemas.ts";
+import { AttestationBody, ClearTamperBody, JsonObject } from "../schemas.ts";
 import { namespaceOf, type Principal, requireAdmin, requireNamespace } from "../security.ts";
 import type { WorkerRow } from "../store/types.ts";
+import { fails, mount, operation } from "./_declare.ts";
+
+const Id = z.object({ id: z.string().describe("worker_id") });
+
+/** The worker operations. */
+export const workerOps = {
+  enrol: operation({
+    method: "post",
+    path: "/wcp/workers",
+    operationId: "enrolWorker",
+    summary:
+      'Enrol a worker (record with artifact_hash); a namespace token\'s worker serves its own tenant (tenants: [namespace]; others or "*" need an admin, 403 TENANTS_FORBIDDEN)',
+    tag: "workers",
+    auth: "token",
+    // Any object: the core validates the record and names the field.
+    body: JsonObject,
+    bodyDoc: RecordSchema,
+    responses: {
+      201: { description: "Enrolled", schema: Worker },
+      409: fails("WORKER_EXISTS"),
+    },
+  }),
+  update: operation({
+    method: "put",
+    path: "/wcp/workers/{id}",
+    operationId: "updateWorker",
+    summary:
+      "Update a worker record (tenants kept when omitted; a namespace token never widens them nor changes the registered attestation.code_hash: 403 ATTESTATION_CHANGE_FORBIDDEN; the tamper flag is kept)",
+    tag: "workers",
+    auth: "token",
+    params: Id,
+    body: JsonObject,
+    bodyDoc: RecordSchema,
+    responses: {
+      200: { description: "Updated", schema: Worker },
+      404: fails("WORKER_UNKNOWN"),
+      409: fails("WORKER_REVOKED"),
+    },
+  }),
+  revoke: operation({
+    method: "post",
+    path: "/wcp/workers/{id}/revoke",
+    operationId: "revokeWorker",
+    summary: "Revoke a worker",
+    tag: "workers",
+    auth: "token",
+    params: Id,
+    responses: {
+      200: { description: "Revoked", schema: Worker },
+      404: fails("WORKER_UNKNOWN"),
+      409: fails("WORKER_REVOKED: already revoked"),
+    },
+  }),
+  attestation: operation({
+    method: "get",
+    path: "/wcp/workers/{id}/attestation",
+    operationId: "getWorkerAttestation",
+    summary: "Attestation state (owner namespace and admins; 404 for anyone else)",
+    tag: "workers",
+    auth: "token",
+    params: Id,
+    responses: {
+      200: { description: "The attestation state", schema: AttestationState },
+      404: fails("WORKER_UNKNOWN"),
+    },
+  }),
+  attest: operation({
+    method: "post",
+    path: "/wcp/workers/{id}/attestation",
+    operationId: "attestWorker",
+    summary:
+      "Submit a package manifest with the per-file digests; the hall recomputes the package hash and accepts it only if the manifest signature (Ed25519 key of the worker's namespace in the record, or the HMAC secret) covers it; 422 with error.code ATTEST_* otherwise",
+    tag: "workers",
+    auth: "token",
+    params: Id,
+    body: AttestationBody,
+    responses: {
+      200: { description: "Verified", schema: AttestationResult },
+      404: fails("WORKER_UNKNOWN"),
+      422: { description: "Not verified (error.code ATTEST_*)", schema: AttestationResult },
+    },
+  }),
+  clearTamper: operation({
+    method: "post",
+    path: "/wcp/workers/{id}/clear-tamper",
+    operationId: "clearWorkerTamper",
+    summary:
+      "Clear a tamper flag; register_current registers the verified current hash, else 409 TAMPER_UNRESOLVED while it differs from the registered one",
+    tag: "workers",
+    auth: "admin",
+    params: Id,
+    body: ClearTamperBody,
+    responses: {
+      200: { description: "Cleared", schema: Worker },
+      404: fails("WORKER_UNKNOWN"),
+      409: fails("WORKER_NOT_FLAGGED or TAMPER_UNRESOLVED"),
+    },
+  }),
+};
 
 /** A worker row as the API shows it to an admin or its own namespace (the `full` view). */
 export function publicWorker(w: WorkerRow): Record<string, unknown> {
@@ -282,9 +388,9 @@ export function workerRoutes(
   };
   const iso = () => new Date(hall.now()).toISOString();
 
-  app.post("/wcp/workers", async (c) => {
+  mount(app, workerOps.enrol, async (c, input) => {
     const p = principal(c);
-    const body = await objectBody(c);
+    const body = await input.body();
     if (typeof body.worker_id === "string") ownNamespace(p, body.worker_id);
     const given = validateRecord(body);
     const ns = ownNamespace(p, given.worker_id);
@@ -339,11 +445,11 @@ export function workerRoutes(
     return c.json(publicWorker(row), 201);
   };
 
-  app.put("/wcp/workers/:id", async (c) => {
+  mount(app, workerOps.update, async (c, input) => {
     const p = principal(c);
-    const id = c.req.param("id");
+    const id = input.params.id;
     ownNamespace(p, id);
-    const body = await objectBody(c);
+    const body = await input.body();
     if (body.worker_id !== id) {
       throw new HttpError(400, "RECORD_INVALID", "worker_id: must equal the id in the path", {
         path: "worker_id",
@@ -389,9 +495,9 @@ export function workerRoutes(
     });
   });
 
-  app.post("/wcp/workers/:id/revoke", async (c) => {
+  mount(app, workerOps.revoke, async (c, { params }) => {
     const p = principal(c);
-    const id = c.req.param("id");
+    const id = params.id;
     ownNamespace(p, id);
     // Inside the worker's lock: a PUT or an attestation that read the row before the revocation
     // would otherwise write it back as active.
@@ -409,9 +515,9 @@ export function workerRoutes(
   });
 
   // Manifests and hashes are the owner's and the admins' only: anyone else gets the unknown answer.
-  app.get("/wcp/workers/:id/attestation", async (c) => {
+  mount(app, workerOps.attestation, async (c, { params }) => {
     const p = principal(c);
-    const w = await hall.store.getWorker(c.req.param("id"));
+    const w = await hall.store.getWorker(params.id);
     if (!w || (p.role !== "admin" && w.namespace !== p.namespace)) throw workerUnknown();
     return c.json({
       worker_id: w.worker_id,
@@ -427,11 +533,11 @@ export function workerRoutes(
   // `public_keys`, bound to the worker's namespace, or the reference HMAC secret) covers that hash.
   // The current hash used at dispatch is therefore what the namespace's key attested, never an
   // unsigned client claim.
-  app.post("/wcp/workers/:id/attestation", async (c) => {
+  mount(app, workerOps.attest, async (c, input) => {
     const p = principal(c);
-    const id = c.req.param("id");
+    const id = input.params.id;
     ownNamespace(p, id);
-    const body = await validBody(c, AttestationBody);
+    const body = await input.body();
     return await hall.withWorkerLock(id, async () => {
       const w = await hall.store.getWorker(id);
       if (!w) throw new HttpError(404, "WORKER_UNKNOWN", "no such worker", { path: "worker_id" });
@@ -560,11 +666,10 @@ export function workerRoutes(
   // differs from the registered one, the admin must say which code is right: `register_current`
   // registers the current hash (the new code is accepted); otherwise a verified attestation of
   // the registered code is needed first (409 TAMPER_UNRESOLVED).
-  app.post("/wcp/workers/:id/clear-tamper", async (c) => {
+  mount(app, workerOps.clearTamper, async (c, input) => {
     const p = principal(c);
-    requireAdmin(p);
-    const id = c.req.param("id");
-    const body = await validBody(c, ClearTamperBody);
+    const id = input.params.id;
+    const body = await input.body();
     return await hall.withWorkerLock(id, async () => {
       const w = await hall.store.getWorker(id);
       if (!w) throw workerUnknown();
