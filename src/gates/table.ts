@@ -10,39 +10,10 @@
  * @module
  */
 
-import { z } from "zod";
-import { SUPERVISOR_LEVELS } from "../model.ts";
+import type { SUPERVISOR_LEVELS } from "../model.ts";
+import { gateTableObject } from "./_table_schema.ts";
 import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../policy.ts";
 import { WcpError } from "../errors.ts";
-
-const stringOrList = z.union([z.string(), z.array(z.string()).min(1)]);
-const decision = z.enum(["ALLOW", "DENY", "REQUIRE_HUMAN"]);
-
-/** One rule of the gate table: first match wins. */
-export const GateRuleSchema: z.ZodType<GateRule> = z.strictObject({
-  match: z.strictObject({
-    capability_id: stringOrList.optional(),
-    env: stringOrList.optional(),
-    data_label: stringOrList.optional(),
-    tenant_risk: stringOrList.optional(),
-    qos_class: stringOrList.optional(),
-    tenant_id: stringOrList.optional(),
-    min_blast_score: z.number().int().min(0).max(100).optional(),
-  }),
-  decision,
-  reason: z.string().max(500).optional(),
-  supervisor_level: z.enum(SUPERVISOR_LEVELS).optional(),
-});
-
-/** The gate table (consulted for rules whose escalation sets `policy_gate`). */
-export const GateTableSchema = z.strictObject({
-  type: z.literal("table").optional(),
-  policy_version: z.string().min(1).max(100).default("pol.hall.v1"),
-  default: decision.default("ALLOW"),
-  /** The reason of the default answer (default `policy_gate.default`). */
-  default_reason: z.string().min(1).max(500).optional(),
-  rules: z.array(GateRuleSchema).max(1000).default([]),
-});
 
 /** What a table rule matches (absent fields match anything). */
 export interface GateMatch {
@@ -128,7 +99,7 @@ export function parseGateTable(
 ): GateTable {
   const isOld = typeof doc === "object" && doc !== null && !Array.isArray(doc) &&
     ("clauses" in doc || "version" in doc) && !("rules" in doc) && !("policy_version" in doc);
-  const r = GateTableSchema.safeParse(isOld ? fromClauses(doc as Record<string, unknown>) : doc);
+  const r = gateTableObject.safeParse(isOld ? fromClauses(doc as Record<string, unknown>) : doc);
   if (!r.success) {
     const i = r.error.issues[0];
     const rel = zodAt(i.code === "unrecognized_keys" ? [...i.path, i.keys[0]] : i.path);

@@ -8,22 +8,17 @@
 import { z } from "zod";
 import { ENVS } from "../model.ts";
 import type { PolicyContext, PolicyGateFn } from "../policy.ts";
-import {
-  compileGateTable,
-  GateRuleSchema as SharedGateRuleSchema,
-  type GateTable,
-  GateTableSchema,
-  matchGateTable,
-} from "../gates/table.ts";
+import { compileGateTable, type GateTable, matchGateTable } from "../gates/table.ts";
+import { gateRuleObject, gateTableObject } from "../gates/_table_schema.ts";
 import { zodPath } from "./errors.ts";
 import { WcpError } from "../errors.ts";
 import { OAuthConfigSchema } from "../../mcp/oauth_config.ts";
 
 /** One rule of the declarative policy gate (the shared gate table's, `src/gates/table.ts`). */
-export const GateRuleSchema = SharedGateRuleSchema;
+export const GateRuleSchema = gateRuleObject;
 
 /** The declarative policy gate: the shared gate table (hall.json, MCP config, playground). */
-export const GateConfigSchema = GateTableSchema;
+export const GateConfigSchema = gateTableObject;
 /** Parsed gate configuration. */
 export type GateConfig = GateTable;
 
@@ -70,7 +65,7 @@ export const PolicyGateConfigSchema = z.preprocess(
       ? { ...v, type: "table" }
       : v,
   z.discriminatedUnion("type", [
-    GateConfigSchema.extend({ type: z.literal("table") }),
+    gateTableObject.extend({ type: z.literal("table") }),
     CedarGateConfigSchema,
     WebhookGateConfigSchema,
   ]),
