@@ -19,7 +19,8 @@ import {
 } from "../src/model.ts";
 import { TENANT_RISKS, type TenantRisk } from "../src/model.ts";
 import { WcpError } from "../src/errors.ts";
-import { type GateTable, parseGateTable } from "../src/gates/table.ts";
+import type { GateTable } from "../src/gates/table.ts";
+import { parseGateTable } from "../src/gates/table_parse.ts";
 import { BUILTIN_WORKER_NAMES, type BuiltinWorkerName } from "./builtin_workers.ts";
 
 /** How one enrolled worker is executed by this server. */

@@ -9,6 +9,7 @@ export * from "./types.ts";
 export * from "./cedar.ts";
 export * from "./webhook.ts";
 export * from "./table.ts";
+export * from "./table_parse.ts";
 // The core types these signatures use (also exported by `@wcp/core`).
 export type { PolicyContext, PolicyGateResult } from "../policy.ts";
 export {

@@ -1,7 +1,8 @@
 // One gate table for hall.json, the MCP config and the playground: the MCP config's older form
 // (version, clauses[].when) loads as the same table; a bad field is named under policy_gate.
 import assert from "node:assert/strict";
-import { compileGateTable, parseGateTable } from "../../src/gates/table.ts";
+import { compileGateTable } from "../../src/gates/table.ts";
+import { parseGateTable } from "../../src/gates/table_parse.ts";
 import { parseMcpConfig } from "../../mcp/config.ts";
 import { WcpError } from "../../src/errors.ts";
 
