@@ -3,7 +3,7 @@
 // disk; stop() closes it.
 
 import { HallClient } from "../mod.ts";
-import { openSqliteStore } from "../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../src/hall/store/sqlite/mod.ts";
 import { createHallApp } from "../src/hall/app.ts";
 import { ensureAdminToken } from "../src/hall/bootstrap.ts";
 

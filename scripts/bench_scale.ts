@@ -21,10 +21,10 @@
  */
 
 import { parseArgs } from "node:util";
-import { openSqliteStore } from "../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../src/hall/store/sqlite/mod.ts";
 import { createHallApp, type HallApp } from "../src/hall/app.ts";
 import { ensureAdminToken, EXAMPLE_RULES } from "../src/hall/bootstrap.ts";
-import { openPostgresStore } from "../src/hall/store/postgres.ts";
+import { openPostgresStore } from "../src/hall/store/postgres/mod.ts";
 import type { HallStore, ReceiptRow } from "../src/hall/store/types.ts";
 import { generateSigningKey, type SigningKey } from "../src/attestation/ed25519.ts";
 import { startPostgres, type TestPostgres } from "../tests/helpers/postgres.ts";

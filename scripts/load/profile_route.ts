@@ -10,8 +10,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
-import { openPostgresStore } from "../../src/hall/store/postgres.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
+import { openPostgresStore } from "../../src/hall/store/postgres/mod.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
 import { createHallApp } from "../../src/hall/app.ts";
 import {

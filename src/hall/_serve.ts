@@ -5,7 +5,7 @@
  * @module
  */
 
-import { openSqliteStore } from "../adapters/store/sqlite.ts";
+import { openSqliteStore } from "./store/sqlite/mod.ts";
 import type { HallConfig } from "../config.ts";
 import { type HallListener, serveHall } from "./_listen.ts";
 import { createHallApp, type HallApp } from "./app.ts";
@@ -69,7 +69,7 @@ export async function openHallStore(
 ): Promise<HallStore> {
   if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Loaded only when asked for, so SQLite users never load the driver.
-    const pg = await import("./store/postgres.ts");
+    const pg = await import("./store/postgres/mod.ts");
     return await pg.openPostgresStore(databaseUrl);
   }
   if (databaseUrl) {

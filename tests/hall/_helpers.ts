@@ -14,7 +14,7 @@ import {
   signManifestEd25519,
 } from "../../src/attestation/mod.ts";
 import type { NamespaceGrant } from "../../src/hall_wire.ts";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { createHallApp, type HallApp, type HallAppOptions } from "../../src/hall/app.ts";
 import {
   DEMO_WORKERS,

@@ -647,7 +647,7 @@ Deno.test({
   name: "receipts: a chain edited in the database is reported at start and by the background check",
   ...HALL_TEST,
   fn: async () => {
-    const { openSqliteStore } = await import("../../src/adapters/store/sqlite.ts");
+    const { openSqliteStore } = await import("../../src/hall/store/sqlite/mod.ts");
     const { DatabaseSync } = await import("node:sqlite");
     const dir = await Deno.makeTempDir();
     const path = `${dir}/hall.sqlite`;

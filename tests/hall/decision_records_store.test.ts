@@ -1,8 +1,8 @@
 // The replay log of both stores (SQLite and PostgreSQL): records come back in the order they were
 // appended, paged by seq, filtered by time, capped at 1000 a page, and survive a reopen.
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
-import { openPostgresStore } from "../../src/hall/store/postgres.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
+import { openPostgresStore } from "../../src/hall/store/postgres/mod.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
 import type { DecisionRecord } from "../../mod.ts";
 import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";

@@ -2,7 +2,7 @@
 // the receipt signing key), an existing loose one is tightened with a warning, and a revoked
 // WCP_ADMIN_TOKEN is a one-line refusal.
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { hashToken } from "../../src/hall/security.ts";
 import { routeInput } from "./_helpers.ts";
 

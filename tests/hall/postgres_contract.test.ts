@@ -2,7 +2,7 @@
  * The backend-independent store contract (`store_contract.ts`) against PostgreSQL: every test gets
  * its own empty schema on one throwaway server.
  */
-import { openPostgresStore } from "../../src/hall/store/postgres.ts";
+import { openPostgresStore } from "../../src/hall/store/postgres/mod.ts";
 import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";
 import { runStoreContract } from "./store_contract.ts";
 

@@ -5,7 +5,7 @@
  * burst loses no acknowledged receipt and leaves a chain that verifies and keeps growing.
  */
 import assert from "node:assert/strict";
-import { openPostgresStore } from "../../src/hall/store/postgres.ts";
+import { openPostgresStore } from "../../src/hall/store/postgres/mod.ts";
 import { verifyReceiptChain } from "../../src/receipts/mod.ts";
 import type { TrustedKey } from "../../src/attestation/ed25519.ts";
 import { type HallProcess, startHall } from "../../scripts/load/hall_process.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { openPostgresStore, type PostgresStore } from "../../src/hall/store/postgres.ts";
+import { openPostgresStore, type PostgresStore } from "../../src/hall/store/postgres/mod.ts";
 import type { ApprovalRow, BuiltReceipt, ChainLink } from "../../src/hall/store/types.ts";
 import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";
 import { sha256Hex } from "../../src/hash.ts";

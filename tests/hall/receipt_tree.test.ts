@@ -3,7 +3,7 @@
 // checkpoint instead of re-verifying the whole chain, and checkpoints signed after verification.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import {
   type Checkpoint,
   makeCheckpoint,

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { openPostgresStore } from "../../src/hall/store/postgres.ts";
+import { openPostgresStore } from "../../src/hall/store/postgres/mod.ts";
 import type { WorkerRow } from "../../src/hall/store/types.ts";
 import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";
 

@@ -2,7 +2,7 @@
 // that hold unless hall_config.allow_self_approval; who resolved it, and the note, are recorded
 // and carried by the evidence receipt of the approved dispatch.
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { createHallApp } from "../../src/hall/app.ts";
 import { computeReceiptHash } from "../../src/receipts/receipt.ts";
 import { ADMIN, APPROVER, APPROVER_LABEL, err, hallTest, j } from "./_helpers.ts";

@@ -3,7 +3,7 @@
 // one new alert and the acknowledged one stays acknowledged.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { HALL_TEST, j, routeInput, testHall } from "./_helpers.ts";
 
 Deno.test("receipts verify: one open chain_break alert per broken chain", HALL_TEST, async () => {

@@ -3,7 +3,7 @@
 // must still store every event (it used to drop them all).
 import assert from "node:assert/strict";
 
-const STORE = new URL("../../src/adapters/store/sqlite.ts", import.meta.url).href;
+const STORE = new URL("../../src/hall/store/sqlite/mod.ts", import.meta.url).href;
 // The probe lives outside the repository, so it names the project's configuration (its import map
 // resolves the store's bare specifiers, e.g. @noble/hashes); reading it needs no permission.
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;

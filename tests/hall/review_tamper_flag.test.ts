@@ -2,7 +2,7 @@
 // registered code, and a namespace owner's PUT never changes the registered code hash.
 import assert from "node:assert/strict";
 import { generateSigningKey, type SigningKey } from "../../src/attestation/mod.ts";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import type { WorkerRow } from "../../src/hall/store/types.ts";
 import { recordHashJcs } from "../../src/registry.ts";
 import {

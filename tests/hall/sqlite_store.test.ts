@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { openSqliteStore, SqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore, SqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { runStoreContract } from "./store_contract.ts";
 import { sha256Hex } from "../../src/hash.ts";
 import { generateSigningKey, mintReceipt, type Receipt, receiptInclusionProof } from "../../mod.ts";

@@ -2,8 +2,8 @@
 // naming the store, `/wcp/health` says degraded with the reason while it lasts, and the hall
 // recovers by itself when space or the server returns, with every acknowledged receipt kept.
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
-import { openPostgresStore } from "../../src/hall/store/postgres.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
+import { openPostgresStore } from "../../src/hall/store/postgres/mod.ts";
 import { storeFailure } from "../../src/hall/store_guard.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
 import { skipPostgresTests, startPostgres } from "../helpers/postgres.ts";

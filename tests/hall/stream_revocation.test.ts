@@ -2,7 +2,7 @@
 // thread of the hall (the revocation travels over the threads' channel) and on another instance
 // on the same PostgreSQL (over LISTEN/NOTIFY). Other tokens' streams stay open.
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { joinPeers, newPeerSeed } from "../../src/hall/cluster.ts";
 import { type HallProcess, startHall } from "../../scripts/load/hall_process.ts";
 import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";

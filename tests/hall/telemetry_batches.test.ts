@@ -1,7 +1,7 @@
 // Telemetry of a decision is serialised once: the route's response text and the stored events come
 // from the same JSON; a slow store applies back-pressure instead of an unbounded queue.
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import type { RouteDecision } from "../../src/model.ts";
 import type { HallStore, TelemetryBatch } from "../../src/hall/store/types.ts";
 import { TelemetryPipeline } from "../../src/hall/telemetry_sinks.ts";

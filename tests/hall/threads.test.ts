@@ -2,7 +2,7 @@
 // seed behave as one hall (shared event ids and replay, registry, rules, token revocations, rate
 // budgets). The process-level test starts a real `main.ts --threads 2`.
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { joinPeers, newPeerSeed } from "../../src/hall/cluster.ts";
 import { EventHub, type HallEvent } from "../../src/hall/events.ts";
 import { startHall } from "../../scripts/load/hall_process.ts";

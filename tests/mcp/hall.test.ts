@@ -3,7 +3,7 @@
 // the hall app at /mcp behind the hall's bearer auth and Host checks.
 
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { createHallApp } from "../../src/hall/app.ts";
 import {
   DEMO_WORKERS,

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { generateKeyPair, SignJWT } from "jose";
-import { openSqliteStore } from "../../src/adapters/store/sqlite.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { createHallApp } from "../../src/hall/app.ts";
 import {
   DEMO_WORKERS,

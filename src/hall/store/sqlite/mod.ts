@@ -31,8 +31,8 @@ import type {
   TierRow,
   TokenRow,
   WorkerRow,
-} from "../../hall/store/types.ts";
-import type { DecisionRecord } from "../../simulate.ts";
+} from "../types.ts";
+import type { DecisionRecord } from "../../../simulate.ts";
 import {
   leavesAtPosition,
   nodePosition,
@@ -41,7 +41,7 @@ import {
   TreeFrontier,
   type TreeNode,
   type TreeNodeRef,
-} from "../../receipts/_stored_tree.ts";
+} from "../../../receipts/_stored_tree.ts";
 
 /** A chain this many receipts ahead of its stored tree has the tree extended. */
 const TREE_LAG = 256;
@@ -1200,7 +1200,7 @@ export class SqliteStore implements HallStore {
   #workerUsable(): boolean {
     if (this.#workerBroken) return false;
     if (this.#worker) return true;
-    const url = new URL("./_sqlite_telemetry_worker.ts", import.meta.url);
+    const url = new URL("./_telemetry_worker.ts", import.meta.url);
     if (url.protocol !== "file:") return true;
     const state = Deno.permissions.querySync({ name: "read", path: url }).state;
     if (state !== "granted") this.#workerBroken = true;
@@ -1212,7 +1212,7 @@ export class SqliteStore implements HallStore {
   #workerWrite(rows: [string, string, string][]): Promise<void> {
     if (this.#closed || this.#closing) return Promise.reject(new Error("store is closed"));
     if (!this.#worker) {
-      const w = new Worker(new URL("./_sqlite_telemetry_worker.ts", import.meta.url).href, {
+      const w = new Worker(new URL("./_telemetry_worker.ts", import.meta.url).href, {
         type: "module",
       });
       w.onmessage = (e: MessageEvent) => {
@@ -1431,7 +1431,7 @@ export class SqliteStore implements HallStore {
  *
  * @example
  * ```ts
- * import { openSqliteStore } from "./sqlite.ts";
+ * import { openSqliteStore } from "./mod.ts";
  * const store = await openSqliteStore(":memory:");
  * await store.close();
  * ```

@@ -43,10 +43,10 @@ import type {
   TierRow,
   TokenRow,
   WorkerRow,
-} from "./types.ts";
-import { toHex } from "../../attestation/_bytes.ts";
-import { rootNodes, TreeFrontier, type TreeNode } from "../../receipts/_stored_tree.ts";
-import type { DecisionRecord } from "../../simulate.ts";
+} from "../types.ts";
+import { toHex } from "../../../attestation/_bytes.ts";
+import { rootNodes, TreeFrontier, type TreeNode } from "../../../receipts/_stored_tree.ts";
+import type { DecisionRecord } from "../../../simulate.ts";
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
