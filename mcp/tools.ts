@@ -15,7 +15,7 @@ import { sessionFrom } from "./worker_tools.ts";
 import { explain, searchCatalog } from "../src/catalog/mod.ts";
 import type { CatalogEntryType, RiskTier } from "../src/catalog/types.ts";
 import { packageHash, trustedKeysFromRecord, verifyManifest } from "../src/attestation/mod.ts";
-import { normalizeDigest } from "../src/hash.ts";
+import { normalizeDigest } from "../src/encoding/hash.ts";
 import { uuidV4 } from "../src/ids.ts";
 import { dispatchContext, type McpSession, sessionPrincipal, type ToolExtra } from "./_session.ts";
 

@@ -7,7 +7,7 @@
 
 import type { RouteInput } from "./model.ts";
 import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
-import { plainJsonJcs, plainJsonProblem } from "./_plain_json.ts";
+import { plainJsonJcs, plainJsonProblem } from "./encoding/plain_json.ts";
 import {
   asciiBytes,
   bytesDigest,
@@ -17,8 +17,8 @@ import {
   bytesPutJsonString,
   bytesReset,
   sha256HexOfString,
-} from "./_sha256.ts";
-import { pyJsonDumps } from "./_py_json.ts";
+} from "./encoding/sha256.ts";
+import { pyJsonDumps } from "./encoding/py_json.ts";
 
 /** A validated, normalised RouteInput (defaults applied) plus its canonical forms. */
 export interface ValidInput extends

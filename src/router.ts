@@ -42,13 +42,13 @@ import {
   computeBlastScore,
   effectiveBlastScore,
 } from "./blast.ts";
-import { constantTimeEqual, normalizeDigest } from "./hash.ts";
+import { constantTimeEqual, normalizeDigest } from "./encoding/hash.ts";
 import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, uuidV4 } from "./ids.ts";
 import { checkRouteInput, inputDigests, type ValidInput } from "./_input.ts";
 import * as ev from "./_events.ts";
 
 export { artifactHashPyCompat, requestHash, routeInputHash } from "./_input.ts";
-export { PyFloat } from "./_py_json.ts";
+export { PyFloat } from "./encoding/py_json.ts";
 export {
   type BlastCapCheck,
   blastDimensionsScore,

@@ -14,7 +14,7 @@
  */
 
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
-import { jcsDigest } from "../../src/hash.ts";
+import { jcsDigest } from "../../src/encoding/hash.ts";
 import { WcpError } from "../../src/errors.ts";
 import type { RegistryRecord } from "../../src/model.ts";
 import type { WorkerFn } from "../builtin_workers.ts";

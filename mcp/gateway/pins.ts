@@ -13,7 +13,7 @@
  * @module
  */
 
-import { jcsDigest } from "../../src/hash.ts";
+import { jcsDigest } from "../../src/encoding/hash.ts";
 import { formatTimestamp } from "../../src/ids.ts";
 import { WcpError } from "../../src/errors.ts";
 import type { UpstreamTool } from "./upstream.ts";

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { pyJsonDumps as dumps } from "../_py_json.ts";
+import { pyJsonDumps as dumps } from "../encoding/py_json.ts";
 
-export { compareCodePoints, pyString } from "../_py_json.ts";
+export { compareCodePoints, pyString } from "../encoding/py_json.ts";
 
 /**
  * Serialise like `json.dumps(value, sort_keys=True, separators=(",", ":"))` when `indent` is

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { canonicalJson } from "../canonical_json.ts";
-import { concatBytes, fromBase64Strict, toBase64, utf8 } from "./_bytes.ts";
+import { canonicalJson } from "../encoding/canonical_json.ts";
+import { concatBytes, fromBase64Strict, toBase64, utf8 } from "../encoding/bytes.ts";
 import { ATTEST_CODES } from "./constants.ts";
 import type { Ed25519Signer, KeyFile, KeyRing, SigningKey, TrustedKey } from "./ed25519.ts";
 import { toKeyRing } from "./ed25519.ts";

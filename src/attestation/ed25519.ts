@@ -6,8 +6,8 @@
  */
 
 import { WcpError } from "../errors.ts";
-import { sha256Hex } from "../hash.ts";
-import { concatBytes, fromBase64Strict, toBase64 } from "./_bytes.ts";
+import { sha256Hex } from "../encoding/hash.ts";
+import { concatBytes, fromBase64Strict, toBase64 } from "../encoding/bytes.ts";
 import { tenantNamespace } from "./namespace.ts";
 
 /**

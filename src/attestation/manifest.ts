@@ -7,9 +7,9 @@
 
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { canonicalJson } from "../canonical_json.ts";
+import { canonicalJson } from "../encoding/canonical_json.ts";
 import { WcpError } from "../errors.ts";
-import { toHex, utf8 } from "./_bytes.ts";
+import { toHex, utf8 } from "../encoding/bytes.ts";
 import { pyJsonDumps } from "./_py_json.ts";
 import { MANIFEST_SCHEMA_VERSION } from "./constants.ts";
 import { pae } from "./dsse.ts";

@@ -12,8 +12,8 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { WcpError } from "../errors.ts";
-import { sha256Hex } from "../hash.ts";
-import { toHex, utf8 } from "./_bytes.ts";
+import { sha256Hex } from "../encoding/hash.ts";
+import { toHex, utf8 } from "../encoding/bytes.ts";
 import { compareCodePoints } from "./_py_json.ts";
 import { EXCLUDED_NAMES } from "./constants.ts";
 

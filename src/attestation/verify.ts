@@ -5,8 +5,8 @@
  * @module
  */
 
-import { constantTimeEqual, normalizeDigest } from "../hash.ts";
-import { fromHexStrict } from "./_bytes.ts";
+import { constantTimeEqual, normalizeDigest } from "../encoding/hash.ts";
+import { fromHexStrict } from "../encoding/bytes.ts";
 import { ATTEST_CODES, type AttestDenyCode, MANIFEST_SCHEMA_VERSION } from "./constants.ts";
 import type { KeyFile, KeyRing, SigningKey, TrustedKey } from "./ed25519.ts";
 import { toKeyRing } from "./ed25519.ts";

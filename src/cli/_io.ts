@@ -1,6 +1,6 @@
 // Output, errors and exit codes shared by every `wcp` command.
 
-import { concatBytes } from "../attestation/_bytes.ts";
+import { concatBytes } from "../encoding/bytes.ts";
 
 /** Exit codes (documented in `wcp --help` and the README). */
 export const EXIT = {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { jcsDigest } from "../hash.ts";
+import { jcsDigest } from "../encoding/hash.ts";
 import type { RouteDecision } from "../model.ts";
 import { type GateRecord, receiptPolicyDecision } from "../gates/types.ts";
 import type { ReceiptFields } from "../receipts/mod.ts";

@@ -25,7 +25,7 @@
  */
 
 import { WcpError } from "../errors.ts";
-import { sha256Hex } from "../hash.ts";
+import { sha256Hex } from "../encoding/hash.ts";
 import { DATA_LABELS, ENVS, SUPERVISOR_LEVELS, type SupervisorLevel } from "../model.ts";
 import type { PolicyContext } from "../policy.ts";
 import type { GateAnswer } from "./types.ts";

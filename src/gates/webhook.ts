@@ -16,8 +16,8 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { z } from "zod";
-import { canonicalJson } from "../canonical_json.ts";
-import { constantTimeEqual } from "../hash.ts";
+import { canonicalJson } from "../encoding/canonical_json.ts";
+import { constantTimeEqual } from "../encoding/hash.ts";
 import { SUPERVISOR_LEVELS, type SupervisorLevel } from "../model.ts";
 import type { PolicyContext } from "../policy.ts";
 import type { GateAnswer } from "./types.ts";

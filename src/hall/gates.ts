@@ -17,7 +17,7 @@
  */
 
 import { bundledCatalogData } from "../catalog/catalog.ts";
-import { canonicalJson } from "../canonical_json.ts";
+import { canonicalJson } from "../encoding/canonical_json.ts";
 import { WcpError } from "../errors.ts";
 import {
   cedarCatalogIndex,

@@ -38,7 +38,7 @@ import {
   TreeFrontier,
   type TreeNodeRef,
 } from "../receipts/_stored_tree.ts";
-import { toHex } from "../attestation/_bytes.ts";
+import { toHex } from "../encoding/bytes.ts";
 import { HttpError } from "./errors.ts";
 import { KeyRing } from "../attestation/ed25519.ts";
 import type { BuiltReceipt, CheckpointRow, HallStore, ReceiptRow } from "./store/types.ts";

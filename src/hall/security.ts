@@ -6,7 +6,7 @@
  */
 
 import type { MiddlewareHandler } from "hono";
-import { constantTimeEqual, sha256Hex } from "../hash.ts";
+import { constantTimeEqual, sha256Hex } from "../encoding/hash.ts";
 import { HttpError } from "./errors.ts";
 import type { HallStore, TokenRow } from "./store/types.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { sha256Hex } from "../hash.ts";
+import { sha256Hex } from "../encoding/hash.ts";
 import type { RouteDecision, TelemetryEvent } from "../model.ts";
 import type { DecisionRow, HallStore, TelemetryBatch, TelemetryRow } from "./store/types.ts";
 

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { canonicalJson } from "../canonical_json.ts";
+import { canonicalJson } from "../encoding/canonical_json.ts";
 import { WcpError } from "../errors.ts";
-import { fromHexStrict, toHex, utf8 } from "../attestation/_bytes.ts";
+import { fromHexStrict, toHex, utf8 } from "../encoding/bytes.ts";
 import type {
   Ed25519Signer,
   KeyFile,

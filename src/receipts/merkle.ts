@@ -7,7 +7,7 @@
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesEqual } from "../attestation/_bytes.ts";
+import { bytesEqual } from "../encoding/bytes.ts";
 import { WcpError } from "../errors.ts";
 
 // Scratch for the prefixed hash inputs: one SHA-256 call on one buffer per hash (the streaming

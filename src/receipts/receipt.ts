@@ -10,12 +10,12 @@
  * @module
  */
 
-import { canonicalJson } from "../canonical_json.ts";
+import { canonicalJson } from "../encoding/canonical_json.ts";
 import { WcpError } from "../errors.ts";
-import { normalizeDigest } from "../hash.ts";
-import { sha256HexOfString } from "../_sha256.ts";
+import { normalizeDigest } from "../encoding/hash.ts";
+import { sha256HexOfString } from "../encoding/sha256.ts";
 import { uuidV7 } from "../ids.ts";
-import { toHex, utf8 } from "../attestation/_bytes.ts";
+import { toHex, utf8 } from "../encoding/bytes.ts";
 import type { Ed25519Signer } from "../attestation/ed25519.ts";
 import { TEXT_FIELDS, UUID7 } from "./_shape.ts";
 

@@ -2,7 +2,7 @@
 // round-robin mix of all four. Run: deno bench --allow-read tests/bench/decision_bench.ts
 // (medians per case: deno run tests/bench/decision_p50.ts)
 import { makeDecision, sha256Hex } from "../../mod.ts";
-import { sha256HexOfString } from "../../src/_sha256.ts";
+import { sha256HexOfString } from "../../src/encoding/sha256.ts";
 import { benchCases } from "./_decision_cases.ts";
 
 let sink = 0;

@@ -10,7 +10,7 @@ import {
   WcpError,
 } from "../../mod.ts";
 import { computeReceiptHash } from "../../src/receipts/mod.ts";
-import { jcsOrUndefined, MAX_DEPTH } from "../../src/_jcs.ts";
+import { jcsOrUndefined, MAX_DEPTH } from "../../src/encoding/_jcs.ts";
 import { decide, input, worker } from "./_router_helpers.ts";
 
 function nestedArrays(levels: number): unknown {

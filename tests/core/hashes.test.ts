@@ -12,9 +12,9 @@ import {
   sha256Hex,
   WcpError,
 } from "../../mod.ts";
-import { sha256HexOfString } from "../../src/_sha256.ts";
-import { jcsOrUndefined } from "../../src/_jcs.ts";
-import { pyJsonDumps } from "../../src/_py_json.ts";
+import { sha256HexOfString } from "../../src/encoding/sha256.ts";
+import { jcsOrUndefined } from "../../src/encoding/_jcs.ts";
+import { pyJsonDumps } from "../../src/encoding/py_json.ts";
 import { pyJsonDumps as attestationDumps } from "../../src/attestation/_py_json.ts";
 import { decide, input } from "./_router_helpers.ts";
 

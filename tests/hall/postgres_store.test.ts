@@ -9,10 +9,10 @@ import postgres from "postgres";
 import { openPostgresStore, type PostgresStore } from "../../src/hall/store/postgres/mod.ts";
 import type { ApprovalRow, BuiltReceipt, ChainLink } from "../../src/hall/store/types.ts";
 import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";
-import { sha256Hex } from "../../src/hash.ts";
+import { sha256Hex } from "../../src/encoding/hash.ts";
 import { type Receipt, receiptInclusionProof } from "../../src/receipts/mod.ts";
 import { foldNodes, inclusionPlan, nodeKey } from "../../src/receipts/_stored_tree.ts";
-import { toHex } from "../../src/attestation/_bytes.ts";
+import { toHex } from "../../src/encoding/bytes.ts";
 
 const ignore = skipPostgresTests();
 let schemaCounter = 0;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteStore, SqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { runStoreContract } from "./store_contract.ts";
-import { sha256Hex } from "../../src/hash.ts";
+import { sha256Hex } from "../../src/encoding/hash.ts";
 import { generateSigningKey, mintReceipt, type Receipt, receiptInclusionProof } from "../../mod.ts";
 import {
   foldNodes,
@@ -11,7 +11,7 @@ import {
   nodeKey,
   nodePosition,
 } from "../../src/receipts/_stored_tree.ts";
-import { toHex } from "../../src/attestation/_bytes.ts";
+import { toHex } from "../../src/encoding/bytes.ts";
 
 const features = { approvedExpiry: true };
 runStoreContract("sqlite memory", () => Promise.resolve(new SqliteStore(":memory:")), features);

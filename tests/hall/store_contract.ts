@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { sha256Hex } from "../../src/hash.ts";
+import { sha256Hex } from "../../src/encoding/hash.ts";
 import {
   merkleRoot,
   type Receipt,
@@ -21,7 +21,7 @@ import {
   rootNodes,
   type TreeNodeRef,
 } from "../../src/receipts/_stored_tree.ts";
-import { fromHexStrict, toHex } from "../../src/attestation/_bytes.ts";
+import { fromHexStrict, toHex } from "../../src/encoding/bytes.ts";
 import type {
   AlertRow,
   ApprovalRow,

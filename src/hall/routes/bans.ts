@@ -7,7 +7,7 @@
 
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { normalizeDigest } from "../../hash.ts";
+import { normalizeDigest } from "../../encoding/hash.ts";
 import { type HallEnv, principal } from "../_http.ts";
 import { Ban, list } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";

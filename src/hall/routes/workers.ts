@@ -23,7 +23,7 @@ import { packageHash } from "../../attestation/package_hash.ts";
 import { manifestMode, verifyManifest } from "../../attestation/verify.ts";
 import { trustedKeysFromRecord } from "../../attestation/ed25519.ts";
 import { WcpError } from "../../errors.ts";
-import { normalizeDigest } from "../../hash.ts";
+import { normalizeDigest } from "../../encoding/hash.ts";
 import type { RegistryRecord } from "../../model.ts";
 import { recordHashJcs, recordHashPyCompat, Registry, servesTenant } from "../../registry.ts";
 import { type HallEnv, principal } from "../_http.ts";

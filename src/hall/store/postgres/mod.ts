@@ -44,7 +44,7 @@ import type {
   TokenRow,
   WorkerRow,
 } from "../types.ts";
-import { toHex } from "../../../attestation/_bytes.ts";
+import { toHex } from "../../../encoding/bytes.ts";
 import { rootNodes, TreeFrontier, type TreeNode } from "../../../receipts/_stored_tree.ts";
 import type { DecisionRecord } from "../../../simulate.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { WcpError } from "./errors.ts";
+import { WcpError } from "../errors.ts";
 import { MAX_DEPTH } from "./_jcs.ts";
 
 /**

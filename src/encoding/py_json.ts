@@ -7,7 +7,7 @@
  * @module
  */
 
-import { WcpError } from "./errors.ts";
+import { WcpError } from "../errors.ts";
 
 /**
  * Marks a number that Python holds as a float, so it serialises as `1.0` rather than `1`.
