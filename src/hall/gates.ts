@@ -52,6 +52,7 @@ import {
   type PolicyGateConfig,
   type WebhookGateConfig,
 } from "./file_config.ts";
+import { readBoundedText } from "./_read_bounded.ts";
 
 /** A gate ready to answer. */
 export interface LoadedGate {
@@ -184,31 +185,6 @@ async function webhookSecret(cfg: WebhookGateConfig, lc: GateLoadContext): Promi
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-// The body as text, or null past `max` bytes (reading stops there: a huge answer is not buffered).
-async function readCapped(res: Response, max: number): Promise<string | null> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 async function loadWebhook(cfg: WebhookGateConfig, lc: GateLoadContext): Promise<LoadedGate> {
   const secret = await webhookSecret(cfg, lc);
   const url = new URL(cfg.url);
@@ -263,7 +239,7 @@ async function loadWebhook(cfg: WebhookGateConfig, lc: GateLoadContext): Promise
         await res.body?.cancel().catch(() => {});
         return gateFailure("GATE_HTTP_STATUS", `the webhook answered HTTP ${res.status}`, version);
       }
-      const read = await readCapped(res, MAX_ANSWER_BYTES);
+      const read = await readBoundedText(res, MAX_ANSWER_BYTES);
       if (read === null) {
         return {
           decision: "DENY",

@@ -11,6 +11,7 @@ import {
   type WorkerOutcome,
   workerSucceeded as succeeded,
 } from "../engine/mod.ts";
+import { readBoundedText } from "./_read_bounded.ts";
 
 /** What a worker receives and what a call came to: the engine's one type of each. */
 export type { WorkerCall, WorkerOutcome };
@@ -22,28 +23,6 @@ export type InProcessWorker = (
 ) => unknown | Promise<unknown>;
 
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-
-// Read a body as text, giving up (null) as soon as it exceeds `max` bytes.
-async function readLimited(res: Response, max: number): Promise<string | null> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) (all.set(c, at), at += c.length);
-  return new TextDecoder().decode(all);
-}
 
 /** Call a worker; never throws. */
 export async function callWorker(
@@ -87,7 +66,7 @@ export async function callWorker(
       redirect: "error",
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    const text = await readLimited(res, MAX_RESPONSE_BYTES);
+    const text = await readBoundedText(res, MAX_RESPONSE_BYTES);
     if (text === null) {
       return { ok: false, result: null, error: "worker response too large", result_hash: null };
     }
