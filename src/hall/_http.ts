@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { parseJsonStrict, readBodyText } from "./_body.ts";
 import { fromZod, HttpError } from "./errors.ts";
-import type { HallVariables, Principal } from "./security.ts";
+import type { HallVariables, Principal } from "./middleware/auth.ts";
 
 /** The Hono environment of every hall route. */
 export type HallEnv = { Variables: HallVariables };

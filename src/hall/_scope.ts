@@ -7,7 +7,7 @@
  */
 
 import { HttpError } from "./errors.ts";
-import type { Principal } from "./security.ts";
+import type { Principal } from "./middleware/auth.ts";
 
 // Longest id the receipt routes accept as a query (they must be able to name every stored
 // chain and find every receipt by its correlation id).

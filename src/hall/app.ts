@@ -40,7 +40,7 @@ import {
   hostOriginGuard,
   type Principal,
   RateLimiter,
-} from "./security.ts";
+} from "./middleware/auth.ts";
 import { staticRoutes } from "./static.ts";
 import { guardStore } from "./store_guard.ts";
 import type { HallStore } from "./store/types.ts";

@@ -6,7 +6,7 @@
  */
 
 import { Registry } from "../registry.ts";
-import { hashToken, newToken } from "./security.ts";
+import { hashToken, newToken } from "./middleware/auth.ts";
 import type { HallStore, WorkerRow } from "./store/types.ts";
 import type { InProcessWorker } from "./worker_call.ts";
 

@@ -20,7 +20,7 @@
 
 import type { HallEvent, HallEventName } from "./events.ts";
 import type { Hall } from "./hall.ts";
-import type { Authenticator, RateLimiter } from "./security.ts";
+import type { Authenticator, RateLimiter } from "./middleware/auth.ts";
 import type { StorePeerChannel } from "./store/types.ts";
 
 /** A message between the threads of one hall. */

@@ -18,7 +18,7 @@ import type { HallPeers } from "./cluster.ts";
 import { HttpError } from "./errors.ts";
 import { EventHub } from "./events.ts";
 import type { ReceiptService } from "./receipt_service.ts";
-import type { Principal } from "./security.ts";
+import type { Principal } from "./middleware/auth.ts";
 import type {
   AlertKind,
   AlertRow,

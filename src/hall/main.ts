@@ -38,7 +38,7 @@ import {
 } from "./bootstrap.ts";
 import { modeText, OWNER_ONLY_DIR, OWNER_ONLY_FILE, tightenDataDir } from "./data_dir.ts";
 import { type HallFileConfig, parseHallFileConfig } from "./file_config.ts";
-import { hashToken, newToken } from "./security.ts";
+import { hashToken, newToken } from "./middleware/auth.ts";
 import type { HallStore } from "./store/types.ts";
 
 const USAGE = `wcp hall: the Worker Class Protocol hall server

@@ -13,7 +13,7 @@ import type { ApprovalPrincipal } from "../engine/mod.ts";
 import { checkTenantId, requireTenant } from "./_scope.ts";
 import { HttpError } from "./errors.ts";
 import { approvalPrincipal, type DispatchResult, type Hall } from "./hall.ts";
-import { type Principal, requireAdmin } from "./security.ts";
+import { type Principal, requireAdmin } from "./middleware/auth.ts";
 import type { ApprovalRow } from "./store/types.ts";
 
 /** The hall operations an MCP session may use, bound to one authenticated principal. */

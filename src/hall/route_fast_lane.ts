@@ -20,7 +20,7 @@ import {
   hostnameOf,
   type Principal,
   type RateLimiter,
-} from "./security.ts";
+} from "./middleware/auth.ts";
 
 /** What the lane shares with the full app. */
 export interface RouteFastLaneDeps {

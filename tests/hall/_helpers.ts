@@ -24,7 +24,7 @@ import {
   EXAMPLE_RULES,
 } from "../../src/hall/bootstrap.ts";
 import { compileGate, GateConfigSchema } from "../../src/hall/file_config.ts";
-import { hashToken } from "../../src/hall/security.ts";
+import { hashToken } from "../../src/hall/middleware/auth.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
 
 export const ADMIN = "wcp_test-admin-token-0123456789abcdef0123456789abc";

@@ -1,7 +1,7 @@
 // The bearer-token cache: verified tokens skip hashing and the store for a short TTL; revocation
 // is honoured within that TTL (at once after a local revocation); unknown tokens are never cached.
 import assert from "node:assert/strict";
-import { Authenticator, hashToken } from "../../src/hall/security.ts";
+import { Authenticator, hashToken } from "../../src/hall/middleware/auth.ts";
 import type { HallStore, TokenRow } from "../../src/hall/store/types.ts";
 
 const TOKEN = "wcp_cache-test-token-0123456789abcdef";

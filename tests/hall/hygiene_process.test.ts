@@ -3,7 +3,7 @@
 // WCP_ADMIN_TOKEN is a one-line refusal.
 import assert from "node:assert/strict";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
-import { hashToken } from "../../src/hall/security.ts";
+import { hashToken } from "../../src/hall/middleware/auth.ts";
 import { routeInput } from "./_helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { recordHashJcs } from "../../src/registry.ts";
 import { DEMO_WORKERS } from "../../src/hall/bootstrap.ts";
-import { hashToken } from "../../src/hall/security.ts";
+import { hashToken } from "../../src/hall/middleware/auth.ts";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import type { WorkerCall } from "../../src/hall/worker_call.ts";
 import { err, hallTest, j, routeInput, type TestHall, withHall } from "./_helpers.ts";

@@ -20,7 +20,7 @@ import type { z } from "zod";
 import { asObjectBody, type HallEnv, jsonBody, principal } from "../_http.ts";
 import { ErrorBody } from "../api_schemas.ts";
 import { fromZod, type HttpError } from "../errors.ts";
-import { requireAdmin } from "../security.ts";
+import { requireAdmin } from "../middleware/auth.ts";
 
 /**
  * Who may call an operation: `public` (no token), `token` (any token: an admin, or a namespace

@@ -18,7 +18,7 @@ import {
 import { fromZod, HttpError } from "../errors.ts";
 import { approvalPrincipal, type Hall } from "../hall.ts";
 import { DispatchApprovedBody, JsonObject } from "../schemas.ts";
-import type { Principal } from "../security.ts";
+import type { Principal } from "../middleware/auth.ts";
 import { fails, mount, operation } from "./_declare.ts";
 
 /** The decision operations. */

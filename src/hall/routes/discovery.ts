@@ -11,7 +11,7 @@ import { servesTenant } from "../../registry.ts";
 import type { Hall } from "../hall.ts";
 import { type HallEnv, principal } from "../_http.ts";
 import { Health, list, Worker } from "../api_schemas.ts";
-import { namespaceOf } from "../security.ts";
+import { namespaceOf } from "../middleware/auth.ts";
 import { storeHealthOf } from "../store_guard.ts";
 import { fails, mount, operation } from "./_declare.ts";
 import { workerUnknown, workerView } from "./workers.ts";

@@ -13,7 +13,7 @@ import { HttpError } from "../errors.ts";
 import type { HallEvent } from "../events.ts";
 import type { Hall } from "../hall.ts";
 import { AckBody } from "../schemas.ts";
-import { bearerOf, hashToken, namespaceOf } from "../security.ts";
+import { bearerOf, hashToken, namespaceOf } from "../middleware/auth.ts";
 import { fails, mount, operation } from "./_declare.ts";
 
 const MAX_STREAMS_PER_TOKEN = 16;

@@ -12,7 +12,7 @@ import { list, Namespace, Tier, Token } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { NamespaceBody, NamespaceId, TierBody, TokenBody } from "../schemas.ts";
-import { type Authenticator, hashToken, newToken } from "../security.ts";
+import { type Authenticator, hashToken, newToken } from "../middleware/auth.ts";
 import type { TokenRow } from "../store/types.ts";
 import { fails, mount, operation } from "./_declare.ts";
 

@@ -36,7 +36,7 @@ import {
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { AttestationBody, ClearTamperBody, JsonObject } from "../schemas.ts";
-import { namespaceOf, type Principal, requireAdmin, requireNamespace } from "../security.ts";
+import { namespaceOf, type Principal, requireAdmin, requireNamespace } from "../middleware/auth.ts";
 import type { WorkerRow } from "../store/types.ts";
 import { fails, mount, operation } from "./_declare.ts";
 

@@ -6,9 +6,9 @@
  */
 
 import type { MiddlewareHandler } from "hono";
-import { constantTimeEqual, sha256Hex } from "../encoding/hash.ts";
-import { HttpError } from "./errors.ts";
-import type { HallStore, TokenRow } from "./store/types.ts";
+import { constantTimeEqual, sha256Hex } from "../../encoding/hash.ts";
+import { HttpError } from "../errors.ts";
+import type { HallStore, TokenRow } from "../store/types.ts";
 
 /** Who is calling. */
 export interface Principal {
