@@ -31,8 +31,8 @@ import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
 import type { PolicyContext, PolicyGate, PolicyGateFn, PrivilegeVerdict } from "./policy.ts";
 import { checkGateResult, policyAllowsPrivilege } from "./policy.ts";
 import { Registry, servesTenant } from "./registry.ts";
-import type { Rule, RuleSet } from "./rules.ts";
-import { DEFAULT_RULE_PRECONDITIONS, toEscalation, toPreconditions } from "./rules.ts";
+import type { Rule, RuleSet } from "./rules/mod.ts";
+import { DEFAULT_RULE_PRECONDITIONS, toEscalation, toPreconditions } from "./rules/mod.ts";
 import type { TelemetrySink } from "./telemetry.ts";
 import { emitTelemetry, sanitizeTelemetryString as clean } from "./telemetry.ts";
 import {

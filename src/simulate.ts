@@ -36,7 +36,7 @@ import {
   type PolicyGateResult,
 } from "./policy.ts";
 import type { Registry } from "./registry.ts";
-import type { RuleSet } from "./rules.ts";
+import type { RuleSet } from "./rules/mod.ts";
 import { type DecisionOptions, makeDecision } from "./router.ts";
 
 /** The request fields the blast heuristic reads (truthy ones are recorded as `true`). */

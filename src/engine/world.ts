@@ -12,7 +12,7 @@ import { makeDecision } from "../router.ts";
 import type { RouteDecision } from "../model.ts";
 import type { PolicyGate, PolicyGateFn } from "../policy.ts";
 import { Registry } from "../registry.ts";
-import { parseRules, type RuleSet } from "../rules.ts";
+import { parseRules, type RuleSet } from "../rules/mod.ts";
 import type { Clock, WorkerCheck } from "./types.ts";
 
 /** What a world is loaded from (documents as parsed JSON; everything but `rules` optional). */

@@ -11,7 +11,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { SigningKey } from "../attestation/mod.ts";
 import type { HallConfig } from "../config.ts";
 import type { PolicyGate, PolicyGateFn } from "../policy.ts";
-import { parseRules, type RuleSet } from "../rules.ts";
+import { parseRules, type RuleSet } from "../rules/mod.ts";
 import { WcpError } from "../errors.ts";
 import { ClientAbortError, isClientAbort } from "./_body.ts";
 import type { HallEnv } from "./_http.ts";

@@ -43,7 +43,7 @@ import {
 } from "../gates/webhook.ts";
 import type { RouteDecision } from "../model.ts";
 import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../policy.ts";
-import type { RuleSet } from "../rules.ts";
+import type { RuleSet } from "../rules/mod.ts";
 import {
   type CedarGateConfig,
   compileGate,

@@ -13,7 +13,7 @@ import type { PolicyGate, PolicyGateFn, PolicyGateResult } from "../policy.ts";
 import { Registry } from "../registry.ts";
 import type { Receipt } from "../receipts/mod.ts";
 import { makeDecision } from "../router.ts";
-import { parseRules, type RuleSet } from "../rules.ts";
+import { parseRules, type RuleSet } from "../rules/mod.ts";
 import type { HallPeers } from "./cluster.ts";
 import { HttpError } from "./errors.ts";
 import { EventHub } from "./events.ts";

@@ -16,7 +16,7 @@ import type {
   RuleDecision,
   RuleEscalation,
   RuleSetWarning,
-} from "../rules.ts";
+} from "./mod.ts";
 import { CAP_ANY, type CapCondition, compileCapability, compileEnum } from "./_conditions.ts";
 import {
   comboMask,

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { LoadedGate } from "../../src/hall/gates.ts";
 import { fileGateLoader, loadGate } from "../../src/hall/gates.ts";
 import { parseHallFileConfig } from "../../src/hall/file_config.ts";
-import { parseRules } from "../../src/rules.ts";
+import { parseRules } from "../../src/rules/mod.ts";
 import { verifyWebhookSignature } from "../../src/gates/webhook.ts";
 import { err, j, routeInput, type TestHall, withHall } from "./_helpers.ts";
 import { HALL_TEST } from "./_helpers.ts";

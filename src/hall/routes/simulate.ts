@@ -12,7 +12,7 @@ import { z } from "zod";
 import { validateHallConfig } from "../../config.ts";
 import { WcpError } from "../../errors.ts";
 import type { PolicyGateFn } from "../../policy.ts";
-import { parseRules, type RuleSet } from "../../rules.ts";
+import { parseRules, type RuleSet } from "../../rules/mod.ts";
 import { DecisionSimulator, parseDecisionRecord, type SimulationReport } from "../../simulate.ts";
 import type { HallEnv } from "../_http.ts";
 import { HttpError, zodPath } from "../errors.ts";

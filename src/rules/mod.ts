@@ -9,11 +9,11 @@
  * @module
  */
 
-import type { Env, Escalation, PreconditionsChecked, SupervisorLevel } from "./model.ts";
-import { parseDocument } from "./rules/_parse.ts";
-import { ESCALATION_DEFAULTS, PRECONDITION_DEFAULTS } from "./rules/_parse.ts";
-import { CompiledRuleSet } from "./rules/_index.ts";
-import { MATCH_FIELDS as FIELDS } from "./rules/_domain.ts";
+import type { Env, Escalation, PreconditionsChecked, SupervisorLevel } from "../model.ts";
+import { parseDocument } from "./_parse.ts";
+import { ESCALATION_DEFAULTS, PRECONDITION_DEFAULTS } from "./_parse.ts";
+import { CompiledRuleSet } from "./_index.ts";
+import { MATCH_FIELDS as FIELDS } from "./_domain.ts";
 
 /**
  * A condition on one match field, as written in a rules file.

@@ -7,12 +7,12 @@
  * @module
  */
 
-import { isWcpId } from "./ids.ts";
-import { ENVS, type RegistryRecord } from "./model.ts";
-import type { Condition, RuleSet } from "./rules.ts";
-import { capAccepts } from "./rules/_conditions.ts";
-import { COMBOS } from "./rules/_domain.ts";
-import { acceptsCombo, buildTable, indexOf, type RuleIndex } from "./rules/_index.ts";
+import { isWcpId } from "../ids.ts";
+import { ENVS, type RegistryRecord } from "../model.ts";
+import type { Condition, RuleSet } from "./mod.ts";
+import { capAccepts } from "./_conditions.ts";
+import { COMBOS } from "./_domain.ts";
+import { acceptsCombo, buildTable, indexOf, type RuleIndex } from "./_index.ts";
 
 /**
  * How bad a finding is: `error` (the rule set does not do what it says, or is denied in prod),
