@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Condition, MatchField } from "./mod.ts";
+import type { Condition, MatchField } from "./types.ts";
 import { ENUM_DOMAINS, type EnumField, fullBits } from "./_domain.ts";
 import { fail, isPlainObject, typeName } from "./_json.ts";
 

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { MatchField, Rule, RuleSet, RuleSetWarning, ShadowWarning } from "./mod.ts";
+import type { MatchField, Rule, RuleSet, RuleSetWarning, ShadowWarning } from "./types.ts";
 import { capAccepts } from "./_conditions.ts";
 import { comboOf, COMBOS, MASK_WORDS } from "./_domain.ts";
 import type { ParsedRules } from "./_parse.ts";

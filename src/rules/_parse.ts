@@ -16,7 +16,7 @@ import type {
   RuleDecision,
   RuleEscalation,
   RuleSetWarning,
-} from "./mod.ts";
+} from "./types.ts";
 import { CAP_ANY, type CapCondition, compileCapability, compileEnum } from "./_conditions.ts";
 import {
   comboMask,

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { ShadowWarning } from "./mod.ts";
+import type { ShadowWarning } from "./types.ts";
 import { capCovers } from "./_conditions.ts";
 import { ENUM_FIELDS, type EnumField, MASK_WORDS } from "./_domain.ts";
 import type { RuleIndex } from "./_index.ts";

@@ -15,7 +15,7 @@
  */
 
 import type { Env, RouteInput } from "../model.ts";
-import type { Condition, Rule, RuleSet } from "./mod.ts";
+import type { Condition, Rule, RuleSet } from "./types.ts";
 import { COMBOS, ENUM_DOMAINS, ENUM_FIELDS, type EnumField, valuesOfCombo } from "./_domain.ts";
 
 /** What kind of change a class of requests undergoes. */

@@ -9,7 +9,7 @@
 
 import { isWcpId } from "../ids.ts";
 import { ENVS, type RegistryRecord } from "../model.ts";
-import type { Condition, RuleSet } from "./mod.ts";
+import type { Condition, RuleSet } from "./types.ts";
 import { capAccepts } from "./_conditions.ts";
 import { COMBOS } from "./_domain.ts";
 import { acceptsCombo, buildTable, indexOf, type RuleIndex } from "./_index.ts";
