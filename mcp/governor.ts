@@ -9,7 +9,7 @@
 
 import { makeDecision } from "../src/router.ts";
 import type { RuleSet } from "../src/rules/mod.ts";
-import type { Registry } from "../src/registry.ts";
+import type { Registry } from "../src/registry/registry.ts";
 import type { PolicyGateFn } from "../src/policy.ts";
 import { compileGateTable } from "../src/gates/table.ts";
 import type { HallConfig } from "../src/config.ts";

@@ -37,7 +37,7 @@ import { createWcpMcpServer } from "./server.ts";
 import { HallClient } from "../src/client/mod.ts";
 import type { Hall } from "../src/hall/hall.ts";
 import { hallMcpFace } from "../src/hall/mcp_face.ts";
-import type { Registry } from "../src/registry.ts";
+import type { Registry } from "../src/registry/registry.ts";
 import { uuidV4 } from "../src/ids.ts";
 
 /** Options of `createHallMcpHandler`. */

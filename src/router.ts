@@ -30,7 +30,7 @@ import type {
 import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
 import type { PolicyContext, PolicyGate, PolicyGateFn, PrivilegeVerdict } from "./policy.ts";
 import { checkGateResult, policyAllowsPrivilege } from "./policy.ts";
-import { Registry, servesTenant } from "./registry.ts";
+import { Registry, servesTenant } from "./registry/registry.ts";
 import type { Rule, RuleSet } from "./rules/mod.ts";
 import { DEFAULT_RULE_PRECONDITIONS, toEscalation, toPreconditions } from "./rules/mod.ts";
 import type { TelemetrySink } from "./telemetry.ts";

@@ -35,7 +35,7 @@ import {
   type PolicyGateFn,
   type PolicyGateResult,
 } from "./policy.ts";
-import type { Registry } from "./registry.ts";
+import type { Registry } from "./registry/registry.ts";
 import type { RuleSet } from "./rules/mod.ts";
 import { type DecisionOptions, makeDecision } from "./router.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import type { RegistryRecord, RouteDecision, RouteInput } from "../model.ts";
-import { validateRegistryRecord } from "../registry.ts";
+import { validateRegistryRecord } from "../registry/registry.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { Checkpoint, InclusionProof } from "../receipts/checkpoint.ts";
 import { HallError } from "./errors.ts";

@@ -11,7 +11,7 @@ import { WcpError } from "../errors.ts";
 import { makeDecision } from "../router.ts";
 import type { RouteDecision } from "../model.ts";
 import type { PolicyGate, PolicyGateFn } from "../policy.ts";
-import { Registry } from "../registry.ts";
+import { Registry } from "../registry/registry.ts";
 import { parseRules, type RuleSet } from "../rules/mod.ts";
 import type { Clock, WorkerCheck } from "./types.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Registry } from "../registry.ts";
+import { Registry } from "../registry/registry.ts";
 import { hashToken, newToken } from "./middleware/auth.ts";
 import type { HallStore, WorkerRow } from "./store/types.ts";
 import type { InProcessWorker } from "./worker_call.ts";

@@ -10,7 +10,7 @@ import { WcpError } from "../errors.ts";
 import { uuidV7 } from "../ids.ts";
 import type { RegistryRecord, RouteDecision, SupervisorLevel } from "../model.ts";
 import type { PolicyGate, PolicyGateFn, PolicyGateResult } from "../policy.ts";
-import { Registry } from "../registry.ts";
+import { Registry } from "../registry/registry.ts";
 import type { Receipt } from "../receipts/mod.ts";
 import { makeDecision } from "../router.ts";
 import { parseRules, type RuleSet } from "../rules/mod.ts";

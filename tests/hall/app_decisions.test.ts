@@ -404,7 +404,7 @@ Deno.test({
   name: "worker chains: the parent's chain total counts; over the cap a chain is denied or held",
   ...HALL_TEST,
   fn: async () => {
-    const { recordHashJcs } = await import("../../src/registry.ts");
+    const { recordHashJcs } = await import("../../src/registry/registry.ts");
     const h = await testHall({
       rules: CHAIN_RULES,
       inProcessWorkers: {
@@ -549,7 +549,7 @@ Deno.test({
         return fail ? new Response("boom", { status: 500 }) : Response.json({ ok: 1 });
       },
     );
-    const { recordHashJcs } = await import("../../src/registry.ts");
+    const { recordHashJcs } = await import("../../src/registry/registry.ts");
     const h = await testHall({
       rules: {
         rules: [{

@@ -6,7 +6,7 @@ import {
   packageHashFromContents,
   signManifestHmac,
 } from "../../src/attestation/mod.ts";
-import { recordHashJcs } from "../../src/registry.ts";
+import { recordHashJcs } from "../../src/registry/registry.ts";
 import { err, HALL_TEST, hallTest, j, routeInput, signedSubmission, testHall } from "./_helpers.ts";
 
 function record(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

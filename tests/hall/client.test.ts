@@ -91,7 +91,7 @@ Deno.test({
         token: grant.token,
         fetch: bridged(h),
       });
-      const { recordHashJcs } = await import("../../src/registry.ts");
+      const { recordHashJcs } = await import("../../src/registry/registry.ts");
       const rec: Record<string, unknown> = {
         worker_id: "x.bob.greeter.1",
         worker_species_id: "wrk.hello.greeter",

@@ -2,7 +2,7 @@
 // is registered"): it used to overwrite the worker's last verified attestation with a failed one.
 import assert from "node:assert/strict";
 import { generateSigningKey } from "../../src/attestation/mod.ts";
-import { recordHashJcs } from "../../src/registry.ts";
+import { recordHashJcs } from "../../src/registry/registry.ts";
 import { hallTest, j, signedSubmission } from "./_helpers.ts";
 
 hallTest(

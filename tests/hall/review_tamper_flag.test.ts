@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { generateSigningKey, type SigningKey } from "../../src/attestation/mod.ts";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import type { WorkerRow } from "../../src/hall/store/types.ts";
-import { recordHashJcs } from "../../src/registry.ts";
+import { recordHashJcs } from "../../src/registry/registry.ts";
 import {
   err,
   hallTest,

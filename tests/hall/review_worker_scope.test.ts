@@ -1,7 +1,7 @@
 // Workers are bound to the tenants they serve, and a namespace token sees only the workers it may
 // use or owns (spec README decision 18).
 import assert from "node:assert/strict";
-import { recordHashJcs } from "../../src/registry.ts";
+import { recordHashJcs } from "../../src/registry/registry.ts";
 import { DEMO_WORKERS } from "../../src/hall/bootstrap.ts";
 import { hashToken } from "../../src/hall/middleware/auth.ts";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";

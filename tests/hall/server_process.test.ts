@@ -521,7 +521,7 @@ Deno.test({
       b = spawnHall(dir, port, ["--reuse-port"], true);
       await waitListening(b);
       const url = `http://127.0.0.1:${port}`;
-      const { recordHashJcs } = await import("../../src/registry.ts");
+      const { recordHashJcs } = await import("../../src/registry/registry.ts");
       const rec: Record<string, unknown> = {
         worker_id: "org.acme.extra.1",
         worker_species_id: "wrk.doc.summarizer",

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { checkHallCompliance, type ComplianceReport } from "../../catalog/compliance.ts";
-import { servesTenant } from "../../registry.ts";
+import { servesTenant } from "../../registry/registry.ts";
 import type { Hall } from "../hall.ts";
 import { type HallEnv, principal } from "../_http.ts";
 import { Health, list, Worker } from "../api_schemas.ts";

@@ -25,7 +25,7 @@ import { trustedKeysFromRecord } from "../../attestation/ed25519.ts";
 import { WcpError } from "../../errors.ts";
 import { normalizeDigest } from "../../encoding/hash.ts";
 import type { RegistryRecord } from "../../model.ts";
-import { recordHashJcs, recordHashPyCompat, Registry, servesTenant } from "../../registry.ts";
+import { recordHashJcs, recordHashPyCompat, Registry, servesTenant } from "../../registry/registry.ts";
 import { type HallEnv, principal } from "../_http.ts";
 import {
   AttestationResult,

@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { RegistryRecord } from "./model.ts";
-import { ENVS } from "./model.ts";
-import { WcpError } from "./errors.ts";
-import { canonicalJson } from "./encoding/canonical_json.ts";
-import { normalizeDigest, sha256Hex } from "./encoding/hash.ts";
-import { pyJsonDumps } from "./encoding/py_json.ts";
+import type { RegistryRecord } from "../model.ts";
+import { ENVS } from "../model.ts";
+import { WcpError } from "../errors.ts";
+import { canonicalJson } from "../encoding/canonical_json.ts";
+import { normalizeDigest, sha256Hex } from "../encoding/hash.ts";
+import { pyJsonDumps } from "../encoding/py_json.ts";
 
 /** One entry of the ban list. */
 export interface BanEntry {
