@@ -30,7 +30,7 @@ export * from "./src/config.ts";
 export * from "./src/policy.ts";
 export * from "./src/telemetry.ts";
 export * from "./src/rules/mod.ts";
-export * from "./src/registry/registry.ts";
+export * from "./src/registry/mod.ts";
 export * from "./src/router.ts";
 export * from "./src/simulate.ts";
 export * from "./src/attestation/mod.ts";
