@@ -26,7 +26,7 @@ export type {
   HallWorker,
   NamespaceGrant,
   ReceiptFilter,
-} from "../hall_wire.ts";
+} from "./wire.ts";
 
 /**
  * `GET /wcp/health`.

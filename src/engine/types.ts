@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ApprovalPrincipal, ApprovalStatus } from "../hall_wire.ts";
+import type { ApprovalPrincipal, ApprovalStatus } from "../client/wire.ts";
 import type { RouteDecision, SupervisorLevel } from "../model.ts";
 import type { Receipt, ReceiptFields } from "../receipts/mod.ts";
 import type { Ed25519Signer } from "../attestation/ed25519.ts";

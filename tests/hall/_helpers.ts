@@ -13,7 +13,7 @@ import {
   type SigningKey,
   signManifestEd25519,
 } from "../../src/attestation/mod.ts";
-import type { NamespaceGrant } from "../../src/hall_wire.ts";
+import type { NamespaceGrant } from "../../src/client/wire.ts";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { createHallApp, type HallApp, type HallAppOptions } from "../../src/hall/app.ts";
 import {

@@ -18,7 +18,7 @@
 
 import type { RouteDecision } from "../../model.ts";
 import type { DecisionRecord } from "../../simulate.ts";
-import type * as wire from "../../hall_wire.ts";
+import type * as wire from "../../client/wire.ts";
 
 // Rows the API sends are declared once, in the published core (`src/hall_wire.ts`): a row here is
 // that wire row, plus what only the store keeps (token hashes, attestation manifests).

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { RegistryRecord, RouteDecision } from "./model.ts";
-import type { Checkpoint } from "./receipts/checkpoint.ts";
+import type { RegistryRecord, RouteDecision } from "../model.ts";
+import type { Checkpoint } from "../receipts/checkpoint.ts";
 
 /**
  * A worker as the hall shows it (`GET /wcp/workers`, `GET /wcp/workers/:id`).
