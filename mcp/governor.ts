@@ -7,10 +7,10 @@
  * @module
  */
 
-import { makeDecision } from "../src/router.ts";
+import { makeDecision } from "../src/decision/router.ts";
 import type { RuleSet } from "../src/rules/mod.ts";
 import type { Registry } from "../src/registry/registry.ts";
-import type { PolicyGateFn } from "../src/policy.ts";
+import type { PolicyGateFn } from "../src/decision/policy.ts";
 import { compileGateTable } from "../src/gates/table.ts";
 import type { HallConfig } from "../src/config.ts";
 import {

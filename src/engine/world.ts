@@ -8,9 +8,9 @@
 
 import { type HallConfig, validateHallConfig } from "../config.ts";
 import { WcpError } from "../errors.ts";
-import { makeDecision } from "../router.ts";
+import { makeDecision } from "../decision/router.ts";
 import type { RouteDecision } from "../model.ts";
-import type { PolicyGate, PolicyGateFn } from "../policy.ts";
+import type { PolicyGate, PolicyGateFn } from "../decision/policy.ts";
 import { Registry } from "../registry/registry.ts";
 import { parseRules, type RuleSet } from "../rules/mod.ts";
 import type { Clock, WorkerCheck } from "./types.ts";

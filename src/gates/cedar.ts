@@ -27,7 +27,7 @@
 import { WcpError } from "../errors.ts";
 import { sha256Hex } from "../encoding/hash.ts";
 import { DATA_LABELS, ENVS, SUPERVISOR_LEVELS, type SupervisorLevel } from "../model.ts";
-import type { PolicyContext } from "../policy.ts";
+import type { PolicyContext } from "../decision/policy.ts";
 import type { GateAnswer } from "./types.ts";
 
 /** The Cedar namespace of the generated schema. */

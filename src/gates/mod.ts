@@ -11,7 +11,7 @@ export * from "./webhook.ts";
 export * from "./table.ts";
 export * from "./table_parse.ts";
 // The core types these signatures use (also exported by `@wcp/core`).
-export type { PolicyContext, PolicyGateResult } from "../policy.ts";
+export type { PolicyContext, PolicyGateResult } from "../decision/policy.ts";
 export {
   DATA_LABELS,
   type DataLabel,

@@ -11,7 +11,7 @@
  */
 
 import type { SUPERVISOR_LEVELS } from "../model.ts";
-import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../policy.ts";
+import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../decision/policy.ts";
 
 /** What a table rule matches (absent fields match anything). */
 export interface GateMatch {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PolicyGateResult } from "../policy.ts";
+import type { PolicyGateResult } from "../decision/policy.ts";
 
 /** The kinds of policy gate a hall can run. */
 export type GateType = "table" | "cedar" | "webhook" | "function";

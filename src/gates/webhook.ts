@@ -19,7 +19,7 @@ import { z } from "zod";
 import { canonicalJson } from "../encoding/canonical_json.ts";
 import { constantTimeEqual } from "../encoding/hash.ts";
 import { SUPERVISOR_LEVELS, type SupervisorLevel } from "../model.ts";
-import type { PolicyContext } from "../policy.ts";
+import type { PolicyContext } from "../decision/policy.ts";
 import type { GateAnswer } from "./types.ts";
 
 /** The header carrying the signature. */

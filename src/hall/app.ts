@@ -10,7 +10,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { SigningKey } from "../attestation/mod.ts";
 import type { HallConfig } from "../config.ts";
-import type { PolicyGate, PolicyGateFn } from "../policy.ts";
+import type { PolicyGate, PolicyGateFn } from "../decision/policy.ts";
 import { parseRules, type RuleSet } from "../rules/mod.ts";
 import { WcpError } from "../errors.ts";
 import { ClientAbortError, isClientAbort } from "./_body.ts";

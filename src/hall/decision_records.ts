@@ -6,9 +6,9 @@
  * @module
  */
 
-import { checkGateResult, type PolicyGateResult } from "../policy.ts";
+import { checkGateResult, type PolicyGateResult } from "../decision/policy.ts";
 import type { RouteDecision } from "../model.ts";
-import { type DecisionRecord, decisionRecordOf } from "../simulate.ts";
+import { type DecisionRecord, decisionRecordOf } from "../decision/simulate.ts";
 import type { HallStore } from "./store/types.ts";
 
 /** Records queued before a flush is started at once. */

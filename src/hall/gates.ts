@@ -42,7 +42,7 @@ import {
   webhookCacheKey,
 } from "../gates/webhook.ts";
 import type { RouteDecision } from "../model.ts";
-import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../policy.ts";
+import type { PolicyContext, PolicyGateFn, PolicyGateResult } from "../decision/policy.ts";
 import type { RuleSet } from "../rules/mod.ts";
 import {
   type CedarGateConfig,

@@ -17,7 +17,7 @@
  */
 
 import type { RouteDecision } from "../../model.ts";
-import type { DecisionRecord } from "../../simulate.ts";
+import type { DecisionRecord } from "../../decision/simulate.ts";
 import type * as wire from "../../client/wire.ts";
 
 // Rows the API sends are declared once, in the published core (`src/hall_wire.ts`): a row here is

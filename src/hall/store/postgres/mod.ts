@@ -46,7 +46,7 @@ import type {
 } from "../types.ts";
 import { toHex } from "../../../encoding/bytes.ts";
 import { rootNodes, TreeFrontier, type TreeNode } from "../../../receipts/_stored_tree.ts";
-import type { DecisionRecord } from "../../../simulate.ts";
+import type { DecisionRecord } from "../../../decision/simulate.ts";
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions {

@@ -32,7 +32,7 @@ import type {
   TokenRow,
   WorkerRow,
 } from "../types.ts";
-import type { DecisionRecord } from "../../../simulate.ts";
+import type { DecisionRecord } from "../../../decision/simulate.ts";
 import {
   leavesAtPosition,
   nodePosition,

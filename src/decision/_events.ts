@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { TelemetryEvent } from "./model.ts";
+import type { TelemetryEvent } from "../model.ts";
 import { sanitizeTelemetryString as clean } from "./telemetry.ts";
 
 /** The per-decision values events repeat, already sanitised. */

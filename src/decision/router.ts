@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { HallConfig } from "./config.ts";
-import { DEFAULT_HALL_CONFIG, validateHallConfig } from "./config.ts";
-import { WcpError } from "./errors.ts";
+import type { HallConfig } from "../config.ts";
+import { DEFAULT_HALL_CONFIG, validateHallConfig } from "../config.ts";
+import { WcpError } from "../errors.ts";
 import type {
   CandidateWorker,
   DataLabel,
@@ -26,13 +26,13 @@ import type {
   SupervisorLevel,
   TelemetryEvent,
   TraceStep,
-} from "./model.ts";
-import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
+} from "../model.ts";
+import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "../model.ts";
 import type { PolicyContext, PolicyGate, PolicyGateFn, PrivilegeVerdict } from "./policy.ts";
 import { checkGateResult, policyAllowsPrivilege } from "./policy.ts";
-import { Registry, servesTenant } from "./registry/registry.ts";
-import type { Rule, RuleSet } from "./rules/mod.ts";
-import { DEFAULT_RULE_PRECONDITIONS, toEscalation, toPreconditions } from "./rules/mod.ts";
+import { Registry, servesTenant } from "../registry/registry.ts";
+import type { Rule, RuleSet } from "../rules/mod.ts";
+import { DEFAULT_RULE_PRECONDITIONS, toEscalation, toPreconditions } from "../rules/mod.ts";
 import type { TelemetrySink } from "./telemetry.ts";
 import { emitTelemetry, sanitizeTelemetryString as clean } from "./telemetry.ts";
 import {
@@ -42,13 +42,13 @@ import {
   computeBlastScore,
   effectiveBlastScore,
 } from "./blast.ts";
-import { constantTimeEqual, normalizeDigest } from "./encoding/hash.ts";
-import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, uuidV4 } from "./ids.ts";
+import { constantTimeEqual, normalizeDigest } from "../encoding/hash.ts";
+import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, uuidV4 } from "../ids.ts";
 import { checkRouteInput, inputDigests, type ValidInput } from "./_input.ts";
 import * as ev from "./_events.ts";
 
 export { artifactHashPyCompat, requestHash, routeInputHash } from "./_input.ts";
-export { PyFloat } from "./encoding/py_json.ts";
+export { PyFloat } from "../encoding/py_json.ts";
 export {
   type BlastCapCheck,
   blastDimensionsScore,

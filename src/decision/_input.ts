@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { RouteInput } from "./model.ts";
-import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "./model.ts";
-import { plainJsonJcs, plainJsonProblem } from "./encoding/plain_json.ts";
+import type { RouteInput } from "../model.ts";
+import { DATA_LABELS, ENVS, QOS_CLASSES, TENANT_RISKS } from "../model.ts";
+import { plainJsonJcs, plainJsonProblem } from "../encoding/plain_json.ts";
 import {
   asciiBytes,
   bytesDigest,
@@ -17,8 +17,8 @@ import {
   bytesPutJsonString,
   bytesReset,
   sha256HexOfString,
-} from "./encoding/sha256.ts";
-import { pyJsonDumps } from "./encoding/py_json.ts";
+} from "../encoding/sha256.ts";
+import { pyJsonDumps } from "../encoding/py_json.ts";
 
 /** A validated, normalised RouteInput (defaults applied) plus its canonical forms. */
 export interface ValidInput extends

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { DataLabel, Env, QosClass, SupervisorLevel, TenantRisk } from "./model.ts";
+import type { DataLabel, Env, QosClass, SupervisorLevel, TenantRisk } from "../model.ts";
 
 /** What the gate sees. */
 export interface PolicyContext {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BlastRadius, DataLabel, Env, QosClass } from "./model.ts";
+import type { BlastRadius, DataLabel, Env, QosClass } from "../model.ts";
 
 /** The RouteInput fields the heuristic reads. */
 export interface BlastInput {

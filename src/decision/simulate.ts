@@ -15,7 +15,7 @@
  * @module
  */
 
-import { WcpError } from "./errors.ts";
+import { WcpError } from "../errors.ts";
 import {
   DATA_LABELS,
   DENY_CODES,
@@ -27,16 +27,16 @@ import {
   type RouteDecision,
   type RouteInput,
   TENANT_RISKS,
-} from "./model.ts";
-import type { HallConfig } from "./config.ts";
+} from "../model.ts";
+import type { HallConfig } from "../config.ts";
 import {
   checkGateResult,
   type PolicyGate,
   type PolicyGateFn,
   type PolicyGateResult,
 } from "./policy.ts";
-import type { Registry } from "./registry/registry.ts";
-import type { RuleSet } from "./rules/mod.ts";
+import type { Registry } from "../registry/registry.ts";
+import type { RuleSet } from "../rules/mod.ts";
 import { type DecisionOptions, makeDecision } from "./router.ts";
 
 /** The request fields the blast heuristic reads (truthy ones are recorded as `true`). */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TelemetryEvent } from "./model.ts";
+import type { TelemetryEvent } from "../model.ts";
 
 /**
  * Where decision events go. A function or an object with `emit`.
