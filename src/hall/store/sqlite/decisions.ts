@@ -1,0 +1,103 @@
+/**
+ * Decision rows (grouped into one transaction per turn of the event loop) and the replay records
+ * of decisions (`/wcp/simulate`) of the SQLite store.
+ *
+ * @module
+ */
+
+import type { DecisionRecordQuery, DecisionRecordRow, DecisionRow } from "../types.ts";
+import type { DecisionRecord } from "../../../decision/simulate.ts";
+import { cap, parse, promised, type SqliteDb } from "./db.ts";
+
+/** Decisions and decision records over one connection. */
+export class SqliteDecisions {
+  readonly #db: SqliteDb;
+  #decisionQueue: { row: DecisionRow; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  /** Rows in `db`. */
+  constructor(db: SqliteDb) {
+    this.#db = db;
+  }
+
+  recordDecision(row: DecisionRow): Promise<void> {
+    // Grouped: decisions recorded in the same turn of the event loop share one transaction.
+    return new Promise<void>((resolve, reject) => {
+      this.#decisionQueue.push({ row, resolve, reject });
+      if (this.#decisionQueue.length === 1) setTimeout(() => this.flush(), 0);
+    });
+  }
+  /** Write the decisions queued so far (now). */
+  flush(): void {
+    const batch = this.#decisionQueue.splice(0);
+    if (batch.length === 0) return;
+    try {
+      this.#db.tx(() => {
+        for (const { row } of batch) {
+          this.#db.run(
+            "INSERT OR IGNORE INTO decisions (decision_id, data) VALUES (?, ?)",
+            row.decision_id,
+            JSON.stringify(row),
+          );
+        }
+      });
+      for (const b of batch) b.resolve();
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+    }
+  }
+  getDecision(decisionId: string): Promise<DecisionRow | null> {
+    const row = this.#db.get("SELECT data FROM decisions WHERE decision_id = ?", decisionId);
+    return promised(() => row ? parse<DecisionRow>(row) : null);
+  }
+  appendDecisionRecords(records: DecisionRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return promised(() => {
+      const data = JSON.stringify(records);
+      let lastAt = "";
+      for (const r of records) if (r.timestamp > lastAt) lastAt = r.timestamp;
+      this.#db.tx(() => {
+        const top = this.#db.get(
+          "SELECT last_seq FROM decision_records ORDER BY first_seq DESC LIMIT 1",
+        ) as { last_seq: number } | undefined;
+        const first = (top ? Number(top.last_seq) : 0) + 1;
+        this.#db.run(
+          "INSERT INTO decision_records (first_seq, last_seq, last_at, data) VALUES (?, ?, ?, ?)",
+          first,
+          first + records.length - 1,
+          lastAt,
+          data,
+        );
+      });
+    });
+  }
+  listDecisionRecords(query: DecisionRecordQuery = {}): Promise<DecisionRecordRow[]> {
+    return promised(() => {
+      const after = Math.max(0, Math.floor(query.after_seq ?? 0));
+      const since = query.since ?? "";
+      const limit = cap(query.limit, 100);
+      const out: DecisionRecordRow[] = [];
+      let from = after;
+      while (out.length < limit) {
+        const rows = this.#db.all(
+          `SELECT first_seq, last_seq, data FROM decision_records
+           WHERE last_seq > ? AND last_at >= ? ORDER BY first_seq LIMIT 4`,
+          from,
+          since,
+        ) as { first_seq: number; last_seq: number; data: string }[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const first = Number(row.first_seq);
+          const list = JSON.parse(row.data) as DecisionRecord[];
+          for (let i = 0; i < list.length && out.length < limit; i++) {
+            const seq = first + i;
+            if (seq <= after || list[i].timestamp < since) continue;
+            out.push({ seq, record: list[i] });
+          }
+          from = Number(row.last_seq);
+          if (out.length >= limit) break;
+        }
+      }
+      return out;
+    });
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Telemetry events of the SQLite store, packed one row per run of events of one decision. On a
+ * file database the inserts run on a worker thread with its own connection
+ * (`_telemetry_worker.ts`), so the decision path never waits for them.
+ *
+ * @module
+ */
+
+import type { SQLInputValue } from "node:sqlite";
+import type { TelemetryBatch, TelemetryQuery, TelemetryRow } from "../types.ts";
+import { cap, promised, type SqliteDb } from "./db.ts";
+
+// [decision_id, correlation_id, JSON of [event_id, timestamp, event][]] per run of one decision.
+function packTelemetry(rows: TelemetryRow[]): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  let i = 0;
+  while (i < rows.length) {
+    let k = i + 1;
+    while (
+      k < rows.length && rows[k].decision_id === rows[i].decision_id &&
+      rows[k].correlation_id === rows[i].correlation_id
+    ) k++;
+    const packed = rows.slice(i, k).map((r) => [r.event_id, r.timestamp, r.event]);
+    out.push([rows[i].decision_id, rows[i].correlation_id, JSON.stringify(packed)]);
+    i = k;
+  }
+  return out;
+}
+
+/** Telemetry rows over one connection (and the worker thread's). */
+export class SqliteTelemetry {
+  readonly #db: SqliteDb;
+  readonly #telemetryWorker: boolean;
+
+  /** Rows in `db`; `worker`: write on a worker thread (file databases). */
+  constructor(db: SqliteDb, worker: boolean) {
+    this.#db = db;
+    this.#telemetryWorker = worker;
+  }
+
+  appendTelemetry(rows: TelemetryRow[]): Promise<void> {
+    // One database row per run of events of one decision (the hall writes a decision's events
+    // together): five times fewer inserts on the decision path.
+    let packed: [string, string, string][];
+    try {
+      packed = packTelemetry(rows);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#writePacked(packed);
+  }
+
+  appendTelemetryBatches(batches: TelemetryBatch[]): Promise<void> {
+    // Stored as they come: a JSON array of event objects (listTelemetry reads both layouts).
+    return this.#writePacked(batches.map((b) => [b.decision_id, b.correlation_id, b.events_json]));
+  }
+
+  #writePacked(packed: [string, string, string][]): Promise<void> {
+    if (packed.length === 0) return Promise.resolve();
+    if (this.#db.path !== ":memory:" && this.#telemetryWorker && this.#workerUsable()) {
+      return this.#workerWrite(packed);
+    }
+    return promised(() => {
+      this.#db.tx(() => {
+        const st = this.#db.stmt(
+          "INSERT INTO telemetry_packed (decision_id, correlation_id, data) VALUES (?, ?, ?)",
+        );
+        for (const [d, c, data] of packed) st.run(d, c, data);
+      });
+    });
+  }
+
+  // Telemetry inserts run on a worker thread with its own connection (file databases only).
+  // A process that may not read the worker's module (a narrow --allow-read) or whose worker died
+  // writes in this thread instead: telemetry is never dropped for want of a thread.
+  #workerBroken = false;
+  #workerUsable(): boolean {
+    if (this.#workerBroken) return false;
+    if (this.#worker) return true;
+    const url = new URL("./_telemetry_worker.ts", import.meta.url);
+    if (url.protocol !== "file:") return true;
+    const state = Deno.permissions.querySync({ name: "read", path: url }).state;
+    if (state !== "granted") this.#workerBroken = true;
+    return !this.#workerBroken;
+  }
+  #worker: Worker | null = null;
+  #workerCalls = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  #workerSeq = 0;
+  #workerWrite(rows: [string, string, string][]): Promise<void> {
+    if (this.#db.closed || this.#db.closing) return Promise.reject(new Error("store is closed"));
+    if (!this.#worker) {
+      const w = new Worker(new URL("./_telemetry_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
+      w.onmessage = (e: MessageEvent) => {
+        const m = e.data as { id: number; ok: boolean; error?: string };
+        const call = this.#workerCalls.get(m.id);
+        this.#workerCalls.delete(m.id);
+        if (m.ok) call?.resolve();
+        else call?.reject(new Error(m.error ?? "telemetry write failed"));
+      };
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        for (const c of this.#workerCalls.values()) c.reject(new Error(e.message));
+        this.#workerCalls.clear();
+        this.#worker = null;
+        this.#workerBroken = true;
+      };
+      this.#worker = w;
+    }
+    const id = ++this.#workerSeq;
+    return new Promise<void>((resolve, reject) => {
+      this.#workerCalls.set(id, { resolve, reject });
+      this.#worker!.postMessage({
+        type: "write",
+        id,
+        path: this.#db.path,
+        synchronous: this.#db.synchronous,
+        rows,
+      });
+    });
+  }
+  /** Wait for the worker's pending writes, then stop it. */
+  async closeWorker(): Promise<void> {
+    if (!this.#worker) return;
+    const pending = [...this.#workerCalls.values()].map((c) =>
+      new Promise<void>((r) => {
+        const { resolve, reject } = c;
+        c.resolve = () => (resolve(), r());
+        c.reject = (e) => (reject(e), r());
+      })
+    );
+    await Promise.all(pending);
+    this.#worker.postMessage({ type: "close" });
+    const w = this.#worker;
+    this.#worker = null;
+    // Give the worker a moment to close its connection cleanly, then make sure it is gone.
+    await new Promise((r) => setTimeout(r, 20));
+    w.terminate();
+  }
+
+  listTelemetry(query: TelemetryQuery = {}): Promise<TelemetryRow[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (query.decision_id !== undefined) {
+      where.push("decision_id = ?");
+      params.push(query.decision_id);
+    }
+    if (query.correlation_id !== undefined) {
+      where.push("correlation_id = ?");
+      params.push(query.correlation_id);
+    }
+    const limit = cap(query.limit, 100);
+    // Every packed row holds at least one event, so `limit` rows hold at least `limit` events.
+    const sql = `SELECT decision_id, correlation_id, data FROM (SELECT id, decision_id,
+      correlation_id, data FROM telemetry_packed
+      ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?) ORDER BY id`;
+    params.push(limit);
+    return promised(() => {
+      const events = this.#db.all(sql, ...params).flatMap((r) => {
+        const x = r as { decision_id: string; correlation_id: string; data: string };
+        // Two layouts: [event_id, timestamp, event] triples, or the event objects themselves.
+        const packed = JSON.parse(x.data) as (
+          | [string, string, Record<string, unknown>]
+          | Record<string, unknown>
+        )[];
+        return packed.map((p): TelemetryRow => {
+          const [event_id, timestamp, event] = Array.isArray(p)
+            ? p
+            : [String(p.event_id ?? ""), String(p.timestamp ?? ""), p];
+          return {
+            event_id,
+            decision_id: x.decision_id,
+            correlation_id: x.correlation_id,
+            timestamp,
+            event,
+          };
+        });
+      });
+      return events.slice(Math.max(0, events.length - limit));
+    });
+  }
+}
