@@ -4,7 +4,8 @@
  * other what changed over a `BroadcastChannel`:
  *
  * - live events (with ids from one shared counter, so `Last-Event-ID` works on any thread);
- * - enrolments, revocations and bans (the others re-read the registry at once);
+ * - enrolments, revocations and bans (the others apply the registry changes since their version
+ *   at once, re-reading the worker a message names);
  * - rules installed by a reload (the others install the same document);
  * - token revocations (the others drop their auth caches);
  * - rate-limit spending (every thread takes off what the others granted).
@@ -26,7 +27,7 @@ import type { StorePeerChannel } from "./store/types.ts";
 /** A message between the threads of one hall. */
 export type PeerMessage =
   | { t: "event"; e: HallEvent }
-  | { t: "registry" }
+  | { t: "registry"; worker_id?: string }
   | { t: "rules"; doc: unknown }
   | { t: "gate" }
   | { t: "auth" }
@@ -186,15 +187,20 @@ export function linkPeers(
   limiter.shareSpending();
   failures.shareSpending();
   auth.onInvalidate = () => peers.send({ t: "auth" });
-  const resync = () => void hall.syncRegistry().catch(() => {});
+  // Queued on the hall (one refresh at a time, in version order); a message that names a worker
+  // makes the hall re-read that row too.
+  const resync = (data?: Record<string, unknown>) => {
+    const id = data?.worker_id;
+    void hall.syncRegistry(typeof id === "string" ? [id] : undefined).catch(() => {});
+  };
   peers.onMessage((m) => {
     switch (m.t) {
       case "event":
         hall.events.deliver(m.e);
-        if (m.e.event === "worker") resync(); // enrolled, updated, revoked, attested
+        if (m.e.event === "worker") resync(m.e.data); // enrolled, updated, revoked, attested
         break;
       case "registry":
-        resync();
+        resync(m);
         break;
       case "rules":
         hall.installPeerRules(m.doc);
@@ -212,7 +218,7 @@ export function linkPeers(
         break;
       case "remote":
         hall.events.publish(m.event, m.data, true);
-        if (m.event === "worker") resync();
+        if (m.event === "worker") resync(m.data);
         break;
     }
   });

@@ -24,9 +24,11 @@ import type {
   AlertRow,
   ApprovalPrincipal,
   ApprovalRow,
+  BanRow,
   DecisionRow,
   HallStore,
   ReceiptRow,
+  RegistryChanges,
   WorkerRow,
 } from "./store/types.ts";
 import type { TelemetryPipeline } from "./telemetry_sinks.ts";
@@ -208,7 +210,8 @@ export class Hall {
         send: (e) => peers.send({ t: "event", e }),
       });
     }
-    // Approvals expire even when nobody lists them; other instances' enrolments show up here.
+    // Approvals expire even when nobody lists them. The registry timer catches up with what no
+    // peer message reported (a lost NOTIFY): it reads only the changes since the mirror's version.
     this.#timers.push(setInterval(() => void this.expireApprovals().catch(() => {}), 5_000));
     if (init.chainCheckMs > 0) {
       this.#timers.push(
@@ -308,7 +311,7 @@ export class Hall {
       try {
         record = new Registry().enroll({ ...rest, tenants: [w.namespace] });
       } catch {
-        continue; // a row the validator refuses is not routable anyway (syncRegistry skips it)
+        continue; // a row the validator refuses is not routable anyway (the mirror leaves it out)
       }
       await this.store.putWorker({ ...w, record, updated_at: this.#iso() });
       bound++;
@@ -316,28 +319,197 @@ export class Hall {
     return bound;
   }
 
-  /** Rebuild the in-memory registry from the store (workers, hashes, confirmed bans). */
-  async syncRegistry(): Promise<void> {
-    const [workers, bans] = await Promise.all([
-      this.store.listWorkers(),
-      this.store.listBans({ status: "confirmed" }),
-    ]);
+  // ---- the registry mirror (issue 14): change by change, never a periodic full re-read ----
+  // The store's registry version this mirror has applied (null: nothing loaded yet, or the gap
+  // to the store is unknown: the next refresh loads everything).
+  #registryVersion: number | null = null;
+  // Per worker, the mark of the row last applied (status, times, hashes): a row seen again
+  // unchanged (this hall's own write coming back through the change log) is not re-validated.
+  #rowMarks = new Map<string, string>();
+  // Writes this hall applied itself (routes: applyWorker, applyBan), numbered: a refresh whose
+  // read started before one of them re-reads that row instead of applying what it read.
+  #localSeq = 0;
+  #localWorkers = new Map<string, number>();
+  #localBans = new Map<string, number>();
+  #namedRows = new Set<string>();
+  #syncTail: Promise<void> = Promise.resolve();
+  #syncQueued: Promise<void> | null = null;
+  /**
+   * What the registry mirror did since start: full loads (only at start, or when the version
+   * gap to the store is unknown), incremental refreshes, rows the store returned, rows applied
+   * (validated), the store's registry version reached, and the last refresh error.
+   */
+  readonly registrySync: {
+    full_loads: number;
+    refreshes: number;
+    rows_read: number;
+    rows_applied: number;
+    version: number | null;
+    last_error: string | null;
+  } = {
+    full_loads: 0,
+    refreshes: 0,
+    rows_read: 0,
+    rows_applied: 0,
+    version: null,
+    last_error: null,
+  };
+
+  /**
+   * Bring the in-memory registry up to date with the store: applies, in version order, only the
+   * worker and ban rows changed since the version the mirror has (`listRegistryChanges`), after
+   * re-reading `workerIds` (a peer named them); everything only at the first call. Refreshes
+   * are queued (one at a time; calls made while one runs share the next), and the version
+   * advances only after its rows were applied.
+   */
+  syncRegistry(workerIds?: readonly string[]): Promise<void> {
+    for (const id of workerIds ?? []) this.#namedRows.add(id);
+    if (this.#syncQueued) return this.#syncQueued;
+    const run = this.#syncTail.then(() => {
+      this.#syncQueued = null;
+      return this.#refreshRegistry();
+    });
+    this.#syncQueued = run;
+    this.#syncTail = run.catch((e) => {
+      this.registrySync.last_error = e instanceof Error ? e.message : String(e);
+    });
+    return run;
+  }
+
+  /** Forget the mirror's version: the next `syncRegistry` loads the whole registry again. */
+  invalidateRegistry(): Promise<void> {
+    this.#registryVersion = null;
+    return this.syncRegistry();
+  }
+
+  async #refreshRegistry(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#registryVersion === null) return await this.#loadRegistry();
+    this.registrySync.refreshes++;
+    const named = [...this.#namedRows];
+    this.#namedRows.clear();
+    const conflicts = new Set<string>();
+    for (const id of named) await this.#rereadWorker(id, conflicts);
+    let since = this.#registryVersion;
+    for (;;) {
+      const seq = this.#localSeq;
+      const page = await this.store.listRegistryChanges(since);
+      this.registrySync.rows_read += page.workers.length + page.bans.length;
+      this.#applyPage(this.registry, this.#currentHashes, this.#rowMarks, page, seq, conflicts);
+      since = page.version;
+      this.#registryVersion = this.registrySync.version = since;
+      if (!page.more) break;
+    }
+    await this.#settleConflicts(conflicts);
+  }
+
+  // Everything (at start, or when the gap to the store is unknown): a new mirror, swapped in.
+  async #loadRegistry(): Promise<void> {
+    this.registrySync.full_loads++;
+    this.#namedRows.clear();
+    const startSeq = this.#localSeq;
     const reg = new Registry();
     const hashes = new Map<string, string>();
-    for (const w of workers) {
-      try {
-        reg.enroll(w.record);
-        if (w.status === "revoked") reg.revoke(w.worker_id);
-        if (w.current_hash) hashes.set(w.worker_id, w.current_hash);
-      } catch {
-        // A row the current validator refuses is left out (fail closed: it is not routable).
-      }
-    }
-    for (const b of bans) {
-      reg.ban({ sha256: b.sha256, reason: b.reason, reported_at: b.reported_at, source: b.source });
+    const marks = new Map<string, string>();
+    const conflicts = new Set<string>();
+    let since = 0;
+    for (;;) {
+      const page = await this.store.listRegistryChanges(since);
+      this.registrySync.rows_read += page.workers.length + page.bans.length;
+      this.#applyPage(reg, hashes, marks, page, Infinity, conflicts);
+      since = page.version;
+      if (!page.more) break;
     }
     this.registry = reg;
     this.#currentHashes = hashes;
+    this.#rowMarks = marks;
+    this.#registryVersion = this.registrySync.version = since;
+    // What this hall applied itself meanwhile went to the old mirror: read it again.
+    for (const [id, n] of this.#localWorkers) if (n > startSeq) conflicts.add(id);
+    for (const [sha, n] of this.#localBans) if (n > startSeq) conflicts.add(`ban:${sha}`);
+    await this.#settleConflicts(conflicts);
+  }
+
+  // Apply one page of changes; rows this hall wrote itself after `seq` (the read may be older
+  // than its write) are left to `conflicts`.
+  #applyPage(
+    reg: Registry,
+    hashes: Map<string, string>,
+    marks: Map<string, string>,
+    page: RegistryChanges,
+    seq: number,
+    conflicts: Set<string>,
+  ): void {
+    for (const w of page.workers) {
+      if ((this.#localWorkers.get(w.worker_id) ?? -1) > seq) conflicts.add(w.worker_id);
+      else this.#applyRow(reg, hashes, marks, w);
+    }
+    for (const b of page.bans) {
+      if ((this.#localBans.get(b.sha256) ?? -1) > seq) conflicts.add(`ban:${b.sha256}`);
+      else applyBanRow(reg, b);
+    }
+  }
+
+  async #settleConflicts(conflicts: Set<string>): Promise<void> {
+    for (const key of conflicts) {
+      if (key.startsWith("ban:")) {
+        const sha = key.slice(4);
+        const seq = this.#localSeq;
+        const row = await this.store.getBan(sha);
+        if ((this.#localBans.get(sha) ?? -1) > seq) continue; // applied locally again meanwhile
+        if (row) applyBanRow(this.registry, row);
+      } else await this.#rereadWorker(key, null);
+    }
+    // Local writes older than every read still to come need no more care.
+    const seq = this.#localSeq;
+    for (const [id, n] of this.#localWorkers) if (n <= seq) this.#localWorkers.delete(id);
+    for (const [sha, n] of this.#localBans) if (n <= seq) this.#localBans.delete(sha);
+  }
+
+  async #rereadWorker(id: string, conflicts: Set<string> | null): Promise<void> {
+    const seq = this.#localSeq;
+    const row = await this.store.getWorker(id);
+    this.registrySync.rows_read++;
+    if ((this.#localWorkers.get(id) ?? -1) > seq) {
+      // Written here again while we read: that write is applied (and newer than our read).
+      conflicts?.add(id);
+      return;
+    }
+    if (row) this.#applyRow(this.registry, this.#currentHashes, this.#rowMarks, row);
+  }
+
+  // Apply one worker row to a mirror unless it is the row already applied. A row the current
+  // validator refuses is left out (fail closed: not routable): false.
+  #applyRow(
+    reg: Registry,
+    hashes: Map<string, string>,
+    marks: Map<string, string>,
+    row: WorkerRow,
+  ): boolean {
+    const id = row.worker_id;
+    const mark = `${row.status}|${row.updated_at}|${row.current_hash ?? ""}|${
+      row.record?.artifact_hash ?? ""
+    }`;
+    const had = marks.get(id);
+    if (had === mark) return true; // unchanged: not validated again
+    if (had === `!${mark}`) return false; // refused before, unchanged since
+    // Revocation is final (the store never brings a revoked row back): an active row read
+    // before the revocation changes nothing.
+    if (had !== undefined && had.startsWith("revoked|") && row.status !== "revoked") return true;
+    this.registrySync.rows_applied++;
+    try {
+      reg.enroll(row.record, { position: `${row.enrolled_at} ${id}` });
+      if (row.status === "revoked") reg.revoke(id);
+    } catch {
+      reg.remove(id);
+      hashes.delete(id);
+      marks.set(id, `!${mark}`);
+      return false;
+    }
+    if (row.current_hash) hashes.set(id, row.current_hash);
+    else hashes.delete(id);
+    marks.set(id, mark);
+    return true;
   }
 
   /**
@@ -350,12 +522,20 @@ export class Hall {
     return row;
   }
 
-  /** Apply one worker row to the mirror without a full sync. */
-  applyWorker(row: WorkerRow): void {
-    this.registry.enroll(row.record);
-    if (row.status === "revoked") this.registry.revoke(row.worker_id);
-    if (row.current_hash) this.#currentHashes.set(row.worker_id, row.current_hash);
-    else this.#currentHashes.delete(row.worker_id);
+  /**
+   * Apply one worker row this hall wrote (or just read) to the mirror, in place (no index
+   * rebuild). A row whose record the validator refuses is taken out of the mirror (fail closed:
+   * not routable) and false is returned.
+   */
+  applyWorker(row: WorkerRow): boolean {
+    this.#localWorkers.set(row.worker_id, ++this.#localSeq);
+    return this.#applyRow(this.registry, this.#currentHashes, this.#rowMarks, row);
+  }
+
+  /** Apply one ban row this hall wrote (confirmed: enforced; any other status: not). */
+  applyBan(row: BanRow): void {
+    this.#localBans.set(row.sha256, ++this.#localSeq);
+    applyBanRow(this.registry, row);
   }
 
   /** Replace the rules (already validated). */
@@ -814,6 +994,20 @@ export class Hall {
     await this.startupCheck.catch(() => []);
     await this.decisionRecords.flush();
     await this.telemetry.close();
+  }
+}
+
+// A ban row as the mirror enforces it: confirmed bans only (a row the validator refuses is left
+// out, as it always was).
+function applyBanRow(reg: Registry, b: BanRow): void {
+  if (b.status !== "confirmed") {
+    reg.unban(b.sha256);
+    return;
+  }
+  try {
+    reg.ban({ sha256: b.sha256, reason: b.reason, reported_at: b.reported_at, source: b.source });
+  } catch {
+    // not a digest the registry accepts: nothing to enforce
   }
 }
 
