@@ -21,14 +21,15 @@ import {
 const Time = z.string().describe("RFC 3339 time");
 const nullable = <T extends z.ZodType>(s: T) => s.nullable();
 
-/** The body of every error: `{error:{code,message,path?}}` (code-specific extras allowed). */
-export const ErrorBody = z.object({
-  error: z.looseObject({
-    code: z.string().describe("Stable upper snake case code"),
-    message: z.string(),
-    path: z.string().optional().describe("The field, parameter or header at fault"),
-  }),
+/** The `error` member of an error answer: `{code,message,path?}` (code-specific extras allowed). */
+export const ErrorDetail = z.looseObject({
+  code: z.string().describe("Stable upper snake case code"),
+  message: z.string(),
+  path: z.string().optional().describe("The field, parameter or header at fault"),
 });
+
+/** The body of every error: `{error:{code,message,path?}}` and nothing beside it. */
+export const ErrorBody = z.object({ error: ErrorDetail });
 
 /** A RouteInput as the core reads it (it validates and names the field). */
 export const RouteInput = z.looseObject({
@@ -264,6 +265,29 @@ export function list<T extends z.ZodType>(name: string, item: T): z.ZodObject {
   return z.object({ [name]: z.array(item), count: z.number().int() });
 }
 
+/**
+ * One page of a list (`src/hall/_paging.ts`): `{ [name]: [...], count, next_cursor }`, `count`
+ * the rows in this page, `next_cursor` null on the last page.
+ */
+export function page<T extends z.ZodType>(name: string, item: T): z.ZodObject {
+  return z.object({
+    [name]: z.array(item),
+    count: z.number().int(),
+    next_cursor: z.string().nullable().describe(
+      "Pass as ?cursor= for the next page; null: this is the last page",
+    ),
+  });
+}
+
+/** A page row of `GET /wcp/approvals`: the approval without its held input and decision. */
+export const ApprovalSummary = Approval.omit({ input: true, decision: true });
+
+/** A page row of `GET /wcp/workers`: the worker without its record, but its species and capabilities. */
+export const WorkerSummary = Worker.omit({ record: true }).extend({
+  worker_species_id: z.string(),
+  capabilities: z.array(z.string()),
+});
+
 /** `GET /wcp/health`. */
 export const Health = z.object({
   status: z.enum(["ok", "degraded"]),
@@ -311,7 +335,7 @@ export const AttestationState = z.object({
 
 /** The answer to a submitted manifest (200 verified; 422 with `error` otherwise). */
 export const AttestationResult = z.object({
-  error: z.object({ code: z.string(), message: z.string(), path: z.string() }).optional(),
+  error: ErrorDetail.optional().describe("Present when not verified (422): code ATTEST_*"),
   worker_id: z.string(),
   verified: z.boolean(),
   deny_code: z.string().nullable().optional(),
@@ -371,6 +395,7 @@ export const Stats = z.object({
 /** The shared components of the document, by name. */
 export const COMPONENTS: Record<string, z.ZodType> = {
   Error: ErrorBody,
+  ErrorDetail,
   RouteInput,
   RouteDecision,
   DispatchResult,

@@ -68,6 +68,7 @@ export const approvalOps = {
       200: { description: "The resolved approval", schema: Approval },
       404: fails("APPROVAL_UNKNOWN"),
       409: fails("Not pending (APPROVAL_NOT_PENDING)"),
+      410: fails("APPROVAL_EXPIRED: the approval expired before it was resolved"),
     },
   }),
   escalate: operation({

@@ -51,7 +51,7 @@ export const ruleOps = {
     bodyAnyJson: true,
     responses: {
       200: { description: "Accepted (the policy gate reloads with them)", schema: RulesReload },
-      400: fails("RULES_INVALID (the old rules stay), naming the field"),
+      422: fails("RULES_INVALID or RULES_EMPTY (the old rules stay), naming the field"),
     },
   }),
   gate: operation({
@@ -77,6 +77,7 @@ export const ruleOps = {
         schema: GateStatus.extend({ ok: z.literal(true) }),
       },
       409: fails("NO_POLICY_GATE_CONFIG"),
+      422: fails("POLICY_GATE_INVALID (the gate in force stays), naming the field"),
     },
   }),
   telemetry: operation({
