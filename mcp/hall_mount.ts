@@ -38,6 +38,7 @@ import { HallClient } from "../src/client/mod.ts";
 import type { Hall } from "../src/hall/hall.ts";
 import { hallMcpFace } from "../src/hall/mcp_face.ts";
 import type { Registry } from "../src/registry/registry.ts";
+import type { HallGateway } from "./gateway/hall.ts";
 import { uuidV4 } from "../src/ids.ts";
 
 /** Options of `createHallMcpHandler`. */
@@ -61,6 +62,11 @@ export interface HallMountOptions {
   allowedHosts?: string[];
   /** Accepted Origins besides same-origin loopback. */
   allowedOrigins?: string[];
+  /**
+   * The gateway of hall.json `gateway` (late-bound): its upstream tools are added to `tools/list`
+   * (those the caller's tenant may call) and their calls run through the hall's engine.
+   */
+  gateway?: () => HallGateway | undefined;
 }
 
 const DEFAULT_MOUNT_CONFIG = {
@@ -132,11 +138,14 @@ export function createHallMcpHandler(options: HallMountOptions): McpHttpHandler 
         dispatchApproved: (id) => face.dispatchApproved(id),
         verifyChain: (tenantId) => face.verifyChain(tenantId),
       };
+      const session = { id: uuidV4(), principal: face.requester, engine };
+      const origin = new URL(req.url).origin;
       const server = createWcpMcpServer({
-        governor: governorFor(hall, new URL(req.url).origin),
+        governor: governorFor(hall, origin),
         approvals: new HallApprovals(face),
-        session: { id: uuidV4(), principal: face.requester, engine },
+        session,
       });
+      options.gateway?.()?.install(server, session, origin);
       return await serveWithServer(req, server, authInfoFor(tenant), body);
     }
     if (!options.hallFetch) {

@@ -68,6 +68,11 @@ export interface ToolPolicy {
   allowed_environments?: Env[];
   /** `false` hides the tool and refuses its calls, whatever the rules say. */
   enabled?: boolean;
+  /**
+   * Tenants the tool serves (the registry record's `tenants`, spec decision 18; default every
+   * tenant): another tenant neither sees it in `tools/list` nor can call it.
+   */
+  tenants?: string[];
 }
 
 /** The parsed gateway configuration. */
@@ -139,6 +144,7 @@ const toolPolicy = {
   risk_tier: z.enum(["low", "medium", "high", "critical"]).optional(),
   allowed_environments: z.array(env).min(1).optional(),
   enabled: z.boolean().optional(),
+  tenants: z.array(z.string().min(1).max(128)).min(1).optional(),
 };
 
 const gatewaySchema = z.strictObject({
@@ -276,6 +282,51 @@ export function parseGatewayConfig(
     state_dir: stateDir,
     demo: options.demo === true,
   };
+}
+
+/** Fields of the gateway config file that the hall decides itself (refused under `gateway`). */
+const HALL_OWNED: Record<string, string> = {
+  rules: "the hall's rules decide gateway calls (rules_file); route cap.mcp.<server>.<tool> there",
+  policy_gate: "the hall's policy_gate applies to gateway calls",
+  hall_config: "the hall's hall_config applies to gateway calls",
+  hall: "the gateway is mounted in this hall",
+  state_dir: "in the hall, pins live in its store and receipts in its chains",
+  allow_resolve: "approvals are the hall's (dashboard, `wcp approvals`)",
+};
+
+/**
+ * Validate hall.json's `gateway` section: the gateway config file's shape (servers, tools,
+ * defaults, tool_names, and the session bounds: tenant, env, envs_allowed, data_labels,
+ * qos_class, policy_version), without the parts the hall owns. Throws `WcpError`
+ * `CONFIG_INVALID` with `path` = `gateway.<field>`.
+ *
+ * @example
+ * ```ts
+ * import { parseHallGatewayConfig } from "./config.ts";
+ * const cfg = parseHallGatewayConfig({ servers: { fs: { command: "server-fs" } } }, "/etc/wcp");
+ * cfg.state_dir; // null
+ * ```
+ */
+export function parseHallGatewayConfig(doc: unknown, baseDir: string): GatewayConfig {
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new WcpError("CONFIG_INVALID", "gateway", "must be an object (servers, tools, ...)");
+  }
+  for (const [k, why] of Object.entries(HALL_OWNED)) {
+    if (k in doc) throw new WcpError("CONFIG_INVALID", `gateway.${k}`, `not allowed here: ${why}`);
+  }
+  try {
+    return parseGatewayConfig(
+      { name: "hall /mcp gateway", ...doc, rules: { rules: [] }, state_dir: null },
+      { baseDir, defaultStateDir: null },
+    );
+  } catch (e) {
+    if (!(e instanceof WcpError)) throw e;
+    throw new WcpError(
+      "CONFIG_INVALID",
+      e.path ? `gateway.${e.path}` : "gateway",
+      e.message,
+    );
+  }
 }
 
 /** The quick form's server name. */

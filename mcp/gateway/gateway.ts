@@ -53,6 +53,10 @@ export interface GatewayTool {
   listed: Tool;
   /** Its governance (its own registry record; shared rules, receipts, approvals). */
   gov: GatewayGovernance;
+  /** Its registry record (species `wrk.mcp.<server>`). */
+  record: RegistryRecord;
+  /** The executor: the upstream `tools/call`. */
+  run: WorkerFn;
 }
 
 /** A tool withheld because its definition is not (or no longer) the pinned one. */
@@ -93,12 +97,40 @@ export interface GatewayOptions {
   approveHint?: (approvalId: string) => { text: string; cli: string };
   /** How to accept a changed definition (e.g. `wcp gateway pins accept ... --config F`). */
   pinsHint?: string;
+  /**
+   * Governance of one tool (default: a `Governor` over the config's rules, gate and floors,
+   * minting into the gateway's receipt book). The hall's mount passes one that decides, holds
+   * and receipts in the hall (`hall.ts`).
+   */
+  governance?: (record: RegistryRecord, run: WorkerFn) => GatewayGovernance;
+  /**
+   * Species of the tools' records: `server` (`wrk.mcp.<server>`, the default: each tool is
+   * decided over its own one-record registry) or `tool` (`wrk.mcp.<server>.<tool>`: the hall's
+   * mount, where every tool is a worker of one shared registry and the router selects by species).
+   */
+  species?: "server" | "tool";
 }
 
 /** The worker id of a tool's record: `x.gateway.<server>.<tool part of its capability>`. */
 function workerIdFor(server: string, cap: string): string {
   const own = `cap.mcp.${server}.`;
   return `x.gateway.${server}.${cap.startsWith(own) ? cap.slice(own.length) : cap.slice(4)}`;
+}
+
+/**
+ * The species of one tool's record in a shared registry (the hall's mount):
+ * `wrk.mcp.<server>.<tool part of its capability, dots as ->`.
+ *
+ * @example
+ * ```ts
+ * import { toolSpeciesFor } from "./gateway.ts";
+ * toolSpeciesFor("everything", "cap.mcp.everything.get-sum"); // "wrk.mcp.everything.get-sum"
+ * ```
+ */
+export function toolSpeciesFor(server: string, cap: string): string {
+  const own = `cap.mcp.${server}.`;
+  const part = cap.startsWith(own) ? cap.slice(own.length) : cap.slice(4);
+  return `wrk.mcp.${server}.${part.replace(/\./g, "-")}`;
 }
 
 /** The gateway core. */
@@ -118,6 +150,8 @@ export class Gateway {
   readonly #now: () => number;
   readonly #pinsHint: string;
   readonly #approveHint: GatewayOptions["approveHint"];
+  readonly #governance: GatewayOptions["governance"];
+  readonly #speciesPerTool: boolean;
   #listed = new Map<string, UpstreamTool[]>();
   #tools = new Map<string, GatewayTool>();
   #blocked = new Map<string, BlockedTool>();
@@ -137,6 +171,8 @@ export class Gateway {
       ...(options.approvalsPath ? { path: options.approvalsPath } : {}),
     });
     this.#approveHint = options.approveHint;
+    this.#governance = options.governance;
+    this.#speciesPerTool = options.species === "tool";
     this.#receiptFile = options.receiptFile;
     this.#pinsHint = options.pinsHint ?? "an approver must accept the new definition";
     this.upstreams = new Map(
@@ -231,7 +267,9 @@ export class Gateway {
         const workerId = workerIdFor(server, cap);
         const record: RegistryRecord = {
           worker_id: workerId,
-          worker_species_id: `wrk.mcp.${server}`,
+          worker_species_id: this.#speciesPerTool
+            ? toolSpeciesFor(server, cap)
+            : `wrk.mcp.${server}`,
           capabilities: [cap],
           risk_tier: policy.risk_tier ?? "low",
           currently_implements: policy.controls ?? [],
@@ -239,12 +277,15 @@ export class Gateway {
             ? { allowed_environments: policy.allowed_environments }
             : {}),
           ...(policy.blast_radius ? { blast_radius: policy.blast_radius } : {}),
+          ...(policy.tenants ? { tenants: policy.tenants } : {}),
           owner: `wcp-gateway (upstream ${server})`,
         };
         const upstreamName = tool.name;
         const run: WorkerFn = (call) => up.callTool(upstreamName, call.request);
         tools.set(name, {
           gov: this.#build(record, run),
+          record,
+          run,
           server,
           upstream_name: tool.name,
           name,
@@ -269,6 +310,7 @@ export class Gateway {
   }
 
   #build(record: RegistryRecord, run: WorkerFn): GatewayGovernance {
+    if (this.#governance) return this.#governance(record, run);
     return gatewayGovernance(this.config.governance, record, run, {
       receipts: this.receipts,
       approvals: this.approvals,

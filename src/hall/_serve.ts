@@ -16,6 +16,7 @@ import type { HallFileConfig } from "./file_config.ts";
 import { fileGateLoader, loadGate } from "./gates.ts";
 import { WcpError } from "../errors.ts";
 import type { HallStore } from "./store/types.ts";
+import type { HallGateway } from "../../mcp/gateway/hall.ts";
 
 /** Everything a hall thread needs, resolved by `main.ts` (flags, env, files). */
 export interface HallSetup {
@@ -85,7 +86,7 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
   const { fileConfig } = setup;
   // /mcp: the MCP server as a face of the hall's engine (its workers, rules, approvals, receipts
   // and authorisation), called with the principal the hall authenticated for /mcp.
-  const hallRef: { hall?: HallApp["hall"] } = {};
+  const hallRef: { hall?: HallApp["hall"]; gateway?: HallGateway } = {};
   let appFetch: (req: Request) => Response | Promise<Response> = () =>
     new Response(null, { status: 503 });
   const { createHallMcpHandler } = await import("../../mcp/hall_mount.ts");
@@ -104,6 +105,7 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
     config: mcpBounds,
     allowedHosts: setup.allowedHosts,
     allowedOrigins: fileConfig.allowed_origins,
+    gateway: () => hallRef.gateway,
   });
   // OAuth for /mcp (hall.json `oauth`): jose is loaded only when it is configured.
   let oauth;
@@ -184,6 +186,17 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
       throw e;
     }
   }
+  // hall.json `gateway`: its upstream MCP servers are started with this thread (each thread its
+  // own connections; pins in the store are shared) and their tools governed at /mcp.
+  if (fileConfig.gateway) {
+    try {
+      hallRef.gateway = await startHallGateway(setup, hallApp.hall);
+    } catch (e) {
+      await hallApp.close();
+      peers?.close();
+      throw e;
+    }
+  }
   appFetch = hallApp.fetch;
   hallRef.hall = hallApp.hall;
   let port = setup.port;
@@ -201,6 +214,7 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
       },
     }, hallApp.fetch);
   } catch (e) {
+    await hallRef.gateway?.close();
     await hallApp.close();
     throw e;
   }
@@ -212,9 +226,39 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
     port,
     close: async () => {
       // Close first: it ends the SSE streams, which shutdown() would otherwise wait for.
+      await hallRef.gateway?.close();
       await hallApp.close();
       await server.shutdown();
       await store.close();
     },
   };
+}
+
+// The gateway of hall.json (loaded only when configured): every stdio upstream's command must be
+// runnable (checked first, so a missing --allow-run is one clear line, not a failed upstream).
+async function startHallGateway(setup: HallSetup, hall: HallApp["hall"]): Promise<HallGateway> {
+  const { parseHallGatewayConfig } = await import("../../mcp/gateway/config.ts");
+  const { HallGateway } = await import("../../mcp/gateway/hall.ts");
+  const configDir = setup.configPath?.includes("/")
+    ? setup.configPath.slice(0, setup.configPath.lastIndexOf("/"))
+    : ".";
+  const config = parseHallGatewayConfig(setup.fileConfig.gateway, configDir);
+  for (const [name, spec] of Object.entries(config.servers)) {
+    if (!("command" in spec)) continue;
+    if (Deno.permissions.querySync({ name: "run", command: spec.command }).state !== "granted") {
+      throw new WcpError(
+        "CONFIG_INVALID",
+        `gateway.servers.${name}.command`,
+        `the hall may not start "${spec.command}": run it with --allow-run=${spec.command} ` +
+          "(and --allow-env for the upstream's environment: README, Govern an existing MCP server)",
+      );
+    }
+  }
+  const log = (m: string) => console.error(`wcp hall: ${m}`);
+  try {
+    return await HallGateway.start(hall, config, { log });
+  } catch (e) {
+    if (e instanceof WcpError) throw new WcpError("CONFIG_INVALID", `gateway.${e.path}`, e.message);
+    throw e;
+  }
 }

@@ -13,6 +13,7 @@ import { gateRuleObject, gateTableObject } from "../gates/_table_schema.ts";
 import { zodPath } from "./errors.ts";
 import { WcpError } from "../errors.ts";
 import { OAuthConfigSchema } from "../../mcp/oauth_config.ts";
+import { parseHallGatewayConfig } from "../../mcp/gateway/config.ts";
 
 /** One rule of the declarative policy gate (the shared gate table's, `src/gates/table.ts`). */
 export const GateRuleSchema = gateRuleObject;
@@ -106,6 +107,12 @@ export const HallFileConfigSchema = z.strictObject({
    * to the resource, besides the hall's own tokens (`mcp/oauth_config.ts`).
    */
   oauth: OAuthConfigSchema.optional(),
+  /**
+   * Existing MCP servers governed at `/mcp`: the gateway config file's shape (servers, tools,
+   * defaults, tool_names and the session bounds) without what the hall decides itself (rules,
+   * gate, floors, state); validated by `parseHallGatewayConfig`, errors name `gateway.<field>`.
+   */
+  gateway: z.record(z.string(), z.unknown()).optional(),
 });
 /** Parsed `hall.json`. */
 export type HallFileConfig = z.infer<typeof HallFileConfigSchema>;
@@ -117,6 +124,7 @@ export function parseHallFileConfig(doc: unknown): HallFileConfig {
     const i = r.error.issues[0];
     throw new WcpError("CONFIG_INVALID", zodPath(i.path), i.message);
   }
+  if (r.data.gateway !== undefined) parseHallGatewayConfig(r.data.gateway, ".");
   return r.data;
 }
 
