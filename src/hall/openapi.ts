@@ -69,6 +69,19 @@ const COMMON: Record<number, string> = {
   503: "The store is unavailable (STORE_UNAVAILABLE)",
 };
 
+// What each tag groups (the document's tag descriptions; a tag missing here is named as is).
+const TAGS: Record<string, string> = {
+  discovery: "Health, capabilities and the workers a caller may see (spec 5.6)",
+  decisions: "Decide a RouteInput, and dispatch it to the selected worker",
+  workers: "Enrol, update, revoke and attest workers",
+  "ban list": "Report, confirm, reject and lift banned package hashes",
+  tenants: "Signatory namespaces, their tokens and tiers",
+  approvals: "Human approvals of held requests (spec 5.8)",
+  receipts: "Signed evidence receipts, chain verification, Merkle checkpoints and proofs",
+  events: "Live Server-Sent Events and alerts",
+  rules: "Rules in force, the policy gate, telemetry, replay and stats",
+};
+
 type Json = Record<string, unknown>;
 
 function clean(schema: Json): Json {
@@ -209,7 +222,10 @@ export function openApiDocument(): Record<string, unknown> {
       { url: "/", description: "the spec's paths (/wcp/...)" },
       { url: "/v1", description: "the same API under its explicit version" },
     ],
-    tags: [...new Set(DECLARED.map((o) => o.tag))].map((name) => ({ name })),
+    tags: [...new Set(DECLARED.map((o) => o.tag))].map((name) => ({
+      name,
+      description: TAGS[name] ?? name,
+    })),
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas,
