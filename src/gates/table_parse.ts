@@ -6,7 +6,7 @@
  * @module
  */
 
-import { gateTableObject } from "./_table_schema.ts";
+import { gateTableObject } from "./table_schema.ts";
 import type { GateTable } from "./table.ts";
 import { WcpError } from "../errors.ts";
 

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ENVS } from "../model.ts";
 import type { PolicyContext, PolicyGateFn } from "../decision/policy.ts";
 import { compileGateTable, type GateTable, matchGateTable } from "../gates/table.ts";
-import { gateRuleObject, gateTableObject } from "../gates/_table_schema.ts";
+import { gateRuleObject, gateTableObject } from "../gates/table_schema.ts";
 import { zodPath } from "./errors.ts";
 import { WcpError } from "../errors.ts";
 import { OAuthConfigSchema } from "../../mcp/oauth_config.ts";

@@ -37,7 +37,7 @@ import {
   rootNodes,
   TreeFrontier,
   type TreeNodeRef,
-} from "../receipts/_stored_tree.ts";
+} from "../receipts/stored_tree.ts";
 import { toHex } from "../encoding/bytes.ts";
 import { HttpError } from "./errors.ts";
 import { KeyRing } from "../attestation/ed25519.ts";

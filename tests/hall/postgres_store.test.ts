@@ -11,7 +11,7 @@ import type { ApprovalRow, BuiltReceipt, ChainLink } from "../../src/hall/store/
 import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";
 import { sha256Hex } from "../../src/encoding/hash.ts";
 import { type Receipt, receiptInclusionProof } from "../../src/receipts/mod.ts";
-import { foldNodes, inclusionPlan, nodeKey } from "../../src/receipts/_stored_tree.ts";
+import { foldNodes, inclusionPlan, nodeKey } from "../../src/receipts/stored_tree.ts";
 import { toHex } from "../../src/encoding/bytes.ts";
 
 const ignore = skipPostgresTests();

@@ -15,7 +15,7 @@ import {
 } from "../../mod.ts";
 import { CHECKPOINT_EVERY, type ReceiptService } from "../../src/hall/receipt_service.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
-import { nodePosition } from "../../src/receipts/_stored_tree.ts";
+import { nodePosition } from "../../src/receipts/stored_tree.ts";
 import { HALL_TEST, j, testHall } from "./_helpers.ts";
 
 const T = Date.parse("2026-12-01T20:00:00.000Z");

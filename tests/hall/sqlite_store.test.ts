@@ -10,7 +10,7 @@ import {
   leavesAtPosition,
   nodeKey,
   nodePosition,
-} from "../../src/receipts/_stored_tree.ts";
+} from "../../src/receipts/stored_tree.ts";
 import { toHex } from "../../src/encoding/bytes.ts";
 
 const features = { approvedExpiry: true };

@@ -20,7 +20,7 @@ import {
   nodeKey,
   rootNodes,
   type TreeNodeRef,
-} from "../../src/receipts/_stored_tree.ts";
+} from "../../src/receipts/stored_tree.ts";
 import { fromHexStrict, toHex } from "../../src/encoding/bytes.ts";
 import type {
   AlertRow,

@@ -16,7 +16,7 @@ import {
   rootNodes,
   TreeFrontier,
   type TreeNodeRef,
-} from "../../src/receipts/_stored_tree.ts";
+} from "../../src/receipts/stored_tree.ts";
 import { toHex } from "./_helpers.ts";
 
 /** A stream of `n` receipts (only seq and receipt_hash matter to the tree) and its stored tree. */

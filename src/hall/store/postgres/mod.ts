@@ -45,7 +45,7 @@ import type {
   WorkerRow,
 } from "../types.ts";
 import { toHex } from "../../../encoding/bytes.ts";
-import { rootNodes, TreeFrontier, type TreeNode } from "../../../receipts/_stored_tree.ts";
+import { rootNodes, TreeFrontier, type TreeNode } from "../../../receipts/stored_tree.ts";
 import type { DecisionRecord } from "../../../decision/simulate.ts";
 
 /** Options for {@link openPostgresStore}. */

@@ -40,7 +40,7 @@ import type {
   WorkerRow,
 } from "../types.ts";
 import type { DecisionRecord } from "../../../decision/simulate.ts";
-import type { TreeNodeRef } from "../../../receipts/_stored_tree.ts";
+import type { TreeNodeRef } from "../../../receipts/stored_tree.ts";
 import { promised, SqliteDb } from "./db.ts";
 import { applyMigrations, currentVersion, ensureMigrationsTable } from "./schema.ts";
 import { SqliteMeta } from "./meta.ts";

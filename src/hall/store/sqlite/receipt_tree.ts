@@ -12,7 +12,7 @@ import {
   TreeFrontier,
   type TreeNode,
   type TreeNodeRef,
-} from "../../../receipts/_stored_tree.ts";
+} from "../../../receipts/stored_tree.ts";
 import type { SqliteDb } from "./db.ts";
 
 /** A chain this many receipts ahead of its stored tree has the tree extended. */

@@ -7,7 +7,7 @@
 
 import type { SQLInputValue } from "node:sqlite";
 import type { BuiltReceipt, ChainLink, CheckpointRow, ReceiptQuery, ReceiptRow } from "../types.ts";
-import { receiptLeafInput, type TreeNodeRef } from "../../../receipts/_stored_tree.ts";
+import { receiptLeafInput, type TreeNodeRef } from "../../../receipts/stored_tree.ts";
 import { cap, parse, promised, type Row, type SqliteDb } from "./db.ts";
 import type { SqliteReceiptTree } from "./receipt_tree.ts";
 
