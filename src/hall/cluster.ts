@@ -19,8 +19,7 @@
  * @module
  */
 
-import type { HallEvent, HallEventName } from "./events.ts";
-import type { Hall } from "./hall.ts";
+import type { EventHub, HallEvent, HallEventName } from "./events.ts";
 import type { Authenticator, RateLimiter } from "./middleware/auth.ts";
 import type { StorePeerChannel } from "./store/types.ts";
 
@@ -33,6 +32,21 @@ export type PeerMessage =
   | { t: "auth" }
   | { t: "rate"; limiter: "token" | "auth"; spent: [string, number][] }
   | { t: "remote"; event: HallEventName; data: Record<string, unknown> };
+
+/**
+ * What the other threads change in a hall (the `Hall` passes itself). Declared here, not
+ * imported from hall.ts, which imports this file: no import cycle.
+ */
+export interface PeerHall {
+  /** The hall's event hub (a peer's events are delivered, remote ones published). */
+  readonly events: Pick<EventHub, "deliver" | "publish">;
+  /** Re-read the registry (those workers, or every change since the mirror's version). */
+  syncRegistry(workerIds?: readonly string[]): Promise<void>;
+  /** Install rules another thread loaded. */
+  installPeerRules(doc: unknown): void;
+  /** Re-read the policy gate because a peer did. */
+  reloadGate(fromPeer?: boolean): Promise<unknown>;
+}
 
 /** What a hall thread uses to reach the other threads. */
 export interface HallPeers {
@@ -178,7 +192,7 @@ export function combinePeers(threads: HallPeers | undefined, instances: HallPeer
  */
 export function linkPeers(
   peers: HallPeers,
-  hall: Hall,
+  hall: PeerHall,
   auth: Authenticator,
   limiter: RateLimiter,
   failures: RateLimiter,

@@ -17,27 +17,14 @@ import { capAccepts } from "./_conditions.ts";
 import { comboOf, COMBOS, MASK_WORDS } from "./_domain.ts";
 import type { ParsedRules } from "./_parse.ts";
 import { analyseShadows } from "./_shadow.ts";
+import type { RuleIndex } from "./_index_types.ts";
+
+export type { RuleIndex };
 
 /** Capabilities with at most this many listed rules are answered by a short scan, no table. */
 const SCAN_LIMIT = 4;
 /** Bound on cached per-capability tables (576 bytes each). */
 const TABLE_CACHE_LIMIT = 16_384;
-
-/** The index structures, shared with the shadow analysis and lint. */
-export interface RuleIndex {
-  /** Parsed rules and compiled conditions. */
-  readonly parsed: ParsedRules;
-  /** Capability value -> ascending indices of rules whose capability condition lists it. */
-  readonly exact: ReadonlyMap<string, readonly number[]>;
-  /** Ascending indices of rules whose capability condition is `any` or `not_in`. */
-  readonly wild: readonly number[];
-  /** Every value named in some capability `not_in`. */
-  readonly notInValues: ReadonlySet<string>;
-  /** First matching rule per combination for a capability no rule names (-1: none). */
-  readonly defaultTable: Int32Array;
-  /** The combinations some wild rule accepts (a bound on what a table scan can fill). */
-  readonly wildUnion: Uint32Array;
-}
 
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;

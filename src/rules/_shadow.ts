@@ -18,7 +18,7 @@
 import type { ShadowWarning } from "./types.ts";
 import { capCovers } from "./_conditions.ts";
 import { ENUM_FIELDS, type EnumField, MASK_WORDS } from "./_domain.ts";
-import type { RuleIndex } from "./_index.ts";
+import type { RuleIndex } from "./_index_types.ts";
 
 /** Per-field value bits packed into one number; superset on fields = superset on bits. */
 function signature(b: Readonly<Record<EnumField, number>>): number {
