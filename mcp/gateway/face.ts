@@ -20,12 +20,14 @@ import {
   ListToolsRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  RootsListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { dispatchContext, type McpSession } from "../_session.ts";
 import { sessionFrom } from "../worker_tools.ts";
 import { uuidV4 } from "../../src/ids.ts";
 import { WcpError } from "../../src/errors.ts";
 import type { Gateway } from "./gateway.ts";
+import { callRelay, type ClientRelay, type RelayedMethod } from "./upstream.ts";
 import { errorResult } from "../_results.ts";
 
 /** Version reported in `initialize`. */
@@ -40,6 +42,42 @@ function asMcpError(e: unknown): McpError {
     return new McpError(code, `${e.code}: ${e.message}`, { code: e.code, path: e.path });
   }
   return new McpError(ErrorCode.InternalError, e instanceof Error ? e.message : String(e));
+}
+
+const RELAYED: Record<RelayedMethod, { capability: string; what: string }> = {
+  "sampling/createMessage": { capability: "sampling", what: "sampling" },
+  "elicitation/create": { capability: "elicitation", what: "elicitation" },
+  "roots/list": { capability: "roots", what: "roots" },
+};
+
+/**
+ * This session's client as an upstream's requests reach it: sampling, elicitation and roots are
+ * forwarded (related to the call in flight) when the client declared them, refused otherwise.
+ */
+function relayTo(server: McpServer, relatedRequestId?: string | number): ClientRelay {
+  const low = server.server;
+  return {
+    async request(method, params, { signal, timeoutMs }) {
+      const caps = (low.getClientCapabilities() ?? {}) as Record<string, unknown>;
+      const r = RELAYED[method];
+      if (!caps[r.capability]) {
+        throw new McpError(
+          ErrorCode.InvalidRequest,
+          `${method}: the client connected to the gateway does not offer ${r.what}`,
+        );
+      }
+      const options = {
+        timeout: timeoutMs,
+        ...(signal ? { signal } : {}),
+        ...(relatedRequestId !== undefined ? { relatedRequestId } : {}),
+      };
+      if (method === "sampling/createMessage") {
+        return await low.createMessage(params as never, options);
+      }
+      if (method === "elicitation/create") return await low.elicitInput(params as never, options);
+      return await low.listRoots(params as never, options);
+    },
+  };
 }
 
 /**
@@ -86,13 +124,16 @@ export function createGatewayServer(
   low.setRequestHandler(CallToolRequestSchema, async (req, extra: Extra) => {
     const { name, arguments: args, _meta } = req.params;
     try {
-      return await gateway.call(
-        name,
-        (args ?? {}) as Record<string, unknown>,
-        _meta as Record<string, unknown> | undefined,
-        sessionFrom(extra),
-        dispatchContext(server, session, extra),
-      );
+      // An upstream's sampling, elicitation or roots request during this call reaches this
+      // session's client.
+      return await callRelay.run(relayTo(server, extra.requestId), () =>
+        gateway.call(
+          name,
+          (args ?? {}) as Record<string, unknown>,
+          _meta as Record<string, unknown> | undefined,
+          sessionFrom(extra),
+          dispatchContext(server, session, extra),
+        ));
     } catch (e) {
       if (e instanceof WcpError && e.code === "TOOL_UNKNOWN") throw asMcpError(e);
       if (e instanceof WcpError) {
@@ -131,9 +172,15 @@ export function createGatewayServer(
   const off = gateway.onToolsChanged(() => {
     void low.sendToolListChanged().catch(() => {});
   });
+  // Outside a call (an upstream listing roots after it started), the latest session answers.
+  const offRelay = gateway.addSessionRelay(relayTo(server));
+  low.setNotificationHandler(RootsListChangedNotificationSchema, () => {
+    for (const up of gateway.upstreams.values()) void up.rootsChanged();
+  });
   const prevClose = low.onclose;
   low.onclose = () => {
     off();
+    offRelay();
     prevClose?.();
   };
   return server;

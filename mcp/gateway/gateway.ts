@@ -30,7 +30,7 @@ import {
 } from "./governance.ts";
 import { GatewayApprovals } from "./approvals.ts";
 import { MemoryPinStore, type PinStore, reconcilePins } from "./pins.ts";
-import { Upstream, type UpstreamTool } from "./upstream.ts";
+import { type ClientRelay, Upstream, type UpstreamTool } from "./upstream.ts";
 import type { ReceiptFile } from "./state.ts";
 import type { SigningKey } from "../../src/attestation/mod.ts";
 
@@ -157,6 +157,7 @@ export class Gateway {
   #blocked = new Map<string, BlockedTool>();
   #pinsSeen = "";
   #listeners = new Set<() => void>();
+  #sessionRelays: ClientRelay[] = [];
 
   private constructor(config: GatewayConfig, options: GatewayOptions) {
     this.config = config;
@@ -189,6 +190,7 @@ export class Gateway {
     const gw = new Gateway(config, options);
     const results = await Promise.allSettled(
       [...gw.upstreams.values()].map(async (up) => {
+        up.fallbackRelay = () => gw.#sessionRelays.at(-1);
         await up.connect();
         up.onToolsChanged = () => {
           void gw.refresh(up.name).catch((e) => gw.#log(`refresh ${up.name}: ${e.message}`));
@@ -210,6 +212,18 @@ export class Gateway {
   onToolsChanged(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Register a session's client as the one upstream requests go to outside a call (the latest
+   * registered is used); returns the unregistration.
+   */
+  addSessionRelay(relay: ClientRelay): () => void {
+    this.#sessionRelays.push(relay);
+    return () => {
+      const i = this.#sessionRelays.indexOf(relay);
+      if (i >= 0) this.#sessionRelays.splice(i, 1);
+    };
   }
 
   /** Re-list one upstream's tools (or all) and re-check them against the pins. */

@@ -17,9 +17,15 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import {
   type CallToolResult,
   CallToolResultSchema,
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  ListRootsRequestSchema,
+  McpError,
   type Tool,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { WcpError } from "../../src/errors.ts";
 import type { UpstreamSpec } from "./config.ts";
 
@@ -61,6 +67,29 @@ export const UPSTREAM_ENV = [
   "NODE_V8_COVERAGE",
 ] as const;
 
+/** The requests an upstream may send its client, relayed to the gateway's own client. */
+export type RelayedMethod = "sampling/createMessage" | "elicitation/create" | "roots/list";
+
+/**
+ * The downstream client of one MCP session, as an upstream's requests reach it: the gateway's
+ * face forwards them to its client (related to the `tools/call` in flight, so over Streamable
+ * HTTP they travel on that call's stream) and returns the answer.
+ */
+export interface ClientRelay {
+  /** Forward one request; rejects with an `McpError` when the client does not offer it. */
+  request(
+    method: RelayedMethod,
+    params: Record<string, unknown>,
+    options: { signal?: AbortSignal; timeoutMs: number },
+  ): Promise<unknown>;
+}
+
+/**
+ * The relay of the session whose call is running (set by the face around `tools/call`; it flows
+ * through governance into the upstream call).
+ */
+export const callRelay: AsyncLocalStorage<ClientRelay> = new AsyncLocalStorage<ClientRelay>();
+
 /** The gateway's client info sent to upstreams. */
 export const GATEWAY_CLIENT_INFO = { name: "wcp-gateway", version: "0.1.0" };
 
@@ -85,6 +114,13 @@ export class Upstream {
   #closed = false;
   /** Called when the upstream says its tool list changed. */
   onToolsChanged: (() => void) | null = null;
+  /**
+   * Where the upstream's requests go when no call of a session is in flight (e.g. `roots/list`
+   * right after initialize): the most recent session's client, if any.
+   */
+  fallbackRelay: (() => ClientRelay | undefined) | null = null;
+  // Relays of the tools/call requests in flight on this upstream (the latest is asked).
+  #inflight: ClientRelay[] = [];
   /** Diagnostics (stderr). */
   log: (message: string) => void;
 
@@ -113,7 +149,16 @@ export class Upstream {
 
   async #open(): Promise<Client> {
     const spec = this.spec;
-    const client = new Client(GATEWAY_CLIENT_INFO, { capabilities: {} });
+    // Sampling, elicitation and roots are offered to the upstream and relayed to the client of
+    // the session whose call is running (refused there when that client does not offer them).
+    const client = new Client(GATEWAY_CLIENT_INFO, {
+      capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
+    });
+    const relay = (method: RelayedMethod) => (req: { params: unknown }, extra: unknown) =>
+      this.#relay(method, req.params as Record<string, unknown>, extra);
+    client.setRequestHandler(CreateMessageRequestSchema, relay("sampling/createMessage") as never);
+    client.setRequestHandler(ElicitRequestSchema, relay("elicitation/create") as never);
+    client.setRequestHandler(ListRootsRequestSchema, relay("roots/list") as never);
     // Loaded only for a stdio upstream: its spawn code reads OSTYPE at import (a gateway with
     // HTTP upstreams only needs no --allow-env).
     const Stdio = "command" in spec
@@ -159,6 +204,30 @@ export class Upstream {
     return client;
   }
 
+  async #relay(
+    method: RelayedMethod,
+    params: Record<string, unknown>,
+    extra: unknown,
+  ): Promise<never> {
+    const to = this.#inflight.at(-1) ?? this.fallbackRelay?.();
+    if (!to) {
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `${method}: no client session of the gateway to relay it to`,
+      );
+    }
+    const signal = (extra as { signal?: AbortSignal } | undefined)?.signal;
+    return await to.request(method, params, {
+      ...(signal ? { signal } : {}),
+      timeoutMs: this.spec.call_timeout_ms,
+    }) as never;
+  }
+
+  /** Tell the upstream its client's roots changed (the gateway's client said so). */
+  async rootsChanged(): Promise<void> {
+    await this.#client?.sendRootsListChanged().catch(() => {});
+  }
+
   async #request<T>(what: string, run: (c: Client, timeout: number) => Promise<T>): Promise<T> {
     const client = await this.connect();
     try {
@@ -200,7 +269,9 @@ export class Upstream {
     args: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<CallToolResult> {
+    const relay = callRelay.getStore();
     return this.#request(`tools/call ${name}`, async (c, timeout) => {
+      if (relay) this.#inflight.push(relay);
       try {
         return await c.callTool({ name, arguments: args }, CallToolResultSchema, {
           timeout,
@@ -215,6 +286,8 @@ export class Upstream {
           };
         }
         throw e;
+      } finally {
+        if (relay) this.#inflight.splice(this.#inflight.lastIndexOf(relay), 1);
       }
     });
   }
