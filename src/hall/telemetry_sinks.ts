@@ -17,6 +17,16 @@ const TELEMETRY_SLICE = 1_000;
 const FLUSH_AT = 2_000;
 const HIGH_WATER = 100_000;
 
+/** Where a store writes telemetry (`SqliteStore.telemetryWriter()`). */
+export interface StoreTelemetryWriter {
+  /** `worker` (its own thread) or `main` (the thread serving requests). */
+  thread: "worker" | "main";
+  /** Why not on a worker thread (null when it is). */
+  reason: string | null;
+  /** True when a worker thread was wanted but could not be had (a degraded mode). */
+  fallback: boolean;
+}
+
 /** Sink settings. */
 export interface TelemetrySinkOptions {
   /** Append every event as one JSON line to this file. */
@@ -110,6 +120,18 @@ export class TelemetryPipeline {
   constructor(store: HallStore, options: TelemetrySinkOptions = {}) {
     this.#store = store;
     this.#options = options;
+    // Asked at once, so a store that must write on the serving thread says so at start.
+    void this.writer;
+  }
+
+  /**
+   * Where the store writes telemetry, when it can tell (SQLite: on its own thread, or on the
+   * serving thread, and why); null for a store that does not say (PostgreSQL writes over its
+   * connection pool). Shown by `/wcp/health` as `telemetry.writer`.
+   */
+  get writer(): StoreTelemetryWriter | null {
+    const s = this.#store as { telemetryWriter?: () => StoreTelemetryWriter };
+    return typeof s.telemetryWriter === "function" ? s.telemetryWriter() : null;
   }
 
   /** Names of the active sinks. */

@@ -2,7 +2,8 @@
  * Worker thread of `SqliteStore` that writes telemetry rows on its own connection, so the
  * decision path never waits for telemetry inserts (WAL lets it write beside the main connection).
  *
- * Messages in: `{ type: "write", id, path, synchronous, rows: [decision_id, correlation_id, data][] }`,
+ * Messages in: `{ type: "write", id, path, synchronous, rows }` (`rows`: the
+ * `[decision_id, correlation_id, data]` rows packed into one string, `_telemetry_wire.ts`),
  * `{ type: "close" }`. Messages out: `{ id, ok: true }` or `{ id, ok: false, error }`.
  *
  * @module
@@ -12,6 +13,7 @@
 /// <reference lib="deno.worker" />
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { unpackRows } from "./_telemetry_wire.ts";
 
 let db: DatabaseSync | null = null;
 let insert: StatementSync | null = null;
@@ -33,7 +35,7 @@ self.onmessage = (e: MessageEvent) => {
     id?: number;
     path?: string;
     synchronous?: string;
-    rows?: [string, string, string][];
+    rows?: string;
   };
   if (m.type === "close") {
     db?.close();
@@ -43,9 +45,10 @@ self.onmessage = (e: MessageEvent) => {
   }
   try {
     open(m.path!, m.synchronous ?? "FULL");
+    const rows = unpackRows(m.rows!);
     db!.exec("BEGIN IMMEDIATE");
     try {
-      for (const [d, c, data] of m.rows!) insert!.run(d, c, data);
+      for (const [d, c, data] of rows) insert!.run(d, c, data);
       db!.exec("COMMIT");
     } catch (err) {
       if (db!.isTransaction) db!.exec("ROLLBACK"); // SQLite may have rolled back (disk full)

@@ -9,6 +9,20 @@
 import type { SQLInputValue } from "node:sqlite";
 import type { TelemetryBatch, TelemetryQuery, TelemetryRow } from "../types.ts";
 import { cap, promised, type SqliteDb } from "./db.ts";
+import { packRows } from "./_telemetry_wire.ts";
+
+/**
+ * Where the store writes telemetry: on its own thread (`worker`), or on the thread that serves
+ * requests (`main`: an in-memory database, the thread turned off, or a fallback, with why).
+ */
+export interface TelemetryWriter {
+  /** `worker` or `main`. */
+  thread: "worker" | "main";
+  /** Why not on the worker thread (null when it is). */
+  reason: string | null;
+  /** True when a file database wanted the worker thread but could not have it (degraded). */
+  fallback: boolean;
+}
 
 // [decision_id, correlation_id, JSON of [event_id, timestamp, event][]] per run of one decision.
 function packTelemetry(rows: TelemetryRow[]): [string, string, string][] {
@@ -70,18 +84,42 @@ export class SqliteTelemetry {
     });
   }
 
+  /** Where telemetry is written now (see {@link TelemetryWriter}). */
+  writer(): TelemetryWriter {
+    if (this.#db.path === ":memory:") {
+      return { thread: "main", reason: "in-memory database", fallback: false };
+    }
+    if (!this.#telemetryWorker) {
+      return { thread: "main", reason: "telemetry thread turned off", fallback: false };
+    }
+    if (this.#workerUsable()) return { thread: "worker", reason: null, fallback: false };
+    return { thread: "main", reason: this.#brokenReason, fallback: true };
+  }
+
   // Telemetry inserts run on a worker thread with its own connection (file databases only).
-  // A process that may not read the worker's module (a narrow --allow-read) or whose worker died
-  // writes in this thread instead: telemetry is never dropped for want of a thread.
+  // A process that may not read the worker's modules (a narrow --allow-read) or whose worker
+  // died writes in this thread instead: telemetry is never dropped for want of a thread, but the
+  // fallback is said once on stderr and shown by `writer()` (the hall's /wcp/health).
   #workerBroken = false;
+  #brokenReason: string | null = null;
   #workerUsable(): boolean {
     if (this.#workerBroken) return false;
     if (this.#worker) return true;
-    const url = new URL("./_telemetry_worker.ts", import.meta.url);
-    if (url.protocol !== "file:") return true;
-    const state = Deno.permissions.querySync({ name: "read", path: url }).state;
-    if (state !== "granted") this.#workerBroken = true;
-    return !this.#workerBroken;
+    for (const name of ["./_telemetry_worker.ts", "./_telemetry_wire.ts"]) {
+      const url = new URL(name, import.meta.url);
+      if (url.protocol !== "file:") continue;
+      const state = Deno.permissions.querySync({ name: "read", path: url }).state;
+      if (state !== "granted") {
+        this.#fallBack(`no read permission for ${url.pathname} (grant --allow-read of src/)`);
+        return false;
+      }
+    }
+    return true;
+  }
+  #fallBack(reason: string): void {
+    this.#workerBroken = true;
+    this.#brokenReason = reason;
+    console.error(`hall: telemetry writes fall back to the main thread: ${reason}`);
   }
   #worker: Worker | null = null;
   #workerCalls = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
@@ -104,7 +142,7 @@ export class SqliteTelemetry {
         for (const c of this.#workerCalls.values()) c.reject(new Error(e.message));
         this.#workerCalls.clear();
         this.#worker = null;
-        this.#workerBroken = true;
+        this.#fallBack(`the telemetry thread failed: ${e.message}`);
       };
       this.#worker = w;
     }
@@ -116,7 +154,7 @@ export class SqliteTelemetry {
         id,
         path: this.#db.path,
         synchronous: this.#db.synchronous,
-        rows,
+        rows: packRows(rows),
       });
     });
   }
