@@ -35,10 +35,45 @@ import { errorResult } from "../_results.ts";
 import type { GatewayConfig } from "./config.ts";
 import { Gateway } from "./gateway.ts";
 import type { DispatchContext, GatewayGovernance, GovernedResult } from "./governance.ts";
-import { MemoryPinStore, type PinRows, type PinStore, StorePinStore } from "./pins.ts";
+import {
+  acceptPending,
+  definitionDiff,
+  MemoryPinStore,
+  type PinRows,
+  type PinStore,
+  StorePinStore,
+} from "./pins.ts";
+import { uuidV4 } from "../../src/ids.ts";
 
 /** The pins' row name of the hall's gateway in the store. */
 export const HALL_GATEWAY_PINS = "hall";
+
+/** The hall's receipt chain of pin acceptances. */
+export const PINS_CHAIN = "wcp-gateway.pins";
+
+/** What `GET /wcp/gateway/pins` answers. */
+export interface HallPinsView {
+  /** Definitions withheld until an approver accepts them. */
+  pending: {
+    key: string;
+    server: string;
+    tool: string;
+    hash: string;
+    previous_hash: string | null;
+    seen_at: string;
+    /** Line diff: `-` pinned, `+` pending. */
+    diff: string;
+  }[];
+  /** Pinned definitions. */
+  pins: {
+    key: string;
+    hash: string;
+    pinned_at: string;
+    how: "first_sight" | "accepted";
+    accepted_by: string | null;
+    receipt_id: string | null;
+  }[];
+}
 
 /** Options of `HallGateway.start`. */
 export interface HallGatewayOptions {
@@ -191,6 +226,7 @@ export class HallGateway {
     low.setRequestHandler(ListToolsRequestSchema, async (req, extra: Extra) => {
       const own = await ownList(req, extra) as { tools: Tool[] };
       await gw.syncPins().catch(() => {});
+      await this.#synced;
       const caps = this.capabilities();
       const mine = gw.listFor(sessionFrom(extra));
       const taken = new Set(mine.map((t) => t.name));
@@ -208,6 +244,11 @@ export class HallGateway {
       const known = gw.tools().some((t) => t.name === name) ||
         gw.blocked().some((t) => t.name === name);
       if (!known) return await ownCall(req, extra) as never;
+      if (gw.blocked().some((t) => t.name === name)) {
+        // Accepted since (through another instance)? Then enrolled before the hall decides.
+        await gw.syncPins().catch(() => {});
+        await this.#synced;
+      }
       const ctx: DispatchContext = dispatchContext(server, session, extra);
       if (origin) originOf.set(ctx, origin);
       try {
@@ -228,6 +269,88 @@ export class HallGateway {
         throw e;
       }
     });
+  }
+
+  /**
+   * The pins: definitions waiting for an approver (with the line diff against the pinned one)
+   * and the pinned definitions (`wcp gateway pins list|diff` over the hall's store).
+   */
+  async pinsView(): Promise<HallPinsView> {
+    const doc = await this.gateway.pins.read();
+    return {
+      pending: Object.entries(doc.pending).sort(([a], [b]) => a < b ? -1 : 1).map(([key, p]) => ({
+        key,
+        server: key.slice(0, key.indexOf(".")),
+        tool: key.slice(key.indexOf(".") + 1),
+        hash: p.hash,
+        previous_hash: p.previous_hash,
+        seen_at: p.seen_at,
+        diff: definitionDiff(doc.pins[key]?.definition ?? null, p.definition),
+      })),
+      pins: Object.entries(doc.pins).sort(([a], [b]) => a < b ? -1 : 1).map(([key, p]) => ({
+        key,
+        hash: p.hash,
+        pinned_at: p.pinned_at,
+        how: p.how,
+        accepted_by: p.accepted_by ?? null,
+        receipt_id: p.receipt_id ?? null,
+      })),
+    };
+  }
+
+  /**
+   * Accept a pending definition (an approver): a receipt of the acceptance is minted into the
+   * hall's chain `wcp-gateway.pins` first, then the pin is replaced (compare-and-set in the
+   * store; `expectHash`, when given, must be the pending hash the approver looked at), and the
+   * tool is served again. Throws `WcpError` `PIN_NOT_PENDING` / `PIN_MISMATCH`.
+   */
+  async acceptPin(
+    key: string,
+    by: { principal_id: string; label: string },
+    options: { note?: string; expectHash?: string } = {},
+  ): Promise<{ accepted: string; hash: string; receipt: Record<string, unknown> }> {
+    const hall = this.#hall;
+    const doc = await this.gateway.pins.read();
+    const pending = doc.pending[key];
+    if (!pending) {
+      throw new WcpError("PIN_NOT_PENDING", "key", `no pending definition for "${key}"`);
+    }
+    if (options.expectHash !== undefined && options.expectHash !== pending.hash) {
+      throw new WcpError(
+        "PIN_MISMATCH",
+        "hash",
+        `the pending definition of "${key}" is ${pending.hash}, not ${options.expectHash}`,
+      );
+    }
+    const server = key.slice(0, key.indexOf("."));
+    const cfg = this.gateway.config;
+    const now = hall.now();
+    const row = await hall.receipts.mint({
+      tenant_id: PINS_CHAIN,
+      correlation_id: uuidV4(),
+      dispatched_at: new Date(now).toISOString(),
+      worker_id: `x.gateway.${server}`,
+      capability_id: cfg.tools[key]?.capability_id ??
+        `cap.mcp.${server}.${key.slice(server.length + 1)}`,
+      policy_decision: "TOOL_DEFINITION_ACCEPTED",
+      controls_verified: [],
+      artifact_hash: pending.hash,
+      tool: key,
+      previous_hash: pending.previous_hash,
+      accepted_by: by.label,
+      accepted_by_id: by.principal_id,
+      note: options.note ?? null,
+    }, now);
+    await this.gateway.pins.update((d) =>
+      acceptPending(d, key, by.label, now, {
+        expectHash: pending.hash,
+        receiptId: row.receipt_id,
+        ...(options.note ? { note: options.note } : {}),
+      })
+    );
+    await this.gateway.syncPins();
+    await this.#synced;
+    return { accepted: key, hash: pending.hash, receipt: row.receipt as Record<string, unknown> };
   }
 
   /** Stop the upstreams (stdio ones are ended) and forget the executors. */

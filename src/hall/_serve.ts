@@ -139,6 +139,7 @@ export async function serveHallThread(setup: HallSetup, store: HallStore): Promi
   try {
     hallApp = await createHallApp({
       mcpHandler,
+      gatewayPins: () => hallRef.gateway,
       oauth,
       store,
       rules: setup.rulesDoc,

@@ -32,6 +32,7 @@ import { simulateRoutes } from "./routes/simulate.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { workerRoutes } from "./routes/workers.ts";
+import { type GatewayPinsPort, gatewayRoutes } from "./routes/gateway.ts";
 import {
   applySecurityHeaders,
   Authenticator,
@@ -90,6 +91,11 @@ export interface HallAppOptions {
    * metadata on `/mcp`'s 401s. The hall's own tokens keep working everywhere.
    */
   oauth?: OAuthResourceServer;
+  /**
+   * The gateway mounted at `/mcp` (hall.json `gateway`; late-bound, it starts after the app):
+   * its pins at `/wcp/gateway/pins` (list with diffs, accept: admin).
+   */
+  gatewayPins?: () => GatewayPinsPort | undefined;
   /** Absolute path of `playground/dist` for `/playground` and `/dashboard`. */
   staticDir?: string;
   /** Clock (epoch ms). */
@@ -471,6 +477,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     app.route(base, ruleRoutes(hall));
     app.route(base, simulateRoutes(hall));
     app.route(base, statsRoutes(hall));
+    app.route(base, gatewayRoutes(options.gatewayPins ?? (() => undefined)));
   }
 
   return {

@@ -4,8 +4,8 @@
 /**
  * The hall dashboard: an overview (status and counters, receipt chain status, the approvals
  * inbox, alerts, the live feed, workers), first-run setup, workers (enrol, update, revoke,
- * attestation, tamper flag), namespaces, tokens and tiers, the ban list, charts and the receipt
- * chain drawn as blocks. Its own bundle (`dashboard.js`), loaded only by `dashboard.html`.
+ * attestation, tamper flag), namespaces, tokens and tiers, the ban list, the gateway's changed
+ * tool definitions (diff, accept), charts and the receipt chain drawn as blocks. Its own bundle (`dashboard.js`), loaded only by `dashboard.html`.
  *
  * @module
  */
@@ -36,6 +36,7 @@ import { Setup } from "./setup.tsx";
 import { Status } from "./status.tsx";
 import { Revealed, TenantsTab } from "./tenants.tsx";
 import { Workers } from "./workers.tsx";
+import { PinsTab } from "./pins.tsx";
 import { Tabs } from "../ui.tsx";
 
 const TABS = [
@@ -44,6 +45,7 @@ const TABS = [
   { id: "workers", label: "Workers" },
   { id: "tenants", label: "Tenants" },
   { id: "bans", label: "Bans" },
+  { id: "pins", label: "Gateway pins" },
   { id: "charts", label: "Charts" },
   { id: "receipts", label: "Receipts" },
 ] as const;
@@ -70,6 +72,7 @@ const PANELS: Record<string, () => JSX.Element> = {
   workers: ManageWorkers,
   tenants: TenantsTab,
   bans: BansTab,
+  pins: PinsTab,
   charts: Charts,
   receipts: ChainTab,
 };
