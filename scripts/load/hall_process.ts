@@ -1,18 +1,36 @@
 /**
  * Start a real hall (`deno run src/hall/main.ts`) as a child process on 127.0.0.1 with a free port,
- * for the load benchmark and the multi-instance tests. The child gets only the permissions the
- * hall needs: loopback network, its own data dir, and the environment variables it reads.
+ * for the load benchmark and the multi-instance tests. The child gets exactly what `deno task
+ * serve` grants (read from deno.json, with `./data` as its own data dir): a hall given less may
+ * run a degraded mode (without read access to src/, SQLite telemetry moves onto the serving
+ * thread), so a hall that reports falling back refuses to start here.
  *
  * @module
  */
 
-const MAIN = new URL("../../src/hall/main.ts", import.meta.url).pathname;
-const DIST = new URL("../../playground/dist", import.meta.url).pathname;
-// The extra threads of `--threads N` load the hall's modules themselves (read access to them).
-const SOURCES = [
-  new URL("../../src", import.meta.url).pathname,
-  new URL("../../mcp", import.meta.url).pathname,
-];
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MAIN = `${ROOT}src/hall/main.ts`;
+const DENO_JSON = `${ROOT}deno.json`;
+
+/**
+ * The permission flags of `deno task serve` (deno.json), for a hall whose data dir is `dataDir`:
+ * relative paths are made absolute (`./data` becomes `dataDir`), the rest is kept as it is.
+ */
+export function serveFlags(dataDir: string): string[] {
+  const task = (JSON.parse(Deno.readTextFileSync(DENO_JSON)) as { tasks: Record<string, string> })
+    .tasks.serve;
+  const words = task.split(/\s+/);
+  if (words[0] !== "deno" || words[1] !== "run") {
+    throw new Error(`deno.json tasks.serve: expected 'deno run ...', got '${task}'`);
+  }
+  const flags = words.slice(2).filter((w) => w.startsWith("--"));
+  const path = (p: string) =>
+    p === "./data" ? dataDir : p.startsWith("./") ? `${ROOT}${p.slice(2)}` : p;
+  return flags.map((f) => {
+    const m = f.match(/^(--allow-(?:read|write))=(.*)$/);
+    return m ? `${m[1]}=${m[2].split(",").map(path).join(",")}` : f;
+  });
+}
 
 /** A fixed admin token for benchmark and test halls (never used outside loopback). */
 export const TEST_ADMIN_TOKEN = "wcp_loadtest_admin_token_0123456789";
@@ -65,11 +83,7 @@ export async function startHall(options: StartHallOptions = {}): Promise<HallPro
   const args = [
     "run",
     "--no-prompt",
-    ...(threads > 1 ? ["--unstable-net"] : []),
-    "--allow-net=127.0.0.1,localhost",
-    `--allow-read=${[dataDir, DIST, ...(threads > 1 ? SOURCES : [])].join(",")}`,
-    `--allow-write=${dataDir}`,
-    "--allow-env=WCP_ADMIN_TOKEN,PGAPPNAME,PGPASSWORD",
+    ...serveFlags(dataDir),
     MAIN,
     "--host",
     "127.0.0.1",
@@ -139,6 +153,13 @@ export async function startHall(options: StartHallOptions = {}): Promise<HallPro
     await status;
     await drained;
   };
+  // Fail loudly on a degraded hall: the store said it writes telemetry on the serving thread.
+  const fallback = text.match(/telemetry writes fall back to the main thread: [^\n]*/);
+  if (fallback) {
+    await kill();
+    if (!options.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    throw new Error(`hall started degraded (${fallback[0]}):\n${text}`);
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
