@@ -14,8 +14,17 @@
  *   proofs, a full verification (`GET /wcp/receipts/verify`) and the start of a hall on that
  *   store (its start check), with a checkpoint at the head and 1,000 receipts after one.
  *
- * usage: deno task bench:scale [--sections receipts] [--backends sqlite,postgres]
- *          [--receipts 100000] [--samples 200] [--json test-artifacts/scale.json]
+ * - `workers`: seed `--workers` (comma-separated sizes, default 1k and 100k) worker rows straight
+ *   into the store (100 species and capabilities the rules do not name, beside the demo workers
+ *   the requests route to), then time the start (the registry's one full load), the route rate
+ *   and p99 (`--requests` requests, 32 in flight), a route right after each of `--samples`
+ *   enrolments (enrolment-to-next-decision), and on a second hall on the same store (SQLite: a
+ *   second thread joined by the thread channel; PostgreSQL: a second instance over NOTIFY) how
+ *   long until it routes with the new worker and its route p99 right after.
+ *
+ * usage: deno task bench:scale [--sections receipts,workers] [--backends sqlite,postgres]
+ *          [--receipts 100000] [--workers 1000,100000] [--requests 20000] [--samples 200]
+ *          [--json test-artifacts/scale.json]
  *
  * @module
  */
@@ -23,7 +32,9 @@
 import { parseArgs } from "node:util";
 import { openSqliteStore } from "../src/hall/store/sqlite/mod.ts";
 import { createHallApp, type HallApp } from "../src/hall/app.ts";
-import { ensureAdminToken, EXAMPLE_RULES } from "../src/hall/bootstrap.ts";
+import { enrollDemoWorkers, ensureAdminToken, EXAMPLE_RULES } from "../src/hall/bootstrap.ts";
+import { type HallPeers, instancePeers, joinPeers, newPeerSeed } from "../src/hall/cluster.ts";
+import { recordHashJcs } from "../src/registry/mod.ts";
 import { openPostgresStore } from "../src/hall/store/postgres/mod.ts";
 import type { HallStore, ReceiptRow } from "../src/hall/store/types.ts";
 import { generateSigningKey, type SigningKey } from "../src/attestation/ed25519.ts";
@@ -35,6 +46,8 @@ const args = parseArgs({
     sections: { type: "string", default: "receipts" },
     backends: { type: "string", default: "sqlite,postgres" },
     receipts: { type: "string", default: "100000" },
+    workers: { type: "string", default: "1000,100000" },
+    requests: { type: "string", default: "20000" },
     samples: { type: "string", default: "200" },
     json: { type: "string" },
   },
@@ -55,13 +68,18 @@ interface Row {
 interface Ctx {
   backends: string[];
   receipts: number;
+  workers: number[];
+  requests: number;
   samples: number;
   tmp: string;
   pg: () => Promise<TestPostgres>;
   key: SigningKey;
 }
 
-const SECTIONS: Record<string, (ctx: Ctx) => Promise<Row[]>> = { receipts: receiptRows };
+const SECTIONS: Record<string, (ctx: Ctx) => Promise<Row[]>> = {
+  receipts: receiptRows,
+  workers: workerRows,
+};
 
 function ms(x: number): string {
   return x < 10 ? x.toFixed(2) : x.toFixed(0);
@@ -76,13 +94,21 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
-async function hallOn(store: HallStore, key: SigningKey, chainCheck: boolean): Promise<HallApp> {
+async function hallOn(
+  store: HallStore,
+  key: SigningKey,
+  chainCheck: boolean,
+  peers?: HallPeers,
+  registrySyncMs = 0,
+): Promise<HallApp> {
   await ensureAdminToken(store, Date.now(), TOKEN);
   return await createHallApp({
     store,
     rules: EXAMPLE_RULES,
     signingKey: key,
     chainCheckMs: chainCheck ? 3_600_000 : 0,
+    ...(peers ? { peers } : {}),
+    registrySyncMs,
   });
 }
 
@@ -137,10 +163,10 @@ async function mint(app: HallApp, n: number, from: number): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Copy a chain into a PostgreSQL store's tables as a hall before the tree left it. */
-async function copyChain(from: HallStore, url: string, schema: string): Promise<void> {
+/** A plain client on the benchmark's server. */
+function rawSql(url: string): postgres.Sql {
   // Every setting given, so that the driver reads no PG* variable (as openPostgresStore does).
-  const sql = postgres(url, {
+  return postgres(url, {
     max: 1,
     onnotice: () => {},
     ssl: false,
@@ -158,6 +184,11 @@ async function copyChain(from: HallStore, url: string, schema: string): Promise<
     backoff: () => 0.5,
     connection: { application_name: "wcp-bench-scale" },
   } as postgres.Options<Record<string, never>>);
+}
+
+/** Copy a chain into a PostgreSQL store's tables as a hall before the tree left it. */
+async function copyChain(from: HallStore, url: string, schema: string): Promise<void> {
+  const sql = rawSql(url);
   try {
     await sql.unsafe(`set search_path to "${schema}"`);
     let next = 0;
@@ -316,11 +347,248 @@ async function receiptRows(ctx: Ctx): Promise<Row[]> {
   return rows;
 }
 
+// ---- workers: registry size, enrolment-to-next-decision, a second thread or instance ----
+
+const SEED_AT = "2026-12-01T00:00:00.000Z";
+
+function seedRecord(i: number): Record<string, unknown> {
+  const r: Record<string, unknown> = {
+    worker_id: `org.scale.w${i}`,
+    worker_species_id: `wrk.scale.s${i % 100}`,
+    capabilities: [`cap.scale.c${i % 100}`],
+    currently_implements: ["ctrl.obs.audit-log-append-only"],
+  };
+  r.artifact_hash = recordHashJcs(r);
+  return r;
+}
+
+/** `n` worker rows in the store, written in bulk (not timed: the seed is not the hall's work). */
+async function seedWorkers(backend: string, ctx: Ctx, n: number, where: string): Promise<void> {
+  if (backend === "sqlite") {
+    // NORMAL sync for the seed only (the hall then opens the file with FULL).
+    const seed = await openSqliteStore(where, { synchronous: "NORMAL" });
+    try {
+      for (let i = 0; i < n; i++) {
+        await seed.putWorker({
+          worker_id: `org.scale.w${i}`,
+          namespace: "org.scale",
+          record: seedRecord(i) as never,
+          status: "active",
+          current_hash: null,
+          attestation: null,
+          flagged: false,
+          enrolled_by: "tok-seed",
+          enrolled_at: SEED_AT,
+          updated_at: SEED_AT,
+        });
+      }
+      await enrollDemoWorkers(seed, Date.now());
+    } finally {
+      await seed.close();
+    }
+    return;
+  }
+  const pg = await ctx.pg();
+  const store = await openPostgresStore(pg.url, { schema: where });
+  await store.migrate();
+  await enrollDemoWorkers(store, Date.now());
+  await store.close();
+  const sql = rawSql(pg.url);
+  try {
+    await sql.unsafe(`set search_path to "${where}"`);
+    for (let from = 0; from < n; from += 5000) {
+      const batch = [];
+      for (let i = from; i < Math.min(n, from + 5000); i++) {
+        batch.push({ worker_id: `org.scale.w${i}`, record: JSON.stringify(seedRecord(i)) });
+      }
+      await sql`insert into workers (worker_id, namespace, record, status, enrolled_by,
+          enrolled_at, updated_at)
+        select worker_id, 'org.scale', record, 'active', 'tok-seed', ${SEED_AT}, ${SEED_AT}
+        from jsonb_to_recordset(${JSON.stringify(batch)}::text::jsonb)
+          as x(worker_id text, record text)`;
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+function routeBody(): string {
+  return JSON.stringify({
+    correlation_id: crypto.randomUUID(),
+    tenant_id: TENANT,
+    env: "dev",
+    data_label: "INTERNAL",
+    tenant_risk: "low",
+    qos_class: "P2",
+    capability_id: "cap.doc.summarize",
+    request: { text: "Scale. Two sentences." },
+  });
+}
+
+/** One `POST /wcp/route`; its latency in ms (throws unless 200). */
+async function routeOnce(app: HallApp): Promise<number> {
+  const body = routeBody();
+  const t0 = performance.now();
+  const res = await app.fetch(
+    new Request("http://localhost/wcp/route", {
+      method: "POST",
+      body,
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        host: "localhost",
+        "content-type": "application/json",
+        "content-length": String(body.length),
+      },
+    }),
+  );
+  await res.body?.cancel();
+  const t = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`route answered ${res.status}`);
+  return t;
+}
+
+/** `n` routes, 32 in flight: the rate and the latencies. */
+async function routeLoad(app: HallApp, n: number): Promise<{ perSecond: number; lat: number[] }> {
+  for (let i = 0; i < 500; i++) await routeOnce(app); // warm-up
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    while (next++ < n) lat.push(await routeOnce(app));
+  };
+  await Promise.all(Array.from({ length: 32 }, lane));
+  return { perSecond: n / ((performance.now() - t0) / 1000), lat };
+}
+
+async function workerRows(ctx: Ctx): Promise<Row[]> {
+  const rows: Row[] = [];
+  const row = (backend: string, measure: string, value: string, target?: string) => {
+    rows.push({ section: "workers", backend, measure, value, ...(target ? { target } : {}) });
+    console.error(`bench:scale: workers ${backend}: ${measure}: ${value}`);
+  };
+  const rates = new Map<string, number>();
+  for (const backend of ctx.backends) {
+    for (const n of ctx.workers) {
+      const size = n.toLocaleString("en-US");
+      const where = backend === "sqlite" ? `${ctx.tmp}/workers-${n}.sqlite` : `scale_w${n}`;
+      await seedWorkers(backend, ctx, n, where);
+      const open = async () =>
+        backend === "sqlite"
+          ? await openSqliteStore(where)
+          : await openPostgresStore((await ctx.pg()).url, { schema: where });
+      // Two halls on the store: threads of one process (SQLite) or two instances (PostgreSQL).
+      const storeA = await open();
+      const storeB = await open();
+      let peersA: HallPeers;
+      let peersB: HallPeers;
+      if (backend === "sqlite") {
+        const seed = newPeerSeed();
+        peersA = joinPeers(seed);
+        peersB = joinPeers(seed);
+      } else {
+        peersA = await instancePeers((on) => storeA.openPeerChannel!(on), "bench-a", true);
+        peersB = await instancePeers((on) => storeB.openPeerChannel!(on), "bench-b", true);
+      }
+      const t0 = performance.now();
+      const a = await hallOn(storeA, ctx.key, false, peersA, 1_000);
+      row(
+        backend,
+        `hall start (registry loaded), ${size} workers`,
+        `${ms(performance.now() - t0)} ms`,
+      );
+      const b = await hallOn(storeB, ctx.key, false, peersB, 1_000);
+      try {
+        const load = await routeLoad(a, ctx.requests);
+        rates.set(`${backend}:${n}`, load.perSecond);
+        row(
+          backend,
+          `route, ${size} workers (rate, p50 / p99)`,
+          `${rate(load.perSecond, 1000)}/s, ${ms(pct(load.lat, 0.5))} / ${
+            ms(pct(load.lat, 0.99))
+          } ms`,
+        );
+        // Enrolment to the next decision, on the enrolling hall and on the other one.
+        const here: number[] = [];
+        const there: number[] = [];
+        const seen: number[] = [];
+        const enrol: number[] = [];
+        for (let i = 0; i < ctx.samples; i++) {
+          const id = `org.scale.new${i}`;
+          const rec: Record<string, unknown> = {
+            worker_id: id,
+            worker_species_id: "wrk.doc.summarizer",
+            capabilities: ["cap.doc.summarize"],
+            currently_implements: ["ctrl.obs.audit-log-append-only"],
+          };
+          rec.artifact_hash = recordHashJcs(rec);
+          const e0 = performance.now();
+          const status = await post(a, "/wcp/workers", rec);
+          enrol.push(performance.now() - e0);
+          if (status !== 201) throw new Error(`enrol answered ${status}`);
+          here.push(await routeOnce(a));
+          const s0 = performance.now();
+          while (b.hall.registry.get(id) === undefined) await new Promise((r) => setTimeout(r, 0));
+          seen.push(performance.now() - s0);
+          there.push(await routeOnce(b));
+        }
+        const other = backend === "sqlite" ? "second thread" : "second instance";
+        row(
+          backend,
+          `enrol (POST /wcp/workers), ${size} workers, p50 / p99`,
+          `${ms(pct(enrol, 0.5))} / ${ms(pct(enrol, 0.99))} ms`,
+        );
+        row(
+          backend,
+          `route right after an enrolment, ${size} workers, p50 / p99`,
+          `${ms(pct(here, 0.5))} / ${ms(pct(here, 0.99))} ms`,
+          "p99 <= 2 ms",
+        );
+        row(
+          backend,
+          `enrolment seen by the ${other}, ${size} workers, p50 / p99`,
+          `${ms(pct(seen, 0.5))} / ${ms(pct(seen, 0.99))} ms`,
+        );
+        row(
+          backend,
+          `${other}: route right after it saw the enrolment, ${size} workers, p50 / p99`,
+          `${ms(pct(there, 0.5))} / ${ms(pct(there, 0.99))} ms`,
+          "p99 <= 2 ms",
+        );
+        row(
+          backend,
+          `registry rows read by the ${other} for ${ctx.samples} enrolments (full loads after start)`,
+          `${b.hall.registrySync.rows_read - n - 3} (${b.hall.registrySync.full_loads - 1})`,
+        );
+      } finally {
+        await a.close();
+        await b.close();
+        await storeA.close();
+        await storeB.close();
+      }
+    }
+    const small = rates.get(`${backend}:${ctx.workers[0]}`);
+    const big = rates.get(`${backend}:${ctx.workers[ctx.workers.length - 1]}`);
+    if (small && big && ctx.workers.length > 1) {
+      row(
+        backend,
+        `route rate at ${ctx.workers[ctx.workers.length - 1].toLocaleString("en-US")} / at ${
+          ctx.workers[0].toLocaleString("en-US")
+        } workers`,
+        (big / small).toFixed(2),
+        ">= 0.90",
+      );
+    }
+  }
+  return rows;
+}
+
 const tmp = await Deno.makeTempDir({ prefix: "wcp-scale-" });
 const server: { pg: TestPostgres | null } = { pg: null };
 const ctx: Ctx = {
   backends: args.values.backends!.split(",").map((s) => s.trim()).filter(Boolean),
   receipts: Number(args.values.receipts),
+  workers: args.values.workers!.split(",").map(Number),
+  requests: Number(args.values.requests),
   samples: Number(args.values.samples),
   tmp,
   pg: async () => (server.pg ??= await startPostgres()),
@@ -328,6 +596,12 @@ const ctx: Ctx = {
 };
 for (const b of ctx.backends) {
   if (b !== "sqlite" && b !== "postgres") throw new Error(`--backends: unknown backend ${b}`);
+}
+if (ctx.workers.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+  throw new Error("--workers: comma-separated integers >= 1");
+}
+if (!Number.isSafeInteger(ctx.requests) || ctx.requests < 1) {
+  throw new Error("--requests: an integer >= 1");
 }
 if (!Number.isSafeInteger(ctx.receipts) || ctx.receipts < 2) {
   throw new Error("--receipts: an integer >= 2");
