@@ -182,8 +182,15 @@ export function openApiDocument(): Record<string, unknown> {
         content: { "application/json": { schema: { $ref: uri(ids.get(ErrorBody)!) } } },
       };
     }
-    const bodyOptional = body !== undefined && op.body !== undefined &&
-      op.body.safeParse({}).success;
+    // An empty body reads as {}: the body is optional when {} is a valid one (by the schema the
+    // document shows; the validator of a route the core checks accepts any object).
+    const bodyOptional = body !== undefined && (op.bodyDoc ?? op.body)!.safeParse({}).success;
+    if (body !== undefined && !responses["415"]) {
+      responses["415"] = {
+        description: "UNSUPPORTED_MEDIA_TYPE: a body that is not application/json",
+        content: { "application/json": { schema: { $ref: uri(ids.get(ErrorBody)!) } } },
+      };
+    }
     (paths[op.path] ??= {})[op.method] = {
       operationId: op.operationId,
       summary: op.summary,

@@ -351,6 +351,11 @@ async function exercise(c: Checker): Promise<void> {
     });
     await c.call(h, "/wcp/route", 400, { method: POST, json: routeInput({ env: "moon" }) });
     await c.call(h, "/wcp/route", 400, { method: POST, json: [1, 2] });
+    await c.call(h, "/wcp/route", 415, {
+      method: POST,
+      body: JSON.stringify(routeInput()),
+      headers: { "content-type": "text/plain" },
+    });
     await c.call(h, "/wcp/route", 403, { method: POST, token: owner, json: routeInput() });
     await c.call(h, "/wcp/dispatch", 200, { method: POST, json: routeInput() });
     await c.call(h, "/wcp/dispatch", 200, { method: POST, json: routeInput({ dry_run: true }) });
