@@ -1,6 +1,6 @@
 /**
- * `/playground` and `/dashboard` from the built `playground/dist/`, with a clear hint when it is
- * not built.
+ * `/playground`, `/dashboard` and `/docs` (the API page) from the built `playground/dist/`, with
+ * a clear hint when it is not built.
  *
  * @module
  */
@@ -26,10 +26,17 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src
   "connect-src 'self'; " +
   "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+// `/docs` (Swagger UI over /openapi.json, all served from here): scripts and styles from this
+// origin only (no inline script or style, no eval), the document fetched from here, the data:
+// SVG icons of its stylesheet; nothing else, and no form posts anywhere.
+const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
+  "connect-src 'self'; img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; " +
+  "base-uri 'none'; form-action 'none'";
+
 /** Static routes over `dir` (absolute path), or hints when it is missing. */
 export function staticRoutes(dir: string | undefined): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
-  const serve = async (file: string): Promise<Response> => {
+  const serve = async (file: string, csp = CSP): Promise<Response> => {
     if (!dir) return hint();
     // Only plain file names below dist: no traversal, no hidden files.
     if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/.test(file)) {
@@ -41,7 +48,7 @@ export function staticRoutes(dir: string | undefined): Hono<HallEnv> {
       return new Response(bytes, {
         headers: {
           "content-type": TYPES[ext] ?? "application/octet-stream",
-          "content-security-policy": CSP,
+          "content-security-policy": csp,
           "cache-control": "no-cache",
         },
       });
@@ -60,6 +67,9 @@ export function staticRoutes(dir: string | undefined): Hono<HallEnv> {
     app.get(`/${base}/`, () => serve(index));
     app.get(`/${base}/*`, (c) => serve(c.req.path.slice(base.length + 2)));
   }
+  app.get("/docs", (c) => c.redirect("/docs/", 308));
+  app.get("/docs/", () => serve("docs/index.html", DOCS_CSP));
+  app.get("/docs/*", (c) => serve(`docs/${c.req.path.slice("/docs/".length)}`, DOCS_CSP));
   return app;
 }
 
