@@ -14,7 +14,9 @@ const root = new URL("../", import.meta.url).pathname;
 const out = `${root}playground/dist/docs`;
 
 const info = await new Deno.Command("deno", {
-  args: ["info", "--json", SPEC],
+  // Outside the project's config and lockfile: the hall never imports this package, and a
+  // runtime lockfile entry would be fetched by every cold `deno run` of the hall.
+  args: ["info", "--json", "--no-config", "--no-lock", SPEC],
   stdout: "piped",
   stderr: "inherit",
 }).output();
