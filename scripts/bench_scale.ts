@@ -566,14 +566,14 @@ async function workerRows(ctx: Ctx): Promise<Row[]> {
         await storeB.close();
       }
     }
-    const small = rates.get(`${backend}:${ctx.workers[0]}`);
-    const big = rates.get(`${backend}:${ctx.workers[ctx.workers.length - 1]}`);
-    if (small && big && ctx.workers.length > 1) {
+    const lo = Math.min(...ctx.workers);
+    const hi = Math.max(...ctx.workers);
+    const small = rates.get(`${backend}:${lo}`);
+    const big = rates.get(`${backend}:${hi}`);
+    if (small && big && lo !== hi) {
       row(
         backend,
-        `route rate at ${ctx.workers[ctx.workers.length - 1].toLocaleString("en-US")} / at ${
-          ctx.workers[0].toLocaleString("en-US")
-        } workers`,
+        `route rate at ${hi.toLocaleString("en-US")} / at ${lo.toLocaleString("en-US")} workers`,
         (big / small).toFixed(2),
         ">= 0.90",
       );
