@@ -12,6 +12,7 @@ import type { Receipt } from "../receipts/receipt.ts";
 import type { Checkpoint, InclusionProof } from "../receipts/checkpoint.ts";
 import { HallError } from "./errors.ts";
 import { parseSseStream } from "./sse.ts";
+import type { HallListName, HallLists, HallPage, PageOptions } from "./pages.ts";
 import type { TrustedKey } from "../attestation/ed25519.ts";
 import type {
   ApprovalStatus,
@@ -115,6 +116,19 @@ function withArtifactHash(record: unknown): unknown {
     return record;
   }
 }
+
+// The field of a page answer that holds its rows.
+const LIST_FIELD: Readonly<Record<HallListName, string>> = {
+  workers: "workers",
+  capabilities: "capabilities",
+  approvals: "approvals",
+  "approvals/pending": "approvals",
+  receipts: "receipts",
+  alerts: "alerts",
+  "ban-list": "bans",
+  tokens: "tokens",
+  namespaces: "namespaces",
+};
 
 function query(params: Record<string, string | number | boolean | undefined>): string {
   const q = new URLSearchParams();
@@ -241,25 +255,18 @@ export class HallClient {
   }
 
   /** `GET /wcp/capabilities`. */
-  async capabilities(options?: CallOptions): Promise<HallCapability[]> {
-    const r = await this.#request<{ capabilities: HallCapability[] }>(
-      "GET",
-      "/wcp/capabilities",
-      undefined,
-      options,
-    );
-    return r.capabilities;
+  capabilities(options?: CallOptions): Promise<HallCapability[]> {
+    return this.#all("capabilities", {}, options);
   }
 
-  /** `GET /wcp/workers` (optionally one namespace). */
-  async workers(filter: { namespace?: string } = {}, options?: CallOptions): Promise<HallWorker[]> {
-    const r = await this.#request<{ workers: HallWorker[] }>(
-      "GET",
-      `/wcp/workers${query(filter)}`,
-      undefined,
-      options,
-    );
-    return r.workers;
+  /**
+   * Every worker of `GET /wcp/workers` (optionally one namespace), whole (`detail=full`), read
+   * page by page; for large registries iterate `each("workers")` instead.
+   */
+  workers(filter: { namespace?: string } = {}, options?: CallOptions): Promise<HallWorker[]> {
+    return this.#all("workers", { ...filter, detail: "full" }, options) as unknown as Promise<
+      HallWorker[]
+    >;
   }
 
   /** `GET /wcp/workers/:id`. */
@@ -418,18 +425,12 @@ export class HallClient {
     );
   }
 
-  /** `GET /wcp/ban-list`. */
-  async banList(
+  /** Every entry of `GET /wcp/ban-list`, read page by page. */
+  banList(
     filter: { status?: BanStatus } = {},
     options?: CallOptions,
   ): Promise<HallBan[]> {
-    const r = await this.#request<{ bans: HallBan[] }>(
-      "GET",
-      `/wcp/ban-list${query(filter)}`,
-      undefined,
-      options,
-    );
-    return r.bans;
+    return this.#all("ban-list", filter, options);
   }
 
   /** `POST /wcp/namespaces` (admin): returns the owner token once. */
@@ -441,14 +442,8 @@ export class HallClient {
   }
 
   /** `GET /wcp/namespaces` (admin: all; a namespace token: its own). */
-  async namespaces(options?: CallOptions): Promise<HallNamespace[]> {
-    const r = await this.#request<{ namespaces: HallNamespace[] }>(
-      "GET",
-      "/wcp/namespaces",
-      undefined,
-      options,
-    );
-    return r.namespaces;
+  namespaces(options?: CallOptions): Promise<HallNamespace[]> {
+    return this.#all("namespaces", {}, options);
   }
 
   /** `PUT /wcp/namespaces/:ns/tier` (admin). */
@@ -462,14 +457,8 @@ export class HallClient {
   }
 
   /** `GET /wcp/tokens` (admin; never the secrets). */
-  async tokens(options?: CallOptions): Promise<HallToken[]> {
-    const r = await this.#request<{ tokens: HallToken[] }>(
-      "GET",
-      "/wcp/tokens",
-      undefined,
-      options,
-    );
-    return r.tokens;
+  tokens(options?: CallOptions): Promise<HallToken[]> {
+    return this.#all("tokens", {}, options);
   }
 
   /** `POST /wcp/tokens` (admin): the new token, shown once. */
@@ -508,29 +497,24 @@ export class HallClient {
     return this.#request("PUT", `/wcp/tiers/${encodeURIComponent(tier)}`, limits, options);
   }
 
-  /** `GET /wcp/approvals[?status]` (admin): approvals in any state, or one state. */
-  async approvals(
+  /**
+   * Every approval of `GET /wcp/approvals[?status]` (admin), whole (`detail=full`), read page by
+   * page; `each("approvals")` streams summaries instead.
+   */
+  approvals(
     filter: { status?: ApprovalStatus } = {},
     options?: CallOptions,
   ): Promise<HallApproval[]> {
-    const r = await this.#request<{ approvals: HallApproval[] }>(
-      "GET",
-      `/wcp/approvals${query(filter)}`,
-      undefined,
-      options,
-    );
-    return r.approvals;
+    return this.#all("approvals", { ...filter, detail: "full" }, options) as Promise<
+      HallApproval[]
+    >;
   }
 
-  /** `GET /wcp/approvals/pending` (admin). */
-  async pendingApprovals(options?: CallOptions): Promise<HallApproval[]> {
-    const r = await this.#request<{ approvals: HallApproval[] }>(
-      "GET",
-      "/wcp/approvals/pending",
-      undefined,
-      options,
-    );
-    return r.approvals;
+  /** Every pending approval (admin), whole, read page by page. */
+  pendingApprovals(options?: CallOptions): Promise<HallApproval[]> {
+    return this.#all("approvals/pending", { detail: "full" }, options) as Promise<
+      HallApproval[]
+    >;
   }
 
   /** `GET /wcp/approvals/:id` (admin). */
@@ -633,15 +617,85 @@ export class HallClient {
     return this.#request("POST", "/wcp/receipts/checkpoint", { tenant_id: tenantId }, options);
   }
 
-  /** `GET /wcp/alerts` (`open: true` for unacknowledged only). */
-  async alerts(filter: { open?: boolean } = {}, options?: CallOptions): Promise<HallAlert[]> {
-    const r = await this.#request<{ alerts: HallAlert[] }>(
+  /** Every alert of `GET /wcp/alerts`, newest first (`open: true`: unacknowledged only). */
+  alerts(filter: { open?: boolean } = {}, options?: CallOptions): Promise<HallAlert[]> {
+    return this.#all("alerts", filter, options);
+  }
+
+  /**
+   * One page of a list: `{ items, next_cursor }` (pass `next_cursor` as `cursor` for the next;
+   * null ends the list). Rows of workers and approvals are summaries unless `detail: "full"`.
+   *
+   * @example
+   * ```ts ignore
+   * const p = await client.page("approvals/pending", { limit: 50 });
+   * p.items.map((a) => a.approval_id);
+   * ```
+   */
+  async page<K extends HallListName>(
+    list: K,
+    filter: HallLists[K]["query"] & PageOptions = {} as HallLists[K]["query"] & PageOptions,
+    options?: CallOptions,
+  ): Promise<HallPage<HallLists[K]["item"]>> {
+    const r = await this.#request<Record<string, unknown>>(
       "GET",
-      `/wcp/alerts${query(filter)}`,
+      `/wcp/${list}${query(filter as Record<string, string | number | boolean | undefined>)}`,
       undefined,
       options,
     );
-    return r.alerts;
+    const items = r[LIST_FIELD[list]];
+    if (!Array.isArray(items) || (r.next_cursor !== null && typeof r.next_cursor !== "string")) {
+      throw new HallError(
+        200,
+        "BAD_RESPONSE",
+        `GET /wcp/${list}: the answer is not a page ({${LIST_FIELD[list]}, next_cursor})`,
+      );
+    }
+    return { items: items as HallLists[K]["item"][], next_cursor: r.next_cursor as string | null };
+  }
+
+  /**
+   * Every row of a list, page after page (`limit` rows per request; default 100), as an async
+   * iterator: only one page is held at a time. Stops at a page without `next_cursor`.
+   *
+   * @example
+   * ```ts ignore
+   * for await (const w of client.each("workers", { capability: "cap.doc.summarize" })) {
+   *   console.log(w.worker_id);
+   * }
+   * ```
+   */
+  async *each<K extends HallListName>(
+    list: K,
+    filter: HallLists[K]["query"] & { limit?: number } = {} as HallLists[K]["query"],
+    options?: CallOptions,
+  ): AsyncGenerator<HallLists[K]["item"], void, undefined> {
+    let cursor: string | undefined;
+    for (;;) {
+      const p = await this.page(
+        list,
+        { ...filter, ...(cursor === undefined ? {} : { cursor }) } as
+          & HallLists[K]["query"]
+          & PageOptions,
+        options,
+      );
+      yield* p.items;
+      if (p.next_cursor === null) return;
+      if (p.next_cursor === cursor) {
+        throw new HallError(200, "BAD_RESPONSE", `GET /wcp/${list}: the same cursor twice`);
+      }
+      cursor = p.next_cursor;
+    }
+  }
+
+  async #all<K extends HallListName>(
+    list: K,
+    filter: HallLists[K]["query"],
+    options?: CallOptions,
+  ): Promise<HallLists[K]["item"][]> {
+    const out: HallLists[K]["item"][] = [];
+    for await (const x of this.each(list, { ...filter, limit: 1000 }, options)) out.push(x);
+    return out;
   }
 
   /** `POST /wcp/alerts/:id/ack`. */

@@ -18,5 +18,6 @@
 
 export * from "./client.ts";
 export * from "./errors.ts";
+export * from "./pages.ts";
 export * from "./sse.ts";
 export * from "./types.ts";

@@ -73,8 +73,11 @@ export interface HallHealth {
 export interface HallCapability {
   /** Capability id. */
   capability_id: string;
-  /** Worker ids serving it. */
-  workers: string[];
+  /**
+   * How many active workers the caller may see serve it (list them with
+   * `client.each("workers", { capability })`).
+   */
+  worker_count: number;
   /** Species serving it. */
   worker_species: string[];
 }

@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { pageParams } from "./_paging.ts";
 
 /** `org.<name>` or `x.<name>`. */
 export const NamespaceId = z.string().regex(
@@ -90,5 +91,5 @@ export const ReceiptQueryParams = z.strictObject({
   correlation_id: z.string().min(1).max(200).optional(),
   since: z.iso.datetime().optional(),
   until: z.iso.datetime().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  ...pageParams,
 });

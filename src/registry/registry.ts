@@ -735,6 +735,41 @@ export class Registry {
   }
 
   /**
+   * Every capability declared by an enrolled worker that `include` accepts (default: all), sorted
+   * by id, with how many of those workers declare it and their species (sorted). One pass over
+   * the records, without copying them.
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * const reg = new Registry();
+   * reg.enroll({ worker_id: "x.me.echo", worker_species_id: "wrk.util.echo",
+   *   capabilities: ["cap.util.echo"], attestation: { code_hash: "AB".repeat(32) } });
+   * reg.capabilityCounts((r) => r.status !== "revoked");
+   * // [{ capability_id: "cap.util.echo", worker_count: 1, worker_species: ["wrk.util.echo"] }]
+   * ```
+   */
+  capabilityCounts(
+    include?: (record: Readonly<RegistryRecord>) => boolean,
+  ): { capability_id: string; worker_count: number; worker_species: string[] }[] {
+    const by = new Map<string, { n: number; species: Set<string> }>();
+    for (const e of this.#entries.values()) {
+      const r = e.record;
+      if (include && !include(r)) continue;
+      for (const c of r.capabilities) {
+        let x = by.get(c);
+        if (!x) by.set(c, x = { n: 0, species: new Set() });
+        x.n++;
+        x.species.add(r.worker_species_id);
+      }
+    }
+    return [...by.keys()].sort().map((capability_id) => {
+      const x = by.get(capability_id)!;
+      return { capability_id, worker_count: x.n, worker_species: [...x.species].sort() };
+    });
+  }
+
+  /**
    * Add a hash to the ban list (a worker whose registered or current hash is banned is never
    * dispatched). Throws `WcpError` (`BAN_INVALID`) when `sha256` is not a SHA-256 digest.
    *

@@ -189,7 +189,7 @@ hallTest(
     assert.equal(res.headers.get("cache-control"), "no-store");
 
     // Make the store fail underneath a route.
-    h.store.listWorkers = () => Promise.reject(new Error("disk on fire at /secret/path.sqlite"));
+    h.store.pageWorkers = () => Promise.reject(new Error("disk on fire at /secret/path.sqlite"));
     const broken = await h.req("/wcp/workers");
     assert.equal(broken.status, 500);
     const text = await broken.text();

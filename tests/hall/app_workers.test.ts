@@ -30,13 +30,17 @@ hallTest("discovery: health is public; capabilities and workers need a token", a
   assert.equal((health.counts as Record<string, number>).workers, 3);
   assert.equal((await h.req("/wcp/capabilities", { token: null })).status, 401);
   const caps = await j(await h.req("/wcp/capabilities"));
-  const list = caps.capabilities as { capability_id: string; workers: string[] }[];
+  const list = caps.capabilities as { capability_id: string; worker_count: number }[];
   assert.deepEqual(list.map((c) => c.capability_id), [
     "cap.doc.summarize",
     "cap.hello.greet",
     "cap.msg.notify",
   ]);
-  assert.deepEqual(list[0].workers, ["org.demo.summarizer.1"]);
+  assert.equal(list[0].worker_count, 1);
+  const serving = await j(await h.req("/wcp/workers?capability=cap.doc.summarize"));
+  assert.deepEqual(serving.workers.map((w: { worker_id: string }) => w.worker_id), [
+    "org.demo.summarizer.1",
+  ]);
   const workers = await j(await h.req("/wcp/workers"));
   assert.equal(workers.count, 3);
   const one = await j(await h.req("/wcp/workers/org.demo.summarizer.1"));

@@ -189,7 +189,10 @@ hallTest("scope: a namespace token lists and reads only workers it owns or may u
   const ids = (list.workers as { worker_id: string }[]).map((w) => w.worker_id).sort();
   assert.deepEqual(ids, ["org.demo.greeter.1", "org.demo.notifier.1", "org.demo.summarizer.1"]);
   assert.equal(list.count, 3);
-  for (const w of list.workers) {
+  for (const w of list.workers) assert.equal(w.record, undefined, "a page row has no record");
+  const full = await j(await h.req("/wcp/workers?detail=full", { token: beta }));
+  assert.equal(full.count, 3);
+  for (const w of full.workers) {
     assert.equal(w.view, "shared");
     assert.equal(w.flagged, null);
     assert.equal(w.record.owner, undefined, "no contact details of another namespace");
@@ -219,7 +222,13 @@ hallTest("scope: a namespace token lists and reads only workers it owns or may u
   assert.deepEqual(shared.record.capabilities, ["cap.doc.summarize"]);
 
   const caps = await j(await h.req("/wcp/capabilities", { token: beta }));
-  assert.ok(!JSON.stringify(caps).includes(SPY), "capabilities leave alpha's worker out");
+  const summarize = (c: { capabilities: { capability_id: string; worker_count: number }[] }) =>
+    c.capabilities.find((x) => x.capability_id === "cap.doc.summarize")?.worker_count;
+  assert.equal(summarize(caps), 1, "capabilities leave alpha's worker out");
+  const serving = await j(
+    await h.req("/wcp/workers?capability=cap.doc.summarize&detail=full", { token: beta }),
+  );
+  assert.ok(!JSON.stringify(serving).includes(SPY), "so do the workers serving one");
 
   // The owner and admins see everything.
   const mine = await j(await h.req(`/wcp/workers/${SPY}`, { token: alpha }));
@@ -230,7 +239,11 @@ hallTest("scope: a namespace token lists and reads only workers it owns or may u
   const all = await j(await h.req("/wcp/workers"));
   assert.equal(all.count, 4);
   const alphaCaps = await j(await h.req("/wcp/capabilities", { token: alpha }));
-  assert.ok(JSON.stringify(alphaCaps).includes(SPY));
+  assert.equal(summarize(alphaCaps), 2);
+  const alphaServing = await j(
+    await h.req("/wcp/workers?capability=cap.doc.summarize", { token: alpha }),
+  );
+  assert.ok(JSON.stringify(alphaServing).includes(SPY));
 
   // Once an admin lets it serve beta, beta may use it and sees it, shared, without its keys.
   const widened = await h.req(`/wcp/workers/${SPY}`, {

@@ -8,7 +8,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type HallEnv, principal } from "../_http.ts";
-import { Approval, list } from "../api_schemas.ts";
+import { Approval, ApprovalSummary, page } from "../api_schemas.ts";
+import { decodeCursor, pageBody, pageParams } from "../_paging.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { EscalateBody, ResolveBody } from "../schemas.ts";
@@ -16,30 +17,37 @@ import { fails, mount, operation } from "./_declare.ts";
 
 const STATUSES = ["pending", "approved", "denied", "expired", "consumed"] as const;
 const Id = z.object({ id: z.string() });
-const Approvals = list("approvals", Approval);
-
+const Approvals = page("approvals", z.union([ApprovalSummary, Approval]));
+const DETAIL = ["summary", "full"] as const;
+const Detail = z.enum(DETAIL, { error: `one of ${DETAIL.join(", ")}` }).optional().describe(
+  "summary (default): rows without input and decision; full: the rows GET /wcp/approvals/{id} answers",
+);
+const KEY = ["string", "string"] as const;
 /** The approval operations. */
 export const approvalOps = {
   pending: operation({
     method: "get",
     path: "/wcp/approvals/pending",
     operationId: "listPendingApprovals",
-    summary: "Pending approvals (spec 5.8)",
+    summary: "Pending approvals (spec 5.8), oldest first, one page (?limit&cursor&detail)",
     tag: "approvals",
     auth: "admin",
-    responses: { 200: { description: "The pending approvals", schema: Approvals } },
+    query: z.strictObject({ ...pageParams, detail: Detail }),
+    responses: { 200: { description: "A page of pending approvals", schema: Approvals } },
   }),
   list: operation({
     method: "get",
     path: "/wcp/approvals",
     operationId: "listApprovals",
-    summary: "Approvals (?status=)",
+    summary: "Approvals, oldest first, one page (?status&limit&cursor&detail)",
     tag: "approvals",
     auth: "admin",
-    query: z.object({
+    query: z.strictObject({
       status: z.enum(STATUSES, { error: `one of ${STATUSES.join(", ")}` }).optional(),
+      ...pageParams,
+      detail: Detail,
     }),
-    responses: { 200: { description: "Approvals, newest first", schema: Approvals } },
+    responses: { 200: { description: "A page of approvals", schema: Approvals } },
   }),
   get: operation({
     method: "get",
@@ -94,18 +102,29 @@ export function approvalRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
   const ops = approvalOps;
 
-  mount(app, ops.pending, async (c) => {
+  // One page, after the cursor's (created_at, approval_id); inputs and decisions only when asked.
+  const listPage = async (
+    status: (typeof STATUSES)[number] | undefined,
+    q: { limit?: number; cursor?: string; detail?: (typeof DETAIL)[number] },
+    list: string,
+  ) => {
+    const after = decodeCursor(list, q.cursor, KEY);
     await hall.expireApprovals();
-    const approvals = await hall.store.listApprovals({ status: "pending" });
-    return c.json({ approvals, count: approvals.length });
+    const p = await hall.store.pageApprovals({
+      ...(status ? { status } : {}),
+      after,
+      ...(q.limit ? { limit: q.limit } : {}),
+      ...(q.detail === "full" ? { full: true } : {}),
+    });
+    return pageBody("approvals", list, p.rows, p.next);
+  };
+
+  mount(app, ops.pending, async (c, { query }) => {
+    return c.json(await listPage("pending", query, "approvals/pending"));
   });
 
   mount(app, ops.list, async (c, { query }) => {
-    await hall.expireApprovals();
-    const approvals = await hall.store.listApprovals(
-      query.status ? { status: query.status } : {},
-    );
-    return c.json({ approvals, count: approvals.length });
+    return c.json(await listPage(query.status, query, "approvals"));
   });
 
   mount(app, ops.get, async (c, { params }) => {

@@ -9,7 +9,8 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { normalizeDigest } from "../../encoding/hash.ts";
 import { type HallEnv, principal } from "../_http.ts";
-import { Ban, list } from "../api_schemas.ts";
+import { Ban, page } from "../api_schemas.ts";
+import { decodeCursor, pageBody, pageParams } from "../_paging.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { BanReportBody, BanReviewBody } from "../schemas.ts";
@@ -93,13 +94,14 @@ export const banOps = {
     method: "get",
     path: "/wcp/ban-list",
     operationId: "listBans",
-    summary: "The ban list (?status=)",
+    summary: "The ban list in report order, one page (?status&limit&cursor)",
     tag: "ban list",
     auth: "token",
-    query: z.object({
+    query: z.strictObject({
       status: z.enum(BAN_STATUSES, { error: `one of ${BAN_STATUSES.join(", ")}` }).optional(),
+      ...pageParams,
     }),
-    responses: { 200: { description: "Entries", schema: list("bans", Ban) } },
+    responses: { 200: { description: "A page of entries", schema: page("bans", Ban) } },
   }),
 };
 
@@ -130,12 +132,7 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
     const sha = digestOr400(params.sha256, "sha256");
     const row = await hall.store.confirmBan(sha, p.token_id, iso());
     if (!row) throw new HttpError(404, "BAN_UNKNOWN", "report the hash first", { path: "sha256" });
-    hall.registry.ban({
-      sha256: row.sha256,
-      reason: row.reason,
-      reported_at: row.reported_at,
-      source: row.source,
-    });
+    hall.applyBan(row);
     hall.peers?.send({ t: "registry" });
     // Any enrolled worker already carrying the hash is an incident.
     const hits = (await hall.store.listWorkers()).filter((w) =>
@@ -175,7 +172,7 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
       );
     }
     if (to === "lifted") {
-      hall.registry.unban(sha);
+      hall.applyBan(row);
       hall.peers?.send({ t: "registry" });
     }
     return c.json(row);
@@ -184,8 +181,13 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
   mount(app, banOps.lift, review("lifted"));
 
   mount(app, banOps.list, async (c, { query }) => {
-    const bans = await hall.store.listBans(query.status ? { status: query.status } : {});
-    return c.json({ bans, count: bans.length });
+    const after = decodeCursor("ban-list", query.cursor, ["string", "string"]);
+    const p = await hall.store.pageBans({
+      ...(query.status ? { status: query.status } : {}),
+      after,
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
+    return c.json(pageBody("bans", "ban-list", p.rows, p.next));
   });
 
   return app;

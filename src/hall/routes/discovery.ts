@@ -10,7 +10,9 @@ import { checkHallCompliance, type ComplianceReport } from "../../catalog/compli
 import { servesTenant } from "../../registry/registry.ts";
 import type { Hall } from "../hall.ts";
 import { type HallEnv, principal } from "../_http.ts";
-import { Health, list, Worker } from "../api_schemas.ts";
+import { Health, page, Worker, WorkerSummary } from "../api_schemas.ts";
+import { decodeCursor, PAGE_DEFAULT, pageBody, pageParams } from "../_paging.ts";
+import type { Registry } from "../../registry/registry.ts";
 import { namespaceOf } from "../middleware/auth.ts";
 import { storeHealthOf } from "../store_guard.ts";
 import { fails, mount, operation } from "./_declare.ts";
@@ -34,17 +36,19 @@ export const discoveryOps = {
     method: "get",
     path: "/wcp/capabilities",
     operationId: "listCapabilities",
-    summary: "Capabilities served by enrolled workers",
+    summary:
+      "Capabilities served by enrolled workers, by id, one page (?limit&cursor): how many workers serve each and their species; the workers of one are GET /wcp/workers?capability=",
     tag: "discovery",
     auth: "token",
+    query: z.strictObject(pageParams),
     responses: {
       200: {
-        description: "Capabilities with the workers and species serving them",
-        schema: list(
+        description: "A page of capabilities",
+        schema: page(
           "capabilities",
           z.object({
             capability_id: z.string(),
-            workers: z.array(z.string()),
+            worker_count: z.number().int().min(1),
             worker_species: z.array(z.string()),
           }),
         ),
@@ -56,11 +60,26 @@ export const discoveryOps = {
     path: "/wcp/workers",
     operationId: "listWorkers",
     summary:
-      "Enrolled workers (?namespace=); a namespace token gets its own (view full) and the active workers serving its tenant (view shared: routing fields only)",
+      "Enrolled workers in enrolment order, one page (?namespace&capability&limit&cursor&detail); a namespace token gets its own (view full) and the active workers serving its tenant (view shared: routing fields only)",
     tag: "discovery",
     auth: "token",
-    query: z.object({ namespace: z.string().optional() }),
-    responses: { 200: { description: "Workers", schema: list("workers", Worker) } },
+    query: z.strictObject({
+      namespace: z.string().max(200, { error: "at most 200 characters" }).optional(),
+      capability: z.string().min(1, { error: "must not be empty" }).max(200, {
+        error: "at most 200 characters",
+      }).optional().describe("Only workers declaring this capability"),
+      ...pageParams,
+      detail: z.enum(["summary", "full"], { error: "one of summary, full" }).optional()
+        .describe(
+          "summary (default): rows without the record (its species and capabilities only); full: the rows GET /wcp/workers/{id} answers",
+        ),
+    }),
+    responses: {
+      200: {
+        description: "A page of workers",
+        schema: page("workers", z.union([WorkerSummary, Worker])),
+      },
+    },
   }),
   worker: operation({
     method: "get",
@@ -174,34 +193,48 @@ export function healthRoute(hall: Hall): Hono<HallEnv> {
  */
 export function discoveryRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();
-  mount(app, discoveryOps.capabilities, (c) => {
+  mount(app, discoveryOps.capabilities, (c, { query }) => {
     const p = principal(c);
+    const after = decodeCursor("capabilities", query.cursor, ["string"]);
     const ns = p.role === "admin" ? null : p.namespace;
-    const byCap = new Map<string, { workers: string[]; species: Set<string> }>();
-    for (const w of hall.registry.workers()) {
-      if (w.status === "revoked") continue;
-      if (ns !== null && namespaceOf(w.worker_id) !== ns && !servesTenant(w, ns)) continue;
-      for (const cap of w.capabilities) {
-        const e = byCap.get(cap) ?? { workers: [], species: new Set<string>() };
-        e.workers.push(w.worker_id);
-        e.species.add(w.worker_species_id);
-        byCap.set(cap, e);
+    const all = capabilityIndex(hall.registry, ns);
+    // The first capability after the cursor's id (binary search over the sorted index).
+    let lo = 0;
+    if (after !== null) {
+      const id = after[0] as string;
+      let hi = all.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (all[mid].capability_id <= id) lo = mid + 1;
+        else hi = mid;
       }
     }
-    const capabilities = [...byCap.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
-      .map(([capability_id, e]) => ({
-        capability_id,
-        workers: e.workers,
-        worker_species: [...e.species].sort(),
-      }));
-    return c.json({ capabilities, count: capabilities.length });
+    const limit = query.limit ?? PAGE_DEFAULT;
+    const rows = all.slice(lo, lo + limit);
+    const next = lo + limit < all.length ? [rows[rows.length - 1].capability_id] : null;
+    return c.json(pageBody("capabilities", "capabilities", rows, next));
   });
   mount(app, discoveryOps.workers, async (c, { query }) => {
     const p = principal(c);
-    const ns = query.namespace;
-    const rows = await hall.store.listWorkers(ns ? { namespace: ns } : {});
-    const workers = rows.map((w) => workerView(p, w)).filter((w) => w !== null);
-    return c.json({ workers, count: workers.length });
+    const after = decodeCursor("workers", query.cursor, ["string", "string"]);
+    if (p.role !== "admin" && p.namespace === null) {
+      return c.json(pageBody("workers", "workers", [], null));
+    }
+    const rows = await hall.store.pageWorkers({
+      ...(query.namespace ? { namespace: query.namespace } : {}),
+      ...(query.capability ? { capability: query.capability } : {}),
+      // A namespace token pages only what it may see (the store filters, so every page's last
+      // row, hence its cursor, is one of those).
+      ...(p.role === "admin" ? {} : { visible_to: p.namespace! }),
+      after,
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
+    const full = query.detail === "full";
+    const workers = rows.rows.map((w) => {
+      const view = workerView(p, w);
+      return view && !full ? workerSummary(view) : view;
+    }).filter((w) => w !== null);
+    return c.json(pageBody("workers", "workers", workers, rows.next));
   });
   mount(app, discoveryOps.worker, async (c, { params }) => {
     const row = await hall.store.getWorker(params.id);
@@ -210,4 +243,43 @@ export function discoveryRoutes(hall: Hall): Hono<HallEnv> {
     return c.json(view);
   });
   return app;
+}
+
+// A worker's page row: its view without the record, but the record's species and capabilities.
+function workerSummary(view: Record<string, unknown>): Record<string, unknown> {
+  const { record, ...rest } = view as { record: Record<string, unknown> };
+  return {
+    ...rest,
+    worker_species_id: record.worker_species_id,
+    capabilities: record.capabilities,
+  };
+}
+
+type CapabilityCount = ReturnType<Registry["capabilityCounts"]>[number];
+
+// The capability index of a registry as one caller may see it (null: an admin; else a
+// namespace: its own workers and the active ones serving its tenant), built once per registry
+// version (one pass over the records), so a page is a binary search and a slice.
+const capabilityCache = new WeakMap<
+  Registry,
+  { version: number; byScope: Map<string | null, CapabilityCount[]> }
+>();
+
+function capabilityIndex(registry: Registry, ns: string | null): CapabilityCount[] {
+  let c = capabilityCache.get(registry);
+  if (!c || c.version !== registry.version) {
+    c = { version: registry.version, byScope: new Map() };
+    capabilityCache.set(registry, c);
+  }
+  let rows = c.byScope.get(ns);
+  if (!rows) {
+    rows = registry.capabilityCounts((w) =>
+      w.status !== "revoked" &&
+      (ns === null || namespaceOf(w.worker_id) === ns || servesTenant(w, ns))
+    );
+    // Bounded: one entry per namespace that asked since the last registry change.
+    if (c.byScope.size >= 256) c.byScope.clear();
+    c.byScope.set(ns, rows);
+  }
+  return rows;
 }

@@ -8,7 +8,8 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { type HallEnv, principal } from "../_http.ts";
-import { Alert, list } from "../api_schemas.ts";
+import { Alert, page } from "../api_schemas.ts";
+import { decodeCursor, pageBody, pageParams } from "../_paging.ts";
 import { HttpError } from "../errors.ts";
 import type { HallEvent } from "../events.ts";
 import type { Hall } from "../hall.ts";
@@ -42,8 +43,6 @@ function lastEventId(raw: string | undefined): number {
   return Number(raw.trim());
 }
 
-const LIMIT = "integer 1-1000";
-
 /** The event and alert operations. */
 export const eventOps = {
   events: operation({
@@ -76,15 +75,14 @@ export const eventOps = {
     method: "get",
     path: "/wcp/alerts",
     operationId: "listAlerts",
-    summary: "Alerts (?open=true|false)",
+    summary: "Alerts, newest first, one page (?open=true|false&limit&cursor)",
     tag: "events",
     auth: "admin",
-    query: z.object({
+    query: z.strictObject({
       open: z.enum(["true", "false"], { error: "true or false" }).optional(),
-      limit: z.coerce.number({ error: LIMIT }).int({ error: LIMIT }).min(1, { error: LIMIT })
-        .max(1000, { error: LIMIT }).optional(),
+      ...pageParams,
     }),
-    responses: { 200: { description: "Alerts", schema: list("alerts", Alert) } },
+    responses: { 200: { description: "A page of alerts", schema: page("alerts", Alert) } },
   }),
   ack: operation({
     method: "post",
@@ -272,17 +270,18 @@ export function eventRoutes(hall: Hall, watch?: StreamWatch): Hono<HallEnv> {
   // Alerts span tenants (chain breaks, tamper, banned hashes): reading and acknowledging them is
   // for admins, so a namespace token can neither see others' incidents nor silence them.
   mount(app, eventOps.alerts, async (c, { query }) => {
+    const after = decodeCursor("alerts", query.cursor, ["string", "string"]);
     const open = query.open;
-    const n = query.limit;
-    const alerts = await hall.store.listAlerts({
+    const p = await hall.store.pageAlerts({
       ...(open === "true"
         ? { acknowledged: false }
         : open === "false"
         ? { acknowledged: true }
         : {}),
-      ...(n ? { limit: n } : {}),
+      after,
+      ...(query.limit ? { limit: query.limit } : {}),
     });
-    return c.json({ alerts, count: alerts.length });
+    return c.json(pageBody("alerts", "alerts", p.rows, p.next));
   });
 
   mount(app, eventOps.ack, async (c, input) => {

@@ -9,7 +9,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { type HallEnv, principal } from "../_http.ts";
 import { readScope, requireTenant } from "../_scope.ts";
-import { Checkpoint, list, Receipt, SignedCheckpoint } from "../api_schemas.ts";
+import { Checkpoint, list, page, Receipt, SignedCheckpoint } from "../api_schemas.ts";
+import { decodeCursor, pageBody } from "../_paging.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { CheckpointBody, ReceiptQueryParams } from "../schemas.ts";
@@ -25,11 +26,12 @@ export const receiptOps = {
     method: "get",
     path: "/wcp/receipts",
     operationId: "listReceipts",
-    summary: "Receipts (?tenant_id&correlation_id&since&until&limit)",
+    summary:
+      "Receipts in (tenant_id, seq) order, one page of whole receipts (?tenant_id&correlation_id&since&until&limit&cursor); a namespace token reads its tenant's",
     tag: "receipts",
     auth: "token",
     query: ReceiptQueryParams,
-    responses: { 200: { description: "Receipts", schema: list("receipts", Receipt) } },
+    responses: { 200: { description: "A page of receipts", schema: page("receipts", Receipt) } },
   }),
   tenants: operation({
     method: "get",
@@ -169,8 +171,14 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
       });
     }
     const scope = readScope(principal(c), q.tenant_id);
-    const rows = await hall.store.listReceipts(scope === null ? q : { ...q, tenant_id: scope });
-    return c.json({ receipts: rows.map((r) => r.receipt), count: rows.length });
+    const after = decodeCursor("receipts", q.cursor, ["string", "integer"]);
+    const { cursor: _cursor, ...filter } = q;
+    const p = await hall.store.pageReceipts({
+      ...filter,
+      ...(scope === null ? {} : { tenant_id: scope }),
+      after,
+    });
+    return c.json(pageBody("receipts", "receipts", p.rows.map((r) => r.receipt), p.next));
   });
 
   mount(app, receiptOps.tenants, async (c) => {

@@ -8,7 +8,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type HallEnv, principal } from "../_http.ts";
-import { list, Namespace, Tier, Token } from "../api_schemas.ts";
+import { list, Namespace, page, Tier, Token } from "../api_schemas.ts";
+import { decodeCursor, pageBody, pageParams } from "../_paging.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { NamespaceBody, NamespaceId, TierBody, TokenBody } from "../schemas.ts";
@@ -38,10 +39,13 @@ export const tenantOps = {
     method: "get",
     path: "/wcp/namespaces",
     operationId: "listNamespaces",
-    summary: "Namespaces (a namespace token sees its own)",
+    summary: "Namespaces by name, one page (?limit&cursor); a namespace token sees its own",
     tag: "tenants",
     auth: "token",
-    responses: { 200: { description: "Namespaces", schema: list("namespaces", Namespace) } },
+    query: z.strictObject(pageParams),
+    responses: {
+      200: { description: "A page of namespaces", schema: page("namespaces", Namespace) },
+    },
   }),
   setNamespaceTier: operation({
     method: "put",
@@ -82,10 +86,11 @@ export const tenantOps = {
     method: "get",
     path: "/wcp/tokens",
     operationId: "listTokens",
-    summary: "Tokens (never their hashes)",
+    summary: "Tokens by id, one page (?limit&cursor); never their hashes",
     tag: "tenants",
     auth: "admin",
-    responses: { 200: { description: "Tokens", schema: list("tokens", Token) } },
+    query: z.strictObject(pageParams),
+    responses: { 200: { description: "A page of tokens", schema: page("tokens", Token) } },
   }),
   revokeToken: operation({
     method: "post",
@@ -178,11 +183,18 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
     return c.json({ ...row, token: t.token, token_id: t.token_id }, 201);
   });
 
-  mount(app, ops.listNamespaces, async (c) => {
+  mount(app, ops.listNamespaces, async (c, { query }) => {
     const p = principal(c);
-    const all = await hall.store.listNamespaces();
-    const namespaces = p.role === "admin" ? all : all.filter((n) => n.namespace === p.namespace);
-    return c.json({ namespaces, count: namespaces.length });
+    const after = decodeCursor("namespaces", query.cursor, ["string"]);
+    if (p.role !== "admin" && p.namespace === null) {
+      return c.json(pageBody("namespaces", "namespaces", [], null));
+    }
+    const r = await hall.store.pageNamespaces({
+      ...(p.role === "admin" ? {} : { namespace: p.namespace! }),
+      after,
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
+    return c.json(pageBody("namespaces", "namespaces", r.rows, r.next));
   });
 
   mount(app, ops.setNamespaceTier, async (c, input) => {
@@ -222,9 +234,13 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
     return c.json({ ...t, role: body.role, namespace: body.namespace ?? null }, 201);
   });
 
-  mount(app, ops.listTokens, async (c) => {
-    const tokens = (await hall.store.listTokens()).map(publicToken);
-    return c.json({ tokens, count: tokens.length });
+  mount(app, ops.listTokens, async (c, { query }) => {
+    const after = decodeCursor("tokens", query.cursor, ["string"]);
+    const r = await hall.store.pageTokens({
+      after,
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
+    return c.json(pageBody("tokens", "tokens", r.rows.map(publicToken), r.next));
   });
 
   mount(app, ops.revokeToken, async (c, { params }) => {

@@ -245,7 +245,7 @@ export interface StorePeerChannel {
   close(): Promise<void>;
 }
 
-export interface HallStore {
+export interface HallStore extends HallStorePages {
   /** `sqlite` or `postgres`. */
   readonly backend: "sqlite" | "postgres";
 
@@ -475,6 +475,108 @@ export interface HallStore {
   listAlerts(filter?: { acknowledged?: boolean; limit?: number }): Promise<AlertRow[]>;
   /** Acknowledge (first acknowledgement wins); null when unknown. */
   acknowledgeAlert(alertId: string, by: string, at: string): Promise<AlertRow | null>;
+}
+
+// ---- keyset pages (issue 14 item 2) ----
+
+/** A sort key: the values of a list's order columns for one row, in order. */
+export type PageKey = (string | number)[];
+
+/** Where a page starts and how long it is (common to every `page*` method). */
+export interface PageQuery {
+  /** Start after the row with this sort key (the `next` of the previous page); absent: the start. */
+  after?: PageKey | null;
+  /** Rows in the page, 1-1000 (default 100; larger values are capped). */
+  limit?: number;
+}
+
+/** One page of a list: at most `limit` rows in the list's order, and where the next one starts. */
+export interface KeyedPage<T> {
+  /** The rows. */
+  rows: T[];
+  /** Sort key of the last row when more rows follow (pass it as `after`), else null. */
+  next: PageKey | null;
+}
+
+/** Workers in (`enrolled_at`, `worker_id`) order; key `[enrolled_at, worker_id]`. */
+export interface WorkerPageQuery extends PageQuery {
+  /** Only this namespace. */
+  namespace?: string;
+  /** Only workers whose record declares this capability. */
+  capability?: string;
+  /**
+   * The namespace of a namespace token: only what it may see (spec README decision 18): its
+   * own workers, and the active workers of others whose record serves its tenant (`tenants`
+   * absent, or listing it or `*`).
+   */
+  visible_to?: string;
+}
+
+/** An approval without its held input and decision (the page row; the full row by id). */
+export type ApprovalSummaryRow = Omit<ApprovalRow, "input" | "decision">;
+
+/** Approvals in (`created_at`, `approval_id`) order, oldest first; key `[created_at, approval_id]`. */
+export interface ApprovalPageQuery extends PageQuery {
+  /** Only this status. */
+  status?: ApprovalStatus;
+  /** Only this tenant. */
+  tenant_id?: string;
+  /** Whole rows (with `input` and `decision`, as `getApproval` answers) instead of summaries. */
+  full?: boolean;
+}
+
+/** Bans in (`reported_at`, `sha256`) order; key `[reported_at, sha256]`. */
+export interface BanPageQuery extends PageQuery {
+  /** Only this status. */
+  status?: BanRow["status"];
+}
+
+/** Alerts newest first, (`created_at`, `alert_id`) descending; key `[created_at, alert_id]`. */
+export interface AlertPageQuery extends PageQuery {
+  /** true: only acknowledged; false: only open. */
+  acknowledged?: boolean;
+}
+
+/** Receipts in (`tenant_id`, `seq`) order; key `[tenant_id, seq]`. */
+export interface ReceiptPageQuery extends PageQuery {
+  /** Only this tenant. */
+  tenant_id?: string;
+  /** Only this correlation id. */
+  correlation_id?: string;
+  /** `dispatched_at >= since`. */
+  since?: string;
+  /** `dispatched_at < until`. */
+  until?: string;
+}
+
+/** Namespaces by name; key `[namespace]`. */
+export interface NamespacePageQuery extends PageQuery {
+  /** Only this namespace (a namespace token lists its own). */
+  namespace?: string;
+}
+
+/**
+ * Keyset pages of every list the API serves (`src/hall/_paging.ts` turns keys into cursors).
+ * Each answers the rows after `after` in its fixed order with one indexed range scan, O(limit)
+ * whatever the table's size (no OFFSET, never every row); ties of the first order column are
+ * broken by the row's id, so the order is total and a row inserted between two pages is neither
+ * repeated nor makes another be skipped.
+ */
+export interface HallStorePages {
+  /** Workers (full rows; the route slims them). */
+  pageWorkers(query: WorkerPageQuery): Promise<KeyedPage<WorkerRow>>;
+  /** Approvals without input and decision (with them when `full`). */
+  pageApprovals(query: ApprovalPageQuery): Promise<KeyedPage<ApprovalSummaryRow>>;
+  /** Bans. */
+  pageBans(query: BanPageQuery): Promise<KeyedPage<BanRow>>;
+  /** Tokens (hashes included; never expose them) by `token_id`; key `[token_id]`. */
+  pageTokens(query: PageQuery): Promise<KeyedPage<TokenRow>>;
+  /** Namespaces. */
+  pageNamespaces(query: NamespacePageQuery): Promise<KeyedPage<NamespaceRow>>;
+  /** Alerts, newest first. */
+  pageAlerts(query: AlertPageQuery): Promise<KeyedPage<AlertRow>>;
+  /** Receipts. */
+  pageReceipts(query: ReceiptPageQuery): Promise<KeyedPage<ReceiptRow>>;
 }
 
 /** Makes a fresh, empty, migrated-or-not store for a test (the contract calls `migrate`). */

@@ -20,6 +20,18 @@
 
 import postgres from "postgres";
 import type {
+  AlertPageQuery,
+  ApprovalPageQuery,
+  ApprovalSummaryRow,
+  BanPageQuery,
+  KeyedPage,
+  NamespacePageQuery,
+  PageQuery,
+  ReceiptPageQuery,
+  WorkerPageQuery,
+} from "../types.ts";
+import { PG_PAGE_INDEXES, PgPages } from "./pages.ts";
+import type {
   AlertRow,
   ApprovalPrincipal,
   ApprovalRow,
@@ -218,6 +230,10 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [{
     create trigger bans_version before insert or update on bans
       for each row execute function wcp_registry_version();
   `,
+}, {
+  // Keyset pages of every list (issue 14 item 2): an index per list order and filter.
+  version: 8,
+  sql: PG_PAGE_INDEXES,
 }];
 
 // A registry version to list changes after: a non-negative safe integer.
@@ -415,11 +431,13 @@ export class PostgresStore implements HallStore {
   readonly backend = "postgres" as const;
   readonly #sql: Sql;
   readonly #schema: string | undefined;
+  readonly #pages: PgPages;
 
   /** Wraps a connection pool (use {@link openPostgresStore} to build one from a URL). */
   constructor(sql: Sql, schema?: string) {
     this.#sql = sql;
     this.#schema = schema;
+    this.#pages = new PgPages(sql);
   }
 
   /**
@@ -1082,6 +1100,29 @@ export class PostgresStore implements HallStore {
     if (r) return toAlert(r);
     const [existing] = await this.#sql`select * from alerts where alert_id = ${alertId}`;
     return existing ? toAlert(existing) : null;
+  }
+
+  // ---- keyset pages (pages.ts) ----
+  pageWorkers(q: WorkerPageQuery): Promise<KeyedPage<WorkerRow>> {
+    return this.#pages.pageWorkers(q);
+  }
+  pageApprovals(q: ApprovalPageQuery): Promise<KeyedPage<ApprovalSummaryRow>> {
+    return this.#pages.pageApprovals(q);
+  }
+  pageBans(q: BanPageQuery): Promise<KeyedPage<BanRow>> {
+    return this.#pages.pageBans(q);
+  }
+  pageTokens(q: PageQuery): Promise<KeyedPage<TokenRow>> {
+    return this.#pages.pageTokens(q);
+  }
+  pageNamespaces(q: NamespacePageQuery): Promise<KeyedPage<NamespaceRow>> {
+    return this.#pages.pageNamespaces(q);
+  }
+  pageAlerts(q: AlertPageQuery): Promise<KeyedPage<AlertRow>> {
+    return this.#pages.pageAlerts(q);
+  }
+  pageReceipts(q: ReceiptPageQuery): Promise<KeyedPage<ReceiptRow>> {
+    return this.#pages.pageReceipts(q);
   }
 }
 

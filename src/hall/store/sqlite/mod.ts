@@ -15,6 +15,17 @@
  */
 
 import type {
+  AlertPageQuery,
+  ApprovalPageQuery,
+  ApprovalSummaryRow,
+  BanPageQuery,
+  KeyedPage,
+  NamespacePageQuery,
+  PageQuery,
+  ReceiptPageQuery,
+  WorkerPageQuery,
+} from "../types.ts";
+import type {
   AlertRow,
   ApprovalPrincipal,
   ApprovalRow,
@@ -49,9 +60,10 @@ import { SqliteTenancy } from "./tenancy.ts";
 import { SqliteApprovals } from "./approvals.ts";
 import { SqliteReceiptTree } from "./receipt_tree.ts";
 import { SqliteReceipts } from "./receipts.ts";
-import { SqliteTelemetry } from "./telemetry.ts";
+import { SqliteTelemetry, type TelemetryWriter } from "./telemetry.ts";
 import { SqliteDecisions } from "./decisions.ts";
 import { SqliteAlerts } from "./alerts.ts";
+import { SqlitePages } from "./pages.ts";
 
 /** Options of `openSqliteStore`. */
 export interface SqliteStoreOptions {
@@ -74,6 +86,7 @@ export class SqliteStore implements HallStore {
   readonly #telemetry: SqliteTelemetry;
   readonly #decisions: SqliteDecisions;
   readonly #alerts: SqliteAlerts;
+  readonly #pages: SqlitePages;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     const db = new SqliteDb(path, options.synchronous ?? "FULL");
@@ -87,6 +100,7 @@ export class SqliteStore implements HallStore {
     this.#telemetry = new SqliteTelemetry(db, options.telemetryWorker ?? true);
     this.#decisions = new SqliteDecisions(db);
     this.#alerts = new SqliteAlerts(db);
+    this.#pages = new SqlitePages(db);
   }
 
   // ---- lifecycle ----
@@ -305,6 +319,10 @@ export class SqliteStore implements HallStore {
   appendTelemetryBatches(batches: TelemetryBatch[]): Promise<void> {
     return this.#telemetry.appendTelemetryBatches(batches);
   }
+  /** Where telemetry is written: its own thread, or (why) the serving thread. */
+  telemetryWriter(): TelemetryWriter {
+    return this.#telemetry.writer();
+  }
   listTelemetry(query?: TelemetryQuery): Promise<TelemetryRow[]> {
     return this.#telemetry.listTelemetry(query);
   }
@@ -328,6 +346,29 @@ export class SqliteStore implements HallStore {
   }
   acknowledgeAlert(alertId: string, by: string, at: string): Promise<AlertRow | null> {
     return this.#alerts.acknowledgeAlert(alertId, by, at);
+  }
+
+  // ---- keyset pages (pages.ts) ----
+  pageWorkers(q: WorkerPageQuery): Promise<KeyedPage<WorkerRow>> {
+    return this.#pages.pageWorkers(q);
+  }
+  pageApprovals(q: ApprovalPageQuery): Promise<KeyedPage<ApprovalSummaryRow>> {
+    return this.#pages.pageApprovals(q);
+  }
+  pageBans(q: BanPageQuery): Promise<KeyedPage<BanRow>> {
+    return this.#pages.pageBans(q);
+  }
+  pageTokens(q: PageQuery): Promise<KeyedPage<TokenRow>> {
+    return this.#pages.pageTokens(q);
+  }
+  pageNamespaces(q: NamespacePageQuery): Promise<KeyedPage<NamespaceRow>> {
+    return this.#pages.pageNamespaces(q);
+  }
+  pageAlerts(q: AlertPageQuery): Promise<KeyedPage<AlertRow>> {
+    return this.#pages.pageAlerts(q);
+  }
+  pageReceipts(q: ReceiptPageQuery): Promise<KeyedPage<ReceiptRow>> {
+    return this.#pages.pageReceipts(q);
   }
 }
 

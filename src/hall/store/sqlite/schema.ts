@@ -6,6 +6,7 @@
  */
 
 import type { SqliteDb } from "./db.ts";
+import { SQLITE_PAGE_INDEXES } from "./pages.ts";
 
 /** DDL of the receipt tree table (migration 4, and its rebuild from the first form). */
 export const RECEIPT_TREE = `
@@ -132,6 +133,8 @@ export const MIGRATIONS: string[] = [
       VALUES (1, NEW.sha256, (SELECT v FROM registry_counter WHERE id = 1));
   END;
   `,
+  // 7: keyset pages of every list (issue 14 item 2): an index per list order and filter
+  SQLITE_PAGE_INDEXES,
 ];
 
 /** The highest applied migration (0 on a new file). */

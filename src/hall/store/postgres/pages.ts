@@ -1,0 +1,299 @@
+/**
+ * Keyset pages of the PostgreSQL store (`HallStorePages`): one statement per page, the rows
+ * after the caller's key in the list's order (row comparisons `(a, b) > (x, y)`, which a btree
+ * index on `(a, b)` answers as a range scan), `limit limit + 1` (the extra row says whether
+ * another page follows). Text columns use the "C" collation, so the order is the one SQLite and
+ * JavaScript give. The indexes are migration 8 (`PG_PAGE_INDEXES`).
+ *
+ * @module
+ */
+
+import type postgres from "postgres";
+import { keyedPage, pageLimit } from "../_page.ts";
+import type {
+  AlertPageQuery,
+  AlertRow,
+  ApprovalPageQuery,
+  ApprovalSummaryRow,
+  BanPageQuery,
+  BanRow,
+  HallStorePages,
+  KeyedPage,
+  NamespacePageQuery,
+  NamespaceRow,
+  PageKey,
+  PageQuery,
+  ReceiptPageQuery,
+  ReceiptRow,
+  TokenRow,
+  WorkerPageQuery,
+  WorkerRow,
+} from "../types.ts";
+
+// Self-contained (as the other PostgreSQL files, a row helper or two of its own).
+// deno-lint-ignore no-explicit-any
+type Row = Record<string, any>;
+type Sql = postgres.Sql;
+const num = (v: unknown): number => typeof v === "number" ? v : Number(v);
+function parseJson<T>(v: unknown): T {
+  return (v === null || v === undefined ? null : JSON.parse(String(v))) as T;
+}
+
+/** Migration 8: the indexes the pages scan (every list's order, per filter it is asked with). */
+export const PG_PAGE_INDEXES = `
+  create index if not exists workers_page on workers (enrolled_at, worker_id);
+  create index if not exists workers_ns_page on workers (namespace, enrolled_at, worker_id);
+  create index if not exists approvals_page on approvals (created_at, approval_id);
+  create index if not exists approvals_status_page on approvals (status, created_at, approval_id);
+  create index if not exists approvals_tenant_page on approvals (tenant_id, created_at, approval_id);
+  create index if not exists bans_page on bans (reported_at, sha256);
+  create index if not exists bans_status_page on bans (status, reported_at, sha256);
+  create index if not exists alerts_page on alerts (created_at, alert_id);
+  create index if not exists alerts_open_page on alerts (created_at, alert_id)
+    where acknowledged_at is null;
+  create index if not exists alerts_acked_page on alerts (created_at, alert_id)
+    where acknowledged_at is not null;
+`;
+
+// A statement fragment (postgres.js nests `sql` templates).
+type Fragment = postgres.PendingQuery<Row[]>;
+
+const principal = (id: unknown, label: unknown) =>
+  id === null || id === undefined ? null : { principal_id: String(id), label: String(label ?? "") };
+
+function approvalSummary(r: Row): ApprovalSummaryRow {
+  return {
+    approval_id: r.approval_id,
+    decision_id: r.decision_id,
+    tenant_id: r.tenant_id,
+    correlation_id: r.correlation_id,
+    capability_id: r.capability_id,
+    supervisor_level: r.supervisor_level,
+    status: r.status,
+    ...(r.input === undefined
+      ? {}
+      : { input: parseJson(r.input), decision: parseJson(r.decision) }),
+    created_at: r.created_at,
+    expires_at: r.expires_at,
+    requested_by: principal(r.requested_by, r.requested_by_label),
+    resolved_at: r.resolved_at,
+    resolved_by: principal(r.resolved_by, r.resolved_by_label),
+    note: r.note,
+    escalations: num(r.escalations),
+    consumed_at: r.consumed_at,
+  };
+}
+
+function worker(r: Row): WorkerRow {
+  return {
+    worker_id: r.worker_id,
+    namespace: r.namespace,
+    record: parseJson(r.record),
+    status: r.status,
+    current_hash: r.current_hash,
+    attestation: parseJson(r.attestation),
+    flagged: r.flagged,
+    enrolled_by: r.enrolled_by,
+    enrolled_at: r.enrolled_at,
+    updated_at: r.updated_at,
+  };
+}
+
+function ban(r: Row): BanRow {
+  return {
+    sha256: r.sha256,
+    reason: r.reason,
+    source: r.source,
+    evidence_url: r.evidence_url,
+    reported_at: r.reported_at,
+    status: r.status,
+    confirmed_at: r.confirmed_at,
+    confirmed_by: r.confirmed_by,
+    // As the SQLite store: the review fields only once an entry was rejected or lifted.
+    ...(r.reviewed_at == null ? {} : {
+      reviewed_at: r.reviewed_at,
+      reviewed_by: r.reviewed_by,
+      review_note: r.review_note,
+    }),
+  };
+}
+
+function token(r: Row): TokenRow {
+  return {
+    token_id: r.token_id,
+    token_hash: r.token_hash,
+    role: r.role,
+    namespace: r.namespace,
+    label: r.label,
+    created_at: r.created_at,
+    revoked_at: r.revoked_at,
+  };
+}
+
+function alert(r: Row): AlertRow {
+  return {
+    alert_id: r.alert_id,
+    kind: r.kind,
+    severity: num(r.severity),
+    message: r.message,
+    subject: r.subject,
+    details: parseJson(r.details),
+    created_at: r.created_at,
+    acknowledged_at: r.acknowledged_at,
+    acknowledged_by: r.acknowledged_by,
+  };
+}
+
+function receipt(r: Row): ReceiptRow {
+  return {
+    tenant_id: r.tenant_id,
+    seq: num(r.seq),
+    receipt_id: r.receipt_id,
+    receipt_hash: r.receipt_hash,
+    prev_receipt_hash: r.prev_receipt_hash,
+    correlation_id: r.correlation_id,
+    decision_id: r.decision_id,
+    dispatched_at: r.dispatched_at,
+    receipt: parseJson(r.receipt),
+  };
+}
+
+/** The page methods over the pool `sql`. */
+export class PgPages implements HallStorePages {
+  readonly #sql: Sql;
+
+  /** Pages over the pool `sql`. */
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  // `and <term>` for each term given, joined into one fragment (empty when none).
+  #and(terms: (Fragment | null)[]): Fragment {
+    const sql = this.#sql;
+    return terms.reduce<Fragment>(
+      (acc, t) => t === null ? acc : sql`${acc} and ${t}`,
+      sql``,
+    );
+  }
+
+  // `(a, b) > (x, y)` (or `<`) for a key of two values; `a > x` for one.
+  #after(columns: [string] | [string, string], key: PageKey | null | undefined, op: ">" | "<") {
+    if (!key) return null;
+    if (key.length !== columns.length) {
+      throw new RangeError(`after: a key of ${columns.length} values (${columns.join(", ")})`);
+    }
+    const sql = this.#sql;
+    const cmp = op === ">" ? sql`>` : sql`<`;
+    if (columns.length === 1) return sql`${sql(columns[0])} ${cmp} ${key[0]}`;
+    return sql`(${sql(columns[0])}, ${sql(columns[1])}) ${cmp} (${key[0]}, ${key[1]})`;
+  }
+
+  async pageWorkers(q: WorkerPageQuery): Promise<KeyedPage<WorkerRow>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    const ns = q.visible_to;
+    const rows = await sql`select * from workers where true ${
+      this.#and([
+        q.namespace === undefined ? null : sql`namespace = ${q.namespace}`,
+        q.capability === undefined
+          ? null
+          : sql`(record::jsonb -> 'capabilities') ? ${q.capability}`,
+        // Decision 18, as `workerView` decides it: its own workers, and others' active workers
+        // whose record serves the tenant (no `tenants`, or a list naming it or "*").
+        ns === undefined ? null : sql`(namespace = ${ns} or (status <> 'revoked' and (
+          (record::jsonb -> 'tenants') is null
+          or (jsonb_typeof(record::jsonb -> 'tenants') = 'array'
+            and (record::jsonb -> 'tenants') ?| array[${ns}::text, '*']))))`,
+        this.#after(["enrolled_at", "worker_id"], q.after, ">"),
+      ])
+    } order by enrolled_at, worker_id limit ${limit + 1}`;
+    return keyedPage(rows.map(worker), limit, (w) => [w.enrolled_at, w.worker_id]);
+  }
+
+  async pageApprovals(q: ApprovalPageQuery): Promise<KeyedPage<ApprovalSummaryRow>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    const columns = q.full ? sql`*` : sql`approval_id, decision_id, tenant_id, correlation_id,
+      capability_id, supervisor_level, status, created_at, expires_at, requested_by,
+      requested_by_label, resolved_at, resolved_by, resolved_by_label, note, escalations,
+      consumed_at`;
+    const rows = await sql`select ${columns} from approvals where true ${
+      this.#and([
+        q.status === undefined ? null : sql`status = ${q.status}`,
+        q.tenant_id === undefined ? null : sql`tenant_id = ${q.tenant_id}`,
+        this.#after(["created_at", "approval_id"], q.after, ">"),
+      ])
+    } order by created_at, approval_id limit ${limit + 1}`;
+    return keyedPage(rows.map(approvalSummary), limit, (a) => [a.created_at, a.approval_id]);
+  }
+
+  async pageBans(q: BanPageQuery): Promise<KeyedPage<BanRow>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    const rows = await sql`select * from bans where true ${
+      this.#and([
+        q.status === undefined ? null : sql`status = ${q.status}`,
+        this.#after(["reported_at", "sha256"], q.after, ">"),
+      ])
+    } order by reported_at, sha256 limit ${limit + 1}`;
+    return keyedPage(rows.map(ban), limit, (b) => [b.reported_at, b.sha256]);
+  }
+
+  async pageTokens(q: PageQuery): Promise<KeyedPage<TokenRow>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    const rows = await sql`select * from tokens where true ${
+      this.#and([this.#after(["token_id"], q.after, ">")])
+    } order by token_id limit ${limit + 1}`;
+    return keyedPage(rows.map(token), limit, (t) => [t.token_id]);
+  }
+
+  async pageNamespaces(q: NamespacePageQuery): Promise<KeyedPage<NamespaceRow>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    const rows = await sql`select * from namespaces where true ${
+      this.#and([
+        q.namespace === undefined ? null : sql`namespace = ${q.namespace}`,
+        this.#after(["namespace"], q.after, ">"),
+      ])
+    } order by namespace limit ${limit + 1}`;
+    return keyedPage(
+      rows.map((r) => ({
+        namespace: r.namespace,
+        tier: r.tier,
+        owner: r.owner,
+        created_at: r.created_at,
+      })),
+      limit,
+      (n) => [n.namespace],
+    );
+  }
+
+  async pageAlerts(q: AlertPageQuery): Promise<KeyedPage<AlertRow>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    const rows = await sql`select * from alerts where true ${
+      this.#and([
+        q.acknowledged === true ? sql`acknowledged_at is not null` : null,
+        q.acknowledged === false ? sql`acknowledged_at is null` : null,
+        this.#after(["created_at", "alert_id"], q.after, "<"),
+      ])
+    } order by created_at desc, alert_id desc limit ${limit + 1}`;
+    return keyedPage(rows.map(alert), limit, (a) => [a.created_at, a.alert_id]);
+  }
+
+  async pageReceipts(q: ReceiptPageQuery): Promise<KeyedPage<ReceiptRow>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    const rows = await sql`select * from receipts where true ${
+      this.#and([
+        q.tenant_id === undefined ? null : sql`tenant_id = ${q.tenant_id}`,
+        q.correlation_id === undefined ? null : sql`correlation_id = ${q.correlation_id}`,
+        q.since === undefined ? null : sql`dispatched_at >= ${q.since}`,
+        q.until === undefined ? null : sql`dispatched_at < ${q.until}`,
+        this.#after(["tenant_id", "seq"], q.after, ">"),
+      ])
+    } order by tenant_id, seq limit ${limit + 1}`;
+    return keyedPage(rows.map(receipt), limit, (r) => [r.tenant_id, r.seq]);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Keyset pages of the SQLite store (`HallStorePages`): one indexed range scan per page, after
+ * the caller's key, `LIMIT limit + 1` (the extra row says whether another page follows). Row
+ * value comparisons (`(a, b) > (?, ?)`) over the indexes of migration 7 (`SQLITE_PAGE_INDEXES`).
+ *
+ * @module
+ */
+
+import type { SQLInputValue } from "node:sqlite";
+import { keyedPage, pageLimit } from "../_page.ts";
+import { promised, type SqliteDb } from "./db.ts";
+import type {
+  AlertPageQuery,
+  AlertRow,
+  ApprovalPageQuery,
+  ApprovalSummaryRow,
+  BanPageQuery,
+  BanRow,
+  BuiltReceipt,
+  HallStorePages,
+  KeyedPage,
+  NamespacePageQuery,
+  NamespaceRow,
+  PageKey,
+  PageQuery,
+  ReceiptPageQuery,
+  ReceiptRow,
+  TokenRow,
+  WorkerPageQuery,
+  WorkerRow,
+} from "../types.ts";
+
+/** Migration 7: the indexes the pages scan (every list's order, per filter it is asked with). */
+export const SQLITE_PAGE_INDEXES = `
+  CREATE INDEX IF NOT EXISTS workers_page ON workers(enrolled_at, worker_id);
+  CREATE INDEX IF NOT EXISTS workers_ns_page ON workers(namespace, enrolled_at, worker_id);
+  CREATE INDEX IF NOT EXISTS approvals_page ON approvals(created_at, approval_id);
+  CREATE INDEX IF NOT EXISTS approvals_status_page ON approvals(status, created_at, approval_id);
+  CREATE INDEX IF NOT EXISTS approvals_tenant_page ON approvals(tenant_id, created_at, approval_id);
+  CREATE INDEX IF NOT EXISTS bans_page ON bans(reported_at, sha256);
+  CREATE INDEX IF NOT EXISTS bans_status_page ON bans(status, reported_at, sha256);
+  CREATE INDEX IF NOT EXISTS alerts_page ON alerts(created_at, alert_id);
+  CREATE INDEX IF NOT EXISTS alerts_open_page ON alerts(created_at, alert_id)
+    WHERE acknowledged_at IS NULL;
+  CREATE INDEX IF NOT EXISTS alerts_acked_page ON alerts(created_at, alert_id)
+    WHERE acknowledged_at IS NOT NULL;
+`;
+
+type Raw = Record<string, SQLInputValue>;
+
+class Where {
+  readonly terms: string[] = [];
+  readonly params: SQLInputValue[] = [];
+  add(term: string, ...params: SQLInputValue[]): void {
+    this.terms.push(term);
+    this.params.push(...params);
+  }
+  /** `(c1, c2) > (?, ?)` (or `<` for a descending order) when a key is given. */
+  after(columns: readonly string[], key: PageKey | null | undefined, op: ">" | "<" = ">"): void {
+    if (!key) return;
+    if (key.length !== columns.length) {
+      throw new RangeError(`after: a key of ${columns.length} values (${columns.join(", ")})`);
+    }
+    this.add(`(${columns.join(", ")}) ${op} (${columns.map(() => "?").join(", ")})`, ...key);
+  }
+  get sql(): string {
+    return this.terms.length ? `WHERE ${this.terms.join(" AND ")}` : "";
+  }
+}
+
+function data<T>(r: unknown): T {
+  return JSON.parse((r as { data: string }).data) as T;
+}
+
+/** The page methods (`HallStorePages`) over the store's connection. */
+export class SqlitePages implements HallStorePages {
+  readonly #db: SqliteDb;
+  constructor(db: SqliteDb) {
+    this.#db = db;
+  }
+  pageWorkers(q: WorkerPageQuery): Promise<KeyedPage<WorkerRow>> {
+    return promised(() => this.#pages.pageWorkers(q));
+  }
+  pageApprovals(q: ApprovalPageQuery): Promise<KeyedPage<ApprovalSummaryRow>> {
+    return promised(() => this.#pages.pageApprovals(q));
+  }
+  pageBans(q: BanPageQuery): Promise<KeyedPage<BanRow>> {
+    return promised(() => this.#pages.pageBans(q));
+  }
+  pageTokens(q: PageQuery): Promise<KeyedPage<TokenRow>> {
+    return promised(() => this.#pages.pageTokens(q));
+  }
+  pageNamespaces(q: NamespacePageQuery): Promise<KeyedPage<NamespaceRow>> {
+    return promised(() => this.#pages.pageNamespaces(q));
+  }
+  pageAlerts(q: AlertPageQuery): Promise<KeyedPage<AlertRow>> {
+    return promised(() => this.#pages.pageAlerts(q));
+  }
+  pageReceipts(q: ReceiptPageQuery): Promise<KeyedPage<ReceiptRow>> {
+    return promised(() => this.#pages.pageReceipts(q));
+  }
+  readonly #pages = syncPages((sql, ...params) => this.#db.all(sql, ...params));
+}
+
+type SqliteAll = (sql: string, ...params: SQLInputValue[]) => unknown[];
+
+interface SyncPages {
+  pageWorkers(q: WorkerPageQuery): KeyedPage<WorkerRow>;
+  pageApprovals(q: ApprovalPageQuery): KeyedPage<ApprovalSummaryRow>;
+  pageBans(q: BanPageQuery): KeyedPage<BanRow>;
+  pageTokens(q: PageQuery): KeyedPage<TokenRow>;
+  pageNamespaces(q: NamespacePageQuery): KeyedPage<NamespaceRow>;
+  pageAlerts(q: AlertPageQuery): KeyedPage<AlertRow>;
+  pageReceipts(q: ReceiptPageQuery): KeyedPage<ReceiptRow>;
+}
+
+function syncPages(all: SqliteAll): SyncPages {
+  const run = <T>(
+    table: string,
+    select: string,
+    w: Where,
+    order: string,
+    limit: number,
+    row: (r: Raw) => T,
+    key: (r: T) => PageKey,
+  ): KeyedPage<T> => {
+    const rows = all(
+      `SELECT ${select} FROM ${table} ${w.sql} ORDER BY ${order} LIMIT ?`,
+      ...w.params,
+      limit + 1,
+    ).map((r) => row(r as Raw));
+    return keyedPage(rows, limit, key);
+  };
+  return {
+    pageWorkers(q) {
+      const w = new Where();
+      if (q.namespace !== undefined) w.add("namespace = ?", q.namespace);
+      if (q.capability !== undefined) {
+        w.add(
+          "EXISTS (SELECT 1 FROM json_each(data, '$.record.capabilities') WHERE value = ?)",
+          q.capability,
+        );
+      }
+      if (q.visible_to !== undefined) {
+        // Decision 18, as `workerView` decides it: its own workers, and others' active workers
+        // whose record serves the tenant (no `tenants`, or a list naming it or "*").
+        w.add(
+          `(namespace = ? OR (status <> 'revoked' AND (json_type(data, '$.record.tenants') IS NULL
+            OR (json_type(data, '$.record.tenants') = 'array' AND EXISTS (SELECT 1
+              FROM json_each(data, '$.record.tenants') WHERE value IN (?, '*'))))))`,
+          q.visible_to,
+          q.visible_to,
+        );
+      }
+      w.after(["enrolled_at", "worker_id"], q.after);
+      return run(
+        "workers",
+        "data",
+        w,
+        "enrolled_at, worker_id",
+        pageLimit(q.limit),
+        (r) => data<WorkerRow>(r),
+        (x) => [x.enrolled_at, x.worker_id],
+      );
+    },
+    pageApprovals(q) {
+      const w = new Where();
+      if (q.status !== undefined) w.add("status = ?", q.status);
+      if (q.tenant_id !== undefined) w.add("tenant_id = ?", q.tenant_id);
+      w.after(["created_at", "approval_id"], q.after);
+      return run(
+        "approvals",
+        q.full ? "data" : "json_remove(data, '$.input', '$.decision') AS data",
+        w,
+        "created_at, approval_id",
+        pageLimit(q.limit),
+        (r) => data<ApprovalSummaryRow>(r),
+        (x) => [x.created_at, x.approval_id],
+      );
+    },
+    pageBans(q) {
+      const w = new Where();
+      if (q.status !== undefined) w.add("status = ?", q.status);
+      w.after(["reported_at", "sha256"], q.after);
+      return run(
+        "bans",
+        "data",
+        w,
+        "reported_at, sha256",
+        pageLimit(q.limit),
+        (r) => data<BanRow>(r),
+        (x) => [x.reported_at, x.sha256],
+      );
+    },
+    pageTokens(q) {
+      const w = new Where();
+      w.after(["token_id"], q.after);
+      return run(
+        "tokens",
+        "data",
+        w,
+        "token_id",
+        pageLimit(q.limit),
+        (r) => data<TokenRow>(r),
+        (x) => [x.token_id],
+      );
+    },
+    pageNamespaces(q) {
+      const w = new Where();
+      if (q.namespace !== undefined) w.add("namespace = ?", q.namespace);
+      w.after(["namespace"], q.after);
+      return run(
+        "namespaces",
+        "data",
+        w,
+        "namespace",
+        pageLimit(q.limit),
+        (r) => data<NamespaceRow>(r),
+        (x) => [x.namespace],
+      );
+    },
+    pageAlerts(q) {
+      const w = new Where();
+      if (q.acknowledged === true) w.add("acknowledged_at IS NOT NULL");
+      if (q.acknowledged === false) w.add("acknowledged_at IS NULL");
+      w.after(["created_at", "alert_id"], q.after, "<");
+      return run(
+        "alerts",
+        "data",
+        w,
+        "created_at DESC, alert_id DESC",
+        pageLimit(q.limit),
+        (r) => data<AlertRow>(r),
+        (x) => [x.created_at, x.alert_id],
+      );
+    },
+    pageReceipts(q) {
+      const w = new Where();
+      if (q.tenant_id !== undefined) w.add("tenant_id = ?", q.tenant_id);
+      if (q.correlation_id !== undefined) w.add("correlation_id = ?", q.correlation_id);
+      if (q.since !== undefined) w.add("dispatched_at >= ?", q.since);
+      if (q.until !== undefined) w.add("dispatched_at < ?", q.until);
+      w.after(["tenant_id", "seq"], q.after);
+      return run(
+        "receipts",
+        "*",
+        w,
+        "tenant_id, seq",
+        pageLimit(q.limit),
+        receiptRow,
+        (x) => [x.tenant_id, x.seq],
+      );
+    },
+  };
+}
+
+function receiptRow(x: Raw): ReceiptRow {
+  return {
+    tenant_id: String(x.tenant_id),
+    seq: Number(x.seq),
+    receipt_id: String(x.receipt_id),
+    receipt_hash: String(x.receipt_hash),
+    prev_receipt_hash: x.prev_receipt_hash === null ? null : String(x.prev_receipt_hash),
+    correlation_id: String(x.correlation_id),
+    decision_id: x.decision_id === null ? null : String(x.decision_id),
+    dispatched_at: String(x.dispatched_at),
+    receipt: JSON.parse(String(x.data)) as BuiltReceipt,
+  };
+}
