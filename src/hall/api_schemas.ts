@@ -346,6 +346,9 @@ export const AttestationResult = z.object({
   meta: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** A refused manifest (422): the result, with the `error` member every error answer has. */
+export const AttestationRefused = AttestationResult.extend({ error: ErrorDetail });
+
 /** A rule-set reload, and whether the policy gate followed. */
 export const RulesReload = z.object({
   ok: z.literal(true),
@@ -413,6 +416,7 @@ export const COMPONENTS: Record<string, z.ZodType> = {
   Health,
   AttestationState,
   AttestationResult,
+  AttestationRefused,
   GateStatus,
   Stats,
 };

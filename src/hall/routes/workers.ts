@@ -25,9 +25,15 @@ import { trustedKeysFromRecord } from "../../attestation/ed25519.ts";
 import { WcpError } from "../../errors.ts";
 import { normalizeDigest } from "../../encoding/hash.ts";
 import type { RegistryRecord } from "../../model.ts";
-import { recordHashJcs, recordHashPyCompat, Registry, servesTenant } from "../../registry/registry.ts";
+import {
+  recordHashJcs,
+  recordHashPyCompat,
+  Registry,
+  servesTenant,
+} from "../../registry/registry.ts";
 import { type HallEnv, principal } from "../_http.ts";
 import {
+  AttestationRefused,
   AttestationResult,
   AttestationState,
   RegistryRecord as RecordSchema,
@@ -117,7 +123,7 @@ export const workerOps = {
     responses: {
       200: { description: "Verified", schema: AttestationResult },
       404: fails("WORKER_UNKNOWN"),
-      422: { description: "Not verified (error.code ATTEST_*)", schema: AttestationResult },
+      422: { description: "Not verified (error.code ATTEST_*)", schema: AttestationRefused },
     },
   }),
   clearTamper: operation({
