@@ -9,6 +9,7 @@
  */
 
 import { z } from "zod";
+import type { ComplianceLevel } from "../catalog/compliance.ts";
 import {
   DATA_LABELS,
   ENVS,
@@ -19,6 +20,12 @@ import {
 } from "../model.ts";
 
 const Time = z.string().describe("RFC 3339 time");
+const COMPLIANCE_LEVELS = [
+  "none",
+  "WCP-Basic",
+  "WCP-Standard",
+  "WCP-Full",
+] as const satisfies readonly ComplianceLevel[];
 const nullable = <T extends z.ZodType>(s: T) => s.nullable();
 
 /** The `error` member of an error answer: `{code,message,path?}` (code-specific extras allowed). */
@@ -294,8 +301,8 @@ export const Health = z.object({
   reason: z.string().optional(),
   wcp_version: z.string(),
   api_version: z.number().int(),
-  compliance_level: z.string().nullable(),
-  compliance_gaps: z.array(z.unknown()),
+  compliance_level: z.enum(COMPLIANCE_LEVELS),
+  compliance_gaps: z.array(z.string()),
   features: z.array(z.string()),
   counts: z.record(z.string(), z.number()).nullable(),
   store: z.object({
@@ -315,7 +322,8 @@ export const Health = z.object({
     approval_ttl_seconds: z.number(),
   }),
   rules_loaded_at: Time.nullable(),
-  threads: z.object({ index: z.number().int(), count: z.number().int() }).nullable().optional(),
+  threads: z.object({ index: z.number().int(), count: z.number().int() })
+    .describe("This thread of a --threads hall (index 0, count 1 without)"),
   uptime_seconds: z.number().int(),
 });
 
