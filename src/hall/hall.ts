@@ -413,13 +413,31 @@ export class Hall {
     const marks = new Map<string, string>();
     const conflicts = new Set<string>();
     let since = 0;
+    const workers: WorkerRow[] = [];
+    const bans: BanRow[] = [];
     for (;;) {
       const page = await this.store.listRegistryChanges(since);
       this.registrySync.rows_read += page.workers.length + page.bans.length;
-      this.#applyPage(reg, hashes, marks, page, Infinity, conflicts);
+      for (const w of page.workers) workers.push(w);
+      for (const b of page.bans) bans.push(b);
       since = page.version;
       if (!page.more) break;
     }
+    // In the registry's order (enrolment time, then id), so each worker is appended to its
+    // species' list instead of inserted in the middle (a species of 100k workers would otherwise
+    // move half its list per enrolment).
+    const keyed = workers.map((w) => ({ key: positionOf(w), w }));
+    keyed.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    workers.length = 0;
+    for (const k of keyed) workers.push(k.w);
+    this.#applyPage(
+      reg,
+      hashes,
+      marks,
+      { version: since, workers, bans, more: false },
+      Infinity,
+      conflicts,
+    );
     this.registry = reg;
     this.#currentHashes = hashes;
     this.#rowMarks = marks;
@@ -498,7 +516,7 @@ export class Hall {
     if (had !== undefined && had.startsWith("revoked|") && row.status !== "revoked") return true;
     this.registrySync.rows_applied++;
     try {
-      reg.enroll(row.record, { position: `${row.enrolled_at} ${id}` });
+      reg.enroll(row.record, { position: positionOf(row) });
       if (row.status === "revoked") reg.revoke(id);
     } catch {
       reg.remove(id);
@@ -995,6 +1013,11 @@ export class Hall {
     await this.decisionRecords.flush();
     await this.telemetry.close();
   }
+}
+
+// Where a worker sits among its species' workers: the store's order (enrolment time, then id).
+function positionOf(row: WorkerRow): string {
+  return `${row.enrolled_at} ${row.worker_id}`;
 }
 
 // A ban row as the mirror enforces it: confirmed bans only (a row the validator refuses is left
