@@ -514,9 +514,10 @@ export function workerRoutes(
         if (!w) throw workerUnknown();
         throw new HttpError(409, "WORKER_REVOKED", "already revoked", { path: "worker_id" });
       }
-      hall.registry.revoke(id);
+      const row = (await hall.store.getWorker(id))!;
+      hall.applyWorker(row); // (a record the validator now refuses leaves the mirror: fine here)
       hall.events.publish("worker", { change: "revoked", worker_id: id });
-      return c.json(publicWorker((await hall.store.getWorker(id))!));
+      return c.json(publicWorker(row));
     });
   });
 
