@@ -65,6 +65,11 @@ export interface StartHallOptions {
   timeoutSeconds?: number;
   /** Serving threads (`--threads`); default 1. */
   threads?: number;
+  /**
+   * Change the permission flags (those of `deno task serve`) before the start: for the test that
+   * a hall given less is refused, not for benchmarks.
+   */
+  editFlags?: (flags: string[]) => string[];
 }
 
 /**
@@ -83,7 +88,7 @@ export async function startHall(options: StartHallOptions = {}): Promise<HallPro
   const args = [
     "run",
     "--no-prompt",
-    ...serveFlags(dataDir),
+    ...(options.editFlags ?? ((f: string[]) => f))(serveFlags(dataDir)),
     MAIN,
     "--host",
     "127.0.0.1",
@@ -153,12 +158,17 @@ export async function startHall(options: StartHallOptions = {}): Promise<HallPro
     await status;
     await drained;
   };
-  // Fail loudly on a degraded hall: the store said it writes telemetry on the serving thread.
-  const fallback = text.match(/telemetry writes fall back to the main thread: [^\n]*/);
-  if (fallback) {
+  // Fail loudly on a degraded hall: its store writes telemetry on the serving thread.
+  const writer = await fetch(`http://127.0.0.1:${port}/wcp/health`)
+    .then((r) => r.json())
+    .then((h) => h?.telemetry?.writer as { fallback?: boolean; reason?: string } | null)
+    .catch((e) => ({ fallback: true, reason: `GET /wcp/health failed: ${e}` }));
+  if (writer?.fallback) {
     await kill();
     if (!options.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    throw new Error(`hall started degraded (${fallback[0]}):\n${text}`);
+    throw new Error(
+      `hall started degraded (telemetry writes fall back to the main thread: ${writer.reason}):\n${text}`,
+    );
   }
   return {
     url: `http://127.0.0.1:${port}`,

@@ -314,7 +314,22 @@ export const Health = z.object({
   telemetry: z.object({
     sinks: z.array(z.string()),
     errors: z.record(z.string(), z.unknown()),
+    writer: z.object({
+      thread: z.enum(["worker", "main"]),
+      reason: z.string().nullable(),
+      fallback: z.boolean(),
+    }).nullable().describe(
+      "Where the store writes telemetry (SQLite); fallback: it wanted its own thread and could not",
+    ),
   }),
+  registry_sync: z.object({
+    full_loads: z.number().int(),
+    refreshes: z.number().int(),
+    rows_read: z.number().int(),
+    rows_applied: z.number().int(),
+    version: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+  }).describe("The registry mirror: full loads (only at start), change-by-change refreshes"),
   floors: z.object({
     require_signatory: z.boolean(),
     require_worker_attestation: z.boolean(),

@@ -120,8 +120,6 @@ export class TelemetryPipeline {
   constructor(store: HallStore, options: TelemetrySinkOptions = {}) {
     this.#store = store;
     this.#options = options;
-    // Asked at once, so a store that must write on the serving thread says so at start.
-    void this.writer;
   }
 
   /**

@@ -4,9 +4,9 @@
 // on the thread that serves requests.
 import assert from "node:assert/strict";
 import { packRows, unpackRows } from "../../src/hall/store/sqlite/_telemetry_wire.ts";
+import { startHall } from "../../scripts/load/hall_process.ts";
 
-const TELEMETRY = new URL("../../src/hall/store/sqlite/telemetry.ts", import.meta.url).href;
-const DB = new URL("../../src/hall/store/sqlite/db.ts", import.meta.url).href;
+const STORE = new URL("../../src/hall/store/sqlite/mod.ts", import.meta.url).href;
 const SRC = new URL("../../src", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 
@@ -30,11 +30,14 @@ async function probe(readFlag: string): Promise<{ writer: unknown; stderr: strin
     const script = `${dir}/probe.ts`;
     await Deno.writeTextFile(
       script,
-      `import { SqliteTelemetry } from ${JSON.stringify(TELEMETRY)};
-import { SqliteDb } from ${JSON.stringify(DB)};
-const db = new SqliteDb(${JSON.stringify(`${dir}/t.sqlite`)}, "FULL");
-console.log(JSON.stringify(new SqliteTelemetry(db, true).writer()));
-db.close?.();
+      `import { openSqliteStore } from ${JSON.stringify(STORE)};
+const store = await openSqliteStore(${JSON.stringify(`${dir}/t.sqlite`)});
+const writer = (store as unknown as { telemetryWriter(): unknown }).telemetryWriter();
+await store.appendTelemetry([{ event_id: "evt.os.task.routed", decision_id: "d1",
+  correlation_id: "c1", timestamp: new Date(0).toISOString(), event: { n: 1 } }]);
+const back = await store.listTelemetry({});
+await store.close();
+console.log(JSON.stringify({ writer, stored: back.length }));
 `,
     );
     const out = await new Deno.Command(Deno.execPath(), {
@@ -52,7 +55,9 @@ db.close?.();
     }).output();
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 0, stderr);
-    return { writer: JSON.parse(new TextDecoder().decode(out.stdout)), stderr };
+    const got = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.equal(got.stored, 1, "the event is stored either way");
+    return { writer: got.writer, stderr };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -63,9 +68,41 @@ Deno.test("telemetry thread: a process that may not read src/ reports the fallba
   assert.equal((narrow.writer as { thread: string }).thread, "main");
   assert.equal((narrow.writer as { fallback: boolean }).fallback, true);
   assert.match(String((narrow.writer as { reason: string }).reason), /no read permission/);
-  assert.match(narrow.stderr, /telemetry writes fall back to the main thread/);
+  assert.match(narrow.stderr, /hall: telemetry writes fall back to the main thread: no read/);
 
   const granted = await probe(`,${SRC}`);
   assert.deepEqual(granted.writer, { thread: "worker", reason: null, fallback: false });
   assert.doesNotMatch(granted.stderr, /fall back/);
+});
+
+Deno.test({
+  name: "load harness: a hall given 'deno task serve' grants writes telemetry on its thread; " +
+    "one without read of src/ is refused, naming the fallback",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const hall = await startHall();
+    try {
+      const res = await fetch(`${hall.url}/wcp/health`);
+      const health = await res.json();
+      assert.deepEqual(health.telemetry.writer, {
+        thread: "worker",
+        reason: null,
+        fallback: false,
+      });
+      assert.equal(health.registry_sync.full_loads, 1);
+    } finally {
+      await hall.stop();
+    }
+    const dropSrc = (flags: string[]) =>
+      flags.map((f) =>
+        f.startsWith("--allow-read=")
+          ? "--allow-read=" + f.slice(13).split(",").filter((p) => !p.endsWith("/src")).join(",")
+          : f
+      );
+    await assert.rejects(
+      () => startHall({ editFlags: dropSrc }),
+      /hall started degraded \(telemetry writes fall back to the main thread: no read permission/,
+    );
+  },
 });

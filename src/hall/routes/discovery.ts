@@ -170,7 +170,14 @@ export function healthRoute(hall: Hall): Hono<HallEnv> {
         error: failing,
         migration_version: ok ? await hall.store.migrationVersion().catch(() => null) : null,
       },
-      telemetry: { sinks: hall.telemetry.sinks, errors: hall.telemetry.sinkErrors },
+      telemetry: {
+        sinks: hall.telemetry.sinks,
+        errors: hall.telemetry.sinkErrors,
+        // Where the store writes telemetry (SQLite: its own thread, or why the serving thread).
+        writer: hall.telemetry.writer,
+      },
+      // The registry mirror: full loads (start only), refreshes, rows read and applied, version.
+      registry_sync: { ...hall.registrySync },
       floors: {
         require_signatory: hall.config.require_signatory,
         require_worker_attestation: hall.config.require_worker_attestation,

@@ -71,8 +71,12 @@ export class SqliteTelemetry {
 
   #writePacked(packed: [string, string, string][]): Promise<void> {
     if (packed.length === 0) return Promise.resolve();
-    if (this.#db.path !== ":memory:" && this.#telemetryWorker && this.#workerUsable()) {
-      return this.#workerWrite(packed);
+    if (this.#db.path !== ":memory:" && this.#telemetryWorker) {
+      if (this.#workerUsable()) return this.#workerWrite(packed);
+      if (!this.#said) {
+        this.#said = true;
+        console.error(`hall: telemetry writes fall back to the main thread: ${this.#brokenReason}`);
+      }
     }
     return promised(() => {
       this.#db.tx(() => {
@@ -99,7 +103,8 @@ export class SqliteTelemetry {
   // Telemetry inserts run on a worker thread with its own connection (file databases only).
   // A process that may not read the worker's modules (a narrow --allow-read) or whose worker
   // died writes in this thread instead: telemetry is never dropped for want of a thread, but the
-  // fallback is said once on stderr and shown by `writer()` (the hall's /wcp/health).
+  // fallback is said once on stderr (at its first write) and shown by `writer()` (the hall's
+  // /wcp/health).
   #workerBroken = false;
   #brokenReason: string | null = null;
   #workerUsable(): boolean {
@@ -110,16 +115,20 @@ export class SqliteTelemetry {
       if (url.protocol !== "file:") continue;
       const state = Deno.permissions.querySync({ name: "read", path: url }).state;
       if (state !== "granted") {
-        this.#fallBack(`no read permission for ${url.pathname} (grant --allow-read of src/)`);
+        this.#fallBack(
+          "no read permission for the telemetry thread's modules (grant --allow-read of src/)",
+        );
         return false;
       }
     }
     return true;
   }
+  // (`reason` is shown by /wcp/health, which is public: no paths in it.) Said on stderr at the
+  // first write that falls back.
+  #said = false;
   #fallBack(reason: string): void {
     this.#workerBroken = true;
     this.#brokenReason = reason;
-    console.error(`hall: telemetry writes fall back to the main thread: ${reason}`);
   }
   #worker: Worker | null = null;
   #workerCalls = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
