@@ -123,8 +123,11 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
       confirmed_at: null,
       confirmed_by: null,
     };
-    const stored = await hall.store.reportBan(row);
-    return c.json(stored, stored === row || stored.reported_at === row.reported_at ? 201 : 200);
+    // 200 with the stored entry when the hash is on the list already (decided by reading it
+    // first: a time comparison took a second report in the same millisecond for a new one).
+    const known = await hall.store.getBan(row.sha256);
+    const stored = known ?? await hall.store.reportBan(row);
+    return c.json(stored, known ? 200 : 201);
   });
 
   mount(app, banOps.confirm, async (c, { params }) => {
