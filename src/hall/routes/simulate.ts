@@ -13,7 +13,11 @@ import { validateHallConfig } from "../../config.ts";
 import { WcpError } from "../../errors.ts";
 import type { PolicyGateFn } from "../../decision/policy.ts";
 import { parseRules, type RuleSet } from "../../rules/mod.ts";
-import { DecisionSimulator, parseDecisionRecord, type SimulationReport } from "../../decision/simulate.ts";
+import {
+  DecisionSimulator,
+  parseDecisionRecord,
+  type SimulationReport,
+} from "../../decision/simulate.ts";
 import type { HallEnv } from "../_http.ts";
 import { HttpError, zodPath } from "../errors.ts";
 import { compileGate, GateConfigSchema } from "../file_config.ts";
