@@ -13,7 +13,7 @@
 
 /// <reference lib="deno.worker" />
 
-import { applySecurityHeaders } from "../../src/hall/middleware/auth.ts";
+import { applySecurityHeaders } from "../../src/hall/middleware/security_headers.ts";
 
 // A decision is about 2.8 KB of JSON (with its telemetry envelopes).
 const FILLER = "x".repeat(2_700);

@@ -131,7 +131,7 @@ async function startFloor(threads: number): Promise<HallProcess> {
     args: [
       "run",
       "--no-prompt",
-      // Its extra threads load it and the hall's header code (src/hall/security.ts) themselves.
+      // Its extra threads load it and the hall's header code (src/hall/middleware/security_headers.ts) themselves.
       ...(threads > 1 ? ["--unstable-net", `--allow-read=${FLOOR},${SRC}`] : []),
       "--allow-net=127.0.0.1",
       FLOOR,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { SigningKey } from "../attestation/mod.ts";
 import type { HallConfig } from "../config.ts";
@@ -33,22 +33,18 @@ import { statsRoutes } from "./routes/stats.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { workerRoutes } from "./routes/workers.ts";
 import { type GatewayPinsPort, gatewayRoutes } from "./routes/gateway.ts";
-import {
-  applySecurityHeaders,
-  Authenticator,
-  bearerOf,
-  corsGuard,
-  hostOriginGuard,
-  type Principal,
-  RateLimiter,
-} from "./middleware/auth.ts";
+import { Authenticator, type Principal, requireToken } from "./middleware/auth.ts";
+import { corsGuard } from "./middleware/cors.ts";
+import { hostOriginGuard, hostOriginPolicy } from "./middleware/host_origin.ts";
+import { DEFAULT_TIERS, RateLimiter, rateLimitGuard, tierLimits } from "./middleware/rate_limit.ts";
+import { applySecurityHeaders, securityHeaders } from "./middleware/security_headers.ts";
 import { staticRoutes } from "./static.ts";
 import { guardStore } from "./store_guard.ts";
 import type { HallStore } from "./store/types.ts";
 import { TelemetryPipeline, type TelemetrySinkOptions } from "./telemetry_sinks.ts";
 import type { InProcessWorker } from "./worker_call.ts";
 // Type only: jose (behind OAuthResourceServer) is loaded by whoever builds one (_serve.ts).
-import type { OAuthError, OAuthResourceServer } from "../../mcp/oauth.ts";
+import type { OAuthResourceServer } from "../../mcp/oauth.ts";
 
 /** Options of `createHallApp`. */
 export interface HallAppOptions {
@@ -130,12 +126,8 @@ export interface HallApp {
   close: () => Promise<void>;
 }
 
-/** Default tiers created when absent. */
-export const DEFAULT_TIERS = [
-  { tier: "free", max_workers: 3, requests_per_minute: 120 },
-  { tier: "team", max_workers: 25, requests_per_minute: 1_200 },
-  { tier: "enterprise", max_workers: 500, requests_per_minute: 12_000 },
-] as const;
+/** Default tiers created when absent (declared with the rate limits). */
+export { DEFAULT_TIERS };
 
 function isRuleSet(x: unknown): x is RuleSet {
   return typeof x === "object" && x !== null && "match" in x && "rules" in x &&
@@ -178,30 +170,6 @@ function jsonResponse(body: unknown, status: number): Response {
 // A path as echoed in messages and logs: a client's 5,000-character path stays a short line.
 function shortPath(path: string): string {
   return path.length <= 120 ? path : `${path.slice(0, 120)}… (${path.length} characters)`;
-}
-
-/**
- * A request received over a connection (Deno.serve passes its connection info) must name its Host
- * (RFC 9112 3.2: a request without one is a 400); without it the URL's host is a default, and the
- * Host check below would pass a request that named none. In-process callers (MCP tool calls that
- * re-enter the API, `app.request` in tests) pass no connection info and build their URLs themselves.
- */
-const requireHostHeader: MiddlewareHandler<HallEnv> = async (c, next) => {
-  if (c.req.raw.headers.get("host") === null && isServeInfo(c.env)) {
-    throw new HttpError(400, "HOST_MISSING", "Host: the request has no Host header", {
-      path: "host",
-    });
-  }
-  await next();
-};
-
-function isServeInfo(env: unknown): boolean {
-  return typeof env === "object" && env !== null && "remoteAddr" in env;
-}
-
-function remoteAddress(info: unknown): string {
-  const addr = (info as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
-  return addr?.hostname ?? "local";
 }
 
 /**
@@ -257,20 +225,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
   const auth = new Authenticator(store);
   const limiter = new RateLimiter(now);
   const failures = new RateLimiter(now);
-  const adminLimit = options.rateLimitPerMinute ?? 0;
-  const failedLimit = options.failedAuthPerMinute ?? 60;
-  const tierCache = new Map<string, { rpm: number; at: number }>();
-  const tierLimit = async (p: Principal): Promise<number> => {
-    if (p.role === "admin" || !p.namespace) return adminLimit;
-    const hit = tierCache.get(p.namespace);
-    if (hit && now() - hit.at < 5_000) return hit.rpm;
-    const ns = await store.getNamespace(p.namespace);
-    const tier = ns ? await store.getTier(ns.tier) : null;
-    // A namespace without a tier gets the smallest default rather than no limit.
-    const rpm = tier?.requests_per_minute ?? DEFAULT_TIERS[0].requests_per_minute;
-    tierCache.set(p.namespace, { rpm, at: now() });
-    return rpm;
-  };
+  const tierLimit = tierLimits(store, options.rateLimitPerMinute ?? 0, now);
   // Streams of a revoked token end when this hall drops its token cache: a revocation here
   // (onInvalidate) or one another thread or instance reports (linkPeers' onForget).
   const streams = new StreamWatch(async (hash) => (await store.findToken(hash)) !== null);
@@ -284,12 +239,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     recheckStreams();
   };
 
-  const hosts = new Set(
-    (options.allowedHosts ?? ["127.0.0.1", "localhost", "::1"]).map((h) =>
-      h.toLowerCase().replace(/^\[|\]$/g, "")
-    ),
-  );
-  const origins = new Set(options.allowedOrigins ?? []);
+  const policy = hostOriginPolicy(options.allowedHosts, options.allowedOrigins);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
 
   const app = new Hono<HallEnv>();
@@ -304,13 +254,10 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
     )
   );
 
-  app.use("*", async (c, next) => {
-    await next();
-    applySecurityHeaders(c.res.headers);
-  });
-  app.use("*", requireHostHeader);
-  app.use("*", hostOriginGuard(hosts, origins));
-  app.use("*", corsGuard(origins));
+  // The guards (src/hall/middleware/; the route fast lane makes the same checks).
+  app.use("*", securityHeaders());
+  app.use("*", hostOriginGuard(policy));
+  app.use("*", corsGuard(policy.origins));
   app.use(
     "*",
     bodyLimit({
@@ -342,113 +289,23 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
       (c) => oauth.metadataResponse(oauth.resourceFor(c.req.url, "/mcp")),
     );
   }
-  const knownNamespaces = new Map<string, number>();
-  const oauthPrincipal = async (
-    c: Parameters<MiddlewareHandler<HallEnv>>[0],
-    token: string,
-  ): Promise<Principal> => {
-    const o = oauth!;
-    const resource = o.resourceFor(c.req.url, "/mcp");
-    // The token's audience is /mcp: the hall's API takes it only from /mcp's own tools (requests
-    // made in process, which carry no connection), never from the network.
-    if (c.req.path !== "/mcp" && isServeInfo(c.env)) {
-      throw new HttpError(
-        401,
-        "INVALID_TOKEN",
-        "an OAuth access token is accepted at /mcp only; the hall's API takes the hall's tokens",
-      );
-    }
-    let id;
-    try {
-      id = await o.authenticate(token, resource);
-    } catch (e) {
-      // OAuthError, known by name: this module does not load jose (oauth.ts) itself.
-      if (!(e instanceof Error) || e.name !== "OAuthError") throw e;
-      const err = e as OAuthError;
-      throw new HttpError(err.status, err.code, err.message, {
-        headers: err.status === 503
-          ? { "retry-after": "5" }
-          : { "www-authenticate": o.challenge(resource, err) },
-      });
-    }
-    if (id.namespace !== null) {
-      // An issuer's claim cannot conjure a tenant: the namespace must be registered here.
-      const seen = knownNamespaces.get(id.namespace);
-      if (seen === undefined || now() - seen > 5_000) {
-        if (!(await store.getNamespace(id.namespace))) {
-          throw new HttpError(
-            403,
-            "NAMESPACE_UNKNOWN",
-            `the token acts for namespace '${id.namespace}', which this hall does not have ` +
-              "(an admin registers it: POST /wcp/namespaces)",
-          );
-        }
-        if (knownNamespaces.size > 10_000) knownNamespaces.clear();
-        knownNamespaces.set(id.namespace, now());
-      }
-    }
-    return { token_id: id.principal_id, role: id.role, namespace: id.namespace, label: id.label };
-  };
-
-  const requireToken: MiddlewareHandler<HallEnv> = async (c, next) => {
-    const token = bearerOf(c.req.header("authorization"));
-    let p: Principal | null = null;
-    let refused: HttpError | null = null;
-    if (token && oauth?.handles(token)) {
-      try {
-        p = await oauthPrincipal(c, token);
-      } catch (e) {
-        // A valid token without the scope (403) or keys that cannot be fetched (503) are no
-        // failed authentication; the rest are.
-        if (!(e instanceof HttpError) || e.status !== 401) throw e;
-        refused = e;
-      }
-    } else if (token) {
-      p = await auth.authenticate(token);
-    }
-    if (!p) {
-      const wait = failures.take(`ip:${remoteAddress(c.env)}`, failedLimit);
-      if (wait) {
-        throw new HttpError(429, "RATE_LIMITED", "too many failed authentications", {
-          headers: { "retry-after": String(wait) },
-        });
-      }
-      if (refused) throw refused;
-      // On /mcp the challenge names the protected resource metadata (MCP authorization spec).
-      const challenge = oauth && c.req.path === "/mcp"
-        ? {
-          headers: {
-            "www-authenticate": token
-              ? oauth.challenge(oauth.resourceFor(c.req.url, "/mcp"), {
-                error: "invalid_token",
-                message: "unknown or revoked bearer token",
-              })
-              : oauth.challenge(oauth.resourceFor(c.req.url, "/mcp")),
-          },
-        }
-        : undefined;
-      throw new HttpError(
-        401,
-        token ? "INVALID_TOKEN" : "UNAUTHENTICATED",
-        token ? "unknown or revoked bearer token" : "send Authorization: Bearer <token>",
-        challenge,
-      );
-    }
-    const wait = limiter.take(p.token_id, await tierLimit(p));
-    if (wait) {
-      throw new HttpError(429, "RATE_LIMITED", "request rate limit reached for this token", {
-        headers: { "retry-after": String(wait) },
-      });
-    }
-    c.set("principal", p);
-    await next();
-  };
-  app.use("/wcp/*", requireToken);
-  app.use("/v1/wcp/*", requireToken);
+  const guards = [
+    requireToken({
+      auth,
+      failures,
+      failedPerMinute: options.failedAuthPerMinute ?? 60,
+      oauth,
+      store,
+      now,
+    }),
+    rateLimitGuard(limiter, tierLimit),
+  ] as const;
+  app.use("/wcp/*", ...guards);
+  app.use("/v1/wcp/*", ...guards);
 
   if (options.mcpHandler) {
     const handler = options.mcpHandler;
-    app.use("/mcp", requireToken);
+    app.use("/mcp", ...guards);
     app.all("/mcp", (c) => {
       const p = c.get("principal");
       // The principal authenticated here: the mount calls the hall's engine as it (no second
@@ -487,7 +344,7 @@ export async function createHallApp(options: HallAppOptions): Promise<HallApp> {
       auth,
       limiter,
       tierLimit,
-      hosts,
+      policy,
       maxBody,
       full: (req, info) => app.fetch(req, info),
       errorResponse,

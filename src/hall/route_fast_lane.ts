@@ -2,10 +2,13 @@
  * The fast lane of `POST /wcp/route`, the hall's hottest request: the common case (an allowed
  * Host, no Origin, no query, a declared Content-Length within the body limit, a JSON or absent
  * Content-Type, a valid bearer token within its rate limit) is answered without Hono's router and
- * middleware chain, through the same guards and the same `routeJson`. Every other request, and
- * every request the lane would refuse, goes to the full app untouched (nothing is read from it
- * first), so errors, CORS and limits keep one implementation. `tests/hall/route_fast_lane.test.ts`
- * sends the same requests down both lanes and compares the answers.
+ * middleware chain, through the same checks and the same `routeJson`: the plain functions under
+ * `middleware/` that the app's middlewares are built on (`hostOriginRefusal`, `corsApplies`,
+ * `hallTokenPrincipal`, `rateLimitRefusal`, `applySecurityHeaders`). Every request one of them
+ * refuses goes to the full app untouched (nothing is read from it first), which makes the same
+ * check and answers the refusal, so errors, CORS and limits keep one implementation.
+ * `tests/hall/route_fast_lane.test.ts` and `tests/hall/middleware_lanes.test.ts` send the same
+ * requests down both lanes and compare the answers.
  *
  * @module
  */
@@ -14,21 +17,19 @@ import { readBodyText } from "./_body.ts";
 import { asObjectBody, isJsonType, parseJsonText } from "./_http.ts";
 import type { Hall } from "./hall.ts";
 import { routeJson } from "./routes/decide.ts";
-import {
-  type Authenticator,
-  bearerOf,
-  hostnameOf,
-  type Principal,
-  type RateLimiter,
-} from "./middleware/auth.ts";
+import { type Authenticator, hallTokenPrincipal } from "./middleware/auth.ts";
+import { isServed } from "./middleware/_connection.ts";
+import { corsApplies } from "./middleware/cors.ts";
+import { type HostOriginPolicy, hostOriginRefusal } from "./middleware/host_origin.ts";
+import { type RateLimiter, rateLimitRefusal, type TierLimit } from "./middleware/rate_limit.ts";
 
 /** What the lane shares with the full app. */
 export interface RouteFastLaneDeps {
   hall: Hall;
   auth: Authenticator;
   limiter: RateLimiter;
-  tierLimit: (p: Principal) => Promise<number>;
-  hosts: ReadonlySet<string>;
+  tierLimit: TierLimit;
+  policy: HostOriginPolicy;
   maxBody: number;
   /** The full app (the other lane). */
   full: (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
@@ -51,7 +52,7 @@ function plainPath(url: string): string | null {
 export function withRouteFastLane(
   deps: RouteFastLaneDeps,
 ): (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response> {
-  const { hall, auth, limiter, hosts, maxBody, full } = deps;
+  const { hall, auth, limiter, policy, maxBody, full } = deps;
   // The headers of a 200 decision, as the full app sends them, built once.
   const okHeaders = new Headers({ "content-type": "application/json" });
   deps.applySecurityHeaders(okHeaders);
@@ -62,8 +63,9 @@ export function withRouteFastLane(
     info?: Deno.ServeHandlerInfo,
   ): Promise<Response> => {
     const h = req.headers;
-    const host = h.get("host");
-    if (host === null || !hosts.has(hostnameOf(host)) || h.has("origin")) return full(req, info);
+    // No Host (an in-process call takes its URL's), CORS, or a Host/Origin refusal: the full app.
+    if (h.get("host") === null || corsApplies(req)) return full(req, info);
+    if (hostOriginRefusal(policy, req, isServed(info)) !== null) return full(req, info);
     const length = h.get("content-length");
     if (length === null || !/^\d{1,9}$/.test(length) || Number(length) > maxBody) {
       return full(req, info);
@@ -71,10 +73,9 @@ export function withRouteFastLane(
     if (h.has("transfer-encoding")) return full(req, info);
     const type = h.get("content-type");
     if (type !== null && !isJsonType(type)) return full(req, info);
-    const token = bearerOf(h.get("authorization") ?? undefined);
-    const p = token ? await auth.authenticate(token) : null;
-    if (!p) return full(req, info); // 401 and the failed-login limit live there
-    if (limiter.take(p.token_id, await deps.tierLimit(p)) !== 0) return full(req, info); // 429
+    const p = await hallTokenPrincipal(auth, req);
+    if (!p) return full(req, info); // 401, OAuth and the failed-login limit live there
+    if ((await rateLimitRefusal(limiter, deps.tierLimit, p)) !== null) return full(req, info);
     try {
       const text = await readBodyText(() => req.bytes());
       const json = await routeJson(hall, p, asObjectBody(parseJsonText(text, type)));

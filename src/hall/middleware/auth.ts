@@ -1,14 +1,20 @@
 /**
- * Request guards: Host/Origin checks (DNS rebinding), CORS for configured origins only, bearer
- * tokens (stored as SHA-256, compared in constant time), per-token rate limits.
+ * Authentication: bearer tokens (stored as SHA-256, compared in constant time, `Authenticator`),
+ * OAuth 2.1 access tokens at `/mcp`, the failed-authentication limit, and the scope checks of a
+ * principal (admin, namespace). `hallTokenPrincipal` is the token lookup both lanes make;
+ * `requireToken` the Hono middleware (it sets `principal`; `rate_limit.ts` comes after it).
  *
  * @module
  */
 
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { constantTimeEqual, sha256Hex } from "../../encoding/hash.ts";
 import { HttpError } from "../errors.ts";
 import type { HallStore, TokenRow } from "../store/types.ts";
+// Type only: jose (behind OAuthResourceServer) is loaded by whoever builds one (_serve.ts).
+import type { OAuthError, OAuthResourceServer } from "../../../mcp/oauth.ts";
+import { isServed, remoteAddress } from "./_connection.ts";
+import { failedAuthRefusal, type RateLimiter } from "./rate_limit.ts";
 
 /** Who is calling. */
 export interface Principal {
@@ -41,163 +47,6 @@ export function newToken(): string {
 /** SHA-256 hex of a plain token: the only form stored. */
 export function hashToken(token: string): string {
   return sha256Hex(token);
-}
-
-/** Hostname part of a Host header (`[::1]:8787` -> `::1`, `localhost:80` -> `localhost`). */
-export function hostnameOf(host: string): string {
-  const h = host.trim().toLowerCase();
-  if (h.startsWith("[")) return h.slice(1, h.indexOf("]") > 0 ? h.indexOf("]") : undefined);
-  const colon = h.lastIndexOf(":");
-  return colon >= 0 ? h.slice(0, colon) : h;
-}
-
-// The headers of every answer (one precomputed list: cheaper than composing several middlewares).
-/** Security headers of every hall answer. */
-export const SECURITY_HEADERS: [string, string][] = [
-  ["x-content-type-options", "nosniff"],
-  ["x-frame-options", "DENY"],
-  ["referrer-policy", "no-referrer"],
-  ["cross-origin-resource-policy", "same-origin"],
-  ["cross-origin-opener-policy", "same-origin"],
-  ["x-permitted-cross-domain-policies", "none"],
-  ["x-wcp-api-version", "1"],
-];
-
-/** Set the hall's security headers (and a default CSP and `Cache-Control: no-store`). */
-export function applySecurityHeaders(h: Headers): void {
-  for (const [k, v] of SECURITY_HEADERS) h.set(k, v);
-  if (!h.has("content-security-policy")) {
-    h.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
-  }
-  if (!h.has("cache-control")) h.set("cache-control", "no-store");
-}
-
-/** Refuse requests whose Host or Origin is not ours (DNS-rebinding and cross-site protection). */
-export function hostOriginGuard(
-  allowedHostnames: ReadonlySet<string>,
-  allowedOrigins: ReadonlySet<string>,
-): MiddlewareHandler {
-  return async (c, next) => {
-    const host = c.req.header("host") ?? new URL(c.req.url).host;
-    if (!allowedHostnames.has(hostnameOf(host))) {
-      throw new HttpError(421, "HOST_NOT_ALLOWED", `Host '${host}' is not served here`);
-    }
-    const origin = c.req.header("origin");
-    if (origin !== undefined && !allowedOrigins.has(origin)) {
-      let sameOrigin = false;
-      try {
-        sameOrigin = new URL(origin).host.toLowerCase() === host.toLowerCase();
-      } catch {
-        sameOrigin = false;
-      }
-      if (!sameOrigin) {
-        throw new HttpError(403, "ORIGIN_NOT_ALLOWED", `Origin '${origin}' is not allowed`);
-      }
-    }
-    await next();
-  };
-}
-
-/** CORS for the configured origins only; the Authorization header is allowed for them alone. */
-export function corsGuard(allowedOrigins: ReadonlySet<string>): MiddlewareHandler {
-  return async (c, next) => {
-    const origin = c.req.header("origin");
-    const allowed = origin !== undefined && allowedOrigins.has(origin);
-    if (c.req.method === "OPTIONS") {
-      if (!allowed) throw new HttpError(403, "ORIGIN_NOT_ALLOWED", "CORS origin not allowed");
-      return new Response(null, {
-        status: 204,
-        headers: {
-          "access-control-allow-origin": origin!,
-          "access-control-allow-methods": "GET, POST, PUT, DELETE",
-          "access-control-allow-headers": "Authorization, Content-Type, Last-Event-ID",
-          "access-control-max-age": "600",
-          vary: "Origin",
-        },
-      });
-    }
-    await next();
-    if (allowed) {
-      c.res.headers.set("access-control-allow-origin", origin!);
-      c.res.headers.append("vary", "Origin");
-    }
-  };
-}
-
-/**
- * Token bucket per key; `limitPerMinute` 0 means unlimited. The threads of one hall share their
- * budgets: each thread reports what it granted (`drainSpent`) and takes off what the others granted
- * (`absorb`), so N threads together stay within one limit (give or take one report interval).
- */
-export class RateLimiter {
-  #buckets = new Map<string, { tokens: number; at: number; limit: number }>();
-  // Granted by other threads for keys this thread has no bucket for yet.
-  #debt = new Map<string, { n: number; at: number }>();
-  #spent: Map<string, number> | null = null;
-  readonly #now: () => number;
-
-  constructor(now: () => number = Date.now) {
-    this.#now = now;
-  }
-
-  /** Take one token; returns 0 when allowed, else the seconds to wait (Retry-After). */
-  take(key: string, limitPerMinute: number): number {
-    if (!(limitPerMinute > 0)) return 0;
-    const now = this.#now();
-    const rate = limitPerMinute / 60_000; // tokens per ms
-    let b = this.#buckets.get(key);
-    if (!b) {
-      const debt = this.#debt.get(key);
-      this.#debt.delete(key);
-      b = debt
-        ? { tokens: limitPerMinute - debt.n, at: debt.at, limit: limitPerMinute }
-        : { tokens: limitPerMinute, at: now, limit: limitPerMinute };
-    }
-    b.tokens = Math.min(limitPerMinute, b.tokens + (now - b.at) * rate);
-    b.at = now;
-    b.limit = limitPerMinute;
-    if (this.#buckets.size > 100_000) this.#buckets.clear(); // bound memory under abuse
-    this.#buckets.set(key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      if (this.#spent) this.#spent.set(key, (this.#spent.get(key) ?? 0) + 1);
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000));
-  }
-
-  /** Start recording granted tokens for `drainSpent` (a hall with several threads). */
-  shareSpending(): void {
-    this.#spent ??= new Map();
-  }
-
-  /** Tokens granted here since the last call, per key (null when there were none). */
-  drainSpent(): [string, number][] | null {
-    if (!this.#spent || this.#spent.size === 0) return null;
-    const out = [...this.#spent];
-    this.#spent.clear();
-    return out;
-  }
-
-  /** Take off tokens that other threads granted (never below a minute's worth of debt). */
-  absorb(spent: [string, number][]): void {
-    const now = this.#now();
-    for (const [key, n] of spent) {
-      if (typeof key !== "string" || !(n > 0)) continue;
-      const b = this.#buckets.get(key);
-      if (b) {
-        b.tokens = Math.max(
-          -b.limit,
-          Math.min(b.limit, b.tokens + (now - b.at) * (b.limit / 60_000)) - n,
-        );
-        b.at = now;
-      } else {
-        if (this.#debt.size > 100_000) this.#debt.clear();
-        const d = this.#debt.get(key);
-        this.#debt.set(key, { n: (d?.n ?? 0) + n, at: now });
-      }
-    }
-  }
 }
 
 /** Looks tokens up by hash, with a short cache so several instances see revocations quickly. */
@@ -307,3 +156,140 @@ export function requireNamespace(p: Principal, namespace: string): void {
     );
   }
 }
+
+/**
+ * The principal of a hall token in `Authorization: Bearer`, or null (no header, malformed, unknown
+ * or revoked). The fast lane's whole authentication; `requireToken` adds OAuth and the 401s.
+ */
+export async function hallTokenPrincipal(
+  auth: Authenticator,
+  req: Request,
+): Promise<Principal | null> {
+  const token = bearerOf(req.headers.get("authorization") ?? undefined);
+  return token ? await auth.authenticate(token) : null;
+}
+
+/** What `requireToken` needs. */
+export interface RequireTokenOptions {
+  /** The hall's tokens. */
+  auth: Authenticator;
+  /** Failed authentications per client address. */
+  failures: RateLimiter;
+  /** Failed authentications per minute per address before 429. */
+  failedPerMinute: number;
+  /** OAuth for `/mcp` (absent: hall tokens only). */
+  oauth?: OAuthResourceServer;
+  /** Namespaces an OAuth token may act for must exist here. */
+  store: Pick<HallStore, "getNamespace">;
+  /** Clock (epoch ms). */
+  now: () => number;
+}
+
+type PrincipalEnv = { Variables: { principal: Principal } };
+
+/**
+ * Middleware: 401 (`UNAUTHENTICATED` without a token, `INVALID_TOKEN` for an unknown or revoked
+ * one; 429 once an address fails too often) unless the request carries a hall token or, with
+ * `oauth`, an OAuth access token at `/mcp`; sets `principal`.
+ */
+export function requireToken(o: RequireTokenOptions): MiddlewareHandler<PrincipalEnv> {
+  const oauth = o.oauth;
+  const principalOfOAuth = oauth ? oauthPrincipals(oauth, o.store, o.now) : null;
+  return async (c, next) => {
+    const token = bearerOf(c.req.header("authorization"));
+    let p: Principal | null = null;
+    let refused: HttpError | null = null;
+    if (token && oauth?.handles(token)) {
+      try {
+        p = await principalOfOAuth!(c, token);
+      } catch (e) {
+        // A valid token without the scope (403) or keys that cannot be fetched (503) are no
+        // failed authentication; the rest are.
+        if (!(e instanceof HttpError) || e.status !== 401) throw e;
+        refused = e;
+      }
+    } else if (token) {
+      p = await o.auth.authenticate(token);
+    }
+    if (!p) {
+      const limited = failedAuthRefusal(o.failures, remoteAddress(c.env), o.failedPerMinute);
+      if (limited) throw limited;
+      if (refused) throw refused;
+      // On /mcp the challenge names the protected resource metadata (MCP authorization spec).
+      const challenge = oauth && c.req.path === "/mcp"
+        ? {
+          headers: {
+            "www-authenticate": token
+              ? oauth.challenge(oauth.resourceFor(c.req.url, "/mcp"), {
+                error: "invalid_token",
+                message: "unknown or revoked bearer token",
+              })
+              : oauth.challenge(oauth.resourceFor(c.req.url, "/mcp")),
+          },
+        }
+        : undefined;
+      throw new HttpError(
+        401,
+        token ? "INVALID_TOKEN" : "UNAUTHENTICATED",
+        token ? "unknown or revoked bearer token" : "send Authorization: Bearer <token>",
+        challenge,
+      );
+    }
+    c.set("principal", p);
+    await next();
+  };
+}
+
+// The principal of an OAuth access token (mcp/oauth.ts), its namespace checked against the store.
+function oauthPrincipals(
+  o: OAuthResourceServer,
+  store: Pick<HallStore, "getNamespace">,
+  now: () => number,
+): (c: Context, token: string) => Promise<Principal> {
+  const knownNamespaces = new Map<string, number>();
+  return async (c, token) => {
+    const resource = o.resourceFor(c.req.url, "/mcp");
+    // The token's audience is /mcp: the hall's API takes it only from /mcp's own tools (requests
+    // made in process, which carry no connection), never from the network.
+    if (c.req.path !== "/mcp" && isServed(c.env)) {
+      throw new HttpError(
+        401,
+        "INVALID_TOKEN",
+        "an OAuth access token is accepted at /mcp only; the hall's API takes the hall's tokens",
+      );
+    }
+    let id;
+    try {
+      id = await o.authenticate(token, resource);
+    } catch (e) {
+      // OAuthError, known by name: this module does not load jose (oauth.ts) itself.
+      if (!(e instanceof Error) || e.name !== "OAuthError") throw e;
+      const err = e as OAuthError;
+      throw new HttpError(err.status, err.code, err.message, {
+        headers: err.status === 503
+          ? { "retry-after": "5" }
+          : { "www-authenticate": o.challenge(resource, err) },
+      });
+    }
+    if (id.namespace !== null) {
+      // An issuer's claim cannot conjure a tenant: the namespace must be registered here.
+      const seen = knownNamespaces.get(id.namespace);
+      if (seen === undefined || now() - seen > 5_000) {
+        if (!(await store.getNamespace(id.namespace))) {
+          throw new HttpError(
+            403,
+            "NAMESPACE_UNKNOWN",
+            `the token acts for namespace '${id.namespace}', which this hall does not have ` +
+              "(an admin registers it: POST /wcp/namespaces)",
+          );
+        }
+        if (knownNamespaces.size > 10_000) knownNamespaces.clear();
+        knownNamespaces.set(id.namespace, now());
+      }
+    }
+    return { token_id: id.principal_id, role: id.role, namespace: id.namespace, label: id.label };
+  };
+}
+
+// cluster.ts names the limiter's type from here (it lived in this file before).
+export type { RateLimiter } from "./rate_limit.ts";
