@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { packRows, unpackRows } from "../../src/hall/store/sqlite/_telemetry_wire.ts";
 import { startHall } from "../../scripts/load/hall_process.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
+import type { DecisionRecord } from "../../mod.ts";
 
 const STORE = new URL("../../src/hall/store/sqlite/mod.ts", import.meta.url).href;
 const SRC = new URL("../../src", import.meta.url).pathname;
@@ -104,5 +106,50 @@ Deno.test({
       () => startHall({ editFlags: dropSrc }),
       /hall started degraded \(telemetry writes fall back to the main thread: no read permission/,
     );
+  },
+});
+
+Deno.test({
+  name: "replay records written on the telemetry thread and on the serving thread share one " +
+    "numbering (file store)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wcp_tel_records_" });
+    const path = `${dir}/hall.sqlite`;
+    const threaded = await openSqliteStore(path);
+    const inline = await openSqliteStore(path, { telemetryWorker: false });
+    try {
+      const rec = (i: number): DecisionRecord =>
+        ({
+          decision_id: `d${i}`,
+          timestamp: `2026-12-07T12:00:${String(i).padStart(2, "0")}.000Z`,
+          input: { correlation_id: `c${i}`, tenant_id: "acme", capability_id: "cap.doc.x" },
+          parent_chain_blast_score: null,
+          gate_answer: null,
+          outcome: "DENY",
+          deny_code: "DENY_NO_MATCHING_RULE",
+          matched_rule_id: "NO_MATCH",
+          selected_worker_id: null,
+          blast_score: 10,
+          blast_dimensions_score: null,
+        }) as unknown as DecisionRecord;
+      await threaded.appendDecisionRecords([rec(1), rec(2), rec(3)]);
+      await inline.appendDecisionRecords([rec(4)]);
+      await threaded.appendDecisionRecords([rec(5), rec(6)]);
+      const back = await inline.listDecisionRecords({ limit: 100 });
+      assert.deepEqual(back.map((r) => [r.seq, r.record.decision_id]), [
+        [1, "d1"],
+        [2, "d2"],
+        [3, "d3"],
+        [4, "d4"],
+        [5, "d5"],
+        [6, "d6"],
+      ]);
+    } finally {
+      await threaded.close();
+      await inline.close();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

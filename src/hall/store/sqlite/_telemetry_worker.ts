@@ -4,7 +4,9 @@
  *
  * Messages in: `{ type: "write", id, path, synchronous, rows }` (`rows`: the
  * `[decision_id, correlation_id, data]` rows packed into one string, `_telemetry_wire.ts`),
- * `{ type: "close" }`. Messages out: `{ id, ok: true }` or `{ id, ok: false, error }`.
+ * `{ type: "records", id, path, synchronous, records, count, last_at }` (replay records: one
+ * JSON array of `count` records, numbered after the last stored one), `{ type: "close" }`.
+ * Messages out: `{ id, ok: true }` or `{ id, ok: false, error }`.
  *
  * @module
  */
@@ -29,6 +31,18 @@ function open(path: string, synchronous: string): void {
   );
 }
 
+// One packed row of replay records (the JSON array of `count` records), numbered after the last
+// (inside the write transaction: the numbering and the insert are one step for every connection).
+function appendRecords(records: string, count: number, lastAt: string): void {
+  const top = db!.prepare(
+    "SELECT last_seq FROM decision_records ORDER BY first_seq DESC LIMIT 1",
+  ).get() as { last_seq: number } | undefined;
+  const first = (top ? Number(top.last_seq) : 0) + 1;
+  db!.prepare(
+    "INSERT INTO decision_records (first_seq, last_seq, last_at, data) VALUES (?, ?, ?, ?)",
+  ).run(first, first + count - 1, lastAt, records);
+}
+
 self.onmessage = (e: MessageEvent) => {
   const m = e.data as {
     type: string;
@@ -36,6 +50,9 @@ self.onmessage = (e: MessageEvent) => {
     path?: string;
     synchronous?: string;
     rows?: string;
+    records?: string;
+    count?: number;
+    last_at?: string;
   };
   if (m.type === "close") {
     db?.close();
@@ -45,10 +62,11 @@ self.onmessage = (e: MessageEvent) => {
   }
   try {
     open(m.path!, m.synchronous ?? "FULL");
-    const rows = unpackRows(m.rows!);
+    const rows = m.type === "records" ? [] : unpackRows(m.rows!);
     db!.exec("BEGIN IMMEDIATE");
     try {
-      for (const [d, c, data] of rows) insert!.run(d, c, data);
+      if (m.type === "records") appendRecords(m.records!, m.count!, m.last_at!);
+      else for (const [d, c, data] of rows) insert!.run(d, c, data);
       db!.exec("COMMIT");
     } catch (err) {
       if (db!.isTransaction) db!.exec("ROLLBACK"); // SQLite may have rolled back (disk full)

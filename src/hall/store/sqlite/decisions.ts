@@ -8,15 +8,19 @@
 import type { DecisionRecordQuery, DecisionRecordRow, DecisionRow } from "../types.ts";
 import type { DecisionRecord } from "../../../decision/simulate.ts";
 import { cap, parse, promised, type SqliteDb } from "./db.ts";
+import type { SqliteTelemetry } from "./telemetry.ts";
 
 /** Decisions and decision records over one connection. */
 export class SqliteDecisions {
   readonly #db: SqliteDb;
   #decisionQueue: { row: DecisionRow; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
-  /** Rows in `db`. */
-  constructor(db: SqliteDb) {
+  readonly #thread: SqliteTelemetry | null;
+
+  /** Rows in `db`; replay records on `thread`'s telemetry thread when it has one. */
+  constructor(db: SqliteDb, thread: SqliteTelemetry | null = null) {
     this.#db = db;
+    this.#thread = thread;
   }
 
   recordDecision(row: DecisionRow): Promise<void> {
@@ -51,10 +55,18 @@ export class SqliteDecisions {
   }
   appendDecisionRecords(records: DecisionRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    return promised(() => {
-      const data = JSON.stringify(records);
-      let lastAt = "";
+    let data: string;
+    let lastAt = "";
+    try {
+      data = JSON.stringify(records);
       for (const r of records) if (r.timestamp > lastAt) lastAt = r.timestamp;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // On the telemetry thread when there is one: a batch's insert and fsync off the serving thread.
+    const off = this.#thread?.appendRecordsOnThread(data, records.length, lastAt);
+    if (off) return off;
+    return promised(() => {
       this.#db.tx(() => {
         const top = this.#db.get(
           "SELECT last_seq FROM decision_records ORDER BY first_seq DESC LIMIT 1",

@@ -98,7 +98,7 @@ export class SqliteStore implements HallStore {
     this.#tree = new SqliteReceiptTree(db);
     this.#receipts = new SqliteReceipts(db, this.#tree);
     this.#telemetry = new SqliteTelemetry(db, options.telemetryWorker ?? true);
-    this.#decisions = new SqliteDecisions(db);
+    this.#decisions = new SqliteDecisions(db, this.#telemetry);
     this.#alerts = new SqliteAlerts(db);
     this.#pages = new SqlitePages(db);
   }

@@ -133,7 +133,23 @@ export class SqliteTelemetry {
   #worker: Worker | null = null;
   #workerCalls = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
   #workerSeq = 0;
+  /**
+   * Append one packed row of replay records (`records`: the JSON array of `count` of them) on the
+   * telemetry thread, off the serving thread and its fsync; null when there is no such thread
+   * (the caller writes them itself).
+   */
+  appendRecordsOnThread(records: string, count: number, lastAt: string): Promise<void> | null {
+    if (this.#db.path === ":memory:" || !this.#telemetryWorker || !this.#workerUsable()) {
+      return null;
+    }
+    return this.#post({ type: "records", records, count, last_at: lastAt });
+  }
+
   #workerWrite(rows: [string, string, string][]): Promise<void> {
+    return this.#post({ type: "write", rows: packRows(rows) });
+  }
+
+  #post(message: Record<string, unknown>): Promise<void> {
     if (this.#db.closed || this.#db.closing) return Promise.reject(new Error("store is closed"));
     if (!this.#worker) {
       const w = new Worker(new URL("./_telemetry_worker.ts", import.meta.url).href, {
@@ -159,11 +175,10 @@ export class SqliteTelemetry {
     return new Promise<void>((resolve, reject) => {
       this.#workerCalls.set(id, { resolve, reject });
       this.#worker!.postMessage({
-        type: "write",
+        ...message,
         id,
         path: this.#db.path,
         synchronous: this.#db.synchronous,
-        rows: packRows(rows),
       });
     });
   }
