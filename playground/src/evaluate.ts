@@ -6,20 +6,20 @@
  */
 
 import {
+  checkWorld,
   getCatalog,
   type HallConfig,
   type LintFinding,
   lintRules,
   makeDecision,
-  parseRules,
   type PolicyContext,
   type PolicyGateFn,
-  Registry,
+  type Registry,
   type RouteDecision,
   type RuleSet,
   type ShadowWarning,
   type TelemetryEvent,
-  validateHallConfig,
+  type WorldPart,
 } from "../../mod.ts";
 import type { DecisionWorld } from "./examples.ts";
 import { tableGate } from "./gate.ts";
@@ -72,50 +72,55 @@ export function evaluate(
   policyGate?: PolicyGateFn,
 ): Evaluation {
   const errors: Evaluation["errors"] = {};
-  let rules: RuleSet | null = null;
-  try {
-    rules = parseRules(parseJson(world.rules, "rules"));
-  } catch (e) {
-    errors.rules = errorText(e);
-  }
-  const registry = new Registry();
-  try {
-    const records = parseJson(world.registry, "registry");
-    if (!Array.isArray(records)) throw new Error("registry must be a JSON array of records");
-    records.forEach((r, i) => {
-      try {
-        registry.enroll(r);
-      } catch (e) {
-        throw new Error(`record [${i}]: ${errorText(e)}`);
-      }
-    });
-  } catch (e) {
-    errors.registry = errorText(e);
-  }
-  try {
-    const bans = parseJson(world.bans, "ban list");
-    if (!Array.isArray(bans)) throw new Error("ban list must be a JSON array of entries");
-    bans.forEach((b, i) => {
-      try {
-        registry.ban(b);
-      } catch (e) {
-        throw new Error(`ban [${i}]: ${errorText(e)}`);
-      }
-    });
-  } catch (e) {
-    errors.bans = errorText(e);
-  }
-  let config: Partial<HallConfig> = {};
-  try {
+  // Text to JSON and the shape of each panel here; the world itself is loaded by the engine's
+  // loader (the same checks, codes and path-prefixed errors as the MCP server), which reports
+  // the first problem of every part at once.
+  const part = <T>(key: keyof DecisionWorld, read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (e) {
+      errors[key] = errorText(e);
+      return undefined;
+    }
+  };
+  const rulesDoc = part("rules", () => parseJson(world.rules, "rules"));
+  const records = part("registry", () => {
+    const r = parseJson(world.registry, "registry");
+    if (!Array.isArray(r)) throw new Error("registry must be a JSON array of records");
+    return r;
+  });
+  const bans = part("bans", () => {
+    const b = parseJson(world.bans, "ban list");
+    if (!Array.isArray(b)) throw new Error("ban list must be a JSON array of entries");
+    return b;
+  });
+  const hallConfig = part("config", () => {
     const c = parseJson(world.config, "config");
     if (!c || typeof c !== "object" || Array.isArray(c)) {
       throw new Error("config must be an object");
     }
-    // The hall's own check: a misspelt floor is an error here, never silently ignored.
-    config = validateHallConfig(c);
-  } catch (e) {
-    errors.config = errorText(e);
+    return c;
+  });
+  // The hall's own checks: a misspelt floor is an error here, never silently ignored.
+  const loaded = checkWorld({
+    rules: errors.rules === undefined ? rulesDoc : [],
+    registry: records ?? [],
+    bans: bans ?? [],
+    hall_config: hallConfig ?? {},
+  });
+  const rules: RuleSet | null = errors.rules === undefined ? loaded.rules : null;
+  const registry = loaded.registry;
+  const failed: [keyof DecisionWorld, WorldPart][] = [
+    ["rules", "rules"],
+    ["registry", "registry"],
+    ["bans", "bans"],
+    ["config", "hall_config"],
+  ];
+  for (const [key, worldPart] of failed) {
+    const e = loaded.errors[worldPart];
+    if (e !== undefined && errors[key] === undefined) errors[key] = errorText(e);
   }
+  const config: Partial<HallConfig> = loaded.world?.config ?? {};
   let hashes: Record<string, unknown> = {};
   try {
     const h = parseJson(world.hashes, "current hashes");

@@ -47,9 +47,9 @@ export interface World {
   currentHash(workerId: string): string | null;
 }
 
-function prefixed(prefix: string, e: unknown, code?: string): never {
+function prefixed(prefix: string, e: unknown, code?: string): WcpError {
   if (e instanceof WcpError) {
-    throw new WcpError(code ?? e.code, e.path ? `${prefix}.${e.path}` : prefix, e.message);
+    return new WcpError(code ?? e.code, e.path ? `${prefix}.${e.path}` : prefix, e.message);
   }
   throw e;
 }
@@ -59,12 +59,90 @@ function isRuleSet(v: unknown): v is RuleSet {
     Array.isArray((v as RuleSet).shadowWarnings);
 }
 
-/** The parts of a world, as error paths name them. */
+/** The parts of a world, as error paths name them (and in the order they are loaded). */
 export type WorldPart = "rules" | "registry" | "bans" | "hall_config";
 
+const PARTS: readonly WorldPart[] = ["rules", "registry", "bans", "hall_config"];
+
+/** What `checkWorld` found: every part loaded as far as it could, and the first error of each. */
+export interface WorldCheck {
+  /** The world, when no part has an error; else null. */
+  world: World | null;
+  /** The first error of each part at fault; `path` starts with the part (`registry[2].x`). */
+  errors: Partial<Record<WorldPart, WcpError>>;
+  /** The compiled rules, when they compiled (for lint and shadow warnings beside the errors). */
+  rules: RuleSet | null;
+  /** Every record and ban that loaded (a bad entry is skipped, the rest are kept). */
+  registry: Registry;
+}
+
 /**
- * Load a world; throws `WcpError` whose `path` starts with the part at fault. `codes` replaces
- * the error code of a bad part (a face's own `MCP_CONFIG_INVALID`), else the part's own code.
+ * Load every part of a world and report the first error of each part instead of throwing
+ * (a face that shows all its problems at once, like the playground). `codes` is as for
+ * `loadWorld`. Anything thrown that is not a `WcpError` is a bug and propagates.
+ *
+ * @example
+ * ```ts
+ * import { checkWorld } from "@wcp/core";
+ * const c = checkWorld({ rules: { rules: [] }, registry: [{ worker_id: "x" }],
+ *   hall_config: { nope: 1 } });
+ * Object.keys(c.errors); // ["registry", "hall_config"]
+ * c.world; // null
+ * ```
+ */
+export function checkWorld(
+  source: WorldSource,
+  codes: Partial<Record<WorldPart, string>> = {},
+): WorldCheck {
+  const errors: Partial<Record<WorldPart, WcpError>> = {};
+  let rules: RuleSet | null = null;
+  try {
+    rules = isRuleSet(source.rules) ? source.rules : parseRules(source.rules);
+  } catch (e) {
+    errors.rules = prefixed("rules", e, codes.rules);
+  }
+  const registry = new Registry();
+  (source.registry ?? []).forEach((rec, i) => {
+    try {
+      registry.enroll(rec as never);
+    } catch (e) {
+      errors.registry ??= prefixed(`registry[${i}]`, e, codes.registry);
+    }
+  });
+  (source.bans ?? []).forEach((ban, i) => {
+    try {
+      registry.ban(ban as never);
+    } catch (e) {
+      errors.bans ??= prefixed(`bans[${i}]`, e, codes.bans);
+    }
+  });
+  for (const id of source.revoked ?? []) {
+    if (registry.get(id)) registry.revoke(id);
+  }
+  let config: HallConfig | null = null;
+  try {
+    config = validateHallConfig(source.hall_config as Partial<HallConfig> | undefined);
+  } catch (e) {
+    errors.hall_config = prefixed("hall_config", e, codes.hall_config);
+  }
+  const hashes = source.current_hashes ?? {};
+  const world: World | null = rules !== null && config !== null &&
+      Object.keys(errors).length === 0
+    ? {
+      rules,
+      registry,
+      config,
+      ...(source.policy_gate ? { policy_gate: source.policy_gate } : {}),
+      currentHash: (id) => hashes[id] ?? registry.registeredHash(id),
+    }
+    : null;
+  return { world, errors, rules, registry };
+}
+
+/**
+ * Load a world; throws `WcpError` whose `path` starts with the part at fault (the first part,
+ * in the order rules, registry, bans, hall_config). `codes` replaces the error code of a bad
+ * part (a face's own `MCP_CONFIG_INVALID`), else the part's own code.
  *
  * @example
  * ```ts
@@ -80,44 +158,13 @@ export function loadWorld(
   source: WorldSource,
   codes: Partial<Record<WorldPart, string>> = {},
 ): World {
-  let rules: RuleSet;
-  try {
-    rules = isRuleSet(source.rules) ? source.rules : parseRules(source.rules);
-  } catch (e) {
-    prefixed("rules", e, codes.rules);
+  const c = checkWorld(source, codes);
+  if (c.world !== null) return c.world;
+  for (const part of PARTS) {
+    const e = c.errors[part];
+    if (e !== undefined) throw e;
   }
-  const registry = new Registry();
-  (source.registry ?? []).forEach((rec, i) => {
-    try {
-      registry.enroll(rec as never);
-    } catch (e) {
-      prefixed(`registry[${i}]`, e, codes.registry);
-    }
-  });
-  (source.bans ?? []).forEach((ban, i) => {
-    try {
-      registry.ban(ban as never);
-    } catch (e) {
-      prefixed(`bans[${i}]`, e, codes.bans);
-    }
-  });
-  for (const id of source.revoked ?? []) {
-    if (registry.get(id)) registry.revoke(id);
-  }
-  let config: HallConfig;
-  try {
-    config = validateHallConfig(source.hall_config as Partial<HallConfig> | undefined);
-  } catch (e) {
-    prefixed("hall_config", e, codes.hall_config);
-  }
-  const hashes = source.current_hashes ?? {};
-  return {
-    rules,
-    registry,
-    config,
-    ...(source.policy_gate ? { policy_gate: source.policy_gate } : {}),
-    currentHash: (id) => hashes[id] ?? registry.registeredHash(id),
-  };
+  throw new WcpError("WORLD_INVALID", "", "the world did not load");
 }
 
 /**

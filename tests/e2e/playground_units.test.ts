@@ -148,12 +148,16 @@ Deno.test("evaluation names the broken part and does not decide", () => {
   });
   assert.equal(ev.decision, null);
   assert.match(ev.errors.rules ?? "", /rules is not valid JSON/);
-  assert.match(ev.errors.registry ?? "", /^record \[0\]: RECORD_INVALID/);
+  // The engine's world loader names the part, the entry and the field.
+  assert.match(ev.errors.registry ?? "", /^RECORD_INVALID: registry\[0\]\.worker_id: /);
   assert.match(ev.errors.config ?? "", /config must be an object/);
   // A misspelt floor is named, with the key it probably meant.
   const typo = evaluate({ ...w, config: JSON.stringify({ require_signatry: true }) });
   assert.equal(typo.decision, null);
-  assert.match(typo.errors.config ?? "", /^CONFIG_INVALID: require_signatry: .*require_signatory/);
+  assert.match(
+    typo.errors.config ?? "",
+    /^CONFIG_INVALID: hall_config\.require_signatry: .*require_signatory/,
+  );
   assert.equal(ev.errors.input, undefined);
   const bad = evaluate({ ...w, rules: JSON.stringify({ rules: [{ match: {} }] }) });
   assert.match(bad.errors.rules ?? "", /^RULES_INVALID: /);
