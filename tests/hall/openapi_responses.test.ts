@@ -36,6 +36,7 @@ interface DocOperation {
   params: number;
   operationId: string;
   responses: Record<string, { content?: Record<string, { schema: Json }> }>;
+  requestBody?: { required?: boolean; content: Record<string, { schema: Json }> };
 }
 
 const BASE = "https://wcp.invalid/components/schemas/";
@@ -97,6 +98,7 @@ class Checker {
           params,
           operationId: String(op.operationId),
           responses: op.responses as DocOperation["responses"],
+          requestBody: op.requestBody as DocOperation["requestBody"],
         });
       }
     }
@@ -158,6 +160,22 @@ class Checker {
     (this.covered.get(op.operationId) ?? this.covered.set(op.operationId, new Set()).get(
       op.operationId,
     )!).add(status);
+    // A body the hall accepted is one the document's request schema accepts too.
+    if (res.status < 300 && init.json !== undefined) {
+      const schema = op.requestBody?.content["application/json"]?.schema;
+      if (!schema) {
+        this.problems.push(`${where}: ${op.operationId} documents no JSON request body`);
+      } else {
+        const v = this.validator(`${op.operationId} request`, schema);
+        if (!v(init.json)) {
+          this.problems.push(
+            `${where}: the accepted body fails ${op.operationId}'s request schema: ${
+              describeErrors(v.errors)
+            }: ${excerpt(init.json)}`,
+          );
+        }
+      }
+    }
     const declared = op.responses[status];
     if (!declared) {
       this.problems.push(
