@@ -16,10 +16,21 @@ import { WcpError } from "../src/errors.ts";
 import { HallClient } from "../src/client/mod.ts";
 import type { DispatchEngine } from "./governor.ts";
 
+/** Pending approvals an MCP tool answer lists at most (the oldest first). */
+export const MCP_PENDING_PAGE = 100;
+
 /** The part of `HallClient` this backend uses. */
 export interface HallApprovalsClient {
   /** `GET /wcp/approvals/pending`. */
   pendingApprovals(): Promise<unknown>;
+  /**
+   * One page of a list (`HallClient.page`); when present, `listPending` reads one page of
+   * `MCP_PENDING_PAGE` whole rows instead of every pending approval.
+   */
+  page?(
+    list: "approvals/pending",
+    query: { detail: "full"; limit: number },
+  ): Promise<{ items: unknown[]; next_cursor: string | null }>;
   /** `POST /wcp/approvals/:id/resolve`. */
   resolveApproval(id: string, decision: "approve" | "deny", note?: string): Promise<unknown>;
   /** `POST /wcp/approvals/:id/escalate`. */
@@ -105,9 +116,19 @@ export class HallApprovals implements ApprovalBackend {
     this.#client = client;
   }
 
-  /** Pending approvals from the hall. */
+  /**
+   * Pending approvals from the hall: the oldest `MCP_PENDING_PAGE` (one page of the hall's, so
+   * a hall with 100k pending holds costs one bounded request and a bounded tool answer).
+   */
   async listPending(): Promise<ApprovalView[]> {
-    return listOf(await this.#call(() => this.#client.pendingApprovals())).map(toApprovalView);
+    const c = this.#client;
+    if (c.page) {
+      const p = await this.#call(() =>
+        c.page!("approvals/pending", { detail: "full", limit: MCP_PENDING_PAGE })
+      );
+      return p.items.map(toApprovalView);
+    }
+    return listOf(await this.#call(() => c.pendingApprovals())).map(toApprovalView);
   }
 
   /** Approve or deny on the hall. */

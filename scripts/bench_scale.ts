@@ -22,7 +22,11 @@
  *   second thread joined by the thread channel; PostgreSQL: a second instance over NOTIFY) how
  *   long until it routes with the new worker and its route p99 right after.
  *
- * usage: deno task bench:scale [--sections receipts,workers] [--backends sqlite,postgres]
+ * - `pages` (`scripts/_bench_pages.ts`): 100k rows in every paged list, seeded in bulk, then the
+ *   time and bytes of a first page, a page deep in the list (cursor at row 50,000), a page of
+ *   1,000 and a page of whole rows, through the hall's fetch handler (target <= 20 ms, <= 1 MB).
+ *
+ * usage: deno task bench:scale [--sections receipts,workers,pages] [--backends sqlite,postgres]
  *          [--receipts 100000] [--workers 1000,100000] [--requests 20000] [--samples 200]
  *          [--json test-artifacts/scale.json]
  *
@@ -40,6 +44,7 @@ import type { HallStore, ReceiptRow } from "../src/hall/store/types.ts";
 import { generateSigningKey, type SigningKey } from "../src/attestation/ed25519.ts";
 import { startPostgres, type TestPostgres } from "../tests/helpers/postgres.ts";
 import postgres from "postgres";
+import { pageRows } from "./_bench_pages.ts";
 
 const args = parseArgs({
   options: {
@@ -79,6 +84,16 @@ interface Ctx {
 const SECTIONS: Record<string, (ctx: Ctx) => Promise<Row[]>> = {
   receipts: receiptRows,
   workers: workerRows,
+  pages: (ctx) =>
+    pageRows({
+      backends: ctx.backends,
+      tmp: ctx.tmp,
+      token: TOKEN,
+      pgUrl: async () => (await ctx.pg()).url,
+      rawSql,
+      seedWorkers: (backend, n, where) => seedWorkers(backend, ctx, n, where),
+      hallOn: (store) => hallOn(store, ctx.key, false),
+    }),
 };
 
 function ms(x: number): string {

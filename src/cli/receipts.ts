@@ -126,29 +126,17 @@ const verify: Command = {
 
 const PAGE = 1000;
 
-/** Every receipt of a tenant's chain in seq order (paged by dispatched_at, checked contiguous). */
+/** Every receipt of a tenant's chain in seq order (cursor pages of 1000, checked contiguous). */
 async function fetchChain(
   client: ReturnType<typeof hallClient>,
   tenant: string,
 ): Promise<Receipt[]> {
   const byId = new Map<string, Receipt>();
-  let since: string | undefined;
-  while (true) {
-    const page = await callHall(
-      "receipts",
-      () => client.receipts({ tenant_id: tenant, limit: PAGE, ...(since ? { since } : {}) }),
-    );
-    const before = byId.size;
-    for (const r of page) byId.set(r.receipt_id, r);
-    if (page.length < PAGE) break;
-    if (byId.size === before) {
-      throw new FailedError(
-        `more than ${PAGE} receipts share dispatched_at ${since}: cannot page further`,
-        "EXPORT_INCOMPLETE",
-      );
+  await callHall("receipts", async () => {
+    for await (const r of client.each("receipts", { tenant_id: tenant, limit: PAGE })) {
+      byId.set(r.receipt_id, r);
     }
-    since = page[page.length - 1].dispatched_at;
-  }
+  });
   const list = [...byId.values()].sort((a, b) => a.seq - b.seq);
   const gap = list.findIndex((r, i) => r.seq !== i);
   if (gap >= 0) {

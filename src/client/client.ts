@@ -644,14 +644,16 @@ export class HallClient {
       options,
     );
     const items = r[LIST_FIELD[list]];
-    if (!Array.isArray(items) || (r.next_cursor !== null && typeof r.next_cursor !== "string")) {
+    // A hall from before paging answers its whole list without next_cursor: the last page.
+    const next = r.next_cursor ?? null;
+    if (!Array.isArray(items) || (next !== null && typeof next !== "string")) {
       throw new HallError(
         200,
         "BAD_RESPONSE",
         `GET /wcp/${list}: the answer is not a page ({${LIST_FIELD[list]}, next_cursor})`,
       );
     }
-    return { items: items as HallLists[K]["item"][], next_cursor: r.next_cursor as string | null };
+    return { items: items as HallLists[K]["item"][], next_cursor: next as string | null };
   }
 
   /**

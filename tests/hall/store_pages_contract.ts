@@ -389,6 +389,13 @@ export function runPageContract(name: string, make: StoreFactory): void {
       assert.deepEqual(acme.rows.map((r) => r.seq), [...Array(acme.rows.length).keys()]);
       const head = await s.chainHead("acme");
       assert.deepEqual(acme.rows[acme.rows.length - 1], head);
+      // A key of another chain: before "beta" it starts beta's chain; after it, nothing.
+      const beta = await s.pageReceipts({ tenant_id: "beta", after: ["acme", 5], limit: 3 });
+      assert.deepEqual(beta.rows.map((r) => r.seq), [0, 1, 2]);
+      assert.deepEqual(await s.pageReceipts({ tenant_id: "acme", after: ["beta", 0] }), {
+        rows: [],
+        next: null,
+      });
     },
   );
 }

@@ -15,6 +15,7 @@ import { useEffect } from "preact/hooks";
 import {
   actionMessage,
   hallUrl,
+  LIST_CAP,
   loadError,
   loadStats,
   logout,
@@ -23,6 +24,7 @@ import {
   setupOpen,
   tab,
   token,
+  truncated,
   useEventStream,
 } from "./state.ts";
 import { BansTab } from "./bans.tsx";
@@ -94,6 +96,11 @@ function Board(): JSX.Element {
   return (
     <main>
       {loadError.value && <p class="error" role="alert">{loadError.value}</p>}
+      {truncated.value.length > 0 && (
+        <p class="muted">
+          Showing the first {LIST_CAP} rows of: {truncated.value.join(", ")} (the hall has more).
+        </p>
+      )}
       {actionMessage.value && <p role="status" id="action-message">{actionMessage.value}</p>}
       <Revealed />
       <Tabs

@@ -16,6 +16,8 @@ import {
   HallClient,
   HallError,
   type HallHealth,
+  type HallListName,
+  type HallLists,
   type HallNamespace,
   type HallStats,
   type HallStreamEvent,
@@ -59,6 +61,14 @@ export const tab = signal("overview");
 /** Ticks every second while signed in (expiry countdowns). */
 export const nowMs = signal(Date.now());
 /** An error answered to an action on one approval card, by approval id. */
+/**
+ * Rows a section holds at most: each list is read as one page of the hall's (cursor pages,
+ * issue 14), so a hall with 100k workers or approvals costs the dashboard one bounded request.
+ */
+export const LIST_CAP = 1000;
+/** The sections whose list had more rows than `LIST_CAP` (the first ones are shown). */
+export const truncated = signal<string[]>([]);
+
 export const cardErrors = signal<Record<string, { code: string; message: string }>>({});
 /** A secret the hall shows once (a new token), until the operator dismisses it. */
 export const revealed = signal<{ title: string; token: string; token_id: string } | null>(null);
@@ -97,20 +107,44 @@ export const refused = signal<Record<string, string>>({});
  */
 export async function refresh(): Promise<void> {
   const c = client();
+  const cut = new Set<string>();
+  // One page of up to LIST_CAP rows (whole rows for workers and approvals, which the sections
+  // show in full); a list with more is named in `truncated`.
+  const first = async <K extends HallListName>(
+    name: string,
+    list: K,
+    query: HallLists[K]["query"],
+  ): Promise<HallLists[K]["item"][]> => {
+    const p = await c.page(list, { ...query, limit: LIST_CAP });
+    if (p.next_cursor !== null) cut.add(name);
+    return p.items;
+  };
   const parts = [
     ["health", () => c.health().then((v) => (health.value = v))],
-    ["workers", () => c.workers().then((v) => (workers.value = v))],
-    ["approvals", () => c.pendingApprovals().then((v) => (approvals.value = v))],
-    ["alerts", () => c.alerts().then((v) => (alerts.value = v))],
+    [
+      "workers",
+      () =>
+        first("workers", "workers", { detail: "full" }).then((
+          v,
+        ) => (workers.value = v as unknown as HallWorker[])),
+    ],
+    [
+      "approvals",
+      () =>
+        first("approvals", "approvals/pending", { detail: "full" }).then((
+          v,
+        ) => (approvals.value = v as unknown as HallApproval[])),
+    ],
+    ["alerts", () => first("alerts", "alerts", {}).then((v) => (alerts.value = v))],
     ["chains", () => c.verifyChain().then((v) => (chains.value = v))],
-    ["namespaces", () => c.namespaces().then((v) => (namespaces.value = v))],
+    ["namespaces", () => first("namespaces", "namespaces", {}).then((v) => (namespaces.value = v))],
     ["tokens", () =>
-      c.tokens().then((v) => (tokens.value = v), (e) => {
+      first("tokens", "tokens", {}).then((v) => (tokens.value = v), (e) => {
         tokens.value = null;
         throw e;
       })],
     ["tiers", () => c.tiers().then((v) => (tiers.value = v))],
-    ["bans", () => c.banList().then((v) => (bans.value = v))],
+    ["bans", () => first("bans", "ban-list", {}).then((v) => (bans.value = v))],
   ] as const;
   const results = await Promise.allSettled(parts.map(([, load]) => load()));
   const failed: string[] = [];
@@ -128,6 +162,7 @@ export async function refresh(): Promise<void> {
   }
   refused.value = denied;
   loadError.value = failed.length ? failed.join("; ") : null;
+  truncated.value = [...cut];
   if (firstRun.value && !setupOpen.value) {
     setupOpen.value = true;
     tab.value = "setup";

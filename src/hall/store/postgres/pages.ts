@@ -291,7 +291,14 @@ export class PgPages implements HallStorePages {
         q.correlation_id === undefined ? null : sql`correlation_id = ${q.correlation_id}`,
         q.since === undefined ? null : sql`dispatched_at >= ${q.since}`,
         q.until === undefined ? null : sql`dispatched_at < ${q.until}`,
-        this.#after(["tenant_id", "seq"], q.after, ">"),
+        // One chain: a range on seq alone; else the row value over (tenant_id, seq).
+        q.tenant_id !== undefined && q.after
+          ? (q.after[0] === q.tenant_id
+            ? sql`seq > ${q.after[1]}`
+            : q.after[0] > q.tenant_id
+            ? sql`false`
+            : null)
+          : this.#after(["tenant_id", "seq"], q.after, ">"),
       ])
     } order by tenant_id, seq limit ${limit + 1}`;
     return keyedPage(rows.map(receipt), limit, (r) => [r.tenant_id, r.seq]);

@@ -240,7 +240,13 @@ function syncPages(all: SqliteAll): SyncPages {
       if (q.correlation_id !== undefined) w.add("correlation_id = ?", q.correlation_id);
       if (q.since !== undefined) w.add("dispatched_at >= ?", q.since);
       if (q.until !== undefined) w.add("dispatched_at < ?", q.until);
-      w.after(["tenant_id", "seq"], q.after);
+      if (q.tenant_id !== undefined && q.after) {
+        // One chain: a range on seq alone (the planner does not take a row value whose first
+        // column is also an equality as the range of the primary key).
+        const [t, seq] = q.after;
+        if (t === q.tenant_id) w.add("seq > ?", seq);
+        else if (t > q.tenant_id) w.add("0");
+      } else w.after(["tenant_id", "seq"], q.after);
       return run(
         "receipts",
         "*",
