@@ -9,8 +9,9 @@
  *    server without test fixtures: initialize, ping, tools-list, resources-list, prompts-list,
  *    logging-set-level and DNS-rebinding protection.
  *
- * Both tools run as `deno run -A npm:…` child processes: they are third-party Node programs (the
- * Inspector probes `/proc/sys/fs/binfmt_misc`, which Deno grants only with --allow-all); the
+ * Both tools run as `deno run -A --config tests/deno.json npm:…` child processes (dev tooling:
+ * the dev config and its lock, never the runtime deno.lock): they are third-party Node programs
+ * (the Inspector probes `/proc/sys/fs/binfmt_misc`, which Deno grants only with --allow-all); the
  * server under test itself runs with no permissions (stdio) or loopback only (HTTP).
  *
  * Prints one line per check and `ok | N passed | M failed`; exits 1 on any failure.
@@ -24,6 +25,7 @@ import { WCP_TOOL_NAMES } from "./tools.ts";
 
 const INSPECTOR = "npm:@modelcontextprotocol/inspector@2.12.0";
 const CONFORMANCE = "npm:@modelcontextprotocol/conformance@0.1.16";
+const DEV_CONFIG = new URL("../tests/deno.json", import.meta.url).pathname;
 const SCENARIOS = [
   "server-initialize",
   "ping",
@@ -70,7 +72,18 @@ async function inspector(
   check: (json: Record<string, unknown>) => string | null,
   expectedExit = 0,
 ): Promise<void> {
-  const r = await run(["run", "-A", INSPECTOR, "--cli", "deno", "run", MAIN, ...method]);
+  const r = await run([
+    "run",
+    "-A",
+    "--config",
+    DEV_CONFIG,
+    INSPECTOR,
+    "--cli",
+    "deno",
+    "run",
+    MAIN,
+    ...method,
+  ]);
   if (r.code !== expectedExit) {
     report(
       name,
@@ -163,6 +176,8 @@ async function conformanceChecks(): Promise<void> {
       const r = await run([
         "run",
         "-A",
+        "--config",
+        DEV_CONFIG,
         CONFORMANCE,
         "server",
         "--url",

@@ -15,6 +15,9 @@ import { gatewayPermissions } from "../../src/cli/gateway.ts";
 export const EVERYTHING = "npm:@modelcontextprotocol/server-everything@2026.8.31";
 /** The filesystem server, pinned. */
 export const FILESYSTEM = "npm:@modelcontextprotocol/server-filesystem@2026.8.31";
+/** The dev config: `deno run` of an npm upstream resolves through it and its lock, never the
+ * runtime deno.lock. */
+export const DEV_CONFIG = new URL("../deno.json", import.meta.url).pathname;
 /** The gateway's entry point. */
 export const GATEWAY_MAIN = new URL("../../mcp/gateway/main.ts", import.meta.url).pathname;
 /** Our own small upstream (rug pull, hanging). */

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { parseTrustedKeys, verifyReceiptChain } from "../../mod.ts";
 import {
+  DEV_CONFIG,
   errorOf,
   EVERYTHING,
   FILESYSTEM,
@@ -73,8 +74,11 @@ function configDoc(root: string): Record<string, unknown> {
       ],
     },
     servers: {
-      everything: { command: "deno", args: ["run", "-A", EVERYTHING, "stdio"] },
-      fs: { command: "deno", args: ["run", "-A", FILESYSTEM, root] },
+      everything: {
+        command: "deno",
+        args: ["run", "-A", "--config", DEV_CONFIG, EVERYTHING, "stdio"],
+      },
+      fs: { command: "deno", args: ["run", "-A", "--config", DEV_CONFIG, FILESYSTEM, root] },
     },
     tool_names: "prefixed",
     defaults: {

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import {
+  DEV_CONFIG,
   errorOf,
   EVERYTHING,
   FIXTURE,
@@ -118,14 +119,30 @@ Deno.test("gateway: the MCP Inspector CLI lists and calls server-everything thro
           decision: { candidate_workers_ranked: [{ worker_species_id: "wrk.mcp.everything" }] },
         }],
       },
-      servers: { everything: { command: "deno", args: ["run", "-A", EVERYTHING, "stdio"] } },
+      servers: {
+        everything: {
+          command: "deno",
+          args: ["run", "-A", "--config", DEV_CONFIG, EVERYTHING, "stdio"],
+        },
+      },
     });
     const server = await gatewayArgs(["--config", cfg]);
     const inspect = async (method: string[]) => {
       // Third-party Node program: -A for the Inspector itself; the gateway it starts runs with
       // the permissions gatewayArgs computed.
       const out = await new Deno.Command("deno", {
-        args: ["run", "-A", INSPECTOR, "--cli", ...method, "--", "deno", ...server],
+        args: [
+          "run",
+          "-A",
+          "--config",
+          DEV_CONFIG,
+          INSPECTOR,
+          "--cli",
+          ...method,
+          "--",
+          "deno",
+          ...server,
+        ],
         stdin: "null",
         env: { NO_COLOR: "1" },
         signal: AbortSignal.timeout(180_000),
@@ -134,7 +151,18 @@ Deno.test("gateway: the MCP Inspector CLI lists and calls server-everything thro
     };
     const inspectRaw = async (method: string[]) => {
       const out = await new Deno.Command("deno", {
-        args: ["run", "-A", INSPECTOR, "--cli", ...method, "--", "deno", ...server],
+        args: [
+          "run",
+          "-A",
+          "--config",
+          DEV_CONFIG,
+          INSPECTOR,
+          "--cli",
+          ...method,
+          "--",
+          "deno",
+          ...server,
+        ],
         stdin: "null",
         env: { NO_COLOR: "1" },
         signal: AbortSignal.timeout(180_000),
@@ -193,6 +221,8 @@ Deno.test("gateway: the quick form through `wcp gateway -- COMMAND` (DEMO policy
       "deno",
       "run",
       "-A",
+      "--config",
+      DEV_CONFIG,
       EVERYTHING,
       "stdio",
     ],
