@@ -2,22 +2,12 @@
 // as a child `deno run` with only the permissions that server needs; flags pass through.
 
 import { parentDir } from "../adapters/fs.ts";
+import { hallEnvironment } from "../hall/options.ts";
 import type { Command } from "./_args.ts";
 import { UsageError } from "./_io.ts";
 
-const HALL_ENV = [
-  "WCP_HALL_HOST",
-  "WCP_HALL_PORT",
-  "WCP_DATA_DIR",
-  "WCP_HALL_CONFIG",
-  "WCP_DATABASE_URL",
-  "WCP_ADMIN_TOKEN",
-  "WCP_ATTEST_HMAC_KEY",
-  "WCP_OTLP_ENDPOINT",
-  "WCP_TELEMETRY_JSONL",
-  "PGAPPNAME",
-  "PGPASSWORD",
-];
+// The variables of the hall options table (src/hall/options.ts).
+const HALL_ENV = hallEnvironment();
 
 function flagValue(args: string[], name: string): string | undefined {
   for (let i = 0; i < args.length; i++) {

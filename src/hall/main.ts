@@ -3,23 +3,8 @@
  * embedded SQLite database, example rules, an example `hall.json` and demo workers, and prints
  * the admin token it generated (only its SHA-256 is stored).
  *
- * Flags (environment variable in brackets):
- *   --host (WCP_HALL_HOST, default 127.0.0.1)   --port (WCP_HALL_PORT, default 8787)
- *   --data-dir (WCP_DATA_DIR, default ./data)   --config (WCP_HALL_CONFIG, default <data>/hall.json)
- *   --database-url (WCP_DATABASE_URL; postgres:// selects PostgreSQL)
- *   --rate-limit N (admin requests/min, 0 = unlimited)   --new-admin-token   --help
- *   --threads N (WCP_HALL_THREADS, or `threads` in hall.json; default 1): serve from N threads
- *   of this process on one port (needs `deno run --unstable-net`, which the serve task passes);
- *   they share the store and tell each other about events, registry, rules, token revocations
- *   and rate-limit spending.
- *   --header-timeout S (`header_timeout_seconds` in hall.json; default 30, 0 = never): close a
- *   connection that has no request in flight for S seconds (an unfinished request head:
- *   Slowloris; an idle keep-alive connection).
- *   --reuse-port: share the port with other hall processes on this machine (SO_REUSEPORT, Linux;
- *   needs `deno run --unstable-net`); the kernel spreads connections over them. On SQLite they
- *   share the database file and re-read the registry every second.
- *   WCP_ADMIN_TOKEN: use this admin token (added if missing); WCP_ATTEST_HMAC_KEY: manifest
- *   HMAC secret; WCP_OTLP_ENDPOINT: OTLP/HTTP traces URL; WCP_TELEMETRY_JSONL: JSONL file.
+ * Its flags, environment variables, hall.json keys, defaults and permissions are listed once, in
+ * `options.ts` (`--help` prints them from there).
  *
  * @module
  */
@@ -39,17 +24,12 @@ import {
 import { modeText, OWNER_ONLY_DIR, OWNER_ONLY_FILE, tightenDataDir } from "./data_dir.ts";
 import { type HallFileConfig, parseHallFileConfig } from "./file_config.ts";
 import { hashToken, newToken } from "./middleware/auth.ts";
+import { hallParseOptions, hallUsage } from "./options.ts";
 import type { HallStore } from "./store/types.ts";
 
-const USAGE = `wcp hall: the Worker Class Protocol hall server
-
-usage: deno task serve [--host H] [--port P] [--data-dir D] [--config FILE]
-                       [--database-url postgres://...] [--rate-limit N] [--new-admin-token]
-                       [--threads N] [--reuse-port (several hall processes, one port)]
-                       [--header-timeout SECONDS (default 30; 0 = never)]
-
-environment: WCP_HALL_HOST WCP_HALL_PORT WCP_HALL_THREADS WCP_DATA_DIR WCP_HALL_CONFIG WCP_DATABASE_URL
-             WCP_ADMIN_TOKEN WCP_ATTEST_HMAC_KEY WCP_OTLP_ENDPOINT WCP_TELEMETRY_JSONL`;
+const USAGE = hallUsage();
+// The flags of options.ts, with their types spelt out for parseArgs (a test keeps them equal).
+const HALL_FLAGS = hallParseOptions();
 
 function env(name: string): string | undefined {
   // Read only variables we were granted, so a narrow --allow-env never prompts or throws.
@@ -120,19 +100,7 @@ async function main(): Promise<void> {
   try {
     args = parseArgs({
       args: Deno.args,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        "data-dir": { type: "string" },
-        config: { type: "string" },
-        "database-url": { type: "string" },
-        "rate-limit": { type: "string" },
-        "new-admin-token": { type: "boolean" },
-        "reuse-port": { type: "boolean" },
-        threads: { type: "string" },
-        "header-timeout": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
+      options: HALL_FLAGS,
       strict: true,
       allowPositionals: false,
     }).values;
