@@ -4,11 +4,9 @@
 import {
   checkHallCompliance,
   checkWorkerCompliance,
+  checkWorld,
   type ComplianceLevel,
   type ComplianceReport,
-  parseRules,
-  validateHallConfig,
-  WcpError,
 } from "../../mod.ts";
 import { HallFileConfigSchema } from "../hall/file_config.ts";
 import { parentDir } from "../adapters/fs.ts";
@@ -94,13 +92,11 @@ const check: Command = {
     const given = doc as Record<string, unknown>;
     // What the hall would refuse to load cannot count as configured.
     if (given.policy_gate !== undefined) parseGate(given.policy_gate, "HALL_CONFIG");
+    // The hall config and the rules load through the engine's world loader (the hall's, the MCP
+    // server's and the playground's checks; errors start with the part: `hall_config.x: ...`).
     if (given.hall_config !== undefined) {
-      try {
-        validateHallConfig(given.hall_config);
-      } catch (e) {
-        if (!(e instanceof WcpError)) throw e;
-        throw new UsageError(`HALL_CONFIG: hall_config.${e.path ? `${e.path}: ` : ""}${e.message}`);
-      }
+      const e = checkWorld({ rules: [], hall_config: given.hall_config }).errors.hall_config;
+      if (e !== undefined) throw new UsageError(`HALL_CONFIG: ${e.message}`, e.code);
     }
     // A hall.json without rules_file is read by the hall with rules.json beside it: so here too
     // (the verdict is the hall's own: /wcp/health reports the same function's level).
@@ -110,24 +106,20 @@ const check: Command = {
       : given;
     let rulesError: string | undefined;
     if (typeof d.rules === "object" && d.rules !== null) {
-      try {
-        parseRules(d.rules);
-      } catch (e) {
-        if (!(e instanceof WcpError)) throw e;
-        rulesError = `rules: ${e.message}`;
-      }
+      rulesError = checkWorld({ rules: d.rules }).errors.rules?.message;
     }
     const rulesFile = d.rules_file;
     if (typeof rulesFile === "string") {
       const full = rulesFile.startsWith("/") ? rulesFile : `${parentDir(path)}/${rulesFile}`;
       try {
-        if (parseRules(JSON.parse(await Deno.readTextFile(full))).rules.length === 0) {
+        const loaded = checkWorld({ rules: JSON.parse(await Deno.readTextFile(full)) });
+        if (loaded.errors.rules !== undefined) {
+          rulesError = `${rulesFile}: ${loaded.errors.rules.message}`;
+        } else if (loaded.rules?.rules.length === 0) {
           rulesError = `${rulesFile} holds no rules (the hall refuses it: everything is denied)`;
         }
       } catch (e) {
-        rulesError = e instanceof WcpError
-          ? `${rulesFile}: ${e.message}`
-          : e instanceof Deno.errors.NotFound
+        rulesError = e instanceof Deno.errors.NotFound
           ? `${rulesFile} not found`
           : `${rulesFile}: ${(e as Error).message}`;
       }

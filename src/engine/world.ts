@@ -49,7 +49,11 @@ export interface World {
 
 function prefixed(prefix: string, e: unknown, code?: string): WcpError {
   if (e instanceof WcpError) {
-    return new WcpError(code ?? e.code, e.path ? `${prefix}.${e.path}` : prefix, e.message);
+    // The message of a WcpError starts with its path: say the longer path once.
+    const bare = e.path && e.message.startsWith(`${e.path}: `)
+      ? e.message.slice(e.path.length + 2)
+      : e.message;
+    return new WcpError(code ?? e.code, e.path ? `${prefix}.${e.path}` : prefix, bare);
   }
   throw e;
 }

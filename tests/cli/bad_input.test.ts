@@ -107,6 +107,15 @@ Deno.test("check: a policy_gate the hall would refuse is bad input; inline rules
     JSON.stringify({ ...full, policy_gate: { default: "MAYBE" } }),
   );
   await expectUsage(["check", `${dir}/typo.json`], /HALL_CONFIG: policy_gate\.default: /);
+  // The hall config loads through the engine's world loader: the field is named once.
+  await Deno.writeTextFile(
+    `${dir}/floor.json`,
+    JSON.stringify({ ...full, hall_config: { require_signatry: true } }),
+  );
+  await expectUsage(
+    ["check", `${dir}/floor.json`],
+    /HALL_CONFIG: hall_config\.require_signatry: unknown key; did you mean "require_signatory"/,
+  );
   // Inline rules that do not load leave the hall with no routing rules: not even WCP-Basic.
   await Deno.writeTextFile(
     `${dir}/inline.json`,

@@ -27,6 +27,9 @@ Deno.test("checkWorld names the first error of each bad part and keeps every goo
   assert.equal(c.errors.registry?.code, "RECORD_INVALID");
   assert.ok(c.errors.bans?.path.startsWith("bans[0]"), c.errors.bans?.path);
   assert.equal(c.errors.hall_config?.path, "hall_config.require_signatry");
+  // The longer path is said once, not followed by the part's own path again.
+  assert.match(c.errors.hall_config!.message, /^hall_config\.require_signatry: unknown key/);
+  assert.match(c.errors.registry!.message, /^registry\[1\]\.worker_id: must be/);
   assert.equal(c.rules?.rules[0].rule_id, "r1");
   assert.ok(c.registry.get("org.acme.sum.1"), "the good record is enrolled");
 });
