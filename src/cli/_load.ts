@@ -2,6 +2,7 @@
 // that name the flag and the field.
 
 import {
+  checkWorld,
   type HallConfig,
   type KeyFile,
   makeDecision,
@@ -72,32 +73,47 @@ export function recordError(prefix: string, i: number, e: WcpError): UsageError 
   return new UsageError(`${prefix}: ${where}: ${what}`, e.code);
 }
 
-/** Enroll every record of a registry file into a fresh Registry. */
+/** A WcpError's message without the path it starts with. */
+function bareMessage(e: WcpError): string {
+  return e.path && e.message.startsWith(`${e.path}: `)
+    ? e.message.slice(e.path.length + 2)
+    : e.message;
+}
+
+/** `registry[3].worker_id` -> `[3, "worker_id"]` (the loader's path of a bad entry). */
+function entryOf(path: string): [number, string] {
+  const m = /^[a-z_]+\[(\d+)\](?:\.(.*))?$/.exec(path);
+  return m ? [Number(m[1]), m[2] ?? ""] : [0, ""];
+}
+
+/**
+ * Enroll every record of a registry file into a fresh Registry (through the engine's world
+ * loader, the checks the hall and the MCP server make), then its `ban_list`.
+ */
 export function registryFrom(doc: unknown, flag: string): Registry {
-  const registry = new Registry();
   const records = recordsOf(doc, flag);
-  records.forEach((r, i) => {
-    try {
-      registry.enroll(r);
-    } catch (e) {
-      if (e instanceof WcpError) throw recordError(flag, i, e);
-      throw e;
-    }
-  });
   const bans = (doc as Record<string, unknown>)?.ban_list;
-  if (Array.isArray(bans)) {
-    bans.forEach((b, i) => {
-      try {
-        registry.ban(b);
-      } catch (e) {
-        if (e instanceof WcpError) {
-          throw new UsageError(`${flag}: ban_list[${i}]: ${e.message}`, e.code);
-        }
-        throw e;
-      }
-    });
+  const loaded = checkWorld({
+    rules: EMPTY_RULES,
+    registry: records,
+    bans: Array.isArray(bans) ? bans : [],
+  });
+  const bad = loaded.errors.registry;
+  if (bad !== undefined) {
+    const [i, field] = entryOf(bad.path);
+    const what = bareMessage(bad);
+    throw new UsageError(
+      `${flag}: records[${i}]${field ? `.${field}` : ""}: ${what}`,
+      bad.code,
+    );
   }
-  return registry;
+  const ban = loaded.errors.bans;
+  if (ban !== undefined) {
+    const [i, field] = entryOf(ban.path);
+    const what = bareMessage(ban);
+    throw new UsageError(`${flag}: ban_list[${i}]: ${field ? `${field}: ` : ""}${what}`, ban.code);
+  }
+  return loaded.registry;
 }
 
 /** A registry file (records list, `{workers: [...]}` or one record), or an empty registry. */
