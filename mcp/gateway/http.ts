@@ -37,6 +37,23 @@ function refuse(status: number, message: string): Response {
   );
 }
 
+// Whether an initialize request's client offers something the server may ask it during a call
+// (elicitation, sampling, roots). Anything unreadable counts as yes (the streaming default).
+async function asksClient(req: Request): Promise<boolean> {
+  try {
+    const body = await req.clone().json() as {
+      method?: unknown;
+      params?: { capabilities?: Record<string, unknown> };
+    };
+    const caps = body?.params?.capabilities;
+    if (body?.method !== "initialize" || !caps || typeof caps !== "object") return true;
+    return caps.elicitation !== undefined || caps.sampling !== undefined ||
+      caps.roots !== undefined;
+  } catch {
+    return true;
+  }
+}
+
 function hostName(host: string): string {
   const h = host.toLowerCase();
   return h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : h.split(":")[0];
@@ -81,6 +98,9 @@ export function createGatewayHttpHandler(
     if (req.method !== "POST") return refuse(400, "Bad Request: no mcp-session-id");
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => uuidV4(),
+      // A client that offers neither elicitation, sampling nor roots can be sent no request on
+      // a call's stream: its answers are plain JSON (no SSE stream per call).
+      enableJsonResponse: !(await asksClient(req)),
       onsessioninitialized: (id) => {
         sessions.set(id, transport);
         while (sessions.size > max) {
