@@ -1,5 +1,5 @@
 /**
- * The attestation recipes' view of the one Python `json.dumps` emulator (`src/_py_json.ts`):
+ * The attestation recipes' view of the one Python `json.dumps` emulator (`src/encoding/py_json.ts`):
  * strict JSON (non-finite numbers and non-JSON values are `JSON_INVALID`), integral numbers from
  * 1e16 up written as floats, compact separators for the HMAC payload, `indent` for
  * `manifest.json`.

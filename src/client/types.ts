@@ -1,7 +1,7 @@
 /**
  * Wire types of the hall API as `HallClient` returns them (snake_case, as on the wire). The row
  * shapes the hall stores and sends (workers, approvals, alerts, bans, ...) live in
- * `src/hall_wire.ts` and are re-exported here.
+ * `src/client/wire.ts` and are re-exported here.
  *
  * @module
  */
