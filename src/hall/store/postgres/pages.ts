@@ -46,6 +46,8 @@ export const PG_PAGE_INDEXES = `
   create index if not exists approvals_page on approvals (created_at, approval_id);
   create index if not exists approvals_status_page on approvals (status, created_at, approval_id);
   create index if not exists approvals_tenant_page on approvals (tenant_id, created_at, approval_id);
+  -- what expireApprovals (run before each approvals page) scans: the expired rows only
+  create index if not exists approvals_expiry on approvals (status, expires_at);
   create index if not exists bans_page on bans (reported_at, sha256);
   create index if not exists bans_status_page on bans (status, reported_at, sha256);
   create index if not exists alerts_page on alerts (created_at, alert_id);
