@@ -95,9 +95,10 @@ export interface WcpMcpConfig {
   hall: { url: string; token_env: string } | null;
   /**
    * Offer the approval tools (`wcp_approval_resolve`, `wcp_approval_escalate`) to MCP sessions.
-   * Default false (decision 19): the requesting agent is not handed a way to approve its own
-   * holds; the human answers through the client (elicitation), the dashboard or the CLI. Even
-   * when on, a session cannot resolve its own hold unless `hall_config.allow_self_approval`.
+   * Default false (docs/protocol/trust.md#separation-of-duties): the requesting agent is not handed
+   * a way to approve its own holds; the human answers through the client (elicitation), the
+   * dashboard or the CLI. Even when on, a session cannot resolve its own hold unless
+   * `hall_config.allow_self_approval`.
    */
   allow_resolve: boolean;
 }

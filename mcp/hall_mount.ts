@@ -5,10 +5,11 @@
  * tenant, approvals need an admin token): no second authentication, no JSON round trip, the
  * hall's in-memory registry instead of a worker listing, one Governor reused until the hall's
  * registry is rebuilt. Without `hall` (or without a principal) the older way remains: every tool
- * call re-enters the hall's HTTP API in process (`hallFetch`) with the caller's bearer token. The approval tools are not offered by default (decision 19: the token whose requests
- * are held approves nothing through them; a held call names the dashboard and CLI instead); with
- * `allow_resolve: true` in the mount's config they are, and the hall itself refuses a token that
- * resolves its own hold (`APPROVER_IS_REQUESTER`).
+ * call re-enters the hall's HTTP API in process (`hallFetch`) with the caller's bearer token. The
+ * approval tools are not offered by default (docs/protocol/trust.md#separation-of-duties: the token
+ * whose requests are held approves nothing through them; a held call names the dashboard and CLI
+ * instead); with `allow_resolve: true` in the mount's config they are, and the hall itself refuses
+ * a token that resolves its own hold (`APPROVER_IS_REQUESTER`).
  *
  * ```ts ignore
  * let appFetch: (req: Request) => Response | Promise<Response> = () => new Response(null, { status: 503 });

@@ -66,8 +66,9 @@ export function registerPrompts(server: McpServer, tools: readonly string[]): vo
         `id. If it is STEWARD_HOLD, tell me the approval id and wait for a human.`,
     )));
 
-  // The approval tools are registered only with allow_resolve (decision 19); without them the
-  // prompt sends the human to the places where a supervisor decides.
+  // The approval tools are registered only with allow_resolve
+  // (docs/protocol/trust.md#separation-of-duties); without them the prompt sends the human to the
+  // places where a supervisor decides.
   const canResolve = tools.includes("wcp_approval_resolve");
   server.registerPrompt("wcp_review_approvals", {
     title: "Review pending approvals",

@@ -32,9 +32,9 @@ export const WCP_TOOL_NAMES = [
 ] as const;
 
 /**
- * The approval tools, registered only with `allow_resolve: true` (decision 19: the requesting
- * agent is not offered a way to approve its own holds; the human answers through the client, the
- * dashboard or the CLI).
+ * The approval tools, registered only with `allow_resolve: true`
+ * (docs/protocol/trust.md#separation-of-duties: the requesting agent is not offered a way to
+ * approve its own holds; the human answers through the client, the dashboard or the CLI).
  */
 export const APPROVAL_TOOL_NAMES = ["wcp_approval_resolve", "wcp_approval_escalate"] as const;
 

@@ -49,7 +49,8 @@ export interface HallConfig {
   /**
    * Controls the hall itself provides to every dispatch (`ctrl.*` ids, e.g. the append-only audit
    * log it keeps). A rule's required control is met by a candidate's own `currently_implements`
-   * or by this list, never by another worker's record (spec README decision 17).
+   * or by this list, never by another worker's record
+   * (docs/protocol/rules.md#whose-controls-count).
    */
   hall_provided_controls: string[];
   /**

@@ -32,10 +32,11 @@ export const MIN_TIMESTAMP_MS: number = -62_167_219_200_000;
 export const MAX_TIMESTAMP_MS: number = 253_402_300_799_999;
 
 /**
- * Format epoch milliseconds as RFC 3339 UTC with milliseconds and `Z` (spec README decision 13),
- * always `YYYY-MM-DDTHH:MM:SS.sssZ`. Fractions of a millisecond are truncated. An instant RFC 3339
- * cannot write (before year 0000 or after 9999, where `Date` gives `+010000-...` or `-000001-...`),
- * a non-finite value or a non-number is refused, never clamped to a time that did not happen.
+ * Format epoch milliseconds as RFC 3339 UTC with milliseconds and `Z`
+ * (docs/protocol/decisions.md#time-format), always `YYYY-MM-DDTHH:MM:SS.sssZ`. Fractions of a
+ * millisecond are truncated. An instant RFC 3339 cannot write (before year 0000 or after 9999,
+ * where `Date` gives `+010000-...` or `-000001-...`), a non-finite value or a non-number is
+ * refused, never clamped to a time that did not happen.
  *
  * @param epochMs Milliseconds since 1970-01-01T00:00:00Z, from {@link MIN_TIMESTAMP_MS} to
  *   {@link MAX_TIMESTAMP_MS}.

@@ -301,10 +301,11 @@ export interface RouteDecision {
   /** Sorted, de-duplicated controls the rule requires. */
   required_controls_effective: string[];
   /**
-   * The required controls that really apply to the selected worker (spec README decision 17):
-   * those it implements itself (`currently_implements`) or the hall provides
-   * (`hall_provided_controls`), sorted; `[]` when no worker is selected. What receipts carry as
-   * `controls_verified`; never a control only some other enrolled worker declares.
+   * The required controls that really apply to the selected worker
+   * (docs/protocol/rules.md#whose-controls-count): those it implements itself
+   * (`currently_implements`) or the hall provides (`hall_provided_controls`), sorted; `[]` when no
+   * worker is selected. What receipts carry as `controls_verified`; never a control only some other
+   * enrolled worker declares.
    */
   controls_verified: string[];
   /** The rule's recommended profiles. */
@@ -432,8 +433,8 @@ export interface RegistryRecord {
   /** Environments the worker may run in (all when absent). */
   allowed_environments?: Env[];
   /**
-   * Tenants the worker serves (spec README decision 18): a non-empty list of tenant ids, or
-   * `["*"]` for every tenant. Absent: every tenant (the library's default; the hall gives
+   * Tenants the worker serves (docs/protocol/trust.md#tenant-binding): a non-empty list of tenant
+   * ids, or `["*"]` for every tenant. Absent: every tenant (the library's default; the hall gives
    * workers enrolled with a namespace token their namespace's tenant). A candidate that does not
    * serve the request's tenant is skipped (`skip_reason: "tenant_not_served"`).
    */

@@ -69,8 +69,9 @@ export interface ToolPolicy {
   /** `false` hides the tool and refuses its calls, whatever the rules say. */
   enabled?: boolean;
   /**
-   * Tenants the tool serves (the registry record's `tenants`, spec decision 18; default every
-   * tenant): another tenant neither sees it in `tools/list` nor can call it.
+   * Tenants the tool serves (the registry record's `tenants`,
+   * docs/protocol/trust.md#tenant-binding; default every tenant): another tenant neither sees it in
+   * `tools/list` nor can call it.
    */
   tenants?: string[];
 }

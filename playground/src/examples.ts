@@ -223,8 +223,9 @@ export const SCENARIOS: readonly Scenario[] = [
     label: "Denied: no worker may run in edge",
     expect: "DENY_NO_AVAILABLE_WORKER",
     // The hall keeps the audit log itself, so the controls step passes for every candidate
-    // (decision 17: otherwise a rule whose only candidate may not run here has no candidate that
-    // meets its controls, DENY_MISSING_REQUIRED_CONTROLS) and selection finds none allowed in edge.
+    // (docs/protocol/rules.md#whose-controls-count: otherwise a rule whose only candidate may not
+    // run here has no candidate that meets its controls, DENY_MISSING_REQUIRED_CONTROLS) and
+    // selection finds none allowed in edge.
     world: () => ({
       ...withInput({ env: "edge", data_label: "PUBLIC" }),
       config: json({

@@ -1,6 +1,7 @@
 /**
- * The canonical package hash (behaviour.md 9.4), computed from per-file digests so the core stays
- * pure: an adapter (or the browser) hashes each file, this module filters, orders and combines.
+ * The canonical package hash (docs/protocol/hashes.md#package-hash), computed from per-file digests
+ * so the core stays pure: an adapter (or the browser) hashes each file, this module filters, orders
+ * and combines.
  *
  * Recipe (the Python reference's, with exclusions applied relative to the package root):
  * every file whose relative path has no excluded component and does not end in `.pyc`, ordered

@@ -1,6 +1,7 @@
 /**
- * The package attestation verifier (behaviour.md 11.6), fail closed, in the reference's order,
- * with our additions: namespace, unsafe paths, explicit signing mode, Ed25519 keys, DSSE.
+ * The package attestation verifier (docs/protocol/trust.md#attestation-verifier), fail closed, in
+ * the reference's order, with our additions: namespace, unsafe paths, explicit signing mode,
+ * Ed25519 keys, DSSE.
  *
  * @module
  */

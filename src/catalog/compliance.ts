@@ -1,7 +1,8 @@
 /**
  * WCP compliance checks: the level (WCP-Basic, WCP-Standard, WCP-Full) a hall configuration or a
  * worker's registry record reaches, with every gap listed. Worker checks follow the reference's
- * `check_worker_compliance` (behaviour 12.3) but match control ids exactly, not by substring.
+ * `check_worker_compliance` (docs/protocol/compliance.md#compliance-levels) but match control ids
+ * exactly, not by substring.
  *
  * @module
  */
@@ -143,10 +144,11 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * Check a worker registry record (behaviour 12.3): Basic = worker_id, species, capabilities,
- * risk tier; Standard = + required_controls, currently_implements, allowed_environments, an
- * audit-log control and a default-deny control (exact ids); Full = + all five blast dimensions,
- * a privilege envelope, idempotency, and an artifact_hash or the evidence-receipt control.
+ * Check a worker registry record (docs/protocol/compliance.md#compliance-levels): Basic =
+ * worker_id, species, capabilities, risk tier; Standard = + required_controls,
+ * currently_implements, allowed_environments, an audit-log control and a default-deny control
+ * (exact ids); Full = + all five blast dimensions, a privilege envelope, idempotency, and an
+ * artifact_hash or the evidence-receipt control.
  *
  * @example
  * ```ts

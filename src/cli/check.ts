@@ -45,7 +45,7 @@ const check: Command = {
     worker: {
       type: "string",
       arg: "FILE",
-      help: "check registry record(s) instead (behaviour 12.3, exact control ids)",
+      help: "check registry record(s) instead (exact control ids; docs/protocol/compliance.md)",
     },
     level: {
       type: "string",

@@ -1,5 +1,5 @@
 /**
- * Telemetry event builders for the router (behaviour.md section 8, spec README decision 13).
+ * Telemetry event builders for the router (docs/protocol/decisions.md#telemetry).
  * Every event carries `event_id`, `timestamp`, `decision_id`, the sanitised `correlation_id` and
  * `tenant_id`; every string field is sanitised. Each event is one object literal (one shape per
  * event type keeps the hot path fast). Private to the router.

@@ -1,6 +1,7 @@
 /**
- * RouteInput validation (spec README decision 4) and the input hashes (decision 14). Private:
- * the public names are re-exported by `router.ts`.
+ * RouteInput validation (docs/protocol/decisions.md#invalid-input) and the input hashes
+ * (docs/protocol/hashes.md#artifact-hash). Private: the public names are re-exported by
+ * `router.ts`.
  *
  * @module
  */
@@ -111,8 +112,8 @@ function requiredString(
 
 const LONE_SURROGATE = "must be well-formed Unicode (it holds a lone surrogate)";
 
-// Why a value the hot-path writer refused is not plain JSON (spec README decision 21), naming the
-// offending value's path as the field (slow path: only runs for a denial).
+// Why a value the hot-path writer refused is not plain JSON (docs/protocol/hashes.md#plain-json),
+// naming the offending value's path as the field (slow path: only runs for a denial).
 function notJson(v: unknown, field: string): FieldError {
   const p = plainJsonProblem(v, field);
   return {
@@ -380,8 +381,8 @@ const F = {
 };
 
 /**
- * The decision's `artifact_hash` (spec README decision 14): `sha256:` + SHA-256 of the JCS form of
- * the validated RouteInput (defaults `request: {}`, `policy_version: "policy.v0"`,
+ * The decision's `artifact_hash` (docs/protocol/hashes.md#artifact-hash): `sha256:` + SHA-256 of
+ * the JCS form of the validated RouteInput (defaults `request: {}`, `policy_version: "policy.v0"`,
  * `dry_run: false` applied; unset optionals and unknown keys omitted; `tenant_credential` never
  * included). Returns null when the input is not a valid RouteInput.
  *
@@ -402,7 +403,8 @@ export function routeInputHash(input: unknown): string | null {
 /**
  * The decision's `request_hash`: `sha256:` + SHA-256 of the JCS form of `request` (absent means
  * `{}`). This is what evidence receipts carry as spec 5.7's `artifact_hash`. Null when `request` is
- * not a plain JSON object (spec README decision 21: a Date, Map, class instance, getter, cycle…).
+ * not a plain JSON object (docs/protocol/hashes.md#plain-json: a Date, Map, class instance, getter,
+ * cycle…).
  *
  * @example
  * ```ts
@@ -435,11 +437,11 @@ const PY_FIELDS = [
 ] as const;
 
 /**
- * The Python reference's `artifact_hash` (behaviour.md 9.1), bare lowercase hex: SHA-256 of
- * `json.dumps(model_dump, sort_keys=True, default=str)` over its 13 RouteInput fields (absent
- * optionals as `null`, `request` as `{}`, `dry_run` as `false`), Python separators and ASCII
- * escaping. Fields the reference does not model are ignored. Wrap floats that Python holds as
- * floats in `PyFloat` (a JavaScript `1.0` is indistinguishable from `1`).
+ * The Python reference's `artifact_hash` (docs/protocol/hashes.md#python-artifact-hash), bare
+ * lowercase hex: SHA-256 of `json.dumps(model_dump, sort_keys=True, default=str)` over its 13
+ * RouteInput fields (absent optionals as `null`, `request` as `{}`, `dry_run` as `false`), Python
+ * separators and ASCII escaping. Fields the reference does not model are ignored. Wrap floats that
+ * Python holds as floats in `PyFloat` (a JavaScript `1.0` is indistinguishable from `1`).
  *
  * @example
  * ```ts

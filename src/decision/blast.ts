@@ -1,7 +1,7 @@
 /**
- * Blast radius in both forms (spec README decision 16): the reference's 0-100 heuristic over the
- * RouteInput with its prod/edge gate, and the spec's five-dimension score of a worker (0-25) with
- * per-environment caps and chain accumulation.
+ * Blast radius in both forms (docs/protocol/decisions.md#blast-radius): the reference's 0-100
+ * heuristic over the RouteInput with its prod/edge gate, and the spec's five-dimension score of a
+ * worker (0-25) with per-environment caps and chain accumulation.
  *
  * @module
  */
@@ -30,9 +30,10 @@ function pyTruthy(v: unknown): boolean {
 }
 
 /**
- * The reference's 0-100 heuristic (behaviour.md 4.1): 10, plus 20 (INTERNAL) or 40 (RESTRICTED),
- * plus 15 in prod/edge, plus 10 for P0, plus 15 for egress/external calls, plus 15 for
- * writes/state mutation; capped at 100. Flags use Python truthiness like the reference.
+ * The reference's 0-100 heuristic (docs/protocol/decisions.md#blast-heuristic): 10, plus 20
+ * (INTERNAL) or 40 (RESTRICTED), plus 15 in prod/edge, plus 10 for P0, plus 15 for egress/external
+ * calls, plus 15 for writes/state mutation; capped at 100. Flags use Python truthiness like the
+ * reference.
  *
  * @example
  * ```ts
@@ -58,7 +59,7 @@ export function computeBlastScore(input: BlastInput): number {
 
 /**
  * The effective 0-100 score: the larger of the computed and the caller's (a caller can raise the
- * score, never lower it; spec README decision 3).
+ * score, never lower it; docs/protocol/decisions.md#blast-radius).
  *
  * @example
  * ```ts
@@ -73,8 +74,9 @@ export function effectiveBlastScore(computed: number, caller: number | null | un
 }
 
 /**
- * The 0-100 gate (behaviour.md 4.2): fails iff the environment is prod-like and the score is at or
- * above the threshold (default 85, `HallConfig.blast_gate_threshold`). Dev and stage never fail.
+ * The 0-100 gate (docs/protocol/decisions.md#blast-gate): fails iff the environment is prod-like
+ * and the score is at or above the threshold (default 85, `HallConfig.blast_gate_threshold`). Dev
+ * and stage never fail.
  *
  * @example
  * ```ts

@@ -128,10 +128,10 @@ export interface PrivilegeVerdict {
 }
 
 /**
- * The built-in privilege policy (behaviour.md section 6, the Python and Go stubs combined). Only
- * RESTRICTED data in prod/edge is constrained: every egress destination (`egress.allowlist` or a
- * `network_egress` list) must be in the Hall's allowlist for the environment; `network_egress:
- * "unrestricted"` and any `secrets_access` are refused.
+ * The built-in privilege policy (docs/protocol/decisions.md#privilege-policy: the Python and Go
+ * stubs combined). Only RESTRICTED data in prod/edge is constrained: every egress destination
+ * (`egress.allowlist` or a `network_egress` list) must be in the Hall's allowlist for the
+ * environment; `network_egress: "unrestricted"` and any `secrets_access` are refused.
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 /**
- * The decision pipeline: `makeDecision`. Steps run in the Python reference's order (behaviour.md
- * 2.1) with the decisions of the spec README: signatory, input, tenant, shadow rules, match,
- * correlation id, controls, blast gate, policy gate, human hold, worker selection (with
+ * The decision pipeline: `makeDecision`. Steps run in the Python reference's order with our
+ * decisions (docs/protocol/decisions.md#pipeline-order): signatory, input, tenant, shadow rules,
+ * match, correlation id, controls, blast gate, policy gate, human hold, worker selection (with
  * attestation and the ban list), privilege envelope, dry run; then hashes and telemetry.
  *
  * @module
@@ -209,9 +209,9 @@ function timestampOf(t: number): string {
   return lastTs;
 }
 
-// RFC 3339 needs a four-digit year (spec README decision 13): 0000-01-01 .. 9999-12-31. A clock
-// outside it is ignored (Date.now() instead) and expiries are capped at its end, so the
-// decision's formatTimestamp calls cannot throw.
+// RFC 3339 needs a four-digit year (docs/protocol/decisions.md#time-format): 0000-01-01 ..
+// 9999-12-31. A clock outside it is ignored (Date.now() instead) and expiries are capped at its
+// end, so the decision's formatTimestamp calls cannot throw.
 const MIN_TIME = MIN_TIMESTAMP_MS;
 const MAX_TIME = MAX_TIMESTAMP_MS;
 
@@ -521,8 +521,8 @@ function lacking(needed: readonly string[], w: RegistryRecord): string[] | null 
 }
 
 // The rule's required controls that really apply to the selected worker: its own
-// `currently_implements` or the hall's `hall_provided_controls` (decision 17). Sorted, as the
-// rule's list is.
+// `currently_implements` or the hall's `hall_provided_controls`
+// (docs/protocol/rules.md#whose-controls-count). Sorted, as the rule's list is.
 function verifiedControls(run: Run, w: RegistryRecord): string[] {
   const required = run.controls;
   if (required.length === 0) return [];
@@ -1228,7 +1228,8 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
     decision.escalation_context = ctx;
   }
 
-  // Telemetry (behaviour.md 8.2 order), every event with decision_id and sanitised strings.
+  // Telemetry (docs/protocol/decisions.md#telemetry order), every event with decision_id and
+  // sanitised strings.
   const b = eventBase(run, inp, sel);
   const events = decision.telemetry_envelopes;
   if (denial !== null) {

@@ -21,7 +21,7 @@ export type TelemetrySink = ((event: TelemetryEvent) => void) | {
   emit(event: TelemetryEvent): void;
 };
 
-// Remove C0 and C1 controls, DEL, U+2028 and U+2029 (spec README decision 13).
+// Remove C0 and C1 controls, DEL, U+2028 and U+2029 (docs/protocol/decisions.md#sanitised-strings).
 // deno-lint-ignore no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 // Controls, or any surrogate code unit (a pair is fine, but a lone half must be repaired).

@@ -1,7 +1,7 @@
 /**
- * Plain JSON (spec README decision 21): the JCS text of a value that JSON itself could have
- * produced, or `undefined`. Stricter than `jcsOrUndefined` (which, like `canonicalJson`, reads any
- * object through `Object.keys`, so a Date or a Map hashes as `{}`):
+ * Plain JSON (docs/protocol/hashes.md#plain-json): the JCS text of a value that JSON itself could
+ * have produced, or `undefined`. Stricter than `jcsOrUndefined` (which, like `canonicalJson`, reads
+ * any object through `Object.keys`, so a Date or a Map hashes as `{}`):
  *
  * - objects must have `Object.prototype` or `null` as prototype, arrays `Array.prototype` (no Date,
  *   Map, Set, RegExp, typed array, boxed primitive, class instance or array subclass);

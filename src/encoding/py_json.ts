@@ -1,8 +1,10 @@
 /**
  * The one emulator of Python's `json.dumps(value, sort_keys=True, ensure_ascii=True)`, for the
- * reference's recipes only: the RouteInput `artifact_hash` (behaviour.md 9.1, default
- * separators), registry-record hashes (9.2, compact), the manifest HMAC payload (9.5, compact)
- * and `manifest.json` (`indent=2`). Everything we produce ourselves is JCS.
+ * reference's recipes only: the RouteInput `artifact_hash`
+ * (docs/protocol/hashes.md#python-artifact-hash, default separators), registry-record hashes
+ * (docs/protocol/hashes.md#record-hash, compact), the manifest HMAC payload
+ * (docs/protocol/hashes.md#manifest-payload, compact) and `manifest.json` (`indent=2`). Everything
+ * we produce ourselves is JCS.
  *
  * @module
  */
@@ -95,7 +97,10 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** How to serialise; the defaults are the RouteInput recipe (behaviour.md 9.1). */
+/**
+ * How to serialise; the defaults are the RouteInput recipe
+ * (docs/protocol/hashes.md#python-artifact-hash).
+ */
 export interface PyJsonOptions {
   /** Separators `(",", ":")` instead of Python's default `(", ", ": ")`. */
   compact?: boolean;

@@ -79,7 +79,7 @@ export function receiptFields(
     matched_rule_id: decision.matched_rule_id,
     parent_decision_id: decision.parent_decision_id ?? null,
     approval_id: approval?.approval_id ?? null,
-    // Who let it run (spec README decision 19), covered by the receipt hash.
+    // Who let it run (docs/protocol/trust.md#separation-of-duties), covered by the receipt hash.
     ...(approval ? { approval } : {}),
     execution_status: executionStatus(outcome.ok),
     result_hash: outcome.result_hash,

@@ -289,11 +289,11 @@ export class Hall {
   }
 
   /**
-   * Workers enrolled with a namespace token before workers were bound to tenants (spec README
-   * decision 18) have no `tenants`, which would let them serve every tenant: give each its own
-   * namespace's tenant, in the store (idempotent; instances starting together write the same).
-   * Workers enrolled by an admin (or the demo bootstrap) without `tenants` keep serving everyone.
-   * Returns how many were bound.
+   * Workers enrolled with a namespace token before workers were bound to tenants
+   * (docs/protocol/trust.md#tenant-binding) have no `tenants`, which would let them serve every
+   * tenant: give each its own namespace's tenant, in the store (idempotent; instances starting
+   * together write the same). Workers enrolled by an admin (or the demo bootstrap) without
+   * `tenants` keep serving everyone. Returns how many were bound.
    */
   async bindLegacyWorkers(): Promise<number> {
     const [workers, tokens] = await Promise.all([
@@ -401,6 +401,7 @@ export class Hall {
       if (!page.more) break;
     }
     await this.#settleConflicts(conflicts);
+    this.registrySync.last_error = null;
   }
 
   // Everything (at start, or when the gap to the store is unknown): a new mirror, swapped in.
@@ -446,6 +447,7 @@ export class Hall {
     for (const [id, n] of this.#localWorkers) if (n > startSeq) conflicts.add(id);
     for (const [sha, n] of this.#localBans) if (n > startSeq) conflicts.add(`ban:${sha}`);
     await this.#settleConflicts(conflicts);
+    this.registrySync.last_error = null;
   }
 
   // Apply one page of changes; rows this hall wrote itself after `seq` (the read may be older
@@ -980,8 +982,9 @@ export class Hall {
   }
 
   /**
-   * Approve or deny a pending approval. Separation of duties (spec README decision 19): the
-   * principal whose request was held cannot resolve it unless the hall allows self-approval.
+   * Approve or deny a pending approval. Separation of duties
+   * (docs/protocol/trust.md#separation-of-duties): the principal whose request was held cannot
+   * resolve it unless the hall allows self-approval.
    */
   async resolveApproval(
     approvalId: string,

@@ -101,7 +101,8 @@ function checkBlastRadius(v: unknown): void {
 
 const MAX_TENANT_ID = 256;
 
-// `tenants` (spec README decision 18): a non-empty list of distinct tenant ids, or ["*"] alone.
+// `tenants` (docs/protocol/trust.md#tenant-binding): a non-empty list of distinct tenant ids, or
+// ["*"] alone.
 function checkTenants(v: unknown): void {
   if (!Array.isArray(v)) {
     invalid("tenants", `must be a non-empty array of tenant ids or ["*"], got ${describe(v)}`);
@@ -130,10 +131,10 @@ function checkTenants(v: unknown): void {
 }
 
 /**
- * Whether a worker record serves a tenant (spec README decision 18): a record without `tenants`
- * serves everyone, `["*"]` serves everyone, otherwise the tenant id must be listed exactly
- * (case-sensitive). A `tenants` value that is not an array (a record that never went through
- * `validateRegistryRecord`) serves nobody: fail closed.
+ * Whether a worker record serves a tenant (docs/protocol/trust.md#tenant-binding): a record without
+ * `tenants` serves everyone, `["*"]` serves everyone, otherwise the tenant id must be listed
+ * exactly (case-sensitive). A `tenants` value that is not an array (a record that never went
+ * through `validateRegistryRecord`) serves nobody: fail closed.
  *
  * @param record A registry record (or anything with an optional `tenants` field).
  * @param tenantId The request's `tenant_id`.
@@ -187,7 +188,7 @@ export function recordHashJcs(record: Record<string, unknown>): string {
 }
 
 /**
- * The reference's record hash (behaviour.md section 9.2): `sha256:` + SHA-256 of Python
+ * The reference's record hash (docs/protocol/hashes.md#record-hash): `sha256:` + SHA-256 of Python
  * `json.dumps(record_without_artifact_hash, sort_keys=True, separators=(",", ":"))`, ASCII-escaped.
  *
  * @example
@@ -657,9 +658,10 @@ export class Registry {
 
   /**
    * Controls implemented by the enrolled, non-revoked workers (`currently_implements`, united).
-   * Informational only: the router never uses this pool (spec README decision 17: a rule's
-   * required controls are met by the selected worker's own controls or the hall's). The set is
-   * the registry's own, kept up to date in place (its order is not meaningful).
+   * Informational only: the router never uses this pool
+   * (docs/protocol/rules.md#whose-controls-count: a rule's required controls are met by the
+   * selected worker's own controls or the hall's). The set is the registry's own, kept up to date
+   * in place (its order is not meaningful).
    *
    * @example
    * ```ts

@@ -1,6 +1,7 @@
 /**
- * Match conditions: validation of the grammar (README decision 11) and compilation to one formal
- * semantics, a set of admissible values per field, shared by the matcher and the shadow analysis.
+ * Match conditions: validation of the grammar (docs/protocol/rules.md#rule-grammar) and compilation
+ * to one formal semantics, a set of admissible values per field, shared by the matcher and the
+ * shadow analysis.
  *
  * @module
  */

@@ -64,7 +64,7 @@ const ESCALATION_KEYS = new Set<string>([
   "supervisor_level",
 ]);
 
-/** Preconditions defaults (behaviour.md section 1.5). */
+/** Preconditions defaults (docs/protocol/rules.md#preconditions-defaults). */
 export const PRECONDITION_DEFAULTS: Readonly<PreconditionsChecked> = Object.freeze({
   must_have_correlation_id: true,
   must_attach_policy_version: true,
@@ -74,7 +74,7 @@ export const PRECONDITION_DEFAULTS: Readonly<PreconditionsChecked> = Object.free
   deny_if_no_attestation_in_prod: false,
 });
 
-/** Escalation defaults (behaviour.md section 1.4). */
+/** Escalation defaults (docs/protocol/rules.md#escalation-defaults). */
 export const ESCALATION_DEFAULTS: RuleEscalation = Object.freeze({
   policy_gate: false,
   msavx_step_up: false,
@@ -294,7 +294,7 @@ function parseControls(raw: unknown, path: string, who: string): readonly string
       fail(`${path}[${i}]`, `${who}: a control id must be a non-empty string, got ${typeName(c)}`);
     }
   });
-  // A set (behaviour.md 3.4): sorted and de-duplicated once, here.
+  // A set (docs/protocol/rules.md#control-ids): sorted and de-duplicated once, here.
   return Object.freeze([...new Set(raw as string[])].sort());
 }
 

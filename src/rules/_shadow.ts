@@ -1,5 +1,5 @@
 /**
- * Shadow analysis with set semantics (README decision 9, behaviour.md 3.5/3.6 without the TS
+ * Shadow analysis with set semantics (docs/protocol/rules.md#shadowed-rules, without the TS
  * port's defects B-3 and B-4): rule B is shadowed by an earlier rule A iff every request B accepts
  * A accepts too. Runs once per rule set and never compares all pairs: for each B it looks only at
  * rules that could cover it.

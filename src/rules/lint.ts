@@ -80,7 +80,10 @@ export interface LintOptions {
   skipIdGrammar?: boolean;
 }
 
-/** Control ids the references require although they use underscores (behaviour.md 3.4). */
+/**
+ * Control ids the references require although they use underscores
+ * (docs/protocol/rules.md#control-ids).
+ */
 const REFERENCE_CONTROLS = new Set([
   "ctrl.blast_radius_scoring",
   "ctrl.privilege_envelopes_required",

@@ -22,7 +22,8 @@ import type { RuleEscalation, RuleSet } from "./types.ts";
 export const DEFAULT_RULE_ESCALATION: RuleEscalation = ESCALATION_DEFAULTS;
 
 /**
- * Preconditions defaults of a rule without a `preconditions` block (frozen; behaviour.md 1.5).
+ * Preconditions defaults of a rule without a `preconditions` block (frozen;
+ * docs/protocol/rules.md#preconditions-defaults).
  *
  * @example
  * ```ts

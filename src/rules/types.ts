@@ -1,6 +1,6 @@
 /**
  * The types of routing rules: conditions, compiled rules and rule sets, shadow and loader
- * warnings (README decision 11 is the grammar).
+ * warnings (docs/protocol/rules.md#rule-grammar is the grammar).
  *
  * @module
  */

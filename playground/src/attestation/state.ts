@@ -80,7 +80,8 @@ export function hashNow(): PackageHashResult | null {
   return hash;
 }
 
-// The reference's scaffold (behaviour.md 9.4): its package hash is a known cross-port vector.
+// The reference's scaffold (docs/protocol/hashes.md#package-hash): its package hash is a known
+// cross-port vector.
 export const DEMO: Record<string, string> = {
   "code/bootstrap.py":
     "#!/usr/bin/env python3\nfrom worker_logic import run\n\nif __name__ == '__main__':\n    run()\n",

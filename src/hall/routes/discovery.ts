@@ -195,8 +195,8 @@ export function healthRoute(hall: Hall): Hono<HallEnv> {
 
 /**
  * Capabilities and workers (any token). A namespace token lists and reads only its own
- * namespace's workers and the active workers that serve its tenant (spec README decision 18);
- * any other worker is answered as unknown.
+ * namespace's workers and the active workers that serve its tenant
+ * (docs/protocol/trust.md#tenant-binding); any other worker is answered as unknown.
  */
 export function discoveryRoutes(hall: Hall): Hono<HallEnv> {
   const app = new Hono<HallEnv>();

@@ -2,7 +2,7 @@
  * Worker enrolment, update, revocation and attestation. Namespace tokens act only inside their
  * own namespace; tier limits cap the workers per namespace.
  *
- * Trust boundaries (spec README decisions 18 and the tamper rules):
+ * Trust boundaries (docs/protocol/trust.md#tenant-binding and docs/protocol/trust.md#tamper):
  * - a worker enrolled with a namespace token serves that namespace's tenant only (`tenants` is
  *   set to `[<namespace>]` when absent); a namespace token may narrow `tenants`, never widen it
  *   (403 `TENANTS_FORBIDDEN`); only an admin lists other tenants or `"*"`; a PUT without
@@ -196,9 +196,10 @@ function sharedWorker(w: WorkerRow): Record<string, unknown> {
 }
 
 /**
- * A worker as `p` may see it, or null when it may not (spec README decision 18): admins and the
- * worker's own namespace see everything; another namespace's token sees an active worker that
- * serves its tenant in the `shared` view, and nothing of the others (answered as unknown).
+ * A worker as `p` may see it, or null when it may not (docs/protocol/trust.md#tenant-binding):
+ * admins and the worker's own namespace see everything; another namespace's token sees an active
+ * worker that serves its tenant in the `shared` view, and nothing of the others (answered as
+ * unknown).
  */
 export function workerView(p: Principal, w: WorkerRow): Record<string, unknown> | null {
   if (p.role === "admin" || w.namespace === p.namespace) return publicWorker(w);

@@ -1,6 +1,6 @@
 /**
- * The hall's persistence contract. Two implementations: embedded SQLite
- * (`src/adapters/store/sqlite.ts`) and PostgreSQL (`src/hall/store/postgres.ts`). Both must pass
+ * The hall's persistence contract. Two implementations, siblings of this file, each split by
+ * concern: embedded SQLite (`sqlite/mod.ts`) and PostgreSQL (`postgres/mod.ts`). Both must pass
  * `runStoreContract` in `tests/hall/store_contract.ts`.
  *
  * Rules every implementation keeps:
@@ -233,10 +233,6 @@ export interface RegistryChanges {
   more: boolean;
 }
 
-/**
- * The store. Implementations: `SqliteStore` (`src/adapters/store/sqlite.ts`),
- * `PostgresStore` (`src/hall/store/postgres.ts`).
- */
 /** A channel between the hall instances that share a store (PostgreSQL LISTEN/NOTIFY). */
 export interface StorePeerChannel {
   /** Send one message (a short JSON text) to every instance listening, this one included. */
@@ -245,6 +241,7 @@ export interface StorePeerChannel {
   close(): Promise<void>;
 }
 
+/** The store. Implementations: `SqliteStore` (`sqlite/mod.ts`), `PostgresStore` (`postgres/mod.ts`). */
 export interface HallStore extends HallStorePages {
   /** `sqlite` or `postgres`. */
   readonly backend: "sqlite" | "postgres";
@@ -475,6 +472,31 @@ export interface HallStore extends HallStorePages {
   listAlerts(filter?: { acknowledged?: boolean; limit?: number }): Promise<AlertRow[]>;
   /** Acknowledge (first acknowledgement wins); null when unknown. */
   acknowledgeAlert(alertId: string, by: string, at: string): Promise<AlertRow | null>;
+
+  // ---- the MCP gateway's tool pins (`mcp/gateway/pins.ts`, `StorePinStore` over `PinRows`) ----
+  /**
+   * The pins of gateway `name`: the document as JSON text, its version (1 after the first write,
+   * one more per write) and when it was written; null before the first write.
+   */
+  getGatewayPins(name: string): Promise<GatewayPinsRow | null>;
+  /**
+   * Compare-and-set the pins of gateway `name`: stores `data` (JSON text) as version
+   * `expected + 1` only if the stored version is `expected` (0: no row yet), in one atomic step
+   * across every instance on the store; false when another writer got there first (read again
+   * and retry). Refuses a bad name, version, JSON text or time with a `WcpError`
+   * (`GATEWAY_PINS_INVALID`, `path` naming the argument).
+   */
+  putGatewayPins(name: string, expected: number, data: string, at: string): Promise<boolean>;
+}
+
+/** One gateway's stored pins (`HallStore.getGatewayPins`). */
+export interface GatewayPinsRow {
+  /** Version of the document: 1, 2, ... (each write adds one). */
+  version: number;
+  /** The pins document (`PinsDoc` of `mcp/gateway/pins.ts`) as JSON text. */
+  data: string;
+  /** When it was written (RFC 3339). */
+  updated_at: string;
 }
 
 // ---- keyset pages (issue 14 item 2) ----
@@ -505,9 +527,9 @@ export interface WorkerPageQuery extends PageQuery {
   /** Only workers whose record declares this capability. */
   capability?: string;
   /**
-   * The namespace of a namespace token: only what it may see (spec README decision 18): its
-   * own workers, and the active workers of others whose record serves its tenant (`tenants`
-   * absent, or listing it or `*`).
+   * The namespace of a namespace token: only what it may see
+   * (docs/protocol/trust.md#tenant-binding): its own workers, and the active workers of others
+   * whose record serves its tenant (`tenants` absent, or listing it or `*`).
    */
   visible_to?: string;
 }

@@ -49,6 +49,7 @@ import type {
   DecisionRecordQuery,
   DecisionRecordRow,
   DecisionRow,
+  GatewayPinsRow,
   HallStore,
   NamespaceRow,
   ReceiptQuery,
@@ -73,6 +74,7 @@ import { PgReceipts } from "./receipts.ts";
 import { PgTelemetry } from "./telemetry.ts";
 import { PgDecisions } from "./decisions.ts";
 import { PgAlerts } from "./alerts.ts";
+import { PgPins } from "./pins.ts";
 import { PgPages } from "./pages.ts";
 
 export { ReceiptChainError } from "./receipts.ts";
@@ -114,6 +116,7 @@ export class PostgresStore implements HallStore {
   readonly #telemetry: PgTelemetry;
   readonly #decisions: PgDecisions;
   readonly #alerts: PgAlerts;
+  readonly #pins: PgPins;
   readonly #pages: PgPages;
 
   /** Wraps a connection pool (use {@link openPostgresStore} to build one from a URL). */
@@ -128,6 +131,7 @@ export class PostgresStore implements HallStore {
     this.#telemetry = new PgTelemetry(sql);
     this.#decisions = new PgDecisions(sql);
     this.#alerts = new PgAlerts(sql);
+    this.#pins = new PgPins(sql);
     this.#pages = new PgPages(sql);
   }
 
@@ -382,6 +386,14 @@ export class PostgresStore implements HallStore {
   }
   acknowledgeAlert(alertId: string, by: string, at: string): Promise<AlertRow | null> {
     return this.#alerts.acknowledgeAlert(alertId, by, at);
+  }
+
+  // ---- the MCP gateway's tool pins ----
+  getGatewayPins(name: string): Promise<GatewayPinsRow | null> {
+    return this.#pins.getGatewayPins(name);
+  }
+  putGatewayPins(name: string, expected: number, data: string, at: string): Promise<boolean> {
+    return this.#pins.putGatewayPins(name, expected, data, at);
   }
 
   // ---- keyset pages (pages.ts) ----

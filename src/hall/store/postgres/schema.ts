@@ -6,6 +6,7 @@
  */
 
 import { PG_PAGE_INDEXES } from "./pages.ts";
+import { PG_GATEWAY_PINS } from "./pins.ts";
 import { ident, num, type Sql, T } from "./db.ts";
 import { catchUpTree } from "./receipt_tree.ts";
 
@@ -78,8 +79,9 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [{
     create index alerts_open on alerts (created_at) where acknowledged_at is null;
   `,
 }, {
-  // Separation of duties (docs/protocol/trust.md#separation-of-duties): who raised a hold, and the resolver's label
-  // beside its id; rows resolved before keep their id and get the token's label when it is known.
+  // Separation of duties (docs/protocol/trust.md#separation-of-duties): who raised a hold, and the
+  // resolver's label beside its id; rows resolved before keep their id and get the token's label
+  // when it is known.
   version: 2,
   sql: `
     alter table approvals add column requested_by ${T}, add column requested_by_label text,
@@ -163,6 +165,11 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [{
   // Keyset pages of every list (issue 14 item 2): an index per list order and filter.
   version: 8,
   sql: PG_PAGE_INDEXES,
+}, {
+  // The MCP gateway's tool pins (issue 13 item 2): one compare-and-set row per gateway name, so
+  // the instances on this database agree on the pins.
+  version: 9,
+  sql: PG_GATEWAY_PINS,
 }];
 
 /**

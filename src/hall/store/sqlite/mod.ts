@@ -37,6 +37,7 @@ import type {
   DecisionRecordQuery,
   DecisionRecordRow,
   DecisionRow,
+  GatewayPinsRow,
   HallStore,
   NamespaceRow,
   ReceiptQuery,
@@ -63,6 +64,7 @@ import { SqliteReceipts } from "./receipts.ts";
 import { SqliteTelemetry, type TelemetryWriter } from "./telemetry.ts";
 import { SqliteDecisions } from "./decisions.ts";
 import { SqliteAlerts } from "./alerts.ts";
+import { SqlitePins } from "./pins.ts";
 import { SqlitePages } from "./pages.ts";
 
 /** Options of `openSqliteStore`. */
@@ -86,6 +88,7 @@ export class SqliteStore implements HallStore {
   readonly #telemetry: SqliteTelemetry;
   readonly #decisions: SqliteDecisions;
   readonly #alerts: SqliteAlerts;
+  readonly #pins: SqlitePins;
   readonly #pages: SqlitePages;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -100,6 +103,7 @@ export class SqliteStore implements HallStore {
     this.#telemetry = new SqliteTelemetry(db, options.telemetryWorker ?? true);
     this.#decisions = new SqliteDecisions(db, this.#telemetry);
     this.#alerts = new SqliteAlerts(db);
+    this.#pins = new SqlitePins(db);
     this.#pages = new SqlitePages(db);
   }
 
@@ -346,6 +350,14 @@ export class SqliteStore implements HallStore {
   }
   acknowledgeAlert(alertId: string, by: string, at: string): Promise<AlertRow | null> {
     return this.#alerts.acknowledgeAlert(alertId, by, at);
+  }
+
+  // ---- the MCP gateway's tool pins ----
+  getGatewayPins(name: string): Promise<GatewayPinsRow | null> {
+    return this.#pins.getGatewayPins(name);
+  }
+  putGatewayPins(name: string, expected: number, data: string, at: string): Promise<boolean> {
+    return this.#pins.putGatewayPins(name, expected, data, at);
   }
 
   // ---- keyset pages (pages.ts) ----

@@ -7,6 +7,7 @@
 
 import type { SqliteDb } from "./db.ts";
 import { SQLITE_PAGE_INDEXES } from "./pages.ts";
+import { SQLITE_GATEWAY_PINS } from "./pins.ts";
 
 /** DDL of the receipt tree table (migration 4, and its rebuild from the first form). */
 export const RECEIPT_TREE = `
@@ -61,9 +62,10 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX IF NOT EXISTS telemetry_packed_decision ON telemetry_packed(decision_id);
   CREATE INDEX IF NOT EXISTS telemetry_packed_corr ON telemetry_packed(correlation_id);
   `,
-  // 3: separation of duties (spec README decision 19): the principal ids of who raised and who
-  // resolved a hold as columns; in the JSON, requested_by (null for older rows) and resolved_by
-  // as {principal_id, label} (an older row's token id, with its token's label when known)
+  // 3: separation of duties (docs/protocol/trust.md#separation-of-duties): the principal ids of who
+  // raised and who resolved a hold as columns; in the JSON, requested_by (null for older rows) and
+  // resolved_by as {principal_id, label} (an older row's token id, with its token's label when
+  // known)
   `
   ALTER TABLE approvals ADD COLUMN requested_by TEXT;
   ALTER TABLE approvals ADD COLUMN resolved_by TEXT;
@@ -135,6 +137,8 @@ export const MIGRATIONS: string[] = [
   `,
   // 7: keyset pages of every list (issue 14 item 2): an index per list order and filter
   SQLITE_PAGE_INDEXES,
+  // 8: the MCP gateway's tool pins (issue 13 item 2): one compare-and-set row per gateway
+  SQLITE_GATEWAY_PINS,
 ];
 
 /** The highest applied migration (0 on a new file). */
