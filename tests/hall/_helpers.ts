@@ -25,6 +25,7 @@ import {
 } from "../../src/hall/bootstrap.ts";
 import { compileGate, GateConfigSchema } from "../../src/hall/file_config.ts";
 import { hashToken } from "../../src/hall/middleware/auth.ts";
+import { recordHashJcs } from "../../src/registry/registry.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
 
 export const ADMIN = "wcp_test-admin-token-0123456789abcdef0123456789abc";
@@ -67,6 +68,36 @@ export interface TestHall extends HallApp {
    */
   resolve: (id: string, decision: "approve" | "deny", token?: string | null) => Promise<Response>;
   stop: () => Promise<void>;
+}
+
+/**
+ * A summarizer worker record `id` (the demo capability, the audit-log control) with `extra`
+ * fields, its `artifact_hash` computed last.
+ */
+export function summarizerRecord(
+  id: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const r: Record<string, unknown> = {
+    worker_id: id,
+    worker_species_id: "wrk.doc.summarizer",
+    capabilities: ["cap.doc.summarize"],
+    currently_implements: ["ctrl.obs.audit-log-append-only"],
+    ...extra,
+  };
+  r.artifact_hash = recordHashJcs(r);
+  return r;
+}
+
+/** The token id of the hall's token labelled `label` (`GET /wcp/tokens` as admin). */
+export async function tokenIdOf(h: Pick<TestHall, "req">, label: string): Promise<string> {
+  const tokens = (await j(await h.req("/wcp/tokens"))).tokens as {
+    token_id: string;
+    label: string;
+  }[];
+  const found = tokens.find((t) => t.label === label);
+  assert.ok(found, `no token labelled ${label}`);
+  return found.token_id;
 }
 
 export function routeInput(over: Record<string, unknown> = {}): Record<string, unknown> {

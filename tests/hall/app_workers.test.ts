@@ -6,20 +6,18 @@ import {
   packageHashFromContents,
   signManifestHmac,
 } from "../../src/attestation/mod.ts";
-import { recordHashJcs } from "../../src/registry/registry.ts";
-import { err, HALL_TEST, hallTest, j, routeInput, signedSubmission, testHall } from "./_helpers.ts";
+import {
+  err,
+  HALL_TEST,
+  hallTest,
+  j,
+  routeInput,
+  signedSubmission,
+  summarizerRecord,
+  testHall,
+} from "./_helpers.ts";
 
-function record(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const r: Record<string, unknown> = {
-    worker_id: id,
-    worker_species_id: "wrk.doc.summarizer",
-    capabilities: ["cap.doc.summarize"],
-    currently_implements: ["ctrl.obs.audit-log-append-only"],
-    ...extra,
-  };
-  r.artifact_hash = recordHashJcs(r);
-  return r;
-}
+const record = summarizerRecord;
 
 hallTest("discovery: health is public; capabilities and workers need a token", async (h) => {
   const health = await j(await h.req("/wcp/health", { token: null }));

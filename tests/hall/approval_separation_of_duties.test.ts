@@ -5,15 +5,9 @@ import assert from "node:assert/strict";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { createHallApp } from "../../src/hall/app.ts";
 import { computeReceiptHash } from "../../src/receipts/receipt.ts";
-import { ADMIN, APPROVER, APPROVER_LABEL, err, hallTest, j } from "./_helpers.ts";
+import { ADMIN, APPROVER, APPROVER_LABEL, err, hallTest, j, tokenIdOf } from "./_helpers.ts";
 
-async function tokenId(h: { req: (p: string) => Promise<Response> }, label: string) {
-  const tokens = (await j(await h.req("/wcp/tokens"))).tokens as {
-    token_id: string;
-    label: string;
-  }[];
-  return tokens.find((t) => t.label === label)!.token_id;
-}
+const tokenId = tokenIdOf;
 
 hallTest("approvals: the requester cannot resolve its own hold; another admin can", async (h) => {
   const id = await h.hold(); // held for ADMIN

@@ -13,7 +13,7 @@ import { openPostgresStore } from "../../src/hall/store/postgres/mod.ts";
 import type { HallStore, WorkerRow } from "../../src/hall/store/types.ts";
 import { instancePeers } from "../../src/hall/cluster.ts";
 import { recordHashJcs } from "../../src/registry/mod.ts";
-import { HALL_TEST, j, routeInput, type TestHall, testHall } from "./_helpers.ts";
+import { HALL_TEST, j, routeInput, summarizerRecord, type TestHall, testHall } from "./_helpers.ts";
 import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";
 
 const SEEDED = 200; // workers already in the store: a full re-read would return all of them
@@ -91,17 +91,7 @@ async function seed(store: HallStore): Promise<void> {
   }
 }
 
-function record(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const r: Record<string, unknown> = {
-    worker_id: id,
-    worker_species_id: "wrk.doc.summarizer",
-    capabilities: ["cap.doc.summarize"],
-    currently_implements: ["ctrl.obs.audit-log-append-only"],
-    ...extra,
-  };
-  r.artifact_hash = recordHashJcs(r);
-  return r;
-}
+const record = summarizerRecord;
 
 async function until(what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 500; i++) {

@@ -4,13 +4,13 @@ import assert from "node:assert/strict";
 import { generateSigningKey, type SigningKey } from "../../src/attestation/mod.ts";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import type { WorkerRow } from "../../src/hall/store/types.ts";
-import { recordHashJcs } from "../../src/registry/registry.ts";
 import {
   err,
   hallTest,
   j,
   routeInput,
   signedSubmission,
+  summarizerRecord,
   type TestHall,
   testHall,
   withHall,
@@ -18,17 +18,7 @@ import {
 
 const ID = "org.acme.sum.1";
 
-function record(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const r: Record<string, unknown> = {
-    worker_id: ID,
-    worker_species_id: "wrk.doc.summarizer",
-    capabilities: ["cap.doc.summarize"],
-    currently_implements: ["ctrl.obs.audit-log-append-only"],
-    ...extra,
-  };
-  r.artifact_hash = recordHashJcs(r);
-  return r;
-}
+const record = (extra: Record<string, unknown> = {}) => summarizerRecord(ID, extra);
 
 const V1 = { "code/worker.py": "print('v1')\n" };
 const EVIL = { "code/worker.py": "print('evil')\n" };

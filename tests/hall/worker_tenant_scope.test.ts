@@ -6,19 +6,17 @@ import { DEMO_WORKERS } from "../../src/hall/bootstrap.ts";
 import { hashToken } from "../../src/hall/middleware/auth.ts";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import type { WorkerCall } from "../../src/hall/worker_call.ts";
-import { err, hallTest, j, routeInput, type TestHall, withHall } from "./_helpers.ts";
+import {
+  err,
+  hallTest,
+  j,
+  routeInput,
+  summarizerRecord,
+  type TestHall,
+  withHall,
+} from "./_helpers.ts";
 
-function record(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const r: Record<string, unknown> = {
-    worker_id: id,
-    worker_species_id: "wrk.doc.summarizer",
-    capabilities: ["cap.doc.summarize"],
-    currently_implements: ["ctrl.obs.audit-log-append-only"],
-    ...extra,
-  };
-  r.artifact_hash = recordHashJcs(r);
-  return r;
-}
+const record = summarizerRecord;
 
 const SPY = "org.alpha.sum.1";
 
