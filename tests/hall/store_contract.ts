@@ -778,4 +778,61 @@ export function runStoreContract(
     assert.deepEqual((await s.listAlerts({ acknowledged: true })).map((x) => x.alert_id), ["al1"]);
     assert.deepEqual((await s.listAlerts({ acknowledged: true }))[0].details, { h: 1 });
   });
+
+  t("gateway pins: compare-and-set on a version, one row per gateway name", async (s) => {
+    assert.equal(await s.getGatewayPins("team"), null);
+    // Key order, spacing and non-ASCII text come back byte for byte.
+    const one = '{"version":1, "pins":{"fs.é":{}},"a":"\u00e9"}';
+    assert.equal(await s.putGatewayPins("team", 0, one, T0), true);
+    assert.deepEqual(await s.getGatewayPins("team"), { version: 1, data: one, updated_at: T0 });
+    // A writer that read nothing, or a version that is not the stored one, writes nothing.
+    assert.equal(await s.putGatewayPins("team", 0, '{"x":1}', T1), false);
+    assert.equal(await s.putGatewayPins("team", 2, '{"x":2}', T1), false);
+    assert.equal((await s.getGatewayPins("team"))?.data, one);
+    assert.equal(await s.putGatewayPins("team", 1, '{"x":3}', T1), true);
+    assert.deepEqual(await s.getGatewayPins("team"), {
+      version: 2,
+      data: '{"x":3}',
+      updated_at: T1,
+    });
+    // Another gateway's pins are another row.
+    assert.equal(await s.getGatewayPins("other"), null);
+    assert.equal(await s.putGatewayPins("other", 0, "{}", T2), true);
+    assert.equal((await s.getGatewayPins("team"))?.version, 2);
+    assert.equal((await s.getGatewayPins("other"))?.version, 1);
+  });
+
+  t("gateway pins: of concurrent writers of one version exactly one wins", async (s) => {
+    for (const expected of [0, 1]) {
+      const wins = await Promise.all(
+        Array.from(
+          { length: 12 },
+          (_, i) => s.putGatewayPins("team", expected, JSON.stringify({ writer: i, expected }), T0),
+        ),
+      );
+      assert.equal(wins.filter(Boolean).length, 1, `one writer of version ${expected}`);
+      const row = await s.getGatewayPins("team");
+      assert.equal(row?.version, expected + 1);
+      assert.deepEqual(JSON.parse(row!.data), { writer: wins.indexOf(true), expected });
+    }
+  });
+
+  t("gateway pins: bad arguments are refused naming the argument, nothing stored", async (s) => {
+    const refused = async (p: Promise<unknown>, path: string) => {
+      await assert.rejects(p, (e: Error & { code?: string; path?: string }) => {
+        assert.equal(e.code, "GATEWAY_PINS_INVALID");
+        assert.equal(e.path, path);
+        return true;
+      });
+    };
+    await refused(s.putGatewayPins("", 0, "{}", T0), "name");
+    await refused(s.putGatewayPins("x".repeat(201), 0, "{}", T0), "name");
+    await refused(s.getGatewayPins(""), "name");
+    await refused(s.putGatewayPins("team", -1, "{}", T0), "expected");
+    await refused(s.putGatewayPins("team", 1.5, "{}", T0), "expected");
+    await refused(s.putGatewayPins("team", 0, "{not json", T0), "data");
+    await refused(s.putGatewayPins("team", 0, "[1]", T0), "data");
+    await refused(s.putGatewayPins("team", 0, "{}", "yesterday"), "at");
+    assert.equal(await s.getGatewayPins("team"), null);
+  });
 }
