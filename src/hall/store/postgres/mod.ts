@@ -57,6 +57,7 @@ import type {
   RegistryChanges,
   StoreCounts,
   StorePeerChannel,
+  TelemetryBatch,
   TelemetryQuery,
   TelemetryRow,
   TierRow,
@@ -355,6 +356,9 @@ export class PostgresStore implements HallStore {
   // ---- telemetry, decisions, alerts ----
   appendTelemetry(rows: TelemetryRow[]): Promise<void> {
     return this.#telemetry.appendTelemetry(rows);
+  }
+  appendTelemetryBatches(batches: TelemetryBatch[]): Promise<void> {
+    return this.#telemetry.appendTelemetryBatches(batches);
   }
   listTelemetry(query?: TelemetryQuery): Promise<TelemetryRow[]> {
     return this.#telemetry.listTelemetry(query);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TelemetryQuery, TelemetryRow } from "../types.ts";
+import type { TelemetryBatch, TelemetryQuery, TelemetryRow } from "../types.ts";
 import { pageSize, parseJson, type Row, type Sql } from "./db.ts";
 
 function toTelemetry(r: Row): TelemetryRow {
@@ -16,6 +16,9 @@ function toTelemetry(r: Row): TelemetryRow {
     event: parseJson(r.event),
   };
 }
+
+// A \uD800-\uDFFF escape in JSON text.
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 /** Telemetry rows. */
 export class PgTelemetry {
@@ -47,6 +50,53 @@ export class PgTelemetry {
       select x.r->>'e', x.r->>'d', x.r->>'c', x.r->>'t', x.r->>'v'
       from json_array_elements(${payload}::text::json) with ordinality as x(r, n)
       order by x.n`;
+  }
+
+  /**
+   * The events of decisions as the hall serialised them once (`events_json`, the text of its
+   * response): the batch travels as one JSON text holding those arrays as they are (not escaped
+   * into strings), and the server splits them. Each event is stored as its own text
+   * (`json_array_elements` of a `json` value keeps the text: no re-encoding, no decoding of its
+   * escapes, so a lone surrogate inside an event is stored as the escape it is); only the ids the
+   * columns need are decoded, and the hall's ids are made well formed first.
+   */
+  async appendTelemetryBatches(batches: TelemetryBatch[]): Promise<void> {
+    if (batches.length === 0) return;
+    const now = new Date().toISOString();
+    const at = JSON.stringify(now);
+    const parts: string[] = [];
+    const slow: TelemetryRow[] = [];
+    for (const b of batches) {
+      // The server's JSON parser refuses a lone surrogate escape (which JSON.stringify writes for
+      // a lone surrogate in a hostile id): such a batch (or text that only looks like one) takes
+      // the per-event path, which sends each event as a string.
+      if (SURROGATE_ESCAPE.test(b.events_json)) {
+        for (const e of JSON.parse(b.events_json) as Record<string, unknown>[]) {
+          slow.push({
+            event_id: String(e.event_id ?? ""),
+            decision_id: b.decision_id,
+            correlation_id: b.correlation_id,
+            timestamp: String(e.timestamp ?? now),
+            event: e,
+          });
+        }
+        continue;
+      }
+      parts.push(
+        `{"d":${JSON.stringify(b.decision_id.toWellFormed())},"c":${
+          JSON.stringify(b.correlation_id.toWellFormed())
+        },"t":${at},"v":${b.events_json}}`,
+      );
+    }
+    if (slow.length) await this.appendTelemetry(slow);
+    if (parts.length === 0) return;
+    const payload = `[${parts.join(",")}]`;
+    await this.#sql`insert into telemetry (event_id, decision_id, correlation_id, timestamp, event)
+      select coalesce(y.ev->>'event_id', ''), x.b->>'d', x.b->>'c',
+        coalesce(y.ev->>'timestamp', x.b->>'t'), y.ev::text
+      from json_array_elements(${payload}::text::json) with ordinality as x(b, n),
+        json_array_elements(x.b->'v') with ordinality as y(ev, m)
+      order by x.n, y.m`;
   }
 
   async listTelemetry(query: TelemetryQuery = {}): Promise<TelemetryRow[]> {
