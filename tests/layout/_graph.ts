@@ -35,7 +35,7 @@ interface InfoModule {
 
 /**
  * Run `deno info --json` once over a temporary module importing every entry, with the
- * repository's `deno.json`, and keep the repository's files.
+ * repository's import map (`tests/deno.json`, else `deno.json`), and keep the repository's files.
  */
 export async function loadGraph(
   root: string,
@@ -49,8 +49,13 @@ export async function loadGraph(
       entry,
       entries.map((e) => `import ${JSON.stringify(new URL(e, rootUrl).href)};\n`).join(""),
     );
+    // tests/deno.json maps every import (runtime and dev: the playground's preact too).
+    const config = await Deno.stat(`${root}/tests/deno.json`).then(
+      () => `${root}/tests/deno.json`,
+      () => `${root}/deno.json`,
+    );
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", "--config", `${root}/deno.json`, entry],
+      args: ["info", "--json", "--no-lock", "--config", config, entry],
       cwd: root,
       stdout: "piped",
       stderr: "piped",
