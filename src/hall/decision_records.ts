@@ -40,17 +40,35 @@ function gateAnswerOf(d: RouteDecision): PolicyGateResult | null {
  * reads either form.
  */
 export function compactRecord(r: DecisionRecord): DecisionRecord {
+  // (for-in over own data properties: no entry arrays per field, once per decision)
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = v;
+  const rec = r as unknown as Record<string, unknown>;
+  for (const k in rec) {
+    if (!Object.hasOwn(rec, k)) continue;
+    const v = rec[k];
+    if (v !== null) out[k] = v;
+  }
   const input: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r.input)) {
+  const given = r.input as unknown as Record<string, unknown>;
+  for (const k in given) {
+    if (!Object.hasOwn(given, k)) continue;
+    const v = given[k];
     if (v === null || (k === "dry_run" && v === false)) continue;
     if (k === "policy_version" && v === "policy.v0") continue;
-    if (k === "request" && Object.keys(v as object).length === 0) continue;
+    if (k === "request" && isEmptyObject(v)) continue;
     input[k] = v;
   }
   out.input = input;
   return out as unknown as DecisionRecord;
+}
+
+// What `Object.keys(v).length === 0` says (as before), without the array: a primitive has no own
+// keys but a non-empty string.
+function isEmptyObject(v: unknown): boolean {
+  if (typeof v === "string") return v.length === 0;
+  if (typeof v !== "object" || v === null) return true;
+  for (const k in v) if (Object.hasOwn(v, k)) return false;
+  return true;
 }
 
 /** Queues records and writes them in batches; `flush` before reading. */
