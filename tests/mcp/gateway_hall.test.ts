@@ -16,7 +16,7 @@ import { parseHallGatewayConfig } from "../../mcp/gateway/config.ts";
 import { HallGateway } from "../../mcp/gateway/hall.ts";
 import { WcpError } from "../../src/errors.ts";
 import { Client, StreamableHTTPClientTransport } from "./_sdk_client.ts";
-import { errorOf, EVERYTHING, governance, textOf } from "./_gateway_helpers.ts";
+import { DEV_CONFIG, errorOf, EVERYTHING, governance, textOf } from "./_gateway_helpers.ts";
 
 const ADMIN = "wcp_gateway-hall-admin-token-0123456789abcdef012345";
 
@@ -42,7 +42,12 @@ const RULES = {
 
 /** hall.json's gateway section of the test: get-sum serves org.acme only. */
 const GATEWAY_SECTION = {
-  servers: { everything: { command: "deno", args: ["run", "-A", EVERYTHING, "stdio"] } },
+  servers: {
+    everything: {
+      command: "deno",
+      args: ["run", "-A", "--config", DEV_CONFIG, EVERYTHING, "stdio"],
+    },
+  },
   tools: { "everything.get-sum": { tenants: ["org.acme"] } },
   envs_allowed: ["dev"],
 };
