@@ -75,7 +75,7 @@ export function withRouteFastLane(
     if (type !== null && !isJsonType(type)) return full(req, info);
     const p = await hallTokenPrincipal(auth, req);
     if (!p) return full(req, info); // 401, OAuth and the failed-login limit live there
-    if ((await rateLimitRefusal(limiter, deps.tierLimit, p)) !== null) return full(req, info);
+    if (rateLimitRefusal(limiter, p, await deps.tierLimit(p)) !== null) return full(req, info);
     try {
       const text = await readBodyText(() => req.bytes());
       const json = await routeJson(hall, p, asObjectBody(parseJsonText(text, type)));

@@ -132,15 +132,16 @@ export function tierLimits(
 }
 
 /**
- * Take one request from `p`'s budget: null when allowed, else 429 `RATE_LIMITED` with
- * `Retry-After` (nothing is taken then).
+ * Take one request from `p`'s budget of `perMinute` (its `TierLimit`): null when allowed, else
+ * 429 `RATE_LIMITED` with `Retry-After` (nothing is taken then). Synchronous: the route fast lane
+ * calls it on every request.
  */
-export async function rateLimitRefusal(
+export function rateLimitRefusal(
   limiter: RateLimiter,
-  limit: TierLimit,
   p: LimitedPrincipal,
-): Promise<HttpError | null> {
-  const wait = limiter.take(p.token_id, await limit(p));
+  perMinute: number,
+): HttpError | null {
+  const wait = limiter.take(p.token_id, perMinute);
   if (!wait) return null;
   return new HttpError(429, "RATE_LIMITED", "request rate limit reached for this token", {
     headers: { "retry-after": String(wait) },
@@ -169,7 +170,8 @@ export function rateLimitGuard(
   limit: TierLimit,
 ): MiddlewareHandler<{ Variables: { principal: LimitedPrincipal } }> {
   return async (c, next) => {
-    const refusal = await rateLimitRefusal(limiter, limit, c.get("principal"));
+    const p = c.get("principal");
+    const refusal = rateLimitRefusal(limiter, p, await limit(p));
     if (refusal) throw refusal;
     await next();
   };
