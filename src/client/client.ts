@@ -128,6 +128,7 @@ const LIST_FIELD: Readonly<Record<HallListName, string>> = {
   "ban-list": "bans",
   tokens: "tokens",
   namespaces: "namespaces",
+  tiers: "tiers",
 };
 
 function query(params: Record<string, string | number | boolean | undefined>): string {
@@ -483,9 +484,8 @@ export class HallClient {
   }
 
   /** `GET /wcp/tiers`. */
-  async tiers(options?: CallOptions): Promise<HallTier[]> {
-    const r = await this.#request<{ tiers: HallTier[] }>("GET", "/wcp/tiers", undefined, options);
-    return r.tiers;
+  tiers(options?: CallOptions): Promise<HallTier[]> {
+    return this.#all("tiers", {}, options);
   }
 
   /** `PUT /wcp/tiers/:tier` (admin): create or change a tier. */

@@ -16,6 +16,7 @@ import type {
   HallApproval,
   HallBan,
   HallNamespace,
+  HallTier,
   HallToken,
   HallWorker,
   ReceiptFilter,
@@ -114,6 +115,8 @@ export interface HallLists {
   tokens: { query: Record<never, never>; item: HallToken };
   /** `GET /wcp/namespaces` (a namespace token: its own), by name. */
   namespaces: { query: Record<never, never>; item: HallNamespace };
+  /** `GET /wcp/tiers`, by name. */
+  tiers: { query: Record<never, never>; item: HallTier };
 }
 
 /**

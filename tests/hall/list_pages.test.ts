@@ -212,3 +212,24 @@ hallTest("pages: HallClient.page is one page, each follows every cursor", async 
   assert.equal(all.length, 7);
   assert.equal((all[0].record as Record<string, unknown>).owner, "org.acme-secret");
 });
+
+hallTest("pages: receipt tenants, checkpoints and tiers page too", async (h) => {
+  for (let i = 0; i < 3; i++) {
+    const res = await h.req("/wcp/tiers/" + `t${i}`, {
+      method: "PUT",
+      json: { max_workers: 5, requests_per_minute: 60 },
+    });
+    assert.equal(res.status, 200);
+  }
+  const tiers = await pages(h, "/wcp/tiers?", "tiers", 2);
+  const names = tiers.rows.map((t) => t.tier);
+  assert.ok(tiers.pages >= 2);
+  assert.equal(new Set(names).size, names.length);
+  for (const t of ["t0", "t1", "t2"]) assert.ok(names.includes(t));
+  const none = await j(await h.req("/wcp/receipts/tenants"));
+  assert.deepEqual(none, { tenants: [], count: 0, next_cursor: null });
+  const cps = await j(await h.req("/wcp/receipts/checkpoints?tenant_id=acme&limit=1"));
+  assert.deepEqual(cps, { checkpoints: [], count: 0, next_cursor: null });
+  const bad = await h.req("/wcp/receipts/checkpoints?tenant_id=acme&limit=0");
+  assert.equal(err(await j(bad)).path, "limit");
+});

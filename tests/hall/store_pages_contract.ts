@@ -398,4 +398,32 @@ export function runPageContract(name: string, make: StoreFactory): void {
       });
     },
   );
+
+  t("receipt tenants, checkpoints, tiers: every row once, in order", async (s) => {
+    const tenants = [...Array(7).keys()].map((i) => `t${id(i)}`);
+    for (const t of tenants) await s.appendReceipt(t, receiptBuilder(t));
+    const seen = await collect((after, limit) => s.pageReceiptTenants({ after, limit }), 3);
+    assert.deepEqual(seen.rows, [...tenants].sort());
+    for (let n = 1; n <= 5; n++) {
+      await s.putCheckpoint({
+        tenant_id: tenants[0],
+        tree_size: n * 10,
+        root: "sha256:" + sha256Hex(`root${n}`),
+        created_at: at(n),
+        proof: { n },
+      });
+    }
+    const cps = await collect((after, limit) => s.pageCheckpoints(tenants[0], { after, limit }), 2);
+    assert.deepEqual(cps.rows.map((c) => c.tree_size), [10, 20, 30, 40, 50]);
+    assert.deepEqual(cps.rows[4].proof, { n: 5 });
+    assert.deepEqual((await s.pageCheckpoints(tenants[1], {})).rows, []);
+    for (let i = 0; i < 5; i++) {
+      await s.putTier({ tier: `tier-${id(i)}`, max_workers: i, requests_per_minute: 60 });
+    }
+    const tiers = await collect((after, limit) => s.pageTiers({ after, limit }), 2);
+    const names = tiers.rows.map((x) => x.tier);
+    assert.deepEqual(names, [...names].sort());
+    assert.equal(new Set(names).size, names.length);
+    for (let i = 0; i < 5; i++) assert.ok(names.includes(`tier-${id(i)}`));
+  });
 }

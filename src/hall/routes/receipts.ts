@@ -9,8 +9,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { type HallEnv, principal } from "../_http.ts";
 import { readScope, requireTenant } from "../_scope.ts";
-import { Checkpoint, list, page, Receipt, SignedCheckpoint } from "../api_schemas.ts";
-import { decodeCursor, pageBody } from "../_paging.ts";
+import { Checkpoint, page, Receipt, SignedCheckpoint } from "../api_schemas.ts";
+import { decodeCursor, pageBody, pageParams } from "../_paging.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { CheckpointBody, ReceiptQueryParams } from "../schemas.ts";
@@ -37,10 +37,12 @@ export const receiptOps = {
     method: "get",
     path: "/wcp/receipts/tenants",
     operationId: "listReceiptTenants",
-    summary: "Tenants with receipts",
+    summary:
+      "Tenants with receipts, by id, one page (?limit&cursor); a namespace token sees its own",
     tag: "receipts",
     auth: "token",
-    responses: { 200: { description: "Tenants", schema: list("tenants", z.string()) } },
+    query: z.strictObject(pageParams),
+    responses: { 200: { description: "A page of tenants", schema: page("tenants", z.string()) } },
   }),
   verify: operation({
     method: "get",
@@ -87,12 +89,12 @@ export const receiptOps = {
     method: "get",
     path: "/wcp/receipts/checkpoints",
     operationId: "listCheckpoints",
-    summary: "Checkpoints of a tenant (?tenant_id=)",
+    summary: "Checkpoints of a tenant, oldest first, one page (?tenant_id&limit&cursor)",
     tag: "receipts",
     auth: "token",
-    query: z.object({ tenant_id: required("tenant_id") }),
+    query: z.strictObject({ tenant_id: required("tenant_id"), ...pageParams }),
     responses: {
-      200: { description: "Checkpoints", schema: list("checkpoints", Checkpoint) },
+      200: { description: "A page of checkpoints", schema: page("checkpoints", Checkpoint) },
     },
   }),
   proof: operation({
@@ -181,12 +183,19 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
     return c.json(pageBody("receipts", "receipts", p.rows.map((r) => r.receipt), p.next));
   });
 
-  mount(app, receiptOps.tenants, async (c) => {
+  mount(app, receiptOps.tenants, async (c, { query }) => {
+    const after = decodeCursor("receipts/tenants", query.cursor, ["string"]);
     const scope = readScope(principal(c), undefined);
-    const tenants = (await hall.store.receiptTenants()).filter((t) =>
-      scope === null || t === scope
-    );
-    return c.json({ tenants, count: tenants.length });
+    if (scope !== null) {
+      // A namespace token's own chain, when it has one (one page, no cursor).
+      const head = after === null ? await hall.store.chainHead(scope) : null;
+      return c.json(pageBody("tenants", "receipts/tenants", head ? [scope] : [], null));
+    }
+    const p = await hall.store.pageReceiptTenants({
+      after,
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
+    return c.json(pageBody("tenants", "receipts/tenants", p.rows, p.next));
   });
 
   mount(app, receiptOps.verify, async (c, { query }) => {
@@ -231,8 +240,12 @@ export function receiptRoutes(hall: Hall): Hono<HallEnv> {
   mount(app, receiptOps.checkpoints, async (c, { query }) => {
     const tenant = query.tenant_id;
     requireTenant(principal(c), tenant);
-    const checkpoints = await hall.store.listCheckpoints(tenant);
-    return c.json({ checkpoints, count: checkpoints.length });
+    const after = decodeCursor("receipts/checkpoints", query.cursor, ["integer"]);
+    const p = await hall.store.pageCheckpoints(tenant, {
+      after,
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
+    return c.json(pageBody("checkpoints", "receipts/checkpoints", p.rows, p.next));
   });
 
   mount(app, receiptOps.proof, async (c, { query }) => {

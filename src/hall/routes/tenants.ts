@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type HallEnv, principal } from "../_http.ts";
-import { list, Namespace, page, Tier, Token } from "../api_schemas.ts";
+import { Namespace, page, Tier, Token } from "../api_schemas.ts";
 import { decodeCursor, pageBody, pageParams } from "../_paging.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
@@ -113,10 +113,11 @@ export const tenantOps = {
     method: "get",
     path: "/wcp/tiers",
     operationId: "listTiers",
-    summary: "Tiers and their limits",
+    summary: "Tiers and their limits, by name, one page (?limit&cursor)",
     tag: "tenants",
     auth: "token",
-    responses: { 200: { description: "Tiers", schema: list("tiers", Tier) } },
+    query: z.strictObject(pageParams),
+    responses: { 200: { description: "A page of tiers", schema: page("tiers", Tier) } },
   }),
   putTier: operation({
     method: "put",
@@ -264,9 +265,10 @@ export function tenantRoutes(hall: Hall, auth: Authenticator): Hono<HallEnv> {
     return c.json({ token_id: id, revoked: true });
   });
 
-  mount(app, ops.listTiers, async (c) => {
-    const tiers = await hall.store.listTiers();
-    return c.json({ tiers, count: tiers.length });
+  mount(app, ops.listTiers, async (c, { query }) => {
+    const after = decodeCursor("tiers", query.cursor, ["string"]);
+    const r = await hall.store.pageTiers({ after, ...(query.limit ? { limit: query.limit } : {}) });
+    return c.json(pageBody("tiers", "tiers", r.rows, r.next));
   });
 
   mount(app, ops.putTier, async (c, input) => {

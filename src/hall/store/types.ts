@@ -599,6 +599,12 @@ export interface HallStorePages {
   pageAlerts(query: AlertPageQuery): Promise<KeyedPage<AlertRow>>;
   /** Receipts. */
   pageReceipts(query: ReceiptPageQuery): Promise<KeyedPage<ReceiptRow>>;
+  /** Tenants with at least one receipt, by id; key `[tenant_id]`. */
+  pageReceiptTenants(query: PageQuery): Promise<KeyedPage<string>>;
+  /** One tenant's checkpoints, oldest first; key `[tree_size]`. */
+  pageCheckpoints(tenantId: string, query: PageQuery): Promise<KeyedPage<CheckpointRow>>;
+  /** Tiers by name; key `[tier]`. */
+  pageTiers(query: PageQuery): Promise<KeyedPage<TierRow>>;
 }
 
 /** Makes a fresh, empty, migrated-or-not store for a test (the contract calls `migrate`). */

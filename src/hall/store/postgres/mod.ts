@@ -422,6 +422,15 @@ export class PostgresStore implements HallStore {
   pageReceipts(q: ReceiptPageQuery): Promise<KeyedPage<ReceiptRow>> {
     return this.#pages.pageReceipts(q);
   }
+  pageReceiptTenants(q: PageQuery): Promise<KeyedPage<string>> {
+    return this.#pages.pageReceiptTenants(q);
+  }
+  pageCheckpoints(tenantId: string, q: PageQuery): Promise<KeyedPage<CheckpointRow>> {
+    return this.#pages.pageCheckpoints(tenantId, q);
+  }
+  pageTiers(q: PageQuery): Promise<KeyedPage<TierRow>> {
+    return this.#pages.pageTiers(q);
+  }
 }
 
 /**

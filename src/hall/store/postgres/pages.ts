@@ -17,6 +17,7 @@ import type {
   ApprovalSummaryRow,
   BanPageQuery,
   BanRow,
+  CheckpointRow,
   HallStorePages,
   KeyedPage,
   NamespacePageQuery,
@@ -25,6 +26,7 @@ import type {
   PageQuery,
   ReceiptPageQuery,
   ReceiptRow,
+  TierRow,
   TokenRow,
   WorkerPageQuery,
   WorkerRow,
@@ -304,5 +306,51 @@ export class PgPages implements HallStorePages {
       ])
     } order by tenant_id, seq limit ${limit + 1}`;
     return keyedPage(rows.map(receipt), limit, (r) => [r.tenant_id, r.seq]);
+  }
+
+  async pageReceiptTenants(q: PageQuery): Promise<KeyedPage<string>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    // One head row per chain (next_seq > 0 once it has a receipt).
+    const rows = await sql`select tenant_id from chain_heads where next_seq > 0 ${
+      this.#and([this.#after(["tenant_id"], q.after, ">")])
+    } order by tenant_id limit ${limit + 1}`;
+    return keyedPage(rows.map((r) => String(r.tenant_id)), limit, (t) => [t]);
+  }
+
+  async pageCheckpoints(tenantId: string, q: PageQuery): Promise<KeyedPage<CheckpointRow>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    const rows = await sql`select * from checkpoints where tenant_id = ${tenantId} ${
+      this.#and([this.#after(["tree_size"], q.after, ">")])
+    } order by tree_size limit ${limit + 1}`;
+    return keyedPage(
+      rows.map((r) => ({
+        tenant_id: r.tenant_id,
+        tree_size: num(r.tree_size),
+        root: r.root,
+        created_at: r.created_at,
+        proof: parseJson(r.proof),
+      })),
+      limit,
+      (c) => [c.tree_size],
+    );
+  }
+
+  async pageTiers(q: PageQuery): Promise<KeyedPage<TierRow>> {
+    const sql = this.#sql;
+    const limit = pageLimit(q.limit);
+    const rows = await sql`select * from tiers where true ${
+      this.#and([this.#after(["tier"], q.after, ">")])
+    } order by tier limit ${limit + 1}`;
+    return keyedPage(
+      rows.map((r) => ({
+        tier: r.tier,
+        max_workers: num(r.max_workers),
+        requests_per_minute: num(r.requests_per_minute),
+      })),
+      limit,
+      (t) => [t.tier],
+    );
   }
 }

@@ -17,6 +17,7 @@ import type {
   BanPageQuery,
   BanRow,
   BuiltReceipt,
+  CheckpointRow,
   HallStorePages,
   KeyedPage,
   NamespacePageQuery,
@@ -25,6 +26,7 @@ import type {
   PageQuery,
   ReceiptPageQuery,
   ReceiptRow,
+  TierRow,
   TokenRow,
   WorkerPageQuery,
   WorkerRow,
@@ -98,6 +100,53 @@ export class SqlitePages implements HallStorePages {
   }
   pageReceipts(q: ReceiptPageQuery): Promise<KeyedPage<ReceiptRow>> {
     return promised(() => this.#pages.pageReceipts(q));
+  }
+  pageReceiptTenants(q: PageQuery): Promise<KeyedPage<string>> {
+    return promised(() => {
+      // One index seek per tenant (the primary key's first column): never a scan of the chains.
+      const limit = pageLimit(q.limit);
+      const out: string[] = [];
+      let after = q.after ? String(q.after[0]) : null;
+      while (out.length <= limit) {
+        const r = (after === null
+          ? this.#db.get("SELECT tenant_id FROM receipts ORDER BY tenant_id LIMIT 1")
+          : this.#db.get(
+            "SELECT tenant_id FROM receipts WHERE tenant_id > ? ORDER BY tenant_id LIMIT 1",
+            after,
+          )) as { tenant_id: string } | undefined;
+        if (!r) {
+          break;
+        }
+        after = String(r.tenant_id);
+        out.push(after);
+      }
+      return keyedPage(out, limit, (t) => [t]);
+    });
+  }
+  pageCheckpoints(tenantId: string, q: PageQuery): Promise<KeyedPage<CheckpointRow>> {
+    return promised(() => {
+      const limit = pageLimit(q.limit);
+      const rows = this.#db.all(
+        "SELECT data FROM checkpoints WHERE tenant_id = ? AND tree_size > ? ORDER BY tree_size LIMIT ?",
+        tenantId,
+        q.after ? Number(q.after[0]) : -1,
+        limit + 1,
+      ).map((r) => data<CheckpointRow>(r));
+      return keyedPage(rows, limit, (c) => [c.tree_size]);
+    });
+  }
+  pageTiers(q: PageQuery): Promise<KeyedPage<TierRow>> {
+    return promised(() => {
+      const limit = pageLimit(q.limit);
+      const rows = q.after
+        ? this.#db.all(
+          "SELECT data FROM tiers WHERE tier > ? ORDER BY tier LIMIT ?",
+          String(q.after[0]),
+          limit + 1,
+        )
+        : this.#db.all("SELECT data FROM tiers ORDER BY tier LIMIT ?", limit + 1);
+      return keyedPage(rows.map((r) => data<TierRow>(r)), limit, (t) => [t.tier]);
+    });
   }
   readonly #pages = syncPages((sql, ...params) => this.#db.all(sql, ...params));
 }
