@@ -37,7 +37,7 @@ Deno.test("the README's deno install line gives a working wcp with least permiss
   const help = await wcp(["--help"]);
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /^Usage: wcp <command>/m);
-  assert.match(help.stdout, /^  route  /m);
+  assert.match(help.stdout, /^ {2}route {2}/m);
   const explain = await wcp(["explain", "cap.ops.approve", "--json"]);
   assert.equal(explain.code, 0, explain.stderr);
   assert.equal(JSON.parse(explain.stdout).entry.id, "cap.ops.approve");
