@@ -418,6 +418,17 @@ export const Stats = z.object({
   truncated: z.boolean(),
 });
 
+/** A gateway tool definition withheld until an approver accepts it, with its diff. */
+export const GatewayPendingPin = z.object({
+  key: z.string().describe("<server>.<tool>"),
+  server: z.string(),
+  tool: z.string(),
+  hash: z.string().describe("sha256: JCS digest of the pending definition"),
+  previous_hash: z.string().nullable().describe("the pin it would replace (null: a new tool)"),
+  seen_at: z.string(),
+  diff: z.string().describe("line diff: - pinned, + pending"),
+});
+
 /** The shared components of the document, by name. */
 export const COMPONENTS: Record<string, z.ZodType> = {
   Error: ErrorBody,
@@ -442,4 +453,5 @@ export const COMPONENTS: Record<string, z.ZodType> = {
   AttestationRefused,
   GateStatus,
   Stats,
+  GatewayPendingPin,
 };

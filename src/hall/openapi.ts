@@ -16,6 +16,7 @@ import { banOps } from "./routes/bans.ts";
 import { decideOps } from "./routes/decide.ts";
 import { discoveryOps } from "./routes/discovery.ts";
 import { eventOps } from "./routes/events.ts";
+import { gatewayOps } from "./routes/gateway.ts";
 import { receiptOps } from "./routes/receipts.ts";
 import { ruleOps } from "./routes/rules.ts";
 import { simulateOps } from "./routes/simulate.ts";
@@ -46,6 +47,7 @@ export const DECLARED: readonly Operation[] = [
   ruleOps,
   simulateOps,
   statsOps,
+  gatewayOps,
 ].flatMap((group) => Object.values(group) as Operation[]);
 
 /** Every route of the API. */
@@ -80,6 +82,8 @@ const TAGS: Record<string, string> = {
   receipts: "Signed evidence receipts, chain verification, Merkle checkpoints and proofs",
   events: "Live Server-Sent Events and alerts",
   rules: "Rules in force, the policy gate, telemetry, replay and stats",
+  gateway: "Tool-definition pins of the MCP gateway mounted at /mcp: pending changes with " +
+    "their diffs, and their acceptance by an approver (receipted)",
 };
 
 type Json = Record<string, unknown>;

@@ -8,11 +8,15 @@ import assert from "node:assert/strict";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import { generateSigningKey } from "../../src/attestation/mod.ts";
+import { parseHallGatewayConfig } from "../../mcp/gateway/config.ts";
+import { HallGateway } from "../../mcp/gateway/hall.ts";
+import { definitionHash, MemoryPinStore, type ToolDefinition } from "../../mcp/gateway/pins.ts";
 import { DEMO_WORKERS, EXAMPLE_RULES } from "../../src/hall/bootstrap.ts";
 import { fileGateLoader } from "../../src/hall/gates.ts";
 import { DECLARED } from "../../src/hall/openapi.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
 import { recordHashJcs } from "../../src/registry/mod.ts";
+import { FIXTURE } from "../mcp/_gateway_helpers.ts";
 import {
   APPROVER,
   HALL_TEST,
@@ -515,6 +519,9 @@ async function exercise(c: Checker): Promise<void> {
     await c.call(h, "/wcp/stats", 200, { token: owner });
     await c.call(h, "/wcp/stats?since=yesterday", 400);
 
+    // This hall mounts no gateway: its pins are not found.
+    await c.call(h, "/wcp/gateway/pins", 404);
+
     // The last admin token cannot be revoked (the approver's goes first).
     const tokens = await c.call(h, "/wcp/tokens", 200);
     const adminIds = (tokens.body.tokens as Json[]).filter((t) =>
@@ -575,6 +582,70 @@ async function exerciseGateReload(c: Checker): Promise<void> {
   }
 }
 
+// A hall whose gateway fronts the fixture upstream (a stdio subprocess) with a pin of `lookup`
+// from an earlier start whose description differs: the definition now served is pending until an
+// approver accepts it (listed, shown, refused with a stale hash, accepted, then no longer pending).
+async function exerciseGatewayPins(c: Checker): Promise<void> {
+  const earlier: ToolDefinition = {
+    name: "lookup",
+    description: "Look a word up, politely.",
+    inputSchema: { type: "object", properties: { word: { type: "string" } }, required: ["word"] },
+  };
+  const pins = new MemoryPinStore();
+  await pins.update((doc) => {
+    doc.servers_seen.push("fx");
+    doc.pins["fx.lookup"] = {
+      hash: definitionHash(earlier),
+      definition: earlier,
+      pinned_at: new Date().toISOString(),
+      how: "first_sight",
+    };
+  });
+  const ref: { gateway?: HallGateway } = {};
+  const h = await testHall({ gatewayPins: () => ref.gateway });
+  try {
+    const config = parseHallGatewayConfig({
+      tenant: { tenant_id: "acme" },
+      servers: { fx: { command: "deno", args: ["run", FIXTURE] } },
+    }, ".");
+    ref.gateway = await HallGateway.start(h.hall, config, { pins });
+    const view = await c.call(h, "/wcp/gateway/pins", 200);
+    const pending = (view.body.pending as Json[]).find((p) => p.key === "fx.lookup");
+    assert.ok(pending, excerpt(view.body));
+    assert.equal(pending.previous_hash, definitionHash(earlier));
+    const key = "/wcp/gateway/pins/fx.lookup";
+    const shown = await c.call(h, key, 200);
+    assert.equal(shown.body.hash, pending.hash);
+    await c.call(h, "/wcp/gateway/pins/fx.nothing", 404);
+    await c.call(h, key, 403, { token: await ownerToken(c, h) });
+    const stale = "sha256:" + "0".repeat(64);
+    await c.call(h, `${key}/accept`, 409, { method: POST, json: { hash: stale } });
+    const accepted = await c.call(h, `${key}/accept`, 200, {
+      method: POST,
+      token: APPROVER,
+      json: { hash: pending.hash, note: "reviewed the diff" },
+    });
+    assert.equal(accepted.body.hash, pending.hash);
+    await c.call(h, `${key}/accept`, 404, { method: POST, json: { hash: pending.hash } });
+    const after = await c.call(h, "/wcp/gateway/pins", 200);
+    const pin = (after.body.pins as Json[]).find((p) => p.key === "fx.lookup");
+    assert.equal(pin?.hash, pending.hash, excerpt(after.body));
+    assert.equal(pin?.how, "accepted");
+  } finally {
+    await ref.gateway?.close();
+    await h.stop();
+  }
+}
+
+// A namespace token on this hall (admin operations refuse it).
+async function ownerToken(c: Checker, h: TestHall): Promise<string> {
+  const ns = await c.call(h, "/wcp/namespaces", 201, {
+    method: POST,
+    json: { namespace: "org.gw", tier: "free", owner: "gw" },
+  });
+  return String(ns.body.token);
+}
+
 Deno.test({
   name:
     "openapi: every operation answers what /openapi.json documents (status, media type, schema)",
@@ -593,6 +664,7 @@ Deno.test({
     await exercise(c);
     await exerciseDegraded(c);
     await exerciseGateReload(c);
+    await exerciseGatewayPins(c);
 
     // Coverage: every operation answered, with a success and every status it declares itself.
     for (const op of c.ops) {

@@ -9,6 +9,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type HallEnv, principal } from "../_http.ts";
+import { GatewayPendingPin } from "../api_schemas.ts";
 import { HttpError } from "../errors.ts";
 import { approvalPrincipal } from "../hall.ts";
 import { WcpError } from "../../errors.ts";
@@ -27,15 +28,7 @@ export interface GatewayPinsPort {
 }
 
 const Key = z.object({ key: z.string().min(3).max(300).describe("<server>.<tool>") });
-const Pending = z.object({
-  key: z.string(),
-  server: z.string(),
-  tool: z.string(),
-  hash: z.string(),
-  previous_hash: z.string().nullable(),
-  seen_at: z.string(),
-  diff: z.string().describe("line diff: - pinned, + pending"),
-});
+const Pending = GatewayPendingPin;
 const PinsView = z.object({
   pending: z.array(Pending),
   pins: z.array(z.object({
