@@ -68,10 +68,23 @@ export function hallPermissions(args: string[]): string[] {
     const rulesFile = rulesFileOf(config);
     if (rulesFile?.startsWith("/")) extra.push(rulesFile);
   }
-  const read = [dataDir, dist, ...extra];
+  // --threads N > 1 and --reuse-port bind with SO_REUSEPORT, which Deno allows only with
+  // --unstable-net; the extra threads also load the hall's modules from ./src and ./mcp (the
+  // options table, src/hall/options.ts; deno task serve grants the same).
+  const threads = flagValue(args, "--threads") ?? env("WCP_HALL_THREADS") ??
+    (config ? configDoc(config)?.threads : undefined);
+  const many = threads !== undefined && Number(threads) > 1;
+  const unstable = many || args.includes("--reuse-port") ? ["--unstable-net"] : [];
+  const modules = many
+    ? [new URL("../", import.meta.url), new URL("../../mcp", import.meta.url)].map((u) =>
+      u.pathname.replace(/\/$/, "")
+    )
+    : [];
+  const read = [dataDir, dist, ...extra, ...modules];
   const jsonl = env("WCP_TELEMETRY_JSONL");
   const write = [dataDir, ...extra, ...(jsonl ? [jsonl] : [])];
   return [
+    ...unstable,
     `--allow-net=${[...net].join(",")}`,
     `--allow-read=${read.join(",")}`,
     `--allow-write=${write.join(",")}`,
