@@ -98,9 +98,15 @@ hallTest("simulate: admin only; bad candidates are 400 naming the path", async (
   assert.equal(badRules.status, 400);
   assert.equal(err(badRules.body).code, "RULES_INVALID");
   assert.equal(err(badRules.body).path, "rules.rules[0].match.env");
+  // The engine's loader words it: the full path once, then the problem.
+  assert.match(String(err(badRules.body).message), /^rules\.rules\[0\]\.match\.env: /);
   const badConfig = await simulate(h, { hall_config: { blast_gate_threshold: 500 } });
   assert.equal(badConfig.status, 400);
   assert.equal(err(badConfig.body).path, "hall_config.blast_gate_threshold");
+  assert.equal(err(badConfig.body).code, "CONFIG_INVALID");
+  const configMessage = String(err(badConfig.body).message);
+  assert.match(configMessage, /^hall_config\.blast_gate_threshold: /);
+  assert.ok(!configMessage.includes("threshold: blast_gate_threshold"), configMessage);
   const badGate = await simulate(h, { policy_gate: { default: "MAYBE" } });
   assert.equal(badGate.status, 400);
   assert.equal(err(badGate.body).path, "policy_gate.default");

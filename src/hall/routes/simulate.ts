@@ -9,10 +9,9 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { validateHallConfig } from "../../config.ts";
 import { WcpError } from "../../errors.ts";
 import type { PolicyGateFn } from "../../decision/policy.ts";
-import { parseRules, type RuleSet } from "../../rules/mod.ts";
+import { loadWorld, type World } from "../../engine/mod.ts";
 import {
   DecisionSimulator,
   parseDecisionRecord,
@@ -162,26 +161,22 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
   mount(app, simulateOps.simulate, async (c, input) => {
     const body = await input.body();
     const since = sinceOf(body.since, "INVALID_BODY");
-    let rules: RuleSet = hall.rules;
-    if (body.rules !== undefined) {
-      try {
-        rules = parseRules(body.rules);
-      } catch (e) {
-        if (!(e instanceof WcpError)) throw e;
-        const at = e.path ? `rules.${e.path}` : "rules";
-        throw new HttpError(400, e.code, `candidate ${e.message}`, { path: at });
-      }
+    // The engine's one loader (src/engine/world.ts) compiles the candidate parts; the registry
+    // in force is used as it is. Its errors name the part and the field (`rules.rules[0].x`,
+    // `hall_config.x`); a bad hall config is CONFIG_INVALID, bad rules keep the rules' code.
+    let world: World;
+    try {
+      world = loadWorld({
+        rules: body.rules ?? hall.rules,
+        hall_config: body.hall_config !== undefined
+          ? { ...hall.config, ...body.hall_config }
+          : hall.config,
+      }, { hall_config: "CONFIG_INVALID" });
+    } catch (e) {
+      if (!(e instanceof WcpError)) throw e;
+      throw new HttpError(400, e.code, e.message, { path: e.path });
     }
-    let config = hall.config;
-    if (body.hall_config !== undefined) {
-      try {
-        config = validateHallConfig({ ...hall.config, ...body.hall_config });
-      } catch (e) {
-        if (!(e instanceof WcpError)) throw e;
-        const at = e.path ? `hall_config.${e.path}` : "hall_config";
-        throw new HttpError(400, "CONFIG_INVALID", `${at}: ${e.message}`, { path: at });
-      }
-    }
+    const { rules, config } = world;
     let gate: PolicyGateFn | undefined;
     let gateSource: SimulateResponse["candidate"]["policy_gate"];
     if (body.policy_gate !== undefined) {
