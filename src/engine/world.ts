@@ -58,9 +58,11 @@ function prefixed(prefix: string, e: unknown, code?: string): WcpError {
   throw e;
 }
 
+// Compiled rules carry `match` (a function), which no JSON document has: a document shaped like
+// a RuleSet (a request body) is still compiled, never taken as compiled.
 function isRuleSet(v: unknown): v is RuleSet {
   return typeof v === "object" && v !== null && Array.isArray((v as RuleSet).rules) &&
-    Array.isArray((v as RuleSet).shadowWarnings);
+    Array.isArray((v as RuleSet).shadowWarnings) && typeof (v as RuleSet).match === "function";
 }
 
 /** The parts of a world, as error paths name them (and in the order they are loaded). */

@@ -54,3 +54,14 @@ Deno.test("loadWorld throws the first bad part in load order", () => {
     (e) => e instanceof WcpError && e.path === "registry[0].worker_id",
   );
 });
+
+Deno.test("world: a document shaped like compiled rules is compiled, not taken as compiled", () => {
+  // JSON (a request body) can carry `rules` and `shadowWarnings` arrays but never `match`.
+  const shaped = { rules: [{ rule_id: "x" }], shadowWarnings: [] };
+  const c = checkWorld({ rules: shaped });
+  assert.equal(c.world, null);
+  assert.ok(c.errors.rules?.path.startsWith("rules"), c.errors.rules?.path);
+  // Compiled rules still pass through as they are.
+  const compiled = loadWorld({ rules: RULES }).rules;
+  assert.equal(loadWorld({ rules: compiled }).rules, compiled);
+});

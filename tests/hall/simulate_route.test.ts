@@ -100,6 +100,13 @@ hallTest("simulate: admin only; bad candidates are 400 naming the path", async (
   assert.equal(err(badRules.body).path, "rules.rules[0].match.env");
   // The engine's loader words it: the full path once, then the problem.
   assert.match(String(err(badRules.body).message), /^rules\.rules\[0\]\.match\.env: /);
+  // A body shaped like compiled rules is still a document to compile (JSON has no functions),
+  // and an explicit null is not "the rules in force".
+  for (const rules of [{ rules: [{ rule_id: "x" }], shadowWarnings: [] }, null]) {
+    const shaped = await simulate(h, { rules });
+    assert.equal(shaped.status, 400, JSON.stringify(shaped.body));
+    assert.match(String(err(shaped.body).path), /^rules/);
+  }
   const badConfig = await simulate(h, { hall_config: { blast_gate_threshold: 500 } });
   assert.equal(badConfig.status, 400);
   assert.equal(err(badConfig.body).path, "hall_config.blast_gate_threshold");

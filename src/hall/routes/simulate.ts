@@ -167,7 +167,7 @@ export function simulateRoutes(hall: Hall): Hono<HallEnv> {
     let world: World;
     try {
       world = loadWorld({
-        rules: body.rules ?? hall.rules,
+        rules: body.rules !== undefined ? body.rules : hall.rules,
         hall_config: body.hall_config !== undefined
           ? { ...hall.config, ...body.hall_config }
           : hall.config,
