@@ -9,76 +9,10 @@ import assert from "node:assert/strict";
 import { generateSigningKey, HallClient, HallError, recordHashJcs } from "../../mod.ts";
 import { signedSubmission } from "../hall/_helpers.ts";
 import { launch, openPage, ROOT, screenshot } from "./_browser.ts";
+import { startHall } from "./_hall.ts";
 import type { Page } from "playwright-core";
 
 const TOKEN = "wcp_e2e_" + crypto.randomUUID().replaceAll("-", "");
-
-interface Hall {
-  url: string;
-  process: Deno.ChildProcess;
-  log: string[];
-  stop(): Promise<void>;
-}
-
-/** Start the hall on an ephemeral loopback port with a fresh data directory. */
-async function startHall(dataDir: string): Promise<Hall> {
-  const process = new Deno.Command(Deno.execPath(), {
-    // The permissions of `deno task serve`, with this test's data directory.
-    args: [
-      "run",
-      "--allow-net=127.0.0.1",
-      `--allow-read=${dataDir},${ROOT}playground/dist`,
-      `--allow-write=${dataDir}`,
-      "--allow-env=WCP_ADMIN_TOKEN",
-      `${ROOT}src/hall/main.ts`,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
-    ],
-    env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    cwd: ROOT,
-  }).spawn();
-  const log: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error("hall did not start:\n" + log.join(""))),
-      30_000,
-    );
-    const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (
-        const chunk of stream.pipeThrough(
-          new TextDecoderStream() as TransformStream<Uint8Array, string>,
-        )
-      ) {
-        log.push(chunk);
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log.join(""));
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      }
-    };
-    pump(process.stdout);
-    pump(process.stderr);
-    process.status.then((s) => reject(new Error(`hall exited (${s.code}):\n${log.join("")}`)));
-  });
-  return {
-    url,
-    process,
-    log,
-    async stop() {
-      try {
-        process.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await process.status;
-    },
-  };
-}
 
 /**
  * A loopback proxy in front of the hall whose event streams the test can cut, to check that the
@@ -230,7 +164,7 @@ Deno.test({
     const dataDir = await Deno.makeTempDir({ prefix: "wcp-e2e-hall-" });
     await Deno.writeTextFile(`${dataDir}/hall.json`, JSON.stringify(HALL_JSON));
     await Deno.writeTextFile(`${dataDir}/rules.json`, JSON.stringify(RULES));
-    const hall = await startHall(dataDir);
+    const hall = await startHall(dataDir, TOKEN);
     const browser = await launch();
     try {
       const api = new HallClient({ baseUrl: hall.url, token: TOKEN });
@@ -872,7 +806,7 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const dataDir = await Deno.makeTempDir({ prefix: "wcp-e2e-setup-" });
-    const hall = await startHall(dataDir);
+    const hall = await startHall(dataDir, TOKEN);
     const browser = await launch();
     try {
       const api = new HallClient({ baseUrl: hall.url, token: TOKEN });

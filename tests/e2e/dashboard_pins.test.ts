@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { launch, openPage, ROOT, screenshot } from "./_browser.ts";
 import { Client, StreamableHTTPClientTransport } from "../mcp/_sdk_client.ts";
+import { startHall } from "./_hall.ts";
 
 const TOKEN = "wcp_e2e_" + crypto.randomUUID().replaceAll("-", "");
 const FIXTURE = `${ROOT}tests/mcp/fixtures/gateway_upstream.ts`;
@@ -30,57 +31,6 @@ const HALL_JSON = {
   },
 };
 
-async function startHall(dataDir: string) {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net=127.0.0.1",
-      `--allow-read=${dataDir},${ROOT}`,
-      `--allow-write=${dataDir}`,
-      "--allow-env",
-      `--allow-run=${Deno.execPath()}`,
-      `${ROOT}src/hall/main.ts`,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
-    ],
-    env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    cwd: ROOT,
-  }).spawn();
-  const log: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (
-        const chunk of stream.pipeThrough(
-          new TextDecoderStream() as TransformStream<Uint8Array, string>,
-        )
-      ) {
-        log.push(chunk);
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log.join(""));
-        if (m) resolve(m[1]);
-      }
-    };
-    pump(process.stdout);
-    pump(process.stderr);
-    process.status.then((s) => reject(new Error(`hall exited (${s.code}):\n${log.join("")}`)));
-  });
-  return {
-    url,
-    log,
-    async stop() {
-      try {
-        process.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await process.status;
-    },
-  };
-}
-
 Deno.test({
   name: "dashboard: a changed gateway tool definition is shown with its diff and accepted",
   sanitizeOps: false,
@@ -89,7 +39,14 @@ Deno.test({
     const dataDir = await Deno.makeTempDir({ prefix: "wcp-e2e-pins-" });
     await Deno.writeTextFile(`${dataDir}/hall.json`, JSON.stringify(HALL_JSON));
     await Deno.writeTextFile(`${dataDir}/rules.json`, JSON.stringify(RULES));
-    const hall = await startHall(dataDir);
+    // The hall starts the fixture upstream (run) and reads its hall.json, rules and the fixture.
+    const hall = await startHall(dataDir, TOKEN, [
+      "--allow-net=127.0.0.1",
+      `--allow-read=${dataDir},${ROOT}`,
+      `--allow-write=${dataDir}`,
+      "--allow-env",
+      `--allow-run=${Deno.execPath()}`,
+    ]);
     const browser = await launch();
     const mcp = new Client({ name: "e2e-pins", version: "0" });
     const api = async (method: string, path: string) => {

@@ -2,68 +2,10 @@
 // playground`) renders the hall's own /openapi.json in Chromium, lists every operation, fetches
 // nothing from anywhere but the hall, and breaks none of its CSP.
 import assert from "node:assert/strict";
-import { ARTIFACTS, launch, openPage, ROOT, screenshot } from "./_browser.ts";
+import { ARTIFACTS, launch, openPage, screenshot } from "./_browser.ts";
+import { startHall } from "./_hall.ts";
 
 const TOKEN = "wcp_e2e-docs-admin-token-0123456789abcdef";
-
-interface Hall {
-  url: string;
-  process: Deno.ChildProcess;
-  log: string[];
-  stop(): Promise<void>;
-}
-
-/** The hall as `deno task serve` runs it (its read of playground/dist), on a loopback port. */
-async function startHall(dataDir: string): Promise<Hall> {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net=127.0.0.1",
-      `--allow-read=${dataDir},${ROOT}playground/dist`,
-      `--allow-write=${dataDir}`,
-      "--allow-env=WCP_ADMIN_TOKEN",
-      `${ROOT}src/hall/main.ts`,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
-    ],
-    env: { WCP_ADMIN_TOKEN: TOKEN, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    cwd: ROOT,
-  }).spawn();
-  const log: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (
-        const chunk of stream.pipeThrough(
-          new TextDecoderStream() as TransformStream<Uint8Array, string>,
-        )
-      ) {
-        log.push(chunk);
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log.join(""));
-        if (m) resolve(m[1]);
-      }
-    };
-    pump(process.stdout);
-    pump(process.stderr);
-    process.status.then((s) => reject(new Error(`hall exited (${s.code}):\n${log.join("")}`)));
-  });
-  return {
-    url,
-    process,
-    log,
-    async stop() {
-      try {
-        process.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await process.status;
-    },
-  };
-}
 
 Deno.test({
   name: "docs: /docs lists every operation of /openapi.json from local assets only",
@@ -71,7 +13,7 @@ Deno.test({
   sanitizeResources: false,
   fn: async () => {
     const dataDir = await Deno.makeTempDir({ prefix: "wcp-e2e-docs-" });
-    const hall = await startHall(dataDir);
+    const hall = await startHall(dataDir, TOKEN);
     const browser = await launch();
     try {
       const doc = await (await fetch(`${hall.url}/openapi.json`)).json() as {
