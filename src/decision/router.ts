@@ -563,7 +563,7 @@ function stepControls(
   if (registry !== undefined) {
     outer: for (const c of run.rule!.decision.candidate_workers_ranked) {
       if (!c.worker_species_id) continue;
-      for (const w of registry.workersForSpecies(c.worker_species_id)) {
+      for (const w of tenantWorkers(registry, c.worker_species_id, inp.tenant_id)) {
         if (basicSkip(registry, w, inp) !== null) continue;
         const lack = lacking(needed, w);
         if (lack === null) {
@@ -840,13 +840,15 @@ function stepSelection(
       cands.push(candidate(species, hint, null, "already_selected"));
       continue;
     }
+    // Only the workers this tenant may be routed to (the registry's tenant index): the listing
+    // never grows with, nor names, other tenants' workers.
     const workers = registry && c.worker_species_id
-      ? registry.workersForSpecies(c.worker_species_id)
+      ? tenantWorkers(registry, c.worker_species_id, inp.tenant_id)
       : EMPTY_WORKERS;
     if (workers.length === 0) {
-      cands.push(
-        candidate(species, hint, null, c.worker_species_id ? "unavailable" : "missing_id"),
-      );
+      // None it may use: one entry for the species, without an id (`tenant_not_served` when the
+      // species has workers, all bound to other tenants).
+      cands.push(candidate(species, hint, null, emptyReason(registry, c.worker_species_id)));
       continue;
     }
     for (const w of workers) {
@@ -1343,6 +1345,27 @@ function decide(run: Run): RouteDecision {
 }
 
 const EMPTY_WORKERS: readonly RegistryRecord[] = Object.freeze([]);
+
+// The workers of a species a tenant may be routed to (decision 18), in the species' order: the
+// registry's tenant index, or for a registry-like object without one its species list filtered.
+function tenantWorkers(
+  registry: Registry,
+  species: string,
+  tenant: string,
+): readonly RegistryRecord[] {
+  if (typeof registry.workersForTenant === "function") {
+    return registry.workersForTenant(species, tenant);
+  }
+  return (registry as Registry).workersForSpecies(species).filter((w) => servesTenant(w, tenant));
+}
+
+// Why a candidate species has no worker the tenant may use.
+function emptyReason(registry: Registry | undefined, species: string | undefined): SkipReason {
+  if (!species) return "missing_id";
+  return registry !== undefined && registry.workersForSpecies(species).length > 0
+    ? "tenant_not_served"
+    : "unavailable";
+}
 const REGISTRY_METHODS = [
   "workersForSpecies",
   "isAvailable",

@@ -345,6 +345,179 @@ interface Entry {
   position: string;
   /** Order of first enrolment (a worker removed and enrolled again gets a new one). */
   seq: number;
+  /**
+   * The tenant lists of its species this entry is in (the tenant index): null for a worker that
+   * serves every tenant (no `tenants`, or `["*"]`), else the tenant ids its record lists.
+   */
+  tenants: readonly string[] | null;
+}
+
+// Which tenant lists a record belongs in (see `Entry.tenants`), as `servesTenant` reads it: a
+// `tenants` value that is not an array serves nobody (in no list).
+function tenantKeys(r: RegistryRecord): readonly string[] | null {
+  const t = (r as { tenants?: unknown }).tenants;
+  if (t === undefined) return null;
+  if (!Array.isArray(t)) return EMPTY_KEYS;
+  if (t.includes("*")) return null;
+  return t.filter((x): x is string => typeof x === "string");
+}
+
+function sameKeys(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// Workers in (position, seq) order, and their records in the same order (the array handed out).
+class WorkerList {
+  readonly entries: Entry[] = [];
+  readonly records: RegistryRecord[] = [];
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  // Where `e` is (or would be inserted): the first index not before it.
+  find(e: Entry): number {
+    const list = this.entries;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(list[mid], e)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  // Insert in order (appending when it is the last, the usual case of a load in order).
+  insert(e: Entry): void {
+    const last = this.entries[this.entries.length - 1];
+    if (last === undefined || before(last, e)) {
+      this.entries.push(e);
+      this.records.push(e.record);
+      return;
+    }
+    const i = this.find(e);
+    this.entries.splice(i, 0, e);
+    this.records.splice(i, 0, e.record);
+  }
+
+  // Remove `e` (it keeps the record it was inserted or last replaced with).
+  remove(e: Entry): void {
+    const i = this.find(e);
+    if (this.entries[i] !== e) return;
+    if (i === this.entries.length - 1) {
+      this.entries.pop();
+      this.records.pop();
+    } else {
+      this.entries.splice(i, 1);
+      this.records.splice(i, 1);
+    }
+  }
+
+  // `e.record` changed in place (same place in the order).
+  replaced(e: Entry): void {
+    const i = this.find(e);
+    if (this.entries[i] === e) this.records[i] = e.record;
+  }
+}
+
+// The workers of one species, and the tenant index over them: those that serve every tenant and
+// those bound to each tenant (a worker listing two tenants is in both lists), with, per tenant
+// that has both, the two merged in order (built on first use, dropped when either list changes).
+class SpeciesIndex {
+  readonly all = new WorkerList();
+  readonly shared = new WorkerList();
+  readonly byTenant = new Map<string, WorkerList>();
+  #merged = new Map<string, RegistryRecord[]>();
+
+  add(e: Entry): void {
+    this.all.insert(e);
+    this.#addTenants(e);
+  }
+
+  delete(e: Entry): void {
+    this.all.remove(e);
+    this.#deleteTenants(e);
+  }
+
+  // `e.record` was replaced in place; `keys` are its new record's tenant keys.
+  replaced(e: Entry, keys: readonly string[] | null): void {
+    this.all.replaced(e);
+    if (!sameKeys(keys, e.tenants)) {
+      this.#deleteTenants(e);
+      e.tenants = keys;
+      this.#addTenants(e);
+      return;
+    }
+    if (e.tenants === null) {
+      this.shared.replaced(e);
+      this.#merged.clear();
+      return;
+    }
+    for (const t of e.tenants) {
+      this.byTenant.get(t)?.replaced(e);
+      this.#merged.delete(t);
+    }
+  }
+
+  #addTenants(e: Entry): void {
+    if (e.tenants === null) {
+      this.shared.insert(e);
+      this.#merged.clear();
+      return;
+    }
+    for (const t of e.tenants) {
+      let list = this.byTenant.get(t);
+      if (list === undefined) this.byTenant.set(t, list = new WorkerList());
+      list.insert(e);
+      this.#merged.delete(t);
+    }
+  }
+
+  #deleteTenants(e: Entry): void {
+    if (e.tenants === null) {
+      this.shared.remove(e);
+      this.#merged.clear();
+      return;
+    }
+    for (const t of e.tenants) {
+      const list = this.byTenant.get(t);
+      if (list === undefined) continue;
+      list.remove(e);
+      if (list.size === 0) this.byTenant.delete(t);
+      this.#merged.delete(t);
+    }
+  }
+
+  // The records a tenant may be routed to, in order.
+  forTenant(tenant: string): readonly RegistryRecord[] {
+    const own = this.byTenant.get(tenant);
+    if (own === undefined) return this.shared.records;
+    if (this.shared.size === 0) return own.records;
+    let m = this.#merged.get(tenant);
+    if (m === undefined) {
+      m = mergeLists(own.entries, this.shared.entries);
+      this.#merged.set(tenant, m);
+    }
+    return m;
+  }
+}
+
+// The records of two lists in (position, seq) order, merged (a worker is in one of them only).
+function mergeLists(a: readonly Entry[], b: readonly Entry[]): RegistryRecord[] {
+  const out: RegistryRecord[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    out[k++] = before(a[i], b[j]) ? a[i++].record : b[j++].record;
+  }
+  while (i < a.length) out[k++] = a[i++].record;
+  while (j < b.length) out[k++] = b[j++].record;
+  return out;
 }
 
 /** Options of {@link Registry.enroll}. */
@@ -384,9 +557,9 @@ function before(a: Entry, b: Entry): boolean {
 export class Registry {
   #entries = new Map<string, Entry>();
   #bans = new Map<string, BanEntry>();
-  // The species index: entries of each species in (position, seq) order, and their records in
-  // the same order (what `workersForSpecies` hands the router).
-  #bySpecies = new Map<string, { entries: Entry[]; records: RegistryRecord[] }>();
+  // The species index: the workers of each species in (position, seq) order (their records are
+  // what `workersForSpecies` hands out), and the tenant index over them (`workersForTenant`).
+  #bySpecies = new Map<string, SpeciesIndex>();
   // Controls of the non-revoked workers, with how many workers implement each.
   #controlCounts = new Map<string, number>();
   #controls = new Set<string>();
@@ -394,31 +567,12 @@ export class Registry {
 
   #version = 0;
 
-  // Where `e` is (or would be inserted) in its species list: the first index not before it.
-  static #find(list: Entry[], e: Entry): number {
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (before(list[mid], e)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   #index(e: Entry): void {
     const species = e.record.worker_species_id;
     let s = this.#bySpecies.get(species);
-    if (!s) this.#bySpecies.set(species, s = { entries: [], records: [] });
-    const last = s.entries[s.entries.length - 1];
-    if (last === undefined || before(last, e)) {
-      s.entries.push(e);
-      s.records.push(e.record);
-    } else {
-      const i = Registry.#find(s.entries, e);
-      s.entries.splice(i, 0, e);
-      s.records.splice(i, 0, e.record);
-    }
+    if (!s) this.#bySpecies.set(species, s = new SpeciesIndex());
+    e.tenants = tenantKeys(e.record);
+    s.add(e);
     this.#indexControls(e.record);
   }
 
@@ -426,17 +580,8 @@ export class Registry {
     const species = e.record.worker_species_id;
     const s = this.#bySpecies.get(species);
     if (s) {
-      const i = Registry.#find(s.entries, e);
-      if (s.entries[i] === e) {
-        if (s.entries.length === 1) this.#bySpecies.delete(species);
-        else if (i === s.entries.length - 1) {
-          s.entries.pop();
-          s.records.pop();
-        } else {
-          s.entries.splice(i, 1);
-          s.records.splice(i, 1);
-        }
-      }
+      s.delete(e);
+      if (s.all.size === 0) this.#bySpecies.delete(species);
     }
     this.#unindexControls(e.record);
   }
@@ -445,11 +590,9 @@ export class Registry {
   #replace(e: Entry, record: RegistryRecord, position: string): void {
     const old = e.record;
     if (old.worker_species_id === record.worker_species_id && e.position === position) {
-      const s = this.#bySpecies.get(old.worker_species_id)!;
-      const i = Registry.#find(s.entries, e);
       this.#unindexControls(old);
       e.record = record;
-      s.records[i] = record;
+      this.#bySpecies.get(old.worker_species_id)!.replaced(e, tenantKeys(record));
       this.#indexControls(record);
       return;
     }
@@ -529,6 +672,7 @@ export class Registry {
         hash,
         position: position ?? "",
         seq: ++this.#seq,
+        tenants: null,
       };
       this.#entries.set(stored.worker_id, e);
       this.#index(e);
@@ -701,7 +845,37 @@ export class Registry {
    * ```
    */
   workersForSpecies(speciesId: string): readonly RegistryRecord[] {
-    return this.#bySpecies.get(speciesId)?.records ?? EMPTY;
+    return this.#bySpecies.get(speciesId)?.all.records ?? EMPTY;
+  }
+
+  /**
+   * The enrolled workers of a species that may be routed a tenant's requests (decision 18,
+   * docs/protocol/trust.md#tenant-binding): those whose `tenants` lists the tenant id exactly,
+   * and those that serve everyone (no `tenants`, or `["*"]`), including revoked or unavailable
+   * ones, in the order of {@link Registry.workersForSpecies}. Exactly the species' workers that
+   * `servesTenant` accepts, read from the tenant index (kept up to date in place by every
+   * change), so the cost is that of the workers the tenant may use, never of other tenants'
+   * workers. The records are the registry's own: treat them as read-only and iterate before the
+   * next change.
+   *
+   * @param speciesId The candidate species.
+   * @param tenantId The request's `tenant_id` (case-sensitive).
+   * @returns The records, in the species' order (an array the registry owns).
+   *
+   * @example
+   * ```ts
+   * import { Registry } from "@wcp/core";
+   * const reg = new Registry();
+   * reg.enroll({ worker_id: "org.beta.sum", worker_species_id: "wrk.doc.summarizer",
+   *   capabilities: ["cap.doc.summarize"], tenants: ["beta"] });
+   * reg.enroll({ worker_id: "org.demo.sum", worker_species_id: "wrk.doc.summarizer",
+   *   capabilities: ["cap.doc.summarize"] });
+   * [...reg.workersForTenant("wrk.doc.summarizer", "acme")].map((r) => r.worker_id);
+   * // ["org.demo.sum"]
+   * ```
+   */
+  workersForTenant(speciesId: string, tenantId: string): readonly RegistryRecord[] {
+    return this.#bySpecies.get(speciesId)?.forTenant(tenantId) ?? EMPTY;
   }
 
   /**
@@ -871,3 +1045,4 @@ export class Registry {
 }
 
 const EMPTY: readonly RegistryRecord[] = Object.freeze([]);
+const EMPTY_KEYS: readonly string[] = Object.freeze([]);

@@ -366,6 +366,9 @@ Deno.test("properties: a registry that throws mid-decision yields a complete int
     override workersForSpecies(): never {
       throw new Error("store connection reset");
     }
+    override workersForTenant(): never {
+      throw new Error("store connection reset");
+    }
   }
   const registry = new Broken();
   registry.enroll({

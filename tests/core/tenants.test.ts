@@ -51,7 +51,7 @@ Deno.test('tenants: servesTenant: absent and ["*"] serve everyone; a list, exact
   assert.equal(servesTenant({ tenants: null }, "acme"), false);
 });
 
-Deno.test("tenants: a worker of another tenant is skipped (tenant_not_served) and the next tried", () => {
+Deno.test("tenants: a worker of another tenant is passed over, unlisted, and the next tried", () => {
   const registry = registryWith(
     worker({ worker_id: "org.beta.summarizer.1", tenants: ["beta"] }),
     worker({ worker_id: "org.acme.summarizer.1", tenants: ["acme"] }),
@@ -59,10 +59,11 @@ Deno.test("tenants: a worker of another tenant is skipped (tenant_not_served) an
   const { d } = decide(input({ tenant_id: "acme" }), { registry });
   assert.equal(d.outcome, "DISPATCH");
   assert.equal(d.selected_worker_id, "org.acme.summarizer.1");
+  // Only the workers the tenant may use are listed (the registry's tenant index): another
+  // tenant's worker is neither named nor counted.
   assert.deepEqual(
     d.candidate_workers_ranked.map((c) => [c.worker_id, c.skip_reason]),
-    [[null, "tenant_not_served"], ["org.acme.summarizer.1", null]],
-    "the other tenant's worker id is not shown",
+    [["org.acme.summarizer.1", null]],
   );
   assert.ok(!JSON.stringify(d).includes("org.beta"), "nothing about beta's worker leaks");
   const beta = decide(input({ tenant_id: "beta" }), { registry }).d;
@@ -104,4 +105,42 @@ Deno.test("tenants: a revoked or banned worker of another tenant is reported onl
   assert.equal(d.deny_reason_if_denied?.code, "DENY_NO_AVAILABLE_WORKER");
   assert.equal(d.candidate_workers_ranked[0].skip_reason, "tenant_not_served");
   assert.ok(!JSON.stringify(events).includes("org.beta"), "no worker-flagged event about it");
+});
+
+Deno.test("tenants: the listing does not grow with other tenants' workers", () => {
+  // 300 workers of the routed species bound to other tenants, before, between and after the two
+  // the tenant may use (one of them unavailable).
+  const others = (from: number) =>
+    Array.from(
+      { length: 100 },
+      (_, i) => worker({ worker_id: `org.t${from + i}.summarizer`, tenants: [`t${from + i}`] }),
+    );
+  const registry = registryWith(
+    ...others(0),
+    worker({ worker_id: "org.acme.summarizer.1", tenants: ["acme", "t5"] }),
+    ...others(100),
+    worker({ worker_id: "org.demo.summarizer" }),
+    ...others(200),
+  );
+  registry.setAvailable("org.acme.summarizer.1", false);
+  const { d, events } = decide(input({ tenant_id: "acme" }), { registry });
+  assert.equal(d.selected_worker_id, "org.demo.summarizer");
+  assert.deepEqual(
+    d.candidate_workers_ranked.map((c) => [c.worker_id, c.skip_reason]),
+    [["org.acme.summarizer.1", "unavailable"], ["org.demo.summarizer", null]],
+  );
+  assert.ok(!/org\.t\d/.test(JSON.stringify({ d, events })), "no other tenant's id anywhere");
+  // None of them serving the tenant: one entry for the species, not 300.
+  const none = registryWith(...others(0), ...others(100), ...others(200));
+  const denied = decide(input({ tenant_id: "acme" }), { registry: none }).d;
+  assert.equal(denied.deny_reason_if_denied?.code, "DENY_NO_AVAILABLE_WORKER");
+  assert.deepEqual(denied.candidate_workers_ranked, [{
+    worker_species_id: "wrk.doc.summarizer",
+    score_hint: 1,
+    worker_id: null,
+    skip_reason: "tenant_not_served",
+  }]);
+  // A species with no worker at all is still "unavailable".
+  const empty = decide(input({ tenant_id: "acme" }), { registry: new Registry() }).d;
+  assert.equal(empty.candidate_workers_ranked[0].skip_reason, "unavailable");
 });
