@@ -78,6 +78,11 @@ export interface TrackedPage {
   page: Page;
   /** Every console error, uncaught exception and failed request, in order. */
   errors: string[];
+  /**
+   * Everything the page said, in order: every console message (any level), uncaught exceptions,
+   * failed requests and answers with a status of 400 or more. For `explain` when a wait fails.
+   */
+  log: string[];
 }
 
 /** Open a page that records console errors, uncaught exceptions and failed requests. */
@@ -88,16 +93,54 @@ export async function openPage(
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
+  const log: string[] = [];
   page.on("console", (msg) => {
+    log.push(`console.${msg.type()}: ${msg.text()}`);
     if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
   });
-  page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+  page.on("pageerror", (err) => {
+    log.push(`pageerror: ${err.message}`);
+    errors.push(`pageerror: ${err.message}`);
+  });
   page.on("requestfailed", (req) => {
     // Aborted SSE streams at page close are not errors of the page.
     const failure = req.failure()?.errorText ?? "";
+    log.push(`requestfailed: ${req.method()} ${req.url()} ${failure}`);
     if (!failure.includes("ERR_ABORTED")) errors.push(`requestfailed: ${req.url()} ${failure}`);
   });
-  return { page, errors };
+  page.on("response", (res) => {
+    if (res.status() >= 400) {
+      log.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
+    }
+  });
+  return { page, errors, log };
+}
+
+/**
+ * Run a browser test's steps; when one throws (a wait that timed out, a failed assertion), throw
+ * it again with what is needed to tell why: the page's address, its visible text, everything its
+ * console said and, given a hall process's log, what the hall printed.
+ */
+export async function explain<T>(
+  tracked: () => TrackedPage | undefined,
+  hallLog: string[] | undefined,
+  steps: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await steps();
+  } catch (e) {
+    const t = tracked();
+    const parts = [e instanceof Error ? (e.stack ?? e.message) : String(e)];
+    if (t) {
+      const text = await t.page.locator("body").innerText({ timeout: 2000 }).catch((err) =>
+        `(not readable: ${err instanceof Error ? err.message : err})`
+      );
+      parts.push(`--- page ${t.page.url()} shows ---\n${text}`);
+      parts.push(`--- page console (${t.log.length}) ---\n${t.log.join("\n")}`);
+    }
+    if (hallLog) parts.push(`--- hall log ---\n${hallLog.join("")}`);
+    throw new Error(parts.join("\n"), { cause: e });
+  }
 }
 
 /** Save a full-page screenshot to `test-artifacts/<name>.png`. */

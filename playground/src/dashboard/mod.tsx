@@ -14,6 +14,7 @@ import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
 import {
   actionMessage,
+  boardReady,
   hallUrl,
   LIST_CAP,
   loadError,
@@ -21,6 +22,7 @@ import {
   logout,
   nowMs,
   refresh,
+  refreshes,
   setupOpen,
   tab,
   token,
@@ -93,8 +95,16 @@ function Board(): JSX.Element {
   const tabs = TABS.filter((t) => t.id !== "setup" || setupOpen.value);
   const current = tabs.some((t) => t.id === tab.value) ? tab.value : "overview";
   const Panel = PANELS[current];
+  if (!boardReady.value) {
+    return (
+      <main>
+        {loadError.value && <p class="error" role="alert">{loadError.value}</p>}
+        <p class="muted" id="board-loading">Loading the hall…</p>
+      </main>
+    );
+  }
   return (
-    <main>
+    <main data-refreshes={refreshes.value}>
       {loadError.value && <p class="error" role="alert">{loadError.value}</p>}
       {truncated.value.length > 0 && (
         <p class="muted">

@@ -15,7 +15,7 @@
 import { signal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
-import { actionMessage, hallUrl, isAdmin, token } from "./state.ts";
+import { actionMessage, hallUrl, isAdmin, refresh, token } from "./state.ts";
 import { Badge, TextInput } from "../ui.tsx";
 
 interface PendingPin {
@@ -82,7 +82,8 @@ async function accept(p: PendingPin): Promise<void> {
   } catch (e) {
     actionMessage.value = `Accept ${p.key} failed: ${(e as Error).message}`;
   }
-  await loadPins();
+  // The accept wrote a receipt: the counters and the chains' status change too.
+  await Promise.all([loadPins(), refresh()]);
 }
 
 function DiffView(props: { diff: string; id: string }): JSX.Element {

@@ -74,6 +74,17 @@ export const cardErrors = signal<Record<string, { code: string; message: string 
 export const revealed = signal<{ title: string; token: string; token_id: string } | null>(null);
 /** Set once the first-run setup was offered; closed only by the operator. */
 export const setupOpen = signal(false);
+/**
+ * False from sign-in until the hall's namespaces and tokens are known, i.e. until it is known
+ * whether the first panel is the first-run setup or the overview: the board shows no panel
+ * before, so none is shown and then replaced under the operator (a slow part, e.g. verifying the
+ * receipt chains of a large hall, does not hold it).
+ */
+export const boardReady = signal(false);
+/** The setup opens by itself at most once per sign-in, never again once closed or left. */
+let setupOffered = false;
+/** How many refreshes have ended since the page loaded (the board's `data-refreshes`). */
+export const refreshes = signal(0);
 
 /** The signed-in token is an admin's (it may list tokens). */
 export const isAdmin = computed(() => tokens.value !== null);
@@ -146,7 +157,21 @@ export async function refresh(): Promise<void> {
     ["tiers", () => c.tiers().then((v) => (tiers.value = v))],
     ["bans", () => first("bans", "ban-list", {}).then((v) => (bans.value = v))],
   ] as const;
-  const results = await Promise.allSettled(parts.map(([, load]) => load()));
+  const running = parts.map(([, load]) => load());
+  const settled = Promise.allSettled(running); // handles every refusal from the start
+  // Whether this is a first run is known from namespaces and tokens alone.
+  await Promise.allSettled(
+    running.filter((_, i) => parts[i][0] === "namespaces" || parts[i][0] === "tokens"),
+  );
+  if (!setupOffered && token.value !== null) {
+    setupOffered = true;
+    if (firstRun.value) {
+      setupOpen.value = true;
+      tab.value = "setup";
+    }
+  }
+  boardReady.value = true;
+  const results = await settled;
   const failed: string[] = [];
   const denied: Record<string, string> = {};
   for (const [i, r] of results.entries()) {
@@ -163,11 +188,8 @@ export async function refresh(): Promise<void> {
   refused.value = denied;
   loadError.value = failed.length ? failed.join("; ") : null;
   truncated.value = [...cut];
-  if (firstRun.value && !setupOpen.value) {
-    setupOpen.value = true;
-    tab.value = "setup";
-  }
   if (tab.value === "charts") await loadStats();
+  refreshes.value++;
 }
 
 /** Reload the charts' figures for the chosen window. */
@@ -201,6 +223,8 @@ export function refreshSoon(): void {
 /** Forget the token (and say why). */
 export function logout(reason: string | null = null): void {
   sessionStorage.removeItem(TOKEN_KEY);
+  setupOffered = false;
+  boardReady.value = false;
   token.value = null;
   loginError.value = reason;
 }
