@@ -5,21 +5,8 @@
  */
 
 import type { AlertRow } from "../types.ts";
-import { json, num, pageSize, parseJson, type Row, type Sql } from "./db.ts";
-
-function toAlert(r: Row): AlertRow {
-  return {
-    alert_id: r.alert_id,
-    kind: r.kind,
-    severity: num(r.severity),
-    message: r.message,
-    subject: r.subject,
-    details: parseJson(r.details),
-    created_at: r.created_at,
-    acknowledged_at: r.acknowledged_at,
-    acknowledged_by: r.acknowledged_by,
-  };
-}
+import { json, pageSize, type Sql } from "./db.ts";
+import { toAlert } from "./rows.ts";
 
 /** Alert rows. */
 export class PgAlerts {

@@ -7,33 +7,8 @@
  */
 
 import type { ApprovalPrincipal, ApprovalRow, ApprovalStatus } from "../types.ts";
-import { json, num, parseJson, type Row, type Sql } from "./db.ts";
-
-function toApproval(r: Row): ApprovalRow {
-  return {
-    approval_id: r.approval_id,
-    decision_id: r.decision_id,
-    tenant_id: r.tenant_id,
-    correlation_id: r.correlation_id,
-    capability_id: r.capability_id,
-    supervisor_level: r.supervisor_level,
-    status: r.status,
-    input: parseJson(r.input),
-    decision: parseJson(r.decision),
-    created_at: r.created_at,
-    expires_at: r.expires_at,
-    requested_by: r.requested_by === null || r.requested_by === undefined
-      ? null
-      : { principal_id: r.requested_by, label: r.requested_by_label ?? "" },
-    resolved_at: r.resolved_at,
-    resolved_by: r.resolved_by === null || r.resolved_by === undefined
-      ? null
-      : { principal_id: r.resolved_by, label: r.resolved_by_label ?? "" },
-    note: r.note,
-    escalations: num(r.escalations),
-    consumed_at: r.consumed_at,
-  };
-}
+import { json, type Sql } from "./db.ts";
+import { toApproval } from "./rows.ts";
 
 /** Approval rows. */
 export class PgApprovals {

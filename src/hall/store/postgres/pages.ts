@@ -10,6 +10,18 @@
 
 import type postgres from "postgres";
 import { keyedPage, pageLimit } from "../_page.ts";
+import type { Row, Sql } from "./db.ts";
+import {
+  toAlert,
+  toApprovalSummary,
+  toBan,
+  toCheckpoint,
+  toNamespace,
+  toReceipt,
+  toTier,
+  toToken,
+  toWorker,
+} from "./rows.ts";
 import type {
   AlertPageQuery,
   AlertRow,
@@ -32,15 +44,6 @@ import type {
   WorkerRow,
 } from "../types.ts";
 
-// Self-contained (as the other PostgreSQL files, a row helper or two of its own).
-// deno-lint-ignore no-explicit-any
-type Row = Record<string, any>;
-type Sql = postgres.Sql;
-const num = (v: unknown): number => typeof v === "number" ? v : Number(v);
-function parseJson<T>(v: unknown): T {
-  return (v === null || v === undefined ? null : JSON.parse(String(v))) as T;
-}
-
 /** Migration 8: the indexes the pages scan (every list's order, per filter it is asked with). */
 export const PG_PAGE_INDEXES = `
   create index if not exists workers_page on workers (enrolled_at, worker_id);
@@ -61,106 +64,6 @@ export const PG_PAGE_INDEXES = `
 
 // A statement fragment (postgres.js nests `sql` templates).
 type Fragment = postgres.PendingQuery<Row[]>;
-
-const principal = (id: unknown, label: unknown) =>
-  id === null || id === undefined ? null : { principal_id: String(id), label: String(label ?? "") };
-
-function approvalSummary(r: Row): ApprovalSummaryRow {
-  return {
-    approval_id: r.approval_id,
-    decision_id: r.decision_id,
-    tenant_id: r.tenant_id,
-    correlation_id: r.correlation_id,
-    capability_id: r.capability_id,
-    supervisor_level: r.supervisor_level,
-    status: r.status,
-    ...(r.input === undefined
-      ? {}
-      : { input: parseJson(r.input), decision: parseJson(r.decision) }),
-    created_at: r.created_at,
-    expires_at: r.expires_at,
-    requested_by: principal(r.requested_by, r.requested_by_label),
-    resolved_at: r.resolved_at,
-    resolved_by: principal(r.resolved_by, r.resolved_by_label),
-    note: r.note,
-    escalations: num(r.escalations),
-    consumed_at: r.consumed_at,
-  };
-}
-
-function worker(r: Row): WorkerRow {
-  return {
-    worker_id: r.worker_id,
-    namespace: r.namespace,
-    record: parseJson(r.record),
-    status: r.status,
-    current_hash: r.current_hash,
-    attestation: parseJson(r.attestation),
-    flagged: r.flagged,
-    enrolled_by: r.enrolled_by,
-    enrolled_at: r.enrolled_at,
-    updated_at: r.updated_at,
-  };
-}
-
-function ban(r: Row): BanRow {
-  return {
-    sha256: r.sha256,
-    reason: r.reason,
-    source: r.source,
-    evidence_url: r.evidence_url,
-    reported_at: r.reported_at,
-    status: r.status,
-    confirmed_at: r.confirmed_at,
-    confirmed_by: r.confirmed_by,
-    // As the SQLite store: the review fields only once an entry was rejected or lifted.
-    ...(r.reviewed_at == null ? {} : {
-      reviewed_at: r.reviewed_at,
-      reviewed_by: r.reviewed_by,
-      review_note: r.review_note,
-    }),
-  };
-}
-
-function token(r: Row): TokenRow {
-  return {
-    token_id: r.token_id,
-    token_hash: r.token_hash,
-    role: r.role,
-    namespace: r.namespace,
-    label: r.label,
-    created_at: r.created_at,
-    revoked_at: r.revoked_at,
-  };
-}
-
-function alert(r: Row): AlertRow {
-  return {
-    alert_id: r.alert_id,
-    kind: r.kind,
-    severity: num(r.severity),
-    message: r.message,
-    subject: r.subject,
-    details: parseJson(r.details),
-    created_at: r.created_at,
-    acknowledged_at: r.acknowledged_at,
-    acknowledged_by: r.acknowledged_by,
-  };
-}
-
-function receipt(r: Row): ReceiptRow {
-  return {
-    tenant_id: r.tenant_id,
-    seq: num(r.seq),
-    receipt_id: r.receipt_id,
-    receipt_hash: r.receipt_hash,
-    prev_receipt_hash: r.prev_receipt_hash,
-    correlation_id: r.correlation_id,
-    decision_id: r.decision_id,
-    dispatched_at: r.dispatched_at,
-    receipt: parseJson(r.receipt),
-  };
-}
 
 /** The page methods over the pool `sql`. */
 export class PgPages implements HallStorePages {
@@ -211,7 +114,7 @@ export class PgPages implements HallStorePages {
         this.#after(["enrolled_at", "worker_id"], q.after, ">"),
       ])
     } order by enrolled_at, worker_id limit ${limit + 1}`;
-    return keyedPage(rows.map(worker), limit, (w) => [w.enrolled_at, w.worker_id]);
+    return keyedPage(rows.map(toWorker), limit, (w) => [w.enrolled_at, w.worker_id]);
   }
 
   async pageApprovals(q: ApprovalPageQuery): Promise<KeyedPage<ApprovalSummaryRow>> {
@@ -228,7 +131,7 @@ export class PgPages implements HallStorePages {
         this.#after(["created_at", "approval_id"], q.after, ">"),
       ])
     } order by created_at, approval_id limit ${limit + 1}`;
-    return keyedPage(rows.map(approvalSummary), limit, (a) => [a.created_at, a.approval_id]);
+    return keyedPage(rows.map(toApprovalSummary), limit, (a) => [a.created_at, a.approval_id]);
   }
 
   async pageBans(q: BanPageQuery): Promise<KeyedPage<BanRow>> {
@@ -240,7 +143,7 @@ export class PgPages implements HallStorePages {
         this.#after(["reported_at", "sha256"], q.after, ">"),
       ])
     } order by reported_at, sha256 limit ${limit + 1}`;
-    return keyedPage(rows.map(ban), limit, (b) => [b.reported_at, b.sha256]);
+    return keyedPage(rows.map(toBan), limit, (b) => [b.reported_at, b.sha256]);
   }
 
   async pageTokens(q: PageQuery): Promise<KeyedPage<TokenRow>> {
@@ -249,7 +152,7 @@ export class PgPages implements HallStorePages {
     const rows = await sql`select * from tokens where true ${
       this.#and([this.#after(["token_id"], q.after, ">")])
     } order by token_id limit ${limit + 1}`;
-    return keyedPage(rows.map(token), limit, (t) => [t.token_id]);
+    return keyedPage(rows.map(toToken), limit, (t) => [t.token_id]);
   }
 
   async pageNamespaces(q: NamespacePageQuery): Promise<KeyedPage<NamespaceRow>> {
@@ -262,12 +165,7 @@ export class PgPages implements HallStorePages {
       ])
     } order by namespace limit ${limit + 1}`;
     return keyedPage(
-      rows.map((r) => ({
-        namespace: r.namespace,
-        tier: r.tier,
-        owner: r.owner,
-        created_at: r.created_at,
-      })),
+      rows.map(toNamespace),
       limit,
       (n) => [n.namespace],
     );
@@ -283,7 +181,7 @@ export class PgPages implements HallStorePages {
         this.#after(["created_at", "alert_id"], q.after, "<"),
       ])
     } order by created_at desc, alert_id desc limit ${limit + 1}`;
-    return keyedPage(rows.map(alert), limit, (a) => [a.created_at, a.alert_id]);
+    return keyedPage(rows.map(toAlert), limit, (a) => [a.created_at, a.alert_id]);
   }
 
   async pageReceipts(q: ReceiptPageQuery): Promise<KeyedPage<ReceiptRow>> {
@@ -305,7 +203,7 @@ export class PgPages implements HallStorePages {
           : this.#after(["tenant_id", "seq"], q.after, ">"),
       ])
     } order by tenant_id, seq limit ${limit + 1}`;
-    return keyedPage(rows.map(receipt), limit, (r) => [r.tenant_id, r.seq]);
+    return keyedPage(rows.map(toReceipt), limit, (r) => [r.tenant_id, r.seq]);
   }
 
   async pageReceiptTenants(q: PageQuery): Promise<KeyedPage<string>> {
@@ -325,13 +223,7 @@ export class PgPages implements HallStorePages {
       this.#and([this.#after(["tree_size"], q.after, ">")])
     } order by tree_size limit ${limit + 1}`;
     return keyedPage(
-      rows.map((r) => ({
-        tenant_id: r.tenant_id,
-        tree_size: num(r.tree_size),
-        root: r.root,
-        created_at: r.created_at,
-        proof: parseJson(r.proof),
-      })),
+      rows.map(toCheckpoint),
       limit,
       (c) => [c.tree_size],
     );
@@ -344,11 +236,7 @@ export class PgPages implements HallStorePages {
       this.#and([this.#after(["tier"], q.after, ">")])
     } order by tier limit ${limit + 1}`;
     return keyedPage(
-      rows.map((r) => ({
-        tier: r.tier,
-        max_workers: num(r.max_workers),
-        requests_per_minute: num(r.requests_per_minute),
-      })),
+      rows.map(toTier),
       limit,
       (t) => [t.tier],
     );

@@ -10,32 +10,9 @@
 import type { BuiltReceipt, ChainLink, CheckpointRow, ReceiptQuery, ReceiptRow } from "../types.ts";
 import { toHex } from "../../../encoding/bytes.ts";
 import type { TreeNode } from "../../../receipts/stored_tree.ts";
-import { json, num, pageSize, parseJson, type Row, type Sql } from "./db.ts";
+import { json, num, pageSize, parseJson, type Sql } from "./db.ts";
+import { toCheckpoint, toReceipt } from "./rows.ts";
 import { frontierHex, frontierOf, treeNodes, treeSizeOf } from "./receipt_tree.ts";
-
-function toReceipt(r: Row): ReceiptRow {
-  return {
-    tenant_id: r.tenant_id,
-    seq: num(r.seq),
-    receipt_id: r.receipt_id,
-    receipt_hash: r.receipt_hash,
-    prev_receipt_hash: r.prev_receipt_hash,
-    correlation_id: r.correlation_id,
-    decision_id: r.decision_id,
-    dispatched_at: r.dispatched_at,
-    receipt: parseJson(r.receipt),
-  };
-}
-
-function toCheckpoint(r: Row): CheckpointRow {
-  return {
-    tenant_id: r.tenant_id,
-    tree_size: num(r.tree_size),
-    root: r.root,
-    created_at: r.created_at,
-    proof: parseJson(r.proof),
-  };
-}
 
 /** Thrown when a receipt builder breaks the chain contract; the append is rolled back. */
 export class ReceiptChainError extends Error {

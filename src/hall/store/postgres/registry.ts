@@ -7,47 +7,14 @@
  */
 
 import type { BanRow, RegistryChanges, WorkerRow } from "../types.ts";
-import { json, MAX_PAGE, num, pageSize, parseJson, type Row, type Sql } from "./db.ts";
+import { json, MAX_PAGE, num, pageSize, type Sql } from "./db.ts";
+import { toBan, toWorker } from "./rows.ts";
 
 // A registry version to list changes after: a non-negative safe integer.
 function checkSince(since: unknown): asserts since is number {
   if (typeof since !== "number" || !Number.isSafeInteger(since) || since < 0) {
     throw new RangeError(`since: must be a registry version (an integer >= 0), got ${since}`);
   }
-}
-
-function toWorker(r: Row): WorkerRow {
-  return {
-    worker_id: r.worker_id,
-    namespace: r.namespace,
-    record: parseJson(r.record),
-    status: r.status,
-    current_hash: r.current_hash,
-    attestation: parseJson(r.attestation),
-    flagged: r.flagged,
-    enrolled_by: r.enrolled_by,
-    enrolled_at: r.enrolled_at,
-    updated_at: r.updated_at,
-  };
-}
-
-function toBan(r: Row): BanRow {
-  return {
-    sha256: r.sha256,
-    reason: r.reason,
-    source: r.source,
-    evidence_url: r.evidence_url,
-    reported_at: r.reported_at,
-    status: r.status,
-    confirmed_at: r.confirmed_at,
-    confirmed_by: r.confirmed_by,
-    // As the SQLite store: the review fields only once an entry was rejected or lifted.
-    ...(r.reviewed_at == null ? {} : {
-      reviewed_at: r.reviewed_at,
-      reviewed_by: r.reviewed_by,
-      review_note: r.review_note,
-    }),
-  };
 }
 
 /** Workers, bans and registry changes. */

@@ -5,31 +5,8 @@
  */
 
 import type { NamespaceRow, TierRow, TokenRow } from "../types.ts";
-import { num, type Row, type Sql } from "./db.ts";
-
-function toToken(r: Row): TokenRow {
-  return {
-    token_id: r.token_id,
-    token_hash: r.token_hash,
-    role: r.role,
-    namespace: r.namespace,
-    label: r.label,
-    created_at: r.created_at,
-    revoked_at: r.revoked_at,
-  };
-}
-
-function toNamespace(r: Row): NamespaceRow {
-  return { namespace: r.namespace, tier: r.tier, owner: r.owner, created_at: r.created_at };
-}
-
-function toTier(r: Row): TierRow {
-  return {
-    tier: r.tier,
-    max_workers: num(r.max_workers),
-    requests_per_minute: num(r.requests_per_minute),
-  };
-}
+import type { Sql } from "./db.ts";
+import { toNamespace, toTier, toToken } from "./rows.ts";
 
 /** Tokens, namespaces and tiers. */
 export class PgTenancy {
