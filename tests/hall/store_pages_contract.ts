@@ -261,6 +261,69 @@ export function runPageContract(name: string, make: StoreFactory): void {
     ]);
   });
 
+  t(
+    "workers of one capability: every row once, in order, as re-enrolments change it",
+    async (s) => {
+      // 60 workers over three capabilities (each declaring one or two), many at one time.
+      const caps = (i: number) =>
+        i % 3 === 0 ? ["cap.doc.x", "cap.doc.rare"] : i % 3 === 1 ? ["cap.doc.x"] : ["cap.doc.y"];
+      const N = 60;
+      for (let i = 0; i < N; i++) {
+        await s.putWorker(
+          worker(`org.acme.${id(i)}`, i % 2 ? "org.acme" : "org.beta", at(i), {
+            capabilities: caps(i),
+          }),
+        );
+      }
+      const page = (capability: string, more: Record<string, unknown> = {}) =>
+        collect((after, limit) => s.pageWorkers({ capability, ...more, after, limit }), 4);
+      const want = async (capability: string, namespace?: string) =>
+        (await s.listWorkers(namespace === undefined ? {} : { namespace })).filter((w) =>
+          (w.record.capabilities as string[]).includes(capability)
+        ).map((w) => w.worker_id);
+      for (const cap of ["cap.doc.x", "cap.doc.rare", "cap.doc.y", "cap.doc.none"]) {
+        const { rows } = await page(cap);
+        assert.deepEqual(rows.map((w) => w.worker_id), await want(cap), cap);
+        const ns = (await page(cap, { namespace: "org.acme" })).rows.map((w) => w.worker_id);
+        assert.deepEqual(ns, await want(cap, "org.acme"), `${cap} in org.acme`);
+      }
+      // A page's rows are the whole rows.
+      const [first] = (await page("cap.doc.rare")).rows;
+      assert.deepEqual(first, await s.getWorker(first.worker_id));
+      // Re-enrolled with other capabilities (and a later time), revoked, enrolled between pages.
+      const moved = `org.acme.${id(0)}`;
+      await s.putWorker(worker(moved, "org.beta", at(500), { capabilities: ["cap.doc.y"] }));
+      const revoked = `org.acme.${id(3)}`;
+      await s.revokeWorker(revoked, at(501));
+      let added = 0;
+      const { rows } = await collect(
+        (after, limit) => s.pageWorkers({ capability: "cap.doc.rare", after, limit }),
+        3,
+        async () => {
+          await s.putWorker(
+            worker(`org.acme.new-${added++}`, "org.acme", at(600), {
+              capabilities: ["cap.doc.rare"],
+            }),
+          );
+        },
+      );
+      const ids = rows.map((w) => w.worker_id);
+      assert.ok(!ids.includes(moved), "a worker that no longer declares it is not listed");
+      assert.ok(
+        ids.includes(revoked),
+        "a revoked worker still declares it (the list shows status)",
+      );
+      assert.equal(rows.find((w) => w.worker_id === revoked)?.status, "revoked");
+      coversOnce(ids, (await want("cap.doc.rare")).filter((x) => !x.startsWith("org.acme.new-")));
+      const keys = rows.map((w) => [w.enrolled_at, w.worker_id]);
+      for (let i = 1; i < keys.length; i++) assert.ok(cmp(keys[i - 1], keys[i]) < 0, "ascending");
+      assert.ok(ids.includes("org.acme.new-0"), "a worker enrolled between pages is listed");
+      const y = (await page("cap.doc.y")).rows.map((w) => w.worker_id);
+      assert.deepEqual(y, await want("cap.doc.y"));
+      assert.equal(y.at(-1), moved, "listed under its new capability, at its new time");
+    },
+  );
+
   t("approvals: summaries by default, whole rows when full, status filter", async (s) => {
     for (let i = 0; i < 15; i++) await s.createApproval(approval(`ap-${id(i)}`, at(i)));
     await s.resolveApproval(`ap-${id(4)}`, {

@@ -15,6 +15,17 @@ export const MIGRATION_LOCK = 0x77637031; // "wcp1"
 /** Advisory lock key (first half) serialising registry writes (worker and ban rows). */
 export const REGISTRY_LOCK = 0x77637032; // "wcp2"
 
+/**
+ * Migration 10: the capabilities of each worker's record, indexed: GIN over the expression the
+ * workers page filters on (`(record::jsonb -> 'capabilities') ? $1`), so
+ * `GET /wcp/workers?capability=` reads that capability's rows instead of every record's list.
+ */
+const WORKER_CAPABILITY_INDEX = `
+  create index if not exists workers_capabilities on workers
+    using gin ((record::jsonb -> 'capabilities'));
+  analyze workers;
+`;
+
 /** Ordered schema migrations; each runs once, in one transaction, under the migration lock. */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [{
   version: 1,
@@ -170,6 +181,11 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [{
   // the instances on this database agree on the pins.
   version: 9,
   sql: PG_GATEWAY_PINS,
+}, {
+  // The workers of one capability (GET /wcp/workers?capability=, issue 14): a GIN index over
+  // the records' capability lists.
+  version: 10,
+  sql: WORKER_CAPABILITY_INDEX,
 }];
 
 /**

@@ -48,6 +48,36 @@ export const SQLITE_PAGE_INDEXES = `
     WHERE acknowledged_at IS NOT NULL;
 `;
 
+/**
+ * Migration 9: the workers of each capability in page order (`GET /wcp/workers?capability=`), one
+ * row per capability a worker's record declares, kept by triggers on every write of a worker
+ * row, so a page of one capability is a range scan of its rows (then each worker by its key),
+ * whatever the registry's size, instead of reading every record's capability list.
+ */
+export const SQLITE_WORKER_CAPABILITIES = `
+  CREATE TABLE IF NOT EXISTS worker_capabilities (
+    capability_id TEXT NOT NULL, enrolled_at TEXT NOT NULL, worker_id TEXT NOT NULL,
+    PRIMARY KEY (capability_id, enrolled_at, worker_id)) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS worker_capabilities_worker ON worker_capabilities(worker_id);
+  INSERT OR IGNORE INTO worker_capabilities (capability_id, enrolled_at, worker_id)
+    SELECT c.value, w.enrolled_at, w.worker_id
+    FROM workers AS w, json_each(w.data, '$.record.capabilities') AS c WHERE c.type = 'text';
+  CREATE TRIGGER IF NOT EXISTS workers_capabilities_insert AFTER INSERT ON workers BEGIN
+    INSERT OR IGNORE INTO worker_capabilities (capability_id, enrolled_at, worker_id)
+      SELECT value, NEW.enrolled_at, NEW.worker_id
+      FROM json_each(NEW.data, '$.record.capabilities') WHERE type = 'text';
+  END;
+  CREATE TRIGGER IF NOT EXISTS workers_capabilities_update AFTER UPDATE ON workers BEGIN
+    DELETE FROM worker_capabilities WHERE worker_id = OLD.worker_id;
+    INSERT OR IGNORE INTO worker_capabilities (capability_id, enrolled_at, worker_id)
+      SELECT value, NEW.enrolled_at, NEW.worker_id
+      FROM json_each(NEW.data, '$.record.capabilities') WHERE type = 'text';
+  END;
+  CREATE TRIGGER IF NOT EXISTS workers_capabilities_delete AFTER DELETE ON workers BEGIN
+    DELETE FROM worker_capabilities WHERE worker_id = OLD.worker_id;
+  END;
+`;
+
 type Raw = Record<string, SQLInputValue>;
 
 class Where {
@@ -183,13 +213,12 @@ function syncPages(all: SqliteAll): SyncPages {
   return {
     pageWorkers(q) {
       const w = new Where();
+      // One capability's workers: its rows of worker_capabilities (migration 9) give the order
+      // and the key, each joined to its worker.
+      const byCapability = q.capability !== undefined;
+      const key = byCapability ? ["c.enrolled_at", "c.worker_id"] : ["enrolled_at", "worker_id"];
+      if (byCapability) w.add("c.capability_id = ?", q.capability!);
       if (q.namespace !== undefined) w.add("namespace = ?", q.namespace);
-      if (q.capability !== undefined) {
-        w.add(
-          "EXISTS (SELECT 1 FROM json_each(data, '$.record.capabilities') WHERE value = ?)",
-          q.capability,
-        );
-      }
       if (q.visible_to !== undefined) {
         // Decision 18, as `workerView` decides it: its own workers, and others' active workers
         // whose record serves the tenant (no `tenants`, or a list naming it or "*").
@@ -201,12 +230,14 @@ function syncPages(all: SqliteAll): SyncPages {
           q.visible_to,
         );
       }
-      w.after(["enrolled_at", "worker_id"], q.after);
+      w.after(key, q.after);
       return run(
-        "workers",
+        byCapability
+          ? "worker_capabilities AS c JOIN workers ON workers.worker_id = c.worker_id"
+          : "workers",
         "data",
         w,
-        "enrolled_at, worker_id",
+        key.join(", "),
         pageLimit(q.limit),
         (r) => data<WorkerRow>(r),
         (x) => [x.enrolled_at, x.worker_id],

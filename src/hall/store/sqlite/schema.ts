@@ -6,7 +6,7 @@
  */
 
 import type { SqliteDb } from "./db.ts";
-import { SQLITE_PAGE_INDEXES } from "./pages.ts";
+import { SQLITE_PAGE_INDEXES, SQLITE_WORKER_CAPABILITIES } from "./pages.ts";
 import { SQLITE_GATEWAY_PINS } from "./pins.ts";
 
 /** DDL of the receipt tree table (migration 4, and its rebuild from the first form). */
@@ -139,6 +139,8 @@ export const MIGRATIONS: string[] = [
   SQLITE_PAGE_INDEXES,
   // 8: the MCP gateway's tool pins (issue 13 item 2): one compare-and-set row per gateway
   SQLITE_GATEWAY_PINS,
+  // 9: the workers of each capability in page order (GET /wcp/workers?capability=, issue 14)
+  SQLITE_WORKER_CAPABILITIES,
 ];
 
 /** The highest applied migration (0 on a new file). */
