@@ -24,6 +24,82 @@ const V1 = { "code/worker.py": "print('v1')\n" };
 const EVIL = { "code/worker.py": "print('evil')\n" };
 
 /**
+ * org.acme's worker enrolled with a signing key of the namespace; the demo summarizer is revoked
+ * so that routing reaches this worker.
+ */
+async function enrolled(h: TestHall): Promise<{ token: string; key: SigningKey }> {
+  const { token } = await h.grant("org.acme");
+  const key = await generateSigningKey({ namespace: "org.acme" });
+  await h.req("/wcp/workers/org.demo.summarizer.1/revoke", { method: "POST" });
+  const rec = record({ public_keys: { [key.key_id]: key.public_key } });
+  assert.equal((await h.req("/wcp/workers", { method: "POST", token, json: rec })).status, 201);
+  return { token, key };
+}
+
+/** POST an attestation of `contents` for the worker, signed with `key`. */
+const attestation = async (h: TestHall, token: string, key: SigningKey, contents: Files) =>
+  h.req(`/wcp/workers/${ID}/attestation`, {
+    method: "POST",
+    token,
+    json: await signedSubmission(key, ID, contents),
+  });
+type Files = Record<string, string>;
+
+/**
+ * `inner` behind a proxy: the first call of `method` after `arm()` (for the worker `id`, when
+ * given) gets its answer from `inner`, then waits for `release()` before handing it out; `held`
+ * resolves when that call waits. `extra` replaces other methods.
+ */
+function holding<S extends object>(
+  inner: S,
+  method: keyof S & string,
+  id?: string,
+  extra: Partial<S> = {},
+): { store: S; arm(): void; held: Promise<void>; release(): void } {
+  let armed = false;
+  let hold = () => {};
+  const held = new Promise<void>((r) => (hold = r));
+  let release = () => {};
+  const released = new Promise<void>((r) => (release = r));
+  const store = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === method) {
+        const call = Reflect.get(target, prop, target) as (...a: unknown[]) => Promise<unknown>;
+        return async (...args: unknown[]) => {
+          const out = await call.apply(target, args);
+          if (armed && (id === undefined || args[0] === id)) {
+            armed = false;
+            hold();
+            await released;
+          }
+          return out;
+        };
+      }
+      if (Object.hasOwn(extra, prop)) return (extra as Record<string | symbol, unknown>)[prop];
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { store, arm: () => (armed = true), held, release: () => release() };
+}
+
+/**
+ * Resolves when a second read-modify-write of the worker asks for its lock (so it queues behind
+ * the first one, where the hall serialises them).
+ */
+function secondLock(h: TestHall): Promise<void> {
+  const lock = h.hall.withWorkerLock.bind(h.hall);
+  let queued = () => {};
+  const behind = new Promise<void>((r) => (queued = r));
+  let calls = 0;
+  h.hall.withWorkerLock = (id, fn) => {
+    if (id === ID && ++calls === 2) queued();
+    return lock(id, fn);
+  };
+  return behind;
+}
+
+/**
  * org.acme's worker, its v1 package attested (registered), then other code attested: flagged.
  * The demo summarizer is revoked so that routing reaches this worker.
  */
@@ -34,23 +110,8 @@ async function flagged(h: TestHall): Promise<{
   registered: string;
   tampered: string;
 }> {
-  const { token } = await h.grant("org.acme");
-  const key = await generateSigningKey({ namespace: "org.acme" });
-  await h.req("/wcp/workers/org.demo.summarizer.1/revoke", { method: "POST" });
-  const enrol = await h.req("/wcp/workers", {
-    method: "POST",
-    token,
-    json: record({ public_keys: { [key.key_id]: key.public_key } }),
-  });
-  assert.equal(enrol.status, 201);
-  const attest = async (contents: Record<string, string>) =>
-    await j(
-      await h.req(`/wcp/workers/${ID}/attestation`, {
-        method: "POST",
-        token,
-        json: await signedSubmission(key, ID, contents),
-      }),
-    );
+  const { token, key } = await enrolled(h);
+  const attest = async (contents: Files) => await j(await attestation(h, token, key, contents));
   const first = await attest(V1);
   assert.equal(first.verified, true);
   const t = await attest(EVIL);
@@ -119,24 +180,14 @@ hallTest(
     assert.equal(err(await j(unresolved)).code, "TAMPER_UNRESOLVED");
 
     // The running code is the registered code again: a fresh verified attestation clears it.
-    const back = await j(
-      await h.req(`/wcp/workers/${ID}/attestation`, {
-        method: "POST",
-        token: f.token,
-        json: await signedSubmission(f.key, ID, V1),
-      }),
-    );
+    const back = await j(await attestation(h, f.token, f.key, V1));
     assert.equal(back.tampered, false);
     assert.equal((await j(await h.req(`/wcp/workers/${ID}`))).flagged, false);
     assert.equal((await route(h)).outcome, "DISPATCH");
     assert.equal((await clear({})).status, 409, "nothing to clear");
 
     // Flagged again; the admin accepts the new code: registered := the verified current hash.
-    await h.req(`/wcp/workers/${ID}/attestation`, {
-      method: "POST",
-      token: f.token,
-      json: await signedSubmission(f.key, ID, EVIL),
-    });
+    await attestation(h, f.token, f.key, EVIL);
     const accepted = await clear({ register_current: true, note: "release 2 approved" });
     assert.equal(accepted.status, 200);
     const w = await j(accepted);
@@ -161,83 +212,47 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    // A store whose first getBan after `armed` waits for `release` (the PUT checks the ban list
+    // A store whose first getBan after `arm()` waits for `release` (the PUT checks the ban list
     // between reading the row and writing it), and that reports the rows it writes.
     const inner = await openSqliteStore(":memory:");
-    let armed = false;
-    let release = () => {};
-    const released = new Promise<void>((r) => (release = r));
     let attestationWrote = () => {};
     const wrote = new Promise<void>((r) => (attestationWrote = r));
-    let waiting = () => {};
-    const putWaits = new Promise<void>((r) => (waiting = r));
-    const store = new Proxy(inner, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop, target);
-        if (prop === "getBan") {
-          return async (h: string) => {
-            if (armed) {
-              armed = false;
-              waiting();
-              await released;
-            }
-            return await target.getBan(h);
-          };
-        }
-        if (prop === "putWorker") {
-          return async (row: WorkerRow) => {
-            await target.putWorker(row);
-            if (row.flagged) attestationWrote();
-          };
-        }
-        return typeof v === "function" ? v.bind(target) : v;
+    const gate = holding(inner, "getBan", undefined, {
+      putWorker: async (row: WorkerRow) => {
+        await inner.putWorker(row);
+        if (row.flagged) attestationWrote();
       },
     });
-    await withHall({ store, config: { require_worker_attestation: true } }, async (h) => {
-      const { token } = await h.grant("org.acme");
-      const key = await generateSigningKey({ namespace: "org.acme" });
-      await h.req("/wcp/workers/org.demo.summarizer.1/revoke", { method: "POST" });
-      const rec = record({ public_keys: { [key.key_id]: key.public_key } });
-      assert.equal((await h.req("/wcp/workers", { method: "POST", token, json: rec })).status, 201);
-      const v1 = await h.req(`/wcp/workers/${ID}/attestation`, {
-        method: "POST",
-        token,
-        json: await signedSubmission(key, ID, V1),
-      });
-      const { artifact_hash: _a, ...current } = (await j(await h.req(`/wcp/workers/${ID}`))).record;
-      assert.equal((await j(v1)).verified, true);
+    await withHall(
+      { store: gate.store, config: { require_worker_attestation: true } },
+      async (h) => {
+        const { token, key } = await enrolled(h);
+        const v1 = await attestation(h, token, key, V1);
+        const { artifact_hash: _a, ...current } =
+          (await j(await h.req(`/wcp/workers/${ID}`))).record;
+        assert.equal((await j(v1)).verified, true);
 
-      // The owner's PUT reads the row, then waits in the ban check; meanwhile other code is
-      // attested. The gate opens when the attestation has written its flag (no serialisation)
-      // or has queued behind the PUT (one read-modify-write per worker at a time).
-      const lock = h.hall.withWorkerLock.bind(h.hall);
-      let queued = () => {};
-      const behind = new Promise<void>((r) => (queued = r));
-      let calls = 0;
-      h.hall.withWorkerLock = (id, fn) => {
-        if (id === ID && ++calls === 2) queued();
-        return lock(id, fn);
-      };
-      armed = true;
-      const put = h.req(`/wcp/workers/${ID}`, { method: "PUT", token, json: current });
-      await putWaits; // the PUT has read the row and waits in its ban check
-      const evil = h.req(`/wcp/workers/${ID}/attestation`, {
-        method: "POST",
-        token,
-        json: await signedSubmission(key, ID, EVIL),
-      });
-      await Promise.race([wrote, behind]);
-      release();
-      assert.equal((await put).status, 200);
-      assert.equal((await j(await evil)).tampered, true);
-      const after = await j(await h.req(`/wcp/workers/${ID}`));
-      assert.equal(after.flagged, true, "the tamper flag survives the PUT");
-      assert.equal(
-        (await route(h)).deny_reason_if_denied.code,
-        "DENY_WORKER_TAMPERED",
-        "the attested other code is still refused",
-      );
-    });
+        // The owner's PUT reads the row, then waits in the ban check; meanwhile other code is
+        // attested. The gate opens when the attestation has written its flag (no serialisation)
+        // or has queued behind the PUT (one read-modify-write per worker at a time).
+        const behind = secondLock(h);
+        gate.arm();
+        const put = h.req(`/wcp/workers/${ID}`, { method: "PUT", token, json: current });
+        await gate.held; // the PUT has read the row and waits in its ban check
+        const evil = attestation(h, token, key, EVIL);
+        await Promise.race([wrote, behind]);
+        gate.release();
+        assert.equal((await put).status, 200);
+        assert.equal((await j(await evil)).tampered, true);
+        const after = await j(await h.req(`/wcp/workers/${ID}`));
+        assert.equal(after.flagged, true, "the tamper flag survives the PUT");
+        assert.equal(
+          (await route(h)).deny_reason_if_denied.code,
+          "DENY_WORKER_TAMPERED",
+          "the attested other code is still refused",
+        );
+      },
+    );
   },
 });
 
@@ -246,59 +261,26 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    // The first getWorker after `armed` hands out the row, then waits for `release`: the
-    // attestation holds a row read before the revocation.
-    const inner = await openSqliteStore(":memory:");
-    let armed = false;
-    let release = () => {};
-    const released = new Promise<void>((r) => (release = r));
-    let holding = () => {};
-    const held = new Promise<void>((r) => (holding = r));
-    const store = new Proxy(inner, {
-      get(target, prop) {
-        const v = Reflect.get(target, prop, target);
-        if (prop === "getWorker") {
-          return async (id: string) => {
-            const row = await target.getWorker(id);
-            if (armed && id === ID) {
-              armed = false;
-              holding();
-              await released;
-            }
-            return row;
-          };
-        }
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-    await withHall({ store }, async (h) => {
-      const { token } = await h.grant("org.acme");
-      const key = await generateSigningKey({ namespace: "org.acme" });
-      await h.req("/wcp/workers/org.demo.summarizer.1/revoke", { method: "POST" });
-      const rec = record({ public_keys: { [key.key_id]: key.public_key } });
-      assert.equal((await h.req("/wcp/workers", { method: "POST", token, json: rec })).status, 201);
+    // The first getWorker of the worker after `arm()` reads the row, then waits for `release`:
+    // the attestation holds a row read before the revocation.
+    const gate = holding(await openSqliteStore(":memory:"), "getWorker", ID);
+    await withHall({ store: gate.store }, async (h) => {
+      const { token, key } = await enrolled(h);
       const submission = await signedSubmission(key, ID, V1);
 
-      const lock = h.hall.withWorkerLock.bind(h.hall);
-      let queued = () => {};
-      const behind = new Promise<void>((r) => (queued = r));
-      let calls = 0;
-      h.hall.withWorkerLock = (id, fn) => {
-        if (id === ID && ++calls === 2) queued();
-        return lock(id, fn);
-      };
-      armed = true;
+      const behind = secondLock(h);
+      gate.arm();
       const attest = h.req(`/wcp/workers/${ID}/attestation`, {
         method: "POST",
         token,
         json: submission,
       });
-      await held; // the attestation has read the row (still active) and waits
+      await gate.held; // the attestation has read the row (still active) and waits
       const revoke = h.req(`/wcp/workers/${ID}/revoke`, { method: "POST", token });
       // The revocation either finished (nothing serialises it with the attestation) or waits
       // behind it; then the attestation goes on with the row it read.
       await Promise.race([revoke, behind]);
-      release();
+      gate.release();
       assert.equal((await revoke).status, 200);
       await (await attest).body?.cancel();
       assert.equal((await j(await h.req(`/wcp/workers/${ID}`))).status, "revoked");
@@ -318,46 +300,16 @@ Deno.test({
     const a = await testHall({ store: await openSqliteStore(path) });
     let b: TestHall | null = null;
     try {
-      const { token } = await a.grant("org.acme");
-      const key = await generateSigningKey({ namespace: "org.acme" });
-      await a.req("/wcp/workers/org.demo.summarizer.1/revoke", { method: "POST" });
-      const rec = record({ public_keys: { [key.key_id]: key.public_key } });
-      assert.equal((await a.req("/wcp/workers", { method: "POST", token, json: rec })).status, 201);
+      const { token, key } = await enrolled(a);
 
       // Hall B on the same file; its attestation reads the row, then waits until A revoked it.
-      const inner = await openSqliteStore(path);
-      let armed = false;
-      let holding = () => {};
-      const held = new Promise<void>((r) => (holding = r));
-      let release = () => {};
-      const released = new Promise<void>((r) => (release = r));
-      const store = new Proxy(inner, {
-        get(target, prop) {
-          const v = Reflect.get(target, prop, target);
-          if (prop === "getWorker") {
-            return async (id: string) => {
-              const row = await target.getWorker(id);
-              if (armed && id === ID) {
-                armed = false;
-                holding();
-                await released;
-              }
-              return row;
-            };
-          }
-          return typeof v === "function" ? v.bind(target) : v;
-        },
-      });
-      b = await testHall({ store });
-      armed = true;
-      const attest = b.req(`/wcp/workers/${ID}/attestation`, {
-        method: "POST",
-        token,
-        json: await signedSubmission(key, ID, V1),
-      });
-      await held;
+      const gate = holding(await openSqliteStore(path), "getWorker", ID);
+      b = await testHall({ store: gate.store });
+      gate.arm();
+      const attest = attestation(b, token, key, V1);
+      await gate.held;
       assert.equal((await a.req(`/wcp/workers/${ID}/revoke`, { method: "POST" })).status, 200);
-      release();
+      gate.release();
       await (await attest).body?.cancel();
       assert.equal((await a.store.getWorker(ID))?.status, "revoked", "the store keeps it revoked");
       const onB = await j(
