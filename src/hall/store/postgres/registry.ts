@@ -7,15 +7,9 @@
  */
 
 import type { BanRow, RegistryChanges, WorkerRow } from "../types.ts";
+import { checkSince } from "../_registry.ts";
 import { json, MAX_PAGE, num, pageSize, type Sql } from "./db.ts";
 import { toBan, toWorker } from "./rows.ts";
-
-// A registry version to list changes after: a non-negative safe integer.
-function checkSince(since: unknown): asserts since is number {
-  if (typeof since !== "number" || !Number.isSafeInteger(since) || since < 0) {
-    throw new RangeError(`since: must be a registry version (an integer >= 0), got ${since}`);
-  }
-}
 
 /** Workers, bans and registry changes. */
 export class PgRegistry {

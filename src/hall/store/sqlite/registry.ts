@@ -6,14 +6,8 @@
  */
 
 import type { BanRow, RegistryChanges, WorkerRow } from "../types.ts";
+import { checkSince } from "../_registry.ts";
 import { cap, parse, promised, type SqliteDb } from "./db.ts";
-
-// A registry version to list changes after: a non-negative safe integer.
-function checkSince(since: unknown): asserts since is number {
-  if (typeof since !== "number" || !Number.isSafeInteger(since) || since < 0) {
-    throw new RangeError(`since: must be a registry version (an integer >= 0), got ${since}`);
-  }
-}
 
 /** Workers, bans and registry changes over one connection. */
 export class SqliteRegistry {
