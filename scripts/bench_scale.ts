@@ -15,12 +15,17 @@
  *   store (its start check), with a checkpoint at the head and 1,000 receipts after one.
  *
  * - `workers`: seed `--workers` (comma-separated sizes, default 1k and 100k) worker rows straight
- *   into the store (100 species and capabilities the rules do not name, beside the demo workers
- *   the requests route to), then time the start (the registry's one full load), the route rate
+ *   into the store, beside the demo workers the requests route to: with `--seed routed` (the
+ *   default) workers of the species the requests route to (`wrk.doc.summarizer`), each bound to
+ *   one of `--tenants` tenants (default 1,000) other than the requests' tenant, so every decision
+ *   passes over them (the tenant index); with `--seed other`, 100 species and capabilities the
+ *   rules do not name. Then time the start (the registry's one full load), the route rate
  *   and p99 (`--requests` requests, 32 in flight), a route right after each of `--samples`
  *   enrolments (enrolment-to-next-decision), and on a second hall on the same store (SQLite: a
  *   second thread joined by the thread channel; PostgreSQL: a second instance over NOTIFY) how
- *   long until it routes with the new worker and its route p99 right after.
+ *   long until it routes with the new worker and its route p99 right after (the enrolled workers
+ *   are of the routed species, alternately bound to another tenant and serving everyone), and
+ *   the candidates listed in a decision.
  *
  * - `pages` (`scripts/_bench_pages.ts`): 100k rows in every paged list, seeded in bulk, then the
  *   time and bytes of a first page, a page deep in the list (cursor at row 50,000), a page of
@@ -28,6 +33,7 @@
  *
  * usage: deno task bench:scale [--sections receipts,workers,pages] [--backends sqlite,postgres]
  *          [--receipts 100000] [--workers 1000,100000] [--requests 20000] [--samples 200]
+ *          [--seed routed|other] [--tenants 1000]
  *          [--json test-artifacts/scale.json]
  *
  * @module
@@ -54,6 +60,8 @@ const args = parseArgs({
     workers: { type: "string", default: "1000,100000" },
     requests: { type: "string", default: "20000" },
     samples: { type: "string", default: "200" },
+    seed: { type: "string", default: "routed" },
+    tenants: { type: "string", default: "1000" },
     json: { type: "string" },
   },
 });
@@ -76,6 +84,8 @@ interface Ctx {
   workers: number[];
   requests: number;
   samples: number;
+  seed: "routed" | "other";
+  tenants: number;
   tmp: string;
   pg: () => Promise<TestPostgres>;
   key: SigningKey;
@@ -366,19 +376,45 @@ async function receiptRows(ctx: Ctx): Promise<Row[]> {
 
 const SEED_AT = "2026-12-01T00:00:00.000Z";
 
-function seedRecord(i: number): Record<string, unknown> {
-  const r: Record<string, unknown> = {
-    worker_id: `org.scale.w${i}`,
-    worker_species_id: `wrk.scale.s${i % 100}`,
-    capabilities: [`cap.scale.c${i % 100}`],
-    currently_implements: ["ctrl.obs.audit-log-append-only"],
-  };
+/** How the seeded workers are laid out (see the module doc). */
+type Layout = { seed: "routed" | "other"; tenants: number };
+
+function seedRecord(i: number, layout: Layout): Record<string, unknown> {
+  const r: Record<string, unknown> = layout.seed === "routed"
+    ? {
+      // A summarizer as the demo one, bound to one of the other tenants.
+      worker_id: `org.scale.w${i}`,
+      worker_species_id: "wrk.doc.summarizer",
+      capabilities: ["cap.doc.summarize"],
+      risk_tier: "low",
+      currently_implements: ["ctrl.obs.audit-log-append-only"],
+      allowed_environments: ["dev", "stage", "prod"],
+      blast_radius: { data: 1, network: 0, financial: 0, time: 1, reversibility: "reversible" },
+      tenants: [`t${i % layout.tenants}`],
+    }
+    : {
+      worker_id: `org.scale.w${i}`,
+      worker_species_id: `wrk.scale.s${i % 100}`,
+      capabilities: [`cap.scale.c${i % 100}`],
+      currently_implements: ["ctrl.obs.audit-log-append-only"],
+    };
   r.artifact_hash = recordHashJcs(r);
   return r;
 }
 
-/** `n` worker rows in the store, written in bulk (not timed: the seed is not the hall's work). */
-async function seedWorkers(backend: string, ctx: Ctx, n: number, where: string): Promise<void> {
+const OTHER: Layout = { seed: "other", tenants: 1 };
+
+/**
+ * `n` worker rows in the store, written in bulk (not timed: the seed is not the hall's work),
+ * enrolled before the demo workers (so they come first in their species' order).
+ */
+async function seedWorkers(
+  backend: string,
+  ctx: Ctx,
+  n: number,
+  where: string,
+  layout: Layout = OTHER,
+): Promise<void> {
   if (backend === "sqlite") {
     // NORMAL sync for the seed only (the hall then opens the file with FULL).
     const seed = await openSqliteStore(where, { synchronous: "NORMAL" });
@@ -387,7 +423,7 @@ async function seedWorkers(backend: string, ctx: Ctx, n: number, where: string):
         await seed.putWorker({
           worker_id: `org.scale.w${i}`,
           namespace: "org.scale",
-          record: seedRecord(i) as never,
+          record: seedRecord(i, layout) as never,
           status: "active",
           current_hash: null,
           attestation: null,
@@ -414,7 +450,10 @@ async function seedWorkers(backend: string, ctx: Ctx, n: number, where: string):
     for (let from = 0; from < n; from += 5000) {
       const batch = [];
       for (let i = from; i < Math.min(n, from + 5000); i++) {
-        batch.push({ worker_id: `org.scale.w${i}`, record: JSON.stringify(seedRecord(i)) });
+        batch.push({
+          worker_id: `org.scale.w${i}`,
+          record: JSON.stringify(seedRecord(i, layout)),
+        });
       }
       await sql`insert into workers (worker_id, namespace, record, status, enrolled_by,
           enrolled_at, updated_at)
@@ -438,6 +477,31 @@ function routeBody(): string {
     capability_id: "cap.doc.summarize",
     request: { text: "Scale. Two sentences." },
   });
+}
+
+/** One `POST /wcp/route`; the decision's candidates listed and who was selected. */
+async function routeListing(app: HallApp): Promise<{ candidates: number; selected: string }> {
+  const body = routeBody();
+  const res = await app.fetch(
+    new Request("http://localhost/wcp/route", {
+      method: "POST",
+      body,
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        host: "localhost",
+        "content-type": "application/json",
+        "content-length": String(body.length),
+      },
+    }),
+  );
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`route answered ${res.status}: ${text}`);
+  const j = JSON.parse(text);
+  const d = j.decision ?? j;
+  return {
+    candidates: (d.candidate_workers_ranked as unknown[]).length,
+    selected: String(d.selected_worker_id),
+  };
 }
 
 /** One `POST /wcp/route`; its latency in ms (throws unless 200). */
@@ -486,7 +550,7 @@ async function workerRows(ctx: Ctx): Promise<Row[]> {
     for (const n of ctx.workers) {
       const size = n.toLocaleString("en-US");
       const where = backend === "sqlite" ? `${ctx.tmp}/workers-${n}.sqlite` : `scale_w${n}`;
-      await seedWorkers(backend, ctx, n, where);
+      await seedWorkers(backend, ctx, n, where, { seed: ctx.seed, tenants: ctx.tenants });
       const open = async () =>
         backend === "sqlite"
           ? await openSqliteStore(where)
@@ -513,6 +577,12 @@ async function workerRows(ctx: Ctx): Promise<Row[]> {
       );
       const b = await hallOn(storeB, ctx.key, false, peersB, 1_000);
       try {
+        const listing = await routeListing(a);
+        row(
+          backend,
+          `candidates listed in a decision, ${size} workers (selected)`,
+          `${listing.candidates} (${listing.selected})`,
+        );
         const load = await routeLoad(a, ctx.requests);
         rates.set(`${backend}:${n}`, load.perSecond);
         row(
@@ -529,11 +599,13 @@ async function workerRows(ctx: Ctx): Promise<Row[]> {
         const enrol: number[] = [];
         for (let i = 0; i < ctx.samples; i++) {
           const id = `org.scale.new${i}`;
+          // Of the routed species: alternately bound to another tenant and serving everyone.
           const rec: Record<string, unknown> = {
             worker_id: id,
             worker_species_id: "wrk.doc.summarizer",
             capabilities: ["cap.doc.summarize"],
             currently_implements: ["ctrl.obs.audit-log-append-only"],
+            ...(i % 2 === 0 ? { tenants: [`t${i % ctx.tenants}`] } : {}),
           };
           rec.artifact_hash = recordHashJcs(rec);
           const e0 = performance.now();
@@ -605,6 +677,8 @@ const ctx: Ctx = {
   workers: args.values.workers!.split(",").map(Number),
   requests: Number(args.values.requests),
   samples: Number(args.values.samples),
+  seed: args.values.seed as "routed" | "other",
+  tenants: Number(args.values.tenants),
   tmp,
   pg: async () => (server.pg ??= await startPostgres()),
   key: await generateSigningKey(),
@@ -614,6 +688,12 @@ for (const b of ctx.backends) {
 }
 if (ctx.workers.some((n) => !Number.isSafeInteger(n) || n < 1)) {
   throw new Error("--workers: comma-separated integers >= 1");
+}
+if (ctx.seed !== "routed" && ctx.seed !== "other") {
+  throw new Error("--seed: routed or other");
+}
+if (!Number.isSafeInteger(ctx.tenants) || ctx.tenants < 1) {
+  throw new Error("--tenants: an integer >= 1");
 }
 if (!Number.isSafeInteger(ctx.requests) || ctx.requests < 1) {
   throw new Error("--requests: an integer >= 1");
@@ -635,7 +715,12 @@ try {
 const cpu = Deno.build.arch;
 console.log(
   `\n${navigator.hardwareConcurrency} cores (${cpu}), one process, in-process requests, ` +
-    "SQLite FULL sync, PostgreSQL fsync on\n",
+    "SQLite FULL sync, PostgreSQL fsync on" +
+    (args.values.sections!.includes("workers")
+      ? `; workers seeded: ${ctx.seed}` +
+        (ctx.seed === "routed" ? `, bound to ${ctx.tenants} other tenants` : "")
+      : "") +
+    "\n",
 );
 console.log("| section | store | measure | value | target |");
 console.log("| --- | --- | --- | ---: | --- |");
