@@ -1,15 +1,16 @@
 /**
  * The hall's replay log: one `DecisionRecord` per decision (its replayable input and outcome),
- * written in batches off the request path, read page by page by `POST /wcp/simulate` and
- * `GET /wcp/decision-records`.
+ * serialised once when the decision is made (`decisionRecordText`, the compact form, no
+ * intermediate objects), written in batches off the request path (a timer, or at once past
+ * 2,000 queued), read page by page by `POST /wcp/simulate` and `GET /wcp/decision-records`.
  *
  * @module
  */
 
 import { checkGateResult, type PolicyGateResult } from "../decision/policy.ts";
 import type { RouteDecision } from "../model.ts";
-import { type DecisionRecord, decisionRecordOf } from "../decision/simulate.ts";
-import type { HallStore } from "./store/types.ts";
+import { type DecisionRecord, RECORDED_REQUEST_FLAGS } from "../decision/simulate.ts";
+import type { DecisionRecordTexts, HallStore } from "./store/types.ts";
 
 /** Records queued before a flush is started at once. */
 const FLUSH_AT = 2_000;
@@ -71,10 +72,102 @@ function isEmptyObject(v: unknown): boolean {
   return true;
 }
 
-/** Queues records and writes them in batches; `flush` before reading. */
+// JSON of a string field of an object already known to hold a string.
+const q = JSON.stringify;
+
+// The request flags of a record, as `{"writes":true,...}` (empty when none is truthy); the same
+// truthiness as `decisionRecordOf` (Python's: 0, "", NaN, [] and {} are false).
+function flagsJson(req: unknown): string {
+  if (typeof req !== "object" || req === null || Array.isArray(req)) return "";
+  const r = req as Record<string, unknown>;
+  let out = "";
+  for (const f of RECORDED_REQUEST_FLAGS) {
+    if (truthy(r[f])) out += `${out ? "," : ""}"${f}":true`;
+  }
+  return out;
+}
+
+function truthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === "") return false;
+  if (typeof v === "number") return !Number.isNaN(v);
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === "object") return Object.keys(v).length > 0;
+  return true;
+}
+
+const ROUTING_FIELDS = [
+  "correlation_id",
+  "tenant_id",
+  "env",
+  "data_label",
+  "tenant_risk",
+  "qos_class",
+  "capability_id",
+] as const;
+
+/**
+ * The compact replay record of a decision as JSON text, written in one pass from the input and
+ * the decision: the text `JSON.stringify(compactRecord(decisionRecordOf(...)))` gives, without
+ * the two intermediate objects (`tests/hall/decision_record_text.test.ts` compares them). Null
+ * where `decisionRecordOf` is null (an input that was not a valid request).
+ */
+export function decisionRecordText(
+  input: unknown,
+  d: RouteDecision,
+  parentChainBlastScore: number | null,
+  gateAnswer: PolicyGateResult | null,
+): string | null {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return null;
+  if (d.env === null) return null;
+  const code = d.deny_reason_if_denied?.code ?? null;
+  if (code === "DENY_INVALID_INPUT") return null;
+  const i = input as Record<string, unknown>;
+  let head = "";
+  for (const f of ROUTING_FIELDS) {
+    const v = i[f];
+    if (typeof v !== "string") return null;
+    head += `${head ? "," : ""}"${f}":${q(v)}`;
+  }
+  const pv = i.policy_version;
+  if (typeof pv === "string" && pv !== "policy.v0") head += `,"policy_version":${q(pv)}`;
+  if (i.dry_run === true) head += `,"dry_run":true`;
+  if (typeof i.blast_score === "number") head += `,"blast_score":${q(i.blast_score)}`;
+  if (typeof i.parent_decision_id === "string") {
+    head += `,"parent_decision_id":${q(i.parent_decision_id)}`;
+  }
+  const flags = flagsJson(i.request);
+  if (flags) head += `,"request":{${flags}}`;
+  let out = `{"decision_id":${q(d.decision_id)},"timestamp":${q(d.timestamp)},"input":{${head}}`;
+  if (parentChainBlastScore !== null && parentChainBlastScore !== undefined) {
+    out += `,"parent_chain_blast_score":${q(parentChainBlastScore)}`;
+  }
+  if (gateAnswer !== null) out += `,"gate_answer":${q(gateAnswer)}`;
+  out += `,"outcome":${q(d.outcome)}`;
+  if (code !== null) out += `,"deny_code":${q(code)}`;
+  // Members that may be null or absent (left out either way, as compactRecord and JSON do).
+  const rest = d as unknown as Record<string, unknown>;
+  for (const k of OPTIONAL_TAIL) {
+    const v = rest[k];
+    if (v !== null && v !== undefined) out += `,"${k}":${q(v)}`;
+  }
+  return out + "}";
+}
+
+const OPTIONAL_TAIL = [
+  "matched_rule_id",
+  "selected_worker_id",
+  "blast_score",
+  "blast_dimensions_score",
+] as const;
+
+/**
+ * Queues records (as JSON text, made when the decision is) and writes them in batches off the
+ * request: at most `FLUSH_MS` later, or at once past `FLUSH_AT`; `flush` before reading. A store
+ * with `appendDecisionRecordTexts` takes the texts as they are (no second serialisation).
+ */
 export class DecisionRecorder {
   readonly #store: HallStore;
-  #queue: DecisionRecord[] = [];
+  #queue: DecisionRecordTexts = { decision_ids: [], timestamps: [], records: [] };
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
   /** The last write error (null when the last write succeeded), for health. */
@@ -86,10 +179,16 @@ export class DecisionRecorder {
 
   /** Queue the record of a decision (invalid inputs are not recorded). */
   add(input: unknown, decision: RouteDecision, parentChainBlastScore: number | null): void {
-    const r = decisionRecordOf(input, decision, parentChainBlastScore, gateAnswerOf(decision));
-    if (r === null) return;
-    this.#queue.push(compactRecord(r));
-    if (this.#queue.length >= FLUSH_AT) void this.flush();
+    const gate = (decision as { policy_gate?: unknown }).policy_gate === undefined
+      ? null
+      : gateAnswerOf(decision);
+    const text = decisionRecordText(input, decision, parentChainBlastScore, gate);
+    if (text === null) return;
+    const queue = this.#queue;
+    queue.records.push(text);
+    queue.decision_ids.push(decision.decision_id);
+    queue.timestamps.push(decision.timestamp);
+    if (queue.records.length >= FLUSH_AT) void this.flush();
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
@@ -105,11 +204,17 @@ export class DecisionRecorder {
       this.#timer = undefined;
     }
     const batch = this.#queue;
-    this.#queue = [];
+    this.#queue = { decision_ids: [], timestamps: [], records: [] };
     this.#writing = this.#writing.then(async () => {
-      if (batch.length === 0) return;
+      if (batch.records.length === 0) return;
       try {
-        await this.#store.appendDecisionRecords(batch);
+        const store = this.#store;
+        if (store.appendDecisionRecordTexts) await store.appendDecisionRecordTexts(batch);
+        else {
+          await store.appendDecisionRecords(
+            batch.records.map((t) => JSON.parse(t) as DecisionRecord),
+          );
+        }
         this.lastError = null;
       } catch (e) {
         // Telemetry-like: a failed write is reported, never fails the decisions it records.

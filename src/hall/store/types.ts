@@ -142,6 +142,19 @@ export interface TelemetryBatch {
   events_json: string;
 }
 
+/**
+ * Replay records already serialised, one JSON object text each (`records[i]` is the record of
+ * `decision_ids[i]`, decided at `timestamps[i]`), in order.
+ */
+export interface DecisionRecordTexts {
+  /** The records' decision ids. */
+  decision_ids: string[];
+  /** The records' timestamps (RFC 3339). */
+  timestamps: string[];
+  /** The records, each the JSON text of one `DecisionRecord`. */
+  records: string[];
+}
+
 /** Telemetry query. */
 export interface TelemetryQuery {
   /** Only this decision. */
@@ -464,6 +477,11 @@ export interface HallStore extends HallStorePages {
   getDecision(decisionId: string): Promise<DecisionRow | null>;
   /** Keep replay records of decisions, in this order (one transaction; for `/wcp/simulate`). */
   appendDecisionRecords(records: DecisionRecord[]): Promise<void>;
+  /**
+   * Optional: `appendDecisionRecords` for records already serialised (the hall's recorder makes
+   * the text when it decides), stored as they are, without parsing or re-serialising them.
+   */
+  appendDecisionRecordTexts?(batch: DecisionRecordTexts): Promise<void>;
   /** Replay records after `after_seq` (default 0), oldest first, at most `limit` (cap 1000). */
   listDecisionRecords(query?: DecisionRecordQuery): Promise<DecisionRecordRow[]>;
   /** Insert an alert. */

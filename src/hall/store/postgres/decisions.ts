@@ -4,7 +4,12 @@
  * @module
  */
 
-import type { DecisionRecordQuery, DecisionRecordRow, DecisionRow } from "../types.ts";
+import type {
+  DecisionRecordQuery,
+  DecisionRecordRow,
+  DecisionRecordTexts,
+  DecisionRow,
+} from "../types.ts";
 import type { DecisionRecord } from "../../../decision/simulate.ts";
 import { num, pageSize, parseJson, type Row, type Sql } from "./db.ts";
 
@@ -79,6 +84,19 @@ export class PgDecisions {
         record: JSON.stringify(r),
       }));
       // One statement per chunk; bigserial keeps the chunk's order.
+      await this.#sql`insert into decision_records ${
+        this.#sql(chunk, "decision_id", "created_at", "record")
+      }`;
+    }
+  }
+
+  async appendDecisionRecordTexts(batch: DecisionRecordTexts): Promise<void> {
+    const { decision_ids: ids, timestamps: at, records } = batch;
+    for (let i = 0; i < records.length; i += 1000) {
+      const chunk = [];
+      for (let k = i; k < Math.min(records.length, i + 1000); k++) {
+        chunk.push({ decision_id: ids[k], created_at: at[k], record: records[k] });
+      }
       await this.#sql`insert into decision_records ${
         this.#sql(chunk, "decision_id", "created_at", "record")
       }`;

@@ -48,6 +48,7 @@ import type {
   CheckpointRow,
   DecisionRecordQuery,
   DecisionRecordRow,
+  DecisionRecordTexts,
   DecisionRow,
   GatewayPinsRow,
   HallStore,
@@ -378,6 +379,9 @@ export class PostgresStore implements HallStore {
   }
   appendDecisionRecords(records: DecisionRecord[]): Promise<void> {
     return this.#decisions.appendDecisionRecords(records);
+  }
+  appendDecisionRecordTexts(batch: DecisionRecordTexts): Promise<void> {
+    return this.#decisions.appendDecisionRecordTexts(batch);
   }
   listDecisionRecords(query?: DecisionRecordQuery): Promise<DecisionRecordRow[]> {
     return this.#decisions.listDecisionRecords(query);

@@ -5,7 +5,12 @@
  * @module
  */
 
-import type { DecisionRecordQuery, DecisionRecordRow, DecisionRow } from "../types.ts";
+import type {
+  DecisionRecordQuery,
+  DecisionRecordRow,
+  DecisionRecordTexts,
+  DecisionRow,
+} from "../types.ts";
 import type { DecisionRecord } from "../../../decision/simulate.ts";
 import { cap, parse, promised, type SqliteDb } from "./db.ts";
 import type { SqliteTelemetry } from "./telemetry.ts";
@@ -63,8 +68,19 @@ export class SqliteDecisions {
     } catch (e) {
       return Promise.reject(e);
     }
+    return this.#appendPacked(data, records.length, lastAt);
+  }
+  appendDecisionRecordTexts(batch: DecisionRecordTexts): Promise<void> {
+    const n = batch.records.length;
+    if (n === 0) return Promise.resolve();
+    let lastAt = "";
+    for (const t of batch.timestamps) if (t > lastAt) lastAt = t;
+    // The same row as appendDecisionRecords writes: one JSON array of the batch's records.
+    return this.#appendPacked(`[${batch.records.join(",")}]`, n, lastAt);
+  }
+  #appendPacked(data: string, count: number, lastAt: string): Promise<void> {
     // On the telemetry thread when there is one: a batch's insert and fsync off the serving thread.
-    const off = this.#thread?.appendRecordsOnThread(data, records.length, lastAt);
+    const off = this.#thread?.appendRecordsOnThread(data, count, lastAt);
     if (off) return off;
     return promised(() => {
       this.#db.tx(() => {
@@ -75,7 +91,7 @@ export class SqliteDecisions {
         this.#db.run(
           "INSERT INTO decision_records (first_seq, last_seq, last_at, data) VALUES (?, ?, ?, ?)",
           first,
-          first + records.length - 1,
+          first + count - 1,
           lastAt,
           data,
         );

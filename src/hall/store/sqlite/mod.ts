@@ -36,6 +36,7 @@ import type {
   CheckpointRow,
   DecisionRecordQuery,
   DecisionRecordRow,
+  DecisionRecordTexts,
   DecisionRow,
   GatewayPinsRow,
   HallStore,
@@ -338,6 +339,9 @@ export class SqliteStore implements HallStore {
   }
   appendDecisionRecords(records: DecisionRecord[]): Promise<void> {
     return this.#decisions.appendDecisionRecords(records);
+  }
+  appendDecisionRecordTexts(batch: DecisionRecordTexts): Promise<void> {
+    return this.#decisions.appendDecisionRecordTexts(batch);
   }
   listDecisionRecords(query?: DecisionRecordQuery): Promise<DecisionRecordRow[]> {
     return this.#decisions.listDecisionRecords(query);

@@ -1,0 +1,213 @@
+// The hall's recorder writes each replay record as JSON text in one pass (decisionRecordText),
+// with no intermediate objects; the text must be exactly what the object path gives
+// (JSON.stringify(compactRecord(decisionRecordOf(...)))), for real decisions of the golden
+// cases and any shape of the fields the record reads, and the store must keep it as the same
+// record (read back equal, in order, on SQLite and PostgreSQL).
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  compactRecord,
+  DecisionRecorder,
+  decisionRecordText,
+} from "../../src/hall/decision_records.ts";
+import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
+import { openPostgresStore } from "../../src/hall/store/postgres/mod.ts";
+import type { HallStore } from "../../src/hall/store/types.ts";
+import {
+  type DecisionRecord,
+  decisionRecordOf,
+  makeDecision,
+  parseRules,
+  type PolicyGateResult,
+  Registry,
+  type RouteDecision,
+} from "../../mod.ts";
+import { sharedPostgres, skipPostgresTests } from "../helpers/postgres.ts";
+
+const FIX = new URL("../fixtures/core/", import.meta.url);
+const readJson = (n: string) => JSON.parse(Deno.readTextFileSync(new URL(n, FIX)));
+const cases = readJson("cases.json") as {
+  base: Record<string, unknown>;
+  cases: { name: string; input: Record<string, unknown>; config?: Record<string, unknown> }[];
+};
+const rules = parseRules(readJson("rules.json"));
+const registry = new Registry();
+for (const r of readJson("registry.json")) registry.enroll(r);
+
+function decide(input: Record<string, unknown>, config: Record<string, unknown> = {}) {
+  return makeDecision(input, {
+    rules,
+    registry,
+    config: { require_worker_attestation: true, ...config },
+    policyGate: () => ({ decision: "ALLOW", policy_version: "pol.v2", reason: "ok" }),
+    currentWorkerHash: (id) => registry.registeredHash(id),
+  });
+}
+
+function reference(
+  input: unknown,
+  d: RouteDecision,
+  score: number | null,
+  gate: PolicyGateResult | null,
+): string | null {
+  const r = decisionRecordOf(input, d, score, gate);
+  return r === null ? null : JSON.stringify(compactRecord(r));
+}
+
+const GATE: PolicyGateResult = { decision: "ALLOW", policy_version: "pol.v2", reason: 'o"k' };
+
+Deno.test("decisionRecordText: the golden decisions give the object path's text", () => {
+  let recorded = 0;
+  for (const c of cases.cases) {
+    const input = { ...cases.base, ...c.input };
+    const d = decide(input, c.config);
+    for (const score of [null, 0, 7, 12.5]) {
+      for (const gate of [null, GATE]) {
+        const want = reference(input, d, score, gate);
+        assert.equal(decisionRecordText(input, d, score, gate), want, c.name);
+        if (want !== null) recorded++;
+      }
+    }
+  }
+  assert.ok(recorded > 40, `only ${recorded} of the golden decisions were recordable`);
+});
+
+Deno.test("decisionRecordText: any shape of the fields a record reads", () => {
+  const value = fc.oneof(
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.boolean(),
+    fc.integer({ min: -5, max: 120 }),
+    fc.double(),
+    fc.string({ maxLength: 4 }),
+    fc.constant("policy.v0"),
+    fc.constant({}),
+    fc.constant([]),
+    fc.constant([0]),
+    fc.dictionary(fc.string({ maxLength: 2 }), fc.integer(), { maxKeys: 2 }),
+  );
+  const flags = fc.record({
+    egress: value,
+    external_call: value,
+    writes: value,
+    mutates_state: value,
+    text: value,
+  }, { requiredKeys: [] });
+  const base = { ...cases.base, ...cases.cases[0].input };
+  fc.assert(
+    fc.property(
+      fc.record({
+        dry_run: value,
+        policy_version: value,
+        blast_score: value,
+        parent_decision_id: value,
+        request: fc.oneof(value, flags),
+        tenant_id: fc.oneof(fc.constant('acme\u2028"x"'), value),
+        capability_id: fc.oneof(
+          fc.constant("cap.doc.summarize"),
+          fc.constant("cap.none.x"),
+          value,
+        ),
+      }, { requiredKeys: [] }),
+      fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 100 }), fc.constant(Number.NaN)),
+      fc.oneof(fc.constant(null), fc.constant(GATE)),
+      (over, score, gate) => {
+        const input: Record<string, unknown> = { ...base, ...over };
+        for (const k of Object.keys(over)) {
+          if ((over as Record<string, unknown>)[k] === undefined) delete input[k];
+        }
+        const d = decide(input);
+        assert.equal(
+          decisionRecordText(input, d, score, gate),
+          reference(input, d, score, gate),
+        );
+      },
+    ),
+    { numRuns: 1500 },
+  );
+  // Not an object, or a decision without an environment: no record either way.
+  const d = decide(base);
+  for (const bad of [null, [], "x", 3]) assert.equal(decisionRecordText(bad, d, null, null), null);
+  assert.equal(decisionRecordText(base, { ...d, env: null } as RouteDecision, null, null), null);
+});
+
+async function storesTheSameRecords(store: HallStore): Promise<void> {
+  const recorder = new DecisionRecorder(store);
+  const want: DecisionRecord[] = [];
+  for (let i = 0; i < 7; i++) {
+    for (const c of cases.cases) {
+      const input = { ...cases.base, ...c.input, correlation_id: `c-${i}-${c.name}` };
+      const d = decide(input, c.config);
+      recorder.add(input, d, i % 2 ? 4 : null);
+      const r = decisionRecordOf(input, d, i % 2 ? 4 : null);
+      if (r) want.push(JSON.parse(JSON.stringify(compactRecord(r))));
+    }
+  }
+  await recorder.flush();
+  assert.equal(recorder.lastError, null);
+  const got: DecisionRecord[] = [];
+  for (let after = 0;;) {
+    const page = await store.listDecisionRecords({ after_seq: after, limit: 1000 });
+    if (page.length === 0) break;
+    got.push(...page.map((p) => p.record));
+    after = page[page.length - 1].seq;
+  }
+  assert.ok(want.length > 50);
+  assert.deepEqual(got, want);
+}
+
+Deno.test("the recorder's texts are stored as the same records: SQLite", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const telemetryWorker of [false, true]) {
+      const store = await openSqliteStore(`${dir}/hall-${telemetryWorker}.sqlite`, {
+        telemetryWorker,
+      });
+      try {
+        await storesTheSameRecords(store);
+      } finally {
+        await store.close();
+      }
+    }
+    const memory = await openSqliteStore(":memory:");
+    await storesTheSameRecords(memory);
+    await memory.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "the recorder's texts are stored as the same records: PostgreSQL",
+  ignore: skipPostgresTests(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const pg = await sharedPostgres();
+    const schema = `drt_${Date.now().toString(36)}`;
+    const store = await openPostgresStore(pg.url, { schema, max: 2 });
+    try {
+      await storesTheSameRecords(store);
+    } finally {
+      await store.close();
+    }
+  },
+});
+
+Deno.test("a store without the text method gets the records as objects", async () => {
+  const seen: DecisionRecord[][] = [];
+  const store = {
+    appendDecisionRecords: (rs: DecisionRecord[]) => {
+      seen.push(rs);
+      return Promise.resolve();
+    },
+  } as unknown as HallStore;
+  const recorder = new DecisionRecorder(store);
+  const input = { ...cases.base, ...cases.cases[0].input };
+  const d = decide(input);
+  recorder.add(input, d, null);
+  await recorder.flush();
+  assert.deepEqual(seen, [[
+    JSON.parse(JSON.stringify(compactRecord(decisionRecordOf(input, d)!))),
+  ]]);
+});
