@@ -806,7 +806,9 @@ export class Hall {
   // Decide (the gate, the core), persist telemetry and the replay record; the engine then
   // records a hold and calls #decided.
   async #decideOnly(input: Record<string, unknown>, wantJson: boolean): Promise<Decided> {
-    const parentScore = await this.#parentChainScore(input);
+    const parentScore = input.parent_decision_id === undefined
+      ? null // (no await of the lookup when there is no parent)
+      : await this.#parentChainScore(input);
     const parentId = typeof input.parent_decision_id === "string" ? input.parent_decision_id : null;
     const hashes = this.#currentHashes;
     const rules = this.rules;
@@ -839,8 +841,9 @@ export class Hall {
     return { decision, json };
   }
 
-  // After a decision and its hold were recorded: the decision event, tamper and ban alerts.
-  async #decided(decision: RouteDecision): Promise<void> {
+  // After a decision and its hold were recorded: the decision event, tamper and ban alerts (a
+  // promise only when there is an alert to raise: most decisions return at once).
+  #decided(decision: RouteDecision): Promise<void> | undefined {
     this.events.publish("decision", {
       decision_id: decision.decision_id,
       correlation_id: decision.correlation_id,
@@ -852,7 +855,7 @@ export class Hall {
       dry_run: decision.dry_run,
       timestamp: decision.timestamp,
     });
-    await this.#integrityAlerts(decision);
+    return needsIntegrityAlert(decision) ? this.#integrityAlerts(decision) : undefined;
   }
 
   // Only executed decisions can be parents of a worker chain, so only they are recorded, durably
@@ -1035,6 +1038,14 @@ function applyBanRow(reg: Registry, b: BanRow): void {
   } catch {
     // not a digest the registry accepts: nothing to enforce
   }
+}
+
+// Whether #integrityAlerts has anything to raise for a decision (a tampered or banned worker).
+function needsIntegrityAlert(d: RouteDecision): boolean {
+  const code = d.deny_reason_if_denied?.code;
+  if (code === "DENY_WORKER_TAMPERED" || code === "DENY_WORKER_BANNED") return true;
+  for (const c of d.candidate_workers_ranked) if (c.skip_reason === "banned") return true;
+  return false;
 }
 
 // JSON of a decision whose telemetry_envelopes are already serialised (as `eventsJson`).

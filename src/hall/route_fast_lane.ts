@@ -13,7 +13,7 @@
  * @module
  */
 
-import { readBodyText } from "./_body.ts";
+import { ClientAbortError, decodeUtf8, isClientAbort } from "./_body.ts";
 import { asObjectBody, isJsonType, parseJsonText } from "./_http.ts";
 import type { Hall } from "./hall.ts";
 import { routeJson } from "./routes/decide.ts";
@@ -77,7 +77,14 @@ export function withRouteFastLane(
     if (!p) return full(req, info); // 401, OAuth and the failed-login limit live there
     if (rateLimitRefusal(limiter, p, await deps.tierLimit(p)) !== null) return full(req, info);
     try {
-      const text = await readBodyText(() => req.bytes());
+      let bytes: Uint8Array;
+      try {
+        bytes = await req.bytes();
+      } catch (e) {
+        throw isClientAbort(e) ? new ClientAbortError(e) : e;
+      }
+      // (readBodyText without its closure and extra await: the same errors)
+      const text = decodeUtf8(bytes);
       const json = await routeJson(hall, p, asObjectBody(parseJsonText(text, type)));
       return new Response(json, { headers: OK_HEADERS });
     } catch (err) {
