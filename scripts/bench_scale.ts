@@ -19,8 +19,10 @@
  *   default) workers of the species the requests route to (`wrk.doc.summarizer`), each bound to
  *   one of `--tenants` tenants (default 1,000) other than the requests' tenant, so every decision
  *   passes over them (the tenant index); with `--seed other`, 100 species and capabilities the
- *   rules do not name. Then time the start (the registry's one full load), the route rate
- *   and p99 (`--requests` requests, 32 in flight), a route right after each of `--samples`
+ *   rules do not name. Then time the start (the registry's one full load), the route rate,
+ *   p99 and process CPU per route (`--requests` requests, 32 in flight, in 8 batches that
+ *   alternate between the sizes, every size's halls open at once), a route right after each of
+ *   `--samples`
  *   enrolments (enrolment-to-next-decision), and on a second hall on the same store (SQLite: a
  *   second thread joined by the thread channel; PostgreSQL: a second instance over NOTIFY) how
  *   long until it routes with the new worker and its route p99 right after (the enrolled workers
@@ -39,6 +41,7 @@
  * @module
  */
 
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { openSqliteStore } from "../src/hall/store/sqlite/mod.ts";
 import { createHallApp, type HallApp } from "../src/hall/app.ts";
@@ -526,17 +529,40 @@ async function routeOnce(app: HallApp): Promise<number> {
   return t;
 }
 
-/** `n` routes, 32 in flight: the rate and the latencies. */
-async function routeLoad(app: HallApp, n: number): Promise<{ perSecond: number; lat: number[] }> {
-  for (let i = 0; i < 500; i++) await routeOnce(app); // warm-up
+/** `n` routes, 32 in flight: the rate, the process CPU per route (ms) and the latencies. */
+async function routeBatch(
+  app: HallApp,
+  n: number,
+): Promise<{ perSecond: number; cpuMs: number; lat: number[] }> {
   const lat: number[] = [];
   let next = 0;
+  const c0 = cpuMs();
   const t0 = performance.now();
   const lane = async () => {
     while (next++ < n) lat.push(await routeOnce(app));
   };
   await Promise.all(Array.from({ length: 32 }, lane));
-  return { perSecond: n / ((performance.now() - t0) / 1000), lat };
+  const wall = performance.now() - t0;
+  return { perSecond: n / (wall / 1000), cpuMs: (cpuMs() - c0) / n, lat };
+}
+
+/** CPU time of the whole process (every thread), in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function median(xs: number[]): number {
+  return pct(xs, 0.5);
+}
+
+/** The halls of one size: A serves the load and enrols, B is the other thread or instance. */
+interface SizeHalls {
+  n: number;
+  size: string;
+  a: HallApp;
+  b: HallApp;
+  close: () => Promise<void>;
 }
 
 async function workerRows(ctx: Ctx): Promise<Row[]> {
@@ -545,55 +571,104 @@ async function workerRows(ctx: Ctx): Promise<Row[]> {
     rows.push({ section: "workers", backend, measure, value, ...(target ? { target } : {}) });
     console.error(`bench:scale: workers ${backend}: ${measure}: ${value}`);
   };
-  const rates = new Map<string, number>();
+  const ROUNDS = 8;
   for (const backend of ctx.backends) {
-    for (const n of ctx.workers) {
-      const size = n.toLocaleString("en-US");
-      const where = backend === "sqlite" ? `${ctx.tmp}/workers-${n}.sqlite` : `scale_w${n}`;
-      await seedWorkers(backend, ctx, n, where, { seed: ctx.seed, tenants: ctx.tenants });
-      const open = async () =>
-        backend === "sqlite"
-          ? await openSqliteStore(where)
-          : await openPostgresStore((await ctx.pg()).url, { schema: where });
-      // Two halls on the store: threads of one process (SQLite) or two instances (PostgreSQL).
-      const storeA = await open();
-      const storeB = await open();
-      let peersA: HallPeers;
-      let peersB: HallPeers;
-      if (backend === "sqlite") {
-        const seed = newPeerSeed();
-        peersA = joinPeers(seed);
-        peersB = joinPeers(seed);
-      } else {
-        peersA = await instancePeers((on) => storeA.openPeerChannel!(on), "bench-a", true);
-        peersB = await instancePeers((on) => storeB.openPeerChannel!(on), "bench-b", true);
-      }
-      const t0 = performance.now();
-      const a = await hallOn(storeA, ctx.key, false, peersA, 1_000);
-      row(
-        backend,
-        `hall start (registry loaded), ${size} workers`,
-        `${ms(performance.now() - t0)} ms`,
-      );
-      const b = await hallOn(storeB, ctx.key, false, peersB, 1_000);
-      try {
+    const halls: SizeHalls[] = [];
+    try {
+      // Every size's two halls first, so the route rates can be measured interleaved.
+      for (const n of ctx.workers) {
+        const size = n.toLocaleString("en-US");
+        const where = backend === "sqlite" ? `${ctx.tmp}/workers-${n}.sqlite` : `scale_w${n}`;
+        await seedWorkers(backend, ctx, n, where, { seed: ctx.seed, tenants: ctx.tenants });
+        const open = async () =>
+          backend === "sqlite"
+            ? await openSqliteStore(where)
+            : await openPostgresStore((await ctx.pg()).url, { schema: where });
+        // Two halls on the store: threads of one process (SQLite) or two instances (PostgreSQL).
+        const storeA = await open();
+        const storeB = await open();
+        let peersA: HallPeers;
+        let peersB: HallPeers;
+        if (backend === "sqlite") {
+          const seed = newPeerSeed();
+          peersA = joinPeers(seed);
+          peersB = joinPeers(seed);
+        } else {
+          peersA = await instancePeers((on) => storeA.openPeerChannel!(on), "bench-a", true);
+          peersB = await instancePeers((on) => storeB.openPeerChannel!(on), "bench-b", true);
+        }
+        const t0 = performance.now();
+        const a = await hallOn(storeA, ctx.key, false, peersA, 1_000);
+        row(
+          backend,
+          `hall start (registry loaded), ${size} workers`,
+          `${ms(performance.now() - t0)} ms`,
+        );
+        const b = await hallOn(storeB, ctx.key, false, peersB, 1_000);
+        halls.push({
+          n,
+          size,
+          a,
+          b,
+          close: async () => {
+            await a.close();
+            await b.close();
+            await storeA.close();
+            await storeB.close();
+          },
+        });
         const listing = await routeListing(a);
         row(
           backend,
           `candidates listed in a decision, ${size} workers (selected)`,
           `${listing.candidates} (${listing.selected})`,
         );
-        const load = await routeLoad(a, ctx.requests);
-        rates.set(`${backend}:${n}`, load.perSecond);
+      }
+
+      // Route load: a warm-up, then ROUNDS rounds, each a batch on every size in turn.
+      for (const h of halls) for (let i = 0; i < 500; i++) await routeOnce(h.a);
+      const per = new Map<number, { rate: number[]; cpu: number[]; lat: number[] }>();
+      const batch = Math.max(1, Math.floor(ctx.requests / ROUNDS));
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const h of r % 2 ? [...halls].reverse() : halls) {
+          const x = await routeBatch(h.a, batch);
+          let m = per.get(h.n);
+          if (!m) per.set(h.n, m = { rate: [], cpu: [], lat: [] });
+          m.rate.push(x.perSecond);
+          m.cpu.push(x.cpuMs);
+          m.lat.push(...x.lat);
+        }
+      }
+      for (const h of halls) {
+        const m = per.get(h.n)!;
         row(
           backend,
-          `route, ${size} workers (rate, p50 / p99)`,
-          `${rate(load.perSecond, 1000)}/s, ${ms(pct(load.lat, 0.5))} / ${
-            ms(pct(load.lat, 0.99))
-          } ms`,
+          `route, ${h.size} workers (rate, p50 / p99, CPU per route; median of ${ROUNDS} ` +
+            `interleaved batches of ${batch})`,
+          `${rate(median(m.rate), 1000)}/s, ${ms(pct(m.lat, 0.5))} / ${ms(pct(m.lat, 0.99))} ms, ` +
+            `${(median(m.cpu) * 1000).toFixed(0)} us`,
         );
-        // Enrolment to the next decision, on the enrolling hall and on the other one.
+      }
+      const lo = halls.reduce((x, y) => (y.n < x.n ? y : x));
+      const hi = halls.reduce((x, y) => (y.n > x.n ? y : x));
+      if (lo !== hi) {
+        const rl = per.get(lo.n)!;
+        const rh = per.get(hi.n)!;
+        row(
+          backend,
+          `route rate at ${hi.size} / at ${lo.size} workers (median of the rounds' ratios; ` +
+            "CPU per route, inverse ratio)",
+          `${median(rh.rate.map((x, i) => x / rl.rate[i])).toFixed(2)} (${
+            median(rl.cpu.map((x, i) => x / rh.cpu[i])).toFixed(2)
+          })`,
+          ">= 0.90",
+        );
+      }
+
+      // Enrolment to the next decision, on the enrolling hall and on the other one.
+      for (const { n, size, a, b } of halls) {
         const here: number[] = [];
+        const control: number[] = [];
         const there: number[] = [];
         const seen: number[] = [];
         const enrol: number[] = [];
@@ -608,6 +683,8 @@ async function workerRows(ctx: Ctx): Promise<Row[]> {
             ...(i % 2 === 0 ? { tenants: [`t${i % ctx.tenants}`] } : {}),
           };
           rec.artifact_hash = recordHashJcs(rec);
+          // The control: a route with no enrolment just before it, in the same conditions.
+          control.push(await routeOnce(a));
           const e0 = performance.now();
           const status = await post(a, "/wcp/workers", rec);
           enrol.push(performance.now() - e0);
@@ -626,9 +703,14 @@ async function workerRows(ctx: Ctx): Promise<Row[]> {
         );
         row(
           backend,
-          `route right after an enrolment, ${size} workers, p50 / p99`,
-          `${ms(pct(here, 0.5))} / ${ms(pct(here, 0.99))} ms`,
+          `route right after an enrolment, ${size} workers, p50 / p99 / max`,
+          `${ms(pct(here, 0.5))} / ${ms(pct(here, 0.99))} / ${ms(Math.max(...here))} ms`,
           "p99 <= 2 ms",
+        );
+        row(
+          backend,
+          `control: route with no enrolment before it, ${size} workers, p50 / p99 / max`,
+          `${ms(pct(control, 0.5))} / ${ms(pct(control, 0.99))} / ${ms(Math.max(...control))} ms`,
         );
         row(
           backend,
@@ -637,8 +719,8 @@ async function workerRows(ctx: Ctx): Promise<Row[]> {
         );
         row(
           backend,
-          `${other}: route right after it saw the enrolment, ${size} workers, p50 / p99`,
-          `${ms(pct(there, 0.5))} / ${ms(pct(there, 0.99))} ms`,
+          `${other}: route right after it saw the enrolment, ${size} workers, p50 / p99 / max`,
+          `${ms(pct(there, 0.5))} / ${ms(pct(there, 0.99))} / ${ms(Math.max(...there))} ms`,
           "p99 <= 2 ms",
         );
         row(
@@ -646,24 +728,9 @@ async function workerRows(ctx: Ctx): Promise<Row[]> {
           `registry rows read by the ${other} for ${ctx.samples} enrolments (full loads after start)`,
           `${b.hall.registrySync.rows_read - n - 3} (${b.hall.registrySync.full_loads - 1})`,
         );
-      } finally {
-        await a.close();
-        await b.close();
-        await storeA.close();
-        await storeB.close();
       }
-    }
-    const lo = Math.min(...ctx.workers);
-    const hi = Math.max(...ctx.workers);
-    const small = rates.get(`${backend}:${lo}`);
-    const big = rates.get(`${backend}:${hi}`);
-    if (small && big && lo !== hi) {
-      row(
-        backend,
-        `route rate at ${hi.toLocaleString("en-US")} / at ${lo.toLocaleString("en-US")} workers`,
-        (big / small).toFixed(2),
-        ">= 0.90",
-      );
+    } finally {
+      for (const h of halls) await h.close();
     }
   }
   return rows;
