@@ -129,6 +129,7 @@ const LIST_FIELD: Readonly<Record<HallListName, string>> = {
   tokens: "tokens",
   namespaces: "namespaces",
   tiers: "tiers",
+  telemetry: "events",
 };
 
 function query(params: Record<string, string | number | boolean | undefined>): string {
@@ -713,9 +714,18 @@ export class HallClient {
     return this.#request("POST", "/wcp/rules/reload", doc ?? {}, options);
   }
 
-  /** `GET /wcp/telemetry`. */
+  /**
+   * `GET /wcp/telemetry`: one page, the newest `limit` events (before `cursor`, the previous
+   * page's `next_cursor`), oldest first; `page("telemetry")` and `each("telemetry")` read it too.
+   */
   telemetry(
-    filter: { decision_id?: string; correlation_id?: string; limit?: number } = {},
+    filter: {
+      decision_id?: string;
+      correlation_id?: string;
+      tenant_id?: string;
+      limit?: number;
+      cursor?: string;
+    } = {},
     options?: CallOptions,
   ): Promise<TelemetryList> {
     return this.#request("GET", `/wcp/telemetry${query(filter)}`, undefined, options);

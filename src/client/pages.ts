@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { TelemetryEvent } from "../model.ts";
 import type { Receipt } from "../receipts/receipt.ts";
 import type { HallCapability } from "./types.ts";
 import type {
@@ -117,6 +118,14 @@ export interface HallLists {
   namespaces: { query: Record<never, never>; item: HallNamespace };
   /** `GET /wcp/tiers`, by name. */
   tiers: { query: Record<never, never>; item: HallTier };
+  /**
+   * `GET /wcp/telemetry`: pages go back in time (the first is the newest events), each page
+   * oldest first (a namespace token: its tenant's).
+   */
+  telemetry: {
+    query: { decision_id?: string; correlation_id?: string; tenant_id?: string };
+    item: TelemetryEvent;
+  };
 }
 
 /**

@@ -152,10 +152,12 @@ export interface HallStreamEvent {
  * ```
  */
 export interface TelemetryList {
-  /** Events, oldest first. */
+  /** Events, oldest first: the newest `limit` (before the cursor's position). */
   events: TelemetryEvent[];
-  /** Count. */
+  /** Events in this page. */
   count: number;
+  /** Pass as `cursor` for the older events; null: there are none. */
+  next_cursor: string | null;
 }
 
 /**

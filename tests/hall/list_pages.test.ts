@@ -2,7 +2,7 @@
 // 1-1000 (default 100), an opaque cursor naming its list, slim rows with the full record one
 // request away, and a namespace token's scope on every page.
 import assert from "node:assert/strict";
-import { ADMIN, err, hallTest, j, type TestHall } from "./_helpers.ts";
+import { ADMIN, err, hallTest, j, routeInput, type TestHall } from "./_helpers.ts";
 import { HallClient } from "../../src/client/mod.ts";
 import type { WorkerRow } from "../../src/hall/store/types.ts";
 
@@ -233,3 +233,77 @@ hallTest("pages: receipt tenants, checkpoints and tiers page too", async (h) => 
   const bad = await h.req("/wcp/receipts/checkpoints?tenant_id=acme&limit=0");
   assert.equal(err(await j(bad)).path, "limit");
 });
+
+hallTest(
+  "pages: telemetry pages back in time by cursor; a namespace token, full pages of its own",
+  async (h) => {
+    const alpha = (await h.grant("org.alpha")).token;
+    // Decisions of two tenants, in turn (each decision writes several events).
+    for (let i = 0; i < 6; i++) {
+      const tenant_id = i % 2 === 0 ? "org.alpha" : "org.beta";
+      const res = await h.req("/wcp/route", { method: "POST", json: routeInput({ tenant_id }) });
+      assert.equal(res.status, 200);
+    }
+    type Ev = { event_id: string; decision_id: string; tenant_id: string; timestamp: string };
+    const everything = (await j(await h.req("/wcp/telemetry?limit=1000"))).events as Ev[];
+    assert.ok(everything.length >= 12);
+    // Pages go back in time, each oldest first: reversed and joined, they are the whole log.
+    const back = async (path: string, limit: number, token?: string) => {
+      const seen = await pages(h, path, "events", limit, token);
+      const out: Ev[][] = [];
+      for (let at = 0; at < seen.rows.length; at += limit) {
+        out.push(seen.rows.slice(at, at + limit) as unknown as Ev[]);
+      }
+      return { events: out.reverse().flat(), pages: seen.pages, cursors: seen.cursors };
+    };
+    const all = await back("/wcp/telemetry?", 5);
+    assert.deepEqual(all.events, everything);
+    assert.ok(all.pages >= 3);
+    // A namespace token's pages hold its tenant's events only, and are full (scoped in the query).
+    const mine = await back("/wcp/telemetry?", 4, alpha);
+    const alphas = everything.filter((e) => e.tenant_id === "org.alpha");
+    assert.deepEqual(mine.events, alphas);
+    assert.equal(mine.pages, Math.max(1, Math.ceil(alphas.length / 4)));
+    // An admin's cursor does not widen its view; another tenant is refused.
+    const adminPage = await j(await h.req("/wcp/telemetry?limit=1"));
+    const resumed = await j(
+      await h.req(`/wcp/telemetry?limit=1000&cursor=${adminPage.next_cursor}`, { token: alpha }),
+    );
+    assert.ok(resumed.events.every((e: Ev) => e.tenant_id === "org.alpha"));
+    const other = await h.req("/wcp/telemetry?tenant_id=org.beta", { token: alpha });
+    assert.equal(other.status, 403);
+    assert.equal(err(await j(other)).code, "TENANT_FORBIDDEN");
+    // Filters hold on every page; bad limit and cursor are refused naming them.
+    const d = everything[0].decision_id;
+    const one = await back(`/wcp/telemetry?decision_id=${d}`, 1);
+    assert.deepEqual(one.events, everything.filter((e) => e.decision_id === d));
+    const workersCursor = (await j(await h.req("/wcp/workers?limit=1"))).next_cursor;
+    for (const bad of ["!!!", workersCursor, btoa(JSON.stringify(["telemetry", "x", 1]))]) {
+      const res = await h.req(`/wcp/telemetry?cursor=${encodeURIComponent(bad)}`);
+      assert.equal(res.status, 400, `cursor=${bad}`);
+      assert.equal(err(await j(res)).path, "cursor");
+    }
+    for (const bad of ["0", "1001"]) {
+      const res = await h.req(`/wcp/telemetry?limit=${bad}`);
+      assert.equal(res.status, 400);
+      assert.equal(err(await j(res)).path, "limit");
+    }
+    assert.equal((await h.req("/wcp/telemetry?tenant=x")).status, 400, "an unknown parameter");
+    // HallClient: telemetry() is one page, page/each follow the cursor.
+    const c = new HallClient({
+      baseUrl: "http://localhost",
+      token: ADMIN,
+      fetch: async (input, init) => await h.app.request(new Request(input, init)),
+    });
+    const p = await c.telemetry({ limit: 3 });
+    assert.deepEqual(p.events, everything.slice(-3));
+    assert.equal(typeof p.next_cursor, "string");
+    const older = await c.page("telemetry", { limit: 3, cursor: p.next_cursor! });
+    assert.deepEqual(older.items, everything.slice(-6, -3));
+    const ids: string[] = [];
+    for await (const e of c.each("telemetry", { tenant_id: "org.beta", limit: 2 })) {
+      ids.push(e.event_id + "@" + e.decision_id);
+    }
+    assert.equal(ids.length, everything.filter((e) => e.tenant_id === "org.beta").length);
+  },
+);

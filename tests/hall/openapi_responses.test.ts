@@ -511,6 +511,7 @@ async function exercise(c: Checker): Promise<void> {
     await c.call(h, "/wcp/telemetry?limit=5", 200);
     await c.call(h, "/wcp/telemetry?limit=5", 200, { token: owner });
     await c.call(h, "/wcp/telemetry?limit=0", 400);
+    await c.call(h, "/wcp/telemetry?tenant_id=x.another", 403, { token: owner });
     await c.call(h, "/wcp/simulate", 200, { method: POST, json: { examples: 1 } });
     await c.call(h, "/wcp/simulate", 400, { method: POST, json: { limit: 0 } });
     await c.call(h, "/wcp/decision-records?limit=5", 200);

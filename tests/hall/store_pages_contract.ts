@@ -20,6 +20,8 @@ import type {
   KeyedPage,
   PageKey,
   StoreFactory,
+  TelemetryPageQuery,
+  TelemetryRow,
   WorkerRow,
 } from "../../src/hall/store/types.ts";
 
@@ -489,4 +491,111 @@ export function runPageContract(name: string, make: StoreFactory): void {
     assert.equal(new Set(names).size, names.length);
     for (let i = 0; i < 5; i++) assert.ok(names.includes(`tier-${id(i)}`));
   });
+
+  t(
+    "telemetry: pages go back from the newest, every event once and in order, writes between pages",
+    async (s) => {
+      // Decisions of 1-4 events (SQLite packs a decision's events into one row: keys fall
+      // inside rows), two tenants, and batches as the hall writes them where the store has them.
+      let n = 0;
+      const all: TelemetryRow[] = [];
+      const decide = async (size: number, tenant: string, asBatch = false) => {
+        const d = `d-${n}`;
+        const rows = [...Array(size).keys()].map((k): TelemetryRow => ({
+          event_id: `e-${n}-${k}`,
+          decision_id: d,
+          correlation_id: `c-${n % 3}`,
+          timestamp: at(n),
+          event: { event_id: `e-${n}-${k}`, timestamp: at(n), tenant_id: tenant, k },
+        }));
+        n++;
+        if (asBatch && s.appendTelemetryBatches) {
+          await s.appendTelemetryBatches([{
+            decision_id: d,
+            correlation_id: rows[0].correlation_id,
+            events_json: JSON.stringify(rows.map((r) => r.event)),
+          }]);
+        } else await s.appendTelemetry(rows);
+        return rows;
+      };
+      for (let i = 0; i < 12; i++) {
+        all.push(...await decide(1 + (i % 4), i % 3 === 0 ? "org.b" : "org.a", i % 5 === 4));
+      }
+      // Back in time from the newest: each page oldest first, `limit` events (the last fewer).
+      const added: TelemetryRow[] = [];
+      const back = async (
+        q: Omit<TelemetryPageQuery, "before" | "limit">,
+        limit: number,
+        writeBetween = false,
+      ) => {
+        const pages: TelemetryRow[][] = [];
+        let before: PageKey | null = null;
+        for (;;) {
+          const p = await s.pageTelemetry({ ...q, before, limit });
+          assert.ok(p.rows.length <= limit);
+          pages.push(p.rows);
+          // Newer events written meanwhile are not in the older pages.
+          if (writeBetween && pages.length === 1) added.push(...await decide(2, "org.a"));
+          if (p.next === null) break;
+          assert.equal(p.rows.length, limit, "a page before the last one is full");
+          assert.equal(p.next.length, 2);
+          before = p.next;
+          assert.ok(pages.length < 1000);
+        }
+        return pages.reverse().flat().map((e) => e.event_id);
+      };
+      const ids = (rows: TelemetryRow[]) => rows.map((e) => e.event_id);
+      assert.deepEqual(await back({}, 4, true), ids(all), "all events once, in order");
+      all.push(...added); // written after the first page: newer than every event paged
+      assert.deepEqual(await back({}, 1), ids(all), "one event a page");
+      const a = all.filter((e) => e.event.tenant_id === "org.a");
+      assert.deepEqual(await back({ tenant_id: "org.a" }, 3), ids(a), "one tenant");
+      assert.deepEqual(await back({ tenant_id: "org.none" }, 3), []);
+      // Inside one decision (one packed row) a page at a time.
+      const d7 = all.filter((e) => e.decision_id === "d-7");
+      assert.equal(d7.length, 4);
+      assert.deepEqual(await back({ decision_id: "d-7" }, 1), ids(d7));
+      const c1 = all.filter((e) => e.correlation_id === "c-1");
+      assert.deepEqual(await back({ correlation_id: "c-1" }, 2), ids(c1));
+      // The whole event, as listTelemetry gives it; listTelemetry is the first page.
+      const first = await s.pageTelemetry({ limit: 5 });
+      assert.deepEqual(first.rows, await s.listTelemetry({ limit: 5 }));
+      assert.equal(first.rows[4].event_id, (await s.listTelemetry({ limit: 1 }))[0].event_id);
+      assert.deepEqual(first.rows.at(-1)?.event, {
+        event_id: first.rows.at(-1)?.event_id,
+        timestamp: first.rows.at(-1)?.timestamp,
+        tenant_id: "org.a",
+        k: 1,
+      });
+    },
+  );
+
+  t(
+    "telemetry: limit defaults to 100, is capped at 1000; the oldest page has no next key",
+    async (s) => {
+      for (let i = 0; i < 12; i++) {
+        await s.appendTelemetry([...Array(10).keys()].map((k) => ({
+          event_id: `e-${i}-${k}`,
+          decision_id: `d-${i}`,
+          correlation_id: "c",
+          timestamp: at(i),
+          event: { tenant_id: "org.a" },
+        })));
+      }
+      const first = await s.pageTelemetry({});
+      assert.equal(first.rows.length, 100);
+      assert.equal(first.rows[0].event_id, "e-2-0");
+      assert.notEqual(first.next, null);
+      const rest = await s.pageTelemetry({ before: first.next });
+      assert.deepEqual(
+        rest.rows.map((e) => e.event_id),
+        [...Array(20).keys()].map((i) => `e-${Math.floor(i / 10)}-${i % 10}`),
+      );
+      assert.equal(rest.next, null);
+      const big = await s.pageTelemetry({ limit: 5000 });
+      assert.equal(big.rows.length, 120);
+      assert.equal(big.next, null);
+      assert.equal((await s.pageTelemetry({ limit: 120 })).next, null, "the oldest event is in it");
+    },
+  );
 }

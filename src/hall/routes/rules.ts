@@ -8,14 +8,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type HallEnv, principal } from "../_http.ts";
-import { GateStatus, list, RulesReload } from "../api_schemas.ts";
+import { GateStatus, page, RulesReload } from "../api_schemas.ts";
+import { decodeCursor, pageBody, pageParams } from "../_paging.ts";
 import { HttpError } from "../errors.ts";
 import type { Hall } from "../hall.ts";
 import { readScope } from "../_scope.ts";
 import { JsonObject } from "../schemas.ts";
 import { fails, mount, operation } from "./_declare.ts";
-
-const LIMIT = "integer 1-1000";
 
 /** The rules, policy gate and telemetry operations. */
 export const ruleOps = {
@@ -84,19 +83,24 @@ export const ruleOps = {
     method: "get",
     path: "/wcp/telemetry",
     operationId: "listTelemetry",
-    summary: "Stored telemetry events (?decision_id&correlation_id)",
+    summary:
+      "Stored telemetry events, one page going back in time (?decision_id&correlation_id&tenant_id&limit&cursor)",
     tag: "rules",
     auth: "token",
-    query: z.object({
+    query: z.strictObject({
       decision_id: z.string().optional(),
       correlation_id: z.string().optional(),
-      limit: z.coerce.number({ error: LIMIT }).int({ error: LIMIT }).min(1, { error: LIMIT })
-        .max(1000, { error: LIMIT }).optional(),
+      tenant_id: z.string().optional().describe(
+        "Only this tenant's events (a namespace token: its own, which it gets without asking)",
+      ),
+      ...pageParams,
     }),
     responses: {
       200: {
-        description: "Events, oldest first (a namespace token: its tenant's)",
-        schema: list(
+        description:
+          "The newest `limit` events (before the cursor's position), oldest first; next_cursor " +
+          "leads to the older ones (a namespace token: its tenant's)",
+        schema: page(
           "events",
           z.looseObject({
             event_id: z.string(),
@@ -106,6 +110,7 @@ export const ruleOps = {
           }),
         ),
       },
+      403: fails("TENANT_FORBIDDEN (a namespace token asking for another tenant)"),
     },
   }),
 };
@@ -164,17 +169,19 @@ export function ruleRoutes(hall: Hall): Hono<HallEnv> {
   });
 
   mount(app, ruleOps.telemetry, async (c, { query }) => {
-    const { decision_id, correlation_id, limit: n } = query;
+    const { decision_id, correlation_id, limit } = query;
+    const before = decodeCursor("telemetry", query.cursor, ["integer", "integer"]);
+    // A namespace token lists its own tenant's events only (in the query, so each page is full).
+    const scope = readScope(principal(c), query.tenant_id);
     await hall.telemetry.flush();
-    const events = await hall.store.listTelemetry({
+    const p = await hall.store.pageTelemetry({
       ...(decision_id ? { decision_id } : {}),
       ...(correlation_id ? { correlation_id } : {}),
-      ...(n ? { limit: n } : {}),
+      ...(scope === null ? {} : { tenant_id: scope }),
+      ...(limit ? { limit } : {}),
+      before,
     });
-    // A namespace token sees its own tenant's events only.
-    const scope = readScope(principal(c), undefined);
-    const mine = scope === null ? events : events.filter((e) => e.event.tenant_id === scope);
-    return c.json({ events: mine.map((e) => e.event), count: mine.length });
+    return c.json(pageBody("events", "telemetry", p.rows.map((e) => e.event), p.next));
   });
 
   return app;

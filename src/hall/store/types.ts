@@ -165,6 +165,17 @@ export interface TelemetryQuery {
   limit?: number;
 }
 
+/**
+ * A page of telemetry (`pageTelemetry`, `GET /wcp/telemetry`): pages go back in time, the first
+ * is the newest `limit` events, each page oldest first.
+ */
+export interface TelemetryPageQuery extends TelemetryQuery {
+  /** Only this tenant's events (the events' `tenant_id`). */
+  tenant_id?: string;
+  /** Only events before this key (the previous page's `next`); absent or null: the newest. */
+  before?: PageKey | null;
+}
+
 /** An operator alert; acknowledged alerts stay acknowledged. */
 export type AlertRow = wire.HallAlert;
 
@@ -471,6 +482,11 @@ export interface HallStore extends HallStorePages {
   appendTelemetryBatches?(batches: TelemetryBatch[]): Promise<void>;
   /** Events matching a query, in insertion order (the newest `limit`). */
   listTelemetry(query?: TelemetryQuery): Promise<TelemetryRow[]>;
+  /**
+   * A page of events before `before` (the newest `limit` when absent), oldest first; `next`
+   * (the key of the page's oldest event, a pair of integers) when older events match.
+   */
+  pageTelemetry(query: TelemetryPageQuery): Promise<KeyedPage<TelemetryRow>>;
   /** Remember a decision (insert; ignore a duplicate decision_id). */
   recordDecision(row: DecisionRow): Promise<void>;
   /** A decision row, or null. */

@@ -59,6 +59,7 @@ import type {
   StoreCounts,
   StorePeerChannel,
   TelemetryBatch,
+  TelemetryPageQuery,
   TelemetryQuery,
   TelemetryRow,
   TierRow,
@@ -363,6 +364,9 @@ export class PostgresStore implements HallStore {
   }
   listTelemetry(query?: TelemetryQuery): Promise<TelemetryRow[]> {
     return this.#telemetry.listTelemetry(query);
+  }
+  pageTelemetry(query: TelemetryPageQuery): Promise<KeyedPage<TelemetryRow>> {
+    return this.#telemetry.pageTelemetry(query);
   }
   recordDecision(row: DecisionRow): Promise<void> {
     return this.#decisions.recordDecision(row);

@@ -4,8 +4,14 @@
  * @module
  */
 
-import type { TelemetryBatch, TelemetryQuery, TelemetryRow } from "../types.ts";
-import { pageSize, parseJson, type Row, type Sql } from "./db.ts";
+import type {
+  KeyedPage,
+  TelemetryBatch,
+  TelemetryPageQuery,
+  TelemetryQuery,
+  TelemetryRow,
+} from "../types.ts";
+import { num, pageSize, parseJson, type Row, type Sql } from "./db.ts";
 
 function toTelemetry(r: Row): TelemetryRow {
   return {
@@ -100,12 +106,36 @@ export class PgTelemetry {
   }
 
   async listTelemetry(query: TelemetryQuery = {}): Promise<TelemetryRow[]> {
+    return (await this.pageTelemetry(query)).rows;
+  }
+
+  /**
+   * A page of events going back in time: the newest `limit` events before `before` (a key
+   * `[ord, 0]`: one event per row), oldest first; `next` is the key of the page's oldest event
+   * when older ones match.
+   */
+  async pageTelemetry(query: TelemetryPageQuery): Promise<KeyedPage<TelemetryRow>> {
+    const sql = this.#sql;
     const d = query.decision_id ?? null;
     const c = query.correlation_id ?? null;
-    const rows = await this.#sql`select * from telemetry
+    // The tenant compared as JSON text (`->` keeps the stored text: nothing is decoded, so an
+    // event holding a lone surrogate escape elsewhere never fails the query).
+    const t = query.tenant_id === undefined ? null : JSON.stringify(query.tenant_id);
+    const before = query.before ?? null;
+    // Events before [ord, i]: rows before ord, and row ord itself when i > 0 (its event is 0).
+    const bound = before === null ? null : Number(before[0]) + (Number(before[1]) > 0 ? 1 : 0);
+    const limit = pageSize(query.limit, 100);
+    const rows = await sql`select * from telemetry
       where (${d}::text is null or decision_id = ${d})
         and (${c}::text is null or correlation_id = ${c})
-      order by ord desc limit ${pageSize(query.limit, 100)}`;
-    return rows.map(toTelemetry).reverse();
+        and (${t}::text is null or (event::json -> 'tenant_id')::text = ${t})
+        and (${bound}::bigint is null or ord < ${bound})
+      order by ord desc limit ${limit + 1}`;
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit).reverse();
+    return {
+      rows: page.map(toTelemetry),
+      next: more && page.length ? [num(page[0].ord), 0] : null,
+    };
   }
 }

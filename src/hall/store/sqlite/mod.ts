@@ -46,6 +46,7 @@ import type {
   RegistryChanges,
   StoreCounts,
   TelemetryBatch,
+  TelemetryPageQuery,
   TelemetryQuery,
   TelemetryRow,
   TierRow,
@@ -330,6 +331,9 @@ export class SqliteStore implements HallStore {
   }
   listTelemetry(query?: TelemetryQuery): Promise<TelemetryRow[]> {
     return this.#telemetry.listTelemetry(query);
+  }
+  pageTelemetry(query: TelemetryPageQuery): Promise<KeyedPage<TelemetryRow>> {
+    return this.#telemetry.pageTelemetry(query);
   }
   recordDecision(row: DecisionRow): Promise<void> {
     return this.#decisions.recordDecision(row);

@@ -7,7 +7,13 @@
  */
 
 import type { SQLInputValue } from "node:sqlite";
-import type { TelemetryBatch, TelemetryQuery, TelemetryRow } from "../types.ts";
+import type {
+  KeyedPage,
+  TelemetryBatch,
+  TelemetryPageQuery,
+  TelemetryQuery,
+  TelemetryRow,
+} from "../types.ts";
 import { cap, promised, type SqliteDb } from "./db.ts";
 import { packRows } from "./_telemetry_wire.ts";
 
@@ -201,7 +207,16 @@ export class SqliteTelemetry {
     w.terminate();
   }
 
-  listTelemetry(query: TelemetryQuery = {}): Promise<TelemetryRow[]> {
+  async listTelemetry(query: TelemetryQuery = {}): Promise<TelemetryRow[]> {
+    return (await this.pageTelemetry(query)).rows;
+  }
+
+  /**
+   * A page of events going back in time: the newest `limit` events before `before` (a key
+   * `[packed row id, index of the event in it]`), oldest first; `next` is the key of the page's
+   * oldest event when older ones match.
+   */
+  pageTelemetry(query: TelemetryPageQuery): Promise<KeyedPage<TelemetryRow>> {
     const where: string[] = [];
     const params: SQLInputValue[] = [];
     if (query.decision_id !== undefined) {
@@ -212,34 +227,64 @@ export class SqliteTelemetry {
       where.push("correlation_id = ?");
       params.push(query.correlation_id);
     }
+    if (query.tenant_id !== undefined) {
+      // A packed row holds one decision's events, which share its tenant: the first one's says
+      // (either layout: an [event_id, timestamp, event] triple or the event object).
+      where.push(
+        "coalesce(json_extract(data, '$[0][2].tenant_id'), json_extract(data, '$[0].tenant_id')) = ?",
+      );
+      params.push(query.tenant_id);
+    }
     const limit = cap(query.limit, 100);
-    // Every packed row holds at least one event, so `limit` rows hold at least `limit` events.
-    const sql = `SELECT decision_id, correlation_id, data FROM (SELECT id, decision_id,
-      correlation_id, data FROM telemetry_packed
-      ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?) ORDER BY id`;
-    params.push(limit);
+    const before = query.before ?? null;
+    if (before) {
+      // The rows before the key's row, and the events before the key in its own row.
+      where.push("id <= ?");
+      params.push(before[1] === 0 ? Number(before[0]) - 1 : before[0]);
+    }
+    // Every packed row holds at least one event, so `limit + 1` rows hold more than `limit`
+    // events, unless there are no more rows (the key's own row may add none: fetched besides).
+    const sql = `SELECT id, decision_id, correlation_id, data FROM telemetry_packed
+      ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
+    const fetch = before && before[1] !== 0 ? limit + 2 : limit + 1;
+    params.push(fetch);
     return promised(() => {
-      const events = this.#db.all(sql, ...params).flatMap((r) => {
-        const x = r as { decision_id: string; correlation_id: string; data: string };
+      const packedRows = this.#db.all(sql, ...params) as {
+        id: number;
+        decision_id: string;
+        correlation_id: string;
+        data: string;
+      }[];
+      const events: { key: [number, number]; row: TelemetryRow }[] = [];
+      for (const x of packedRows.reverse()) {
         // Two layouts: [event_id, timestamp, event] triples, or the event objects themselves.
         const packed = JSON.parse(x.data) as (
           | [string, string, Record<string, unknown>]
           | Record<string, unknown>
         )[];
-        return packed.map((p): TelemetryRow => {
+        packed.forEach((p, n) => {
+          if (before && x.id === before[0] && n >= Number(before[1])) return;
           const [event_id, timestamp, event] = Array.isArray(p)
             ? p
             : [String(p.event_id ?? ""), String(p.timestamp ?? ""), p];
-          return {
-            event_id,
-            decision_id: x.decision_id,
-            correlation_id: x.correlation_id,
-            timestamp,
-            event,
-          };
+          if (query.tenant_id !== undefined && event.tenant_id !== query.tenant_id) return;
+          events.push({
+            key: [x.id, n],
+            row: {
+              event_id,
+              decision_id: x.decision_id,
+              correlation_id: x.correlation_id,
+              timestamp,
+              event,
+            },
+          });
         });
-      });
-      return events.slice(Math.max(0, events.length - limit));
+      }
+      const page = events.slice(Math.max(0, events.length - limit));
+      // Older events match when this page left some out, or when the rows read were cut.
+      const more = events.length > limit || packedRows.length === fetch;
+      const oldest = page[0]?.key ?? (packedRows.length ? [packedRows[0].id, 0] : null);
+      return { rows: page.map((e) => e.row), next: more ? oldest : null };
     });
   }
 }
