@@ -8,7 +8,15 @@
  */
 
 import { checkGateResult, type PolicyGateResult } from "../decision/policy.ts";
-import type { RouteDecision } from "../model.ts";
+import {
+  DATA_LABELS,
+  DENY_CODES,
+  ENVS,
+  OUTCOMES,
+  QOS_CLASSES,
+  type RouteDecision,
+  TENANT_RISKS,
+} from "../model.ts";
 import { type DecisionRecord, RECORDED_REQUEST_FLAGS } from "../decision/simulate.ts";
 import type { DecisionRecordTexts, HallStore } from "./store/types.ts";
 
@@ -75,6 +83,17 @@ function isEmptyObject(v: unknown): boolean {
 // JSON of a string field of an object already known to hold a string.
 const q = JSON.stringify;
 
+// The values of the enumerated fields (they need no escaping: quoted as they are).
+const ENUMERATED = new Set<string>([
+  ...ENVS,
+  ...DATA_LABELS,
+  ...TENANT_RISKS,
+  ...QOS_CLASSES,
+  ...OUTCOMES,
+  ...DENY_CODES,
+]);
+const qe = (v: string): string => ENUMERATED.has(v) ? `"${v}"` : q(v);
+
 // The request flags of a record, as `{"writes":true,...}` (empty when none is truthy); the same
 // truthiness as `decisionRecordOf` (Python's: 0, "", NaN, [] and {} are false).
 function flagsJson(req: unknown): string {
@@ -95,16 +114,6 @@ function truthy(v: unknown): boolean {
   return true;
 }
 
-const ROUTING_FIELDS = [
-  "correlation_id",
-  "tenant_id",
-  "env",
-  "data_label",
-  "tenant_risk",
-  "qos_class",
-  "capability_id",
-] as const;
-
 /**
  * The compact replay record of a decision as JSON text, written in one pass from the input and
  * the decision: the text `JSON.stringify(compactRecord(decisionRecordOf(...)))` gives, without
@@ -122,12 +131,16 @@ export function decisionRecordText(
   const code = d.deny_reason_if_denied?.code ?? null;
   if (code === "DENY_INVALID_INPUT") return null;
   const i = input as Record<string, unknown>;
-  let head = "";
-  for (const f of ROUTING_FIELDS) {
-    const v = i[f];
-    if (typeof v !== "string") return null;
-    head += `${head ? "," : ""}"${f}":${q(v)}`;
-  }
+  const ci = i.correlation_id, ti = i.tenant_id, env = i.env, dl = i.data_label;
+  const tr = i.tenant_risk, qos = i.qos_class, cap = i.capability_id;
+  if (
+    typeof ci !== "string" || typeof ti !== "string" || typeof env !== "string" ||
+    typeof dl !== "string" || typeof tr !== "string" || typeof qos !== "string" ||
+    typeof cap !== "string"
+  ) return null;
+  let head = `"correlation_id":${q(ci)},"tenant_id":${q(ti)},"env":${qe(env)},"data_label":${
+    qe(dl)
+  },"tenant_risk":${qe(tr)},"qos_class":${qe(qos)},"capability_id":${q(cap)}`;
   const pv = i.policy_version;
   if (typeof pv === "string" && pv !== "policy.v0") head += `,"policy_version":${q(pv)}`;
   if (i.dry_run === true) head += `,"dry_run":true`;
@@ -142,8 +155,8 @@ export function decisionRecordText(
     out += `,"parent_chain_blast_score":${q(parentChainBlastScore)}`;
   }
   if (gateAnswer !== null) out += `,"gate_answer":${q(gateAnswer)}`;
-  out += `,"outcome":${q(d.outcome)}`;
-  if (code !== null) out += `,"deny_code":${q(code)}`;
+  out += `,"outcome":${qe(d.outcome)}`;
+  if (code !== null) out += `,"deny_code":${qe(code)}`;
   // Members that may be null or absent (left out either way, as compactRecord and JSON do).
   const rest = d as unknown as Record<string, unknown>;
   for (const k of OPTIONAL_TAIL) {
