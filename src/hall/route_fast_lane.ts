@@ -56,7 +56,7 @@ export function withRouteFastLane(
   // The headers of a 200 decision, as the full app sends them, built once.
   const okHeaders = new Headers({ "content-type": "application/json" });
   deps.applySecurityHeaders(okHeaders);
-  const OK_HEADERS = [...okHeaders];
+  const OK_INIT: ResponseInit = { headers: [...okHeaders] };
   const take = async (
     req: Request,
     path: string,
@@ -86,7 +86,7 @@ export function withRouteFastLane(
       // (readBodyText without its closure and extra await: the same errors)
       const text = decodeUtf8(bytes);
       const json = await routeJson(hall, p, asObjectBody(parseJsonText(text, type)));
-      return new Response(json, { headers: OK_HEADERS });
+      return new Response(json, OK_INIT);
     } catch (err) {
       const res = deps.errorResponse(err, "POST", path);
       deps.applySecurityHeaders(res.headers);
