@@ -143,6 +143,13 @@ export async function explain<T>(
   }
 }
 
+/** Open the dashboard at `base` (a hall, or a proxy in front of one) and sign in with `token`. */
+export async function signIn(page: Page, base: string, token: string): Promise<void> {
+  await page.goto(`${base}/dashboard/`);
+  await page.locator("#token").fill(token);
+  await page.locator("#sign-in").click();
+}
+
 /** Save a full-page screenshot to `test-artifacts/<name>.png`. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(ARTIFACTS, { recursive: true });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { generateSigningKey, HallClient, HallError, recordHashJcs } from "../../mod.ts";
 import { signedSubmission } from "../hall/_helpers.ts";
-import { launch, openPage, ROOT, screenshot } from "./_browser.ts";
+import { launch, openPage, ROOT, screenshot, signIn } from "./_browser.ts";
 import { startHall } from "./_hall.ts";
 import type { Page } from "playwright-core";
 
@@ -178,9 +178,7 @@ Deno.test({
       const { page, errors } = await openPage(browser);
 
       await t.step("sign in with the token; status and workers load", async () => {
-        await page.goto(`${hall.url}/dashboard/`);
-        await page.locator("#token").fill(TOKEN);
-        await page.locator("#sign-in").click();
+        await signIn(page, hall.url, TOKEN);
         await page.locator("#hall-status").waitFor();
         await page.locator("#workers", { hasText: "org.acme.payments.1" }).waitFor();
         // The stream is open (the hall greets every subscriber), so no later event can be missed.
@@ -417,9 +415,7 @@ Deno.test({
           const proxy = cuttableProxy(hall.url);
           const via = await openPage(browser);
           try {
-            await via.page.goto(`${proxy.url}/dashboard/`);
-            await via.page.locator("#token").fill(TOKEN);
-            await via.page.locator("#sign-in").click();
+            await signIn(via.page, proxy.url, TOKEN);
             await via.page.locator("#h-feed .badge", { hasText: "live" }).waitFor();
             const input = {
               tenant_id: "acme",
@@ -724,9 +720,7 @@ Deno.test({
 
       await t.step("phone width (360 px): the dashboard does not scroll sideways", async () => {
         const phone = await openPage(browser, { width: 360, height: 740 });
-        await phone.page.goto(`${hall.url}/dashboard/`);
-        await phone.page.locator("#token").fill(TOKEN);
-        await phone.page.locator("#sign-in").click();
+        await signIn(phone.page, hall.url, TOKEN);
         await phone.page.locator("#h-feed .badge", { hasText: "live" }).waitFor();
         await phone.page.locator("#approvals > li").first().waitFor();
         const over = await overflow(phone.page);
@@ -761,9 +755,7 @@ Deno.test({
         });
         const ns = await openPage(browser);
         try {
-          await ns.page.goto(`${hall.url}/dashboard/`);
-          await ns.page.locator("#token").fill(grant.token);
-          await ns.page.locator("#sign-in").click();
+          await signIn(ns.page, hall.url, grant.token);
           await ns.page.locator("#hall-status").waitFor();
           await ns.page.locator('[data-refused="alerts"]').waitFor();
           assert.match(
@@ -780,9 +772,7 @@ Deno.test({
 
       await t.step("a wrong token is refused and the sign-in form comes back", async () => {
         const other = await openPage(browser);
-        await other.page.goto(`${hall.url}/dashboard/`);
-        await other.page.locator("#token").fill("not-the-token");
-        await other.page.locator("#sign-in").click();
+        await signIn(other.page, hall.url, "not-the-token");
         await other.page.locator("[role=alert]", { hasText: "401" }).waitFor();
         assert.equal(
           await other.page.evaluate(() => sessionStorage.getItem("wcp.dashboard.token")),
@@ -812,9 +802,7 @@ Deno.test({
       const api = new HallClient({ baseUrl: hall.url, token: TOKEN });
       const { page, errors } = await openPage(browser);
       await t.step("the setup opens by itself at first sign-in", async () => {
-        await page.goto(`${hall.url}/dashboard/`);
-        await page.locator("#token").fill(TOKEN);
-        await page.locator("#sign-in").click();
+        await signIn(page, hall.url, TOKEN);
         await page.locator("#setup").waitFor();
         assert.equal(
           await page.getByRole("tab", { name: "Setup" }).getAttribute("aria-selected"),

@@ -8,7 +8,15 @@
  */
 
 import assert from "node:assert/strict";
-import { explain, launch, openPage, ROOT, screenshot, type TrackedPage } from "./_browser.ts";
+import {
+  explain,
+  launch,
+  openPage,
+  ROOT,
+  screenshot,
+  signIn,
+  type TrackedPage,
+} from "./_browser.ts";
 import { Client, StreamableHTTPClientTransport } from "../mcp/_sdk_client.ts";
 import { startHall } from "./_hall.ts";
 
@@ -85,9 +93,7 @@ Deno.test({
           await held;
           await route.continue();
         });
-        await page.goto(`${hall.url}/dashboard/`);
-        await page.locator("#token").fill(TOKEN);
-        await page.locator("#sign-in").click();
+        await signIn(page, hall.url, TOKEN);
         // A hall with no namespace and only its bootstrap admin: the first-run setup is the first
         // panel shown (not the overview, replaced by it once every part has loaded) ...
         await page.locator("#setup").waitFor();
