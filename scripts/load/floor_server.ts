@@ -17,15 +17,21 @@ import { applySecurityHeaders } from "../../src/hall/middleware/security_headers
 
 // A decision is about 2.8 KB of JSON (with its telemetry envelopes).
 const FILLER = "x".repeat(2_700);
-// The hall's own answer headers (the same list and code the hall uses).
+// The hall's own answer headers (the same list and code the hall uses), built as the hall's route
+// fast lane builds them (the cheapest form measured: Content-Type in the constructor, the rest
+// appended; giving all ten to the constructor costs ~10 µs more CPU per request here).
 const headers = new Headers({ "content-type": "application/json" });
 applySecurityHeaders(headers);
-const HEADERS = [...headers];
+const INIT: ResponseInit = { headers: { "content-type": "application/json" } };
+const REST = [...headers].filter(([k]) => k !== "content-type");
 
 async function handle(req: Request): Promise<Response> {
   const input = await req.json() as { correlation_id?: unknown };
   const body = JSON.stringify({ correlation_id: input.correlation_id, filler: FILLER });
-  return new Response(body, { headers: HEADERS });
+  const res = new Response(body, INIT);
+  const h = res.headers;
+  for (const [k, v] of REST) h.append(k, v);
+  return res;
 }
 
 function serve(port: number, reusePort: boolean): Promise<number> {
