@@ -99,21 +99,28 @@ export class PgPages implements HallStorePages {
     const sql = this.#sql;
     const limit = pageLimit(q.limit);
     const ns = q.visible_to;
-    const rows = await sql`select * from workers where true ${
+    // One capability's workers: its rows of worker_capabilities (migration 10) give the order
+    // and the key, each joined to its worker.
+    const byCapability = q.capability !== undefined;
+    const from = byCapability
+      ? sql`select w.* from worker_capabilities as c join workers as w
+          on w.worker_id = c.worker_id where c.capability_id = ${q.capability!}`
+      : sql`select * from workers where true`;
+    const key: [string, string] = byCapability
+      ? ["c.enrolled_at", "c.worker_id"]
+      : ["enrolled_at", "worker_id"];
+    const rows = await sql`${from} ${
       this.#and([
         q.namespace === undefined ? null : sql`namespace = ${q.namespace}`,
-        q.capability === undefined
-          ? null
-          : sql`(record::jsonb -> 'capabilities') ? ${q.capability}`,
         // Decision 18, as `workerView` decides it: its own workers, and others' active workers
         // whose record serves the tenant (no `tenants`, or a list naming it or "*").
         ns === undefined ? null : sql`(namespace = ${ns} or (status <> 'revoked' and (
           (record::jsonb -> 'tenants') is null
           or (jsonb_typeof(record::jsonb -> 'tenants') = 'array'
             and (record::jsonb -> 'tenants') ?| array[${ns}::text, '*']))))`,
-        this.#after(["enrolled_at", "worker_id"], q.after, ">"),
+        this.#after(key, q.after, ">"),
       ])
-    } order by enrolled_at, worker_id limit ${limit + 1}`;
+    } order by ${sql(key[0])}, ${sql(key[1])} limit ${limit + 1}`;
     return keyedPage(rows.map(toWorker), limit, (w) => [w.enrolled_at, w.worker_id]);
   }
 
