@@ -17,7 +17,7 @@ import {
   type RouteDecision,
   TENANT_RISKS,
 } from "../model.ts";
-import { type DecisionRecord, RECORDED_REQUEST_FLAGS } from "../decision/simulate.ts";
+import type { DecisionRecord, RECORDED_REQUEST_FLAGS } from "../decision/simulate.ts";
 import type { DecisionRecordTexts, HallStore } from "./store/types.ts";
 
 /** Records queued before a flush is started at once. */
@@ -98,11 +98,13 @@ const qe = (v: string): string => ENUMERATED.has(v) ? `"${v}"` : q(v);
 // truthiness as `decisionRecordOf` (Python's: 0, "", NaN, [] and {} are false).
 function flagsJson(req: unknown): string {
   if (typeof req !== "object" || req === null || Array.isArray(req)) return "";
-  const r = req as Record<string, unknown>;
+  // Named reads (not r[f] over the list: a keyed read of an absent key goes the slow way).
+  const r = req as Partial<Record<typeof RECORDED_REQUEST_FLAGS[number], unknown>>;
   let out = "";
-  for (const f of RECORDED_REQUEST_FLAGS) {
-    if (truthy(r[f])) out += `${out ? "," : ""}"${f}":true`;
-  }
+  if (truthy(r.egress)) out = `"egress":true`;
+  if (truthy(r.external_call)) out += `${out ? "," : ""}"external_call":true`;
+  if (truthy(r.writes)) out += `${out ? "," : ""}"writes":true`;
+  if (truthy(r.mutates_state)) out += `${out ? "," : ""}"mutates_state":true`;
   return out;
 }
 
@@ -158,20 +160,14 @@ export function decisionRecordText(
   out += `,"outcome":${qe(d.outcome)}`;
   if (code !== null) out += `,"deny_code":${qe(code)}`;
   // Members that may be null or absent (left out either way, as compactRecord and JSON do).
-  const rest = d as unknown as Record<string, unknown>;
-  for (const k of OPTIONAL_TAIL) {
-    const v = rest[k];
-    if (v !== null && v !== undefined) out += `,"${k}":${q(v)}`;
-  }
+  const rule = d.matched_rule_id, worker = d.selected_worker_id;
+  const blast = d.blast_score, dims = d.blast_dimensions_score;
+  if (rule !== null && rule !== undefined) out += `,"matched_rule_id":${q(rule)}`;
+  if (worker !== null && worker !== undefined) out += `,"selected_worker_id":${q(worker)}`;
+  if (blast !== null && blast !== undefined) out += `,"blast_score":${q(blast)}`;
+  if (dims !== null && dims !== undefined) out += `,"blast_dimensions_score":${q(dims)}`;
   return out + "}";
 }
-
-const OPTIONAL_TAIL = [
-  "matched_rule_id",
-  "selected_worker_id",
-  "blast_score",
-  "blast_dimensions_score",
-] as const;
 
 /**
  * Queues records (as JSON text, made when the decision is) and writes them in batches off the

@@ -19,6 +19,7 @@ import {
   makeDecision,
   parseRules,
   type PolicyGateResult,
+  RECORDED_REQUEST_FLAGS,
   Registry,
   type RouteDecision,
 } from "../../mod.ts";
@@ -73,6 +74,8 @@ Deno.test("decisionRecordText: the golden decisions give the object path's text"
 });
 
 Deno.test("decisionRecordText: any shape of the fields a record reads", () => {
+  // decisionRecordText reads these four by name: a new recorded flag must be added there too.
+  assert.deepEqual(RECORDED_REQUEST_FLAGS, ["egress", "external_call", "writes", "mutates_state"]);
   const value = fc.oneof(
     fc.constant(null),
     fc.constant(undefined),
