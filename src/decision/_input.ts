@@ -68,6 +68,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+// The allowed values as a message shows them, joined once.
+const ONE_OF = new Map<readonly string[], string>(
+  [ENVS, DATA_LABELS, TENANT_RISKS, QOS_CLASSES].map((a) => [a, a.join("|")]),
+);
+
 function enumValue<T extends string>(
   v: unknown,
   field: string,
@@ -75,11 +80,12 @@ function enumValue<T extends string>(
   errors: FieldError[],
 ): T {
   if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+  const oneOf = ONE_OF.get(allowed) ?? allowed.join("|");
   errors.push({
     field,
     message: v === undefined
-      ? `${field} is required (one of ${allowed.join("|")})`
-      : `${field} must be one of ${allowed.join("|")}, got ${shown(v)}`,
+      ? `${field} is required (one of ${oneOf})`
+      : `${field} must be one of ${oneOf}, got ${shown(v)}`,
   });
   return allowed[0];
 }
