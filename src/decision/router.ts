@@ -516,7 +516,20 @@ function lacking(needed: readonly string[], w: RegistryRecord): string[] | null 
   const own = w.currently_implements;
   const list = Array.isArray(own) ? own : EMPTY;
   let out: string[] | null = null;
-  for (const c of needed) if (!list.includes(c)) (out ??= []).push(c);
+  for (let i = 0; i < needed.length; i++) {
+    const c = needed[i];
+    if (!list.includes(c)) (out ??= []).push(c);
+  }
+  return out;
+}
+
+// A mutable copy of a list. The rule's lists are frozen, and V8 has no fast path for `slice`,
+// `filter` or `for...of` on a frozen array (a `slice` of one element measured 30x slower than
+// this loop): the pipeline reads rule lists by index.
+function copyOf(list: readonly string[]): string[] {
+  const n = list.length;
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = list[i];
   return out;
 }
 
@@ -526,11 +539,14 @@ function lacking(needed: readonly string[], w: RegistryRecord): string[] | null 
 function verifiedControls(run: Run, w: RegistryRecord): string[] {
   const required = run.controls;
   if (required.length === 0) return [];
-  if (w === run.metBy) return required.slice(); // it implements every one the hall does not
+  if (w === run.metBy) return copyOf(required); // it implements every one the hall does not
   const own = Array.isArray(w.currently_implements) ? w.currently_implements : EMPTY;
   const hall = run.cfg.hall_provided_controls;
   const out: string[] = [];
-  for (const c of required) if (own.includes(c) || hall.includes(c)) out.push(c);
+  for (let i = 0; i < required.length; i++) {
+    const c = required[i];
+    if (own.includes(c) || hall.includes(c)) out.push(c);
+  }
   return out;
 }
 
@@ -551,7 +567,10 @@ function stepControls(
   }
   const hall = run.cfg.hall_provided_controls;
   let needed: string[] | null = null;
-  for (const c of required) if (!hall.includes(c)) (needed ??= []).push(c);
+  for (let i = 0; i < required.length; i++) {
+    const c = required[i];
+    if (!hall.includes(c)) (needed ??= []).push(c);
+  }
   if (needed === null) {
     step(run, "controls", "pass", "The hall provides every required control.");
     return;
@@ -561,9 +580,13 @@ function stepControls(
   let lacks: Set<string> | null = null;
   let met = false;
   if (registry !== undefined) {
-    outer: for (const c of run.rule!.decision.candidate_workers_ranked) {
+    const ranked = run.rule!.decision.candidate_workers_ranked;
+    outer: for (let i = 0; i < ranked.length; i++) {
+      const c = ranked[i];
       if (!c.worker_species_id) continue;
-      for (const w of tenantWorkers(registry, c.worker_species_id, inp.tenant_id)) {
+      const workers = tenantWorkers(registry, c.worker_species_id, inp.tenant_id);
+      for (let j = 0; j < workers.length; j++) {
+        const w = workers[j];
         if (basicSkip(registry, w, inp) !== null) continue;
         const lack = lacking(needed, w);
         if (lack === null) {
@@ -833,7 +856,9 @@ function stepSelection(
   const checkControls = run.controlsEnforced && run.needed.length > 0;
   let lacks: Set<string> | null = null;
 
-  for (const c of d.candidate_workers_ranked) {
+  const ranked = d.candidate_workers_ranked;
+  for (let ci = 0; ci < ranked.length; ci++) {
+    const c = ranked[ci];
     const species = c.worker_species_id || "__missing__";
     const hint = c.score_hint ?? null;
     if (selected !== null) {
@@ -851,7 +876,8 @@ function stepSelection(
       cands.push(candidate(species, hint, null, emptyReason(registry, c.worker_species_id)));
       continue;
     }
-    for (const w of workers) {
+    for (let wi = 0; wi < workers.length; wi++) {
+      const w = workers[wi];
       const id = w.worker_id;
       let overCap = false;
       let lack: string[] | null = null;
@@ -1184,7 +1210,7 @@ function finish(run: Run, denial: Denial | null): RouteDecision {
     selected_worker_species_id: sel ? sel.worker_species_id : null,
     selected_worker_id: sel ? sel.worker_id : null,
     candidate_workers_ranked: run.candidates ?? [],
-    required_controls_effective: run.controls.length === 0 ? [] : run.controls.slice(),
+    required_controls_effective: copyOf(run.controls),
     controls_verified: sel !== null ? verifiedControls(run, sel) : [],
     recommended_profiles_effective: !denied && rule && rule.decision.recommended_profiles.length
       ? rule.decision.recommended_profiles.map((p) => JSON.parse(JSON.stringify(p)))
