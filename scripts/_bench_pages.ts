@@ -253,6 +253,56 @@ async function seedPostgres(sql: postgres.Sql, schema: string): Promise<void> {
   await sql`analyze`;
 }
 
+// The capability filter of the workers page as the store ran it before its index (SQLite
+// migration 9, PostgreSQL 10) and as it runs it now, straight on the database, alternately.
+async function capabilityQueries(
+  backend: string,
+  deps: PageBenchDeps,
+  samples: number,
+): Promise<{ before: number; after: number }> {
+  const cap = "cap.scale.c7";
+  const times = { before: [] as number[], after: [] as number[] };
+  let run: (which: "before" | "after") => Promise<number>;
+  let done: () => Promise<void>;
+  if (backend === "sqlite") {
+    const db = new DatabaseSync(`${deps.tmp}/pages.sqlite`, { readOnly: true });
+    const q = {
+      before: db.prepare(`SELECT data FROM workers WHERE EXISTS (SELECT 1
+        FROM json_each(data, '$.record.capabilities') WHERE value = ?)
+        ORDER BY enrolled_at, worker_id LIMIT 101`),
+      after: db.prepare(`SELECT data FROM worker_capabilities AS c JOIN workers
+        ON workers.worker_id = c.worker_id WHERE c.capability_id = ?
+        ORDER BY c.enrolled_at, c.worker_id LIMIT 101`),
+    };
+    run = (which) => Promise.resolve(q[which].all(cap).length);
+    done = () => Promise.resolve(db.close());
+  } else {
+    const sql = deps.rawSql(await deps.pgUrl());
+    await sql.unsafe(`set search_path to "pages"`);
+    run = async (which) =>
+      (which === "before"
+        ? await sql`select * from workers where (record::jsonb -> 'capabilities') ? ${cap}
+          order by enrolled_at, worker_id limit 101`
+        : await sql`select w.* from worker_capabilities as c join workers as w
+          on w.worker_id = c.worker_id where c.capability_id = ${cap}
+          order by c.enrolled_at, c.worker_id limit 101`).length;
+    done = () => sql.end();
+  }
+  try {
+    for (let i = 0; i < samples + 2; i++) {
+      for (const which of i % 2 ? ["after", "before"] as const : ["before", "after"] as const) {
+        const t0 = performance.now();
+        const n = await run(which);
+        if (n !== 101) throw new Error(`capability query ${which}: ${n} rows`);
+        if (i >= 2) times[which].push(performance.now() - t0);
+      }
+    }
+  } finally {
+    await done();
+  }
+  return { before: pct(times.before, 0.5), after: pct(times.after, 0.5) };
+}
+
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
@@ -351,6 +401,18 @@ export async function pageRows(deps: PageBenchDeps, samples = 20): Promise<PageR
         });
         console.error(`bench:scale: pages ${backend}: ${label}: ${value}`);
       }
+      const ab = await capabilityQueries(backend, deps, samples);
+      rows.push({
+        section: "pages",
+        backend,
+        measure: "one capability's page, the store's query alone: the filter over every " +
+          "record (before) / the capability's rows (after), interleaved",
+        value: `p50 ${ab.before.toFixed(2)} ms / ${ab.after.toFixed(2)} ms`,
+      });
+      console.error(
+        `bench:scale: pages ${backend}: capability query before / after: ` +
+          `${ab.before.toFixed(2)} / ${ab.after.toFixed(2)} ms`,
+      );
     } finally {
       await app.close();
       await store.close();

@@ -358,8 +358,13 @@ function tenantKeys(r: RegistryRecord): readonly string[] | null {
   const t = (r as { tenants?: unknown }).tenants;
   if (t === undefined) return null;
   if (!Array.isArray(t)) return EMPTY_KEYS;
-  if (t.includes("*")) return null;
-  return t.filter((x): x is string => typeof x === "string");
+  for (let i = 0; i < t.length; i++) {
+    const x = t[i];
+    if (x === "*") return null;
+    if (typeof x !== "string") return t.filter((y): y is string => typeof y === "string");
+  }
+  // The stored record's own list (records are replaced, never changed in place).
+  return t as string[];
 }
 
 function sameKeys(a: readonly string[] | null, b: readonly string[] | null): boolean {
