@@ -151,8 +151,10 @@ export interface CandidateWorker {
   /** The rule's score hint (informational; order is rule order). */
   score_hint: number | null;
   /**
-   * The enrolled worker considered for this species, when one was; null for a worker skipped
-   * with `tenant_not_served` (a tenant never learns the ids of workers that do not serve it).
+   * The enrolled worker considered for this species, when one was. Only workers that serve the
+   * request's tenant are considered (and listed); a species whose workers all serve other
+   * tenants is one entry with `worker_id: null` and `tenant_not_served` (a tenant never learns
+   * the ids, nor the number, of workers that do not serve it).
    */
   worker_id?: string | null;
   /** Why it was skipped; absent or null for the selected candidate. */
@@ -435,8 +437,9 @@ export interface RegistryRecord {
   /**
    * Tenants the worker serves (docs/protocol/trust.md#tenant-binding): a non-empty list of tenant
    * ids, or `["*"]` for every tenant. Absent: every tenant (the library's default; the hall gives
-   * workers enrolled with a namespace token their namespace's tenant). A candidate that does not
-   * serve the request's tenant is skipped (`skip_reason: "tenant_not_served"`).
+   * workers enrolled with a namespace token their namespace's tenant). A worker that does not
+   * serve the request's tenant is never a candidate (a species with none that does is listed once
+   * with `skip_reason: "tenant_not_served"`).
    */
   tenants?: string[];
   /** What the worker may touch. */
