@@ -21,10 +21,9 @@ import {
   type InclusionProof,
   makeCheckpointFromRoot,
   merkleRoot,
-  prepareReceipt,
+  mintReceipt,
   type Receipt,
   type ReceiptFields,
-  signReceipt,
   verifyCheckpoint,
   verifyReceiptPages,
 } from "../receipts/mod.ts";
@@ -79,11 +78,11 @@ export class ReceiptService {
   async mint(fields: ReceiptFields, now: number): Promise<ReceiptRow> {
     return await this.#store.appendReceipt(fields.tenant_id, async (link) => {
       const prev = link.prev_receipt as unknown as Receipt | null;
-      const unsigned = prepareReceipt(prev, fields, this.signer.key_id, { now });
-      if (unsigned.seq !== link.seq || unsigned.prev_receipt_hash !== link.prev_receipt_hash) {
+      // mintReceipt signs the hash it has just computed (signReceipt would hash it again).
+      const signed = await mintReceipt(prev, fields, this.signer, { now });
+      if (signed.seq !== link.seq || signed.prev_receipt_hash !== link.prev_receipt_hash) {
         throw new Error("receipt chain position disagrees with the store head");
       }
-      const signed = await signReceipt(unsigned, this.signer);
       return signed as unknown as BuiltReceipt;
     });
   }

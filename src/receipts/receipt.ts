@@ -212,9 +212,9 @@ function checkFields(fields: ReceiptFields): ReceiptFields {
   for (const k of RECEIPT_CHAIN_FIELDS) {
     if (k in fields) fail(k, "is set by the receipt chain, not by the caller");
   }
-  const copy = { ...fields, artifact_hash: artifact };
-  receiptJcs(copy);
-  return copy;
+  // What JCS cannot hold (NaN, a lone surrogate, too deep) is refused by the receipt hash of
+  // prepareReceipt, with the same code and path: canonicalising here too cost a third pass.
+  return { ...fields, artifact_hash: artifact };
 }
 
 /**

@@ -487,7 +487,10 @@ export interface HallStore extends HallStorePages {
    * (the key of the page's oldest event, a pair of integers) when older events match.
    */
   pageTelemetry(query: TelemetryPageQuery): Promise<KeyedPage<TelemetryRow>>;
-  /** Remember a decision (insert; ignore a duplicate decision_id). */
+  /**
+   * Remember a decision (insert; ignore a duplicate decision_id). When this resolves every
+   * instance sees the row; it is durable no later than a receipt appended after that.
+   */
   recordDecision(row: DecisionRow): Promise<void>;
   /** A decision row, or null. */
   getDecision(decisionId: string): Promise<DecisionRow | null>;

@@ -15,10 +15,12 @@ import type { DecisionRecord } from "../../../decision/simulate.ts";
 import { cap, parse, promised, type SqliteDb } from "./db.ts";
 import type { SqliteTelemetry } from "./telemetry.ts";
 
+type Queued = { row: DecisionRow; resolve: () => void; reject: (e: unknown) => void };
+
 /** Decisions and decision records over one connection. */
 export class SqliteDecisions {
   readonly #db: SqliteDb;
-  #decisionQueue: { row: DecisionRow; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #decisionQueue: Queued[] = [];
 
   readonly #thread: SqliteTelemetry | null;
 
@@ -32,23 +34,46 @@ export class SqliteDecisions {
     // Grouped: decisions recorded in the same turn of the event loop share one transaction.
     return new Promise<void>((resolve, reject) => {
       this.#decisionQueue.push({ row, resolve, reject });
-      if (this.#decisionQueue.length === 1) setTimeout(() => this.flush(), 0);
+      if (this.#decisionQueue.length === 1) setTimeout(() => void this.#flushWhenFree(), 0);
     });
   }
-  /** Write the decisions queued so far (now). */
+  // The timer's flush: waits for the write lock on the event loop (`txDeferredWhenFree`); rows
+  // queued meanwhile join the batch, which is taken once the lock is held.
+  async #flushWhenFree(): Promise<void> {
+    if (this.#decisionQueue.length === 0) return;
+    let batch: Queued[] = [];
+    try {
+      await this.#db.txDeferredWhenFree(() => {
+        batch = this.#decisionQueue.splice(0);
+        this.#insert(batch);
+      });
+      for (const b of batch) b.resolve();
+    } catch (e) {
+      // Rows not taken yet stay queued for the next flush (or close's).
+      for (const b of batch) b.reject(e);
+    }
+  }
+  #insert(batch: Queued[]): void {
+    for (const { row } of batch) {
+      this.#db.run(
+        "INSERT OR IGNORE INTO decisions (decision_id, data) VALUES (?, ?)",
+        row.decision_id,
+        JSON.stringify(row),
+      );
+    }
+  }
+  /**
+   * Write the decisions queued so far (now). Committed without waiting for the disk: other
+   * instances see the rows at once (a worker's sub-request may reach one), and each row is durable
+   * no later than the receipt of its dispatch, which is committed after it and acknowledged only
+   * once the WAL is flushed (a crash before that loses neither an acknowledged receipt nor the
+   * decision under it).
+   */
   flush(): void {
     const batch = this.#decisionQueue.splice(0);
     if (batch.length === 0) return;
     try {
-      this.#db.tx(() => {
-        for (const { row } of batch) {
-          this.#db.run(
-            "INSERT OR IGNORE INTO decisions (decision_id, data) VALUES (?, ?)",
-            row.decision_id,
-            JSON.stringify(row),
-          );
-        }
-      });
+      this.#db.txDeferred(() => this.#insert(batch));
       for (const b of batch) b.resolve();
     } catch (e) {
       for (const b of batch) b.reject(e);

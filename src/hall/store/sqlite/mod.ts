@@ -55,7 +55,7 @@ import type {
 } from "../types.ts";
 import type { DecisionRecord } from "../../../decision/simulate.ts";
 import type { TreeNodeRef } from "../../../receipts/stored_tree.ts";
-import { promised, SqliteDb } from "./db.ts";
+import { type FileSyncer, promised, SqliteDb } from "./db.ts";
 import { applyMigrations, currentVersion, ensureMigrationsTable } from "./schema.ts";
 import { SqliteMeta } from "./meta.ts";
 import { SqliteRegistry } from "./registry.ts";
@@ -75,6 +75,11 @@ export interface SqliteStoreOptions {
   synchronous?: "FULL" | "NORMAL";
   /** Write telemetry on a worker thread (file databases; default true). */
   telemetryWorker?: boolean;
+  /**
+   * How the WAL file is flushed to the disk before a receipt is acknowledged (`synchronous`
+   * FULL): default `fdatasync` off the event loop (`FsFile.syncData`). Tests pass their own.
+   */
+  fileSyncer?: FileSyncer;
 }
 
 /** `HallStore` over one SQLite file (or `:memory:`). */
@@ -94,7 +99,7 @@ export class SqliteStore implements HallStore {
   readonly #pages: SqlitePages;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    const db = new SqliteDb(path, options.synchronous ?? "FULL");
+    const db = new SqliteDb(path, options.synchronous ?? "FULL", options.fileSyncer);
     this.#db = db;
     this.#meta = new SqliteMeta(db);
     this.#registry = new SqliteRegistry(db);
@@ -141,6 +146,7 @@ export class SqliteStore implements HallStore {
     this.#decisions.flush();
     await this.#telemetry.closeWorker();
     await this.#receipts.settled();
+    await this.#db.flushed();
     this.#db.close();
   }
   counts(): Promise<StoreCounts> {

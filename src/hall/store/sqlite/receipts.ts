@@ -20,6 +20,9 @@ interface PendingAppend {
 
 type Head = { seq: number; hash: string | null; receipt: BuiltReceipt | null };
 
+/** Chain heads kept in memory (one receipt each); beyond this the cache starts over. */
+const HEADS_CACHED = 4096;
+
 /** Receipt rows and checkpoints over one connection. */
 export class SqliteReceipts {
   readonly #db: SqliteDb;
@@ -35,12 +38,35 @@ export class SqliteReceipts {
     this.#tree = tree;
   }
 
-  /** Resolves when the appends queued so far are settled. */
-  settled(): Promise<void> {
-    return this.#appendQueue.then(() => {}, () => {});
+  // Batches committed whose WAL flush is still running (their appends resolve after it).
+  #flushing = new Set<Promise<void>>();
+
+  /** Resolves when the appends queued so far are settled (written and flushed, or failed). */
+  async settled(): Promise<void> {
+    await this.#appendQueue.then(() => {}, () => {});
+    while (this.#flushing.size > 0) await Promise.all(this.#flushing);
   }
 
   // ---- receipts ----
+  // The chain heads this connection last committed or read, so a batch does not re-read and
+  // re-parse the newest receipt of each tenant; the commit checks the stored head's seq (another
+  // process may have appended: then the batch is rebuilt from the store).
+  #heads = new Map<string, Head>();
+  #cachedHead(tenantId: string): Head {
+    const h = this.#heads.get(tenantId);
+    if (h !== undefined) return h;
+    const read = this.#head(tenantId);
+    if (this.#heads.size >= HEADS_CACHED) this.#heads.clear();
+    this.#heads.set(tenantId, read);
+    return read;
+  }
+  #headSeq(tenantId: string): number {
+    const row = this.#db.get(
+      "SELECT seq FROM receipts WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
+      tenantId,
+    ) as { seq: number } | undefined;
+    return row ? Number(row.seq) : -1;
+  }
   #head(tenantId: string): Head {
     const row = this.#db.get(
       "SELECT seq, receipt_hash, data FROM receipts WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
@@ -65,8 +91,10 @@ export class SqliteReceipts {
   }
 
   // Group commit: appends that arrive while a batch is being built go into the next batch, and a
-  // whole batch is written in one transaction (one fsync), so durability does not cost one disk
-  // flush per receipt.
+  // whole batch is written in one transaction, so durability does not cost one disk flush per
+  // receipt. The commit does not wait for the disk (`txDeferred`): the batch's appends resolve
+  // once the WAL flush after it is done (`durable`), which runs off the event loop while the next
+  // batch is signed and committed; a flush serves every batch committed before it started.
   async #drain(): Promise<void> {
     try {
       while (this.#pending.length > 0) {
@@ -86,7 +114,7 @@ export class SqliteReceipts {
       const built: { item: PendingAppend; row: ReceiptRow }[] = [];
       for (const item of batch) {
         if (!heads.has(item.tenantId)) {
-          const h = this.#head(item.tenantId);
+          const h = this.#cachedHead(item.tenantId);
           start.set(item.tenantId, h);
           heads.set(item.tenantId, h);
         }
@@ -127,9 +155,9 @@ export class SqliteReceipts {
       const lagging = this.#tree.lagging();
       let committed: boolean;
       try {
-        committed = this.#db.tx(() => {
+        committed = await this.#db.txDeferredWhenFree(() => {
           // Another process sharing the file may have appended meanwhile: then rebuild.
-          for (const [tenant, h] of start) if (this.#head(tenant).seq !== h.seq) return false;
+          for (const [tenant, h] of start) if (this.#headSeq(tenant) !== h.seq) return false;
           for (const tenant of lagging) this.#tree.catchUpOrLog(tenant);
           for (const { row } of built) {
             this.#db.run(
@@ -149,12 +177,24 @@ export class SqliteReceipts {
           return true;
         });
       } catch (e) {
+        for (const tenant of start.keys()) this.#heads.delete(tenant);
         for (const { item } of built) item.reject(e);
         return;
       }
+      if (!committed) { for (const tenant of start.keys()) this.#heads.delete(tenant); }
       if (committed) {
+        for (const tenant of start.keys()) this.#heads.set(tenant, heads.get(tenant)!);
         this.#tree.committed(lagging, built.map((b) => b.row.tenant_id));
-        for (const { item, row } of built) item.resolve(row);
+        // Acknowledged only once on the disk; a failed flush fails the batch (not acknowledged).
+        const flushed: Promise<void> = this.#db.durable().then(
+          () => {
+            for (const { item, row } of built) item.resolve(row);
+          },
+          (e) => {
+            for (const { item } of built) item.reject(e);
+          },
+        ).finally(() => this.#flushing.delete(flushed));
+        this.#flushing.add(flushed);
         return;
       }
       batch = built.map((b) => b.item);
