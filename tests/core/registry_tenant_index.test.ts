@@ -16,11 +16,17 @@ import {
   validateRegistryRecord,
 } from "../../mod.ts";
 import { ids, input, NOW } from "./_router_helpers.ts";
+import {
+  apply,
+  CAPS,
+  CONTROLS,
+  HASHES,
+  type Model,
+  opArb as registryOpArb,
+  recordArb,
+  SPECIES,
+} from "./_registry_ops.ts";
 
-const SPECIES = ["wrk.doc.a", "wrk.doc.b", "wrk.fin.c"];
-const CAPS = ["cap.doc.summarize", "cap.fin.pay"];
-const CONTROLS = ["ctrl.obs.audit-log-append-only", "ctrl.privilege_envelopes_required"];
-const HASHES = ["aa", "bb", "cc"].map((h) => "sha256:" + h.repeat(32));
 const TENANTS = ["acme", "beta", "gamma", "delta", "t1", "t2", "t3", "t4"];
 // Tenants a request may come from: bound ones, one no record names, and "*" itself (a request
 // from tenant "*" is served only by workers that serve everyone).
@@ -66,127 +72,13 @@ const tenantsArb = fc.oneof(
   },
 );
 
-const recordArb = (id: string) =>
-  fc.record({
-    species: fc.constantFrom(...SPECIES),
-    controls: fc.subarray(CONTROLS),
-    tenants: tenantsArb,
-    envs: fc.option(fc.subarray(["dev", "prod"]), { nil: undefined }),
-    hash: fc.option(fc.constantFrom(...HASHES), { nil: undefined }),
-    revoked: fc.boolean(),
-    dims: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
-  }).map((r) => ({
-    worker_id: id,
-    worker_species_id: r.species,
-    capabilities: CAPS,
-    currently_implements: r.controls,
-    ...(r.tenants ? { tenants: r.tenants } : {}),
-    ...(r.envs ? { allowed_environments: r.envs } : {}),
-    ...(r.hash ? { attestation: { code_hash: r.hash } } : {}),
-    ...(r.revoked ? { status: "revoked" } : {}),
-    ...(r.dims !== undefined
-      ? {
-        blast_radius: {
-          data: r.dims,
-          network: 1,
-          financial: r.dims,
-          time: 0,
-          reversibility: "reversible",
-        },
-      }
-      : {}),
-  }));
-
-type Op =
-  | { op: "enroll"; record: Record<string, unknown>; position?: string }
-  | { op: "revoke" | "remove"; id: string }
-  | { op: "available"; id: string; available: boolean }
-  | { op: "ban" | "unban"; hash: string };
-
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.constantFrom(...WORKER_IDS).chain((id) =>
-      fc.record({
-        record: recordArb(id),
-        // A few positions (ties broken by first enrolment), or none (a re-enrolment keeps its
-        // place).
-        position: fc.option(fc.constantFrom("1", "2", "3"), { nil: undefined }),
-      }).map(({ record, position }) =>
-        ({ op: "enroll", record, ...(position !== undefined ? { position } : {}) }) as Op
-      )
-    ),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      op: fc.constantFrom("revoke" as const, "remove" as const),
-      id: fc.constantFrom(...WORKER_IDS),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      op: fc.constant("available" as const),
-      id: fc.constantFrom(...WORKER_IDS),
-      available: fc.boolean(),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      op: fc.constantFrom("ban" as const, "unban" as const),
-      hash: fc.constantFrom(...HASHES),
-    }),
-  },
-);
-
-// The state kept the plain way: a Map keeps first-insertion order (a removed worker enrolled
-// again goes last), as the registry's first-enrolment order does.
-interface Model {
-  workers: Map<string, { record: Record<string, unknown>; position: string; available: boolean }>;
-  bans: Set<string>;
-}
-
-function apply(reg: Registry, model: Model, op: Op): void {
-  switch (op.op) {
-    case "enroll": {
-      reg.enroll(op.record, op.position === undefined ? {} : { position: op.position });
-      const id = op.record.worker_id as string;
-      const prev = model.workers.get(id);
-      model.workers.set(id, {
-        record: op.record,
-        position: op.position ?? prev?.position ?? "",
-        available: prev?.available ?? true,
-      });
-      break;
-    }
-    case "revoke": {
-      const w = model.workers.get(op.id);
-      assert.equal(reg.revoke(op.id), w !== undefined);
-      if (w) w.record = { ...w.record, status: "revoked" };
-      break;
-    }
-    case "remove":
-      assert.equal(reg.remove(op.id), model.workers.delete(op.id));
-      break;
-    case "available": {
-      const w = model.workers.get(op.id);
-      if (!w) break;
-      reg.setAvailable(op.id, op.available);
-      w.available = op.available;
-      break;
-    }
-    case "ban":
-      reg.ban({ sha256: op.hash, reason: "prop", reported_at: "2026-01-01T00:00:00.000Z" });
-      model.bans.add(op.hash);
-      break;
-    case "unban":
-      reg.unban(op.hash);
-      model.bans.delete(op.hash);
-      break;
-  }
-}
+const opArb = registryOpArb({
+  workerIds: WORKER_IDS,
+  enrollWeight: 6,
+  record: (id) => recordArb(id, tenantsArb),
+  // A few positions (ties broken by first enrolment), or none (a re-enrolment keeps its place).
+  position: () => fc.option(fc.constantFrom("1", "2", "3"), { nil: undefined }),
+});
 
 // Every worker of the model, validated, in the registry's order: position, then first enrolment.
 function ordered(model: Model): RegistryRecord[] {
