@@ -141,17 +141,23 @@ export class Approvals {
     return this.#settings().approval_ttl_seconds * 1000;
   }
 
-  /** Record a held decision raised by `by`; returns the row. */
+  /**
+   * Record a held decision raised by `by`; returns the row. `decisionJson` is `d` already
+   * serialised (the face's answer), handed to the store so it is not serialised twice.
+   */
   async hold(
     input: Record<string, unknown>,
     d: RouteDecision,
     by: ApprovalPrincipal | null,
+    decisionJson?: string | null,
   ): Promise<EngineApproval> {
     if (!d.pending_approval_id) {
       throw new ApprovalError("APPROVAL_INVALID", "the decision is not held", undefined, {}, "");
     }
     const row = heldApproval(input, d, by, this.#settings(), this.#now());
-    await this.#store.createApproval(row);
+    await (decisionJson
+      ? this.#store.createApproval(row, decisionJson)
+      : this.#store.createApproval(row));
     this.#publish(row, "created");
     return row;
   }

@@ -147,7 +147,7 @@ export class Engine {
     const d = decided.decision;
     let approval: EngineApproval | undefined;
     if (d.outcome === "STEWARD_HOLD" && d.pending_approval_id && !d.dry_run) {
-      approval = await this.approvals.hold(input, d, by);
+      approval = await this.approvals.hold(input, d, by, decided.json);
     }
     await this.#o.decided?.(d);
     return approval ? { ...decided, approval } : decided;

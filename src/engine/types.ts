@@ -131,8 +131,12 @@ export interface AppendedReceipt {
  * store agree. A store may throw the precise `ApprovalError` instead of answering null.
  */
 export interface ApprovalStore {
-  /** Insert a new pending approval. */
-  createApproval(row: EngineApproval): Promise<void>;
+  /**
+   * Insert a new pending approval. `decisionJson`, when given, is `row.decision` already
+   * serialised (the face's answer text): a store that keeps JSON text may use it instead of
+   * serialising the decision a second time.
+   */
+  createApproval(row: EngineApproval, decisionJson?: string): Promise<void>;
   /** An approval, or null. */
   getApproval(approvalId: string): Promise<EngineApproval | null>;
   /** Approve or deny, only if `pending` and `expires_at > at`; null otherwise. */

@@ -234,7 +234,7 @@ export class Hall {
   #makeEngine(): Engine {
     const store = this.store;
     const engineStore: EngineStore = {
-      createApproval: (row) => store.createApproval(row as ApprovalRow),
+      createApproval: (row, decisionJson) => store.createApproval(row as ApprovalRow, decisionJson),
       getApproval: (id) => store.getApproval(id),
       resolveApproval: (id, r) => store.resolveApproval(id, r),
       escalateApproval: (id, e) =>

@@ -700,3 +700,25 @@ Deno.test({
     }
   },
 });
+
+hallTest(
+  "route held: the approval keeps the decision the route answered, and its input",
+  async (h) => {
+    // The route's answer text is handed to the store with the hold (not serialised twice): the
+    // stored row must still be that decision, member for member, events included.
+    const input = routeInput({ capability_id: "cap.msg.notify", request: { to: "ops" } });
+    const res = await h.req("/wcp/route", { method: "POST", json: input });
+    assert.equal(res.status, 200);
+    const d = await j(res);
+    assert.equal(d.outcome, "STEWARD_HOLD");
+    assert.ok((d.telemetry_envelopes as unknown[]).length > 0);
+    const row = await h.store.getApproval(String(d.pending_approval_id));
+    assert.ok(row);
+    assert.deepEqual(row.decision, d);
+    assert.deepEqual(row.input, input);
+    assert.equal(row.status, "pending");
+    assert.equal(row.requested_by?.principal_id !== undefined, true, "who raised it is kept");
+    const one = await j(await h.req(`/wcp/approvals/${row.approval_id}`));
+    assert.deepEqual(one.decision, d);
+  },
+);

@@ -443,6 +443,27 @@ export function runStoreContract(
     assert.equal((await s.listApprovals({ tenant_id: "other" })).length, 0);
   });
 
+  t(
+    "approvals: a row created with its decision already serialised reads back the same",
+    async (s) => {
+      // The hall hands the route's answer text over with a hold (not serialised twice); the row
+      // read back (and the caller's object) is the same as one created without it.
+      const plain = approval("j1");
+      const given = approval("j2");
+      const decision = { decision_id: "d-j2", outcome: "STEWARD_HOLD", nested: { a: [1, "x"] } };
+      given.decision = decision;
+      const { requested_by: _by, ...noRequester } = approval("j3");
+      await s.createApproval(plain);
+      await s.createApproval(given, JSON.stringify(decision));
+      await s.createApproval(noRequester as ApprovalRow, JSON.stringify(noRequester.decision));
+      assert.deepEqual(await s.getApproval("j1"), plain);
+      assert.deepEqual(await s.getApproval("j2"), given);
+      assert.deepEqual(given.decision, decision, "the caller's row is left as it was");
+      assert.equal("requested_by" in noRequester, false, "the caller's row is left as it was");
+      assert.deepEqual(await s.getApproval("j3"), { ...noRequester, requested_by: null });
+    },
+  );
+
   t("approvals: an approved request is consumed exactly once, even concurrently", async (s) => {
     await s.createApproval(approval("p1"));
     assert.equal(await s.consumeApproval("p1", T0), null, "pending cannot be consumed");

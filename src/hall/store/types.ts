@@ -378,8 +378,11 @@ export interface HallStore extends HallStorePages {
   listBans(filter?: { status?: BanRow["status"] }): Promise<BanRow[]>;
 
   // ---- approvals ----
-  /** Insert a new pending approval. */
-  createApproval(row: ApprovalRow): Promise<void>;
+  /**
+   * Insert a new pending approval. `decisionJson`, when given, is `row.decision` already
+   * serialised as JSON (the route's answer): a store that keeps JSON text may use it.
+   */
+  createApproval(row: ApprovalRow, decisionJson?: string): Promise<void>;
   /** An approval, or null. */
   getApproval(approvalId: string): Promise<ApprovalRow | null>;
   /** Approvals with this status (all when omitted), oldest first. */

@@ -18,7 +18,7 @@ export class SqliteApprovals {
     this.#db = db;
   }
 
-  createApproval(row: ApprovalRow): Promise<void> {
+  createApproval(row: ApprovalRow, decisionJson?: string): Promise<void> {
     return promised(() => {
       this.#db.run(
         `INSERT INTO approvals (approval_id, status, tenant_id, created_at, expires_at,
@@ -31,7 +31,7 @@ export class SqliteApprovals {
         row.expires_at,
         row.requested_by?.principal_id ?? null,
         row.resolved_by?.principal_id ?? null,
-        JSON.stringify({ ...row, requested_by: row.requested_by ?? null }),
+        approvalData(row, decisionJson),
       );
     });
   }
@@ -151,5 +151,26 @@ export class SqliteApprovals {
             : null,
       )
     );
+  }
+}
+
+// The `data` text of a new row: the row as JSON with `requested_by` (null when absent). With
+// `decisionJson` (the decision already serialised, e.g. the route's answer: the larger half of
+// the row) the rest is serialised without the decision and the two are joined, instead of
+// serialising the decision a second time: the same members, `decision` last.
+function approvalData(row: ApprovalRow, decisionJson: string | undefined): string {
+  const holder = row as { decision?: unknown; requested_by?: ApprovalRow["requested_by"] };
+  const hadBy = "requested_by" in holder;
+  const by = holder.requested_by;
+  const decision = holder.decision;
+  if (by === undefined) holder.requested_by = null;
+  if (decisionJson !== undefined) holder.decision = undefined; // (left out by JSON.stringify)
+  try {
+    const text = JSON.stringify(row);
+    return decisionJson === undefined ? text : `${text.slice(0, -1)},"decision":${decisionJson}}`;
+  } finally {
+    if (hadBy) holder.requested_by = by;
+    else delete holder.requested_by;
+    holder.decision = decision;
   }
 }

@@ -243,8 +243,8 @@ export class SqliteStore implements HallStore {
   }
 
   // ---- approvals ----
-  createApproval(row: ApprovalRow): Promise<void> {
-    return this.#approvals.createApproval(row);
+  createApproval(row: ApprovalRow, decisionJson?: string): Promise<void> {
+    return this.#approvals.createApproval(row, decisionJson);
   }
   getApproval(approvalId: string): Promise<ApprovalRow | null> {
     return this.#approvals.getApproval(approvalId);
