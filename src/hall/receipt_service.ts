@@ -40,6 +40,7 @@ import {
 import { toHex } from "../encoding/bytes.ts";
 import { HttpError } from "./errors.ts";
 import { KeyRing } from "../attestation/ed25519.ts";
+import { PooledKeyRing } from "./signature_pool.ts";
 import type { BuiltReceipt, CheckpointRow, HallStore, ReceiptRow } from "./store/types.ts";
 
 const KEY_META = "receipt_signing_key";
@@ -47,6 +48,8 @@ const KEY_META = "receipt_signing_key";
 const PAGE = 2000;
 /** A verified chain this many receipts past its newest checkpoint gets a new one. */
 export const CHECKPOINT_EVERY = 1024;
+/** A chain at least this long is verified with its signatures checked on worker threads. */
+const POOL_MIN = 8192;
 
 /** Mints, verifies and checkpoints receipts for one hall. */
 export class ReceiptService {
@@ -142,10 +145,20 @@ export class ReceiptService {
     ]);
     const wantTree = !this.#verified.get(tenantId)?.tree ||
       (head !== null && head.seq + 1 - (newest?.tree_size ?? 0) >= CHECKPOINT_EVERY);
-    const report = await verifyReceiptPages(
-      this.#pages(tenantId, -1, wantTree ? new TreeFrontier(0, []) : null, seen),
-      { keys: this.#ring },
-    );
+    // A long chain's signatures are checked on worker threads (node:crypto, one per core) while
+    // this thread reads and hashes; starting the threads costs more than a short chain's checks.
+    const pooled = head !== null && head.seq + 1 >= POOL_MIN
+      ? new PooledKeyRing(this.trusted)
+      : null;
+    let report: ChainReport;
+    try {
+      report = await verifyReceiptPages(
+        this.#pages(tenantId, -1, wantTree ? new TreeFrontier(0, []) : null, seen),
+        { keys: pooled ?? this.#ring },
+      );
+    } finally {
+      pooled?.close();
+    }
     if (report.ok && seen.last) await this.#afterVerified(tenantId, seen.last, seen.tree);
     return report;
   }
