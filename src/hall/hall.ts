@@ -276,12 +276,17 @@ export class Hall {
           error: r.outcome.error ?? undefined,
         }),
       worker: {
-        canCall: (id) => this.registry.get(id) !== undefined,
+        // Enrolled: `isAvailable` (no copy of the record) answers most calls; `get` copies it.
+        canCall: (id) => this.registry.isAvailable(id) || this.registry.get(id) !== undefined,
         call: (call, sub) => {
-          const record = this.registry.get(call.worker_id);
+          const fn = this.inProcessWorkers[call.worker_id];
+          // The endpoint is only read (a copy of the record) for a worker with no in-process fn.
+          const endpoint = fn !== undefined
+            ? undefined
+            : this.registry.get(call.worker_id)?.endpoint;
           return callWorker(call, {
-            fn: this.inProcessWorkers[call.worker_id],
-            endpoint: typeof record?.endpoint === "string" ? record.endpoint : undefined,
+            fn,
+            endpoint: typeof endpoint === "string" ? endpoint : undefined,
           }, { timeoutMs: this.#workerTimeoutMs, sub });
         },
       },
