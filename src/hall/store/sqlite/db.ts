@@ -159,6 +159,8 @@ export class SqliteDb {
    * the connection's busy timeout (5 s) it waits as `tx` does, and fails as it does.
    */
   async txDeferredWhenFree<T>(fn: () => T): Promise<T> {
+    // A `:memory:` database has no other connection: its lock is never held by anyone else.
+    if (this.path === ":memory:") return this.txDeferred(fn);
     const giveUp = Date.now() + BUSY_TIMEOUT_MS;
     for (let wait = 0; Date.now() < giveUp; wait = Math.min(wait * 2 || 1, 8)) {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
