@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import type { HallStore } from "../../src/hall/store/types.ts";
-import { sha256Hex } from "../../src/encoding/hash.ts";
+import { receiptRowFor as build } from "./_receipt_rows.ts";
 
 type Flush = { path: string; release: () => void; fail: (e: Error) => void };
 
@@ -33,14 +33,6 @@ function heldSyncer() {
   };
   return { syncer, calls, nextCall };
 }
-
-const build = (tag: string) => (link: { seq: number; prev_receipt_hash: string | null }) => ({
-  receipt_id: crypto.randomUUID(),
-  prev_receipt_hash: link.prev_receipt_hash,
-  receipt_hash: `sha256:${sha256Hex(`${tag}-${link.seq}`)}`,
-  correlation_id: tag,
-  dispatched_at: new Date().toISOString(),
-});
 
 /** Settled state of a promise without waiting for it. */
 function track<T>(p: Promise<T>) {

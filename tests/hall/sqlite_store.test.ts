@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteStore, SqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { runStoreContract } from "./store_contract.ts";
+import { receiptRowFor } from "./_receipt_rows.ts";
 import { sha256Hex } from "../../src/encoding/hash.ts";
 import { generateSigningKey, mintReceipt, type Receipt, receiptInclusionProof } from "../../mod.ts";
 import {
@@ -26,17 +27,10 @@ Deno.test("sqlite store: data survives reopening the file, and two handles share
   const path = `${dir}/hall.sqlite`;
   const a = await openSqliteStore(path);
   const b = await openSqliteStore(path);
-  const build = (tag: string) => (link: { seq: number; prev_receipt_hash: string | null }) => ({
-    receipt_id: crypto.randomUUID(),
-    prev_receipt_hash: link.prev_receipt_hash,
-    receipt_hash: `sha256:${sha256Hex(`${tag}-${link.seq}`)}`,
-    correlation_id: tag,
-    dispatched_at: new Date().toISOString(),
-  });
   // Two handles (as two processes would) appending to one tenant chain: still linear.
   await Promise.all([
-    ...Array.from({ length: 10 }, (_, i) => a.appendReceipt("acme", build(`a${i}`))),
-    ...Array.from({ length: 10 }, (_, i) => b.appendReceipt("acme", build(`b${i}`))),
+    ...Array.from({ length: 10 }, (_, i) => a.appendReceipt("acme", receiptRowFor(`a${i}`))),
+    ...Array.from({ length: 10 }, (_, i) => b.appendReceipt("acme", receiptRowFor(`b${i}`))),
   ]);
   await a.close();
   await b.close();
