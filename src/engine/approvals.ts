@@ -155,9 +155,7 @@ export class Approvals {
       throw new ApprovalError("APPROVAL_INVALID", "the decision is not held", undefined, {}, "");
     }
     const row = heldApproval(input, d, by, this.#settings(), this.#now());
-    await (decisionJson
-      ? this.#store.createApproval(row, decisionJson)
-      : this.#store.createApproval(row));
+    await this.#store.createApproval(row, decisionJson ?? undefined);
     this.#publish(row, "created");
     return row;
   }

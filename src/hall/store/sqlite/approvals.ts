@@ -159,18 +159,10 @@ export class SqliteApprovals {
 // the row) the rest is serialised without the decision and the two are joined, instead of
 // serialising the decision a second time: the same members, `decision` last.
 function approvalData(row: ApprovalRow, decisionJson: string | undefined): string {
-  const holder = row as { decision?: unknown; requested_by?: ApprovalRow["requested_by"] };
-  const hadBy = "requested_by" in holder;
-  const by = holder.requested_by;
-  const decision = holder.decision;
-  if (by === undefined) holder.requested_by = null;
-  if (decisionJson !== undefined) holder.decision = undefined; // (left out by JSON.stringify)
-  try {
-    const text = JSON.stringify(row);
-    return decisionJson === undefined ? text : `${text.slice(0, -1)},"decision":${decisionJson}}`;
-  } finally {
-    if (hadBy) holder.requested_by = by;
-    else delete holder.requested_by;
-    holder.decision = decision;
+  if (decisionJson === undefined) {
+    return JSON.stringify({ ...row, requested_by: row.requested_by ?? null });
   }
+  const { decision: _, ...rest } = row;
+  const text = JSON.stringify({ ...rest, requested_by: rest.requested_by ?? null });
+  return `${text.slice(0, -1)},"decision":${decisionJson}}`;
 }
