@@ -12,6 +12,7 @@
  */
 
 import { KeyRing, type TrustedKey } from "../attestation/ed25519.ts";
+import { fromBase64Strict, toBase64Url } from "../encoding/bytes.ts";
 
 interface Check {
   keyId: string;
@@ -43,14 +44,18 @@ export class PooledKeyRing extends KeyRing {
   #failed = false;
 
   constructor(keys: Iterable<TrustedKey>, options: PoolOptions = {}) {
-    super(keys);
-    const list = [...keys];
-    list.forEach((k, i) => this.#index.set(k.key_id, i));
+    const list = [...keys]; // read once: `keys` may be a one-shot iterator
+    super(list);
+    // The threads import each key as a JWK (base64url `x`); the ring has validated them.
+    const init: string[] = [];
+    for (const k of list) {
+      const raw = fromBase64Strict(this.get(k.key_id)?.public_key ?? "");
+      if (raw === null || this.#index.has(k.key_id)) continue; // (checked here instead)
+      this.#index.set(k.key_id, init.length);
+      init.push(toBase64Url(raw));
+    }
     const n = Math.max(1, options.threads ?? navigator.hardwareConcurrency ?? 1);
     const url = options.workerUrl ?? new URL("./_signature_worker.ts", import.meta.url);
-    const init = list.map((k) =>
-      k.public_key.replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_")
-    );
     try {
       for (let i = 0; i < n; i++) {
         const t: Thread = {
