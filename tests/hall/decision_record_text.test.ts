@@ -1,8 +1,9 @@
-// The hall's recorder writes each replay record as JSON text in one pass (decisionRecordText),
-// with no intermediate objects; the text must be exactly what the object path gives
+// The hall's recorder writes each replay record as JSON text from one object of the members the
+// compact form keeps (decisionRecordText); the text must be exactly what the object path gives
 // (JSON.stringify(compactRecord(decisionRecordOf(...)))), for real decisions of the golden
-// cases and any shape of the fields the record reads, and the store must keep it as the same
-// record (read back equal, in order, on SQLite and PostgreSQL).
+// cases and any shape of the fields the record reads; the recorder's queue (UTF-8 bytes) must
+// hand each text over unchanged, and the store must keep it as the same record (read back
+// equal, in order, on SQLite and PostgreSQL).
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -213,4 +214,41 @@ Deno.test("a store without the text method gets the records as objects", async (
   assert.deepEqual(seen, [[
     JSON.parse(JSON.stringify(compactRecord(decisionRecordOf(input, d)!))),
   ]]);
+});
+
+Deno.test("the recorder hands over each text as it was made: multi-byte, lone surrogates, past its first buffer", async () => {
+  const batches: { decision_ids: string[]; timestamps: string[]; records: string[] }[] = [];
+  const store = {
+    appendDecisionRecordTexts: (b: (typeof batches)[number]) => {
+      batches.push(b);
+      return Promise.resolve();
+    },
+  } as unknown as HallStore;
+  const recorder = new DecisionRecorder(store);
+  const base = { ...cases.base, ...cases.cases[0].input };
+  const d = decide(base);
+  // Texts of 1 to ~3,000 code units, with two- to four-byte UTF-8, U+2028, and lone surrogates
+  // (escaped by JSON): ~1.9 MB of queue against a first buffer of 1 MiB.
+  const odd = ["é", "€", "😀", "\u2028", "\ud800", "\udfff", "x"];
+  const want: string[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < 1_500; i++) {
+    const tenant = odd[i % odd.length].repeat(i % 700) + `-${i}`;
+    const input = { ...base, tenant_id: tenant };
+    const di = { ...d, decision_id: `d-${i}`, timestamp: `2026-12-08T00:00:${i % 60}.000Z` };
+    recorder.add(input, di, i % 3 ? null : i);
+    want.push(decisionRecordText(input, di, i % 3 ? null : i, null)!);
+    ids.push(di.decision_id);
+  }
+  await recorder.flush();
+  assert.equal(batches.length, 1);
+  assert.deepEqual(batches[0].records, want);
+  assert.deepEqual(batches[0].decision_ids, ids);
+  assert.equal(batches[0].timestamps[61], "2026-12-08T00:00:1.000Z");
+  // The queue starts again empty, and a flush with nothing queued writes nothing.
+  recorder.add(base, d, null);
+  await recorder.flush();
+  await recorder.flush();
+  assert.equal(batches.length, 2);
+  assert.deepEqual(batches[1].records, [decisionRecordText(base, d, null, null)]);
 });
