@@ -1,7 +1,7 @@
 // Bodies and request heads the hall refuses by name (bytes that are not UTF-8, a repeated JSON
 // key, no Host header), and a client that closes mid-body: a debug line, not an internal error.
 import assert from "node:assert/strict";
-import { findDuplicateKey, parseJsonStrict } from "../../src/hall/_body.ts";
+import { decodeUtf8, findDuplicateKey, parseJsonStrict } from "../../src/hall/_body.ts";
 import { ADMIN, HALL_TEST, j, routeInput, testHall } from "./_helpers.ts";
 
 Deno.test("parseJsonStrict: repeated keys are found at any depth, escapes and colons in strings are not keys", () => {
@@ -23,6 +23,31 @@ Deno.test("parseJsonStrict: repeated keys are found at any depth, escapes and co
   assert.equal(dup('"a:b"'), null);
   assert.deepEqual(findDuplicateKey('{"a":[{"x":1,"y":{"x":2}}],"a":3}'), { path: "a" });
   assert.throws(() => parseJsonStrict("{nope"), SyntaxError);
+});
+
+Deno.test("decodeUtf8: a U+FFFD that was sent is kept, one an ill-formed byte would make is a 400", () => {
+  const enc = (t: string) => new TextEncoder().encode(t);
+  const refused = (b: Uint8Array) => {
+    try {
+      decodeUtf8(b);
+      return null;
+    } catch (e) {
+      return `${(e as { code?: string }).code}: ${(e as Error).message}`;
+    }
+  };
+  // Well-formed: a sent U+FFFD (EF BF BD), astral and multi-byte text, a leading BOM dropped.
+  assert.equal(decodeUtf8(enc('{"t":"a\uFFFDb é 😀"}')), '{"t":"a\uFFFDb é 😀"}');
+  assert.equal(decodeUtf8(new Uint8Array([0xef, 0xbb, 0xbf, ...enc("{}")])), "{}");
+  // Ill-formed next to a sent U+FFFD (the replacing decode alone cannot tell them apart), a lone
+  // continuation byte, a truncated sequence at the end, an encoded surrogate, an overlong form.
+  const sent = [...enc('{"t":"\uFFFD')];
+  assert.equal(
+    refused(new Uint8Array([...sent, 0xff, ...enc('"}')])),
+    `INVALID_UTF8: the body is not valid UTF-8 (at byte ${sent.length})`,
+  );
+  for (const bad of [[0x80], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
+    assert.match(refused(new Uint8Array([...enc('{"t":"'), ...bad])) ?? "", /^INVALID_UTF8: /);
+  }
 });
 
 Deno.test({
