@@ -149,7 +149,9 @@ export class Engine {
     if (d.outcome === "STEWARD_HOLD" && d.pending_approval_id && !d.dry_run) {
       approval = await this.approvals.hold(input, d, by, decided.json);
     }
-    await this.#o.decided?.(d);
+    // (awaited only when it returns a promise: most decisions raise no alert)
+    const after = this.#o.decided?.(d);
+    if (after) await after;
     return approval ? { ...decided, approval } : decided;
   }
 

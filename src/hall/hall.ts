@@ -766,7 +766,7 @@ export class Hall {
     input: Record<string, unknown>,
     by: ApprovalPrincipal | null = null,
   ): Promise<RouteDecision> {
-    return (await this.#decide(input, false, by)).decision;
+    return (await this.engine.decide(input, by, this.#decideNoJson)).decision;
   }
 
   /**
@@ -778,7 +778,7 @@ export class Hall {
     input: Record<string, unknown>,
     by: ApprovalPrincipal | null = null,
   ): Promise<{ decision: RouteDecision; json: string }> {
-    const r = await this.#decide(input, true, by);
+    const r = await this.engine.decide(input, by, this.#decideWithJson);
     return { decision: r.decision, json: r.json! };
   }
 
@@ -799,14 +799,9 @@ export class Hall {
     return (ctx) => coreGateValue(sync(ctx, gateExtras(rules, ctx))) as PolicyGateResult;
   }
 
-  async #decide(
-    input: Record<string, unknown>,
-    wantJson: boolean,
-    by: ApprovalPrincipal | null,
-  ): Promise<{ decision: RouteDecision; json: string | null }> {
-    const r = await this.engine.decide(input, by, (i) => this.#decideOnly(i, wantJson));
-    return { decision: r.decision, json: r.json ?? null };
-  }
+  // The engine's deciders, made once (not a closure per request).
+  readonly #decideNoJson = (input: Record<string, unknown>) => this.#decideOnly(input, false);
+  readonly #decideWithJson = (input: Record<string, unknown>) => this.#decideOnly(input, true);
 
   // Decide (the gate, the core), persist telemetry and the replay record; the engine then
   // records a hold and calls #decided.
