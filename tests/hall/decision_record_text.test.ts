@@ -13,7 +13,7 @@ import {
 } from "../../src/hall/decision_records.ts";
 import { openSqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { openPostgresStore } from "../../src/hall/store/postgres/mod.ts";
-import type { HallStore } from "../../src/hall/store/types.ts";
+import type { DecisionRecordTexts, HallStore } from "../../src/hall/store/types.ts";
 import {
   type DecisionRecord,
   decisionRecordOf,
@@ -198,15 +198,22 @@ Deno.test({
   },
 });
 
-Deno.test("a store without the text method gets the records as objects", async () => {
-  const seen: DecisionRecord[][] = [];
-  const store = {
-    appendDecisionRecords: (rs: DecisionRecord[]) => {
-      seen.push(rs);
+// A store with only `method`, which keeps what it is given in `seen`.
+function capturingStore<T>(
+  method: "appendDecisionRecords" | "appendDecisionRecordTexts",
+  seen: T[],
+): HallStore {
+  return {
+    [method]: (batch: T) => {
+      seen.push(batch);
       return Promise.resolve();
     },
   } as unknown as HallStore;
-  const recorder = new DecisionRecorder(store);
+}
+
+Deno.test("a store without the text method gets the records as objects", async () => {
+  const seen: DecisionRecord[][] = [];
+  const recorder = new DecisionRecorder(capturingStore("appendDecisionRecords", seen));
   const input = { ...cases.base, ...cases.cases[0].input };
   const d = decide(input);
   recorder.add(input, d, null);
@@ -217,14 +224,8 @@ Deno.test("a store without the text method gets the records as objects", async (
 });
 
 Deno.test("the recorder hands over each text as it was made: multi-byte, lone surrogates, past its first buffer", async () => {
-  const batches: { decision_ids: string[]; timestamps: string[]; records: string[] }[] = [];
-  const store = {
-    appendDecisionRecordTexts: (b: (typeof batches)[number]) => {
-      batches.push(b);
-      return Promise.resolve();
-    },
-  } as unknown as HallStore;
-  const recorder = new DecisionRecorder(store);
+  const batches: DecisionRecordTexts[] = [];
+  const recorder = new DecisionRecorder(capturingStore("appendDecisionRecordTexts", batches));
   const base = { ...cases.base, ...cases.cases[0].input };
   const d = decide(base);
   // Texts of 1 to ~3,000 code units, with two- to four-byte UTF-8, U+2028, and lone surrogates
