@@ -821,8 +821,9 @@ export class Hall {
         currentWorkerHash: (id) => hashes.get(id) ?? null,
         chainBlastScore: (id) => (id === parentId ? parentScore : null),
         now: this.now,
-        // Native v4 ids: the JS UUIDv7 cost 3-4 % of a route request; receipts keep UUIDv7.
-        newId: () => crypto.randomUUID(),
+        // Time-ordered ids (decision and approval): the store's keys then grow at one end of
+        // their b-trees instead of landing on random pages (3.4 µs of a 15 µs approval insert).
+        newId: () => uuidV7(this.now()),
       });
     // A hall.json gate (table, Cedar, webhook) is run here, the core gets its answer (gates.ts).
     const gate = this.#gate;

@@ -722,3 +722,34 @@ hallTest(
     assert.deepEqual(one.decision, d);
   },
 );
+
+Deno.test("route: decision and approval ids are UUIDv7 of the hall's clock, so they sort by time", async () => {
+  // Time-ordered ids keep the store's keys growing at one end of their indexes (random v4 keys
+  // cost an approval insert about a fifth more).
+  let clock = Date.UTC(2026, 11, 8, 5, 0, 0);
+  await withHall({ now: () => clock }, async (h) => {
+    const held: { decision_id: string; approval_id: string }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await j(
+        await h.req("/wcp/route", {
+          method: "POST",
+          json: routeInput({ capability_id: "cap.msg.notify" }),
+        }),
+      );
+      assert.equal(d.outcome, "STEWARD_HOLD");
+      held.push({ decision_id: String(d.decision_id), approval_id: String(d.pending_approval_id) });
+      clock += 1;
+    }
+    const uuid7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    held.forEach(({ decision_id, approval_id }, i) => {
+      for (const id of [decision_id, approval_id]) {
+        assert.match(id, uuid7);
+        const ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+        assert.equal(ms, Date.UTC(2026, 11, 8, 5, 0, 0) + i, `time of ${id}`);
+      }
+      assert.notEqual(decision_id, approval_id);
+    });
+    const ids = held.map((x) => x.approval_id);
+    assert.deepEqual([...ids].sort(), ids);
+  });
+});
