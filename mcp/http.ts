@@ -22,6 +22,11 @@ import { Governor } from "./governor.ts";
 import { invalidParamsResponse } from "./_guard.ts";
 import type { TenantRisk } from "../src/model.ts";
 import { uuidV4 } from "../src/ids.ts";
+import {
+  decodeUtf8Exact,
+  duplicateKeyPath,
+  firstInvalidUtf8,
+} from "../src/encoding/strict_json.ts";
 // Type only: whoever passes an OAuthResourceServer has loaded jose (oauth.ts).
 import type { OAuthError, OAuthResourceServer } from "./oauth.ts";
 
@@ -276,13 +281,13 @@ function invalidMessage(value: unknown): string | null {
   return "not a JSON-RPC 2.0 request, notification or response";
 }
 
-async function readBounded(req: Request, max: number): Promise<string | null> {
+// The body's bytes, or null as soon as they exceed `max` (the stream is then cancelled).
+async function readBounded(req: Request, max: number): Promise<Uint8Array | null> {
   if (Number(req.headers.get("content-length")) > max) return null;
-  if (req.body === null) return "";
+  if (req.body === null) return new Uint8Array(0);
   const reader = req.body.getReader();
-  const decoder = new TextDecoder();
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  let text = "";
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -292,12 +297,16 @@ async function readBounded(req: Request, max: number): Promise<string | null> {
         void reader.cancel().catch(() => {});
         return null;
       }
-      text += decoder.decode(value, { stream: true });
+      chunks.push(value);
     }
   } finally {
     reader.releaseLock();
   }
-  return text + decoder.decode();
+  if (chunks.length === 1) return chunks[0];
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) (all.set(c, at), (at += c.byteLength));
+  return all;
 }
 
 /** Whether the SDK takes the request's headers (else it answers 406 or 415 itself, unread). */
@@ -332,20 +341,40 @@ function sdkAcceptsHeaders(req: Request): boolean {
  */
 export async function readJsonRpcBody(req: Request): Promise<Response | JsonRpcBody | null> {
   if (!sdkAcceptsHeaders(req)) return null;
-  let text: string | null;
+  let bytes: Uint8Array | null;
   try {
-    text = await readBounded(req, MAX_BODY_BYTES);
+    bytes = await readBounded(req, MAX_BODY_BYTES);
   } catch {
     return jsonRpcError(400, -32700, "Parse error: the request body could not be read");
   }
-  if (text === null) {
+  if (bytes === null) {
     return jsonRpcError(413, -32000, `Payload Too Large: the body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  // As strict as the hall's API (src/encoding/strict_json.ts): no U+FFFD standing in for bytes
+  // that are not UTF-8, no key whose second value silently replaces the first.
+  const text = decodeUtf8Exact(bytes);
+  if (text === null) {
+    return jsonRpcError(
+      400,
+      -32700,
+      `Parse error: the body is not valid UTF-8 (at byte ${firstInvalidUtf8(bytes)})`,
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return jsonRpcError(400, -32700, "Parse error: Invalid JSON");
+  }
+  const repeated = duplicateKeyPath(text, value);
+  if (repeated !== null) {
+    return jsonRpcError(
+      400,
+      -32700,
+      `Parse error: ${
+        repeated ? `${repeated.slice(0, 200)}: the key` : "the key ''"
+      } appears twice in one object (JSON keys must be unique)`,
+    );
   }
   if (!Array.isArray(value)) {
     const reason = invalidMessage(value);

@@ -1,7 +1,8 @@
 // Bodies and request heads the hall refuses by name (bytes that are not UTF-8, a repeated JSON
 // key, no Host header), and a client that closes mid-body: a debug line, not an internal error.
 import assert from "node:assert/strict";
-import { decodeUtf8, findDuplicateKey, parseJsonStrict } from "../../src/hall/_body.ts";
+import { decodeUtf8, parseJsonStrict } from "../../src/hall/_body.ts";
+import { findDuplicateKey } from "../../src/encoding/strict_json.ts";
 import { ADMIN, HALL_TEST, j, routeInput, testHall } from "./_helpers.ts";
 
 Deno.test("parseJsonStrict: repeated keys are found at any depth, escapes and colons in strings are not keys", () => {

@@ -372,3 +372,52 @@ Deno.test("http: Host allow-list entries with and without ports, IPv6 with and w
   assert.equal(status("localhost.evil.com", ["localhost"]), 403);
   assert.equal(status("LOCALHOST:1", ["localhost"]), 200);
 });
+
+Deno.test("http: bodies are as strict as the hall's API: ill-formed UTF-8 and a repeated key are -32700, named", async () => {
+  const srv = startServer(new Governor(demoWith()));
+  const send = (body: Uint8Array<ArrayBuffer> | string) =>
+    fetch(srv.url, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer tok-acme",
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-06-18",
+      },
+      body,
+    });
+  const enc = (t: string) => new TextEncoder().encode(t);
+  try {
+    // The arguments a governed call would be judged on: the second "text" must not silently win.
+    const repeated = await send(
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"wcp_route",' +
+        '"arguments":{"text":"a","text":"b"}}}',
+    );
+    assert.equal(repeated.status, 400);
+    const r = await repeated.json();
+    assert.equal(r.error.code, -32700);
+    assert.match(r.error.message, /^Parse error: params\.arguments\.text: the key appears twice/);
+
+    // A byte that is not UTF-8 (0xFF) inside a string: refused at its offset, never a U+FFFD.
+    const head = enc('{"jsonrpc":"2.0","id":2,"method":"ping","x":"');
+    const bad = await send(new Uint8Array([...head, 0xff, ...enc('"}')]));
+    assert.equal(bad.status, 400);
+    const b = await bad.json();
+    assert.equal(b.error.code, -32700);
+    assert.equal(
+      b.error.message,
+      `Parse error: the body is not valid UTF-8 (at byte ${head.length})`,
+    );
+
+    // A U+FFFD that was sent, colons in strings and the same key in two objects are all fine.
+    const fine = await send(
+      enc(
+        '{"jsonrpc":"2.0","id":3,"method":"ping","params":{"_meta":{"a":"\uFFFD:x","b":{"a":1}}}}',
+      ),
+    );
+    assert.equal(fine.status, 200);
+    assert.equal((await fine.json()).id, 3);
+  } finally {
+    await srv.close();
+  }
+});
