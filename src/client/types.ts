@@ -134,7 +134,7 @@ export interface ChainVerification {
  * ```
  */
 export interface HallStreamEvent {
-  /** `decision`, `dispatch`, `approval`, `alert`, `rules`, `worker`, `ready`. */
+  /** `decision`, `dispatch`, `approval`, `alert`, `rules`, `worker`, `ban`, `ready`. */
   event: string;
   /** Numeric id (for `Last-Event-ID`), when sent. */
   id: string | undefined;

@@ -160,7 +160,7 @@ export async function instancePeers(
 }
 
 // Events the other instances republish (few, and what an operator acts on).
-const INSTANCE_EVENTS = new Set<HallEventName>(["approval", "alert", "worker"]);
+const INSTANCE_EVENTS = new Set<HallEventName>(["approval", "alert", "worker", "ban"]);
 
 /** Both the threads of this process and the other instances. */
 export function combinePeers(threads: HallPeers | undefined, instances: HallPeers | undefined):

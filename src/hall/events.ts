@@ -6,7 +6,14 @@
  */
 
 /** Names of the events the hall publishes. */
-export type HallEventName = "decision" | "dispatch" | "approval" | "alert" | "rules" | "worker";
+export type HallEventName =
+  | "decision"
+  | "dispatch"
+  | "approval"
+  | "alert"
+  | "rules"
+  | "worker"
+  | "ban";
 
 /** One published event. */
 export interface HallEvent {

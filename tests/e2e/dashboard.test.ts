@@ -634,6 +634,17 @@ Deno.test({
         assert.equal(list.find((x) => x.sha256 === a)?.status, "rejected");
         assert.equal(list.find((x) => x.sha256 === a)?.review_note, "the vendor's build");
         assert.equal(list.find((x) => x.sha256 === b)?.status, "lifted");
+
+        // A ban confirmed elsewhere (another admin, through the API) is a `ban` event: the open
+        // tab shows it without a reload, and the feed lists it.
+        const c = "sha256:" + "c9".repeat(32);
+        await api.reportBan({ sha256: c, reason: "seen at another site" });
+        await api.confirmBan(c);
+        await page.locator(`[data-ban="${c}"][data-status="confirmed"]`).waitFor();
+        await page.getByRole("tab", { name: "Overview" }).click();
+        const banItem = page.locator('#feed li[data-event="ban"]', { hasText: c.slice(0, 19) });
+        await banItem.first().waitFor();
+        assert.match(await banItem.first().innerText(), /confirmed/);
         assert.deepEqual(errors, []);
       });
 

@@ -3,7 +3,8 @@
 // lifted entry enforces it again. Namespace tokens may report, never review.
 import assert from "node:assert/strict";
 import { HallClient, HallError } from "../../mod.ts";
-import { err, hallTest, j } from "./_helpers.ts";
+import { parseSseStream } from "../../src/client/sse.ts";
+import { err, hallTest, j, routeInput } from "./_helpers.ts";
 
 const post = (path: string, json: unknown = {}, token?: string | null) => ({
   path,
@@ -125,3 +126,63 @@ hallTest("ban review: HallClient.rejectBan and liftBan", async (h) => {
     (e) => e instanceof HallError && e.status === 409 && e.code === "BAN_STATE",
   );
 });
+
+hallTest(
+  "ban events: each report, confirmation, rejection and lift is a `ban` event for admins only",
+  async (h) => {
+    const grant = await h.grant();
+    const admin = new AbortController();
+    const tenant = new AbortController();
+    try {
+      const adminStream = parseSseStream(
+        (await h.req("/wcp/events?events=ban", { signal: admin.signal })).body!,
+      );
+      const tenantStream = parseSseStream(
+        (await h.req("/wcp/events", { signal: tenant.signal, token: grant.token })).body!,
+      );
+      assert.equal((await adminStream.next()).value!.event, "ready");
+      assert.equal((await tenantStream.next()).value!.event, "ready");
+
+      const a = "sha256:" + "1a".repeat(32);
+      const b = "sha256:" + "2b".repeat(32);
+      const send = (path: string) => h.req(path, { method: "POST", json: {} });
+      const report = (sha256: string, token?: string) =>
+        h.req("/wcp/ban-list/report", { method: "POST", json: { sha256, reason: "x" }, token });
+      assert.equal((await report(a, grant.token)).status, 201); // a namespace token may report
+      assert.equal((await report(a)).status, 200); // already listed: no change, no event
+      assert.equal((await send(`/wcp/ban-list/${a}/confirm`)).status, 200);
+      assert.equal((await send(`/wcp/ban-list/${a}/reject`)).status, 409); // refused: no event
+      assert.equal((await send(`/wcp/ban-list/${a}/lift`)).status, 200);
+      assert.equal((await report(b)).status, 201);
+      assert.equal((await send(`/wcp/ban-list/${b}/reject`)).status, 200);
+
+      const seen: [unknown, unknown, unknown][] = [];
+      for (let i = 0; i < 5; i++) {
+        const e = (await adminStream.next()).value!;
+        assert.equal(e.event, "ban");
+        const d = JSON.parse(e.data);
+        seen.push([d.change, d.sha256, d.status]);
+      }
+      assert.deepEqual(seen, [
+        ["reported", a, "reported"],
+        ["confirmed", a, "confirmed"],
+        ["lifted", a, "lifted"],
+        ["reported", b, "reported"],
+        ["rejected", b, "rejected"],
+      ]);
+
+      // The namespace token's stream skipped them all: its next event is its own decision.
+      await h.req("/wcp/route", {
+        method: "POST",
+        json: routeInput({ tenant_id: "org.acme" }),
+        token: grant.token,
+      });
+      const next = (await tenantStream.next()).value!;
+      assert.equal(next.event, "decision");
+      assert.equal(JSON.parse(next.data).tenant_id, "org.acme");
+    } finally {
+      admin.abort();
+      tenant.abort();
+    }
+  },
+);

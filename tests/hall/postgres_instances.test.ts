@@ -438,11 +438,24 @@ Deno.test({
       // A's live stream shows a request held on B (approvals and alerts cross instances; the
       // dashboard on any instance refreshes its queue on them), once.
       const ac = new AbortController();
-      const stream = await fetch(`${a.url}/wcp/events?events=approval`, {
+      const stream = await fetch(`${a.url}/wcp/events?events=approval,ban`, {
         headers: { authorization: `Bearer ${a.token}` },
         signal: ac.signal,
       });
       const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      // What arrives within `ms` ("" if nothing): a read that outlives its wait is kept for the
+      // next call, so no chunk is dropped.
+      let pending: Promise<ReadableStreamReadResult<string>> | null = null;
+      const readWithin = async (ms: number): Promise<string> => {
+        pending ??= reader.read();
+        const r = await Promise.race([
+          pending,
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), ms)),
+        ]);
+        if (r === null) return "";
+        pending = null;
+        return r.value ?? "";
+      };
       let text = "";
       while (!text.includes("event: ready")) text += (await reader.read()).value ?? "";
       const held = await call(b, "POST", "/wcp/dispatch", routeInput("cap.msg.notify"));
@@ -450,21 +463,27 @@ Deno.test({
       const id = held.body.approval_id as string;
       const until = Date.now() + 5_000;
       while (!text.includes(id) && Date.now() < until) {
-        const chunk = await Promise.race([
-          reader.read(),
-          new Promise<{ value: string }>((r) => setTimeout(() => r({ value: "" }), 500)),
-        ]);
-        text += chunk.value ?? "";
+        text += await readWithin(500);
       }
       await new Promise((r) => setTimeout(r, 300)); // a duplicate would arrive by now
-      const more = await Promise.race([
-        reader.read(),
-        new Promise<{ value: string }>((r) => setTimeout(() => r({ value: "" }), 200)),
-      ]);
-      text += more.value ?? "";
-      ac.abort();
+      text += await readWithin(200);
       assert.equal(text.split(id).length - 1, 1, `one approval event on A for ${id}:\n${text}`);
       assert.match(text, /"change":"created"/);
+
+      // A ban confirmed on B is a `ban` event on A's stream as well.
+      const sha = "sha256:" + "3c".repeat(32);
+      const reported = await call(b, "POST", "/wcp/ban-list/report", { sha256: sha, reason: "x" });
+      assert.equal(reported.status, 201);
+      assert.equal((await call(b, "POST", `/wcp/ban-list/${sha}/confirm`, {})).status, 200);
+      let bans = "";
+      const banUntil = Date.now() + 5_000;
+      while (!bans.includes('"change":"confirmed"') && Date.now() < banUntil) {
+        bans += await readWithin(500);
+      }
+      ac.abort();
+      assert.match(bans, /event: ban\n/);
+      assert.match(bans, new RegExp(`"sha256":"${sha}"`));
+      assert.match(bans, /"change":"reported"[^]*"change":"confirmed"/);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

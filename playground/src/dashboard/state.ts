@@ -30,7 +30,7 @@ import { download } from "../ui.tsx";
 
 export const TOKEN_KEY = "wcp.dashboard.token";
 export const URL_KEY = "wcp.dashboard.url";
-export const EVENT_TYPES = ["decision", "dispatch", "approval", "alert"] as const;
+export const EVENT_TYPES = ["decision", "dispatch", "approval", "alert", "ban"] as const;
 
 export type Json = Record<string, unknown>;
 

@@ -17,6 +17,15 @@ import { BanReportBody, BanReviewBody } from "../schemas.ts";
 import type { BanRow } from "../store/types.ts";
 import { fails, mount, operation, type OperationInput } from "./_declare.ts";
 
+// The `ban` event of /wcp/events (admins only: it names no tenant), on every instance of the hall.
+function banEvent(
+  hall: Hall,
+  change: "reported" | "confirmed" | "rejected" | "lifted",
+  row: BanRow,
+): void {
+  hall.events.publish("ban", { ...row, change } as unknown as Record<string, unknown>);
+}
+
 function digestOr400(value: string, path: string): string {
   const d = normalizeDigest(value);
   if (!d) {
@@ -127,6 +136,7 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
     // first: a time comparison took a second report in the same millisecond for a new one).
     const known = await hall.store.getBan(row.sha256);
     const stored = known ?? await hall.store.reportBan(row);
+    if (!known) banEvent(hall, "reported", stored);
     return c.json(stored, known ? 200 : 201);
   });
 
@@ -137,6 +147,7 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
     if (!row) throw new HttpError(404, "BAN_UNKNOWN", "report the hash first", { path: "sha256" });
     hall.applyBan(row);
     hall.peers?.send({ t: "registry" });
+    banEvent(hall, "confirmed", row);
     // Any enrolled worker already carrying the hash is an incident.
     const hits = (await hall.store.listWorkers()).filter((w) =>
       w.current_hash === sha || hall.registry.registeredHash(w.worker_id) === sha
@@ -178,6 +189,7 @@ export function banRoutes(hall: Hall): Hono<HallEnv> {
       hall.applyBan(row);
       hall.peers?.send({ t: "registry" });
     }
+    banEvent(hall, to, row);
     return c.json(row);
   };
   mount(app, banOps.reject, review("rejected"));

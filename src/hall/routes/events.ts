@@ -25,6 +25,7 @@ const EVENT_NAMES: readonly HallEvent["event"][] = [
   "alert",
   "rules",
   "worker",
+  "ban",
 ];
 
 // Ids are the decimal integers this hall numbers its events with; anything else is a client bug.
@@ -49,7 +50,7 @@ export const eventOps = {
     method: "get",
     path: "/wcp/events",
     operationId: "streamEvents",
-    summary: "Server-Sent Events: decision, dispatch, approval, alert, rules, worker",
+    summary: "Server-Sent Events: decision, dispatch, approval, alert, rules, worker, ban",
     description: "A `ready` event first; each event has an id (resume with `Last-Event-ID` or " +
       "`?last_event_id=`); a `revoked` event ends the stream of a revoked token.",
     tag: "events",
