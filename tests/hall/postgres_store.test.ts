@@ -634,3 +634,69 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "postgres store: telemetry of one tenant comes from an index, a stored lone surrogate fails no page, older rows are backfilled",
+  ignore,
+  async fn() {
+    const pg = await sharedPostgres();
+    const s = `tel_${Date.now().toString(36)}`;
+    const store = await openPostgresStore(pg.url, { schema: s, max: 2 });
+    const sql = postgres(pg.url, { onnotice: () => {}, max: 1 });
+    try {
+      const row = (k: number, tenant: string, extra: Record<string, unknown> = {}) => ({
+        event_id: `e-${k}`,
+        decision_id: `d-${k}`,
+        correlation_id: `c-${k}`,
+        timestamp: "2026-12-08T05:00:00.000Z",
+        event: { event_id: `e-${k}`, tenant_id: tenant, ...extra },
+      });
+      const busy = [...Array(2000).keys()].map((k) => row(k, "busy"));
+      await store.appendTelemetry(busy);
+      // A hostile event (a lone surrogate, stored as its escape) and a batch the server unpacks.
+      await store.appendTelemetry([row(5000, "rare", { note: "lone \ud800 surrogate" })]);
+      await store.appendTelemetryBatches?.([{
+        decision_id: "d-b",
+        correlation_id: "c-b",
+        events_json: JSON.stringify([{ event_id: "e-b", tenant_id: "rare" }]),
+      }]);
+      const rare = async () =>
+        (await store.pageTelemetry({ tenant_id: "rare" })).rows.map((e) => e.event_id);
+      assert.deepEqual(await rare(), ["e-5000", "e-b"]);
+      assert.equal((await store.pageTelemetry({ tenant_id: "busy", limit: 5 })).rows.length, 5);
+
+      await sql.unsafe(`analyze "${s}".telemetry`);
+      const plan = (await sql.unsafe(
+        `explain select * from "${s}".telemetry where true and tenant_json = $1
+          order by ord desc limit 101`,
+        [JSON.stringify("rare")],
+      )).map((r) => Object.values(r)[0]).join("\n");
+      assert.match(plan, /Index Scan Backward using telemetry_tenant/);
+
+      // A database from before migration 11: rows without the column get it from their events
+      // (one with a paired surrogate escape too); the row the server cannot read matches none.
+      await sql.unsafe(`drop index "${s}".telemetry_tenant;
+        alter table "${s}".telemetry drop column tenant_json;
+        delete from "${s}".wcp_migrations where version = 11;
+        insert into "${s}".telemetry (event_id, decision_id, correlation_id, timestamp, event)
+        values ('e-old', 'd-old', 'c-old', 't', '{"event_id":"e-old","tenant_id":"old"}'),
+          ('e-emoji', 'd-emoji', 'c-emoji', 't',
+            '{"event_id":"e-emoji","tenant_id":"old","n":"\\ud83d\\ude00"}'),
+          ('e-bad', 'd-bad', 'c-bad', 't', '{"event_id":"e-bad","tenant_id":"old","n":"\\ud800"}')`);
+      await store.migrate();
+      assert.deepEqual(
+        (await store.pageTelemetry({ tenant_id: "old" })).rows.map((e) => e.event_id),
+        ["e-old", "e-emoji"],
+      );
+      // The hostile row lost its column with the rest and the server cannot read its event again:
+      // it now matches no tenant (before the index, it failed every tenant's page).
+      assert.deepEqual(await rare(), ["e-b"]);
+      const all = (await store.pageTelemetry({ limit: 3 })).rows.map((e) => e.event_id);
+      assert.deepEqual(all, ["e-old", "e-emoji", "e-bad"], "unfiltered pages still list it");
+    } finally {
+      await sql.end();
+      await store.close();
+    }
+  },
+});

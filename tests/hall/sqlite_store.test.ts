@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteStore, SqliteStore } from "../../src/hall/store/sqlite/mod.ts";
+import { telemetryPageSql } from "../../src/hall/store/sqlite/telemetry.ts";
 import { runStoreContract } from "./store_contract.ts";
 import { receiptRowFor } from "./_receipt_rows.ts";
 import { sha256Hex } from "../../src/encoding/hash.ts";
@@ -212,6 +213,63 @@ Deno.test("sqlite store: a chain's Merkle tree is extended in bulk inside append
     assert.equal(stored(), 600);
   } finally {
     await s.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sqlite store: telemetry of one tenant is read from an index, also on a file migrated to it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "wcp-store-" });
+  const path = `${dir}/hall.sqlite`;
+  try {
+    const store = await openSqliteStore(path, { telemetryWorker: false });
+    const events = (n: number, tenant: string, k: number) =>
+      [...Array(n).keys()].map((i) => ({
+        event_id: `e-${k}-${i}`,
+        decision_id: `d-${k}`,
+        correlation_id: `c-${k}`,
+        timestamp: "2026-12-08T05:00:00.000Z",
+        event: { event_id: `e-${k}-${i}`, tenant_id: tenant, i },
+      }));
+    for (let k = 0; k < 40; k++) {
+      await store.appendTelemetry(events(3, k === 7 ? "rare" : "busy", k));
+    }
+    await store.appendTelemetryBatches?.([{
+      decision_id: "d-batch",
+      correlation_id: "c-batch",
+      events_json: JSON.stringify([{ event_id: "e-batch", tenant_id: "rare" }]),
+    }]);
+    const rare = async () =>
+      (await store.pageTelemetry({ tenant_id: "rare" })).rows.map((e) => e.event_id);
+    assert.deepEqual(await rare(), ["e-7-0", "e-7-1", "e-7-2", "e-batch"]);
+    await store.close();
+
+    // The plan of the store's own statement, first page and a later one: the tenant index.
+    const plan = (db: DatabaseSync, q: Parameters<typeof telemetryPageSql>[0]) => {
+      const { sql, params } = telemetryPageSql(q);
+      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[])
+        .map((r) => r.detail).join("; ");
+    };
+    const db = new DatabaseSync(path);
+    assert.match(plan(db, { tenant_id: "rare" }), /USING INDEX telemetry_packed_tenant/);
+    assert.match(plan(db, { tenant_id: "rare", before: [30, 0] }), /telemetry_packed_tenant/);
+    // A file from before migration 10 gets the index when it is opened.
+    db.exec(`DROP INDEX telemetry_packed_tenant; DELETE FROM wcp_migrations WHERE version = 10`);
+    // A row that is no JSON (none of this store's writes makes one) does not stop the migration.
+    db.prepare("INSERT INTO telemetry_packed (decision_id, correlation_id, data) VALUES (?, ?, ?)")
+      .run("d-x", "c-x", "not json");
+    assert.doesNotMatch(plan(db, { tenant_id: "rare" }), /telemetry_packed_tenant/);
+    db.close();
+    const reopened = await openSqliteStore(path, { telemetryWorker: false });
+    assert.equal(await reopened.migrationVersion(), 10);
+    assert.deepEqual(
+      (await reopened.pageTelemetry({ tenant_id: "rare" })).rows.map((e) => e.event_id),
+      ["e-7-0", "e-7-1", "e-7-2", "e-batch"],
+    );
+    await reopened.close();
+    const again = new DatabaseSync(path);
+    assert.match(plan(again, { tenant_id: "rare" }), /USING INDEX telemetry_packed_tenant/);
+    again.close();
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -213,6 +213,32 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [{
   // The workers of one capability (GET /wcp/workers?capability=, issue 14), in page order.
   version: 10,
   sql: WORKER_CAPABILITIES,
+}, {
+  // Telemetry by tenant from an index (a namespace token's /wcp/telemetry is always filtered by
+  // its tenant: without it, a tenant with few events made every page a scan of the table, and the
+  // scan cast every event to json, which fails on a stored lone surrogate escape, so one hostile
+  // event failed every tenant's page). The tenant as JSON text (`"acme"`), written with the row;
+  // older rows get it from their event, each row with a unicode escape on its own (a row whose
+  // event the server cannot read keeps none: it matches no tenant). Re-runnable as it stands.
+  version: 11,
+  sql: `
+    alter table telemetry add column if not exists tenant_json text;
+    update telemetry set tenant_json = (event::json -> 'tenant_id')::text
+      where tenant_json is null and strpos(event, E'\\\\u') = 0;
+    do $backfill$
+    declare r record;
+    begin
+      for r in select ord, event from telemetry
+        where tenant_json is null and strpos(event, E'\\\\u') > 0 loop
+        begin
+          update telemetry set tenant_json = (r.event::json -> 'tenant_id')::text
+            where ord = r.ord;
+        exception when others then null;
+        end;
+      end loop;
+    end $backfill$;
+    create index if not exists telemetry_tenant on telemetry (tenant_json, ord);
+  `,
 }];
 
 /**

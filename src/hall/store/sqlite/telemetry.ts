@@ -47,6 +47,54 @@ function packTelemetry(rows: TelemetryRow[]): [string, string, string][] {
   return out;
 }
 
+/**
+ * The tenant of a packed row: it holds one decision's events, which share its tenant, so the first
+ * one's says (in either layout: `[event_id, timestamp, event]` triples or the event objects).
+ * Migration 10 indexes this expression; a query must use the same text to be answered from it.
+ * Text that is not JSON (no write of this store makes any) has no tenant, rather than making the
+ * insert, or the migration building the index over older rows, fail.
+ */
+export const PACKED_TENANT = "(CASE WHEN json_valid(data) THEN coalesce(" +
+  "json_extract(data, '$[0][2].tenant_id'), json_extract(data, '$[0].tenant_id')) END)";
+
+/**
+ * The statement of one telemetry page (`pageTelemetry`): its SQL, parameters, page size and the
+ * packed rows it asks for.
+ * Exported for the test that reads its query plan.
+ */
+export function telemetryPageSql(
+  query: TelemetryPageQuery,
+): { sql: string; params: SQLInputValue[]; limit: number; rowsAsked: number } {
+  const where: string[] = [];
+  const params: SQLInputValue[] = [];
+  if (query.decision_id !== undefined) {
+    where.push("decision_id = ?");
+    params.push(query.decision_id);
+  }
+  if (query.correlation_id !== undefined) {
+    where.push("correlation_id = ?");
+    params.push(query.correlation_id);
+  }
+  if (query.tenant_id !== undefined) {
+    where.push(`${PACKED_TENANT} = ?`); // migration 10's index (the same text, or SQLite scans)
+    params.push(query.tenant_id);
+  }
+  const limit = cap(query.limit, 100);
+  const before = query.before ?? null;
+  if (before) {
+    // The rows before the key's row, and the events before the key in its own row.
+    where.push("id <= ?");
+    params.push(before[1] === 0 ? Number(before[0]) - 1 : before[0]);
+  }
+  // Every packed row holds at least one event, so `limit + 1` rows hold more than `limit`
+  // events, unless there are no more rows (the key's own row may add none: fetched besides).
+  const sql = `SELECT id, decision_id, correlation_id, data FROM telemetry_packed
+    ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
+  const rowsAsked = before && before[1] !== 0 ? limit + 2 : limit + 1;
+  params.push(rowsAsked);
+  return { sql, params, limit, rowsAsked };
+}
+
 /** Telemetry rows over one connection (and the worker thread's). */
 export class SqliteTelemetry {
   readonly #db: SqliteDb;
@@ -217,37 +265,8 @@ export class SqliteTelemetry {
    * oldest event when older ones match.
    */
   pageTelemetry(query: TelemetryPageQuery): Promise<KeyedPage<TelemetryRow>> {
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
-    if (query.decision_id !== undefined) {
-      where.push("decision_id = ?");
-      params.push(query.decision_id);
-    }
-    if (query.correlation_id !== undefined) {
-      where.push("correlation_id = ?");
-      params.push(query.correlation_id);
-    }
-    if (query.tenant_id !== undefined) {
-      // A packed row holds one decision's events, which share its tenant: the first one's says
-      // (either layout: an [event_id, timestamp, event] triple or the event object).
-      where.push(
-        "coalesce(json_extract(data, '$[0][2].tenant_id'), json_extract(data, '$[0].tenant_id')) = ?",
-      );
-      params.push(query.tenant_id);
-    }
-    const limit = cap(query.limit, 100);
+    const { sql, params, limit, rowsAsked } = telemetryPageSql(query);
     const before = query.before ?? null;
-    if (before) {
-      // The rows before the key's row, and the events before the key in its own row.
-      where.push("id <= ?");
-      params.push(before[1] === 0 ? Number(before[0]) - 1 : before[0]);
-    }
-    // Every packed row holds at least one event, so `limit + 1` rows hold more than `limit`
-    // events, unless there are no more rows (the key's own row may add none: fetched besides).
-    const sql = `SELECT id, decision_id, correlation_id, data FROM telemetry_packed
-      ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
-    const fetch = before && before[1] !== 0 ? limit + 2 : limit + 1;
-    params.push(fetch);
     return promised(() => {
       const packedRows = this.#db.all(sql, ...params) as {
         id: number;
@@ -282,7 +301,7 @@ export class SqliteTelemetry {
       }
       const page = events.slice(Math.max(0, events.length - limit));
       // Older events match when this page left some out, or when the rows read were cut.
-      const more = events.length > limit || packedRows.length === fetch;
+      const more = events.length > limit || packedRows.length === rowsAsked;
       const oldest = page[0]?.key ?? (packedRows.length ? [packedRows[0].id, 0] : null);
       return { rows: page.map((e) => e.row), next: more ? oldest : null };
     });
