@@ -136,8 +136,9 @@ export class PgTelemetry {
     // Events before [ord, i]: rows before ord, and row ord itself when i > 0 (its event is 0).
     const bound = before === null ? null : Number(before[0]) + (Number(before[1]) > 0 ? 1 : 0);
     const limit = pageSize(query.limit, 100);
-    // Only the terms asked for: a generic plan of "$x is null or column = $x" (which a prepared
-    // statement gets after a few runs) can use no index, so every page would scan the table.
+    // Only the terms asked for, so the plan never rests on how the server treats
+    // "$x is null or column = $x" (a generic plan of it, for a prepared statement, can use no
+    // index).
     const rows = await sql`select * from telemetry where true
       ${d === null ? sql`` : sql`and decision_id = ${d}`}
       ${c === null ? sql`` : sql`and correlation_id = ${c}`}
