@@ -26,6 +26,7 @@ import {
   decodeUtf8Exact,
   duplicateKeyPath,
   firstInvalidUtf8,
+  repeatedKeyMessage,
 } from "../src/encoding/strict_json.ts";
 // Type only: whoever passes an OAuthResourceServer has loaded jose (oauth.ts).
 import type { OAuthError, OAuthResourceServer } from "./oauth.ts";
@@ -368,13 +369,7 @@ export async function readJsonRpcBody(req: Request): Promise<Response | JsonRpcB
   }
   const repeated = duplicateKeyPath(text, value);
   if (repeated !== null) {
-    return jsonRpcError(
-      400,
-      -32700,
-      `Parse error: ${
-        repeated ? `${repeated.slice(0, 200)}: the key` : "the key ''"
-      } appears twice in one object (JSON keys must be unique)`,
-    );
+    return jsonRpcError(400, -32700, `Parse error: ${repeatedKeyMessage(repeated)}`);
   }
   if (!Array.isArray(value)) {
     const reason = invalidMessage(value);

@@ -84,6 +84,20 @@ export function firstInvalidUtf8(b: Uint8Array): number {
 }
 
 /**
+ * What to say of a repeated key at `path` (as `duplicateKeyPath` names it; long paths cut).
+ *
+ * @example
+ * ```ts
+ * import { repeatedKeyMessage } from "./strict_json.ts";
+ * repeatedKeyMessage("a.b"); // "a.b: the key appears twice in one object (JSON keys must be unique)"
+ * ```
+ */
+export function repeatedKeyMessage(path: string): string {
+  return `${path ? `${path.slice(0, 200)}: the key` : "the key ''"} appears twice in one object ` +
+    "(JSON keys must be unique)";
+}
+
+/**
  * The path (`a.b[0].c`) of a key repeated in one object of `text`, where `value` is
  * `JSON.parse(text)`; `null` when every key is unique (the common case, answered by counting).
  *

@@ -11,7 +11,12 @@
  */
 
 import { HttpError } from "./errors.ts";
-import { decodeUtf8Exact, duplicateKeyPath, firstInvalidUtf8 } from "../encoding/strict_json.ts";
+import {
+  decodeUtf8Exact,
+  duplicateKeyPath,
+  firstInvalidUtf8,
+  repeatedKeyMessage,
+} from "../encoding/strict_json.ts";
 
 /** The client closed the connection before its body was complete (nothing to answer). */
 export class ClientAbortError extends HttpError {
@@ -63,13 +68,7 @@ export function parseJsonStrict(text: string): unknown {
   const value = JSON.parse(text);
   const path = duplicateKeyPath(text, value);
   if (path !== null) {
-    throw new HttpError(
-      400,
-      "DUPLICATE_KEY",
-      `${path ? `${path.slice(0, 200)}: the key` : "the key ''"} appears twice in ` +
-        "one object (JSON keys must be unique)",
-      { path },
-    );
+    throw new HttpError(400, "DUPLICATE_KEY", repeatedKeyMessage(path), { path });
   }
   return value;
 }
