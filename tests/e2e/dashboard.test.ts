@@ -645,6 +645,7 @@ Deno.test({
         const banItem = page.locator('#feed li[data-event="ban"]', { hasText: c.slice(0, 19) });
         await banItem.first().waitFor();
         assert.match(await banItem.first().innerText(), /confirmed/);
+        await screenshot(page, "dashboard-feed-ban");
         assert.deepEqual(errors, []);
       });
 

@@ -22,7 +22,6 @@ function summary(e: { event: string; data: Json }): string {
     e.data.kind,
     e.data.message,
     e.data.status,
-    e.event === "ban" ? e.data.change : undefined,
     e.event === "ban" && typeof e.data.sha256 === "string" ? e.data.sha256.slice(0, 19) : undefined,
   ].filter((x) => typeof x === "string" && x);
   return parts.join(" · ");
