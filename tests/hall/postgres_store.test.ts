@@ -13,6 +13,7 @@ import { sha256Hex } from "../../src/encoding/hash.ts";
 import { type Receipt, receiptInclusionProof } from "../../src/receipts/mod.ts";
 import { foldNodes, inclusionPlan, nodeKey } from "../../src/receipts/stored_tree.ts";
 import { toHex } from "../../src/encoding/bytes.ts";
+import { appendTenantBatch, tenantEvent, tenantPageIds } from "./_telemetry_rows.ts";
 
 const ignore = skipPostgresTests();
 let schemaCounter = 0;
@@ -645,24 +646,13 @@ Deno.test({
     const store = await openPostgresStore(pg.url, { schema: s, max: 2 });
     const sql = postgres(pg.url, { onnotice: () => {}, max: 1 });
     try {
-      const row = (k: number, tenant: string, extra: Record<string, unknown> = {}) => ({
-        event_id: `e-${k}`,
-        decision_id: `d-${k}`,
-        correlation_id: `c-${k}`,
-        timestamp: "2026-12-08T05:00:00.000Z",
-        event: { event_id: `e-${k}`, tenant_id: tenant, ...extra },
-      });
-      const busy = [...Array(2000).keys()].map((k) => row(k, "busy"));
-      await store.appendTelemetry(busy);
+      const row = (k: number, tenant: string, extra?: Record<string, unknown>) =>
+        tenantEvent(`e-${k}`, `d-${k}`, tenant, extra);
+      await store.appendTelemetry([...Array(2000).keys()].map((k) => row(k, "busy")));
       // A hostile event (a lone surrogate, stored as its escape) and a batch the server unpacks.
       await store.appendTelemetry([row(5000, "rare", { note: "lone \ud800 surrogate" })]);
-      await store.appendTelemetryBatches?.([{
-        decision_id: "d-b",
-        correlation_id: "c-b",
-        events_json: JSON.stringify([{ event_id: "e-b", tenant_id: "rare" }]),
-      }]);
-      const rare = async () =>
-        (await store.pageTelemetry({ tenant_id: "rare" })).rows.map((e) => e.event_id);
+      await appendTenantBatch(store, "e-b", "rare");
+      const rare = () => tenantPageIds(store, "rare");
       assert.deepEqual(await rare(), ["e-5000", "e-b"]);
       assert.equal((await store.pageTelemetry({ tenant_id: "busy", limit: 5 })).rows.length, 5);
 
@@ -685,10 +675,7 @@ Deno.test({
             '{"event_id":"e-emoji","tenant_id":"old","n":"\\ud83d\\ude00"}'),
           ('e-bad', 'd-bad', 'c-bad', 't', '{"event_id":"e-bad","tenant_id":"old","n":"\\ud800"}')`);
       await store.migrate();
-      assert.deepEqual(
-        (await store.pageTelemetry({ tenant_id: "old" })).rows.map((e) => e.event_id),
-        ["e-old", "e-emoji"],
-      );
+      assert.deepEqual(await tenantPageIds(store, "old"), ["e-old", "e-emoji"]);
       // The hostile row lost its column with the rest and the server cannot read its event again:
       // it now matches no tenant (before the index, it failed every tenant's page).
       assert.deepEqual(await rare(), ["e-b"]);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteStore, SqliteStore } from "../../src/hall/store/sqlite/mod.ts";
 import { telemetryPageSql } from "../../src/hall/store/sqlite/telemetry.ts";
+import { appendTenantBatch, tenantEvent, tenantPageIds } from "./_telemetry_rows.ts";
 import { runStoreContract } from "./store_contract.ts";
 import { receiptRowFor } from "./_receipt_rows.ts";
 import { sha256Hex } from "../../src/encoding/hash.ts";
@@ -222,24 +223,15 @@ Deno.test("sqlite store: telemetry of one tenant is read from an index, also on 
   const path = `${dir}/hall.sqlite`;
   try {
     const store = await openSqliteStore(path, { telemetryWorker: false });
-    const events = (n: number, tenant: string, k: number) =>
-      [...Array(n).keys()].map((i) => ({
-        event_id: `e-${k}-${i}`,
-        decision_id: `d-${k}`,
-        correlation_id: `c-${k}`,
-        timestamp: "2026-12-08T05:00:00.000Z",
-        event: { event_id: `e-${k}-${i}`, tenant_id: tenant, i },
-      }));
+    // Decisions of 3 events (one packed row each), one of them of the rare tenant; and a batch.
     for (let k = 0; k < 40; k++) {
-      await store.appendTelemetry(events(3, k === 7 ? "rare" : "busy", k));
+      const tenant = k === 7 ? "rare" : "busy";
+      await store.appendTelemetry(
+        [0, 1, 2].map((i) => tenantEvent(`e-${k}-${i}`, `d-${k}`, tenant)),
+      );
     }
-    await store.appendTelemetryBatches?.([{
-      decision_id: "d-batch",
-      correlation_id: "c-batch",
-      events_json: JSON.stringify([{ event_id: "e-batch", tenant_id: "rare" }]),
-    }]);
-    const rare = async () =>
-      (await store.pageTelemetry({ tenant_id: "rare" })).rows.map((e) => e.event_id);
+    await appendTenantBatch(store, "e-batch", "rare");
+    const rare = () => tenantPageIds(store, "rare");
     assert.deepEqual(await rare(), ["e-7-0", "e-7-1", "e-7-2", "e-batch"]);
     await store.close();
 
@@ -261,10 +253,7 @@ Deno.test("sqlite store: telemetry of one tenant is read from an index, also on 
     db.close();
     const reopened = await openSqliteStore(path, { telemetryWorker: false });
     assert.equal(await reopened.migrationVersion(), 10);
-    assert.deepEqual(
-      (await reopened.pageTelemetry({ tenant_id: "rare" })).rows.map((e) => e.event_id),
-      ["e-7-0", "e-7-1", "e-7-2", "e-batch"],
-    );
+    assert.deepEqual(await tenantPageIds(reopened, "rare"), ["e-7-0", "e-7-1", "e-7-2", "e-batch"]);
     await reopened.close();
     const again = new DatabaseSync(path);
     assert.match(plan(again, { tenant_id: "rare" }), /USING INDEX telemetry_packed_tenant/);
