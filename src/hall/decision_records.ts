@@ -181,7 +181,6 @@ export class DecisionRecorder {
   #used = 0;
   // Each queued record's end in the decoded text (UTF-16 code units, as `slice` counts).
   #ends: number[] = [];
-  #chars = 0;
   #ids: string[] = [];
   #timestamps: string[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -212,8 +211,8 @@ export class DecisionRecorder {
     }
   }
 
-  // The text is well-formed UTF-16 (JSON.stringify escapes lone surrogates; the rest is ASCII),
-  // so its UTF-8 decodes back to the same code units: `#ends` can count in the text's own units.
+  // The text is well-formed UTF-16 (JSON.stringify escapes lone surrogates), so its UTF-8 decodes
+  // back to the same code units: `#ends` can count in the text's own units.
   #queueText(text: string): void {
     // At most 3 bytes per UTF-16 code unit.
     const need = this.#used + text.length * 3;
@@ -223,8 +222,7 @@ export class DecisionRecorder {
       this.#bytes = grown;
     }
     this.#used += UTF8.encodeInto(text, this.#bytes.subarray(this.#used)).written;
-    this.#chars += text.length;
-    this.#ends.push(this.#chars);
+    this.#ends.push((this.#ends.at(-1) ?? 0) + text.length);
   }
 
   // The queued records as texts (slices of one decoded string), and an empty queue.
@@ -237,7 +235,6 @@ export class DecisionRecorder {
     }
     const batch = { decision_ids: this.#ids, timestamps: this.#timestamps, records };
     this.#used = 0;
-    this.#chars = 0;
     this.#ends = [];
     this.#ids = [];
     this.#timestamps = [];
